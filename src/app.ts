@@ -1,0 +1,56 @@
+import { randomUUID } from 'node:crypto'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import Fastify from 'fastify'
+import type { Config } from './config.js'
+import databasePlugin from './plugins/database.js'
+import errorHandlerPlugin from './plugins/error-handler.js'
+import servicesPlugin from './plugins/services.js'
+import swaggerPlugin from './plugins/swagger.js'
+import articleRoutes from './routes/articles/index.js'
+import healthRoutes from './routes/health/index.js'
+import { buildValidatorFactory } from './validation.js'
+
+export interface BuildOptions {
+  /** Replaces the JSON logger (tests pass false). Defaults to pino at config.LOG_LEVEL. */
+  logger?: boolean
+}
+
+/**
+ * Builds a ready Broadsheet app and never listens: the server and the tests call this same
+ * function, so their Fastify options cannot drift apart.
+ */
+export async function buildApp(config: Config, options: BuildOptions = {}) {
+  const app = Fastify({
+    logger:
+      options.logger === false
+        ? false
+        : {
+            level: config.LOG_LEVEL,
+            redact: { paths: ['req.headers.authorization', 'req.headers.cookie'], censor: '[redacted]' },
+          },
+    genReqId: (request) => {
+      const given = request.headers['x-request-id']
+      return typeof given === 'string' && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID()
+    },
+    requestIdHeader: false,
+    schemaController: { compilersFactory: { buildValidator: buildValidatorFactory() } },
+    // A trailing slash or a different case is a different (unknown) route: one URL per resource.
+    routerOptions: { ignoreTrailingSlash: false, caseSensitive: true },
+    return503OnClosing: true,
+  }).withTypeProvider<TypeBoxTypeProvider>()
+
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id)
+  })
+
+  // Registration order reads top to bottom: errors → OpenAPI → database → services → routes.
+  await app.register(errorHandlerPlugin)
+  await app.register(swaggerPlugin)
+  await app.register(databasePlugin, { config })
+  await app.register(servicesPlugin)
+  await app.register(healthRoutes)
+  await app.register(articleRoutes, { prefix: '/api/v1' })
+
+  await app.ready()
+  return app
+}

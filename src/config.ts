@@ -1,0 +1,83 @@
+import { Type, type Static } from 'typebox'
+import { Value } from 'typebox/value'
+
+/**
+ * Every setting Broadsheet reads from the environment, in one schema. The README's
+ * configuration table documents these; `Config` is derived from it, never declared twice.
+ */
+export const ConfigSchema = Type.Object({
+  PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3000, description: 'TCP port to listen on.' }),
+  HOST: Type.String({ minLength: 1, default: '127.0.0.1', description: 'Interface to bind; 0.0.0.0 in containers.' }),
+  DATABASE_URL: Type.Optional(
+    Type.String({
+      pattern: '^postgres(ql)?://',
+      description: 'Postgres connection string. Unset: the embedded PGlite database under DATA_DIR.',
+    }),
+  ),
+  DATA_DIR: Type.String({ minLength: 1, default: './.data', description: 'Where the embedded database lives.' }),
+  LOG_LEVEL: Type.Enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info' }),
+  ADMIN_TOKEN: Type.Optional(
+    Type.String({ minLength: 24, description: 'Bootstrap admin bearer token (stored hashed at start-up).' }),
+  ),
+  DB_POOL_SIZE: Type.Integer({ minimum: 1, maximum: 200, default: 10, description: 'Postgres pool size.' }),
+  DB_CONNECT_TIMEOUT_MS: Type.Integer({
+    minimum: 100,
+    maximum: 120_000,
+    default: 5000,
+    description: 'How long to wait for a Postgres connection before failing.',
+  }),
+  MIGRATE_ON_START: Type.Boolean({ default: true, description: 'Apply pending migrations at start-up.' }),
+  SEED_ON_EMPTY: Type.Boolean({
+    default: true,
+    description: 'Seed sample content when start-up had to create the schema (a brand-new database).',
+  }),
+})
+
+export type Config = Static<typeof ConfigSchema>
+
+export class ConfigError extends Error {
+  override name = 'ConfigError'
+}
+
+const keys = Object.keys(ConfigSchema.properties) as (keyof Config)[]
+/** Values never echoed back in an error message. */
+const secrets = new Set<string>(['ADMIN_TOKEN', 'DATABASE_URL'])
+
+/**
+ * Builds a validated config from environment-style string values (process.env by default).
+ * Empty strings count as unset. Throws a ConfigError naming every bad variable.
+ */
+export function loadConfig(source: Record<string, string | undefined> = process.env): Config {
+  const raw: Record<string, unknown> = {}
+  for (const key of keys) {
+    const value = source[key]
+    if (value !== undefined && value !== '') raw[key] = value
+  }
+  const value = Value.Convert(ConfigSchema, Value.Default(ConfigSchema, raw))
+  if (Value.Check(ConfigSchema, value)) return value
+  const problems = new Map<string, string>()
+  for (const error of Value.Errors(ConfigSchema, value)) {
+    const key = error.instancePath.replace(/^\//, '')
+    if (problems.has(key)) continue
+    const got = key in raw && !secrets.has(key) ? ` (got ${JSON.stringify(raw[key])})` : ''
+    problems.set(key, `${key} ${describe(error.keyword, error.params, error.message)}${got}`)
+  }
+  throw new ConfigError(`Invalid configuration: ${[...problems.values()].join('; ')}`)
+}
+
+function describe(keyword: string, params: Record<string, unknown>, message: string): string {
+  if (keyword === 'enum' && Array.isArray(params.allowedValues)) {
+    return `must be one of ${params.allowedValues.join(', ')}`
+  }
+  if (keyword === 'pattern' && params.pattern === '^postgres(ql)?://') {
+    return 'must be a postgres:// or postgresql:// connection string'
+  }
+  return message
+}
+
+/** Config for code paths that take explicit values (tests, scripts): defaults plus overrides. */
+export function configWith(overrides: Partial<Config>): Config {
+  const value = { ...Value.Default(ConfigSchema, {}) as Config, ...overrides }
+  if (!Value.Check(ConfigSchema, value)) throw new ConfigError('Invalid configuration override')
+  return value
+}

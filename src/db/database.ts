@@ -1,0 +1,184 @@
+import { mkdir, open, readFile, rm } from 'node:fs/promises'
+import path from 'node:path'
+import { PGlite } from '@electric-sql/pglite'
+import { PrismaPg } from '@prisma/adapter-pg'
+import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils'
+import pg from 'pg'
+import { PrismaPGlite } from 'pglite-prisma-adapter'
+import type { Config } from '../config.js'
+import { PrismaClient } from '../generated/prisma/client.js'
+import { scriptSafeFactory } from './schema-engine.js'
+
+export type DatabaseKind = 'postgres' | 'embedded'
+
+/**
+ * One open database, whichever kind. Everything above this file (migrations, seed, services)
+ * goes through the same PrismaClient and the same migration adapter, so both modes share
+ * every code path except the driver.
+ */
+export interface Database {
+  readonly kind: DatabaseKind
+  /** Where the data lives, safe to print: the Postgres URL without password, or the data directory. */
+  readonly location: string
+  readonly prisma: PrismaClient
+  /** An adapter factory for Prisma's schema engine (migrations). Call `close` on it when done. */
+  migrationAdapter(): MigrationAdapter
+  /** Runs `fn` while holding the database-wide migration lock (other processes wait). */
+  withMigrationLock<T>(fn: () => Promise<T>): Promise<T>
+  close(): Promise<void>
+}
+
+export interface MigrationAdapter {
+  factory: SqlMigrationAwareDriverAdapterFactory
+  close(): Promise<void>
+}
+
+export interface DatabaseOptions {
+  /** Called for errors on idle pooled connections, which would otherwise crash the process. */
+  onPoolError?: (error: Error) => void
+}
+
+/** Same key in every Broadsheet process: `pg_advisory_lock` serialises start-up migrations. */
+const MIGRATION_LOCK_KEY = 72_707_370
+
+export async function openDatabase(
+  config: Pick<Config, 'DATABASE_URL' | 'DATA_DIR' | 'DB_POOL_SIZE' | 'DB_CONNECT_TIMEOUT_MS'>,
+  options: DatabaseOptions = {},
+): Promise<Database> {
+  return config.DATABASE_URL
+    ? openPostgres(config.DATABASE_URL, config, options)
+    : openEmbedded(config.DATA_DIR)
+}
+
+function poolConfig(url: string, config: Pick<Config, 'DB_POOL_SIZE' | 'DB_CONNECT_TIMEOUT_MS'>): pg.PoolConfig {
+  return {
+    connectionString: url,
+    max: config.DB_POOL_SIZE,
+    connectionTimeoutMillis: config.DB_CONNECT_TIMEOUT_MS,
+    idleTimeoutMillis: 30_000,
+    application_name: 'broadsheet',
+  }
+}
+
+async function openPostgres(
+  url: string,
+  config: Pick<Config, 'DB_POOL_SIZE' | 'DB_CONNECT_TIMEOUT_MS'>,
+  options: DatabaseOptions,
+): Promise<Database> {
+  const pool = new pg.Pool(poolConfig(url, config))
+  const onPoolError = options.onPoolError ?? (() => {})
+  pool.on('error', onPoolError)
+  const prisma = new PrismaClient({ adapter: new PrismaPg(pool, { onPoolError }) })
+  // Fail now, with the driver's own message, rather than on the first request.
+  await pool.query('SELECT 1')
+  return {
+    kind: 'postgres',
+    location: redactUrl(url),
+    prisma,
+    migrationAdapter() {
+      const migrationPool = new pg.Pool({ ...poolConfig(url, config), max: 2 })
+      migrationPool.on('error', onPoolError)
+      return {
+        factory: scriptSafeFactory(new PrismaPg(migrationPool), (script) => migrationPool.query(script)),
+        close: () => migrationPool.end(),
+      }
+    },
+    async withMigrationLock(fn) {
+      const client = await pool.connect()
+      try {
+        await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY])
+        try {
+          return await fn()
+        } finally {
+          await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY])
+        }
+      } finally {
+        client.release()
+      }
+    },
+    async close() {
+      await prisma.$disconnect()
+      await pool.end()
+    },
+  }
+}
+
+async function openEmbedded(dataDir: string): Promise<Database> {
+  const inMemory = dataDir.startsWith('memory://')
+  const location = inMemory ? dataDir : path.resolve(dataDir)
+  const release = inMemory ? async () => {} : await lockDataDir(location)
+  let pglite: PGlite
+  try {
+    pglite = await PGlite.create(inMemory ? dataDir : path.join(location, 'pgdata'))
+  } catch (error) {
+    await release()
+    throw error
+  }
+  const prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite) })
+  return {
+    kind: 'embedded',
+    location,
+    prisma,
+    migrationAdapter() {
+      return {
+        factory: scriptSafeFactory(new PrismaPGlite(pglite), (script) => pglite.exec(script)),
+        close: async () => {},
+      }
+    },
+    // PGlite is one process, one connection: there is nobody to race with.
+    withMigrationLock: (fn) => fn(),
+    async close() {
+      await prisma.$disconnect()
+      await pglite.close()
+      await release()
+    },
+  }
+}
+
+/**
+ * PGlite cannot be shared between processes, and two of them on one directory corrupt it.
+ * A lock file holding the owner's pid turns that into a clear error; a stale file (its
+ * process gone) is taken over.
+ */
+async function lockDataDir(dir: string): Promise<() => Promise<void>> {
+  await mkdir(dir, { recursive: true })
+  const file = path.join(dir, 'broadsheet.pid')
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const handle = await open(file, 'wx')
+      await handle.writeFile(String(process.pid))
+      await handle.close()
+      return () => rm(file, { force: true })
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
+      const owner = Number.parseInt(await readFile(file, 'utf8').catch(() => ''), 10)
+      if (Number.isInteger(owner) && owner !== process.pid && isAlive(owner)) {
+        throw new Error(
+          `The embedded database in ${dir} is in use by process ${owner}. ` +
+            'Stop it, or set DATABASE_URL to share a Postgres database between processes.',
+        )
+      }
+      await rm(file, { force: true })
+    }
+  }
+  throw new Error(`Could not lock the embedded database in ${dir}`)
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url)
+    if (parsed.password) parsed.password = '***'
+    return parsed.toString()
+  } catch {
+    return 'postgres://(unparseable url)'
+  }
+}

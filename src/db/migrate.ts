@@ -1,0 +1,86 @@
+import { fileURLToPath } from 'node:url'
+import { PGlite } from '@electric-sql/pglite'
+import { PrismaPGlite } from 'pglite-prisma-adapter'
+import type { Database } from './database.js'
+import { NO_FILTERS, createSchemaEngine, readMigrations, readSchema, scriptSafeFactory, type EngineLog } from './schema-engine.js'
+
+export const SCHEMA_PATH = fileURLToPath(new URL('../../prisma/schema.prisma', import.meta.url))
+export const MIGRATIONS_DIR = fileURLToPath(new URL('../../prisma/migrations', import.meta.url))
+
+export interface MigrateResult {
+  /** Migrations applied by this call, oldest first. Empty when the database was up to date. */
+  applied: string[]
+  /** True when this call created the schema: the database had no Broadsheet tables before. */
+  createdSchema: boolean
+}
+
+/**
+ * Applies pending migrations, recording them in `_prisma_migrations` exactly as
+ * `prisma migrate deploy` does (so `prisma migrate status` agrees). Callers hold the
+ * database's migration lock, so concurrent starts apply each migration once.
+ */
+export async function applyMigrations(
+  db: Database,
+  paths: { schema?: string; migrations?: string } = {},
+  log?: EngineLog,
+): Promise<MigrateResult> {
+  const migrationsList = await readMigrations(paths.migrations ?? MIGRATIONS_DIR)
+  const schema = await readSchema(paths.schema ?? SCHEMA_PATH)
+  const adapter = db.migrationAdapter()
+  try {
+    const engine = await createSchemaEngine(schema, adapter.factory, log)
+    try {
+      const { appliedMigrationNames } = await engine.applyMigrations({ migrationsList, filters: NO_FILTERS })
+      const first = migrationsList.migrationDirectories[0]?.path
+      return {
+        applied: appliedMigrationNames,
+        createdSchema: first !== undefined && appliedMigrationNames.includes(first),
+      }
+    } finally {
+      engine.free()
+    }
+  } finally {
+    await adapter.close()
+  }
+}
+
+/**
+ * What `prisma migrate diff --from-migrations ... --to-schema ...` would print: the changes
+ * that would take a database built from the migrations to the state `schema.prisma`
+ * describes, or '' when they agree. Uses throw-away in-memory PGlite databases.
+ */
+export async function diffMigrationsToSchema(
+  paths: { schema?: string; migrations?: string } = {},
+): Promise<string> {
+  const migrationsList = await readMigrations(paths.migrations ?? MIGRATIONS_DIR)
+  const schema = await readSchema(paths.schema ?? SCHEMA_PATH)
+  const main = await PGlite.create()
+  const shadows: PGlite[] = []
+  const factory = scriptSafeFactory(
+    new PrismaPGlite(main),
+    (script) => main.exec(script),
+    async () => {
+      const shadow = await PGlite.create()
+      shadows.push(shadow)
+      return { adapter: await new PrismaPGlite(shadow).connect(), run: (script) => shadow.exec(script) }
+    },
+  )
+  try {
+    const engine = await createSchemaEngine(schema, factory)
+    try {
+      const result = await engine.diff({
+        from: { tag: 'migrations', ...migrationsList },
+        to: { tag: 'schemaDatamodel', files: [schema] },
+        script: true,
+        exitCode: true,
+        filters: NO_FILTERS,
+      })
+      // Exit code 2 means "there is a difference", as with `prisma migrate diff --exit-code`.
+      return result.exitCode === 0 ? '' : (result.stdout ?? '').trim()
+    } finally {
+      engine.free()
+    }
+  } finally {
+    await Promise.all([main, ...shadows].map((p) => p.close()))
+  }
+}

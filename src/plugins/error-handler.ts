@@ -1,0 +1,114 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
+import fp from 'fastify-plugin'
+import { Prisma } from '../generated/prisma/client.js'
+import { PROBLEM_CONTENT_TYPE, ProblemError, Problems, codeForStatus, problemType, type FieldError } from '../errors.js'
+
+interface ValidationIssue {
+  instancePath: string
+  keyword: string
+  params: Record<string, unknown>
+  message?: string
+}
+
+/**
+ * The one place errors become responses: catalogue errors, schema validation failures,
+ * Fastify's own HTTP errors and Prisma's known errors are mapped to problem+json; anything
+ * else is a 500 whose body says nothing about the internals (the log has the details).
+ */
+export default fp(
+  async (app) => {
+    app.setErrorHandler(async (error: FastifyError, request, reply) => {
+      const problem = toProblem(error)
+      if (problem.status >= 500) request.log.error({ err: error }, 'request failed')
+      else request.log.info({ code: problem.code, status: problem.status }, problem.detail)
+      return sendProblem(request, reply, problem)
+    })
+
+    app.setNotFoundHandler(async (request, reply) =>
+      sendProblem(request, reply, Problems.notFound(`No route ${request.method} ${request.url.split('?')[0]}.`)),
+    )
+  },
+  { name: 'error-handler' },
+)
+
+export function sendProblem(request: FastifyRequest, reply: FastifyReply, problem: ProblemError) {
+  reply.code(problem.status).headers(problem.headers).type(PROBLEM_CONTENT_TYPE)
+  return {
+    type: problemType(problem.code),
+    title: problem.title,
+    status: problem.status,
+    detail: problem.detail,
+    code: problem.code,
+    instance: request.url.split('?')[0],
+    ...(problem.errors ? { errors: problem.errors } : {}),
+  }
+}
+
+function toProblem(error: FastifyError): ProblemError {
+  if (error instanceof ProblemError) return error
+  if (error.validation) {
+    const part = error.validationContext === 'querystring' ? 'query' : (error.validationContext ?? 'request')
+    return Problems.validation(error.validation.map((issue) => fieldError(part, issue as ValidationIssue)))
+  }
+  if (error instanceof Prisma.PrismaClientKnownRequestError) return fromPrisma(error)
+  if (isConnectionFailure(error)) return Problems.unavailable()
+  if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
+    // Fastify's own client errors (malformed JSON, unsupported media type, body too large...).
+    // Their messages describe the request, never the server, so they are safe to show.
+    return new ProblemError(error.statusCode, codeForStatus(error.statusCode), httpTitle(error.statusCode), error.message)
+  }
+  return Problems.internal()
+}
+
+function fieldError(part: string, issue: ValidationIssue): FieldError {
+  let path = `/${part}${issue.instancePath}`
+  let message = issue.message ?? 'is invalid'
+  if (issue.keyword === 'required' && typeof issue.params.missingProperty === 'string') {
+    path = `${path}/${issue.params.missingProperty}`
+    message = 'is required'
+  } else if (issue.keyword === 'additionalProperties' && typeof issue.params.additionalProperty === 'string') {
+    path = `${path}/${issue.params.additionalProperty}`
+    message = part === 'query' ? 'is not a known query parameter' : 'is not an allowed property'
+  } else if (issue.keyword === 'enum' && Array.isArray(issue.params.allowedValues)) {
+    message = `must be one of: ${issue.params.allowedValues.join(', ')}`
+  }
+  return { path, message }
+}
+
+function fromPrisma(error: Prisma.PrismaClientKnownRequestError): ProblemError {
+  switch (error.code) {
+    case 'P2002': {
+      const target = JSON.stringify(error.meta ?? {})
+      return target.includes('slug')
+        ? Problems.conflict('SLUG_TAKEN', 'That slug is already in use.')
+        : Problems.conflict('CONFLICT', 'A resource with the same unique value already exists.')
+    }
+    case 'P2025':
+      return Problems.notFound()
+    case 'P2003':
+      return Problems.conflict('REFERENCE_CONFLICT', 'The change would break a reference between resources.')
+    case 'P1001':
+    case 'P1002':
+    case 'P1008':
+    case 'P1017':
+    case 'P2024':
+      return Problems.unavailable()
+    default:
+      return Problems.internal()
+  }
+}
+
+const CONNECTION_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', '57P01', '57P03'])
+
+function isConnectionFailure(error: unknown): boolean {
+  const e = error as { code?: string; cause?: { code?: string }; message?: string }
+  if (CONNECTION_ERRORS.has(e.code ?? '') || CONNECTION_ERRORS.has(e.cause?.code ?? '')) return true
+  return /connection terminated|timeout exceeded when trying to connect|Can't reach database/i.test(e.message ?? '')
+}
+
+function httpTitle(status: number): string {
+  return codeForStatus(status)
+    .toLowerCase()
+    .replaceAll('_', ' ')
+    .replace(/^./, (c) => c.toUpperCase())
+}

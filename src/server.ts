@@ -1,0 +1,57 @@
+import closeWithGrace from 'close-with-grace'
+import { buildApp } from './app.js'
+import { ConfigError, loadConfig } from './config.js'
+
+/**
+ * Loads config, builds the app, listens, and shuts down gracefully on SIGTERM/SIGINT:
+ * stop accepting, let in-flight requests finish (bounded), close the database, exit 0.
+ */
+async function main(): Promise<void> {
+  const config = loadConfig()
+  const app = await buildApp(config)
+
+  closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
+    if (err) app.log.error({ err }, 'shutting down after an uncaught error')
+    else app.log.info({ signal }, 'shutting down')
+    await app.close()
+  })
+
+  const address = await app.listen({ port: config.PORT, host: config.HOST })
+  const base = address.replace('://0.0.0.0', '://localhost').replace('://[::]', '://localhost')
+  const data = app.db.kind === 'embedded' ? `embedded PGlite in ${app.db.location}` : `Postgres at ${app.db.location}`
+  app.log.info({ api: `${base}/api/v1`, docs: `${base}/docs`, data }, 'Broadsheet is ready')
+  // A human summary beside the JSON logs (which go to stdout).
+  if (config.LOG_LEVEL !== 'silent') process.stderr.write(`\nBroadsheet is ready\n  API:  ${base}/api/v1/articles\n  Docs: ${base}/docs\n  Data: ${data}\n\n`)
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`broadsheet: ${startupMessage(error)}\n`)
+  process.exit(1)
+})
+
+/** One clear line for the failures people actually hit at start-up, no stack trace. */
+function startupMessage(error: unknown): string {
+  if (error instanceof ConfigError) return error.message
+  const e = error as { code?: string; message?: string; address?: string; port?: number }
+  switch (e.code) {
+    case 'EADDRINUSE':
+      return `cannot listen: ${e.address ?? ''}:${e.port ?? ''} is already in use (set PORT to another port)`
+    case 'EACCES':
+      return `cannot listen: permission denied for port ${e.port ?? ''} (set PORT above 1023)`
+    case 'ECONNREFUSED':
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+    case 'ETIMEDOUT':
+      return `cannot reach the database at DATABASE_URL (${e.code}): is Postgres running and the URL right?`
+    case '28P01':
+    case '28000':
+      return `the database refused the credentials in DATABASE_URL: ${e.message ?? ''}`
+    case '3D000':
+      return `the database named in DATABASE_URL does not exist: ${e.message ?? ''}`
+    default:
+      if (/timeout/i.test(e.message ?? '')) {
+        return `cannot reach the database at DATABASE_URL (timed out): is Postgres running and the URL right?`
+      }
+      return `failed to start: ${e.message ?? String(error)}`
+  }
+}

@@ -1,0 +1,24 @@
+import type { PrismaClient } from '../generated/prisma/client.js'
+
+export function createHealthService(prisma: PrismaClient) {
+  return {
+    /** True when the database answers a trivial query within `timeoutMs`. */
+    async databaseAnswers(timeoutMs: number): Promise<boolean> {
+      let timer: NodeJS.Timeout | undefined
+      const timeout = new Promise<false>((resolve) => {
+        timer = setTimeout(() => resolve(false), timeoutMs)
+      })
+      const ping = prisma.$queryRaw`SELECT 1`.then(
+        () => true,
+        () => false,
+      )
+      try {
+        return await Promise.race([ping, timeout])
+      } finally {
+        clearTimeout(timer)
+      }
+    },
+  }
+}
+
+export type HealthService = ReturnType<typeof createHealthService>
