@@ -96,10 +96,10 @@ async function openPostgres(
         client.release()
       }
     },
-    async close() {
+    close: once(async () => {
       await prisma.$disconnect()
       await pool.end()
-    },
+    }),
   }
 }
 
@@ -127,11 +127,11 @@ async function openEmbedded(dataDir: string): Promise<Database> {
     },
     // PGlite is one process, one connection: there is nobody to race with.
     withMigrationLock: (fn) => fn(),
-    async close() {
+    close: once(async () => {
       await prisma.$disconnect()
       await pglite.close()
       await release()
-    },
+    }),
   }
 }
 
@@ -171,6 +171,12 @@ function isAlive(pid: number): boolean {
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM'
   }
+}
+
+/** Closing twice (say, a test and then the app's onClose hook) closes once. */
+function once(fn: () => Promise<void>): () => Promise<void> {
+  let closing: Promise<void> | undefined
+  return () => (closing ??= fn())
 }
 
 export function redactUrl(url: string): string {

@@ -1,0 +1,48 @@
+import { randomBytes } from 'node:crypto'
+import pg from 'pg'
+import type { Test } from 'tap'
+import { buildApp } from '../src/app.js'
+import { configWith, type Config } from '../src/config.js'
+
+/**
+ * Tests run against a real database, never a mock. With TEST_DATABASE_URL set (CI does) each
+ * call gets a brand-new Postgres database on that server, dropped afterwards; without it,
+ * a brand-new in-memory PGlite. Either way no test file sees another's rows.
+ */
+export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL || undefined
+export const onPostgres = TEST_DATABASE_URL !== undefined
+
+/** A fresh, empty database for one test: its config values and a way to drop it. */
+export async function freshDatabase(t: Test): Promise<Pick<Config, 'DATABASE_URL' | 'DATA_DIR'>> {
+  if (!TEST_DATABASE_URL) return { DATA_DIR: 'memory://', DATABASE_URL: undefined }
+  const name = `broadsheet_test_${process.pid}_${randomBytes(4).toString('hex')}`
+  await adminQuery(`CREATE DATABASE "${name}"`)
+  t.teardown(() => adminQuery(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`))
+  const url = new URL(TEST_DATABASE_URL)
+  url.pathname = `/${name}`
+  return { DATABASE_URL: url.toString(), DATA_DIR: 'memory://' }
+}
+
+export async function adminQuery(sql: string, params: unknown[] = []): Promise<pg.QueryResult> {
+  const client = new pg.Client({ connectionString: TEST_DATABASE_URL })
+  await client.connect()
+  try {
+    return await client.query(sql, params)
+  } finally {
+    await client.end()
+  }
+}
+
+export type TestApp = Awaited<ReturnType<typeof buildApp>>
+
+/** The real app (same buildApp as the server) on a fresh database, seeded unless told not to. */
+export async function buildTestApp(t: Test, overrides: Partial<Config> = {}): Promise<TestApp> {
+  const config = configWith({ ...(await freshDatabase(t)), LOG_LEVEL: 'silent', DB_POOL_SIZE: 4, ...overrides })
+  const app = await buildApp(config, { logger: false })
+  t.teardown(() => app.close())
+  return app
+}
+
+export function json<T = any>(response: { body: string }): T {
+  return JSON.parse(response.body) as T
+}
