@@ -1,0 +1,88 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import { once } from 'node:events'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+export const ROOT = fileURLToPath(new URL('../..', import.meta.url))
+
+/** A clean environment: nothing from the developer's shell leaks into the process under test. */
+export function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+  return { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'info', ...extra }
+}
+
+export interface Exited {
+  code: number | null
+  signal: NodeJS.Signals | null
+  stdout: string
+  stderr: string
+}
+
+export interface Running {
+  url: string
+  child: ChildProcess
+  stdout: () => string
+  stderr: () => string
+  /** Sends a signal and waits for the exit. */
+  stop(signal?: NodeJS.Signals): Promise<Exited>
+}
+
+function collect(child: ChildProcess) {
+  let stdout = ''
+  let stderr = ''
+  child.stdout?.setEncoding('utf8').on('data', (d: string) => (stdout += d))
+  child.stderr?.setEncoding('utf8').on('data', (d: string) => (stderr += d))
+  const exited = once(child, 'exit').then(([code, signal]) => ({ code, signal, stdout, stderr }) as Exited)
+  return { out: () => stdout, err: () => stderr, exited }
+}
+
+/** Runs a command to completion (bounded). */
+export async function run(command: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs = 120_000): Promise<Exited> {
+  const child = spawn(command, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] })
+  const { exited } = collect(child)
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs)
+  try {
+    return await exited
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+/** The server as `npm start` runs it (TypeScript through tsx instead of a build). */
+export const SERVER = [process.execPath, ['--import', 'tsx', path.join('src', 'server.ts')]] as const
+
+/**
+ * Starts the server on a free port and resolves once it prints where it listens, or rejects
+ * with its output if it exits first or takes longer than `timeoutMs`.
+ */
+export async function startServer(env: NodeJS.ProcessEnv, timeoutMs = 60_000): Promise<Running> {
+  const child = spawn(SERVER[0], [...SERVER[1]], { cwd: ROOT, env: { PORT: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+  const { out, err, exited } = collect(child)
+  const deadline = Date.now() + timeoutMs
+  let url: string | undefined
+  while (!url) {
+    const match = /API:\s+(http:\/\/[^/\s]+)\/api\/v1/.exec(err())
+    if (match) url = match[1]
+    else if (child.exitCode !== null) {
+      const result = await exited
+      throw new Error(`server exited with ${result.code} before listening:\n${result.stderr}\n${result.stdout}`)
+    } else if (Date.now() > deadline) {
+      child.kill('SIGKILL')
+      throw new Error(`server did not listen within ${timeoutMs} ms:\n${err()}\n${out()}`)
+    } else await new Promise((r) => setTimeout(r, 100))
+  }
+  return {
+    url,
+    child,
+    stdout: out,
+    stderr: err,
+    async stop(signal = 'SIGTERM') {
+      if (child.exitCode === null) child.kill(signal)
+      const timer = setTimeout(() => child.kill('SIGKILL'), 20_000)
+      try {
+        return await exited
+      } finally {
+        clearTimeout(timer)
+      }
+    },
+  }
+}
