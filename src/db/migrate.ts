@@ -1,11 +1,24 @@
+import { existsSync } from 'node:fs'
+import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { PGlite } from '@electric-sql/pglite'
 import { PrismaPGlite } from 'pglite-prisma-adapter'
 import type { Database } from './database.js'
 import { NO_FILTERS, createSchemaEngine, readMigrations, readSchema, scriptSafeFactory, type EngineLog } from './schema-engine.js'
 
-export const SCHEMA_PATH = fileURLToPath(new URL('../../prisma/schema.prisma', import.meta.url))
-export const MIGRATIONS_DIR = fileURLToPath(new URL('../../prisma/migrations', import.meta.url))
+/** The checkout or image root: the nearest ancestor holding prisma/schema.prisma (works from src/ and dist/src/). */
+function projectRoot(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url))
+  while (!existsSync(path.join(dir, 'prisma', 'schema.prisma'))) {
+    const parent = path.dirname(dir)
+    if (parent === dir) throw new Error('Cannot find prisma/schema.prisma above ' + fileURLToPath(import.meta.url))
+    dir = parent
+  }
+  return dir
+}
+
+export const SCHEMA_PATH = path.join(projectRoot(), 'prisma', 'schema.prisma')
+export const MIGRATIONS_DIR = path.join(projectRoot(), 'prisma', 'migrations')
 
 export interface MigrateResult {
   /** Migrations applied by this call, oldest first. Empty when the database was up to date. */
