@@ -2,12 +2,17 @@ import { randomUUID } from 'node:crypto'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify from 'fastify'
 import type { Config } from './config.js'
+import authPlugin from './plugins/auth.js'
 import databasePlugin from './plugins/database.js'
 import errorHandlerPlugin from './plugins/error-handler.js'
+import httpCachingPlugin from './plugins/http-caching.js'
 import servicesPlugin from './plugins/services.js'
 import swaggerPlugin from './plugins/swagger.js'
 import articleRoutes from './routes/articles/index.js'
+import authorRoutes from './routes/authors/index.js'
+import commentRoutes from './routes/comments/index.js'
 import healthRoutes from './routes/health/index.js'
+import tokenRoutes from './routes/tokens/index.js'
 import { buildValidatorFactory } from './validation.js'
 
 export interface BuildOptions {
@@ -43,13 +48,18 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
     reply.header('x-request-id', request.id)
   })
 
-  // Registration order reads top to bottom: errors → OpenAPI → database → services → routes.
+  // Registration order reads top to bottom: errors → OpenAPI → database → services → auth → routes.
   await app.register(errorHandlerPlugin)
   await app.register(swaggerPlugin)
   await app.register(databasePlugin, { config })
   await app.register(servicesPlugin)
+  await app.register(authPlugin, { config })
+  await app.register(httpCachingPlugin)
   await app.register(healthRoutes)
+  await app.register(authorRoutes, { prefix: '/api/v1' })
   await app.register(articleRoutes, { prefix: '/api/v1' })
+  await app.register(commentRoutes, { prefix: '/api/v1' })
+  await app.register(tokenRoutes, { prefix: '/api/v1' })
 
   await app.ready()
   return app

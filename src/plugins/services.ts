@@ -1,10 +1,18 @@
 import fp from 'fastify-plugin'
 import { createArticleService, type ArticleService } from '../services/articles.js'
+import { createAuthorService, type AuthorService } from '../services/authors.js'
+import { createCommentService, type CommentService } from '../services/comments.js'
 import { createHealthService, type HealthService } from '../services/health.js'
+import { CursorCodec } from '../services/list.js'
+import { sharedSecret } from '../services/settings.js'
+import { createTokenService, type TokenService } from '../services/tokens.js'
 
 export interface Services {
   articles: ArticleService
+  authors: AuthorService
+  comments: CommentService
   health: HealthService
+  tokens: TokenService
 }
 
 declare module 'fastify' {
@@ -16,9 +24,22 @@ declare module 'fastify' {
 /** Services are the only code that queries the database; routes call them. */
 export default fp(
   async (app) => {
+    // Loaded on first use, so an app built without migrations (e.g. to render OpenAPI) starts.
+    let codec: Promise<CursorCodec> | undefined
+    const cursors = () =>
+      (codec ??= sharedSecret(app.db.prisma, 'cursor-signing-key').then(
+        (key) => new CursorCodec(key),
+        (error: unknown) => {
+          codec = undefined // try again on the next request
+          throw error
+        },
+      ))
     app.decorate('services', {
-      articles: createArticleService(app.db.prisma),
+      articles: createArticleService(app.db.prisma, { cursors }),
+      authors: createAuthorService(app.db.prisma, { cursors }),
+      comments: createCommentService(app.db.prisma, { cursors }),
       health: createHealthService(app.db.prisma),
+      tokens: createTokenService(app.db.prisma),
     } satisfies Services)
   },
   { name: 'services', dependencies: ['database'] },

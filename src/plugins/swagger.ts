@@ -1,11 +1,21 @@
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import fp from 'fastify-plugin'
+import type { TSchema } from 'typebox'
+import * as articleSchemas from '../schemas/article.js'
+import * as authorSchemas from '../schemas/author.js'
+import * as commentSchemas from '../schemas/comment.js'
 import { sharedSchemas } from '../schemas/common.js'
-import { AuthorSummarySchema } from '../schemas/author.js'
-import { ArticleListSchema, ArticleSchema } from '../schemas/article.js'
+import * as tokenSchemas from '../schemas/token.js'
 
 export const API_VERSION = '1.0.0'
+
+/** Every exported schema with an `$id` in the given modules: the named components. */
+function components(...modules: Record<string, unknown>[]): TSchema[] {
+  return modules
+    .flatMap((m) => Object.values(m))
+    .filter((v): v is TSchema => typeof v === 'object' && v !== null && typeof (v as { $id?: unknown }).$id === 'string')
+}
 
 /**
  * The OpenAPI 3.1 document, generated from the same TypeBox schemas that validate requests
@@ -14,7 +24,7 @@ export const API_VERSION = '1.0.0'
  */
 export default fp(
   async (app) => {
-    for (const schema of [...sharedSchemas, AuthorSummarySchema, ArticleSchema, ArticleListSchema]) {
+    for (const schema of [...sharedSchemas, ...components(authorSchemas, articleSchemas, commentSchemas, tokenSchemas)]) {
       app.addSchema(schema)
     }
 
@@ -30,7 +40,10 @@ export default fp(
           license: { name: 'MIT', identifier: 'MIT' },
         },
         tags: [
+          { name: 'authors', description: 'Authors (email visible to editors, admins and the author only)' },
           { name: 'articles', description: 'Articles: drafts, scheduled and published' },
+          { name: 'comments', description: 'Reader comments and moderation' },
+          { name: 'tokens', description: 'API tokens and roles (admin only)' },
           { name: 'service', description: 'Health and API description' },
         ],
         components: {

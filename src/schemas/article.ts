@@ -1,5 +1,6 @@
 import { Type, type Static } from 'typebox'
-import { ListMetaSchema, Nullable, PaginationQuery, StringEnum, Timestamp, Uuid, ref } from './common.js'
+import { SLUG_MAX_LENGTH, SLUG_PATTERN } from '../services/slug.js'
+import { ListMetaSchema, ListQuery, Nullable, StringEnum, Timestamp, Uuid, ref } from './common.js'
 import { AuthorSummarySchema } from './author.js'
 
 export const ARTICLE_STATUSES = ['draft', 'scheduled', 'published'] as const
@@ -32,10 +33,91 @@ export const ArticleListSchema = Type.Object(
 )
 export type ArticleList = Static<typeof ArticleListSchema>
 
+const Slug = Type.String({
+  minLength: 1,
+  maxLength: SLUG_MAX_LENGTH,
+  pattern: SLUG_PATTERN,
+  description: 'Lowercase letters, digits and single hyphens. Made from the title when not given.',
+})
+const Title = Type.String({ minLength: 1, maxLength: 300 })
+const Excerpt = Type.String({ maxLength: 2000 })
+const Body = Type.String({ maxLength: 500_000, description: 'Markdown.' })
+const Tag = Type.String({ minLength: 1, maxLength: 50, pattern: '^[\\p{Ll}\\p{Lo}\\p{N}]+(?:-[\\p{Ll}\\p{Lo}\\p{N}]+)*$' })
+const Tags = Type.Array(Tag, { maxItems: 20, uniqueItems: true, description: 'Lowercase, hyphenated; at most 20.' })
+
+export const CreateArticleSchema = Type.Object(
+  {
+    title: Title,
+    slug: Type.Optional(Slug),
+    excerpt: Type.Optional(Excerpt),
+    body: Type.Optional(Body),
+    tags: Type.Optional(Tags),
+    authorId: Type.Optional({
+      ...Uuid,
+      description: 'Required for editor and admin tokens; an author token may only name its own author (the default).',
+    }),
+  },
+  {
+    $id: 'CreateArticle',
+    title: 'CreateArticle',
+    additionalProperties: false,
+    description: 'New articles are drafts; publish them with POST /articles/{id}/publish.',
+  },
+)
+export type CreateArticle = Static<typeof CreateArticleSchema>
+
+export const UpdateArticleSchema = Type.Object(
+  {
+    title: Type.Optional(Title),
+    slug: Type.Optional(Slug),
+    excerpt: Type.Optional(Excerpt),
+    body: Type.Optional(Body),
+    tags: Type.Optional(Tags),
+    authorId: Type.Optional({ ...Uuid, description: 'Editors and admins only.' }),
+  },
+  { $id: 'UpdateArticle', title: 'UpdateArticle', additionalProperties: false, minProperties: 1 },
+)
+export type UpdateArticle = Static<typeof UpdateArticleSchema>
+
+export const PublishArticleSchema = Type.Object(
+  {
+    publishAt: Type.Optional({
+      ...Timestamp,
+      description: 'When to go live. Future: scheduled (live by itself at that moment). Omitted: now.',
+    }),
+  },
+  { $id: 'PublishArticle', title: 'PublishArticle', additionalProperties: false },
+)
+export type PublishArticle = Static<typeof PublishArticleSchema>
+
 export const ListArticlesQuerySchema = Type.Object(
   {
-    ...PaginationQuery,
+    ...ListQuery,
+    sort: Type.Optional(
+      Type.String({
+        maxLength: 200,
+        description:
+          'Comma list of publishedAt, createdAt, updatedAt, title, commentCount; "-" for descending. ' +
+          'Default -publishedAt, or relevance with q.',
+        examples: ['-publishedAt,title'],
+      }),
+    ),
+    include: Type.Optional(StringEnum(['author'], { description: 'Embed the author ({id, slug, name, avatarUrl}).' })),
+    author: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Author id or slug.' })),
+    tag: Type.Optional(Type.String({ minLength: 1, maxLength: 50 })),
+    status: Type.Optional(StringEnum(ARTICLE_STATUSES, { description: 'Needs a token (anonymous callers see published only).' })),
+    q: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 200, description: 'Full-text search over title, excerpt and body, ranked by relevance.' }),
+    ),
+    publishedAfter: Type.Optional({ ...Timestamp, description: 'Published strictly after this instant.' }),
+    publishedBefore: Type.Optional({ ...Timestamp, description: 'Published strictly before this instant.' }),
   },
   { additionalProperties: false },
 )
 export type ListArticlesQuery = Static<typeof ListArticlesQuerySchema>
+
+export const ArticleQuerySchema = Type.Object(
+  { include: Type.Optional(StringEnum(['author'], { description: 'Embed the author.' })) },
+  { additionalProperties: false },
+)
+export type ArticleQuery = Static<typeof ArticleQuerySchema>

@@ -53,11 +53,52 @@ export const ListMetaSchema = Type.Object(
   { $id: 'ListMeta', title: 'ListMeta' },
 )
 
-export const PaginationQuery = {
+/** Query parameters every list takes. */
+export const ListQuery = {
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20, description: 'Page size, 1..100.' })),
-  page: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000, description: '1-based page number. Not with cursor.' })),
-  count: Type.Optional(Type.Boolean({ default: true, description: 'false skips total and pageCount.' })),
+  page: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000, description: '1-based page number. Not with cursor.' })),
+  cursor: Type.Optional(
+    Type.String({ minLength: 1, maxLength: 1000, description: 'Opaque: meta.nextCursor of the previous page. Not with page.' }),
+  ),
+  count: Type.Optional(Type.Boolean({ default: true, description: 'false skips total and pageCount (faster).' })),
 }
+
+export const IdParamsSchema = Type.Object({ id: Uuid }, { additionalProperties: false })
+export const IdOrSlugParamsSchema = Type.Object(
+  { idOrSlug: Type.String({ minLength: 1, maxLength: 200, description: 'A UUID is an id; anything else a slug.' }) },
+  { additionalProperties: false },
+)
 
 /** Schemas registered with `addSchema`, i.e. the named OpenAPI components. */
 export const sharedSchemas: TSchema[] = [ProblemSchema, ListMetaSchema]
+
+const PROBLEM_DESCRIPTIONS: Record<number, string> = {
+  400: 'Invalid request (VALIDATION_FAILED lists every bad field)',
+  401: 'Missing, malformed, unknown or revoked bearer token',
+  403: 'The token may not do this',
+  404: 'Not found (also for drafts the caller may not see)',
+  409: 'Conflict, e.g. SLUG_TAKEN',
+  412: 'If-Match does not match the current ETag',
+  413: 'Request body too large',
+  415: 'Only application/json bodies are accepted',
+  422: 'Idempotency-Key reused with a different body',
+  428: 'If-Match is required',
+  429: 'Rate limited; see Retry-After',
+  503: 'Database unavailable; see Retry-After',
+}
+
+/** `response` entries for the problem+json errors an operation can return. */
+export function problems(...statuses: number[]): Record<number, TSchema> {
+  return Object.fromEntries(
+    statuses.map((status) => [
+      status,
+      Type.Unsafe({
+        description: PROBLEM_DESCRIPTIONS[status] ?? 'Error',
+        content: { 'application/problem+json': { schema: { $ref: 'Problem#' } } },
+      }),
+    ]),
+  )
+}
+
+/** A response without a body (204, 304). */
+export const NoBody = (description: string) => Type.Unsafe<undefined>({ type: 'null', description })

@@ -1,21 +1,34 @@
-import type { PrismaClient } from '../generated/prisma/client.js'
-import type { Article, ArticleList, ListArticlesQuery } from '../schemas/article.js'
+import type { Principal } from '../auth.js'
+import { canReadDrafts, isStaff } from '../auth.js'
+import { Problems } from '../errors.js'
+import { Prisma, type PrismaClient } from '../generated/prisma/client.js'
+import type {
+  Article,
+  ArticleList,
+  CreateArticle,
+  ListArticlesQuery,
+  PublishArticle,
+  UpdateArticle,
+} from '../schemas/article.js'
+import {
+  CursorCodec,
+  after,
+  empty,
+  join,
+  orderBy,
+  pageResult,
+  paginate,
+  raw,
+  sql,
+  timestampValue,
+  type CursorValue,
+  type ListSpec,
+  type Sql,
+  type SortTerm,
+} from './list.js'
+import { isUuid, nextFreeSlug, slugify } from './slug.js'
 
-/** The columns an Article response is made of: select only what is served. */
-const articleSelect = {
-  id: true,
-  slug: true,
-  title: true,
-  excerpt: true,
-  body: true,
-  tags: true,
-  publishedAt: true,
-  authorId: true,
-  commentCount: true,
-  createdAt: true,
-  updatedAt: true,
-} as const
-
+/** A row as the list statement returns it (snake_case, straight from SQL). */
 interface ArticleRow {
   id: string
   slug: string
@@ -23,11 +36,58 @@ interface ArticleRow {
   excerpt: string
   body: string
   tags: string[]
-  publishedAt: Date | null
-  authorId: string
-  commentCount: number
-  createdAt: Date
-  updatedAt: Date
+  published_at: Date | null
+  author_id: string
+  comment_count: number
+  created_at: Date
+  updated_at: Date
+  version: number
+  rank?: number
+  author_slug?: string
+  author_name?: string
+  author_avatar_url?: string | null
+}
+
+const columns = sql`a."id", a."slug", a."title", a."excerpt", a."body", a."tags", a."published_at", a."author_id",
+  a."comment_count", a."created_at", a."updated_at", a."version"`
+const authorColumns = sql`, au."slug" AS author_slug, au."name" AS author_name, au."avatar_url" AS author_avatar_url`
+
+const spec: ListSpec = {
+  sortable: {
+    publishedAt: { expr: sql`a."published_at"`, type: 'timestamptz', nullable: true },
+    createdAt: { expr: sql`a."created_at"`, type: 'timestamptz' },
+    updatedAt: { expr: sql`a."updated_at"`, type: 'timestamptz' },
+    title: { expr: sql`a."title"`, type: 'text' },
+    commentCount: { expr: sql`a."comment_count"`, type: 'int4' },
+  },
+  id: { expr: sql`a."id"`, type: 'uuid' },
+  defaultSort: '-publishedAt',
+}
+
+/** Relevance first when searching without an explicit sort. */
+const rankTerm = (query: Sql): SortTerm => ({
+  name: 'relevance',
+  field: { expr: sql`ts_rank(a."search_vector", ${query})`, type: 'float4' },
+  descending: true,
+})
+
+function cursorValue(row: ArticleRow, term: SortTerm): CursorValue {
+  switch (term.name) {
+    case 'relevance':
+      return row.rank ?? 0
+    case 'publishedAt':
+      return timestampValue(row.published_at)
+    case 'createdAt':
+      return timestampValue(row.created_at)
+    case 'updatedAt':
+      return timestampValue(row.updated_at)
+    case 'title':
+      return row.title
+    case 'commentCount':
+      return row.comment_count
+    default:
+      return row.id
+  }
 }
 
 export function articleStatus(publishedAt: Date | null, now: Date): Article['status'] {
@@ -35,7 +95,7 @@ export function articleStatus(publishedAt: Date | null, now: Date): Article['sta
   return publishedAt > now ? 'scheduled' : 'published'
 }
 
-export function toArticle(row: ArticleRow, now: Date): Article {
+function toArticle(row: ArticleRow, now: Date): Article {
   return {
     id: row.id,
     slug: row.slug,
@@ -43,46 +103,254 @@ export function toArticle(row: ArticleRow, now: Date): Article {
     excerpt: row.excerpt,
     body: row.body,
     tags: row.tags,
-    status: articleStatus(row.publishedAt, now),
-    publishedAt: row.publishedAt?.toISOString() ?? null,
-    authorId: row.authorId,
-    commentCount: row.commentCount,
-    createdAt: row.createdAt.toISOString(),
-    updatedAt: row.updatedAt.toISOString(),
+    status: articleStatus(row.published_at, now),
+    publishedAt: row.published_at?.toISOString() ?? null,
+    authorId: row.author_id,
+    commentCount: row.comment_count,
+    createdAt: row.created_at.toISOString(),
+    updatedAt: row.updated_at.toISOString(),
+    ...(row.author_slug === undefined
+      ? {}
+      : {
+          author: {
+            id: row.author_id,
+            slug: row.author_slug,
+            name: row.author_name!,
+            avatarUrl: row.author_avatar_url ?? null,
+          },
+        }),
   }
 }
 
-export function createArticleService(prisma: PrismaClient) {
-  return {
-    /** Published articles, newest first: what anonymous readers see. */
-    async listPublished(query: ListArticlesQuery): Promise<{ list: ArticleList; hasMore: boolean }> {
-      const now = new Date()
-      const limit = query.limit ?? 20
-      const page = query.page ?? 1
-      const where = { publishedAt: { lte: now } }
-      const [rows, total] = await Promise.all([
-        prisma.article.findMany({
-          where,
-          select: articleSelect,
-          orderBy: [{ publishedAt: 'desc' }, { id: 'desc' }],
-          skip: (page - 1) * limit,
-          take: limit + 1,
-        }),
-        query.count === false ? Promise.resolve(undefined) : prisma.article.count({ where }),
-      ])
-      const hasMore = rows.length > limit
-      const list: ArticleList = {
-        data: rows.slice(0, limit).map((row) => toArticle(row, now)),
-        meta: {
-          limit,
-          page,
-          nextCursor: null,
-          ...(total === undefined ? {} : { total, pageCount: Math.ceil(total / limit) }),
-        },
+export interface VersionedArticle {
+  article: Article
+  version: number
+}
+
+/**
+ * Which articles a caller may see. Anonymous: published ones only (a scheduled article goes
+ * live by itself when its time comes, since this compares with now). Any token reads drafts,
+ * except that an author token sees only its own unpublished work.
+ */
+function visible(principal: Principal, now: Date): Sql {
+  if (principal.kind === 'anonymous') return sql`a."published_at" <= ${now}`
+  if (principal.role === 'author') {
+    return sql`(a."published_at" <= ${now} OR a."author_id" = CAST(${principal.authorId} AS uuid))`
+  }
+  return sql`TRUE`
+}
+
+function mayEdit(principal: Principal, authorId: string): boolean {
+  if (principal.kind === 'anonymous') return false
+  if (principal.role === 'admin' || principal.role === 'editor') return true
+  return principal.role === 'author' && principal.authorId === authorId
+}
+
+export interface ArticleServiceOptions {
+  cursors: () => Promise<CursorCodec>
+  /** Text search configuration; must match the one the search_vector trigger uses. */
+  searchConfig?: string
+}
+
+export function createArticleService(prisma: PrismaClient, options: ArticleServiceOptions) {
+  const { cursors } = options
+  const searchConfig = options.searchConfig ?? 'english'
+
+  /** One article by id or slug as the caller may see it, with its stored version. */
+  async function fetchOne(principal: Principal, idOrSlug: string, withAuthor: boolean): Promise<ArticleRow | undefined> {
+    const now = new Date()
+    const key = isUuid(idOrSlug) ? sql`a."id" = CAST(${idOrSlug.toLowerCase()} AS uuid)` : sql`a."slug" = ${idOrSlug}`
+    const rows = await prisma.$queryRaw<ArticleRow[]>`
+      SELECT ${columns} ${withAuthor ? authorColumns : empty}
+      FROM "articles" a ${withAuthor ? sql`JOIN "authors" au ON au."id" = a."author_id"` : empty}
+      WHERE ${key} AND ${visible(principal, now)}`
+    return rows[0]
+  }
+
+  async function getVersioned(principal: Principal, idOrSlug: string, withAuthor = false): Promise<VersionedArticle> {
+    const row = await fetchOne(principal, idOrSlug, withAuthor)
+    if (!row) throw Problems.notFound('No such article.')
+    return { article: toArticle(row, new Date()), version: row.version }
+  }
+
+  /**
+   * Resolves the article a write targets, and decides what a refusal looks like: 404 when
+   * the caller may not even see it (so drafts do not leak), 403 when they see it but may not
+   * change it.
+   */
+  async function writable(principal: Principal, id: string): Promise<ArticleRow> {
+    const row = await fetchOne(principal, id, false)
+    if (!row) throw Problems.notFound('No such article.')
+    if (!mayEdit(principal, row.author_id)) throw Problems.forbidden('This token may not change this article.')
+    return row
+  }
+
+  /**
+   * Applies `data` only if the row still has `expected` version (If-Match), in the same
+   * statement that bumps the version: two writers with the same ETag get one 200 and one 412.
+   */
+  async function conditionalUpdate(
+    principal: Principal,
+    row: ArticleRow,
+    expected: number | '*',
+    data: Prisma.ArticleUpdateManyMutationInput & { authorId?: string },
+  ): Promise<VersionedArticle> {
+    const where: Prisma.ArticleWhereInput = { id: row.id, ...(expected === '*' ? {} : { version: expected }) }
+    // An author token can only ever update its own articles, even if ownership changed meanwhile.
+    if (principal.kind === 'token' && principal.role === 'author') where.authorId = principal.authorId!
+    const { count } = await prisma.article.updateMany({ where, data: { ...data, version: { increment: 1 } } })
+    if (count === 0) {
+      const current = await fetchOne(principal, row.id, false)
+      if (!current) throw Problems.notFound('No such article.')
+      throw Problems.preconditionFailed()
+    }
+    return getVersioned(principal, row.id)
+  }
+
+  async function freeSlug(base: string): Promise<string> {
+    const taken = await prisma.$queryRaw<{ slug: string }[]>`
+      SELECT "slug" FROM "articles" WHERE "slug" = ${base} OR "slug" ~ ${`^${base}-[0-9]+$`}`
+    return nextFreeSlug(
+      base,
+      taken.map((r) => r.slug),
+    )
+  }
+
+  async function resolveAuthorId(principal: Principal, requested: string | undefined): Promise<string> {
+    if (principal.kind === 'token' && principal.role === 'author') {
+      if (requested !== undefined && requested !== principal.authorId) {
+        throw Problems.forbidden('An author token can only write its own articles.')
       }
-      return { list, hasMore }
+      return principal.authorId!
+    }
+    if (requested === undefined) {
+      throw Problems.validation([{ path: '/body/authorId', message: 'is required for editor and admin tokens' }])
+    }
+    const author = await prisma.author.findUnique({ where: { id: requested }, select: { id: true } })
+    if (!author) throw Problems.validation([{ path: '/body/authorId', message: 'no author has this id' }])
+    return author.id
+  }
+
+  return {
+    async list(principal: Principal, query: ListArticlesQuery): Promise<ArticleList> {
+      if (query.status !== undefined && !canReadDrafts(principal)) {
+        throw Problems.unauthorized('The status filter needs a token; without one only published articles are listed.')
+      }
+      const now = new Date()
+      const search = query.q === undefined ? undefined : sql`websearch_to_tsquery(CAST(${searchConfig} AS regconfig), ${query.q})`
+      const relevance = search && query.sort === undefined ? [rankTerm(search)] : []
+      const codec = await cursors()
+      const p = paginate(spec, query, codec, relevance)
+
+      const filters: Sql[] = [visible(principal, now)]
+      if (search) filters.push(sql`a."search_vector" @@ ${search}`)
+      if (query.author !== undefined) {
+        filters.push(
+          isUuid(query.author)
+            ? sql`a."author_id" = CAST(${query.author.toLowerCase()} AS uuid)`
+            : sql`a."author_id" = (SELECT "id" FROM "authors" WHERE "slug" = ${query.author})`,
+        )
+      }
+      if (query.tag !== undefined) filters.push(sql`a."tags" @> ARRAY[${query.tag}]::text[]`)
+      if (query.publishedAfter !== undefined) filters.push(sql`a."published_at" > CAST(${query.publishedAfter} AS timestamptz)`)
+      if (query.publishedBefore !== undefined) filters.push(sql`a."published_at" < CAST(${query.publishedBefore} AS timestamptz)`)
+      if (query.status === 'draft') filters.push(sql`a."published_at" IS NULL`)
+      if (query.status === 'scheduled') filters.push(sql`a."published_at" > ${now}`)
+      if (query.status === 'published') filters.push(sql`a."published_at" <= ${now}`)
+      const where = join(filters, ' AND ')
+      const page = p.after ? sql`${where} AND ${after(p.terms, p.after)}` : where
+      const withAuthor = query.include === 'author'
+
+      const [rows, total] = await Promise.all([
+        prisma.$queryRaw<ArticleRow[]>`
+          SELECT ${columns} ${withAuthor ? authorColumns : empty}
+                 ${search ? sql`, ts_rank(a."search_vector", ${search}) AS rank` : empty}
+          FROM "articles" a ${withAuthor ? sql`JOIN "authors" au ON au."id" = a."author_id"` : empty}
+          WHERE ${page}
+          ORDER BY ${orderBy(p.terms)}
+          LIMIT ${p.limit + 1} OFFSET ${p.offset}`,
+        p.count
+          ? prisma.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM "articles" a WHERE ${where}`.then((r) => r[0]!.n)
+          : Promise.resolve(undefined),
+      ])
+      const result = pageResult(rows, p, codec, (row) => p.terms.map((t) => cursorValue(row, t)), total)
+      return { data: result.rows.map((row) => toArticle(row, now)), meta: result.meta }
+    },
+
+    get: (principal: Principal, idOrSlug: string, include?: 'author') => getVersioned(principal, idOrSlug, include === 'author'),
+
+    async create(principal: Principal, input: CreateArticle): Promise<VersionedArticle> {
+      const authorId = await resolveAuthorId(principal, input.authorId)
+      const base = input.slug ?? slugify(input.title, 'article')
+      // Generated slugs race with concurrent creates of the same title: retry on collision.
+      for (let attempt = 0; ; attempt++) {
+        const slug = input.slug ?? (await freeSlug(base))
+        try {
+          const row = await prisma.article.create({
+            data: {
+              slug,
+              title: input.title,
+              excerpt: input.excerpt ?? '',
+              body: input.body ?? '',
+              tags: input.tags ?? [],
+              authorId,
+            },
+            select: { id: true },
+          })
+          return await getVersioned(principal, row.id)
+        } catch (error) {
+          if (!isUniqueViolation(error)) throw error
+          if (input.slug !== undefined) throw Problems.slugTaken(input.slug)
+          if (attempt >= 4) throw error
+        }
+      }
+    },
+
+    async update(principal: Principal, id: string, expected: number | '*', input: UpdateArticle): Promise<VersionedArticle> {
+      if (input.authorId !== undefined && !isStaff(principal)) {
+        throw Problems.forbidden('Only editors and admins may move an article to another author.')
+      }
+      if (input.authorId !== undefined && !(await prisma.author.findUnique({ where: { id: input.authorId }, select: { id: true } }))) {
+        throw Problems.validation([{ path: '/body/authorId', message: 'no author has this id' }])
+      }
+      try {
+        return await conditionalUpdate(principal, await writable(principal, id), expected, { ...input })
+      } catch (error) {
+        if (isUniqueViolation(error) && input.slug !== undefined) throw Problems.slugTaken(input.slug)
+        throw error
+      }
+    },
+
+    async remove(principal: Principal, id: string, expected: number | '*' | undefined): Promise<void> {
+      const row = await writable(principal, id)
+      const where: Prisma.ArticleWhereInput = { id: row.id, ...(typeof expected === 'number' ? { version: expected } : {}) }
+      const { count } = await prisma.article.deleteMany({ where })
+      if (count === 0) {
+        if (await fetchOne(principal, row.id, false)) throw Problems.preconditionFailed()
+        throw Problems.notFound('No such article.')
+      }
+    },
+
+    async publish(principal: Principal, id: string, input: PublishArticle): Promise<VersionedArticle> {
+      const row = await writable(principal, id)
+      const now = new Date()
+      const at = input.publishAt === undefined ? now : new Date(input.publishAt)
+      // Publishing something already live keeps its original publication time.
+      const alreadyLive = row.published_at !== null && row.published_at <= now && input.publishAt === undefined
+      if (alreadyLive) return { article: toArticle(row, now), version: row.version }
+      return conditionalUpdate(principal, row, '*', { publishedAt: at })
+    },
+
+    async unpublish(principal: Principal, id: string): Promise<VersionedArticle> {
+      const row = await writable(principal, id)
+      if (row.published_at === null) return { article: toArticle(row, new Date()), version: row.version }
+      return conditionalUpdate(principal, row, '*', { publishedAt: null })
     },
   }
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  return error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002'
 }
 
 export type ArticleService = ReturnType<typeof createArticleService>

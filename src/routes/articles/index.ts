@@ -1,25 +1,167 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { ArticleListSchema, ListArticlesQuerySchema } from '../../schemas/article.js'
-import { ProblemSchema, ref } from '../../schemas/common.js'
-import { linkHeader } from '../links.js'
+import type { FastifyReply } from 'fastify'
+import { ifMatchVersion, requireIfMatch, setVersion } from '../../plugins/http-caching.js'
+import {
+  ArticleListSchema,
+  ArticleQuerySchema,
+  ArticleSchema,
+  CreateArticleSchema,
+  ListArticlesQuerySchema,
+  PublishArticleSchema,
+  UpdateArticleSchema,
+} from '../../schemas/article.js'
+import { IdOrSlugParamsSchema, IdParamsSchema, NoBody, problems, ref } from '../../schemas/common.js'
+import type { VersionedArticle } from '../../services/articles.js'
+import { linkNext } from '../links.js'
+
+const tags = ['articles']
+const security = [{ bearerAuth: [] }]
+const writers = ['admin', 'editor', 'author'] as const
+
+function send(reply: FastifyReply, { article, version }: VersionedArticle) {
+  setVersion(reply, version)
+  return article
+}
 
 const articleRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/articles',
     {
+      config: { etag: 'weak' },
       schema: {
-        tags: ['articles'],
+        tags,
         operationId: 'listArticles',
-        summary: 'List published articles, newest first',
+        summary: 'List articles',
+        description:
+          'Anonymous callers see published articles; tokens also see drafts and scheduled articles they may edit ' +
+          '(viewer, editor and admin tokens: all). Default order: newest first, or relevance with `q`.',
         querystring: ListArticlesQuerySchema,
-        response: { 200: ref(ArticleListSchema), 400: ref(ProblemSchema) },
+        response: { 200: ref(ArticleListSchema), 304: NoBody('Not modified (If-None-Match)'), ...problems(400, 401) },
       },
     },
     async (request, reply) => {
-      const { list, hasMore } = await app.services.articles.listPublished(request.query)
-      if (hasMore) reply.header('link', linkHeader(request.url, { page: String((list.meta.page ?? 1) + 1) }))
+      const list = await app.services.articles.list(request.principal, request.query)
+      linkNext(reply, request.url, list.meta)
       return list
     },
+  )
+
+  app.get(
+    '/articles/:idOrSlug',
+    {
+      config: { etag: 'strong' },
+      schema: {
+        tags,
+        operationId: 'getArticle',
+        summary: 'Get an article by id or slug',
+        params: IdOrSlugParamsSchema,
+        querystring: ArticleQuerySchema,
+        response: { 200: ref(ArticleSchema), 304: NoBody('Not modified (If-None-Match)'), ...problems(400, 401, 404) },
+      },
+    },
+    async (request, reply) =>
+      send(reply, await app.services.articles.get(request.principal, request.params.idOrSlug, request.query.include)),
+  )
+
+  app.post(
+    '/articles',
+    {
+      config: { etag: 'strong' },
+      preHandler: app.requireRole(...writers),
+      schema: {
+        tags,
+        security,
+        operationId: 'createArticle',
+        summary: 'Create a draft article',
+        body: ref(CreateArticleSchema),
+        response: { 201: ref(ArticleSchema), ...problems(400, 401, 403, 409, 413, 415) },
+      },
+    },
+    async (request, reply) => {
+      const created = await app.services.articles.create(request.principal, request.body)
+      reply.code(201).header('location', `/api/v1/articles/${created.article.id}`)
+      return send(reply, created)
+    },
+  )
+
+  app.patch(
+    '/articles/:id',
+    {
+      config: { etag: 'strong' },
+      preHandler: app.requireRole(...writers),
+      schema: {
+        tags,
+        security,
+        operationId: 'updateArticle',
+        summary: 'Update an article (If-Match required)',
+        params: IdParamsSchema,
+        body: ref(UpdateArticleSchema),
+        response: { 200: ref(ArticleSchema), ...problems(400, 401, 403, 404, 409, 412, 413, 415, 428) },
+      },
+    },
+    async (request, reply) => {
+      const expected = requireIfMatch(request)
+      return send(reply, await app.services.articles.update(request.principal, request.params.id, expected, request.body))
+    },
+  )
+
+  app.delete(
+    '/articles/:id',
+    {
+      preHandler: app.requireRole(...writers),
+      schema: {
+        tags,
+        security,
+        operationId: 'deleteArticle',
+        summary: 'Delete an article and its comments (If-Match honoured)',
+        params: IdParamsSchema,
+        response: { 204: NoBody('Deleted'), ...problems(400, 401, 403, 404, 412) },
+      },
+    },
+    async (request, reply) => {
+      await app.services.articles.remove(request.principal, request.params.id, ifMatchVersion(request))
+      return reply.code(204).send()
+    },
+  )
+
+  app.post(
+    '/articles/:id/publish',
+    {
+      config: { etag: 'strong' },
+      // The body is optional: a bare POST publishes now.
+      preValidation: async (request) => {
+        request.body ??= {}
+      },
+      preHandler: app.requireRole(...writers),
+      schema: {
+        tags,
+        security,
+        operationId: 'publishArticle',
+        summary: 'Publish now, or schedule with a future publishAt',
+        params: IdParamsSchema,
+        body: ref(PublishArticleSchema),
+        response: { 200: ref(ArticleSchema), ...problems(400, 401, 403, 404, 413, 415) },
+      },
+    },
+    async (request, reply) =>
+      send(reply, await app.services.articles.publish(request.principal, request.params.id, request.body ?? {})),
+  )
+
+  app.post(
+    '/articles/:id/unpublish',
+    {
+      config: { etag: 'strong' },
+      preHandler: app.requireRole(...writers),
+      schema: {
+        tags,
+        security,
+        operationId: 'unpublishArticle',
+        summary: 'Back to draft',
+        params: IdParamsSchema,
+        response: { 200: ref(ArticleSchema), ...problems(400, 401, 403, 404) },
+      },
+    },
+    async (request, reply) => send(reply, await app.services.articles.unpublish(request.principal, request.params.id)),
   )
 }
 

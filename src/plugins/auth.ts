@@ -1,0 +1,51 @@
+import type { FastifyRequest, preHandlerAsyncHookHandler } from 'fastify'
+import fp from 'fastify-plugin'
+import { ANONYMOUS, type Principal, type Role } from '../auth.js'
+import type { Config } from '../config.js'
+import { Problems } from '../errors.js'
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal: Principal
+  }
+  interface FastifyInstance {
+    /** preHandler: 401 without a valid token, 403 when its role is not one of `roles`. */
+    requireRole(...roles: Role[]): preHandlerAsyncHookHandler
+  }
+}
+
+const MAX_SECRET_LENGTH = 512
+
+/**
+ * Bearer-token authentication. Every request gets a `principal`: anonymous, or the token's
+ * role (and author, for author tokens). A malformed, unknown or revoked token is a 401 on
+ * every route, public ones included, so a client never mistakes a bad token for anonymity.
+ */
+export default fp<{ config: Config }>(
+  async (app, { config }) => {
+    if (config.ADMIN_TOKEN) await app.services.tokens.ensureEnvironmentAdmin(config.ADMIN_TOKEN)
+
+    app.decorateRequest('principal', null as never)
+    app.addHook('onRequest', async (request: FastifyRequest) => {
+      request.principal = ANONYMOUS
+      const header = request.headers.authorization
+      if (header === undefined) return
+      const match = /^Bearer +(\S+) *$/i.exec(header)
+      if (!match || match[1]!.length > MAX_SECRET_LENGTH) {
+        throw Problems.unauthorized('The Authorization header must be "Bearer <token>".')
+      }
+      const principal = await app.services.tokens.authenticate(match[1]!)
+      if (!principal) throw Problems.unauthorized('The bearer token is not valid (unknown or revoked).')
+      request.principal = principal
+    })
+
+    app.decorate('requireRole', (...roles: Role[]): preHandlerAsyncHookHandler => {
+      return async (request) => {
+        const p = request.principal
+        if (p.kind === 'anonymous') throw Problems.unauthorized()
+        if (!roles.includes(p.role)) throw Problems.forbidden()
+      }
+    })
+  },
+  { name: 'auth', dependencies: ['services'] },
+)

@@ -1,0 +1,87 @@
+import { createHash } from 'node:crypto'
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import fp from 'fastify-plugin'
+import { Problems } from '../errors.js'
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** strong: single resources (needs `setVersion`); weak: lists. */
+    etag?: 'strong' | 'weak'
+  }
+  interface FastifyReply {
+    /** The stored version of the resource being sent, for its strong ETag. */
+    resourceVersion: number | undefined
+  }
+}
+
+/**
+ * ETags and conditional requests. A single resource's strong ETag is `"<version>-<hash>"`:
+ * the hash is of the exact bytes sent, so If-None-Match never returns 304 for a changed
+ * representation (a new comment count, an embedded author, a scheduled article going live);
+ * the version is the row's, so If-Match on a write is checked against the stored version in
+ * the same UPDATE, atomically. Lists get a weak ETag of their body.
+ */
+export default fp(
+  async (app) => {
+    app.decorateReply('resourceVersion', undefined)
+
+    app.addHook('onSend', async (request, reply, payload) => {
+      const kind = reply.routeOptions.config.etag
+      if (request.url.startsWith('/api/')) {
+        reply.header('vary', 'Authorization')
+        if (request.method === 'GET') {
+          reply.header('cache-control', request.principal.kind === 'anonymous' ? 'public, max-age=0, must-revalidate' : 'private, no-cache')
+        }
+      }
+      if (!kind || typeof payload !== 'string' || reply.statusCode < 200 || reply.statusCode >= 300) return payload
+      const hash = createHash('sha256').update(payload).digest('base64url').slice(0, 16)
+      let etag: string
+      if (kind === 'strong') {
+        if (reply.resourceVersion === undefined) return payload
+        etag = `"${reply.resourceVersion}-${hash}"`
+      } else {
+        etag = `W/"${hash}"`
+      }
+      reply.header('etag', etag)
+      if ((request.method === 'GET' || request.method === 'HEAD') && noneMatch(request.headers['if-none-match'], etag)) {
+        reply.code(304).removeHeader('content-type')
+        return ''
+      }
+      return payload
+    })
+  },
+  { name: 'http-caching', dependencies: ['auth'] },
+)
+
+/** If-None-Match uses weak comparison (RFC 9110 §13.1.2). */
+function noneMatch(header: string | undefined, etag: string): boolean {
+  if (!header) return false
+  if (header.trim() === '*') return true
+  const opaque = (tag: string) => tag.trim().replace(/^W\//, '')
+  return header.split(',').some((tag) => opaque(tag) === opaque(etag))
+}
+
+export function setVersion(reply: FastifyReply, version: number): void {
+  reply.resourceVersion = version
+}
+
+/**
+ * The version an If-Match header asks for: a number, `'*'` (any existing version), or
+ * undefined when there is no header. An ETag we could not have issued can never match: 412.
+ */
+export function ifMatchVersion(request: FastifyRequest): number | '*' | undefined {
+  const header = request.headers['if-match']
+  if (header === undefined) return undefined
+  const value = header.trim()
+  if (value === '*') return '*'
+  const match = /^"(\d{1,9})-[A-Za-z0-9_-]{16}"$/.exec(value)
+  if (!match) throw Problems.preconditionFailed('If-Match must be an ETag this API sent (a strong one, unmodified).')
+  return Number(match[1])
+}
+
+/** PATCH: If-Match is required (428 without it). */
+export function requireIfMatch(request: FastifyRequest): number | '*' {
+  const version = ifMatchVersion(request)
+  if (version === undefined) throw Problems.preconditionRequired()
+  return version
+}

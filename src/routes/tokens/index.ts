@@ -1,0 +1,66 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { IdParamsSchema, NoBody, problems, ref } from '../../schemas/common.js'
+import { CreateTokenSchema, CreatedTokenSchema, TokenListSchema } from '../../schemas/token.js'
+
+const tags = ['tokens']
+const security = [{ bearerAuth: [] }]
+
+const tokenRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const adminOnly = app.requireRole('admin')
+
+  app.get(
+    '/tokens',
+    {
+      preHandler: adminOnly,
+      schema: {
+        tags,
+        security,
+        operationId: 'listTokens',
+        summary: 'List API tokens (never their secrets)',
+        response: { 200: ref(TokenListSchema), ...problems(401, 403) },
+      },
+    },
+    async () => ({ data: await app.services.tokens.list() }),
+  )
+
+  app.post(
+    '/tokens',
+    {
+      preHandler: adminOnly,
+      schema: {
+        tags,
+        security,
+        operationId: 'createToken',
+        summary: 'Create an API token; the secret is in this response only',
+        body: ref(CreateTokenSchema),
+        response: { 201: ref(CreatedTokenSchema), ...problems(400, 401, 403, 413, 415) },
+      },
+    },
+    async (request, reply) => {
+      const token = await app.services.tokens.create(request.body)
+      reply.code(201).header('location', `/api/v1/tokens/${token.id}`).header('cache-control', 'no-store')
+      return token
+    },
+  )
+
+  app.delete(
+    '/tokens/:id',
+    {
+      preHandler: adminOnly,
+      schema: {
+        tags,
+        security,
+        operationId: 'deleteToken',
+        summary: 'Revoke a token (effective on its next request)',
+        params: IdParamsSchema,
+        response: { 204: NoBody('Revoked'), ...problems(400, 401, 403, 404) },
+      },
+    },
+    async (request, reply) => {
+      await app.services.tokens.remove(request.params.id)
+      return reply.code(204).send()
+    },
+  )
+}
+
+export default tokenRoutes

@@ -1,0 +1,239 @@
+import { createHmac, timingSafeEqual } from 'node:crypto'
+import { Prisma } from '../generated/prisma/client.js'
+import { ProblemError, Problems } from '../errors.js'
+
+/**
+ * The list machinery every collection shares: `sort` parsed against an allowlist, opaque
+ * signed keyset cursors, `page` or `cursor` (never both), and the `meta` block. Lists are
+ * read with one hand-written SQL statement per page (plus one count), so sorting, filtering
+ * and pagination stay in the database and are the same for every resource.
+ */
+export type Sql = Prisma.Sql
+export const sql = Prisma.sql
+export const join = Prisma.join
+export const raw = Prisma.raw
+export const empty = Prisma.empty
+
+export type SortType = 'timestamptz' | 'text' | 'int4' | 'float4' | 'uuid'
+
+export interface SortField {
+  /** SQL expression, e.g. `a."published_at"`. Comes from code, never from the request. */
+  expr: Sql
+  type: SortType
+  nullable?: boolean
+}
+
+export interface SortTerm {
+  name: string
+  field: SortField
+  descending: boolean
+}
+
+export interface ListSpec {
+  /** API field name → how to sort by it: the allowlist. */
+  sortable: Record<string, SortField>
+  /** The unique tiebreaker appended to every sort, e.g. `a."id"`. */
+  id: SortField
+  defaultSort: string
+}
+
+export type CursorValue = string | number | null
+
+export interface PageRequest {
+  limit?: number
+  page?: number
+  cursor?: string
+  count?: boolean
+  sort?: string
+}
+
+export interface Pagination {
+  limit: number
+  /** Set in page mode (page given, or neither page nor cursor). */
+  page?: number
+  /** Decoded keyset position in cursor mode. */
+  after?: CursorValue[]
+  offset: number
+  count: boolean
+  terms: SortTerm[]
+  /** Canonical sort string, bound into cursors. */
+  sortKey: string
+}
+
+export const MAX_LIMIT = 100
+export const DEFAULT_LIMIT = 20
+
+/** Turns `sort=-publishedAt,title` into terms, rejecting any field not on the allowlist. */
+export function parseSort(spec: ListSpec, sort: string | undefined): SortTerm[] {
+  const text = sort === undefined || sort === '' ? spec.defaultSort : sort
+  const seen = new Set<string>()
+  const terms: SortTerm[] = []
+  for (const part of text.split(',')) {
+    const descending = part.startsWith('-')
+    const name = descending ? part.slice(1) : part
+    const field = Object.hasOwn(spec.sortable, name) ? spec.sortable[name] : undefined
+    if (!field) {
+      throw Problems.validation([
+        {
+          path: '/query/sort',
+          message: `cannot sort by "${name}"; sortable fields: ${Object.keys(spec.sortable).join(', ')}`,
+        },
+      ])
+    }
+    if (seen.has(name)) throw Problems.validation([{ path: '/query/sort', message: `"${name}" appears twice` }])
+    seen.add(name)
+    terms.push({ name, field, descending })
+  }
+  return terms
+}
+
+/** Signs and checks cursors so a tampered or foreign cursor is a clean 400, never a query. */
+export class CursorCodec {
+  constructor(private readonly key: string) {}
+
+  encode(sortKey: string, values: CursorValue[]): string {
+    const payload = Buffer.from(JSON.stringify({ s: sortKey, v: values })).toString('base64url')
+    return `${payload}.${this.sign(payload)}`
+  }
+
+  decode(sortKey: string, cursor: string, types: SortType[]): CursorValue[] {
+    const [payload, signature, extra] = cursor.split('.')
+    if (!payload || !signature || extra !== undefined || !this.verify(payload, signature)) throw invalidCursor()
+    let parsed: unknown
+    try {
+      parsed = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'))
+    } catch {
+      throw invalidCursor()
+    }
+    const { s, v } = (parsed ?? {}) as { s?: unknown; v?: unknown }
+    if (s !== sortKey) {
+      throw Problems.validation([{ path: '/query/cursor', message: 'this cursor belongs to a different sort order' }])
+    }
+    if (!Array.isArray(v) || v.length !== types.length || !v.every((value, i) => fits(value, types[i]!))) {
+      throw invalidCursor()
+    }
+    return v as CursorValue[]
+  }
+
+  private sign(payload: string): string {
+    return createHmac('sha256', this.key).update(payload).digest('base64url').slice(0, 27)
+  }
+
+  private verify(payload: string, signature: string): boolean {
+    const expected = Buffer.from(this.sign(payload))
+    const given = Buffer.from(signature)
+    return expected.length === given.length && timingSafeEqual(expected, given)
+  }
+}
+
+function fits(value: unknown, type: SortType): boolean {
+  if (value === null) return true
+  switch (type) {
+    case 'int4':
+      return Number.isInteger(value)
+    case 'float4':
+      return typeof value === 'number' && Number.isFinite(value)
+    case 'timestamptz':
+      return typeof value === 'string' && !Number.isNaN(Date.parse(value))
+    default:
+      return typeof value === 'string'
+  }
+}
+
+function invalidCursor(): ProblemError {
+  return Problems.validation([{ path: '/query/cursor', message: 'is not a valid cursor (use meta.nextCursor as given)' }])
+}
+
+export function paginate(spec: ListSpec, request: PageRequest, codec: CursorCodec, extraTerms: SortTerm[] = []): Pagination {
+  if (request.page !== undefined && request.cursor !== undefined) {
+    throw Problems.validation(
+      [{ path: '/query/cursor', message: 'use either page or cursor, not both' }],
+      'Use either page or cursor, not both.',
+    )
+  }
+  const limit = request.limit ?? DEFAULT_LIMIT
+  const terms = [...extraTerms, ...parseSort(spec, request.sort), { name: 'id', field: spec.id, descending: false }]
+  const last = terms[terms.length - 2]
+  terms[terms.length - 1]!.descending = last?.descending ?? false
+  const sortKey = terms.map((t) => (t.descending ? '-' : '') + t.name).join(',')
+  const count = request.count !== false
+  if (request.cursor !== undefined) {
+    const after = codec.decode(sortKey, request.cursor, terms.map((t) => t.field.type))
+    return { limit, after, offset: 0, count, terms, sortKey }
+  }
+  const page = request.page ?? 1
+  return { limit, page, offset: (page - 1) * limit, count, terms, sortKey }
+}
+
+/** `ORDER BY` for the terms; nulls always last, in both directions. */
+export function orderBy(terms: SortTerm[]): Sql {
+  return join(
+    terms.map((t) => sql`${t.field.expr} ${raw(t.descending ? 'DESC' : 'ASC')} NULLS LAST`),
+    ', ',
+  )
+}
+
+/**
+ * The keyset condition "strictly after this position" for `orderBy(terms)`:
+ * (t1 after) OR (t1 = AND t2 after) OR ... with NULLS LAST semantics.
+ */
+export function after(terms: SortTerm[], values: CursorValue[]): Sql {
+  const disjuncts: Sql[] = []
+  for (let i = 0; i < terms.length; i++) {
+    const equal = terms.slice(0, i).map((t, j) => equals(t, values[j]!))
+    const beyond = strictlyAfter(terms[i]!, values[i]!)
+    if (beyond) disjuncts.push(join([...equal, beyond], ' AND '))
+  }
+  return disjuncts.length === 0 ? sql`FALSE` : sql`(${join(disjuncts.map((d) => sql`(${d})`), ' OR ')})`
+}
+
+function param(t: SortTerm, value: CursorValue): Sql {
+  return sql`CAST(${value} AS ${raw(t.field.type)})`
+}
+
+function equals(t: SortTerm, value: CursorValue): Sql {
+  return value === null ? sql`${t.field.expr} IS NULL` : sql`${t.field.expr} = ${param(t, value)}`
+}
+
+function strictlyAfter(t: SortTerm, value: CursorValue): Sql | undefined {
+  if (value === null) return undefined // nulls come last: nothing sorts after a null
+  const op = raw(t.descending ? '<' : '>')
+  const compare = sql`${t.field.expr} ${op} ${param(t, value)}`
+  return t.field.nullable ? sql`(${compare} OR ${t.field.expr} IS NULL)` : compare
+}
+
+export interface ListMeta {
+  limit: number
+  nextCursor: string | null
+  page?: number
+  total?: number
+  pageCount?: number
+}
+
+/**
+ * Builds `meta` from a page fetched with `limit + 1` rows: the extra row only says whether
+ * there is a next page. `cursorValues` reads a row's sort values in term order.
+ */
+export function pageResult<Row>(
+  rows: Row[],
+  p: Pagination,
+  codec: CursorCodec,
+  cursorValues: (row: Row) => CursorValue[],
+  total: number | undefined,
+): { rows: Row[]; meta: ListMeta } {
+  const hasMore = rows.length > p.limit
+  const kept = hasMore ? rows.slice(0, p.limit) : rows
+  const lastRow = kept[kept.length - 1]
+  const meta: ListMeta = {
+    limit: p.limit,
+    nextCursor: hasMore && lastRow !== undefined ? codec.encode(p.sortKey, cursorValues(lastRow)) : null,
+    ...(p.page === undefined ? {} : { page: p.page }),
+    ...(total === undefined ? {} : { total, pageCount: Math.ceil(total / p.limit) }),
+  }
+  return { rows: kept, meta }
+}
+
+/** The value of a timestamp sort term as a cursor value (ISO, millisecond precision like the column). */
+export function timestampValue(value: Date | null): string | null {
+  return value === null ? null : value.toISOString()
+}
