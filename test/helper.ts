@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import pg from 'pg'
 import type { Test } from 'tap'
 import { buildApp } from '../src/app.js'
+import type { Role } from '../src/auth.js'
 import { configWith, type Config } from '../src/config.js'
 
 /**
@@ -45,4 +46,39 @@ export async function buildTestApp(t: Test, overrides: Partial<Config> = {}): Pr
 
 export function json<T = any>(response: { body: string }): T {
   return JSON.parse(response.body) as T
+}
+
+export type Headers = Record<string, string>
+
+/** `Authorization` headers for a new token of `role` (author tokens are bound to `authorId`). */
+export async function tokenHeaders(app: TestApp, role: Role, authorId?: string): Promise<Headers> {
+  const token = await app.services.tokens.create({ name: `test ${role}`, role, ...(authorId ? { authorId } : {}) })
+  return { authorization: `Bearer ${token.secret}` }
+}
+
+/**
+ * One caller of each kind, for role × route matrices: anonymous, viewer, an author token for
+ * `ownAuthorId`, an author token for `otherAuthorId`, editor, admin.
+ */
+export async function callers(app: TestApp, ownAuthorId: string, otherAuthorId: string) {
+  return {
+    anonymous: {} as Headers,
+    viewer: await tokenHeaders(app, 'viewer'),
+    authorOwn: await tokenHeaders(app, 'author', ownAuthorId),
+    authorOther: await tokenHeaders(app, 'author', otherAuthorId),
+    editor: await tokenHeaders(app, 'editor'),
+    admin: await tokenHeaders(app, 'admin'),
+  }
+}
+export type Caller = keyof Awaited<ReturnType<typeof callers>>
+
+/** Rows of every content table, to prove a refused write changed nothing. */
+export async function snapshot(app: TestApp) {
+  const { prisma } = app.db
+  const [authors, articles, comments] = await Promise.all([
+    prisma.author.findMany({ orderBy: { id: 'asc' } }),
+    prisma.article.findMany({ orderBy: { id: 'asc' } }),
+    prisma.comment.findMany({ orderBy: { id: 'asc' } }),
+  ])
+  return { authors, articles, comments }
 }
