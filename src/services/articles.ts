@@ -26,7 +26,7 @@ import {
   type Sql,
   type SortTerm,
 } from './list.js'
-import { isUuid, nextFreeSlug, slugify } from './slug.js'
+import { isUuid, nextFreeSlug, rejectUuidSlug, slugify } from './slug.js'
 
 /** A row as the list statement returns it (snake_case, straight from SQL). */
 interface ArticleRow {
@@ -280,6 +280,7 @@ export function createArticleService(prisma: PrismaClient, options: ArticleServi
     get: (principal: Principal, idOrSlug: string, include?: 'author') => getVersioned(principal, idOrSlug, include === 'author'),
 
     async create(principal: Principal, input: CreateArticle): Promise<VersionedArticle> {
+      rejectUuidSlug(input.slug)
       const authorId = await resolveAuthorId(principal, input.authorId)
       const base = input.slug ?? slugify(input.title, 'article')
       // Generated slugs race with concurrent creates of the same title: retry on collision.
@@ -307,6 +308,7 @@ export function createArticleService(prisma: PrismaClient, options: ArticleServi
     },
 
     async update(principal: Principal, id: string, expected: number | '*', input: UpdateArticle): Promise<VersionedArticle> {
+      rejectUuidSlug(input.slug)
       if (input.authorId !== undefined && !isStaff(principal)) {
         throw Problems.forbidden('Only editors and admins may move an article to another author.')
       }

@@ -1,3 +1,5 @@
+import { Problems } from '../errors.js'
+
 /**
  * Slugs from titles: `"Minsk: a tale of 2 rallies"` → `minsk-a-tale-of-2-rallies`. Latin
  * letters lose their accents (ø, æ, ß, đ, ł and friends are spelled out), Cyrillic and Greek
@@ -26,6 +28,13 @@ const UUID_SHAPE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12
 
 export function isUuid(value: string): boolean {
   return UUID_SHAPE.test(value)
+}
+
+/** `{idOrSlug}` treats a UUID as an id, so a UUID-shaped slug could never be looked up: 400. */
+export function rejectUuidSlug(slug: string | undefined): void {
+  if (slug !== undefined && isUuid(slug)) {
+    throw Problems.validation([{ path: '/body/slug', message: 'must not be shaped like a UUID' }])
+  }
 }
 
 export function slugify(text: string, fallback = 'untitled', maxLength = 80): string {
