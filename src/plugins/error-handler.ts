@@ -24,6 +24,13 @@ export default fp(
       return sendProblem(request, reply, problem)
     })
 
+    // One URL per resource: under /api a trailing slash is never a route (not even an empty
+    // {idOrSlug}), so `/api/v1/articles/` is a 404 rather than a validation error.
+    app.addHook('onRequest', async (request) => {
+      const path = request.url.split('?')[0]!
+      if (path.startsWith('/api/') && path.endsWith('/')) throw Problems.notFound(`No route ${request.method} ${path}.`)
+    })
+
     app.setNotFoundHandler(async (request, reply) =>
       sendProblem(request, reply, Problems.notFound(`No route ${request.method} ${request.url.split('?')[0]}.`)),
     )

@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
+import { ANONYMOUS } from '../auth.js'
 import { Problems } from '../errors.js'
+import type { Versioned } from '../services/common.js'
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -30,7 +32,9 @@ export default fp(
       if (request.url.startsWith('/api/')) {
         reply.header('vary', 'Authorization')
         if (request.method === 'GET') {
-          reply.header('cache-control', request.principal.kind === 'anonymous' ? 'public, max-age=0, must-revalidate' : 'private, no-cache')
+          // principal is unset when the request was refused before authentication ran.
+          const anonymous = (request.principal ?? ANONYMOUS).kind === 'anonymous'
+          reply.header('cache-control', anonymous ? 'public, max-age=0, must-revalidate' : 'private, no-cache')
         }
       }
       if (!kind || typeof payload !== 'string' || reply.statusCode < 200 || reply.statusCode >= 300) return payload
@@ -61,8 +65,10 @@ function noneMatch(header: string | undefined, etag: string): boolean {
   return header.split(',').some((tag) => opaque(tag) === opaque(etag))
 }
 
-export function setVersion(reply: FastifyReply, version: number): void {
+/** Sends a single resource with its strong ETag (made in onSend from the version and the bytes). */
+export function sendVersioned<T>(reply: FastifyReply, { resource, version }: Versioned<T>): T {
   reply.resourceVersion = version
+  return resource
 }
 
 /**

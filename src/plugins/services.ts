@@ -34,10 +34,11 @@ export default fp(
           throw error
         },
       ))
+    const articles = createArticleService(app.db.prisma, { cursors })
     app.decorate('services', {
-      articles: createArticleService(app.db.prisma, { cursors }),
+      articles,
       authors: createAuthorService(app.db.prisma, { cursors }),
-      comments: createCommentService(app.db.prisma, { cursors }),
+      comments: createCommentService(app.db.prisma, { cursors, articles }),
       health: createHealthService(app.db.prisma),
       tokens: createTokenService(app.db.prisma),
     } satisfies Services)

@@ -1,5 +1,6 @@
 import { Type, type Static } from 'typebox'
-import { Nullable, Uuid } from './common.js'
+import { SLUG_MAX_LENGTH, SLUG_PATTERN } from '../services/slug.js'
+import { ListMetaSchema, ListQuery, Nullable, Timestamp, Uuid, ref } from './common.js'
 
 /** What an article embeds with include=author: public fields only. */
 export const AuthorSummarySchema = Type.Object(
@@ -12,3 +13,103 @@ export const AuthorSummarySchema = Type.Object(
   { $id: 'AuthorSummary', title: 'AuthorSummary' },
 )
 export type AuthorSummary = Static<typeof AuthorSummarySchema>
+
+export const AuthorSchema = Type.Object(
+  {
+    id: Uuid,
+    slug: Type.String({ examples: ['zoe-dordevic'] }),
+    name: Type.String({ examples: ['Zoë Ðorđević'] }),
+    email: Type.Optional({
+      ...Nullable(Type.String({ format: 'email' })),
+      description: 'Private: present only for editor and admin tokens and for an author token bound to this author.',
+    }),
+    bio: Type.String(),
+    avatarUrl: Nullable(Type.String({ format: 'uri' })),
+    website: Nullable(Type.String({ format: 'uri' })),
+    createdAt: Timestamp,
+    updatedAt: Timestamp,
+  },
+  {
+    $id: 'Author',
+    title: 'Author',
+    description:
+      '`email` is private: it is included only for editor and admin tokens and for an author token bound to ' +
+      'this very author, and omitted for everyone else (lists included).',
+  },
+)
+export type Author = Static<typeof AuthorSchema>
+
+export const AuthorListSchema = Type.Object(
+  { data: Type.Array(ref(AuthorSchema)), meta: ref(ListMetaSchema) },
+  { $id: 'AuthorList', title: 'AuthorList' },
+)
+export type AuthorList = Static<typeof AuthorListSchema>
+
+const Slug = Type.String({
+  minLength: 1,
+  maxLength: SLUG_MAX_LENGTH,
+  pattern: SLUG_PATTERN,
+  description: 'Lowercase letters, digits and single hyphens. Made from the name when not given.',
+})
+const Name = Type.String({ minLength: 1, maxLength: 200 })
+const Email = Type.String({ format: 'email', maxLength: 254, description: 'Private; unique among authors.' })
+const Bio = Type.String({ maxLength: 5000 })
+// format uri alone accepts javascript: and data: URLs; these end up in frontends' href and src.
+const HttpUrl = Type.String({ format: 'uri', maxLength: 2000, pattern: '^https?://', description: 'An http(s) URL.' })
+
+export const CreateAuthorSchema = Type.Object(
+  {
+    name: Name,
+    slug: Type.Optional(Slug),
+    email: Type.Optional(Email),
+    bio: Type.Optional(Bio),
+    avatarUrl: Type.Optional(HttpUrl),
+    website: Type.Optional(HttpUrl),
+  },
+  { $id: 'CreateAuthor', title: 'CreateAuthor', additionalProperties: false },
+)
+export type CreateAuthor = Static<typeof CreateAuthorSchema>
+
+export const UpdateAuthorSchema = Type.Object(
+  {
+    name: Type.Optional(Name),
+    slug: Type.Optional(Slug),
+    email: Type.Optional(Nullable(Email)),
+    bio: Type.Optional(Bio),
+    avatarUrl: Type.Optional(Nullable(HttpUrl)),
+    website: Type.Optional(Nullable(HttpUrl)),
+  },
+  {
+    $id: 'UpdateAuthor',
+    title: 'UpdateAuthor',
+    additionalProperties: false,
+    minProperties: 1,
+    description: 'Only the fields given change; null clears email, avatarUrl or website.',
+  },
+)
+export type UpdateAuthor = Static<typeof UpdateAuthorSchema>
+
+export const ListAuthorsQuerySchema = Type.Object(
+  {
+    ...ListQuery,
+    sort: Type.Optional(
+      Type.String({
+        maxLength: 200,
+        description: 'Comma list of name, slug, createdAt, updatedAt; "-" for descending. Default name.',
+        examples: ['-createdAt,name'],
+      }),
+    ),
+    q: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 200,
+        description: 'Case-insensitive substring of the name (% and _ are literal characters).',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+)
+export type ListAuthorsQuery = Static<typeof ListAuthorsQuerySchema>
+
+/** GET /authors/{idOrSlug} takes no query parameters; any given is a 400. */
+export const AuthorQuerySchema = Type.Object({}, { additionalProperties: false })

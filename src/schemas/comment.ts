@@ -1,4 +1,92 @@
-// SKELETON: Comment schemas (CommentSchema, CreateCommentSchema, UpdateCommentSchema,
-// CommentListSchema, ListCommentsQuerySchema, ...). Every exported schema with an $id becomes
-// an OpenAPI component (see src/plugins/swagger.ts).
-export {}
+import { Type, type Static } from 'typebox'
+import { ListMetaSchema, ListQuery, Nullable, StringEnum, Timestamp, Uuid, ref } from './common.js'
+
+export const COMMENT_STATUSES = ['pending', 'approved', 'spam', 'rejected'] as const
+export type CommentStatus = (typeof COMMENT_STATUSES)[number]
+
+const Status = StringEnum(COMMENT_STATUSES, {
+  description: 'Moderation state. Only approved comments are public and counted in the article’s commentCount.',
+})
+
+export const CommentSchema = Type.Object(
+  {
+    id: Uuid,
+    articleId: Uuid,
+    parentId: Nullable({
+      ...Uuid,
+      description: 'The comment this one replies to; null for a top-level comment, or when the parent was deleted.',
+    }),
+    authorName: Type.String({ examples: ['Kwame Boateng'] }),
+    authorEmail: Type.Optional(
+      Type.String({
+        format: 'email',
+        description: 'Private: present only in responses to editor and admin tokens (moderation), never in public lists.',
+      }),
+    ),
+    body: Type.String({ description: 'Plain text, returned byte-exact.' }),
+    status: Status,
+    createdAt: Timestamp,
+  },
+  { $id: 'Comment', title: 'Comment' },
+)
+export type Comment = Static<typeof CommentSchema>
+
+export const CommentListSchema = Type.Object(
+  { data: Type.Array(ref(CommentSchema)), meta: ref(ListMetaSchema) },
+  { $id: 'CommentList', title: 'CommentList' },
+)
+export type CommentList = Static<typeof CommentListSchema>
+
+/** Something other than whitespace, so a blank name or body is a 400 like a missing one. */
+const NOT_BLANK = '\\S'
+const AuthorName = Type.String({ minLength: 1, maxLength: 100, pattern: NOT_BLANK, description: 'Not blank.' })
+const AuthorEmail = Type.String({
+  format: 'email',
+  maxLength: 254,
+  description: 'Private: shown to editors and admins only, never published.',
+})
+const Body = Type.String({ minLength: 1, maxLength: 10_000, pattern: NOT_BLANK, description: 'Plain text, not blank.' })
+
+export const CreateCommentSchema = Type.Object(
+  {
+    authorName: AuthorName,
+    authorEmail: AuthorEmail,
+    body: Body,
+    parentId: Type.Optional({ ...Uuid, description: 'Reply to this comment, which must belong to the same article.' }),
+  },
+  {
+    $id: 'CreateComment',
+    title: 'CreateComment',
+    additionalProperties: false,
+    description: 'New comments are pending until a moderator approves them; status is not writable here.',
+  },
+)
+export type CreateComment = Static<typeof CreateCommentSchema>
+
+export const UpdateCommentSchema = Type.Object(
+  { status: Type.Optional(Status), body: Type.Optional(Body) },
+  { $id: 'UpdateComment', title: 'UpdateComment', additionalProperties: false, minProperties: 1 },
+)
+export type UpdateComment = Static<typeof UpdateCommentSchema>
+
+const Sort = Type.Optional(
+  Type.String({
+    maxLength: 200,
+    description: 'createdAt, or -createdAt for newest first. Default createdAt (oldest first).',
+    examples: ['-createdAt'],
+  }),
+)
+
+export const ListArticleCommentsQuerySchema = Type.Object({ ...ListQuery, sort: Sort }, { additionalProperties: false })
+export type ListArticleCommentsQuery = Static<typeof ListArticleCommentsQuerySchema>
+
+export const ListCommentsQuerySchema = Type.Object(
+  {
+    ...ListQuery,
+    sort: Sort,
+    status: Type.Optional(StringEnum(COMMENT_STATUSES, { description: 'Only comments in this state (default: every state).' })),
+    article: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Article id or slug.' })),
+  },
+  { additionalProperties: false },
+)
+export type ListCommentsQuery = Static<typeof ListCommentsQuerySchema>

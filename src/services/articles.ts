@@ -12,13 +12,9 @@ import type {
 } from '../schemas/article.js'
 import {
   CursorCodec,
-  after,
+  fetchPage,
   empty,
-  join,
-  orderBy,
-  pageResult,
   paginate,
-  raw,
   sql,
   timestampValue,
   type CursorValue,
@@ -26,7 +22,8 @@ import {
   type Sql,
   type SortTerm,
 } from './list.js'
-import { isUuid, nextFreeSlug, rejectUuidSlug, slugify } from './slug.js'
+import { uniqueViolation, type Versioned } from './common.js'
+import { freeSlug, isUuid, rejectUuidSlug, slugify } from './slug.js'
 
 /** A row as the list statement returns it (snake_case, straight from SQL). */
 interface ArticleRow {
@@ -122,10 +119,7 @@ function toArticle(row: ArticleRow, now: Date): Article {
   }
 }
 
-export interface VersionedArticle {
-  article: Article
-  version: number
-}
+export type VersionedArticle = Versioned<Article>
 
 /**
  * Which articles a caller may see. Anonymous: published ones only (a scheduled article goes
@@ -138,6 +132,10 @@ function visible(principal: Principal, now: Date): Sql {
     return sql`(a."published_at" <= ${now} OR a."author_id" = CAST(${principal.authorId} AS uuid))`
   }
   return sql`TRUE`
+}
+
+function byIdOrSlug(idOrSlug: string): Sql {
+  return isUuid(idOrSlug) ? sql`a."id" = CAST(${idOrSlug.toLowerCase()} AS uuid)` : sql`a."slug" = ${idOrSlug}`
 }
 
 function mayEdit(principal: Principal, authorId: string): boolean {
@@ -159,18 +157,17 @@ export function createArticleService(prisma: PrismaClient, options: ArticleServi
   /** One article by id or slug as the caller may see it, with its stored version. */
   async function fetchOne(principal: Principal, idOrSlug: string, withAuthor: boolean): Promise<ArticleRow | undefined> {
     const now = new Date()
-    const key = isUuid(idOrSlug) ? sql`a."id" = CAST(${idOrSlug.toLowerCase()} AS uuid)` : sql`a."slug" = ${idOrSlug}`
     const rows = await prisma.$queryRaw<ArticleRow[]>`
       SELECT ${columns} ${withAuthor ? authorColumns : empty}
       FROM "articles" a ${withAuthor ? sql`JOIN "authors" au ON au."id" = a."author_id"` : empty}
-      WHERE ${key} AND ${visible(principal, now)}`
+      WHERE ${byIdOrSlug(idOrSlug)} AND ${visible(principal, now)}`
     return rows[0]
   }
 
   async function getVersioned(principal: Principal, idOrSlug: string, withAuthor = false): Promise<VersionedArticle> {
     const row = await fetchOne(principal, idOrSlug, withAuthor)
     if (!row) throw Problems.notFound('No such article.')
-    return { article: toArticle(row, new Date()), version: row.version }
+    return { resource: toArticle(row, new Date()), version: row.version }
   }
 
   /**
@@ -205,15 +202,6 @@ export function createArticleService(prisma: PrismaClient, options: ArticleServi
       throw Problems.preconditionFailed()
     }
     return getVersioned(principal, row.id)
-  }
-
-  async function freeSlug(base: string): Promise<string> {
-    const taken = await prisma.$queryRaw<{ slug: string }[]>`
-      SELECT "slug" FROM "articles" WHERE "slug" = ${base} OR "slug" ~ ${`^${base}-[0-9]+$`}`
-    return nextFreeSlug(
-      base,
-      taken.map((r) => r.slug),
-    )
   }
 
   async function resolveAuthorId(principal: Principal, requested: string | undefined): Promise<string> {
@@ -257,27 +245,29 @@ export function createArticleService(prisma: PrismaClient, options: ArticleServi
       if (query.status === 'draft') filters.push(sql`a."published_at" IS NULL`)
       if (query.status === 'scheduled') filters.push(sql`a."published_at" > ${now}`)
       if (query.status === 'published') filters.push(sql`a."published_at" <= ${now}`)
-      const where = join(filters, ' AND ')
-      const page = p.after ? sql`${where} AND ${after(p.terms, p.after)}` : where
       const withAuthor = query.include === 'author'
-
-      const [rows, total] = await Promise.all([
-        prisma.$queryRaw<ArticleRow[]>`
-          SELECT ${columns} ${withAuthor ? authorColumns : empty}
-                 ${search ? sql`, ts_rank(a."search_vector", ${search}) AS rank` : empty}
-          FROM "articles" a ${withAuthor ? sql`JOIN "authors" au ON au."id" = a."author_id"` : empty}
-          WHERE ${page}
-          ORDER BY ${orderBy(p.terms)}
-          LIMIT ${p.limit + 1} OFFSET ${p.offset}`,
-        p.count
-          ? prisma.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM "articles" a WHERE ${where}`.then((r) => r[0]!.n)
-          : Promise.resolve(undefined),
-      ])
-      const result = pageResult(rows, p, codec, (row) => p.terms.map((t) => cursorValue(row, t)), total)
-      return { data: result.rows.map((row) => toArticle(row, now)), meta: result.meta }
+      const { rows, meta } = await fetchPage<ArticleRow>(prisma, {
+        select: sql`${columns} ${withAuthor ? authorColumns : empty}
+                    ${search ? sql`, ts_rank(a."search_vector", ${search}) AS rank` : empty}`,
+        from: sql`"articles" a ${withAuthor ? sql`JOIN "authors" au ON au."id" = a."author_id"` : empty}`,
+        countFrom: sql`"articles" a`,
+        where: filters,
+        pagination: p,
+        codec,
+        cursorValue,
+      })
+      return { data: rows.map((row) => toArticle(row, now)), meta }
     },
 
     get: (principal: Principal, idOrSlug: string, include?: 'author') => getVersioned(principal, idOrSlug, include === 'author'),
+
+    /** The id of an article the caller may see, else 404: for the routes nested under an article. */
+    async visibleId(principal: Principal, idOrSlug: string): Promise<string> {
+      const rows = await prisma.$queryRaw<{ id: string }[]>`
+        SELECT a."id" FROM "articles" a WHERE ${byIdOrSlug(idOrSlug)} AND ${visible(principal, new Date())}`
+      if (!rows[0]) throw Problems.notFound('No such article.')
+      return rows[0].id
+    },
 
     async create(principal: Principal, input: CreateArticle): Promise<VersionedArticle> {
       rejectUuidSlug(input.slug)
@@ -285,7 +275,7 @@ export function createArticleService(prisma: PrismaClient, options: ArticleServi
       const base = input.slug ?? slugify(input.title, 'article')
       // Generated slugs race with concurrent creates of the same title: retry on collision.
       for (let attempt = 0; ; attempt++) {
-        const slug = input.slug ?? (await freeSlug(base))
+        const slug = input.slug ?? (await freeSlug(prisma, 'articles', base))
         try {
           const row = await prisma.article.create({
             data: {
@@ -300,7 +290,7 @@ export function createArticleService(prisma: PrismaClient, options: ArticleServi
           })
           return await getVersioned(principal, row.id)
         } catch (error) {
-          if (!isUniqueViolation(error)) throw error
+          if (uniqueViolation(error) !== 'slug') throw error
           if (input.slug !== undefined) throw Problems.slugTaken(input.slug)
           if (attempt >= 4) throw error
         }
@@ -318,7 +308,7 @@ export function createArticleService(prisma: PrismaClient, options: ArticleServi
       try {
         return await conditionalUpdate(principal, await writable(principal, id), expected, { ...input })
       } catch (error) {
-        if (isUniqueViolation(error) && input.slug !== undefined) throw Problems.slugTaken(input.slug)
+        if (uniqueViolation(error) === 'slug' && input.slug !== undefined) throw Problems.slugTaken(input.slug)
         throw error
       }
     },
@@ -339,20 +329,16 @@ export function createArticleService(prisma: PrismaClient, options: ArticleServi
       const at = input.publishAt === undefined ? now : new Date(input.publishAt)
       // Publishing something already live keeps its original publication time.
       const alreadyLive = row.published_at !== null && row.published_at <= now && input.publishAt === undefined
-      if (alreadyLive) return { article: toArticle(row, now), version: row.version }
+      if (alreadyLive) return { resource: toArticle(row, now), version: row.version }
       return conditionalUpdate(principal, row, '*', { publishedAt: at })
     },
 
     async unpublish(principal: Principal, id: string): Promise<VersionedArticle> {
       const row = await writable(principal, id)
-      if (row.published_at === null) return { article: toArticle(row, new Date()), version: row.version }
+      if (row.published_at === null) return { resource: toArticle(row, new Date()), version: row.version }
       return conditionalUpdate(principal, row, '*', { publishedAt: null })
     },
   }
-}
-
-function isUniqueViolation(error: unknown): boolean {
-  return error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002'
 }
 
 export type ArticleService = ReturnType<typeof createArticleService>

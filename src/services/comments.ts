@@ -1,15 +1,218 @@
-import type { PrismaClient } from '../generated/prisma/client.js'
-import type { CursorCodec } from './list.js'
+import { ANONYMOUS, type Principal } from '../auth.js'
+import { Problems } from '../errors.js'
+import type { Prisma, PrismaClient } from '../generated/prisma/client.js'
+import type {
+  Comment,
+  CommentList,
+  CommentStatus,
+  CreateComment,
+  ListArticleCommentsQuery,
+  ListCommentsQuery,
+  UpdateComment,
+} from '../schemas/comment.js'
+import type { ArticleService } from './articles.js'
+import {
+  CursorCodec,
+  fetchPage,
+  paginate,
+  sql,
+  timestampValue,
+  type CursorValue,
+  type ListSpec,
+  type Sql,
+  type SortTerm,
+} from './list.js'
+import type { Versioned } from './common.js'
+import { isUuid } from './slug.js'
+
+/** A row as the list statement returns it (snake_case, straight from SQL). */
+interface CommentRow {
+  id: string
+  article_id: string
+  parent_id: string | null
+  author_name: string
+  author_email: string
+  body: string
+  status: CommentStatus
+  version: number
+  created_at: Date
+}
+
+const columns = sql`c."id", c."article_id", c."parent_id", c."author_name", c."author_email", c."body",
+  c."status"::text AS "status", c."version", c."created_at"`
+
+const spec: ListSpec = {
+  sortable: { createdAt: { expr: sql`c."created_at"`, type: 'timestamptz' } },
+  id: { expr: sql`c."id"`, type: 'uuid' },
+  defaultSort: 'createdAt',
+}
+
+function cursorValue(row: CommentRow, term: SortTerm): CursorValue {
+  return term.name === 'createdAt' ? timestampValue(row.created_at) : row.id
+}
+
+/**
+ * Who sees what: the public representation never carries the commenter's email; the staff
+ * one (moderation queue, moderation writes) does.
+ */
+type Representation = 'public' | 'staff'
+
+function toComment(row: CommentRow, representation: Representation): Comment {
+  return {
+    id: row.id,
+    articleId: row.article_id,
+    parentId: row.parent_id,
+    authorName: row.author_name,
+    ...(representation === 'staff' ? { authorEmail: row.author_email } : {}),
+    body: row.body,
+    status: row.status,
+    createdAt: row.created_at.toISOString(),
+  }
+}
+
+export type VersionedComment = Versioned<Comment>
+
+type Tx = Prisma.TransactionClient
+
+const notFound = () => Problems.notFound('No such comment.')
 
 export interface CommentServiceOptions {
   cursors: () => Promise<CursorCodec>
+  /** Which articles a caller may see is the article service's rule; asking it keeps one copy. */
+  articles: ArticleService
 }
 
-// SKELETON: to be implemented (public comments, posting, moderation queue).
 export function createCommentService(prisma: PrismaClient, options: CommentServiceOptions) {
-  void prisma
-  void options
-  return {}
+  const { cursors, articles } = options
+
+  async function list(filters: Sql[], query: ListArticleCommentsQuery, representation: Representation): Promise<CommentList> {
+    const codec = await cursors()
+    const { rows, meta } = await fetchPage<CommentRow>(prisma, {
+      select: columns,
+      from: sql`"comments" c`,
+      where: filters,
+      pagination: paginate(spec, query, codec),
+      codec,
+      cursorValue,
+    })
+    return { data: rows.map((row) => toComment(row, representation)), meta }
+  }
+
+  async function fetchOne(db: Tx | PrismaClient, id: string): Promise<CommentRow | undefined> {
+    const rows = await db.$queryRaw<CommentRow[]>`SELECT ${columns} FROM "comments" c WHERE c."id" = CAST(${id} AS uuid)`
+    return rows[0]
+  }
+
+  /**
+   * Locks a comment for a moderation write and returns it as locked, so the status change
+   * and the article's comment_count move together. The article row is locked first, in the
+   * same order as an article delete (article, then its comments), so the two cannot
+   * deadlock; a comment's article never changes, so the lookup is stable.
+   */
+  async function lockForWrite(tx: Tx, id: string, expected: number | '*' | undefined): Promise<CommentRow> {
+    await tx.$queryRaw`
+      SELECT a."id" FROM "articles" a
+      WHERE a."id" = (SELECT "article_id" FROM "comments" WHERE "id" = CAST(${id} AS uuid))
+      FOR NO KEY UPDATE`
+    const rows = await tx.$queryRaw<CommentRow[]>`
+      SELECT ${columns} FROM "comments" c WHERE c."id" = CAST(${id} AS uuid) FOR UPDATE`
+    const row = rows[0]
+    if (!row) throw notFound()
+    if (typeof expected === 'number' && row.version !== expected) throw Problems.preconditionFailed()
+    return row
+  }
+
+  /** comment_count is the number of approved comments: adjusted in the transaction that changes one. */
+  async function adjustCount(tx: Tx, articleId: string, delta: number): Promise<void> {
+    if (delta === 0) return
+    // Raw SQL on purpose: a comment changing is not an edit of the article (no updatedAt, no version).
+    await tx.$executeRaw`
+      UPDATE "articles" SET "comment_count" = "comment_count" + ${delta} WHERE "id" = CAST(${articleId} AS uuid)`
+  }
+
+  const approved = (status: CommentStatus) => (status === 'approved' ? 1 : 0)
+
+  return {
+    /** Approved comments of an article the caller may see, in the public representation. */
+    async listForArticle(principal: Principal, idOrSlug: string, query: ListArticleCommentsQuery): Promise<CommentList> {
+      const articleId = await articles.visibleId(principal, idOrSlug)
+      return list([sql`c."article_id" = CAST(${articleId} AS uuid)`, sql`c."status" = 'approved'`], query, 'public')
+    },
+
+    /** The moderation queue (editors and admins): every state unless filtered, with emails. */
+    async list(query: ListCommentsQuery): Promise<CommentList> {
+      const filters: Sql[] = []
+      if (query.status !== undefined) filters.push(sql`c."status" = CAST(${query.status} AS "CommentStatus")`)
+      if (query.article !== undefined) {
+        filters.push(
+          isUuid(query.article)
+            ? sql`c."article_id" = CAST(${query.article.toLowerCase()} AS uuid)`
+            : sql`c."article_id" = (SELECT "id" FROM "articles" WHERE "slug" = ${query.article})`,
+        )
+      }
+      return list(filters, query, 'staff')
+    },
+
+    /**
+     * A reader's comment on a published article: always pending. A reply must answer a
+     * comment of the same article; which other comments exist is not revealed.
+     */
+    async create(idOrSlug: string, input: CreateComment): Promise<VersionedComment> {
+      // Comments go to published articles only, whoever posts: drafts are 404 like unknown ones.
+      const articleId = await articles.visibleId(ANONYMOUS, idOrSlug)
+      const row = await prisma.$transaction(async (tx) => {
+        if (input.parentId !== undefined) {
+          // KEY SHARE keeps the parent from being deleted before the reply is in.
+          const parent = await tx.$queryRaw<unknown[]>`
+            SELECT 1 FROM "comments"
+            WHERE "id" = CAST(${input.parentId} AS uuid) AND "article_id" = CAST(${articleId} AS uuid)
+            FOR KEY SHARE`
+          if (parent.length === 0) {
+            throw Problems.validation([{ path: '/body/parentId', message: 'is not a comment on this article' }])
+          }
+        }
+        const created = await tx.comment.create({
+          data: {
+            articleId: articleId,
+            parentId: input.parentId ?? null,
+            authorName: input.authorName,
+            authorEmail: input.authorEmail,
+            body: input.body,
+          },
+          select: { id: true },
+        })
+        return (await fetchOne(tx, created.id))!
+      })
+      return { resource: toComment(row, 'public'), version: row.version }
+    },
+
+    /** Moderation: status and/or body, only if the comment still has `expected` version (If-Match). */
+    async update(id: string, expected: number | '*', input: UpdateComment): Promise<VersionedComment> {
+      const row = await prisma.$transaction(async (tx) => {
+        const before = await lockForWrite(tx, id, expected)
+        const { count } = await tx.comment.updateMany({
+          where: { id, ...(expected === '*' ? {} : { version: expected }) },
+          data: { ...input, version: { increment: 1 } },
+        })
+        if (count === 0) throw Problems.preconditionFailed()
+        await adjustCount(tx, before.article_id, approved(input.status ?? before.status) - approved(before.status))
+        return (await fetchOne(tx, id))!
+      })
+      return { resource: toComment(row, 'staff'), version: row.version }
+    },
+
+    /** Deletes a comment; its replies stay, with parentId null (the foreign key sets it). */
+    async remove(id: string, expected: number | '*' | undefined): Promise<void> {
+      await prisma.$transaction(async (tx) => {
+        const before = await lockForWrite(tx, id, expected)
+        const { count } = await tx.comment.deleteMany({
+          where: { id, ...(typeof expected === 'number' ? { version: expected } : {}) },
+        })
+        if (count === 0) throw Problems.preconditionFailed()
+        await adjustCount(tx, before.article_id, -approved(before.status))
+      })
+    },
+  }
 }
 
 export type CommentService = ReturnType<typeof createCommentService>

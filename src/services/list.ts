@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto'
-import { Prisma } from '../generated/prisma/client.js'
+import { Prisma, type PrismaClient } from '../generated/prisma/client.js'
 import { ProblemError, Problems } from '../errors.js'
 
 /**
@@ -236,4 +236,40 @@ export function pageResult<Row>(
 /** The value of a timestamp sort term as a cursor value (ISO, millisecond precision like the column). */
 export function timestampValue(value: Date | null): string | null {
   return value === null ? null : value.toISOString()
+}
+
+export interface PageQuery<Row> {
+  /** The select list, e.g. a."id", a."title". */
+  select: Sql
+  /** The FROM clause of the page, joins included. */
+  from: Sql
+  /** The FROM clause for the count, when the joins do not change the row count. Default: `from`. */
+  countFrom?: Sql
+  /** Filters, ANDed: visibility first. */
+  where: Sql[]
+  pagination: Pagination
+  codec: CursorCodec
+  /** A row's value for a sort term, for the next cursor. */
+  cursorValue: (row: Row, term: SortTerm) => CursorValue
+}
+
+/**
+ * One page of a list: one statement for the rows (limit + 1, to know whether there is more)
+ * and, unless count=false, one for the total, run concurrently.
+ */
+export async function fetchPage<Row>(prisma: PrismaClient, q: PageQuery<Row>): Promise<{ rows: Row[]; meta: ListMeta }> {
+  const p = q.pagination
+  const where = q.where.length === 0 ? sql`TRUE` : join(q.where, ' AND ')
+  const page = p.after ? sql`${where} AND ${after(p.terms, p.after)}` : where
+  const [rows, total] = await Promise.all([
+    prisma.$queryRaw<Row[]>`
+      SELECT ${q.select} FROM ${q.from}
+      WHERE ${page}
+      ORDER BY ${orderBy(p.terms)}
+      LIMIT ${p.limit + 1} OFFSET ${p.offset}`,
+    p.count
+      ? prisma.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM ${q.countFrom ?? q.from} WHERE ${where}`.then((r) => r[0]!.n)
+      : Promise.resolve(undefined),
+  ])
+  return pageResult(rows, p, q.codec, (row) => p.terms.map((t) => q.cursorValue(row, t)), total)
 }

@@ -1,4 +1,5 @@
 import { Problems } from '../errors.js'
+import type { PrismaClient } from '../generated/prisma/client.js'
 
 /**
  * Slugs from titles: `"Minsk: a tale of 2 rallies"` → `minsk-a-tale-of-2-rallies`. Latin
@@ -58,4 +59,20 @@ export function nextFreeSlug(base: string, taken: Iterable<string>): string {
     const candidate = `${base}-${n}`
     if (!used.has(candidate)) return candidate
   }
+}
+
+/**
+ * The first free slug among `base`, `base-2`, `base-3`, ... in `table`. Callers still retry on
+ * a unique violation: another request may take the same slug between this and the insert.
+ */
+export async function freeSlug(prisma: PrismaClient, table: 'articles' | 'authors', base: string): Promise<string> {
+  const taken = await prisma.$queryRawUnsafe<{ slug: string }[]>(
+    `SELECT "slug" FROM "${table}" WHERE "slug" = $1 OR "slug" ~ $2`,
+    base,
+    `^${base}-[0-9]+$`,
+  )
+  return nextFreeSlug(
+    base,
+    taken.map((r) => r.slug),
+  )
 }

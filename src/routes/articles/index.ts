@@ -1,6 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import type { FastifyReply } from 'fastify'
-import { ifMatchVersion, requireIfMatch, setVersion } from '../../plugins/http-caching.js'
+import { ifMatchVersion, requireIfMatch, sendVersioned } from '../../plugins/http-caching.js'
 import {
   ArticleListSchema,
   ArticleQuerySchema,
@@ -11,17 +10,11 @@ import {
   UpdateArticleSchema,
 } from '../../schemas/article.js'
 import { IdOrSlugParamsSchema, IdParamsSchema, NoBody, problems, ref } from '../../schemas/common.js'
-import type { VersionedArticle } from '../../services/articles.js'
 import { linkNext } from '../links.js'
 
 const tags = ['articles']
 const security = [{ bearerAuth: [] }]
 const writers = ['admin', 'editor', 'author'] as const
-
-function send(reply: FastifyReply, { article, version }: VersionedArticle) {
-  setVersion(reply, version)
-  return article
-}
 
 const articleRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
@@ -60,7 +53,7 @@ const articleRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) =>
-      send(reply, await app.services.articles.get(request.principal, request.params.idOrSlug, request.query.include)),
+      sendVersioned(reply, await app.services.articles.get(request.principal, request.params.idOrSlug, request.query.include)),
   )
 
   app.post(
@@ -79,8 +72,8 @@ const articleRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       const created = await app.services.articles.create(request.principal, request.body)
-      reply.code(201).header('location', `/api/v1/articles/${created.article.id}`)
-      return send(reply, created)
+      reply.code(201).header('location', `/api/v1/articles/${created.resource.id}`)
+      return sendVersioned(reply, created)
     },
   )
 
@@ -101,7 +94,7 @@ const articleRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       const expected = requireIfMatch(request)
-      return send(reply, await app.services.articles.update(request.principal, request.params.id, expected, request.body))
+      return sendVersioned(reply, await app.services.articles.update(request.principal, request.params.id, expected, request.body))
     },
   )
 
@@ -144,7 +137,7 @@ const articleRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) =>
-      send(reply, await app.services.articles.publish(request.principal, request.params.id, request.body ?? {})),
+      sendVersioned(reply, await app.services.articles.publish(request.principal, request.params.id, request.body ?? {})),
   )
 
   app.post(
@@ -161,7 +154,7 @@ const articleRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: ref(ArticleSchema), ...problems(400, 401, 403, 404) },
       },
     },
-    async (request, reply) => send(reply, await app.services.articles.unpublish(request.principal, request.params.id)),
+    async (request, reply) => sendVersioned(reply, await app.services.articles.unpublish(request.principal, request.params.id)),
   )
 }
 

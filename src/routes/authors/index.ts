@@ -1,6 +1,122 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { ifMatchVersion, requireIfMatch, sendVersioned } from '../../plugins/http-caching.js'
+import {
+  AuthorListSchema,
+  AuthorQuerySchema,
+  AuthorSchema,
+  CreateAuthorSchema,
+  ListAuthorsQuerySchema,
+  UpdateAuthorSchema,
+} from '../../schemas/author.js'
+import { IdOrSlugParamsSchema, IdParamsSchema, NoBody, problems, ref } from '../../schemas/common.js'
+import { linkNext } from '../links.js'
 
-// SKELETON: authors routes, registered under /api/v1 in src/app.ts.
-const routes: FastifyPluginAsyncTypebox = async () => {}
+const tags = ['authors']
+const security = [{ bearerAuth: [] }]
+const staff = ['admin', 'editor'] as const
 
-export default routes
+const authorRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  app.get(
+    '/authors',
+    {
+      config: { etag: 'weak' },
+      schema: {
+        tags,
+        operationId: 'listAuthors',
+        summary: 'List authors',
+        description:
+          'Everyone may list authors. `email` is included only for editor and admin tokens, and for an author ' +
+          'token on its own entry. Default order: by name.',
+        querystring: ListAuthorsQuerySchema,
+        response: { 200: ref(AuthorListSchema), 304: NoBody('Not modified (If-None-Match)'), ...problems(400, 401) },
+      },
+    },
+    async (request, reply) => {
+      const list = await app.services.authors.list(request.principal, request.query)
+      linkNext(reply, request.url, list.meta)
+      return list
+    },
+  )
+
+  app.get(
+    '/authors/:idOrSlug',
+    {
+      config: { etag: 'strong' },
+      schema: {
+        tags,
+        operationId: 'getAuthor',
+        summary: 'Get an author by id or slug',
+        params: IdOrSlugParamsSchema,
+        querystring: AuthorQuerySchema,
+        response: { 200: ref(AuthorSchema), 304: NoBody('Not modified (If-None-Match)'), ...problems(400, 401, 404) },
+      },
+    },
+    async (request, reply) => sendVersioned(reply, await app.services.authors.get(request.principal, request.params.idOrSlug)),
+  )
+
+  app.post(
+    '/authors',
+    {
+      config: { etag: 'strong' },
+      preHandler: app.requireRole(...staff),
+      schema: {
+        tags,
+        security,
+        operationId: 'createAuthor',
+        summary: 'Create an author (editor, admin)',
+        description: 'The slug is made from the name when not given. 409 SLUG_TAKEN or EMAIL_TAKEN on a duplicate.',
+        body: ref(CreateAuthorSchema),
+        response: { 201: ref(AuthorSchema), ...problems(400, 401, 403, 409, 413, 415) },
+      },
+    },
+    async (request, reply) => {
+      const created = await app.services.authors.create(request.principal, request.body)
+      reply.code(201).header('location', `/api/v1/authors/${created.resource.id}`)
+      return sendVersioned(reply, created)
+    },
+  )
+
+  app.patch(
+    '/authors/:id',
+    {
+      config: { etag: 'strong' },
+      preHandler: app.requireRole(...staff, 'author'),
+      schema: {
+        tags,
+        security,
+        operationId: 'updateAuthor',
+        summary: 'Update an author (If-Match required)',
+        description: 'Editors and admins may update any author; an author token only its own.',
+        params: IdParamsSchema,
+        body: ref(UpdateAuthorSchema),
+        response: { 200: ref(AuthorSchema), ...problems(400, 401, 403, 404, 409, 412, 413, 415, 428) },
+      },
+    },
+    async (request, reply) => {
+      const expected = requireIfMatch(request)
+      return sendVersioned(reply, await app.services.authors.update(request.principal, request.params.id, expected, request.body))
+    },
+  )
+
+  app.delete(
+    '/authors/:id',
+    {
+      preHandler: app.requireRole('admin'),
+      schema: {
+        tags,
+        security,
+        operationId: 'deleteAuthor',
+        summary: 'Delete an author (admin; If-Match honoured)',
+        description: '409 AUTHOR_HAS_ARTICLES while the author still has articles. The author\'s tokens are revoked with it.',
+        params: IdParamsSchema,
+        response: { 204: NoBody('Deleted'), ...problems(400, 401, 403, 404, 409, 412) },
+      },
+    },
+    async (request, reply) => {
+      await app.services.authors.remove(request.principal, request.params.id, ifMatchVersion(request))
+      return reply.code(204).send()
+    },
+  )
+}
+
+export default authorRoutes

@@ -1,6 +1,139 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { ifMatchVersion, requireIfMatch, sendVersioned } from '../../plugins/http-caching.js'
+import {
+  CommentListSchema,
+  CommentSchema,
+  CreateCommentSchema,
+  ListArticleCommentsQuerySchema,
+  ListCommentsQuerySchema,
+  UpdateCommentSchema,
+} from '../../schemas/comment.js'
+import { IdOrSlugParamsSchema, IdParamsSchema, NoBody, problems, ref } from '../../schemas/common.js'
+import { linkNext } from '../links.js'
 
-// SKELETON: comments routes, registered under /api/v1 in src/app.ts.
-const routes: FastifyPluginAsyncTypebox = async () => {}
+const tags = ['comments']
+const security = [{ bearerAuth: [] }]
+const moderators = ['admin', 'editor'] as const
 
-export default routes
+const commentRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  app.get(
+    '/articles/:idOrSlug/comments',
+    {
+      config: { etag: 'weak' },
+      schema: {
+        tags,
+        operationId: 'listArticleComments',
+        summary: 'List the approved comments of an article',
+        description:
+          'Approved comments only, oldest first by default; `parentId` links a reply to the comment it answers. ' +
+          'Anonymous callers reach published articles only: a draft, scheduled or unknown article is the same 404. ' +
+          'This is the public representation: `authorEmail` is never included, whatever the token.',
+        params: IdOrSlugParamsSchema,
+        querystring: ListArticleCommentsQuerySchema,
+        response: { 200: ref(CommentListSchema), 304: NoBody('Not modified (If-None-Match)'), ...problems(400, 401, 404) },
+      },
+    },
+    async (request, reply) => {
+      const list = await app.services.comments.listForArticle(request.principal, request.params.idOrSlug, request.query)
+      linkNext(reply, request.url, list.meta)
+      return list
+    },
+  )
+
+  app.post(
+    '/articles/:idOrSlug/comments',
+    {
+      config: { etag: 'strong' },
+      schema: {
+        tags,
+        operationId: 'createComment',
+        summary: 'Post a comment (no token needed); it waits for moderation',
+        description:
+          'The comment is created `pending` and appears publicly once a moderator approves it. Only published ' +
+          'articles take comments: a draft, scheduled or unknown article is 404 for every caller. A `parentId` ' +
+          'must name a comment of the same article (400 otherwise). The response is the public representation.',
+        params: IdOrSlugParamsSchema,
+        body: ref(CreateCommentSchema),
+        response: { 201: ref(CommentSchema), ...problems(400, 401, 404, 413, 415) },
+      },
+    },
+    async (request, reply) => {
+      const created = await app.services.comments.create(request.params.idOrSlug, request.body)
+      reply.code(201)
+      return sendVersioned(reply, created)
+    },
+  )
+
+  app.get(
+    '/comments',
+    {
+      config: { etag: 'weak' },
+      preHandler: app.requireRole(...moderators),
+      schema: {
+        tags,
+        security,
+        operationId: 'listComments',
+        summary: 'The moderation queue (editor, admin)',
+        description:
+          'Comments in every state unless `status` is given, oldest first by default, with `authorEmail`. ' +
+          '`article` takes an article id or slug.',
+        querystring: ListCommentsQuerySchema,
+        response: { 200: ref(CommentListSchema), 304: NoBody('Not modified (If-None-Match)'), ...problems(400, 401, 403) },
+      },
+    },
+    async (request, reply) => {
+      const list = await app.services.comments.list(request.query)
+      linkNext(reply, request.url, list.meta)
+      return list
+    },
+  )
+
+  app.patch(
+    '/comments/:id',
+    {
+      config: { etag: 'strong' },
+      preHandler: app.requireRole(...moderators),
+      schema: {
+        tags,
+        security,
+        operationId: 'updateComment',
+        summary: 'Moderate a comment: status and/or body (If-Match required)',
+        description:
+          'Approving a comment makes it public and adds it to the article’s `commentCount`; moving it out of ' +
+          '`approved` removes it again. `If-Match` takes the ETag of the POST or of an earlier PATCH response, ' +
+          'or `*` to apply unconditionally. Responds with the moderator representation (with `authorEmail`).',
+        params: IdParamsSchema,
+        body: ref(UpdateCommentSchema),
+        response: { 200: ref(CommentSchema), ...problems(400, 401, 403, 404, 412, 413, 415, 428) },
+      },
+    },
+    async (request, reply) => {
+      const expected = requireIfMatch(request)
+      return sendVersioned(reply, await app.services.comments.update(request.params.id, expected, request.body))
+    },
+  )
+
+  app.delete(
+    '/comments/:id',
+    {
+      preHandler: app.requireRole(...moderators),
+      schema: {
+        tags,
+        security,
+        operationId: 'deleteComment',
+        summary: 'Delete a comment (If-Match honoured)',
+        description:
+          'Its replies are kept and become top-level comments (their `parentId` turns null). An approved ' +
+          'comment leaves the article’s `commentCount`.',
+        params: IdParamsSchema,
+        response: { 204: NoBody('Deleted'), ...problems(400, 401, 403, 404, 412) },
+      },
+    },
+    async (request, reply) => {
+      await app.services.comments.remove(request.params.id, ifMatchVersion(request))
+      return reply.code(204).send()
+    },
+  )
+}
+
+export default commentRoutes
