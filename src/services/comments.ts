@@ -187,6 +187,13 @@ export function createCommentService(prisma: PrismaClient, options: CommentServi
     },
 
     /** Moderation: status and/or body, only if the comment still has `expected` version (If-Match). */
+    /** One comment in any state, moderator representation. */
+    async get(id: string): Promise<VersionedComment> {
+      const row = await fetchOne(prisma, id)
+      if (!row) throw notFound()
+      return { resource: toComment(row, 'staff'), version: row.version }
+    },
+
     async update(id: string, expected: number | '*', input: UpdateComment): Promise<VersionedComment> {
       const row = await prisma.$transaction(async (tx) => {
         const before = await lockForWrite(tx, id, expected)

@@ -550,3 +550,24 @@ t.test('conditional writes', async (t) => {
     t.same(await countDrift(app), [])
   })
 })
+
+t.test('GET /comments/{id}: moderators read any comment and its ETag drives PATCH', async (t) => {
+  const app = await buildTestApp(t)
+  const who = await callers(app, tramAuthor, otherAuthor)
+  const pending = seedComments.find((c) => c.status === 'pending')!
+  const id = seedId('comment', pending.key)
+  const expectations: Record<Caller, number> = { anonymous: 401, viewer: 403, authorOwn: 403, authorOther: 403, editor: 200, admin: 200 }
+  for (const [caller, status] of Object.entries(expectations) as [Caller, number][]) {
+    const res = await app.inject({ url: `/api/v1/comments/${id}`, headers: who[caller] })
+    t.equal(res.statusCode, status, `${caller}`)
+    if (status !== 200) t.notOk(res.body.includes(pending.authorEmail), `${caller}: no email in the refusal`)
+  }
+  const res = await app.inject({ url: `/api/v1/comments/${id}`, headers: who.editor })
+  t.match(json(res), { id, status: 'pending', authorEmail: pending.authorEmail, body: pending.body })
+  t.match(res.headers.etag, /^"\d+-[\w-]{16}"$/)
+  t.equal((await app.inject({ url: `/api/v1/comments/${id}`, headers: { ...who.editor, 'if-none-match': res.headers.etag as string } })).statusCode, 304)
+  const approve = await patch(app, id, { status: 'approved' }, { ...who.editor, 'if-match': res.headers.etag as string })
+  t.equal(approve.statusCode, 200)
+  t.equal((await app.inject({ url: '/api/v1/comments/00000000-0000-4000-8000-000000000000', headers: who.editor })).statusCode, 404)
+  t.equal((await app.inject({ url: '/api/v1/comments/not-a-uuid', headers: who.editor })).statusCode, 400)
+})

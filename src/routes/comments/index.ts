@@ -88,6 +88,23 @@ const commentRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
   )
 
+  app.get(
+    '/comments/:id',
+    {
+      config: { etag: 'strong' },
+      preHandler: app.requireRole(...moderators),
+      schema: {
+        tags,
+        security,
+        operationId: 'getComment',
+        summary: 'One comment, in any state, for moderation (its ETag is what PATCH needs)',
+        params: IdParamsSchema,
+        response: { 200: ref(CommentSchema), 304: NoBody('Not modified (If-None-Match)'), ...problems(400, 401, 403, 404) },
+      },
+    },
+    async (request, reply) => sendVersioned(reply, await app.services.comments.get(request.params.id)),
+  )
+
   app.patch(
     '/comments/:id',
     {
@@ -100,8 +117,8 @@ const commentRoutes: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'Moderate a comment: status and/or body (If-Match required)',
         description:
           'Approving a comment makes it public and adds it to the article’s `commentCount`; moving it out of ' +
-          '`approved` removes it again. `If-Match` takes the ETag of the POST or of an earlier PATCH response, ' +
-          'or `*` to apply unconditionally. Responds with the moderator representation (with `authorEmail`).',
+          '`approved` removes it again. `If-Match` takes the ETag of GET /comments/{id} (or of the POST or an earlier PATCH ' +
+          'response), or `*` to apply unconditionally. Responds with the moderator representation (with `authorEmail`).',
         params: IdParamsSchema,
         body: ref(UpdateCommentSchema),
         response: { 200: ref(CommentSchema), ...problems(400, 401, 403, 404, 412, 413, 415, 428) },

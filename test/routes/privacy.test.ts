@@ -1,0 +1,142 @@
+import t from 'tap'
+import { articles as seedArticles, authors as seedAuthors, comments as seedComments } from '../../prisma/seed-data.js'
+import { hashSecret } from '../../src/auth.js'
+import { seedId } from '../../src/db/seed.js'
+import { buildTestApp, json, tokenHeaders, type TestApp } from '../helper.js'
+
+/**
+ * Walks every public (anonymous) response of a seeded database and proves that none of them
+ * carries an email address, token material, unpublished article content or unapproved
+ * comments: not in lists, single reads, comment threads, searches, filters, counts or errors.
+ */
+const hidden = seedArticles.filter((a) => a.publishedAt === null)
+const published = seedArticles.filter((a) => a.publishedAt !== null)
+const unapproved = seedComments.filter((c) => c.status !== 'approved')
+
+function forbiddenStrings(secrets: string[]): Map<string, string> {
+  const forbidden = new Map<string, string>()
+  for (const a of seedAuthors) forbidden.set(a.email, `email of author ${a.slug}`)
+  for (const c of seedComments) forbidden.set(c.authorEmail, `email of commenter ${c.authorName}`)
+  for (const a of hidden) {
+    forbidden.set(a.slug, `slug of unpublished ${a.slug}`)
+    forbidden.set(seedId('article', a.key), `id of unpublished ${a.slug}`)
+    forbidden.set(a.title, `title of unpublished ${a.slug}`)
+    // A distinctive run of its body, not a phrase it may share with a published article.
+    forbidden.set(a.body.slice(0, 60), `body of unpublished ${a.slug}`)
+  }
+  for (const c of unapproved) forbidden.set(c.body.slice(0, 50), `${c.status} comment ${c.key}`)
+  for (const s of secrets) {
+    forbidden.set(s, 'a token secret')
+    forbidden.set(hashSecret(s), 'a token hash')
+  }
+  return forbidden
+}
+
+/** Distinctive words of the unpublished articles, to search and filter with. */
+function probeWords(): string[] {
+  const words = new Set<string>()
+  for (const a of hidden) {
+    for (const w of `${a.title} ${a.body}`.split(/[^\p{L}]+/u)) if (w.length >= 8) words.add(w.toLowerCase())
+  }
+  return [...words].slice(0, 40)
+}
+
+async function collect(app: TestApp) {
+  const responses: { url: string; status: number; body: string; headers: string }[] = []
+  const get = async (url: string, method: 'GET' | 'POST' = 'GET', payload?: object) => {
+    const res = await app.inject({ url, method, ...(payload ? { payload } : {}) })
+    responses.push({ url: `${method} ${url}`, status: res.statusCode, body: res.body, headers: JSON.stringify(res.headers) })
+    return res
+  }
+  const walk = async (url: string) => {
+    let next: string | null = url
+    while (next) {
+      const res = await get(next)
+      next = res.statusCode === 200 ? (/^<([^>]+)>/.exec((res.headers.link as string | undefined) ?? '')?.[1] ?? null) : null
+    }
+  }
+
+  for (const url of [
+    '/api/v1/articles?limit=3',
+    '/api/v1/articles?limit=3&include=author',
+    '/api/v1/articles?limit=3&sort=title',
+    '/api/v1/articles?limit=3&sort=-updatedAt',
+    '/api/v1/articles?limit=3&sort=commentCount',
+    '/api/v1/authors?limit=2',
+    '/api/v1/authors?limit=2&sort=-createdAt',
+  ]) {
+    await walk(url)
+  }
+  for (const a of seedArticles) {
+    for (const key of [a.slug, seedId('article', a.key)]) {
+      await get(`/api/v1/articles/${key}`)
+      await get(`/api/v1/articles/${key}?include=author`)
+      await walk(`/api/v1/articles/${key}/comments?limit=2`)
+      await get(`/api/v1/articles/${key}/comments`, 'POST', { authorName: 'Probe', authorEmail: 'probe@example.test', body: 'hi' })
+    }
+    for (const tag of a.tags) await get(`/api/v1/articles?tag=${encodeURIComponent(tag)}`)
+  }
+  for (const author of seedAuthors) {
+    await get(`/api/v1/authors/${author.slug}`)
+    await get(`/api/v1/authors/${seedId('author', author.key)}`)
+    await get(`/api/v1/articles?author=${author.slug}`)
+    await get(`/api/v1/articles?author=${seedId('author', author.key)}&include=author`)
+    // Private fields are not a query surface: probing them is a 400 that echoes nothing.
+    await get(`/api/v1/authors?q=${encodeURIComponent(author.email)}`)
+    await get(`/api/v1/authors?email=${encodeURIComponent(author.email)}`)
+  }
+  for (const word of probeWords()) await get(`/api/v1/articles?q=${encodeURIComponent(word)}`)
+  for (const url of ['/api/v1/comments', '/api/v1/comments?status=pending', '/api/v1/tokens', '/api/v1/articles?status=draft', '/openapi.json', '/api/v1/nope']) {
+    await get(url)
+  }
+  return responses
+}
+
+t.test('no public response leaks private data', async (t) => {
+  const app = await buildTestApp(t)
+  const secrets = [
+    (await app.services.tokens.create({ name: 'probe editor', role: 'editor' })).secret,
+    (await app.services.tokens.create({ name: 'probe author', role: 'author', authorId: seedId('author', seedAuthors[0]!.key) })).secret,
+  ]
+  const forbidden = forbiddenStrings(secrets)
+  t.ok(forbidden.size > 40, `${forbidden.size} private strings to look for`)
+
+  const responses = await collect(app)
+  t.ok(responses.length > 200, `${responses.length} public responses walked`)
+  const leaks: string[] = []
+  for (const r of responses) {
+    // A problem's `instance` echoes the path the caller sent; that is their input, not a leak.
+    const path = r.url.split(' ')[1]!.split('?')[0]!
+    const body = r.body.replaceAll(`"instance":"${path}"`, '')
+    for (const [needle, what] of forbidden) {
+      if (body.includes(needle) || r.headers.includes(needle)) leaks.push(`${r.url} (${r.status}) shows ${what}`)
+    }
+    if (/[\w.+-]+@[\w-]+\.[\w.]+/.test(r.body) && !r.url.startsWith('GET /openapi')) leaks.push(`${r.url} contains an email-like string`)
+  }
+  t.same(leaks, [], 'no private string in any public response')
+
+  const totals = responses
+    .filter((r) => r.status === 200 && r.url.startsWith('GET /api/v1/articles?limit=3'))
+    .map((r) => JSON.parse(r.body).meta.total as number)
+  t.ok(totals.length > 0 && totals.every((n) => n === published.length), 'every count covers published articles only')
+
+  const hiddenReads = responses.filter((r) => hidden.some((a) => r.url.includes(a.slug) || r.url.includes(seedId('article', a.key))))
+  const unknown = json(await app.inject('/api/v1/articles/no-such-article'))
+  const shape = (body: string) => ({ ...JSON.parse(body), instance: undefined, detail: undefined })
+  t.ok(hiddenReads.length > 0)
+  for (const r of hiddenReads) {
+    t.equal(r.status, 404, `${r.url}: 404`)
+    t.same(shape(r.body), { ...unknown, instance: undefined, detail: undefined }, `${r.url}: same problem as an unknown article`)
+  }
+})
+
+t.test('the detector is live: staff responses do contain what the public ones must not', async (t) => {
+  const app = await buildTestApp(t)
+  const editor = await tokenHeaders(app, 'editor')
+  const forbidden = forbiddenStrings([])
+  const queue = await app.inject({ url: '/api/v1/comments?limit=100', headers: editor })
+  const drafts = await app.inject({ url: '/api/v1/articles?status=draft&limit=100', headers: editor })
+  const authors = await app.inject({ url: '/api/v1/authors?limit=100', headers: editor })
+  const seen = [...forbidden.keys()].filter((needle) => [queue.body, drafts.body, authors.body].some((b) => b.includes(needle)))
+  t.ok(seen.length > 20, `${seen.length} private strings visible to an editor`)
+})
