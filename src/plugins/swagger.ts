@@ -5,7 +5,7 @@ import type { TSchema } from 'typebox'
 import * as articleSchemas from '../schemas/article.js'
 import * as authorSchemas from '../schemas/author.js'
 import * as commentSchemas from '../schemas/comment.js'
-import { sharedSchemas } from '../schemas/common.js'
+import { problems, sharedSchemas } from '../schemas/common.js'
 import * as tokenSchemas from '../schemas/token.js'
 
 export const API_VERSION = '1.0.0'
@@ -27,6 +27,22 @@ export default fp(
     for (const schema of [...sharedSchemas, ...components(authorSchemas, articleSchemas, commentSchemas, tokenSchemas)]) {
       app.addSchema(schema)
     }
+
+    // Responses every operation of a kind can return, added in one place rather than per route:
+    // any /api route answers 401 to a bad token and 503 when the database is down; a route
+    // with inputs answers 400; a route with a body 413 (too large) and 415 (not JSON).
+    app.addHook('onRoute', (route) => {
+      const schema = route.schema
+      if (!schema || schema.hide) return
+      const response = (schema.response ??= {}) as Record<string, unknown>
+      const add = (...statuses: number[]) => {
+        for (const [status, entry] of Object.entries(problems(...statuses))) response[status] ??= entry
+      }
+      if (route.url.startsWith('/api/')) add(401, 503)
+      if (schema.querystring || schema.params || schema.body) add(400)
+      if (schema.body) add(413, 415)
+      add(500)
+    })
 
     await app.register(swagger, {
       openapi: {

@@ -84,6 +84,7 @@ const PROBLEM_DESCRIPTIONS: Record<number, string> = {
   422: 'Idempotency-Key reused with a different body',
   428: 'If-Match is required',
   429: 'Rate limited; see Retry-After',
+  500: 'Unexpected server error (no details are disclosed)',
   503: 'Database unavailable; see Retry-After',
 }
 
