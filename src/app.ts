@@ -6,6 +6,7 @@ import authPlugin from './plugins/auth.js'
 import databasePlugin from './plugins/database.js'
 import errorHandlerPlugin from './plugins/error-handler.js'
 import httpCachingPlugin from './plugins/http-caching.js'
+import idempotencyPlugin from './plugins/idempotency.js'
 import servicesPlugin from './plugins/services.js'
 import swaggerPlugin from './plugins/swagger.js'
 import articleRoutes from './routes/articles/index.js'
@@ -38,9 +39,13 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
       return typeof given === 'string' && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID()
     },
     requestIdHeader: false,
+    requestTimeout: config.REQUEST_TIMEOUT_MS,
+    bodyLimit: config.BODY_LIMIT_BYTES,
+    // Start-up may wait for the database (DB_STARTUP_TIMEOUT_MS) and then migrate and seed.
+    pluginTimeout: config.DB_STARTUP_TIMEOUT_MS + 120_000,
     schemaController: { compilersFactory: { buildValidator: buildValidatorFactory() } },
     // A trailing slash or a different case is a different (unknown) route: one URL per resource.
-    routerOptions: { ignoreTrailingSlash: false, caseSensitive: true },
+    routerOptions: { ignoreTrailingSlash: false, caseSensitive: true, maxParamLength: config.MAX_PARAM_LENGTH },
     return503OnClosing: true,
   }).withTypeProvider<TypeBoxTypeProvider>()
 
@@ -55,6 +60,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
   await app.register(servicesPlugin)
   await app.register(authPlugin, { config })
   await app.register(httpCachingPlugin)
+  await app.register(idempotencyPlugin)
   await app.register(healthRoutes)
   await app.register(authorRoutes, { prefix: '/api/v1' })
   await app.register(articleRoutes, { prefix: '/api/v1' })

@@ -26,6 +26,42 @@ export const ConfigSchema = Type.Object({
     default: 5000,
     description: 'How long to wait for a Postgres connection before failing.',
   }),
+  DB_STATEMENT_TIMEOUT_MS: Type.Integer({
+    minimum: 100,
+    maximum: 600_000,
+    default: 10_000,
+    description: 'Postgres statement_timeout for the app\'s queries: a stuck query fails (503) instead of hanging.',
+  }),
+  DB_STARTUP_TIMEOUT_MS: Type.Integer({
+    minimum: 0,
+    maximum: 3_600_000,
+    default: 30_000,
+    description: 'How long start-up keeps retrying (with backoff) while Postgres is unreachable; 0: no retry.',
+  }),
+  REQUEST_TIMEOUT_MS: Type.Integer({
+    minimum: 1000,
+    maximum: 600_000,
+    default: 30_000,
+    description: 'A request not received in full by then is answered 408.',
+  }),
+  BODY_LIMIT_BYTES: Type.Integer({
+    minimum: 1024,
+    maximum: 50 * 1024 * 1024,
+    default: 1024 * 1024,
+    description: 'Largest accepted request body; larger is 413.',
+  }),
+  MAX_PARAM_LENGTH: Type.Integer({
+    minimum: 36,
+    maximum: 2000,
+    default: 200,
+    description: 'Longest path parameter (id or slug); longer is 404.',
+  }),
+  SHUTDOWN_GRACE_MS: Type.Integer({
+    minimum: 0,
+    maximum: 600_000,
+    default: 10_000,
+    description: 'On SIGTERM/SIGINT, how long in-flight requests may take to finish before the process exits anyway.',
+  }),
   MIGRATE_ON_START: Type.Boolean({ default: true, description: 'Apply pending migrations at start-up.' }),
   SEED_ON_EMPTY: Type.Boolean({
     default: true,

@@ -41,8 +41,11 @@ export interface DatabaseOptions {
 /** Same key in every Broadsheet process: `pg_advisory_lock` serialises start-up migrations. */
 const MIGRATION_LOCK_KEY = 72_707_370
 
+type DatabaseConfig = Pick<Config, 'DATABASE_URL' | 'DATA_DIR' | 'DB_POOL_SIZE' | 'DB_CONNECT_TIMEOUT_MS'> &
+  Partial<Pick<Config, 'DB_STATEMENT_TIMEOUT_MS'>>
+
 export async function openDatabase(
-  config: Pick<Config, 'DATABASE_URL' | 'DATA_DIR' | 'DB_POOL_SIZE' | 'DB_CONNECT_TIMEOUT_MS'>,
+  config: DatabaseConfig,
   options: DatabaseOptions = {},
 ): Promise<Database> {
   return config.DATABASE_URL
@@ -50,33 +53,42 @@ export async function openDatabase(
     : openEmbedded(config.DATA_DIR)
 }
 
-function poolConfig(url: string, config: Pick<Config, 'DB_POOL_SIZE' | 'DB_CONNECT_TIMEOUT_MS'>): pg.PoolConfig {
+function poolConfig(url: string, config: DatabaseConfig): pg.PoolConfig {
   return {
     connectionString: url,
     max: config.DB_POOL_SIZE,
     connectionTimeoutMillis: config.DB_CONNECT_TIMEOUT_MS,
     idleTimeoutMillis: 30_000,
     application_name: 'broadsheet',
+    // Bounded everywhere: a query stuck behind a lock, or a dead server that keeps the
+    // socket open, fails after this instead of holding the request (and a connection).
+    ...(config.DB_STATEMENT_TIMEOUT_MS
+      ? { statement_timeout: config.DB_STATEMENT_TIMEOUT_MS, query_timeout: config.DB_STATEMENT_TIMEOUT_MS + 2000 }
+      : {}),
+    idle_in_transaction_session_timeout: 60_000,
+    keepAlive: true,
   }
 }
 
-async function openPostgres(
-  url: string,
-  config: Pick<Config, 'DB_POOL_SIZE' | 'DB_CONNECT_TIMEOUT_MS'>,
-  options: DatabaseOptions,
-): Promise<Database> {
+async function openPostgres(url: string, config: DatabaseConfig, options: DatabaseOptions): Promise<Database> {
   const pool = new pg.Pool(poolConfig(url, config))
   const onPoolError = options.onPoolError ?? (() => {})
   pool.on('error', onPoolError)
-  const prisma = new PrismaClient({ adapter: new PrismaPg(pool, { onPoolError }) })
   // Fail now, with the driver's own message, rather than on the first request.
-  await pool.query('SELECT 1')
+  try {
+    await pool.query('SELECT 1')
+  } catch (error) {
+    await pool.end().catch(() => {})
+    throw error
+  }
+  const prisma = new PrismaClient({ adapter: new PrismaPg(pool, { onPoolError }) })
   return {
     kind: 'postgres',
     location: redactUrl(url),
     prisma,
     migrationAdapter() {
-      const migrationPool = new pg.Pool({ ...poolConfig(url, config), max: 2 })
+      // Migrations may legitimately run long: no statement timeout for them.
+      const migrationPool = new pg.Pool({ ...poolConfig(url, { ...config, DB_STATEMENT_TIMEOUT_MS: undefined }), max: 2 })
       migrationPool.on('error', onPoolError)
       return {
         factory: scriptSafeFactory(new PrismaPg(migrationPool), (script) => migrationPool.query(script)),

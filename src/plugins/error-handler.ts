@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
+import { isDatabaseUnavailable } from '../db/errors.js'
 import { Prisma } from '../generated/prisma/client.js'
 import { PROBLEM_CONTENT_TYPE, ProblemError, Problems, codeForStatus, problemType, type FieldError } from '../errors.js'
 
@@ -19,7 +20,8 @@ export default fp(
   async (app) => {
     app.setErrorHandler(async (error: FastifyError, request, reply) => {
       const problem = toProblem(error)
-      if (problem.status >= 500) request.log.error({ err: error }, 'request failed')
+      if (problem.status === 503) request.log.warn({ err: error }, 'database unavailable')
+      else if (problem.status >= 500) request.log.error({ err: error }, 'request failed')
       else request.log.info({ code: problem.code, status: problem.status }, problem.detail)
       return sendProblem(request, reply, problem)
     })
@@ -57,8 +59,8 @@ function toProblem(error: FastifyError): ProblemError {
     const part = error.validationContext === 'querystring' ? 'query' : (error.validationContext ?? 'request')
     return Problems.validation(error.validation.map((issue) => fieldError(part, issue as ValidationIssue)))
   }
+  if (isDatabaseUnavailable(error)) return Problems.unavailable()
   if (error instanceof Prisma.PrismaClientKnownRequestError) return fromPrisma(error)
-  if (isConnectionFailure(error)) return Problems.unavailable()
   if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
     // Fastify's own client errors (malformed JSON, unsupported media type, body too large...).
     // Their messages describe the request, never the server, so they are safe to show.
@@ -94,23 +96,9 @@ function fromPrisma(error: Prisma.PrismaClientKnownRequestError): ProblemError {
       return Problems.notFound()
     case 'P2003':
       return Problems.conflict('REFERENCE_CONFLICT', 'The change would break a reference between resources.')
-    case 'P1001':
-    case 'P1002':
-    case 'P1008':
-    case 'P1017':
-    case 'P2024':
-      return Problems.unavailable()
     default:
       return Problems.internal()
   }
-}
-
-const CONNECTION_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', '57P01', '57P03'])
-
-function isConnectionFailure(error: unknown): boolean {
-  const e = error as { code?: string; cause?: { code?: string }; message?: string }
-  if (CONNECTION_ERRORS.has(e.code ?? '') || CONNECTION_ERRORS.has(e.cause?.code ?? '')) return true
-  return /connection terminated|timeout exceeded when trying to connect|Can't reach database/i.test(e.message ?? '')
 }
 
 function httpTitle(status: number): string {

@@ -3,6 +3,7 @@ import { createArticleService, type ArticleService } from '../services/articles.
 import { createAuthorService, type AuthorService } from '../services/authors.js'
 import { createCommentService, type CommentService } from '../services/comments.js'
 import { createHealthService, type HealthService } from '../services/health.js'
+import { createIdempotencyService, type IdempotencyService } from '../services/idempotency.js'
 import { CursorCodec } from '../services/list.js'
 import { sharedSecret } from '../services/settings.js'
 import { createTokenService, type TokenService } from '../services/tokens.js'
@@ -12,6 +13,7 @@ export interface Services {
   authors: AuthorService
   comments: CommentService
   health: HealthService
+  idempotency: IdempotencyService
   tokens: TokenService
 }
 
@@ -40,6 +42,7 @@ export default fp(
       authors: createAuthorService(app.db.prisma, { cursors }),
       comments: createCommentService(app.db.prisma, { cursors, articles }),
       health: createHealthService(app.db.prisma),
+      idempotency: createIdempotencyService(app.db.prisma),
       tokens: createTokenService(app.db.prisma),
     } satisfies Services)
   },

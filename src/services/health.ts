@@ -8,10 +8,13 @@ export function createHealthService(prisma: PrismaClient) {
       const timeout = new Promise<false>((resolve) => {
         timer = setTimeout(() => resolve(false), timeoutMs)
       })
-      const ping = prisma.$queryRaw`SELECT 1`.then(
+      // Twice: after a database restart the first try may draw a dead pooled connection
+      // (which the pool then discards); that says nothing about the database now.
+      const once = () => prisma.$queryRaw`SELECT 1`.then(
         () => true,
         () => false,
       )
+      const ping = once().then((ok) => ok || once())
       try {
         return await Promise.race([ping, timeout])
       } finally {

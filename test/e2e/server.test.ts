@@ -75,7 +75,7 @@ t.test('bad configuration ends with one clear line, not a stack trace', async (t
     [{ LOG_LEVEL: 'chatty' }, /^broadsheet: Invalid configuration: LOG_LEVEL must be one of /],
     [{ DATABASE_URL: 'mysql://localhost/x' }, /^broadsheet: Invalid configuration: DATABASE_URL must be a postgres/],
     [
-      { DATABASE_URL: 'postgres://postgres@127.0.0.1:1/nowhere', DB_CONNECT_TIMEOUT_MS: '1000' },
+      { DATABASE_URL: 'postgres://postgres@127.0.0.1:1/nowhere', DB_CONNECT_TIMEOUT_MS: '1000', DB_STARTUP_TIMEOUT_MS: '1500' },
       /^broadsheet: cannot reach the database at DATABASE_URL \(ECONNREFUSED\)/,
     ],
   ] as const
@@ -87,6 +87,9 @@ t.test('bad configuration ends with one clear line, not a stack trace', async (t
     t.equal(lines.length, 1, `${label}: one line`)
     t.match(lines[0], message, `${label}: names the problem`)
     t.notMatch(result.stderr, /\n\s+at /, `${label}: no stack trace`)
+    if ('DB_STARTUP_TIMEOUT_MS' in vars) {
+      t.match(result.stdout, /database not reachable \(ECONNREFUSED\); retrying in/, 'it retried, with a log line saying so')
+    }
   }
 })
 

@@ -26,6 +26,8 @@ const tokenRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/tokens',
     {
+      // The secret is shown once: a retry with the same Idempotency-Key gets 409, not the secret.
+      config: { idempotentReplay: false },
       preHandler: adminOnly,
       schema: {
         tags,

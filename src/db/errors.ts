@@ -1,0 +1,53 @@
+import { Prisma } from '../generated/prisma/client.js'
+
+/** Prisma's codes for "could not reach / lost / timed out talking to the database". */
+const UNAVAILABLE_PRISMA_CODES = new Set(['P1001', 'P1002', 'P1008', 'P1017', 'P2024', 'P2028'])
+/** Driver adapter error kinds that mean the same. */
+const UNAVAILABLE_KINDS = new Set([
+  'DatabaseNotReachable',
+  'ConnectionClosed',
+  'SocketTimeout',
+  'TooManyConnections',
+  'TlsConnectionError',
+  'TransactionAlreadyClosed',
+])
+/**
+ * Node socket errors, and Postgres SQLSTATEs: admin/crash shutdown, cannot connect now, too
+ * many connections, statement timeout (class 08, connection exceptions, is matched as a class).
+ */
+const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', '57P01', '57P02', '57P03', '53300', '57014'])
+/** What node-postgres says when a connection dies or never comes. */
+const UNAVAILABLE_MESSAGES = /Connection terminated|connection error and is not queryable|timeout exceeded when trying to connect|Can't reach database|Query read timeout/i
+
+interface ErrorLike {
+  code?: unknown
+  kind?: unknown
+  originalCode?: unknown
+  message?: unknown
+  cause?: unknown
+  meta?: { driverAdapterError?: unknown }
+}
+
+/**
+ * True when a request failed because the database is down, restarting, overloaded or cut
+ * off: a 503 with Retry-After, not a 500. Looks through every layer of wrapping (Prisma's
+ * error, the driver adapter's, node-postgres') for a code, kind or message that says so.
+ */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  if (error instanceof Prisma.PrismaClientInitializationError) return true
+  const seen = new Set<unknown>()
+  const queue: unknown[] = [error]
+  while (queue.length > 0) {
+    const e = queue.shift() as ErrorLike | undefined
+    if (!e || typeof e !== 'object' || seen.has(e)) continue
+    seen.add(e)
+    if (error instanceof Prisma.PrismaClientKnownRequestError && e === error && UNAVAILABLE_PRISMA_CODES.has(error.code)) return true
+    for (const code of [e.code, e.originalCode]) {
+      if (typeof code === 'string' && (UNAVAILABLE_CODES.has(code) || /^08[0-9A-Z]{3}$/.test(code))) return true
+    }
+    if (typeof e.kind === 'string' && UNAVAILABLE_KINDS.has(e.kind)) return true
+    if (typeof e.message === 'string' && UNAVAILABLE_MESSAGES.test(e.message)) return true
+    queue.push(e.cause, e.meta?.driverAdapterError)
+  }
+  return false
+}

@@ -1,0 +1,155 @@
+import t from 'tap'
+import pg from 'pg'
+import { adminQuery, freshDatabase, onPostgres } from '../helper.js'
+import { cleanEnv, startServer, type Running } from '../e2e/process.js'
+import { clusterUnavailable, privateCluster } from '../support/pg-cluster.js'
+
+const ADMIN_TOKEN = 'fault-admin-secret-0123456789abcdef'
+const admin = { authorization: `Bearer ${ADMIN_TOKEN}` }
+
+async function status(server: Running, path: string): Promise<{ status: number; type: string; ms: number; body: string }> {
+  const started = Date.now()
+  const res = await fetch(server.url + path, { signal: AbortSignal.timeout(15_000) })
+  return { status: res.status, type: res.headers.get('content-type') ?? '', ms: Date.now() - started, body: await res.text() }
+}
+
+async function until(what: () => Promise<boolean>, timeoutMs: number): Promise<number> {
+  const started = Date.now()
+  while (Date.now() - started < timeoutMs) {
+    if (await what()) return Date.now() - started
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+  throw new Error(`not within ${timeoutMs} ms`)
+}
+
+const skipCluster = clusterUnavailable()
+
+t.test('Postgres stopped and started: 503s while down, back by itself', { skip: skipCluster }, async (t) => {
+  const cluster = await privateCluster(t)
+  const server = await startServer(cleanEnv({ DATABASE_URL: cluster.url, DB_CONNECT_TIMEOUT_MS: '2000' }))
+  t.teardown(() => server.stop())
+  t.equal((await status(server, '/health/ready')).status, 200)
+
+  await cluster.stop()
+  const down = await until(async () => (await status(server, '/health/ready')).status === 503, 5000)
+  t.ok(down < 5000, `readiness 503 within ${down} ms`)
+  for (const path of ['/api/v1/articles', '/api/v1/articles/some-slug', '/api/v1/authors']) {
+    const res = await status(server, path)
+    t.equal(res.status, 503, `${path}: 503 while the database is down`)
+    t.match(res.type, /^application\/problem\+json/)
+    t.match(JSON.parse(res.body), { code: 'SERVICE_UNAVAILABLE' })
+    t.ok(res.ms < 3000, `${path}: answered fast (${res.ms} ms)`)
+  }
+  t.equal((await status(server, '/health/live')).status, 200, 'still alive')
+
+  await cluster.start()
+  const up = await until(async () => (await status(server, '/health/ready')).status === 200, 15_000)
+  t.pass(`ready again ${up} ms after Postgres came back, without a restart`)
+  t.equal((await status(server, '/api/v1/articles')).status, 200)
+  t.equal(server.child.exitCode, null, 'the same process kept running')
+})
+
+t.test('database down at start-up: retries with backoff, then serves', { skip: skipCluster }, async (t) => {
+  const cluster = await privateCluster(t)
+  await cluster.stop()
+  const starting = startServer(cleanEnv({ DATABASE_URL: cluster.url, DB_STARTUP_TIMEOUT_MS: '30000', DB_CONNECT_TIMEOUT_MS: '1000' }))
+  await new Promise((resolve) => setTimeout(resolve, 2500))
+  await cluster.start()
+  const server = await starting
+  t.teardown(() => server.stop())
+  t.match(server.stdout(), /database not reachable \(ECONNREFUSED\); retrying in/, 'logs each retry')
+  t.equal((await status(server, '/health/ready')).status, 200)
+})
+
+t.test('connections killed under load: only 503s, no crash, every acknowledged write kept', { skip: !onPostgres && 'needs TEST_DATABASE_URL' }, async (t) => {
+  const { DATABASE_URL } = await freshDatabase(t)
+  const server = await startServer(cleanEnv({ DATABASE_URL: DATABASE_URL!, ADMIN_TOKEN, DB_POOL_SIZE: '4' }))
+  t.teardown(() => server.stop())
+  const dbName = new URL(DATABASE_URL!).pathname.slice(1)
+  const call = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
+    const res = await fetch(server.url + path, {
+      method,
+      headers: { ...(body ? { 'content-type': 'application/json' } : {}), ...headers },
+      ...(body ? { body: JSON.stringify(body) } : {}),
+      signal: AbortSignal.timeout(15_000),
+    })
+    return { status: res.status, etag: res.headers.get('etag'), body: await res.text() }
+  }
+  const list = JSON.parse((await call('GET', '/api/v1/articles?limit=5')).body).data as { id: string; slug: string }[]
+  const authorId = JSON.parse((await call('GET', '/api/v1/authors?limit=1')).body).data[0].id as string
+
+  const statuses = new Map<number, number>()
+  const acknowledgedComments: string[] = []
+  const acknowledgedTitles = new Map<string, string>()
+  const note = (s: number) => statuses.set(s, (statuses.get(s) ?? 0) + 1)
+  const stopAt = Date.now() + 6000
+  let kills = 0
+
+  const killer = (async () => {
+    while (Date.now() < stopAt) {
+      await new Promise((resolve) => setTimeout(resolve, 400))
+      await adminQuery(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`, [dbName])
+      kills++
+    }
+  })()
+  const reader = async () => {
+    for (let i = 0; Date.now() < stopAt; i++) {
+      note((await call('GET', i % 2 ? '/api/v1/articles?include=author' : `/api/v1/articles/${list[i % list.length]!.slug}`)).status)
+    }
+  }
+  const commenter = async (n: number) => {
+    for (let i = 0; Date.now() < stopAt; i++) {
+      const res = await call('POST', `/api/v1/articles/${list[i % list.length]!.slug}/comments`, {
+        authorName: `Load ${n}`,
+        authorEmail: 'load@example.org',
+        body: `comment ${n}-${i}`,
+      })
+      note(res.status)
+      if (res.status === 201) acknowledgedComments.push(JSON.parse(res.body).id)
+    }
+  }
+  const editor = async () => {
+    const created = await call('POST', '/api/v1/articles', { title: 'Under load', authorId }, admin)
+    const id = JSON.parse(created.body).id as string
+    let etag = created.etag!
+    for (let i = 0; Date.now() < stopAt; i++) {
+      const res = await call('PATCH', `/api/v1/articles/${id}`, { title: `Edit ${i}` }, { ...admin, 'if-match': etag })
+      note(res.status)
+      if (res.status === 200) {
+        etag = res.etag!
+        acknowledgedTitles.set(id, `Edit ${i}`)
+      } else if (res.status === 412) {
+        // The write may have committed before its connection died: re-read and carry on.
+        const current = await call('GET', `/api/v1/articles/${id}`, undefined, admin)
+        if (current.status === 200) {
+          etag = current.etag!
+          acknowledgedTitles.set(id, JSON.parse(current.body).title)
+        }
+      }
+    }
+  }
+  await Promise.all([killer, reader(), reader(), commenter(1), commenter(2), editor()])
+
+  const summary = Object.fromEntries(statuses)
+  t.ok(kills >= 5, `${kills} rounds of pg_terminate_backend`)
+  t.ok((statuses.get(200) ?? 0) + (statuses.get(201) ?? 0) > 20, `requests succeeded in between: ${JSON.stringify(summary)}`)
+  const bad = [...statuses.keys()].filter((s) => s >= 500 && s !== 503)
+  const failures = server.stdout().split('\n').filter((line) => line.includes('"request failed"')).map((line) => {
+    const { err } = JSON.parse(line) as { err?: { type?: string; message?: string; code?: string } }
+    return `${err?.type} ${err?.code ?? ''} ${err?.message?.slice(-300)}`
+  })
+  t.same(bad, [], `no 5xx other than 503 (${JSON.stringify(summary)})${failures.length ? `:\n${[...new Set(failures)].join('\n')}` : ''}`)
+  t.equal(server.child.exitCode, null, 'the process did not crash')
+  await until(async () => (await call('GET', '/health/ready')).status === 200, 5000)
+  t.pass('and is ready again afterwards')
+
+  const client = new pg.Client({ connectionString: DATABASE_URL })
+  await client.connect()
+  t.teardown(() => client.end())
+  const stored = await client.query<{ id: string }>('SELECT id FROM comments WHERE id = ANY($1::uuid[])', [acknowledgedComments])
+  t.equal(stored.rowCount, acknowledgedComments.length, `all ${acknowledgedComments.length} acknowledged comments are stored`)
+  for (const [id, title] of acknowledgedTitles) {
+    const row = await client.query<{ title: string }>('SELECT title FROM articles WHERE id = $1', [id])
+    t.equal(row.rows[0]?.title, title, 'the last acknowledged edit is what is stored')
+  }
+})
