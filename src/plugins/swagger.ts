@@ -38,7 +38,12 @@ export default fp(
       const add = (...statuses: number[]) => {
         for (const [status, entry] of Object.entries(problems(...statuses))) response[status] ??= entry
       }
-      if (route.url.startsWith('/api/')) add(401, 503)
+      if (route.url.startsWith('/api/')) {
+        add(401, 503)
+        // Public routes still read a token when one is sent (drafts, private fields), so the
+        // document says authentication is optional there, and Swagger UI sends it.
+        schema.security ??= [{}, { bearerAuth: [] }]
+      }
       if (schema.querystring || schema.params || schema.body) add(400)
       if (schema.body) add(413, 415)
       add(500)
