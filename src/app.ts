@@ -2,12 +2,14 @@ import { randomUUID } from 'node:crypto'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify from 'fastify'
 import type { Config } from './config.js'
+import { Problems } from './errors.js'
 import authPlugin from './plugins/auth.js'
 import databasePlugin from './plugins/database.js'
-import errorHandlerPlugin from './plugins/error-handler.js'
+import errorHandlerPlugin, { sendProblem as problemBody } from './plugins/error-handler.js'
 import httpCachingPlugin from './plugins/http-caching.js'
 import idempotencyPlugin from './plugins/idempotency.js'
 import servicesPlugin from './plugins/services.js'
+import strictInputPlugin from './plugins/strict-input.js'
 import swaggerPlugin from './plugins/swagger.js'
 import articleRoutes from './routes/articles/index.js'
 import authorRoutes from './routes/authors/index.js'
@@ -47,6 +49,15 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
     // A trailing slash or a different case is a different (unknown) route: one URL per resource.
     routerOptions: { ignoreTrailingSlash: false, caseSensitive: true, maxParamLength: config.MAX_PARAM_LENGTH },
     return503OnClosing: true,
+    // Errors raised by the router before any hook runs (a malformed URL, an over-long path
+    // parameter) are problem+json like every other error.
+    frameworkErrors: (error, request, reply) => {
+      const problem =
+        error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+          ? Problems.notFound(`No route ${request.method} ${request.url.split('?')[0]!.slice(0, 200)}.`)
+          : Problems.badRequest('BAD_REQUEST', 'The request URL is not valid.')
+      void reply.send(problemBody(request, reply, problem) as never)
+    },
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   app.addHook('onSend', async (request, reply) => {
@@ -55,6 +66,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
 
   // Registration order reads top to bottom: errors → OpenAPI → database → services → auth → routes.
   await app.register(errorHandlerPlugin)
+  await app.register(strictInputPlugin)
   await app.register(swaggerPlugin)
   await app.register(databasePlugin, { config })
   await app.register(servicesPlugin)
