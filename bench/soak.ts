@@ -172,7 +172,8 @@ async function ownServer() {
   const dir = await mkdtemp(path.join(tmpdir(), 'broadsheet-soak-'))
   const token = `soak-admin-${randomUUID()}`
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
-    env: { ...process.env, PORT: '0', DATA_DIR: dir, ADMIN_TOKEN: token, LOG_LEVEL: 'warn' },
+    // One client address plays many readers here: lift the per-address limits.
+    env: { ...process.env, PORT: '0', DATA_DIR: dir, ADMIN_TOKEN: token, LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '1000000', COMMENT_RATE_LIMIT: '1000000', COMMENT_RATE_LIMIT_PER_ARTICLE: '1000000' },
     stdio: ['ignore', 'ignore', 'pipe'],
   })
   let stderr = ''

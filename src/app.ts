@@ -8,6 +8,7 @@ import databasePlugin from './plugins/database.js'
 import errorHandlerPlugin, { sendProblem as problemBody } from './plugins/error-handler.js'
 import httpCachingPlugin from './plugins/http-caching.js'
 import idempotencyPlugin from './plugins/idempotency.js'
+import protectionPlugin from './plugins/protection.js'
 import servicesPlugin from './plugins/services.js'
 import strictInputPlugin from './plugins/strict-input.js'
 import swaggerPlugin from './plugins/swagger.js'
@@ -42,6 +43,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
     },
     requestIdHeader: false,
     requestTimeout: config.REQUEST_TIMEOUT_MS,
+    // Fastify accepts a hop count here too; its types only leave the number out.
+    trustProxy: trustProxy(config.TRUST_PROXY) as boolean | string | string[],
     bodyLimit: config.BODY_LIMIT_BYTES,
     // Start-up may wait for the database (DB_STARTUP_TIMEOUT_MS) and then migrate and seed.
     pluginTimeout: config.DB_STARTUP_TIMEOUT_MS + 120_000,
@@ -64,13 +67,15 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
     reply.header('x-request-id', request.id)
   })
 
-  // Registration order reads top to bottom: errors → OpenAPI → database → services → auth → routes.
+  // Registration order reads top to bottom:
+  // errors → input rules → OpenAPI → database → services → auth → protection → caching → routes.
   await app.register(errorHandlerPlugin)
   await app.register(strictInputPlugin)
   await app.register(swaggerPlugin)
   await app.register(databasePlugin, { config })
   await app.register(servicesPlugin)
   await app.register(authPlugin, { config })
+  await app.register(protectionPlugin, { config })
   await app.register(httpCachingPlugin)
   await app.register(idempotencyPlugin)
   await app.register(healthRoutes)
@@ -81,4 +86,12 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
 
   await app.ready()
   return app
+}
+
+/** TRUST_PROXY as Fastify takes it: false, true, a hop count, or a list of proxy addresses. */
+function trustProxy(value: string): boolean | number | string[] {
+  if (value === 'false') return false
+  if (value === 'true') return true
+  if (/^\d+$/.test(value)) return Number(value)
+  return value.split(',').map((s) => s.trim())
 }

@@ -62,6 +62,40 @@ export const ConfigSchema = Type.Object({
     default: 10_000,
     description: 'On SIGTERM/SIGINT, how long in-flight requests may take to finish before the process exits anyway.',
   }),
+  TRUST_PROXY: Type.String({
+    default: 'false',
+    pattern: '^(false|true|[0-9]{1,2}|[0-9a-fA-F.:/]+(,[0-9a-fA-F.:/]+)*)$',
+    description:
+      'Whose X-Forwarded-For to believe for the client address (rate limits): false (nobody; the default), ' +
+      'a hop count, or a comma list of proxy addresses/CIDRs. true trusts everyone: only behind a proxy that overwrites the header.',
+  }),
+  REDIS_URL: Type.Optional(
+    Type.String({ pattern: '^rediss?://', description: 'Shares rate limits between processes. Unset: in memory, per process.' }),
+  ),
+  REDIS_KEY_PREFIX: Type.String({ minLength: 1, maxLength: 100, default: 'broadsheet:ratelimit:', description: 'Prefix of the rate-limit keys in Redis.' }),
+  RATE_LIMIT_PER_MINUTE: Type.Integer({
+    minimum: 1,
+    maximum: 1_000_000,
+    default: 600,
+    description: 'Requests per client address per minute, all routes together (admin tokens are exempt).',
+  }),
+  COMMENT_RATE_LIMIT: Type.Integer({
+    minimum: 1,
+    maximum: 10_000,
+    default: 10,
+    description: 'Anonymous comments per client address per 10 minutes, across all articles.',
+  }),
+  COMMENT_RATE_LIMIT_PER_ARTICLE: Type.Integer({
+    minimum: 1,
+    maximum: 10_000,
+    default: 3,
+    description: 'Anonymous comments per client address per article per 10 minutes.',
+  }),
+  CORS_ORIGINS: Type.String({
+    default: '',
+    maxLength: 4000,
+    description: 'Comma list of origins allowed to call the API from a browser (https://example.com), or * for any. Empty: no CORS.',
+  }),
   MIGRATE_ON_START: Type.Boolean({ default: true, description: 'Apply pending migrations at start-up.' }),
   SEED_ON_EMPTY: Type.Boolean({
     default: true,
@@ -77,7 +111,7 @@ export class ConfigError extends Error {
 
 const keys = Object.keys(ConfigSchema.properties) as (keyof Config)[]
 /** Values never echoed back in an error message. */
-const secrets = new Set<string>(['ADMIN_TOKEN', 'DATABASE_URL'])
+const secrets = new Set<string>(['ADMIN_TOKEN', 'DATABASE_URL', 'REDIS_URL'])
 
 /**
  * Builds a validated config from environment-style string values (process.env by default).

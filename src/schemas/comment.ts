@@ -53,6 +53,14 @@ export const CreateCommentSchema = Type.Object(
     authorEmail: AuthorEmail,
     body: Body,
     parentId: Type.Optional({ ...Uuid, description: 'Reply to this comment, which must belong to the same article.' }),
+    website: Type.Optional(
+      Type.String({
+        maxLength: 200,
+        description:
+          'Honeypot: render it as a hidden form field and leave it empty. People never fill it in; bots do, ' +
+          'and a comment with it filled in is filed as spam.',
+      }),
+    ),
   },
   {
     $id: 'CreateComment',

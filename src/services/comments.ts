@@ -178,15 +178,16 @@ export function createCommentService(prisma: PrismaClient, options: CommentServi
             authorName: input.authorName,
             authorEmail: input.authorEmail,
             body: input.body,
+            status: spamVerdict(input),
           },
           select: { id: true },
         })
         return (await fetchOne(tx, created.id))!
       })
-      return { resource: toComment(row, 'public'), version: row.version }
+      // The poster always reads "pending": telling a bot it was filed as spam would teach it.
+      return { resource: { ...toComment(row, 'public'), status: 'pending' }, version: row.version }
     },
 
-    /** Moderation: status and/or body, only if the comment still has `expected` version (If-Match). */
     /** One comment in any state, moderator representation. */
     async get(id: string): Promise<VersionedComment> {
       const row = await fetchOne(prisma, id)
@@ -194,6 +195,7 @@ export function createCommentService(prisma: PrismaClient, options: CommentServi
       return { resource: toComment(row, 'staff'), version: row.version }
     },
 
+    /** Moderation: status and/or body, only if the comment still has `expected` version (If-Match). */
     async update(id: string, expected: number | '*', input: UpdateComment): Promise<VersionedComment> {
       const row = await prisma.$transaction(async (tx) => {
         const before = await lockForWrite(tx, id, expected)
@@ -223,3 +225,18 @@ export function createCommentService(prisma: PrismaClient, options: CommentServi
 }
 
 export type CommentService = ReturnType<typeof createCommentService>
+
+/** Links: http(s) URLs and bare www. addresses. */
+const LINK = /\bhttps?:\/\/|\bwww\./gi
+export const SPAM_LINK_THRESHOLD = 3
+
+/**
+ * The spam rule, deliberately simple and documented: a filled-in honeypot (`website`), or
+ * three or more links in the name and body together, files the comment as spam; everything
+ * else waits as pending for a moderator.
+ */
+export function spamVerdict(input: { authorName: string; body: string; website?: string }): 'pending' | 'spam' {
+  if (input.website !== undefined && input.website.trim() !== '') return 'spam'
+  const links = `${input.authorName} ${input.body}`.match(LINK)?.length ?? 0
+  return links >= SPAM_LINK_THRESHOLD ? 'spam' : 'pending'
+}

@@ -7,7 +7,7 @@ import { cleanEnv, startServer } from './process.js'
 t.test('SIGTERM under load: requests already sent complete, then a clean exit 0', async (t) => {
   const dir = await mkdtemp(path.join(tmpdir(), 'broadsheet-shutdown-'))
   t.teardown(() => rm(dir, { recursive: true, force: true }))
-  const server = await startServer(cleanEnv({ DATA_DIR: dir, SHUTDOWN_GRACE_MS: '8000' }))
+  const server = await startServer(cleanEnv({ DATA_DIR: dir, SHUTDOWN_GRACE_MS: '8000', RATE_LIMIT_PER_MINUTE: '1000000' }))
 
   let signalledAt = 0
   const before: number[] = [] // statuses of requests sent before the signal

@@ -63,7 +63,7 @@ t.test('database down at start-up: retries with backoff, then serves', { skip: s
 
 t.test('connections killed under load: only 503s, no crash, every acknowledged write kept', { skip: !onPostgres && 'needs TEST_DATABASE_URL' }, async (t) => {
   const { DATABASE_URL } = await freshDatabase(t)
-  const server = await startServer(cleanEnv({ DATABASE_URL: DATABASE_URL!, ADMIN_TOKEN, DB_POOL_SIZE: '4' }))
+  const server = await startServer(cleanEnv({ DATABASE_URL: DATABASE_URL!, ADMIN_TOKEN, DB_POOL_SIZE: '4', COMMENT_RATE_LIMIT: '100000', COMMENT_RATE_LIMIT_PER_ARTICLE: '100000', RATE_LIMIT_PER_MINUTE: '1000000' }))
   t.teardown(() => server.stop())
   const dbName = new URL(DATABASE_URL!).pathname.slice(1)
   const call = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {

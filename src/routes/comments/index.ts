@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { ifMatchVersion, requireIfMatch, sendVersioned } from '../../plugins/http-caching.js'
+import { Type } from 'typebox'
 import {
   CommentListSchema,
   CommentSchema,
@@ -7,6 +8,8 @@ import {
   ListArticleCommentsQuerySchema,
   ListCommentsQuerySchema,
   UpdateCommentSchema,
+  type Comment,
+  type CommentList,
 } from '../../schemas/comment.js'
 import { IdOrSlugParamsSchema, IdParamsSchema, NoBody, problems, ref } from '../../schemas/common.js'
 import { linkNext } from '../links.js'
@@ -30,7 +33,18 @@ const commentRoutes: FastifyPluginAsyncTypebox = async (app) => {
           'This is the public representation: `authorEmail` is never included, whatever the token.',
         params: IdOrSlugParamsSchema,
         querystring: ListArticleCommentsQuerySchema,
-        response: { 200: ref(CommentListSchema), 304: NoBody('Not modified (If-None-Match)'), ...problems(400, 401, 404) },
+        response: {
+          200: Type.Unsafe<CommentList>({
+            ...ref(CommentListSchema),
+            description: 'A page of the article’s approved comments, with paging metadata',
+            headers: {
+              ETag: { type: 'string', pattern: '^W/"[\\w-]{16}"$', description: 'Weak ETag of this page: send it as If-None-Match to revalidate (304).' },
+              Link: { type: 'string', pattern: '^<[^>]+>; rel="next"$', description: '`<url>; rel="next"` when there is a next page, in the paging mode used (page or cursor).' },
+            },
+          }),
+          304: NoBody('Not modified (If-None-Match)'),
+          ...problems(400, 401, 404),
+        },
       },
     },
     async (request, reply) => {
@@ -44,6 +58,7 @@ const commentRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/articles/:idOrSlug/comments',
     {
       config: { etag: 'strong' },
+      preHandler: app.commentRateLimits,
       schema: {
         tags,
         operationId: 'createComment',
@@ -54,7 +69,16 @@ const commentRoutes: FastifyPluginAsyncTypebox = async (app) => {
           'must name a comment of the same article (400 otherwise). The response is the public representation.',
         params: IdOrSlugParamsSchema,
         body: ref(CreateCommentSchema),
-        response: { 201: ref(CommentSchema), ...problems(400, 401, 404, 413, 415) },
+        response: {
+          201: Type.Unsafe<Comment>({
+            ...ref(CommentSchema),
+            description: 'The new comment, pending moderation (public representation)',
+            headers: {
+              ETag: { type: 'string', pattern: '^"\\d+-[\\w-]{16}"$', description: 'Strong ETag of the comment (a moderator may use it as If-Match).' },
+            },
+          }),
+          ...problems(400, 401, 404, 413, 415),
+        },
       },
     },
     async (request, reply) => {
@@ -78,7 +102,18 @@ const commentRoutes: FastifyPluginAsyncTypebox = async (app) => {
           'Comments in every state unless `status` is given, oldest first by default, with `authorEmail`. ' +
           '`article` takes an article id or slug.',
         querystring: ListCommentsQuerySchema,
-        response: { 200: ref(CommentListSchema), 304: NoBody('Not modified (If-None-Match)'), ...problems(400, 401, 403) },
+        response: {
+          200: Type.Unsafe<CommentList>({
+            ...ref(CommentListSchema),
+            description: 'A page of the moderation queue, with paging metadata',
+            headers: {
+              ETag: { type: 'string', pattern: '^W/"[\\w-]{16}"$', description: 'Weak ETag of this page: send it as If-None-Match to revalidate (304).' },
+              Link: { type: 'string', pattern: '^<[^>]+>; rel="next"$', description: '`<url>; rel="next"` when there is a next page, in the paging mode used (page or cursor).' },
+            },
+          }),
+          304: NoBody('Not modified (If-None-Match)'),
+          ...problems(400, 401, 403),
+        },
       },
     },
     async (request, reply) => {
@@ -99,7 +134,17 @@ const commentRoutes: FastifyPluginAsyncTypebox = async (app) => {
         operationId: 'getComment',
         summary: 'One comment, in any state, for moderation (its ETag is what PATCH needs)',
         params: IdParamsSchema,
-        response: { 200: ref(CommentSchema), 304: NoBody('Not modified (If-None-Match)'), ...problems(400, 401, 403, 404) },
+        response: {
+          200: Type.Unsafe<Comment>({
+            ...ref(CommentSchema),
+            description: 'The comment (moderator representation, with authorEmail)',
+            headers: {
+              ETag: { type: 'string', pattern: '^"\\d+-[\\w-]{16}"$', description: 'Strong ETag: If-Match for PATCH and DELETE, If-None-Match to revalidate (304).' },
+            },
+          }),
+          304: NoBody('Not modified (If-None-Match)'),
+          ...problems(400, 401, 403, 404),
+        },
       },
     },
     async (request, reply) => sendVersioned(reply, await app.services.comments.get(request.params.id)),
@@ -121,7 +166,16 @@ const commentRoutes: FastifyPluginAsyncTypebox = async (app) => {
           'response), or `*` to apply unconditionally. Responds with the moderator representation (with `authorEmail`).',
         params: IdParamsSchema,
         body: ref(UpdateCommentSchema),
-        response: { 200: ref(CommentSchema), ...problems(400, 401, 403, 404, 412, 413, 415, 428) },
+        response: {
+          200: Type.Unsafe<Comment>({
+            ...ref(CommentSchema),
+            description: 'The moderated comment (moderator representation, with authorEmail)',
+            headers: {
+              ETag: { type: 'string', pattern: '^"\\d+-[\\w-]{16}"$', description: 'Strong ETag of the new version: If-Match for the next write.' },
+            },
+          }),
+          ...problems(400, 401, 403, 404, 412, 413, 415, 428),
+        },
       },
     },
     async (request, reply) => {

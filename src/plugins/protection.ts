@@ -1,0 +1,130 @@
+import cors from '@fastify/cors'
+import helmet from '@fastify/helmet'
+import rateLimit from '@fastify/rate-limit'
+import type { FastifyRequest, preHandlerAsyncHookHandler } from 'fastify'
+import fp from 'fastify-plugin'
+import { Redis } from 'ioredis'
+import type { Config } from '../config.js'
+import { ProblemError } from '../errors.js'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** preHandlers limiting anonymous comment posting: per client address, and per address and article. */
+    commentRateLimits: preHandlerAsyncHookHandler[]
+  }
+}
+
+const TEN_MINUTES = 10 * 60 * 1000
+
+/** Headers a browser frontend needs to read from our responses. */
+export const EXPOSED_HEADERS = [
+  'ETag',
+  'Link',
+  'Location',
+  'Retry-After',
+  'Idempotent-Replayed',
+  'RateLimit-Limit',
+  'RateLimit-Remaining',
+  'RateLimit-Reset',
+  'X-Request-Id',
+]
+
+/**
+ * Abuse protection in one place: security headers, CORS from an allowlist, a generous global
+ * rate limit and tight limits on anonymous comments. Limits are keyed on the client address
+ * as Fastify derives it under TRUST_PROXY, so a forged X-Forwarded-For changes nothing unless
+ * the proxy sending it is trusted. With REDIS_URL every process shares the same counters.
+ */
+export default fp<{ config: Config }>(
+  async (app, { config }) => {
+    await app.register(helmet, {
+      // JSON needs no scripts, styles or frames; Swagger UI sets its own policy on /docs.
+      contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
+      crossOriginResourcePolicy: { policy: 'cross-origin' },
+    })
+
+    const origins = config.CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean)
+    if (origins.length > 0) {
+      await app.register(cors, {
+        origin: origins.includes('*') ? '*' : origins,
+        methods: ['GET', 'HEAD', 'POST', 'PATCH', 'DELETE'],
+        allowedHeaders: ['Authorization', 'Content-Type', 'If-Match', 'If-None-Match', 'Idempotency-Key', 'X-Request-Id'],
+        exposedHeaders: EXPOSED_HEADERS,
+        credentials: false,
+        maxAge: 600,
+      })
+    }
+
+    let redis: Redis | undefined
+    if (config.REDIS_URL) {
+      redis = new Redis(config.REDIS_URL, {
+        connectTimeout: 2000,
+        maxRetriesPerRequest: 1,
+        enableOfflineQueue: false,
+        keyPrefix: config.REDIS_KEY_PREFIX,
+      })
+      redis.on('error', (error) => app.log.warn({ err: error }, 'redis error (rate limits fail open)'))
+      app.addHook('onClose', async () => {
+        redis?.disconnect()
+      })
+    }
+
+    const tooMany = (_request: FastifyRequest, context: { after: string; max: number }) =>
+      new ProblemError(429, 'RATE_LIMITED', 'Too many requests', `Rate limit of ${context.max} exceeded; retry in ${context.after}.`)
+
+    await app.register(rateLimit, {
+      global: true,
+      // After authentication, so admin tokens can be exempt; Fastify's request.ip honours TRUST_PROXY.
+      hook: 'preHandler',
+      max: config.RATE_LIMIT_PER_MINUTE,
+      timeWindow: 60_000,
+      keyGenerator: (request) => request.ip,
+      // Admin tokens and health probes are never limited.
+      allowList: (request) =>
+        (request.principal?.kind === 'token' && request.principal.role === 'admin') || request.url.startsWith('/health/'),
+      enableDraftSpec: true,
+      // A Redis outage must not take the API down with it: fail open, and say so in the log.
+      skipOnError: true,
+      errorResponseBuilder: tooMany,
+      ...(redis ? { redis, nameSpace: 'global:' } : {}),
+    })
+
+    // The route-level limiters of @fastify/rate-limit do not run after the global one, so the
+    // comment limits are checked here, both of them, with the same store (Redis when shared).
+    const articleOf = (request: FastifyRequest) => String((request.params as { idOrSlug?: string }).idOrSlug ?? '').toLowerCase()
+    const perAddress = app.createRateLimit({
+      max: config.COMMENT_RATE_LIMIT,
+      timeWindow: TEN_MINUTES,
+      keyGenerator: (request) => `comments:${request.ip}`,
+    })
+    const perArticle = app.createRateLimit({
+      max: config.COMMENT_RATE_LIMIT_PER_ARTICLE,
+      timeWindow: TEN_MINUTES,
+      // By article id, so alternating between an article's id and slug gains nothing.
+      keyGenerator: async (request) => {
+        const slug = articleOf(request)
+        const id = await app.services.articles.visibleId({ kind: 'anonymous' }, slug).catch(() => slug)
+        return `comments:${request.ip}:${id}`
+      },
+    })
+    app.decorate('commentRateLimits', [
+      async (request, reply) => {
+        if (request.principal.kind === 'token') return // only anonymous posting is limited here
+        for (const limiter of [perArticle, perAddress]) {
+          const result = await limiter(request)
+          if (result.isAllowed) continue
+          if (result.isExceeded) {
+            reply.headers({
+              'ratelimit-limit': result.max,
+              'ratelimit-remaining': 0,
+              'ratelimit-reset': result.ttlInSeconds,
+              'retry-after': result.ttlInSeconds,
+            })
+            throw tooMany(request, { max: result.max, after: `${result.ttlInSeconds} seconds` })
+          }
+        }
+      },
+    ])
+  },
+  { name: 'protection', dependencies: ['auth', 'services'] },
+)
