@@ -22,6 +22,8 @@ import { buildValidatorFactory } from './validation.js'
 export interface BuildOptions {
   /** Replaces the JSON logger (tests pass false). Defaults to pino at config.LOG_LEVEL. */
   logger?: boolean
+  /** Sees every SQL statement the app sends (tests count statements per request). */
+  onQuery?: (sql: string) => void
 }
 
 /**
@@ -72,7 +74,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
   await app.register(errorHandlerPlugin)
   await app.register(strictInputPlugin)
   await app.register(swaggerPlugin)
-  await app.register(databasePlugin, { config })
+  await app.register(databasePlugin, { config, ...(options.onQuery ? { onQuery: options.onQuery } : {}) })
   await app.register(servicesPlugin)
   await app.register(authPlugin, { config })
   await app.register(protectionPlugin, { config })

@@ -2,7 +2,7 @@ import { mkdir, open, readFile, rm } from 'node:fs/promises'
 import path from 'node:path'
 import { PGlite } from '@electric-sql/pglite'
 import { PrismaPg } from '@prisma/adapter-pg'
-import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils'
+import type { SqlDriverAdapterFactory, SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils'
 import pg from 'pg'
 import { PrismaPGlite } from 'pglite-prisma-adapter'
 import type { Config } from '../config.js'
@@ -36,6 +36,16 @@ export interface MigrationAdapter {
 export interface DatabaseOptions {
   /** Called for errors on idle pooled connections, which would otherwise crash the process. */
   onPoolError?: (error: Error) => void
+  /** Called with every SQL statement the app's client sends (tests count them); off when unset. */
+  onQuery?: (sql: string) => void
+}
+
+function createClient(adapter: SqlDriverAdapterFactory, options: DatabaseOptions): PrismaClient {
+  if (!options.onQuery) return new PrismaClient({ adapter })
+  const onQuery = options.onQuery
+  const client = new PrismaClient({ adapter, log: [{ emit: 'event', level: 'query' }] })
+  client.$on('query', (event) => onQuery(event.query))
+  return client
 }
 
 /** Same key in every Broadsheet process: `pg_advisory_lock` serialises start-up migrations. */
@@ -50,7 +60,7 @@ export async function openDatabase(
 ): Promise<Database> {
   return config.DATABASE_URL
     ? openPostgres(config.DATABASE_URL, config, options)
-    : openEmbedded(config.DATA_DIR)
+    : openEmbedded(config.DATA_DIR, options)
 }
 
 function poolConfig(url: string, config: DatabaseConfig): pg.PoolConfig {
@@ -81,7 +91,7 @@ async function openPostgres(url: string, config: DatabaseConfig, options: Databa
     await pool.end().catch(() => {})
     throw error
   }
-  const prisma = new PrismaClient({ adapter: new PrismaPg(pool, { onPoolError }) })
+  const prisma = createClient(new PrismaPg(pool, { onPoolError }), options)
   return {
     kind: 'postgres',
     location: redactUrl(url),
@@ -115,7 +125,7 @@ async function openPostgres(url: string, config: DatabaseConfig, options: Databa
   }
 }
 
-async function openEmbedded(dataDir: string): Promise<Database> {
+async function openEmbedded(dataDir: string, options: DatabaseOptions): Promise<Database> {
   const inMemory = dataDir.startsWith('memory://')
   const location = inMemory ? dataDir : path.resolve(dataDir)
   const release = inMemory ? async () => {} : await lockDataDir(location)
@@ -126,7 +136,7 @@ async function openEmbedded(dataDir: string): Promise<Database> {
     await release()
     throw error
   }
-  const prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite) })
+  const prisma = createClient(new PrismaPGlite(pglite), options)
   return {
     kind: 'embedded',
     location,

@@ -13,6 +13,7 @@ declare module 'fastify' {
 
 export interface DatabasePluginOptions {
   config: Config
+  onQuery?: (sql: string) => void
 }
 
 /**
@@ -21,9 +22,10 @@ export interface DatabasePluginOptions {
  * database, and closes it when the app closes.
  */
 export default fp<DatabasePluginOptions>(
-  async (app, { config }) => {
+  async (app, { config, onQuery }) => {
     const db = await openWithRetry(config, {
       onPoolError: (error) => app.log.warn({ err: error }, 'idle database connection failed'),
+      ...(onQuery ? { onQuery } : {}),
       onRetry: (error, delay) =>
         app.log.warn(
           { code: (error as { code?: string }).code, retryInMs: delay },
