@@ -578,6 +578,8 @@ export interface components {
              * @description Reply to this comment, which must belong to the same article.
              */
             parentId?: string;
+            /** @description Honeypot: render it as a hidden form field and leave it empty. People never fill it in; bots do, and a comment with it filled in is filed as spam. */
+            website?: string;
         };
         /** UpdateComment */
         UpdateComment: {
@@ -681,7 +683,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description The process can serve requests */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -691,6 +693,15 @@ export interface operations {
                         /** @enum {string} */
                         status: "ok";
                     };
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Unexpected server error (no details are disclosed) */
@@ -713,7 +724,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description The database answers */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -725,6 +736,15 @@ export interface operations {
                     };
                 };
             };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Unexpected server error (no details are disclosed) */
             500: {
                 headers: {
@@ -734,13 +754,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description RFC 9457 problem details (application/problem+json). */
+            /** @description Database unavailable; see Retry-After */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -770,9 +790,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description A page of authors, with paging metadata */
             200: {
                 headers: {
+                    /** @description Weak ETag of this page: send it as If-None-Match to revalidate (304). */
+                    ETag?: string;
+                    /** @description `<url>; rel="next"` when there is a next page, in the paging mode used (page or cursor). */
+                    Link?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -797,6 +821,15 @@ export interface operations {
             };
             /** @description Missing, malformed, unknown or revoked bearer token */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -843,9 +876,13 @@ export interface operations {
             };
         };
         responses: {
-            /** @description `email` is private: it is included only for editor and admin tokens and for an author token bound to this very author, and omitted for everyone else (lists included). */
+            /** @description The new author */
             201: {
                 headers: {
+                    /** @description Strong ETag: If-Match for the first PATCH. */
+                    ETag?: string;
+                    /** @description Path of the new author. */
+                    Location?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -915,6 +952,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Unexpected server error (no details are disclosed) */
             500: {
                 headers: {
@@ -947,9 +993,11 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description `email` is private: it is included only for editor and admin tokens and for an author token bound to this very author, and omitted for everyone else (lists included). */
+            /** @description The author */
             200: {
                 headers: {
+                    /** @description Strong ETag: If-Match for PATCH and DELETE, If-None-Match to revalidate (304). */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -983,6 +1031,15 @@ export interface operations {
             };
             /** @description Not found (also for drafts the caller may not see) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1083,6 +1140,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Unexpected server error (no details are disclosed) */
             500: {
                 headers: {
@@ -1119,9 +1185,11 @@ export interface operations {
             };
         };
         responses: {
-            /** @description `email` is private: it is included only for editor and admin tokens and for an author token bound to this very author, and omitted for everyone else (lists included). */
+            /** @description The updated author */
             200: {
                 headers: {
+                    /** @description Strong ETag of the new version: If-Match for the next write. */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1209,6 +1277,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Unexpected server error (no details are disclosed) */
             500: {
                 headers: {
@@ -1250,7 +1327,7 @@ export interface operations {
                 /** @description Author id or slug. */
                 author?: string;
                 tag?: string;
-                /** @description Needs a token (anonymous callers see published only). */
+                /** @description Needs a token: without one it is a 401 (anonymous callers see published articles only). */
                 status?: "draft" | "scheduled" | "published";
                 /** @description Full-text search over title, excerpt and body, ranked by relevance. */
                 q?: string;
@@ -1296,6 +1373,15 @@ export interface operations {
             };
             /** @description Missing, malformed, unknown or revoked bearer token */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1418,6 +1504,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Unexpected server error (no details are disclosed) */
             500: {
                 headers: {
@@ -1491,6 +1586,15 @@ export interface operations {
             };
             /** @description Not found (also for drafts the caller may not see) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1575,6 +1679,15 @@ export interface operations {
             };
             /** @description If-Match does not match the current ETag */
             412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1710,6 +1823,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Unexpected server error (no details are disclosed) */
             500: {
                 headers: {
@@ -1835,6 +1957,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Unexpected server error (no details are disclosed) */
             500: {
                 headers: {
@@ -1938,6 +2069,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Unexpected server error (no details are disclosed) */
             500: {
                 headers: {
@@ -1984,9 +2124,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description A page of the article’s approved comments, with paging metadata */
             200: {
                 headers: {
+                    /** @description Weak ETag of this page: send it as If-None-Match to revalidate (304). */
+                    ETag?: string;
+                    /** @description `<url>; rel="next"` when there is a next page, in the paging mode used (page or cursor). */
+                    Link?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2020,6 +2164,15 @@ export interface operations {
             };
             /** @description Not found (also for drafts the caller may not see) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2069,9 +2222,11 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Default Response */
+            /** @description The new comment, pending moderation (public representation) */
             201: {
                 headers: {
+                    /** @description Strong ETag of the comment (a moderator may use it as If-Match). */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2141,6 +2296,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Unexpected server error (no details are disclosed) */
             500: {
                 headers: {
@@ -2188,9 +2352,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description A page of the moderation queue, with paging metadata */
             200: {
                 headers: {
+                    /** @description Weak ETag of this page: send it as If-None-Match to revalidate (304). */
+                    ETag?: string;
+                    /** @description `<url>; rel="next"` when there is a next page, in the paging mode used (page or cursor). */
+                    Link?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2231,6 +2399,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Unexpected server error (no details are disclosed) */
             500: {
                 headers: {
@@ -2263,9 +2440,11 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description The comment (moderator representation, with authorEmail) */
             200: {
                 headers: {
+                    /** @description Strong ETag: If-Match for PATCH and DELETE, If-None-Match to revalidate (304). */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2308,6 +2487,15 @@ export interface operations {
             };
             /** @description Not found (also for drafts the caller may not see) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2399,6 +2587,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Unexpected server error (no details are disclosed) */
             500: {
                 headers: {
@@ -2435,9 +2632,11 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Default Response */
+            /** @description The moderated comment (moderator representation, with authorEmail) */
             200: {
                 headers: {
+                    /** @description Strong ETag of the new version: If-Match for the next write. */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2516,6 +2715,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Unexpected server error (no details are disclosed) */
             500: {
                 headers: {
@@ -2545,13 +2753,22 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description Every API token, without its secret */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["TokenList"];
+                };
+            };
+            /** @description Invalid request (VALIDATION_FAILED lists every bad field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing, malformed, unknown or revoked bearer token */
@@ -2565,6 +2782,15 @@ export interface operations {
             };
             /** @description The token may not do this */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2611,9 +2837,13 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Default Response */
+            /** @description The new token, with its secret (shown this once) */
             201: {
                 headers: {
+                    /** @description Path of the new token (the path DELETE revokes). */
+                    Location?: string;
+                    /** @description The secret must not be cached. */
+                    "Cache-Control"?: "no-store";
                     [name: string]: unknown;
                 };
                 content: {
@@ -2676,6 +2906,15 @@ export interface operations {
             };
             /** @description Idempotency-Key reused with a different body */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2751,6 +2990,15 @@ export interface operations {
             };
             /** @description Not found (also for drafts the caller may not see) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };

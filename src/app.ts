@@ -70,14 +70,14 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
   })
 
   // Registration order reads top to bottom:
-  // errors → input rules → OpenAPI → database → services → auth → protection → caching → routes.
+  // errors → input rules → OpenAPI → database → services → protection → auth → caching → routes.
   await app.register(errorHandlerPlugin)
   await app.register(strictInputPlugin)
   await app.register(swaggerPlugin)
   await app.register(databasePlugin, { config, ...(options.onQuery ? { onQuery: options.onQuery } : {}) })
   await app.register(servicesPlugin)
-  await app.register(authPlugin, { config })
   await app.register(protectionPlugin, { config })
+  await app.register(authPlugin, { config })
   await app.register(httpCachingPlugin)
   await app.register(idempotencyPlugin)
   await app.register(healthRoutes)

@@ -79,17 +79,23 @@ export const ConfigSchema = Type.Object({
     default: 600,
     description: 'Requests per client address per minute, all routes together (admin tokens are exempt).',
   }),
+  AUTH_FAILURES_PER_MINUTE: Type.Integer({
+    minimum: 1,
+    maximum: 100_000,
+    default: 30,
+    description: 'Requests with a bad bearer token per client address per minute before they are 429 (token guessing).',
+  }),
   COMMENT_RATE_LIMIT: Type.Integer({
     minimum: 1,
     maximum: 10_000,
     default: 10,
-    description: 'Anonymous comments per client address per 10 minutes, across all articles.',
+    description: 'Comments per client address per 10 minutes, across all articles (editors and admins exempt).',
   }),
   COMMENT_RATE_LIMIT_PER_ARTICLE: Type.Integer({
     minimum: 1,
     maximum: 10_000,
     default: 3,
-    description: 'Anonymous comments per client address per article per 10 minutes.',
+    description: 'Comments per client address per article per 10 minutes (editors and admins exempt).',
   }),
   CORS_ORIGINS: Type.String({
     default: '',

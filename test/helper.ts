@@ -4,6 +4,7 @@ import type { Test } from 'tap'
 import { buildApp } from '../src/app.js'
 import type { Role } from '../src/auth.js'
 import { configWith, type Config } from '../src/config.js'
+import { responseContract } from './contract/response-contract.js'
 
 /**
  * Tests run against a real database, never a mock. With TEST_DATABASE_URL set (CI does) each
@@ -34,12 +35,25 @@ export async function adminQuery(sql: string, params: unknown[] = []): Promise<p
   }
 }
 
+/** Rate limits out of the way of functional tests; the security tests set their own. */
+export const GENEROUS_LIMITS = {
+  RATE_LIMIT_PER_MINUTE: 1_000_000,
+  COMMENT_RATE_LIMIT: 10_000,
+  COMMENT_RATE_LIMIT_PER_ARTICLE: 10_000,
+  AUTH_FAILURES_PER_MINUTE: 100_000,
+}
+
 export type TestApp = Awaited<ReturnType<typeof buildApp>>
 
-/** The real app (same buildApp as the server) on a fresh database, seeded unless told not to. */
+/**
+ * The real app (same buildApp as the server) on a fresh database, seeded unless told not to.
+ * Every response it sends is checked against its own OpenAPI document (see
+ * test/contract/response-contract.ts): one the document does not describe fails `t`.
+ */
 export async function buildTestApp(t: Test, overrides: Partial<Config> = {}): Promise<TestApp> {
-  const config = configWith({ ...(await freshDatabase(t)), LOG_LEVEL: 'silent', DB_POOL_SIZE: 4, ...overrides })
-  const app = await buildApp(config, { logger: false })
+  const contract = responseContract(t)
+  const config = configWith({ ...(await freshDatabase(t)), LOG_LEVEL: 'silent', DB_POOL_SIZE: 4, ...GENEROUS_LIMITS, ...overrides })
+  const app = await contract.instrument(() => buildApp(config, { logger: false }))
   t.teardown(() => app.close())
   return app
 }

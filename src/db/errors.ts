@@ -34,19 +34,36 @@ interface ErrorLike {
  * error, the driver adapter's, node-postgres') for a code, kind or message that says so.
  */
 export function isDatabaseUnavailable(error: unknown): boolean {
-  if (error instanceof Prisma.PrismaClientInitializationError) return true
+  return someLayer(error, (e) => {
+    if (error instanceof Prisma.PrismaClientKnownRequestError && e === error && UNAVAILABLE_PRISMA_CODES.has(error.code)) return true
+    for (const code of [e.code, e.originalCode]) {
+      if (typeof code === 'string' && (UNAVAILABLE_CODES.has(code) || /^08[0-9A-Z]{3}$/.test(code))) return true
+    }
+    if (typeof e.kind === 'string' && UNAVAILABLE_KINDS.has(e.kind)) return true
+    return typeof e.message === 'string' && UNAVAILABLE_MESSAGES.test(e.message)
+  }) || error instanceof Prisma.PrismaClientInitializationError
+}
+
+/**
+ * True when Postgres refused a value (SQLSTATE class 22: out of range, malformed, invalid
+ * text). Validation should have caught it first; if it did not, it is still the request's
+ * fault, a 400 rather than a 500.
+ */
+export function isInvalidValue(error: unknown): boolean {
+  return someLayer(error, (e) =>
+    [e.code, e.originalCode].some((code) => typeof code === 'string' && /^22[0-9A-Z]{3}$/.test(code)),
+  )
+}
+
+/** Looks through every layer of wrapping: Prisma's error, the driver adapter's, node-postgres'. */
+function someLayer(error: unknown, test: (e: ErrorLike) => boolean): boolean {
   const seen = new Set<unknown>()
   const queue: unknown[] = [error]
   while (queue.length > 0) {
     const e = queue.shift() as ErrorLike | undefined
     if (!e || typeof e !== 'object' || seen.has(e)) continue
     seen.add(e)
-    if (error instanceof Prisma.PrismaClientKnownRequestError && e === error && UNAVAILABLE_PRISMA_CODES.has(error.code)) return true
-    for (const code of [e.code, e.originalCode]) {
-      if (typeof code === 'string' && (UNAVAILABLE_CODES.has(code) || /^08[0-9A-Z]{3}$/.test(code))) return true
-    }
-    if (typeof e.kind === 'string' && UNAVAILABLE_KINDS.has(e.kind)) return true
-    if (typeof e.message === 'string' && UNAVAILABLE_MESSAGES.test(e.message)) return true
+    if (test(e)) return true
     queue.push(e.cause, e.meta?.driverAdapterError)
   }
   return false

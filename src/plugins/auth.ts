@@ -32,10 +32,14 @@ export default fp<{ config: Config }>(
       if (header === undefined) return
       const match = /^Bearer +(\S+) *$/i.exec(header)
       if (!match || match[1]!.length > MAX_SECRET_LENGTH) {
+        await app.countAuthFailure(request)
         throw Problems.unauthorized('The Authorization header must be "Bearer <token>".')
       }
       const principal = await app.services.tokens.authenticate(match[1]!)
-      if (!principal) throw Problems.unauthorized('The bearer token is not valid (unknown or revoked).')
+      if (!principal) {
+        await app.countAuthFailure(request)
+        throw Problems.unauthorized('The bearer token is not valid (unknown or revoked).')
+      }
       request.principal = principal
     })
 
@@ -47,5 +51,5 @@ export default fp<{ config: Config }>(
       }
     })
   },
-  { name: 'auth', dependencies: ['services'] },
+  { name: 'auth', dependencies: ['services', 'protection'] },
 )

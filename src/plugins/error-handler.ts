@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
-import { isDatabaseUnavailable } from '../db/errors.js'
+import { isDatabaseUnavailable, isInvalidValue } from '../db/errors.js'
 import { Prisma } from '../generated/prisma/client.js'
 import { PROBLEM_CONTENT_TYPE, ProblemError, Problems, codeForStatus, problemType, type FieldError } from '../errors.js'
 
@@ -30,11 +30,11 @@ export default fp(
     // {idOrSlug}), so `/api/v1/articles/` is a 404 rather than a validation error.
     app.addHook('onRequest', async (request) => {
       const path = request.url.split('?')[0]!
-      if (path.startsWith('/api/') && path.endsWith('/')) throw Problems.notFound(`No route ${request.method} ${path}.`)
+      if (path.startsWith('/api/') && path.endsWith('/')) throw Problems.notFound(`No route ${request.method} ${path.slice(0, 200)}.`)
     })
 
     app.setNotFoundHandler(async (request, reply) =>
-      sendProblem(request, reply, Problems.notFound(`No route ${request.method} ${request.url.split('?')[0]}.`)),
+      sendProblem(request, reply, Problems.notFound(`No route ${request.method} ${request.url.split('?')[0]!.slice(0, 200)}.`)),
     )
   },
   { name: 'error-handler' },
@@ -48,7 +48,8 @@ export function sendProblem(request: FastifyRequest, reply: FastifyReply, proble
     status: problem.status,
     detail: problem.detail,
     code: problem.code,
-    instance: request.url.split('?')[0],
+    // The path the caller sent, cut short: an error must not echo megabytes back.
+    instance: request.url.split('?')[0]!.slice(0, 500),
     ...(problem.errors ? { errors: problem.errors } : {}),
   }
 }
@@ -60,6 +61,7 @@ function toProblem(error: FastifyError): ProblemError {
     return Problems.validation(error.validation.map((issue) => fieldError(part, issue as ValidationIssue)))
   }
   if (isDatabaseUnavailable(error)) return Problems.unavailable()
+  if (isInvalidValue(error)) return Problems.badRequest('INVALID_VALUE', 'A value in the request is out of range or malformed.')
   if (error instanceof Prisma.PrismaClientKnownRequestError) return fromPrisma(error)
   if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
     // Fastify's own client errors (malformed JSON, unsupported media type, body too large...).

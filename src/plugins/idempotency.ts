@@ -29,7 +29,7 @@ const REPLAYED_HEADERS = ['content-type', 'location', 'etag']
  * response byte for byte (with `Idempotent-Replayed: true`); the same key with another body
  * is 422; the same key while the first request runs is 409. Keys belong to the caller (the
  * token, or the client address when anonymous), so nobody can replay another's response.
- * Only requests that were processed are remembered: a 5xx releases the key for a retry.
+ * Only successful responses are remembered: any error releases the key for a retry.
  */
 export default fp(
   async (app) => {
@@ -81,7 +81,9 @@ export default fp(
       if (!claim) return payload
       request.idempotency = undefined
       try {
-        if (reply.statusCode >= 500 || (typeof payload !== 'string' && payload !== null && payload !== undefined)) {
+        // Only successes are remembered. An error response wrote nothing, so a retry with the
+        // same key simply runs again (after a 429's Retry-After, or once the database is back).
+        if (reply.statusCode >= 400 || (typeof payload !== 'string' && payload !== null && payload !== undefined)) {
           await service.release(claim.scope, claim.key)
           return payload
         }
@@ -90,7 +92,7 @@ export default fp(
           const value = reply.getHeader(name)
           if (value !== undefined) headers[name] = String(value)
         }
-        const storeBody = reply.routeOptions.config.idempotentReplay !== false || reply.statusCode >= 300
+        const storeBody = reply.routeOptions.config.idempotentReplay !== false
         await service.complete(claim.scope, claim.key, {
           status: reply.statusCode,
           headers: storeBody ? headers : { 'x-broadsheet-not-replayable': '1', ...(headers.location ? { location: headers.location } : {}) },

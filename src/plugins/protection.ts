@@ -1,20 +1,27 @@
 import cors from '@fastify/cors'
 import helmet from '@fastify/helmet'
 import rateLimit from '@fastify/rate-limit'
-import type { FastifyRequest, preHandlerAsyncHookHandler } from 'fastify'
+import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify'
 import fp from 'fastify-plugin'
 import { Redis } from 'ioredis'
 import type { Config } from '../config.js'
+import { isStaff } from '../auth.js'
 import { ProblemError } from '../errors.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
-    /** preHandlers limiting anonymous comment posting: per client address, and per address and article. */
+    /** preHandlers limiting comment posting: per client address, and per address and article. */
     commentRateLimits: preHandlerAsyncHookHandler[]
+    /** Counts a request with a bad bearer token; throws 429 once the address has too many. */
+    countAuthFailure(request: FastifyRequest): Promise<void>
   }
 }
 
 const TEN_MINUTES = 10 * 60 * 1000
+
+type Limiter = (request: FastifyRequest) => Promise<
+  { isAllowed: true } | { isAllowed: false; isExceeded: boolean; max: number; ttlInSeconds: number }
+>
 
 /** Headers a browser frontend needs to read from our responses. */
 export const EXPOSED_HEADERS = [
@@ -72,6 +79,23 @@ export default fp<{ config: Config }>(
     const tooMany = (_request: FastifyRequest, context: { after: string; max: number }) =>
       new ProblemError(429, 'RATE_LIMITED', 'Too many requests', `Rate limit of ${context.max} exceeded; retry in ${context.after}.`)
 
+    /** Checks limiters in turn; the first one exceeded answers 429 with its headers. */
+    const enforce = async (request: FastifyRequest, reply: FastifyReply | undefined, limiters: Limiter[]) => {
+      for (const limiter of limiters) {
+        const result = await limiter(request)
+        if (result.isAllowed || !result.isExceeded) continue
+        const headers = {
+          'ratelimit-limit': String(result.max),
+          'ratelimit-remaining': '0',
+          'ratelimit-reset': String(result.ttlInSeconds),
+          'retry-after': String(result.ttlInSeconds),
+        }
+        reply?.headers(headers)
+        const problem = tooMany(request, { max: result.max, after: `${result.ttlInSeconds} seconds` })
+        throw reply ? problem : new ProblemError(problem.status, problem.code, problem.title, problem.detail, undefined, headers)
+      }
+    }
+
     await app.register(rateLimit, {
       global: true,
       // After authentication, so admin tokens can be exempt; Fastify's request.ip honours TRUST_PROXY.
@@ -109,22 +133,19 @@ export default fp<{ config: Config }>(
     })
     app.decorate('commentRateLimits', [
       async (request, reply) => {
-        if (request.principal.kind === 'token') return // only anonymous posting is limited here
-        for (const limiter of [perArticle, perAddress]) {
-          const result = await limiter(request)
-          if (result.isAllowed) continue
-          if (result.isExceeded) {
-            reply.headers({
-              'ratelimit-limit': result.max,
-              'ratelimit-remaining': 0,
-              'ratelimit-reset': result.ttlInSeconds,
-              'retry-after': result.ttlInSeconds,
-            })
-            throw tooMany(request, { max: result.max, after: `${result.ttlInSeconds} seconds` })
-          }
-        }
+        // Editors and admins moderate and may reply freely; every other caller is limited.
+        if (isStaff(request.principal)) return
+        await enforce(request, reply, [perArticle, perAddress])
       },
     ])
+
+    // Token guessing: each bad token costs a lookup, so bad tokens are limited per address.
+    const authFailures = app.createRateLimit({
+      max: config.AUTH_FAILURES_PER_MINUTE,
+      timeWindow: 60_000,
+      keyGenerator: (request) => `auth-failures:${request.ip}`,
+    })
+    app.decorate('countAuthFailure', (request: FastifyRequest) => enforce(request, undefined, [authFailures]))
   },
-  { name: 'protection', dependencies: ['auth', 'services'] },
+  { name: 'protection', dependencies: ['services'] },
 )

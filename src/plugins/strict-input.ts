@@ -1,4 +1,5 @@
 import fp from 'fastify-plugin'
+import { Type } from 'typebox'
 import { Problems, type FieldError } from '../errors.js'
 
 /** NUL (Postgres text cannot hold it) and UTF-16 surrogates without their pair (not Unicode text). */
@@ -15,10 +16,19 @@ export default fp(
   async (app) => {
     app.removeContentTypeParser('text/plain')
 
+    // A route that declares no query parameters accepts none: unknown parameters are a 400
+    // everywhere, not only where a list schema happens to say additionalProperties: false.
+    app.addHook('onRoute', (route) => {
+      if (route.url.startsWith('/api/') && route.schema && !route.schema.querystring) {
+        route.schema.querystring = Type.Object({}, { additionalProperties: false })
+      }
+    })
+
     app.addHook('preValidation', async (request) => {
       const errors: FieldError[] = []
       scan(request.params, '/params', errors, 0)
       scan(request.query, '/query', errors, 0)
+      strictIntegers(request.routeOptions.schema?.querystring, request.query, errors)
       scan(request.body, '/body', errors, 0)
       if (errors.length > 0) throw Problems.validation(errors)
     })
@@ -41,5 +51,23 @@ function scan(value: unknown, path: string, errors: FieldError[], depth: number)
     const pointer = `${path}/${key.replaceAll('~', '~0').replaceAll('/', '~1')}`
     if (FORBIDDEN.test(key)) errors.push({ path: pointer, message: 'property names must be text without NUL characters' })
     scan(child, pointer, errors, depth + 1)
+  }
+}
+
+/**
+ * Query strings are coerced to the types their schema declares, and Ajv's coercion is
+ * generous: "Infinity", "1e400", "0x10" or "+5" would become numbers. Integer parameters
+ * must be written as plain decimal integers, checked on the raw text before coercion.
+ */
+function strictIntegers(schema: unknown, query: unknown, errors: FieldError[]): void {
+  const properties = (schema as { properties?: Record<string, { type?: string }> } | undefined)?.properties
+  if (!properties || !query || typeof query !== 'object') return
+  for (const [name, value] of Object.entries(query as Record<string, unknown>)) {
+    if (properties[name]?.type !== 'integer') continue
+    for (const text of Array.isArray(value) ? value : [value]) {
+      if (typeof text === 'string' && !/^-?[0-9]{1,15}$/.test(text)) {
+        errors.push({ path: `/query/${name}`, message: 'must be an integer written in decimal digits' })
+      }
+    }
   }
 }

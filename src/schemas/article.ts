@@ -1,6 +1,6 @@
 import { Type, type Static } from 'typebox'
 import { SLUG_MAX_LENGTH, SLUG_PATTERN } from '../services/slug.js'
-import { ListMetaSchema, ListQuery, Nullable, StringEnum, Timestamp, Uuid, ref } from './common.js'
+import { ListMetaSchema, ListQuery, Nullable, StringEnum, Timestamp, TimestampInput, Uuid, ref } from './common.js'
 import { AuthorSummarySchema } from './author.js'
 
 export const ARTICLE_STATUSES = ['draft', 'scheduled', 'published'] as const
@@ -82,7 +82,7 @@ export type UpdateArticle = Static<typeof UpdateArticleSchema>
 export const PublishArticleSchema = Type.Object(
   {
     publishAt: Type.Optional({
-      ...Timestamp,
+      ...TimestampInput,
       description: 'When to go live. Future: scheduled (live by itself at that moment). Omitted: now.',
     }),
   },
@@ -105,12 +105,16 @@ export const ListArticlesQuerySchema = Type.Object(
     include: Type.Optional(StringEnum(['author'], { description: 'Embed the author ({id, slug, name, avatarUrl}).' })),
     author: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Author id or slug.' })),
     tag: Type.Optional(Type.String({ minLength: 1, maxLength: 50 })),
-    status: Type.Optional(StringEnum(ARTICLE_STATUSES, { description: 'Needs a token (anonymous callers see published only).' })),
+    status: Type.Optional(
+      StringEnum(ARTICLE_STATUSES, {
+        description: 'Needs a token: without one it is a 401 (anonymous callers see published articles only).',
+      }),
+    ),
     q: Type.Optional(
       Type.String({ minLength: 1, maxLength: 200, description: 'Full-text search over title, excerpt and body, ranked by relevance.' }),
     ),
-    publishedAfter: Type.Optional({ ...Timestamp, description: 'Published strictly after this instant.' }),
-    publishedBefore: Type.Optional({ ...Timestamp, description: 'Published strictly before this instant.' }),
+    publishedAfter: Type.Optional({ ...TimestampInput, description: 'Published strictly after this instant.' }),
+    publishedBefore: Type.Optional({ ...TimestampInput, description: 'Published strictly before this instant.' }),
   },
   { additionalProperties: false },
 )

@@ -17,6 +17,16 @@ export function StringEnum<const T extends readonly string[]>(values: T, options
 
 export const Uuid = Type.String({ format: 'uuid', description: 'UUID' })
 export const Timestamp = Type.String({ format: 'date-time', description: 'ISO 8601 UTC timestamp' })
+/**
+ * A timestamp a client sends: RFC 3339 like Timestamp, but only instants the database can
+ * store and JavaScript can represent (years 1900–9999, no leap second 23:59:60).
+ */
+export const TimestampInput = Type.String({
+  format: 'date-time',
+  pattern:
+    '^(19[0-9]{2}|[2-9][0-9]{3})-[0-9]{2}-[0-9]{2}T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]{1,9})?(Z|z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$',
+  description: 'RFC 3339 date-time, years 1900–9999, e.g. 2026-12-01T08:00:00Z',
+})
 export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()])
 
 export const ProblemSchema = Type.Object(

@@ -50,6 +50,7 @@ const columns = sql`a."id", a."slug", a."title", a."excerpt", a."body", a."tags"
 const authorColumns = sql`, au."slug" AS author_slug, au."name" AS author_name, au."avatar_url" AS author_avatar_url`
 
 const spec: ListSpec = {
+  name: 'articles',
   sortable: {
     publishedAt: { expr: sql`a."published_at"`, type: 'timestamptz', nullable: true },
     createdAt: { expr: sql`a."created_at"`, type: 'timestamptz' },

@@ -34,6 +34,7 @@ const columns = sql`au."id", au."slug", au."name", au."email", au."bio", au."ava
 
 // Public fields only: email is private, so it can never be sorted, filtered or searched by.
 const spec: ListSpec = {
+  name: 'authors',
   sortable: {
     name: { expr: sql`au."name"`, type: 'text' },
     slug: { expr: sql`au."slug"`, type: 'text' },

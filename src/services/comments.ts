@@ -42,6 +42,7 @@ const columns = sql`c."id", c."article_id", c."parent_id", c."author_name", c."a
   c."status"::text AS "status", c."version", c."created_at"`
 
 const spec: ListSpec = {
+  name: 'comments',
   sortable: { createdAt: { expr: sql`c."created_at"`, type: 'timestamptz' } },
   id: { expr: sql`c."id"`, type: 'uuid' },
   defaultSort: 'createdAt',

@@ -30,6 +30,8 @@ export interface SortTerm {
 }
 
 export interface ListSpec {
+  /** Which list this is; cursors are bound to it, so one list's cursor is a 400 on another. */
+  name: string
   /** API field name → how to sort by it: the allowlist. */
   sortable: Record<string, SortField>
   /** The unique tiebreaker appended to every sort, e.g. `a."id"`. */
@@ -56,7 +58,7 @@ export interface Pagination {
   offset: number
   count: boolean
   terms: SortTerm[]
-  /** Canonical sort string, bound into cursors. */
+  /** The list's name and canonical sort string, bound into cursors. */
   sortKey: string
 }
 
@@ -107,7 +109,7 @@ export class CursorCodec {
     }
     const { s, v } = (parsed ?? {}) as { s?: unknown; v?: unknown }
     if (s !== sortKey) {
-      throw Problems.validation([{ path: '/query/cursor', message: 'this cursor belongs to a different sort order' }])
+      throw Problems.validation([{ path: '/query/cursor', message: 'this cursor belongs to another list or sort order' }])
     }
     if (!Array.isArray(v) || v.length !== types.length || !v.every((value, i) => fits(value, types[i]!))) {
       throw invalidCursor()
@@ -155,7 +157,7 @@ export function paginate(spec: ListSpec, request: PageRequest, codec: CursorCode
   const terms = [...extraTerms, ...parseSort(spec, request.sort), { name: 'id', field: spec.id, descending: false }]
   const last = terms[terms.length - 2]
   terms[terms.length - 1]!.descending = last?.descending ?? false
-  const sortKey = terms.map((t) => (t.descending ? '-' : '') + t.name).join(',')
+  const sortKey = `${spec.name}:${terms.map((t) => (t.descending ? '-' : '') + t.name).join(',')}`
   const count = request.count !== false
   if (request.cursor !== undefined) {
     const after = codec.decode(sortKey, request.cursor, terms.map((t) => t.field.type))

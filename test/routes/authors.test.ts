@@ -154,7 +154,7 @@ t.test('reads on the seeded database', async (t) => {
 
       const otherSort = await app.inject(`${API}?limit=2&sort=-name&cursor=${encodeURIComponent(cursor)}`)
       expectProblem(t, otherSort, 400, 'VALIDATION_FAILED')
-      t.match(json(otherSort).errors[0].message, /different sort/)
+      t.match(json(otherSort).errors[0].message, /another list or sort order/)
     })
   })
 

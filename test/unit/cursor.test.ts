@@ -3,6 +3,7 @@ import type { ProblemError } from '../../src/errors.js'
 import { CursorCodec, after, parseSort, sql, type ListSpec } from '../../src/services/list.js'
 
 const spec: ListSpec = {
+  name: 'test',
   sortable: {
     publishedAt: { expr: sql`a."published_at"`, type: 'timestamptz', nullable: true },
     title: { expr: sql`a."title"`, type: 'text' },

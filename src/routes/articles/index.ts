@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { ifMatchVersion, requireIfMatch, sendVersioned } from '../../plugins/http-caching.js'
+import { Type } from 'typebox'
 import {
   ArticleListSchema,
   ArticleQuerySchema,
@@ -8,6 +9,8 @@ import {
   ListArticlesQuerySchema,
   PublishArticleSchema,
   UpdateArticleSchema,
+  type Article,
+  type ArticleList,
 } from '../../schemas/article.js'
 import { IdOrSlugParamsSchema, IdParamsSchema, NoBody, problems, ref } from '../../schemas/common.js'
 import { linkNext } from '../links.js'
@@ -29,7 +32,26 @@ const articleRoutes: FastifyPluginAsyncTypebox = async (app) => {
           'Anonymous callers see published articles; tokens also see drafts and scheduled articles they may edit ' +
           '(viewer, editor and admin tokens: all). Default order: newest first, or relevance with `q`.',
         querystring: ListArticlesQuerySchema,
-        response: { 200: ref(ArticleListSchema), 304: NoBody('Not modified (If-None-Match)'), ...problems(400, 401) },
+        response: {
+          200: Type.Unsafe<ArticleList>({
+            ...ref(ArticleListSchema),
+            description: 'A page of articles, with paging metadata',
+            headers: {
+              ETag: {
+                type: 'string',
+                pattern: '^W/"[\\w-]{16}"$',
+                description: 'Weak ETag of this page: send it as If-None-Match to revalidate (304).',
+              },
+              Link: {
+                type: 'string',
+                pattern: '^<[^>]+>; rel="next"$',
+                description: '`<url>; rel="next"` when there is a next page, in the paging mode used (page or cursor).',
+              },
+            },
+          }),
+          304: NoBody('Not modified (If-None-Match)'),
+          ...problems(400, 401),
+        },
       },
     },
     async (request, reply) => {
@@ -49,7 +71,21 @@ const articleRoutes: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'Get an article by id or slug',
         params: IdOrSlugParamsSchema,
         querystring: ArticleQuerySchema,
-        response: { 200: ref(ArticleSchema), 304: NoBody('Not modified (If-None-Match)'), ...problems(400, 401, 404) },
+        response: {
+          200: Type.Unsafe<Article>({
+            ...ref(ArticleSchema),
+            description: 'The article',
+            headers: {
+              ETag: {
+                type: 'string',
+                pattern: '^"\\d+-[\\w-]{16}"$',
+                description: 'Strong ETag: If-Match for PATCH and DELETE, If-None-Match to revalidate (304).',
+              },
+            },
+          }),
+          304: NoBody('Not modified (If-None-Match)'),
+          ...problems(400, 401, 404),
+        },
       },
     },
     async (request, reply) =>
@@ -67,7 +103,17 @@ const articleRoutes: FastifyPluginAsyncTypebox = async (app) => {
         operationId: 'createArticle',
         summary: 'Create a draft article',
         body: ref(CreateArticleSchema),
-        response: { 201: ref(ArticleSchema), ...problems(400, 401, 403, 409, 413, 415) },
+        response: {
+          201: Type.Unsafe<Article>({
+            ...ref(ArticleSchema),
+            description: 'The new draft',
+            headers: {
+              ETag: { type: 'string', pattern: '^"\\d+-[\\w-]{16}"$', description: 'Strong ETag: If-Match for the first PATCH.' },
+              Location: { type: 'string', pattern: '^/api/v1/articles/[0-9a-f-]{36}$', description: 'Path of the new article.' },
+            },
+          }),
+          ...problems(400, 401, 403, 409, 413, 415),
+        },
       },
     },
     async (request, reply) => {
@@ -89,7 +135,20 @@ const articleRoutes: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'Update an article (If-Match required)',
         params: IdParamsSchema,
         body: ref(UpdateArticleSchema),
-        response: { 200: ref(ArticleSchema), ...problems(400, 401, 403, 404, 409, 412, 413, 415, 428) },
+        response: {
+          200: Type.Unsafe<Article>({
+            ...ref(ArticleSchema),
+            description: 'The updated article',
+            headers: {
+              ETag: {
+                type: 'string',
+                pattern: '^"\\d+-[\\w-]{16}"$',
+                description: 'Strong ETag of the new version: If-Match for the next write.',
+              },
+            },
+          }),
+          ...problems(400, 401, 403, 404, 409, 412, 413, 415, 428),
+        },
       },
     },
     async (request, reply) => {
@@ -133,7 +192,20 @@ const articleRoutes: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'Publish now, or schedule with a future publishAt',
         params: IdParamsSchema,
         body: ref(PublishArticleSchema),
-        response: { 200: ref(ArticleSchema), ...problems(400, 401, 403, 404, 413, 415) },
+        response: {
+          200: Type.Unsafe<Article>({
+            ...ref(ArticleSchema),
+            description: 'The article, published or scheduled',
+            headers: {
+              ETag: {
+                type: 'string',
+                pattern: '^"\\d+-[\\w-]{16}"$',
+                description: 'Strong ETag of the new version: If-Match for the next write.',
+              },
+            },
+          }),
+          ...problems(400, 401, 403, 404, 413, 415),
+        },
       },
     },
     async (request, reply) =>
@@ -151,7 +223,20 @@ const articleRoutes: FastifyPluginAsyncTypebox = async (app) => {
         operationId: 'unpublishArticle',
         summary: 'Back to draft',
         params: IdParamsSchema,
-        response: { 200: ref(ArticleSchema), ...problems(400, 401, 403, 404) },
+        response: {
+          200: Type.Unsafe<Article>({
+            ...ref(ArticleSchema),
+            description: 'The article, back to draft',
+            headers: {
+              ETag: {
+                type: 'string',
+                pattern: '^"\\d+-[\\w-]{16}"$',
+                description: 'Strong ETag of the new version: If-Match for the next write.',
+              },
+            },
+          }),
+          ...problems(400, 401, 403, 404),
+        },
       },
     },
     async (request, reply) => sendVersioned(reply, await app.services.articles.unpublish(request.principal, request.params.id)),

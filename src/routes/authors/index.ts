@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { ifMatchVersion, requireIfMatch, sendVersioned } from '../../plugins/http-caching.js'
+import { Type } from 'typebox'
 import {
   AuthorListSchema,
   AuthorQuerySchema,
@@ -7,6 +8,8 @@ import {
   CreateAuthorSchema,
   ListAuthorsQuerySchema,
   UpdateAuthorSchema,
+  type Author,
+  type AuthorList,
 } from '../../schemas/author.js'
 import { IdOrSlugParamsSchema, IdParamsSchema, NoBody, problems, ref } from '../../schemas/common.js'
 import { linkNext } from '../links.js'
@@ -28,7 +31,26 @@ const authorRoutes: FastifyPluginAsyncTypebox = async (app) => {
           'Everyone may list authors. `email` is included only for editor and admin tokens, and for an author ' +
           'token on its own entry. Default order: by name.',
         querystring: ListAuthorsQuerySchema,
-        response: { 200: ref(AuthorListSchema), 304: NoBody('Not modified (If-None-Match)'), ...problems(400, 401) },
+        response: {
+          200: Type.Unsafe<AuthorList>({
+            ...ref(AuthorListSchema),
+            description: 'A page of authors, with paging metadata',
+            headers: {
+              ETag: {
+                type: 'string',
+                pattern: '^W/"[\\w-]{16}"$',
+                description: 'Weak ETag of this page: send it as If-None-Match to revalidate (304).',
+              },
+              Link: {
+                type: 'string',
+                pattern: '^<[^>]+>; rel="next"$',
+                description: '`<url>; rel="next"` when there is a next page, in the paging mode used (page or cursor).',
+              },
+            },
+          }),
+          304: NoBody('Not modified (If-None-Match)'),
+          ...problems(400, 401),
+        },
       },
     },
     async (request, reply) => {
@@ -48,7 +70,21 @@ const authorRoutes: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'Get an author by id or slug',
         params: IdOrSlugParamsSchema,
         querystring: AuthorQuerySchema,
-        response: { 200: ref(AuthorSchema), 304: NoBody('Not modified (If-None-Match)'), ...problems(400, 401, 404) },
+        response: {
+          200: Type.Unsafe<Author>({
+            ...ref(AuthorSchema),
+            description: 'The author',
+            headers: {
+              ETag: {
+                type: 'string',
+                pattern: '^"\\d+-[\\w-]{16}"$',
+                description: 'Strong ETag: If-Match for PATCH and DELETE, If-None-Match to revalidate (304).',
+              },
+            },
+          }),
+          304: NoBody('Not modified (If-None-Match)'),
+          ...problems(400, 401, 404),
+        },
       },
     },
     async (request, reply) => sendVersioned(reply, await app.services.authors.get(request.principal, request.params.idOrSlug)),
@@ -66,7 +102,17 @@ const authorRoutes: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'Create an author (editor, admin)',
         description: 'The slug is made from the name when not given. 409 SLUG_TAKEN or EMAIL_TAKEN on a duplicate.',
         body: ref(CreateAuthorSchema),
-        response: { 201: ref(AuthorSchema), ...problems(400, 401, 403, 409, 413, 415) },
+        response: {
+          201: Type.Unsafe<Author>({
+            ...ref(AuthorSchema),
+            description: 'The new author',
+            headers: {
+              ETag: { type: 'string', pattern: '^"\\d+-[\\w-]{16}"$', description: 'Strong ETag: If-Match for the first PATCH.' },
+              Location: { type: 'string', pattern: '^/api/v1/authors/[0-9a-f-]{36}$', description: 'Path of the new author.' },
+            },
+          }),
+          ...problems(400, 401, 403, 409, 413, 415),
+        },
       },
     },
     async (request, reply) => {
@@ -89,7 +135,20 @@ const authorRoutes: FastifyPluginAsyncTypebox = async (app) => {
         description: 'Editors and admins may update any author; an author token only its own.',
         params: IdParamsSchema,
         body: ref(UpdateAuthorSchema),
-        response: { 200: ref(AuthorSchema), ...problems(400, 401, 403, 404, 409, 412, 413, 415, 428) },
+        response: {
+          200: Type.Unsafe<Author>({
+            ...ref(AuthorSchema),
+            description: 'The updated author',
+            headers: {
+              ETag: {
+                type: 'string',
+                pattern: '^"\\d+-[\\w-]{16}"$',
+                description: 'Strong ETag of the new version: If-Match for the next write.',
+              },
+            },
+          }),
+          ...problems(400, 401, 403, 404, 409, 412, 413, 415, 428),
+        },
       },
     },
     async (request, reply) => {

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { Type } from 'typebox'
+import { Type, type Static } from 'typebox'
 import { Problems } from '../../errors.js'
-import { ref, ProblemSchema } from '../../schemas/common.js'
+import { problems } from '../../schemas/common.js'
 
 const StatusSchema = Type.Object({ status: Type.Literal('ok') })
 
@@ -13,7 +13,12 @@ const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags: ['service'],
         operationId: 'getLiveness',
         summary: 'Liveness: the process can serve requests',
-        response: { 200: StatusSchema },
+        response: {
+          200: Type.Unsafe<Static<typeof StatusSchema>>({
+            description: 'The process can serve requests',
+            content: { 'application/json': { schema: StatusSchema } },
+          }),
+        },
       },
     },
     async () => ({ status: 'ok' as const }),
@@ -26,7 +31,13 @@ const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags: ['service'],
         operationId: 'getReadiness',
         summary: 'Readiness: the database answers',
-        response: { 200: StatusSchema, 503: ref(ProblemSchema) },
+        response: {
+          200: Type.Unsafe<Static<typeof StatusSchema>>({
+            description: 'The database answers',
+            content: { 'application/json': { schema: StatusSchema } },
+          }),
+          ...problems(503),
+        },
       },
     },
     async () => {

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { IdParamsSchema, NoBody, problems, ref } from '../../schemas/common.js'
-import { CreateTokenSchema, CreatedTokenSchema, TokenListSchema } from '../../schemas/token.js'
+import { Type, type Static } from 'typebox'
+import { CreateTokenSchema, CreatedTokenSchema, TokenListSchema, type CreatedToken } from '../../schemas/token.js'
 
 const tags = ['tokens']
 const security = [{ bearerAuth: [] }]
@@ -17,7 +18,13 @@ const tokenRoutes: FastifyPluginAsyncTypebox = async (app) => {
         security,
         operationId: 'listTokens',
         summary: 'List API tokens (never their secrets)',
-        response: { 200: ref(TokenListSchema), ...problems(401, 403) },
+        response: {
+          200: Type.Unsafe<Static<typeof TokenListSchema>>({
+            ...ref(TokenListSchema),
+            description: 'Every API token, without its secret',
+          }),
+          ...problems(401, 403),
+        },
       },
     },
     async () => ({ data: await app.services.tokens.list() }),
@@ -35,7 +42,21 @@ const tokenRoutes: FastifyPluginAsyncTypebox = async (app) => {
         operationId: 'createToken',
         summary: 'Create an API token; the secret is in this response only',
         body: ref(CreateTokenSchema),
-        response: { 201: ref(CreatedTokenSchema), ...problems(400, 401, 403, 413, 415) },
+        response: {
+          201: Type.Unsafe<CreatedToken>({
+            ...ref(CreatedTokenSchema),
+            description: 'The new token, with its secret (shown this once)',
+            headers: {
+              Location: {
+                type: 'string',
+                pattern: '^/api/v1/tokens/[0-9a-f-]{36}$',
+                description: 'Path of the new token (the path DELETE revokes).',
+              },
+              'Cache-Control': { type: 'string', const: 'no-store', description: 'The secret must not be cached.' },
+            },
+          }),
+          ...problems(400, 401, 403, 413, 415),
+        },
       },
     },
     async (request, reply) => {
