@@ -287,7 +287,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** One API token (never its secret) */
+        get: operations["getToken"];
         put?: never;
         post?: never;
         /** Revoke a token (effective on its next request) */
@@ -306,16 +307,12 @@ export interface components {
          * @description RFC 9457 problem details (application/problem+json).
          */
         Problem: {
-            /**
-             * @description URI identifying the problem type.
-             * @example urn:broadsheet:problem:not-found
-             */
+            /** @description URI identifying the problem type: urn:broadsheet:problem:<code, kebab-case>. */
             type: string;
-            /** @example Not found */
+            /** @description Short, human-readable summary of the problem type. */
             title: string;
-            /** @example 404 */
             status: number;
-            /** @example No such article. */
+            /** @description What went wrong with this request. */
             detail: string;
             /**
              * @description Stable machine-readable error code, e.g. VALIDATION_FAILED, NOT_FOUND, SLUG_TAKEN.
@@ -698,9 +695,20 @@ export interface operations {
             /** @description Rate limited; see Retry-After */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:rate-limited",
+                     *       "title": "Rate limited",
+                     *       "status": 429,
+                     *       "detail": "Rate limited; see Retry-After",
+                     *       "code": "RATE_LIMITED"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -710,6 +718,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:internal-error",
+                     *       "title": "Unexpected server error",
+                     *       "status": 500,
+                     *       "detail": "Unexpected server error (no details are disclosed)",
+                     *       "code": "INTERNAL_ERROR"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -739,9 +756,20 @@ export interface operations {
             /** @description Rate limited; see Retry-After */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:rate-limited",
+                     *       "title": "Rate limited",
+                     *       "status": 429,
+                     *       "detail": "Rate limited; see Retry-After",
+                     *       "code": "RATE_LIMITED"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -751,15 +779,35 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:internal-error",
+                     *       "title": "Unexpected server error",
+                     *       "status": 500,
+                     *       "detail": "Unexpected server error (no details are disclosed)",
+                     *       "code": "INTERNAL_ERROR"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Database unavailable; see Retry-After */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:service-unavailable",
+                     *       "title": "Database unavailable",
+                     *       "status": 503,
+                     *       "detail": "Database unavailable; see Retry-After",
+                     *       "code": "SERVICE_UNAVAILABLE"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -816,24 +864,55 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:validation-failed",
+                     *       "title": "Invalid request",
+                     *       "status": 400,
+                     *       "detail": "Invalid request (VALIDATION_FAILED lists every bad field)",
+                     *       "code": "VALIDATION_FAILED"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing, malformed, unknown or revoked bearer token */
             401: {
                 headers: {
+                    /** @description The authentication scheme to use. */
+                    "WWW-Authenticate"?: "Bearer";
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:unauthorized",
+                     *       "title": "Missing",
+                     *       "status": 401,
+                     *       "detail": "Missing, malformed, unknown or revoked bearer token",
+                     *       "code": "UNAUTHORIZED"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Rate limited; see Retry-After */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:rate-limited",
+                     *       "title": "Rate limited",
+                     *       "status": 429,
+                     *       "detail": "Rate limited; see Retry-After",
+                     *       "code": "RATE_LIMITED"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -843,15 +922,35 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:internal-error",
+                     *       "title": "Unexpected server error",
+                     *       "status": 500,
+                     *       "detail": "Unexpected server error (no details are disclosed)",
+                     *       "code": "INTERNAL_ERROR"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Database unavailable; see Retry-After */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:service-unavailable",
+                     *       "title": "Database unavailable",
+                     *       "status": 503,
+                     *       "detail": "Database unavailable; see Retry-After",
+                     *       "code": "SERVICE_UNAVAILABLE"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -895,15 +994,35 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:validation-failed",
+                     *       "title": "Invalid request",
+                     *       "status": 400,
+                     *       "detail": "Invalid request (VALIDATION_FAILED lists every bad field)",
+                     *       "code": "VALIDATION_FAILED"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing, malformed, unknown or revoked bearer token */
             401: {
                 headers: {
+                    /** @description The authentication scheme to use. */
+                    "WWW-Authenticate"?: "Bearer";
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:unauthorized",
+                     *       "title": "Missing",
+                     *       "status": 401,
+                     *       "detail": "Missing, malformed, unknown or revoked bearer token",
+                     *       "code": "UNAUTHORIZED"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -913,6 +1032,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:forbidden",
+                     *       "title": "The token may not do this",
+                     *       "status": 403,
+                     *       "detail": "The token may not do this",
+                     *       "code": "FORBIDDEN"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -922,6 +1050,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:slug-taken",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "Conflict, e.g. SLUG_TAKEN",
+                     *       "code": "SLUG_TAKEN"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -931,6 +1068,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:payload-too-large",
+                     *       "title": "Request body too large",
+                     *       "status": 413,
+                     *       "detail": "Request body too large",
+                     *       "code": "PAYLOAD_TOO_LARGE"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -940,6 +1086,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:unsupported-media-type",
+                     *       "title": "Only application/json bodies are accepted",
+                     *       "status": 415,
+                     *       "detail": "Only application/json bodies are accepted",
+                     *       "code": "UNSUPPORTED_MEDIA_TYPE"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -949,15 +1104,35 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:idempotency-key-reused",
+                     *       "title": "Idempotency-Key reused with a different body",
+                     *       "status": 422,
+                     *       "detail": "Idempotency-Key reused with a different body",
+                     *       "code": "IDEMPOTENCY_KEY_REUSED"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Rate limited; see Retry-After */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:rate-limited",
+                     *       "title": "Rate limited",
+                     *       "status": 429,
+                     *       "detail": "Rate limited; see Retry-After",
+                     *       "code": "RATE_LIMITED"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -967,15 +1142,35 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:internal-error",
+                     *       "title": "Unexpected server error",
+                     *       "status": 500,
+                     *       "detail": "Unexpected server error (no details are disclosed)",
+                     *       "code": "INTERNAL_ERROR"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Database unavailable; see Retry-After */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:service-unavailable",
+                     *       "title": "Database unavailable",
+                     *       "status": 503,
+                     *       "detail": "Database unavailable; see Retry-After",
+                     *       "code": "SERVICE_UNAVAILABLE"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1017,15 +1212,35 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:validation-failed",
+                     *       "title": "Invalid request",
+                     *       "status": 400,
+                     *       "detail": "Invalid request (VALIDATION_FAILED lists every bad field)",
+                     *       "code": "VALIDATION_FAILED"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing, malformed, unknown or revoked bearer token */
             401: {
                 headers: {
+                    /** @description The authentication scheme to use. */
+                    "WWW-Authenticate"?: "Bearer";
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:unauthorized",
+                     *       "title": "Missing",
+                     *       "status": 401,
+                     *       "detail": "Missing, malformed, unknown or revoked bearer token",
+                     *       "code": "UNAUTHORIZED"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1035,15 +1250,35 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "Not found (also for drafts the caller may not see)",
+                     *       "code": "NOT_FOUND"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Rate limited; see Retry-After */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:rate-limited",
+                     *       "title": "Rate limited",
+                     *       "status": 429,
+                     *       "detail": "Rate limited; see Retry-After",
+                     *       "code": "RATE_LIMITED"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1053,15 +1288,35 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:internal-error",
+                     *       "title": "Unexpected server error",
+                     *       "status": 500,
+                     *       "detail": "Unexpected server error (no details are disclosed)",
+                     *       "code": "INTERNAL_ERROR"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Database unavailable; see Retry-After */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:service-unavailable",
+                     *       "title": "Database unavailable",
+                     *       "status": 503,
+                     *       "detail": "Database unavailable; see Retry-After",
+                     *       "code": "SERVICE_UNAVAILABLE"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1092,15 +1347,35 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:validation-failed",
+                     *       "title": "Invalid request",
+                     *       "status": 400,
+                     *       "detail": "Invalid request (VALIDATION_FAILED lists every bad field)",
+                     *       "code": "VALIDATION_FAILED"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing, malformed, unknown or revoked bearer token */
             401: {
                 headers: {
+                    /** @description The authentication scheme to use. */
+                    "WWW-Authenticate"?: "Bearer";
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:unauthorized",
+                     *       "title": "Missing",
+                     *       "status": 401,
+                     *       "detail": "Missing, malformed, unknown or revoked bearer token",
+                     *       "code": "UNAUTHORIZED"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1110,6 +1385,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:forbidden",
+                     *       "title": "The token may not do this",
+                     *       "status": 403,
+                     *       "detail": "The token may not do this",
+                     *       "code": "FORBIDDEN"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1119,6 +1403,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "Not found (also for drafts the caller may not see)",
+                     *       "code": "NOT_FOUND"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1128,6 +1421,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:slug-taken",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "Conflict, e.g. SLUG_TAKEN",
+                     *       "code": "SLUG_TAKEN"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1137,15 +1439,35 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:precondition-failed",
+                     *       "title": "If-Match does not match the current ETag",
+                     *       "status": 412,
+                     *       "detail": "If-Match does not match the current ETag",
+                     *       "code": "PRECONDITION_FAILED"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Rate limited; see Retry-After */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:rate-limited",
+                     *       "title": "Rate limited",
+                     *       "status": 429,
+                     *       "detail": "Rate limited; see Retry-After",
+                     *       "code": "RATE_LIMITED"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1155,15 +1477,35 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:internal-error",
+                     *       "title": "Unexpected server error",
+                     *       "status": 500,
+                     *       "detail": "Unexpected server error (no details are disclosed)",
+                     *       "code": "INTERNAL_ERROR"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Database unavailable; see Retry-After */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:service-unavailable",
+                     *       "title": "Database unavailable",
+                     *       "status": 503,
+                     *       "detail": "Database unavailable; see Retry-After",
+                     *       "code": "SERVICE_UNAVAILABLE"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1202,15 +1544,35 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:validation-failed",
+                     *       "title": "Invalid request",
+                     *       "status": 400,
+                     *       "detail": "Invalid request (VALIDATION_FAILED lists every bad field)",
+                     *       "code": "VALIDATION_FAILED"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing, malformed, unknown or revoked bearer token */
             401: {
                 headers: {
+                    /** @description The authentication scheme to use. */
+                    "WWW-Authenticate"?: "Bearer";
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:unauthorized",
+                     *       "title": "Missing",
+                     *       "status": 401,
+                     *       "detail": "Missing, malformed, unknown or revoked bearer token",
+                     *       "code": "UNAUTHORIZED"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1220,6 +1582,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:forbidden",
+                     *       "title": "The token may not do this",
+                     *       "status": 403,
+                     *       "detail": "The token may not do this",
+                     *       "code": "FORBIDDEN"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1229,6 +1600,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "Not found (also for drafts the caller may not see)",
+                     *       "code": "NOT_FOUND"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1238,6 +1618,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:slug-taken",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "Conflict, e.g. SLUG_TAKEN",
+                     *       "code": "SLUG_TAKEN"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1247,6 +1636,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:precondition-failed",
+                     *       "title": "If-Match does not match the current ETag",
+                     *       "status": 412,
+                     *       "detail": "If-Match does not match the current ETag",
+                     *       "code": "PRECONDITION_FAILED"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1256,6 +1654,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:payload-too-large",
+                     *       "title": "Request body too large",
+                     *       "status": 413,
+                     *       "detail": "Request body too large",
+                     *       "code": "PAYLOAD_TOO_LARGE"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1265,6 +1672,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:unsupported-media-type",
+                     *       "title": "Only application/json bodies are accepted",
+                     *       "status": 415,
+                     *       "detail": "Only application/json bodies are accepted",
+                     *       "code": "UNSUPPORTED_MEDIA_TYPE"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1274,15 +1690,35 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:precondition-required",
+                     *       "title": "If-Match is required",
+                     *       "status": 428,
+                     *       "detail": "If-Match is required",
+                     *       "code": "PRECONDITION_REQUIRED"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Rate limited; see Retry-After */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:rate-limited",
+                     *       "title": "Rate limited",
+                     *       "status": 429,
+                     *       "detail": "Rate limited; see Retry-After",
+                     *       "code": "RATE_LIMITED"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1292,15 +1728,35 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:internal-error",
+                     *       "title": "Unexpected server error",
+                     *       "status": 500,
+                     *       "detail": "Unexpected server error (no details are disclosed)",
+                     *       "code": "INTERNAL_ERROR"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Database unavailable; see Retry-After */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:service-unavailable",
+                     *       "title": "Database unavailable",
+                     *       "status": 503,
+                     *       "detail": "Database unavailable; see Retry-After",
+                     *       "code": "SERVICE_UNAVAILABLE"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1368,24 +1824,55 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:validation-failed",
+                     *       "title": "Invalid request",
+                     *       "status": 400,
+                     *       "detail": "Invalid request (VALIDATION_FAILED lists every bad field)",
+                     *       "code": "VALIDATION_FAILED"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing, malformed, unknown or revoked bearer token */
             401: {
                 headers: {
+                    /** @description The authentication scheme to use. */
+                    "WWW-Authenticate"?: "Bearer";
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:unauthorized",
+                     *       "title": "Missing",
+                     *       "status": 401,
+                     *       "detail": "Missing, malformed, unknown or revoked bearer token",
+                     *       "code": "UNAUTHORIZED"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Rate limited; see Retry-After */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:rate-limited",
+                     *       "title": "Rate limited",
+                     *       "status": 429,
+                     *       "detail": "Rate limited; see Retry-After",
+                     *       "code": "RATE_LIMITED"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1395,15 +1882,35 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:internal-error",
+                     *       "title": "Unexpected server error",
+                     *       "status": 500,
+                     *       "detail": "Unexpected server error (no details are disclosed)",
+                     *       "code": "INTERNAL_ERROR"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Database unavailable; see Retry-After */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:service-unavailable",
+                     *       "title": "Database unavailable",
+                     *       "status": 503,
+                     *       "detail": "Database unavailable; see Retry-After",
+                     *       "code": "SERVICE_UNAVAILABLE"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1447,15 +1954,35 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:validation-failed",
+                     *       "title": "Invalid request",
+                     *       "status": 400,
+                     *       "detail": "Invalid request (VALIDATION_FAILED lists every bad field)",
+                     *       "code": "VALIDATION_FAILED"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing, malformed, unknown or revoked bearer token */
             401: {
                 headers: {
+                    /** @description The authentication scheme to use. */
+                    "WWW-Authenticate"?: "Bearer";
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:unauthorized",
+                     *       "title": "Missing",
+                     *       "status": 401,
+                     *       "detail": "Missing, malformed, unknown or revoked bearer token",
+                     *       "code": "UNAUTHORIZED"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1465,6 +1992,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:forbidden",
+                     *       "title": "The token may not do this",
+                     *       "status": 403,
+                     *       "detail": "The token may not do this",
+                     *       "code": "FORBIDDEN"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1474,6 +2010,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:slug-taken",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "Conflict, e.g. SLUG_TAKEN",
+                     *       "code": "SLUG_TAKEN"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1483,6 +2028,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:payload-too-large",
+                     *       "title": "Request body too large",
+                     *       "status": 413,
+                     *       "detail": "Request body too large",
+                     *       "code": "PAYLOAD_TOO_LARGE"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1492,6 +2046,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:unsupported-media-type",
+                     *       "title": "Only application/json bodies are accepted",
+                     *       "status": 415,
+                     *       "detail": "Only application/json bodies are accepted",
+                     *       "code": "UNSUPPORTED_MEDIA_TYPE"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1501,15 +2064,35 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:idempotency-key-reused",
+                     *       "title": "Idempotency-Key reused with a different body",
+                     *       "status": 422,
+                     *       "detail": "Idempotency-Key reused with a different body",
+                     *       "code": "IDEMPOTENCY_KEY_REUSED"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Rate limited; see Retry-After */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:rate-limited",
+                     *       "title": "Rate limited",
+                     *       "status": 429,
+                     *       "detail": "Rate limited; see Retry-After",
+                     *       "code": "RATE_LIMITED"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1519,15 +2102,35 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:internal-error",
+                     *       "title": "Unexpected server error",
+                     *       "status": 500,
+                     *       "detail": "Unexpected server error (no details are disclosed)",
+                     *       "code": "INTERNAL_ERROR"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Database unavailable; see Retry-After */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:service-unavailable",
+                     *       "title": "Database unavailable",
+                     *       "status": 503,
+                     *       "detail": "Database unavailable; see Retry-After",
+                     *       "code": "SERVICE_UNAVAILABLE"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1572,15 +2175,35 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:validation-failed",
+                     *       "title": "Invalid request",
+                     *       "status": 400,
+                     *       "detail": "Invalid request (VALIDATION_FAILED lists every bad field)",
+                     *       "code": "VALIDATION_FAILED"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing, malformed, unknown or revoked bearer token */
             401: {
                 headers: {
+                    /** @description The authentication scheme to use. */
+                    "WWW-Authenticate"?: "Bearer";
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:unauthorized",
+                     *       "title": "Missing",
+                     *       "status": 401,
+                     *       "detail": "Missing, malformed, unknown or revoked bearer token",
+                     *       "code": "UNAUTHORIZED"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1590,15 +2213,35 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "Not found (also for drafts the caller may not see)",
+                     *       "code": "NOT_FOUND"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Rate limited; see Retry-After */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:rate-limited",
+                     *       "title": "Rate limited",
+                     *       "status": 429,
+                     *       "detail": "Rate limited; see Retry-After",
+                     *       "code": "RATE_LIMITED"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1608,15 +2251,35 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:internal-error",
+                     *       "title": "Unexpected server error",
+                     *       "status": 500,
+                     *       "detail": "Unexpected server error (no details are disclosed)",
+                     *       "code": "INTERNAL_ERROR"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Database unavailable; see Retry-After */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:service-unavailable",
+                     *       "title": "Database unavailable",
+                     *       "status": 503,
+                     *       "detail": "Database unavailable; see Retry-After",
+                     *       "code": "SERVICE_UNAVAILABLE"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1647,15 +2310,35 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:validation-failed",
+                     *       "title": "Invalid request",
+                     *       "status": 400,
+                     *       "detail": "Invalid request (VALIDATION_FAILED lists every bad field)",
+                     *       "code": "VALIDATION_FAILED"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing, malformed, unknown or revoked bearer token */
             401: {
                 headers: {
+                    /** @description The authentication scheme to use. */
+                    "WWW-Authenticate"?: "Bearer";
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:unauthorized",
+                     *       "title": "Missing",
+                     *       "status": 401,
+                     *       "detail": "Missing, malformed, unknown or revoked bearer token",
+                     *       "code": "UNAUTHORIZED"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1665,6 +2348,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:forbidden",
+                     *       "title": "The token may not do this",
+                     *       "status": 403,
+                     *       "detail": "The token may not do this",
+                     *       "code": "FORBIDDEN"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1674,6 +2366,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "Not found (also for drafts the caller may not see)",
+                     *       "code": "NOT_FOUND"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1683,15 +2384,35 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:precondition-failed",
+                     *       "title": "If-Match does not match the current ETag",
+                     *       "status": 412,
+                     *       "detail": "If-Match does not match the current ETag",
+                     *       "code": "PRECONDITION_FAILED"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Rate limited; see Retry-After */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:rate-limited",
+                     *       "title": "Rate limited",
+                     *       "status": 429,
+                     *       "detail": "Rate limited; see Retry-After",
+                     *       "code": "RATE_LIMITED"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1701,15 +2422,35 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:internal-error",
+                     *       "title": "Unexpected server error",
+                     *       "status": 500,
+                     *       "detail": "Unexpected server error (no details are disclosed)",
+                     *       "code": "INTERNAL_ERROR"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Database unavailable; see Retry-After */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:service-unavailable",
+                     *       "title": "Database unavailable",
+                     *       "status": 503,
+                     *       "detail": "Database unavailable; see Retry-After",
+                     *       "code": "SERVICE_UNAVAILABLE"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1748,15 +2489,35 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:validation-failed",
+                     *       "title": "Invalid request",
+                     *       "status": 400,
+                     *       "detail": "Invalid request (VALIDATION_FAILED lists every bad field)",
+                     *       "code": "VALIDATION_FAILED"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing, malformed, unknown or revoked bearer token */
             401: {
                 headers: {
+                    /** @description The authentication scheme to use. */
+                    "WWW-Authenticate"?: "Bearer";
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:unauthorized",
+                     *       "title": "Missing",
+                     *       "status": 401,
+                     *       "detail": "Missing, malformed, unknown or revoked bearer token",
+                     *       "code": "UNAUTHORIZED"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1766,6 +2527,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:forbidden",
+                     *       "title": "The token may not do this",
+                     *       "status": 403,
+                     *       "detail": "The token may not do this",
+                     *       "code": "FORBIDDEN"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1775,6 +2545,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "Not found (also for drafts the caller may not see)",
+                     *       "code": "NOT_FOUND"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1784,6 +2563,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:slug-taken",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "Conflict, e.g. SLUG_TAKEN",
+                     *       "code": "SLUG_TAKEN"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1793,6 +2581,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:precondition-failed",
+                     *       "title": "If-Match does not match the current ETag",
+                     *       "status": 412,
+                     *       "detail": "If-Match does not match the current ETag",
+                     *       "code": "PRECONDITION_FAILED"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1802,6 +2599,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:payload-too-large",
+                     *       "title": "Request body too large",
+                     *       "status": 413,
+                     *       "detail": "Request body too large",
+                     *       "code": "PAYLOAD_TOO_LARGE"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1811,6 +2617,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:unsupported-media-type",
+                     *       "title": "Only application/json bodies are accepted",
+                     *       "status": 415,
+                     *       "detail": "Only application/json bodies are accepted",
+                     *       "code": "UNSUPPORTED_MEDIA_TYPE"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1820,15 +2635,35 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:precondition-required",
+                     *       "title": "If-Match is required",
+                     *       "status": 428,
+                     *       "detail": "If-Match is required",
+                     *       "code": "PRECONDITION_REQUIRED"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Rate limited; see Retry-After */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:rate-limited",
+                     *       "title": "Rate limited",
+                     *       "status": 429,
+                     *       "detail": "Rate limited; see Retry-After",
+                     *       "code": "RATE_LIMITED"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1838,15 +2673,35 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:internal-error",
+                     *       "title": "Unexpected server error",
+                     *       "status": 500,
+                     *       "detail": "Unexpected server error (no details are disclosed)",
+                     *       "code": "INTERNAL_ERROR"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Database unavailable; see Retry-After */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:service-unavailable",
+                     *       "title": "Database unavailable",
+                     *       "status": 503,
+                     *       "detail": "Database unavailable; see Retry-After",
+                     *       "code": "SERVICE_UNAVAILABLE"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1891,15 +2746,35 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:validation-failed",
+                     *       "title": "Invalid request",
+                     *       "status": 400,
+                     *       "detail": "Invalid request (VALIDATION_FAILED lists every bad field)",
+                     *       "code": "VALIDATION_FAILED"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing, malformed, unknown or revoked bearer token */
             401: {
                 headers: {
+                    /** @description The authentication scheme to use. */
+                    "WWW-Authenticate"?: "Bearer";
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:unauthorized",
+                     *       "title": "Missing",
+                     *       "status": 401,
+                     *       "detail": "Missing, malformed, unknown or revoked bearer token",
+                     *       "code": "UNAUTHORIZED"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1909,6 +2784,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:forbidden",
+                     *       "title": "The token may not do this",
+                     *       "status": 403,
+                     *       "detail": "The token may not do this",
+                     *       "code": "FORBIDDEN"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1918,6 +2802,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "Not found (also for drafts the caller may not see)",
+                     *       "code": "NOT_FOUND"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1927,6 +2820,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:slug-taken",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "Conflict, e.g. SLUG_TAKEN",
+                     *       "code": "SLUG_TAKEN"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1936,6 +2838,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:payload-too-large",
+                     *       "title": "Request body too large",
+                     *       "status": 413,
+                     *       "detail": "Request body too large",
+                     *       "code": "PAYLOAD_TOO_LARGE"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1945,6 +2856,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:unsupported-media-type",
+                     *       "title": "Only application/json bodies are accepted",
+                     *       "status": 415,
+                     *       "detail": "Only application/json bodies are accepted",
+                     *       "code": "UNSUPPORTED_MEDIA_TYPE"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1954,15 +2874,35 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:idempotency-key-reused",
+                     *       "title": "Idempotency-Key reused with a different body",
+                     *       "status": 422,
+                     *       "detail": "Idempotency-Key reused with a different body",
+                     *       "code": "IDEMPOTENCY_KEY_REUSED"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Rate limited; see Retry-After */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:rate-limited",
+                     *       "title": "Rate limited",
+                     *       "status": 429,
+                     *       "detail": "Rate limited; see Retry-After",
+                     *       "code": "RATE_LIMITED"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1972,15 +2912,35 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:internal-error",
+                     *       "title": "Unexpected server error",
+                     *       "status": 500,
+                     *       "detail": "Unexpected server error (no details are disclosed)",
+                     *       "code": "INTERNAL_ERROR"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Database unavailable; see Retry-After */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:service-unavailable",
+                     *       "title": "Database unavailable",
+                     *       "status": 503,
+                     *       "detail": "Database unavailable; see Retry-After",
+                     *       "code": "SERVICE_UNAVAILABLE"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2021,15 +2981,35 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:validation-failed",
+                     *       "title": "Invalid request",
+                     *       "status": 400,
+                     *       "detail": "Invalid request (VALIDATION_FAILED lists every bad field)",
+                     *       "code": "VALIDATION_FAILED"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing, malformed, unknown or revoked bearer token */
             401: {
                 headers: {
+                    /** @description The authentication scheme to use. */
+                    "WWW-Authenticate"?: "Bearer";
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:unauthorized",
+                     *       "title": "Missing",
+                     *       "status": 401,
+                     *       "detail": "Missing, malformed, unknown or revoked bearer token",
+                     *       "code": "UNAUTHORIZED"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2039,6 +3019,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:forbidden",
+                     *       "title": "The token may not do this",
+                     *       "status": 403,
+                     *       "detail": "The token may not do this",
+                     *       "code": "FORBIDDEN"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2048,6 +3037,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "Not found (also for drafts the caller may not see)",
+                     *       "code": "NOT_FOUND"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2057,6 +3055,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:slug-taken",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "Conflict, e.g. SLUG_TAKEN",
+                     *       "code": "SLUG_TAKEN"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2066,15 +3073,35 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:idempotency-key-reused",
+                     *       "title": "Idempotency-Key reused with a different body",
+                     *       "status": 422,
+                     *       "detail": "Idempotency-Key reused with a different body",
+                     *       "code": "IDEMPOTENCY_KEY_REUSED"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Rate limited; see Retry-After */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:rate-limited",
+                     *       "title": "Rate limited",
+                     *       "status": 429,
+                     *       "detail": "Rate limited; see Retry-After",
+                     *       "code": "RATE_LIMITED"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2084,15 +3111,35 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:internal-error",
+                     *       "title": "Unexpected server error",
+                     *       "status": 500,
+                     *       "detail": "Unexpected server error (no details are disclosed)",
+                     *       "code": "INTERNAL_ERROR"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Database unavailable; see Retry-After */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:service-unavailable",
+                     *       "title": "Database unavailable",
+                     *       "status": 503,
+                     *       "detail": "Database unavailable; see Retry-After",
+                     *       "code": "SERVICE_UNAVAILABLE"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2150,15 +3197,35 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:validation-failed",
+                     *       "title": "Invalid request",
+                     *       "status": 400,
+                     *       "detail": "Invalid request (VALIDATION_FAILED lists every bad field)",
+                     *       "code": "VALIDATION_FAILED"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing, malformed, unknown or revoked bearer token */
             401: {
                 headers: {
+                    /** @description The authentication scheme to use. */
+                    "WWW-Authenticate"?: "Bearer";
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:unauthorized",
+                     *       "title": "Missing",
+                     *       "status": 401,
+                     *       "detail": "Missing, malformed, unknown or revoked bearer token",
+                     *       "code": "UNAUTHORIZED"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2168,15 +3235,35 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "Not found (also for drafts the caller may not see)",
+                     *       "code": "NOT_FOUND"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Rate limited; see Retry-After */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:rate-limited",
+                     *       "title": "Rate limited",
+                     *       "status": 429,
+                     *       "detail": "Rate limited; see Retry-After",
+                     *       "code": "RATE_LIMITED"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2186,15 +3273,35 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:internal-error",
+                     *       "title": "Unexpected server error",
+                     *       "status": 500,
+                     *       "detail": "Unexpected server error (no details are disclosed)",
+                     *       "code": "INTERNAL_ERROR"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Database unavailable; see Retry-After */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:service-unavailable",
+                     *       "title": "Database unavailable",
+                     *       "status": 503,
+                     *       "detail": "Database unavailable; see Retry-After",
+                     *       "code": "SERVICE_UNAVAILABLE"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2239,15 +3346,35 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:validation-failed",
+                     *       "title": "Invalid request",
+                     *       "status": 400,
+                     *       "detail": "Invalid request (VALIDATION_FAILED lists every bad field)",
+                     *       "code": "VALIDATION_FAILED"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing, malformed, unknown or revoked bearer token */
             401: {
                 headers: {
+                    /** @description The authentication scheme to use. */
+                    "WWW-Authenticate"?: "Bearer";
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:unauthorized",
+                     *       "title": "Missing",
+                     *       "status": 401,
+                     *       "detail": "Missing, malformed, unknown or revoked bearer token",
+                     *       "code": "UNAUTHORIZED"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2257,6 +3384,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "Not found (also for drafts the caller may not see)",
+                     *       "code": "NOT_FOUND"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2266,6 +3402,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:slug-taken",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "Conflict, e.g. SLUG_TAKEN",
+                     *       "code": "SLUG_TAKEN"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2275,6 +3420,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:payload-too-large",
+                     *       "title": "Request body too large",
+                     *       "status": 413,
+                     *       "detail": "Request body too large",
+                     *       "code": "PAYLOAD_TOO_LARGE"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2284,6 +3438,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:unsupported-media-type",
+                     *       "title": "Only application/json bodies are accepted",
+                     *       "status": 415,
+                     *       "detail": "Only application/json bodies are accepted",
+                     *       "code": "UNSUPPORTED_MEDIA_TYPE"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2293,15 +3456,35 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:idempotency-key-reused",
+                     *       "title": "Idempotency-Key reused with a different body",
+                     *       "status": 422,
+                     *       "detail": "Idempotency-Key reused with a different body",
+                     *       "code": "IDEMPOTENCY_KEY_REUSED"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Rate limited; see Retry-After */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:rate-limited",
+                     *       "title": "Rate limited",
+                     *       "status": 429,
+                     *       "detail": "Rate limited; see Retry-After",
+                     *       "code": "RATE_LIMITED"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2311,15 +3494,35 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:internal-error",
+                     *       "title": "Unexpected server error",
+                     *       "status": 500,
+                     *       "detail": "Unexpected server error (no details are disclosed)",
+                     *       "code": "INTERNAL_ERROR"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Database unavailable; see Retry-After */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:service-unavailable",
+                     *       "title": "Database unavailable",
+                     *       "status": 503,
+                     *       "detail": "Database unavailable; see Retry-After",
+                     *       "code": "SERVICE_UNAVAILABLE"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2378,15 +3581,35 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:validation-failed",
+                     *       "title": "Invalid request",
+                     *       "status": 400,
+                     *       "detail": "Invalid request (VALIDATION_FAILED lists every bad field)",
+                     *       "code": "VALIDATION_FAILED"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing, malformed, unknown or revoked bearer token */
             401: {
                 headers: {
+                    /** @description The authentication scheme to use. */
+                    "WWW-Authenticate"?: "Bearer";
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:unauthorized",
+                     *       "title": "Missing",
+                     *       "status": 401,
+                     *       "detail": "Missing, malformed, unknown or revoked bearer token",
+                     *       "code": "UNAUTHORIZED"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2396,15 +3619,35 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:forbidden",
+                     *       "title": "The token may not do this",
+                     *       "status": 403,
+                     *       "detail": "The token may not do this",
+                     *       "code": "FORBIDDEN"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Rate limited; see Retry-After */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:rate-limited",
+                     *       "title": "Rate limited",
+                     *       "status": 429,
+                     *       "detail": "Rate limited; see Retry-After",
+                     *       "code": "RATE_LIMITED"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2414,15 +3657,35 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:internal-error",
+                     *       "title": "Unexpected server error",
+                     *       "status": 500,
+                     *       "detail": "Unexpected server error (no details are disclosed)",
+                     *       "code": "INTERNAL_ERROR"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Database unavailable; see Retry-After */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:service-unavailable",
+                     *       "title": "Database unavailable",
+                     *       "status": 503,
+                     *       "detail": "Database unavailable; see Retry-After",
+                     *       "code": "SERVICE_UNAVAILABLE"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2464,15 +3727,35 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:validation-failed",
+                     *       "title": "Invalid request",
+                     *       "status": 400,
+                     *       "detail": "Invalid request (VALIDATION_FAILED lists every bad field)",
+                     *       "code": "VALIDATION_FAILED"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing, malformed, unknown or revoked bearer token */
             401: {
                 headers: {
+                    /** @description The authentication scheme to use. */
+                    "WWW-Authenticate"?: "Bearer";
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:unauthorized",
+                     *       "title": "Missing",
+                     *       "status": 401,
+                     *       "detail": "Missing, malformed, unknown or revoked bearer token",
+                     *       "code": "UNAUTHORIZED"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2482,6 +3765,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:forbidden",
+                     *       "title": "The token may not do this",
+                     *       "status": 403,
+                     *       "detail": "The token may not do this",
+                     *       "code": "FORBIDDEN"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2491,15 +3783,35 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "Not found (also for drafts the caller may not see)",
+                     *       "code": "NOT_FOUND"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Rate limited; see Retry-After */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:rate-limited",
+                     *       "title": "Rate limited",
+                     *       "status": 429,
+                     *       "detail": "Rate limited; see Retry-After",
+                     *       "code": "RATE_LIMITED"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2509,15 +3821,35 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:internal-error",
+                     *       "title": "Unexpected server error",
+                     *       "status": 500,
+                     *       "detail": "Unexpected server error (no details are disclosed)",
+                     *       "code": "INTERNAL_ERROR"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Database unavailable; see Retry-After */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:service-unavailable",
+                     *       "title": "Database unavailable",
+                     *       "status": 503,
+                     *       "detail": "Database unavailable; see Retry-After",
+                     *       "code": "SERVICE_UNAVAILABLE"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2548,15 +3880,35 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:validation-failed",
+                     *       "title": "Invalid request",
+                     *       "status": 400,
+                     *       "detail": "Invalid request (VALIDATION_FAILED lists every bad field)",
+                     *       "code": "VALIDATION_FAILED"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing, malformed, unknown or revoked bearer token */
             401: {
                 headers: {
+                    /** @description The authentication scheme to use. */
+                    "WWW-Authenticate"?: "Bearer";
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:unauthorized",
+                     *       "title": "Missing",
+                     *       "status": 401,
+                     *       "detail": "Missing, malformed, unknown or revoked bearer token",
+                     *       "code": "UNAUTHORIZED"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2566,6 +3918,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:forbidden",
+                     *       "title": "The token may not do this",
+                     *       "status": 403,
+                     *       "detail": "The token may not do this",
+                     *       "code": "FORBIDDEN"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2575,6 +3936,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "Not found (also for drafts the caller may not see)",
+                     *       "code": "NOT_FOUND"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2584,15 +3954,35 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:precondition-failed",
+                     *       "title": "If-Match does not match the current ETag",
+                     *       "status": 412,
+                     *       "detail": "If-Match does not match the current ETag",
+                     *       "code": "PRECONDITION_FAILED"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Rate limited; see Retry-After */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:rate-limited",
+                     *       "title": "Rate limited",
+                     *       "status": 429,
+                     *       "detail": "Rate limited; see Retry-After",
+                     *       "code": "RATE_LIMITED"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2602,15 +3992,35 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:internal-error",
+                     *       "title": "Unexpected server error",
+                     *       "status": 500,
+                     *       "detail": "Unexpected server error (no details are disclosed)",
+                     *       "code": "INTERNAL_ERROR"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Database unavailable; see Retry-After */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:service-unavailable",
+                     *       "title": "Database unavailable",
+                     *       "status": 503,
+                     *       "detail": "Database unavailable; see Retry-After",
+                     *       "code": "SERVICE_UNAVAILABLE"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2649,15 +4059,35 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:validation-failed",
+                     *       "title": "Invalid request",
+                     *       "status": 400,
+                     *       "detail": "Invalid request (VALIDATION_FAILED lists every bad field)",
+                     *       "code": "VALIDATION_FAILED"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing, malformed, unknown or revoked bearer token */
             401: {
                 headers: {
+                    /** @description The authentication scheme to use. */
+                    "WWW-Authenticate"?: "Bearer";
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:unauthorized",
+                     *       "title": "Missing",
+                     *       "status": 401,
+                     *       "detail": "Missing, malformed, unknown or revoked bearer token",
+                     *       "code": "UNAUTHORIZED"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2667,6 +4097,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:forbidden",
+                     *       "title": "The token may not do this",
+                     *       "status": 403,
+                     *       "detail": "The token may not do this",
+                     *       "code": "FORBIDDEN"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2676,6 +4115,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "Not found (also for drafts the caller may not see)",
+                     *       "code": "NOT_FOUND"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2685,6 +4133,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:precondition-failed",
+                     *       "title": "If-Match does not match the current ETag",
+                     *       "status": 412,
+                     *       "detail": "If-Match does not match the current ETag",
+                     *       "code": "PRECONDITION_FAILED"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2694,6 +4151,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:payload-too-large",
+                     *       "title": "Request body too large",
+                     *       "status": 413,
+                     *       "detail": "Request body too large",
+                     *       "code": "PAYLOAD_TOO_LARGE"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2703,6 +4169,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:unsupported-media-type",
+                     *       "title": "Only application/json bodies are accepted",
+                     *       "status": 415,
+                     *       "detail": "Only application/json bodies are accepted",
+                     *       "code": "UNSUPPORTED_MEDIA_TYPE"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2712,15 +4187,35 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:precondition-required",
+                     *       "title": "If-Match is required",
+                     *       "status": 428,
+                     *       "detail": "If-Match is required",
+                     *       "code": "PRECONDITION_REQUIRED"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Rate limited; see Retry-After */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:rate-limited",
+                     *       "title": "Rate limited",
+                     *       "status": 429,
+                     *       "detail": "Rate limited; see Retry-After",
+                     *       "code": "RATE_LIMITED"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2730,15 +4225,35 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:internal-error",
+                     *       "title": "Unexpected server error",
+                     *       "status": 500,
+                     *       "detail": "Unexpected server error (no details are disclosed)",
+                     *       "code": "INTERNAL_ERROR"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Database unavailable; see Retry-After */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:service-unavailable",
+                     *       "title": "Database unavailable",
+                     *       "status": 503,
+                     *       "detail": "Database unavailable; see Retry-After",
+                     *       "code": "SERVICE_UNAVAILABLE"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2768,15 +4283,35 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:validation-failed",
+                     *       "title": "Invalid request",
+                     *       "status": 400,
+                     *       "detail": "Invalid request (VALIDATION_FAILED lists every bad field)",
+                     *       "code": "VALIDATION_FAILED"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing, malformed, unknown or revoked bearer token */
             401: {
                 headers: {
+                    /** @description The authentication scheme to use. */
+                    "WWW-Authenticate"?: "Bearer";
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:unauthorized",
+                     *       "title": "Missing",
+                     *       "status": 401,
+                     *       "detail": "Missing, malformed, unknown or revoked bearer token",
+                     *       "code": "UNAUTHORIZED"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2786,15 +4321,35 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:forbidden",
+                     *       "title": "The token may not do this",
+                     *       "status": 403,
+                     *       "detail": "The token may not do this",
+                     *       "code": "FORBIDDEN"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Rate limited; see Retry-After */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:rate-limited",
+                     *       "title": "Rate limited",
+                     *       "status": 429,
+                     *       "detail": "Rate limited; see Retry-After",
+                     *       "code": "RATE_LIMITED"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2804,15 +4359,35 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:internal-error",
+                     *       "title": "Unexpected server error",
+                     *       "status": 500,
+                     *       "detail": "Unexpected server error (no details are disclosed)",
+                     *       "code": "INTERNAL_ERROR"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Database unavailable; see Retry-After */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:service-unavailable",
+                     *       "title": "Database unavailable",
+                     *       "status": 503,
+                     *       "detail": "Database unavailable; see Retry-After",
+                     *       "code": "SERVICE_UNAVAILABLE"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2840,7 +4415,7 @@ export interface operations {
             /** @description The new token, with its secret (shown this once) */
             201: {
                 headers: {
-                    /** @description Path of the new token (the path DELETE revokes). */
+                    /** @description Path of the new token: GET reads it (without the secret), DELETE revokes it. */
                     Location?: string;
                     /** @description The secret must not be cached. */
                     "Cache-Control"?: "no-store";
@@ -2856,15 +4431,35 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:validation-failed",
+                     *       "title": "Invalid request",
+                     *       "status": 400,
+                     *       "detail": "Invalid request (VALIDATION_FAILED lists every bad field)",
+                     *       "code": "VALIDATION_FAILED"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing, malformed, unknown or revoked bearer token */
             401: {
                 headers: {
+                    /** @description The authentication scheme to use. */
+                    "WWW-Authenticate"?: "Bearer";
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:unauthorized",
+                     *       "title": "Missing",
+                     *       "status": 401,
+                     *       "detail": "Missing, malformed, unknown or revoked bearer token",
+                     *       "code": "UNAUTHORIZED"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2874,6 +4469,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:forbidden",
+                     *       "title": "The token may not do this",
+                     *       "status": 403,
+                     *       "detail": "The token may not do this",
+                     *       "code": "FORBIDDEN"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2883,6 +4487,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:slug-taken",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "Conflict, e.g. SLUG_TAKEN",
+                     *       "code": "SLUG_TAKEN"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2892,6 +4505,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:payload-too-large",
+                     *       "title": "Request body too large",
+                     *       "status": 413,
+                     *       "detail": "Request body too large",
+                     *       "code": "PAYLOAD_TOO_LARGE"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2901,6 +4523,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:unsupported-media-type",
+                     *       "title": "Only application/json bodies are accepted",
+                     *       "status": 415,
+                     *       "detail": "Only application/json bodies are accepted",
+                     *       "code": "UNSUPPORTED_MEDIA_TYPE"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2910,15 +4541,35 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:idempotency-key-reused",
+                     *       "title": "Idempotency-Key reused with a different body",
+                     *       "status": 422,
+                     *       "detail": "Idempotency-Key reused with a different body",
+                     *       "code": "IDEMPOTENCY_KEY_REUSED"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Rate limited; see Retry-After */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:rate-limited",
+                     *       "title": "Rate limited",
+                     *       "status": 429,
+                     *       "detail": "Rate limited; see Retry-After",
+                     *       "code": "RATE_LIMITED"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2928,15 +4579,190 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:internal-error",
+                     *       "title": "Unexpected server error",
+                     *       "status": 500,
+                     *       "detail": "Unexpected server error (no details are disclosed)",
+                     *       "code": "INTERNAL_ERROR"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Database unavailable; see Retry-After */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:service-unavailable",
+                     *       "title": "Database unavailable",
+                     *       "status": 503,
+                     *       "detail": "Database unavailable; see Retry-After",
+                     *       "code": "SERVICE_UNAVAILABLE"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description UUID */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The token, without its secret */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Token"];
+                };
+            };
+            /** @description Invalid request (VALIDATION_FAILED lists every bad field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:validation-failed",
+                     *       "title": "Invalid request",
+                     *       "status": 400,
+                     *       "detail": "Invalid request (VALIDATION_FAILED lists every bad field)",
+                     *       "code": "VALIDATION_FAILED"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, unknown or revoked bearer token */
+            401: {
+                headers: {
+                    /** @description The authentication scheme to use. */
+                    "WWW-Authenticate"?: "Bearer";
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:unauthorized",
+                     *       "title": "Missing",
+                     *       "status": 401,
+                     *       "detail": "Missing, malformed, unknown or revoked bearer token",
+                     *       "code": "UNAUTHORIZED"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:forbidden",
+                     *       "title": "The token may not do this",
+                     *       "status": 403,
+                     *       "detail": "The token may not do this",
+                     *       "code": "FORBIDDEN"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (also for drafts the caller may not see) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "Not found (also for drafts the caller may not see)",
+                     *       "code": "NOT_FOUND"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:rate-limited",
+                     *       "title": "Rate limited",
+                     *       "status": 429,
+                     *       "detail": "Rate limited; see Retry-After",
+                     *       "code": "RATE_LIMITED"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected server error (no details are disclosed) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:internal-error",
+                     *       "title": "Unexpected server error",
+                     *       "status": 500,
+                     *       "detail": "Unexpected server error (no details are disclosed)",
+                     *       "code": "INTERNAL_ERROR"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Database unavailable; see Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:service-unavailable",
+                     *       "title": "Database unavailable",
+                     *       "status": 503,
+                     *       "detail": "Database unavailable; see Retry-After",
+                     *       "code": "SERVICE_UNAVAILABLE"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2967,15 +4793,35 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:validation-failed",
+                     *       "title": "Invalid request",
+                     *       "status": 400,
+                     *       "detail": "Invalid request (VALIDATION_FAILED lists every bad field)",
+                     *       "code": "VALIDATION_FAILED"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing, malformed, unknown or revoked bearer token */
             401: {
                 headers: {
+                    /** @description The authentication scheme to use. */
+                    "WWW-Authenticate"?: "Bearer";
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:unauthorized",
+                     *       "title": "Missing",
+                     *       "status": 401,
+                     *       "detail": "Missing, malformed, unknown or revoked bearer token",
+                     *       "code": "UNAUTHORIZED"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2985,6 +4831,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:forbidden",
+                     *       "title": "The token may not do this",
+                     *       "status": 403,
+                     *       "detail": "The token may not do this",
+                     *       "code": "FORBIDDEN"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2994,15 +4849,35 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "Not found (also for drafts the caller may not see)",
+                     *       "code": "NOT_FOUND"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Rate limited; see Retry-After */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:rate-limited",
+                     *       "title": "Rate limited",
+                     *       "status": 429,
+                     *       "detail": "Rate limited; see Retry-After",
+                     *       "code": "RATE_LIMITED"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -3012,15 +4887,35 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:internal-error",
+                     *       "title": "Unexpected server error",
+                     *       "status": 500,
+                     *       "detail": "Unexpected server error (no details are disclosed)",
+                     *       "code": "INTERNAL_ERROR"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Database unavailable; see Retry-After */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:broadsheet:problem:service-unavailable",
+                     *       "title": "Database unavailable",
+                     *       "status": 503,
+                     *       "detail": "Database unavailable; see Retry-After",
+                     *       "code": "SERVICE_UNAVAILABLE"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };

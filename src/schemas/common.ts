@@ -31,10 +31,10 @@ export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Ty
 
 export const ProblemSchema = Type.Object(
   {
-    type: Type.String({ description: 'URI identifying the problem type.', examples: ['urn:broadsheet:problem:not-found'] }),
-    title: Type.String({ examples: ['Not found'] }),
-    status: Type.Integer({ minimum: 400, maximum: 599, examples: [404] }),
-    detail: Type.String({ examples: ['No such article.'] }),
+    type: Type.String({ description: 'URI identifying the problem type: urn:broadsheet:problem:<code, kebab-case>.' }),
+    title: Type.String({ description: 'Short, human-readable summary of the problem type.' }),
+    status: Type.Integer({ minimum: 400, maximum: 599 }),
+    detail: Type.String({ description: 'What went wrong with this request.' }),
     code: Type.String({
       description: 'Stable machine-readable error code, e.g. VALIDATION_FAILED, NOT_FOUND, SLUG_TAKEN.',
       examples: ['NOT_FOUND'],
@@ -101,14 +101,52 @@ const PROBLEM_DESCRIPTIONS: Record<number, string> = {
 /** `response` entries for the problem+json errors an operation can return. */
 export function problems(...statuses: number[]): Record<number, TSchema> {
   return Object.fromEntries(
-    statuses.map((status) => [
-      status,
-      Type.Unsafe({
-        description: PROBLEM_DESCRIPTIONS[status] ?? 'Error',
-        content: { 'application/problem+json': { schema: { $ref: 'Problem#' } } },
-      }),
-    ]),
+    statuses.map((status) => {
+      const code = PROBLEM_EXAMPLE_CODES[status] ?? 'INTERNAL_ERROR'
+      const headers =
+        status === 429 || status === 503
+          ? { 'Retry-After': { type: 'string', pattern: '^[0-9]+$', description: 'Seconds to wait before retrying.' } }
+          : status === 401
+            ? { 'WWW-Authenticate': { type: 'string', const: 'Bearer', description: 'The authentication scheme to use.' } }
+            : undefined
+      return [
+        status,
+        Type.Unsafe({
+          description: PROBLEM_DESCRIPTIONS[status] ?? 'Error',
+          ...(headers ? { headers } : {}),
+          content: {
+            'application/problem+json': {
+              schema: { $ref: 'Problem#' },
+              example: {
+                type: `urn:broadsheet:problem:${code.toLowerCase().replaceAll('_', '-')}`,
+                title: PROBLEM_DESCRIPTIONS[status]?.split(/[;(,]/)[0]?.trim() ?? 'Error',
+                status,
+                detail: PROBLEM_DESCRIPTIONS[status] ?? 'Error',
+                code,
+              },
+            },
+          },
+        }),
+      ]
+    }),
   )
+}
+
+/** The code each status's example shows (the most common one for that status). */
+const PROBLEM_EXAMPLE_CODES: Record<number, string> = {
+  400: 'VALIDATION_FAILED',
+  401: 'UNAUTHORIZED',
+  403: 'FORBIDDEN',
+  404: 'NOT_FOUND',
+  409: 'SLUG_TAKEN',
+  412: 'PRECONDITION_FAILED',
+  413: 'PAYLOAD_TOO_LARGE',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+  422: 'IDEMPOTENCY_KEY_REUSED',
+  428: 'PRECONDITION_REQUIRED',
+  429: 'RATE_LIMITED',
+  500: 'INTERNAL_ERROR',
+  503: 'SERVICE_UNAVAILABLE',
 }
 
 /** A response without a body (204, 304). */

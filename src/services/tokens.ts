@@ -79,6 +79,12 @@ export function createTokenService(prisma: PrismaClient) {
       return { ...toToken(row), secret }
     },
 
+    async get(id: string): Promise<Token> {
+      const row = await prisma.apiToken.findUnique({ where: { id }, select: tokenSelect })
+      if (!row) throw Problems.notFound('No token has this id.')
+      return toToken(row)
+    },
+
     async remove(id: string): Promise<void> {
       const { count } = await prisma.apiToken.deleteMany({ where: { id } })
       if (count === 0) throw Problems.notFound('No token has this id.')

@@ -1,7 +1,8 @@
 import t from 'tap'
 import pg from 'pg'
 import { adminQuery, freshDatabase, onPostgres } from '../helper.js'
-import { cleanEnv, startServer, type Running } from '../e2e/process.js'
+import { spawn } from 'node:child_process'
+import { ROOT, SERVER, cleanEnv, startServer, type Running } from '../e2e/process.js'
 import { clusterUnavailable, privateCluster } from '../support/pg-cluster.js'
 
 const ADMIN_TOKEN = 'fault-admin-secret-0123456789abcdef'
@@ -52,13 +53,26 @@ t.test('Postgres stopped and started: 503s while down, back by itself', { skip: 
 t.test('database down at start-up: retries with backoff, then serves', { skip: skipCluster }, async (t) => {
   const cluster = await privateCluster(t)
   await cluster.stop()
-  const starting = startServer(cleanEnv({ DATABASE_URL: cluster.url, DB_STARTUP_TIMEOUT_MS: '30000', DB_CONNECT_TIMEOUT_MS: '1000' }))
-  await new Promise((resolve) => setTimeout(resolve, 2500))
+  const child = spawn(SERVER[0], [...SERVER[1]], {
+    cwd: ROOT,
+    env: cleanEnv({ PORT: '0', DATABASE_URL: cluster.url, DB_STARTUP_TIMEOUT_MS: '60000', DB_CONNECT_TIMEOUT_MS: '1000' }),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  t.teardown(() => {
+    child.kill('SIGTERM')
+  })
+  let stdout = ''
+  let stderr = ''
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d))
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d))
+  // Only once the server has said it is waiting does the database come up.
+  await until(async () => /database not reachable \(ECONNREFUSED\); retrying in/.test(stdout), 30_000)
+  t.pass('logs that it is waiting for the database, and why')
+  t.equal(child.exitCode, null, 'and keeps running')
   await cluster.start()
-  const server = await starting
-  t.teardown(() => server.stop())
-  t.match(server.stdout(), /database not reachable \(ECONNREFUSED\); retrying in/, 'logs each retry')
-  t.equal((await status(server, '/health/ready')).status, 200)
+  await until(async () => /API:\s+http/.test(stderr), 30_000)
+  const url = /API:\s+(http:\/\/[^/\s]+)/.exec(stderr)![1]!
+  t.equal((await fetch(`${url}/health/ready`)).status, 200, 'serves once the database is up')
 })
 
 t.test('connections killed under load: only 503s, no crash, every acknowledged write kept', { skip: !onPostgres && 'needs TEST_DATABASE_URL' }, async (t) => {

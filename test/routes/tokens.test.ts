@@ -51,6 +51,18 @@ t.test('token CRUD: admins only; the secret is shown once', async (t) => {
   t.notOk(listed.body.includes(token.secret), 'never listed again')
   t.notOk(listed.body.includes(hashSecret(token.secret)), 'nor its hash')
 
+  const followed = await app.inject({ url: created.headers.location as string, headers: who.admin })
+  t.equal(followed.statusCode, 200, 'Location leads to the token')
+  const { secret, ...withoutSecret } = token
+  t.same(json(followed), withoutSecret, 'the same token, without its secret')
+  t.ok(secret)
+  t.notOk(followed.body.includes(token.secret))
+  for (const caller of ['anonymous', 'viewer', 'editor'] as const) {
+    const res = await app.inject({ url: created.headers.location as string, headers: who[caller] })
+    t.equal(res.statusCode, caller === 'anonymous' ? 401 : 403, `${caller} GET /tokens/{id}`)
+  }
+  t.equal((await app.inject({ url: '/api/v1/tokens/00000000-0000-4000-8000-000000000000', headers: who.admin })).statusCode, 404)
+
   const use = { authorization: `Bearer ${token.secret}` }
   t.equal((await app.inject({ url: '/api/v1/articles?status=draft', headers: use })).statusCode, 200, 'the new token works')
   const revoke = await app.inject({ method: 'DELETE', url: `/api/v1/tokens/${token.id}`, headers: who.admin })

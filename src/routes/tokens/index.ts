@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { IdParamsSchema, NoBody, problems, ref } from '../../schemas/common.js'
 import { Type, type Static } from 'typebox'
-import { CreateTokenSchema, CreatedTokenSchema, TokenListSchema, type CreatedToken } from '../../schemas/token.js'
+import { CreateTokenSchema, CreatedTokenSchema, TokenListSchema, TokenSchema, type CreatedToken } from '../../schemas/token.js'
 
 const tags = ['tokens']
 const security = [{ bearerAuth: [] }]
@@ -50,7 +50,7 @@ const tokenRoutes: FastifyPluginAsyncTypebox = async (app) => {
               Location: {
                 type: 'string',
                 pattern: '^/api/v1/tokens/[0-9a-f-]{36}$',
-                description: 'Path of the new token (the path DELETE revokes).',
+                description: 'Path of the new token: GET reads it (without the secret), DELETE revokes it.',
               },
               'Cache-Control': { type: 'string', const: 'no-store', description: 'The secret must not be cached.' },
             },
@@ -64,6 +64,25 @@ const tokenRoutes: FastifyPluginAsyncTypebox = async (app) => {
       reply.code(201).header('location', `/api/v1/tokens/${token.id}`).header('cache-control', 'no-store')
       return token
     },
+  )
+
+  app.get(
+    '/tokens/:id',
+    {
+      preHandler: adminOnly,
+      schema: {
+        tags,
+        security,
+        operationId: 'getToken',
+        summary: 'One API token (never its secret)',
+        params: IdParamsSchema,
+        response: {
+          200: Type.Unsafe<Static<typeof TokenSchema>>({ ...ref(TokenSchema), description: 'The token, without its secret' }),
+          ...problems(400, 401, 403, 404),
+        },
+      },
+    },
+    async (request) => app.services.tokens.get(request.params.id),
   )
 
   app.delete(
