@@ -978,10 +978,10 @@ export interface operations {
             /** @description The new author */
             201: {
                 headers: {
-                    /** @description Strong ETag: If-Match for the first PATCH. */
-                    ETag?: string;
                     /** @description Path of the new author. */
                     Location?: string;
+                    /** @description Strong ETag of this version: If-Match for the next PATCH or DELETE, If-None-Match to revalidate (304). */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1191,7 +1191,7 @@ export interface operations {
             /** @description The author */
             200: {
                 headers: {
-                    /** @description Strong ETag: If-Match for PATCH and DELETE, If-None-Match to revalidate (304). */
+                    /** @description Strong ETag of this version: If-Match for the next PATCH or DELETE, If-None-Match to revalidate (304). */
                     ETag?: string;
                     [name: string]: unknown;
                 };
@@ -1530,7 +1530,7 @@ export interface operations {
             /** @description The updated author */
             200: {
                 headers: {
-                    /** @description Strong ETag of the new version: If-Match for the next write. */
+                    /** @description Strong ETag of this version: If-Match for the next PATCH or DELETE, If-None-Match to revalidate (304). */
                     ETag?: string;
                     [name: string]: unknown;
                 };
@@ -1938,10 +1938,10 @@ export interface operations {
             /** @description The new draft */
             201: {
                 headers: {
-                    /** @description Strong ETag: If-Match for the first PATCH. */
-                    ETag?: string;
                     /** @description Path of the new article. */
                     Location?: string;
+                    /** @description Strong ETag of this version: If-Match for the next PATCH or DELETE, If-None-Match to revalidate (304). */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2154,7 +2154,7 @@ export interface operations {
             /** @description The article */
             200: {
                 headers: {
-                    /** @description Strong ETag: If-Match for PATCH and DELETE, If-None-Match to revalidate (304). */
+                    /** @description Strong ETag of this version: If-Match for the next PATCH or DELETE, If-None-Match to revalidate (304). */
                     ETag?: string;
                     [name: string]: unknown;
                 };
@@ -2475,7 +2475,7 @@ export interface operations {
             /** @description The updated article */
             200: {
                 headers: {
-                    /** @description Strong ETag of the new version: If-Match for the next write. */
+                    /** @description Strong ETag of this version: If-Match for the next PATCH or DELETE, If-None-Match to revalidate (304). */
                     ETag?: string;
                     [name: string]: unknown;
                 };
@@ -2732,7 +2732,7 @@ export interface operations {
             /** @description The article, published or scheduled */
             200: {
                 headers: {
-                    /** @description Strong ETag of the new version: If-Match for the next write. */
+                    /** @description Strong ETag of this version: If-Match for the next PATCH or DELETE, If-None-Match to revalidate (304). */
                     ETag?: string;
                     [name: string]: unknown;
                 };
@@ -2967,7 +2967,7 @@ export interface operations {
             /** @description The article, back to draft */
             200: {
                 headers: {
-                    /** @description Strong ETag of the new version: If-Match for the next write. */
+                    /** @description Strong ETag of this version: If-Match for the next PATCH or DELETE, If-None-Match to revalidate (304). */
                     ETag?: string;
                     [name: string]: unknown;
                 };
@@ -3332,7 +3332,7 @@ export interface operations {
             /** @description The new comment, pending moderation (public representation) */
             201: {
                 headers: {
-                    /** @description Strong ETag of the comment (a moderator may use it as If-Match). */
+                    /** @description Strong ETag of this version: If-Match for the next PATCH or DELETE, If-None-Match to revalidate (304). */
                     ETag?: string;
                     [name: string]: unknown;
                 };
@@ -3706,7 +3706,7 @@ export interface operations {
             /** @description The comment (moderator representation, with authorEmail) */
             200: {
                 headers: {
-                    /** @description Strong ETag: If-Match for PATCH and DELETE, If-None-Match to revalidate (304). */
+                    /** @description Strong ETag of this version: If-Match for the next PATCH or DELETE, If-None-Match to revalidate (304). */
                     ETag?: string;
                     [name: string]: unknown;
                 };
@@ -4045,7 +4045,7 @@ export interface operations {
             /** @description The moderated comment (moderator representation, with authorEmail) */
             200: {
                 headers: {
-                    /** @description Strong ETag of the new version: If-Match for the next write. */
+                    /** @description Strong ETag of this version: If-Match for the next PATCH or DELETE, If-None-Match to revalidate (304). */
                     ETag?: string;
                     [name: string]: unknown;
                 };

@@ -36,18 +36,6 @@ const articleRoutes: FastifyPluginAsyncTypebox = async (app) => {
           200: Type.Unsafe<ArticleList>({
             ...ref(ArticleListSchema),
             description: 'A page of articles, with paging metadata',
-            headers: {
-              ETag: {
-                type: 'string',
-                pattern: '^W/"[\\w-]{16}"$',
-                description: 'Weak ETag of this page: send it as If-None-Match to revalidate (304).',
-              },
-              Link: {
-                type: 'string',
-                pattern: '^<[^>]+>; rel="next"$',
-                description: '`<url>; rel="next"` when there is a next page, in the paging mode used (page or cursor).',
-              },
-            },
           }),
           304: NoBody('Not modified (If-None-Match)'),
           ...problems(400, 401),
@@ -75,13 +63,6 @@ const articleRoutes: FastifyPluginAsyncTypebox = async (app) => {
           200: Type.Unsafe<Article>({
             ...ref(ArticleSchema),
             description: 'The article',
-            headers: {
-              ETag: {
-                type: 'string',
-                pattern: '^"\\d+-[\\w-]{16}"$',
-                description: 'Strong ETag: If-Match for PATCH and DELETE, If-None-Match to revalidate (304).',
-              },
-            },
           }),
           304: NoBody('Not modified (If-None-Match)'),
           ...problems(400, 401, 404),
@@ -108,7 +89,6 @@ const articleRoutes: FastifyPluginAsyncTypebox = async (app) => {
             ...ref(ArticleSchema),
             description: 'The new draft',
             headers: {
-              ETag: { type: 'string', pattern: '^"\\d+-[\\w-]{16}"$', description: 'Strong ETag: If-Match for the first PATCH.' },
               Location: { type: 'string', pattern: '^/api/v1/articles/[0-9a-f-]{36}$', description: 'Path of the new article.' },
             },
           }),
@@ -139,13 +119,6 @@ const articleRoutes: FastifyPluginAsyncTypebox = async (app) => {
           200: Type.Unsafe<Article>({
             ...ref(ArticleSchema),
             description: 'The updated article',
-            headers: {
-              ETag: {
-                type: 'string',
-                pattern: '^"\\d+-[\\w-]{16}"$',
-                description: 'Strong ETag of the new version: If-Match for the next write.',
-              },
-            },
           }),
           ...problems(400, 401, 403, 404, 409, 412, 413, 415, 428),
         },
@@ -196,13 +169,6 @@ const articleRoutes: FastifyPluginAsyncTypebox = async (app) => {
           200: Type.Unsafe<Article>({
             ...ref(ArticleSchema),
             description: 'The article, published or scheduled',
-            headers: {
-              ETag: {
-                type: 'string',
-                pattern: '^"\\d+-[\\w-]{16}"$',
-                description: 'Strong ETag of the new version: If-Match for the next write.',
-              },
-            },
           }),
           ...problems(400, 401, 403, 404, 413, 415),
         },
@@ -227,13 +193,6 @@ const articleRoutes: FastifyPluginAsyncTypebox = async (app) => {
           200: Type.Unsafe<Article>({
             ...ref(ArticleSchema),
             description: 'The article, back to draft',
-            headers: {
-              ETag: {
-                type: 'string',
-                pattern: '^"\\d+-[\\w-]{16}"$',
-                description: 'Strong ETag of the new version: If-Match for the next write.',
-              },
-            },
           }),
           ...problems(400, 401, 403, 404),
         },

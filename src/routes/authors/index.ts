@@ -35,18 +35,6 @@ const authorRoutes: FastifyPluginAsyncTypebox = async (app) => {
           200: Type.Unsafe<AuthorList>({
             ...ref(AuthorListSchema),
             description: 'A page of authors, with paging metadata',
-            headers: {
-              ETag: {
-                type: 'string',
-                pattern: '^W/"[\\w-]{16}"$',
-                description: 'Weak ETag of this page: send it as If-None-Match to revalidate (304).',
-              },
-              Link: {
-                type: 'string',
-                pattern: '^<[^>]+>; rel="next"$',
-                description: '`<url>; rel="next"` when there is a next page, in the paging mode used (page or cursor).',
-              },
-            },
           }),
           304: NoBody('Not modified (If-None-Match)'),
           ...problems(400, 401),
@@ -74,13 +62,6 @@ const authorRoutes: FastifyPluginAsyncTypebox = async (app) => {
           200: Type.Unsafe<Author>({
             ...ref(AuthorSchema),
             description: 'The author',
-            headers: {
-              ETag: {
-                type: 'string',
-                pattern: '^"\\d+-[\\w-]{16}"$',
-                description: 'Strong ETag: If-Match for PATCH and DELETE, If-None-Match to revalidate (304).',
-              },
-            },
           }),
           304: NoBody('Not modified (If-None-Match)'),
           ...problems(400, 401, 404),
@@ -107,7 +88,6 @@ const authorRoutes: FastifyPluginAsyncTypebox = async (app) => {
             ...ref(AuthorSchema),
             description: 'The new author',
             headers: {
-              ETag: { type: 'string', pattern: '^"\\d+-[\\w-]{16}"$', description: 'Strong ETag: If-Match for the first PATCH.' },
               Location: { type: 'string', pattern: '^/api/v1/authors/[0-9a-f-]{36}$', description: 'Path of the new author.' },
             },
           }),
@@ -139,13 +119,6 @@ const authorRoutes: FastifyPluginAsyncTypebox = async (app) => {
           200: Type.Unsafe<Author>({
             ...ref(AuthorSchema),
             description: 'The updated author',
-            headers: {
-              ETag: {
-                type: 'string',
-                pattern: '^"\\d+-[\\w-]{16}"$',
-                description: 'Strong ETag of the new version: If-Match for the next write.',
-              },
-            },
           }),
           ...problems(400, 401, 403, 404, 409, 412, 413, 415, 428),
         },

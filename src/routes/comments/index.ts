@@ -37,18 +37,6 @@ const commentRoutes: FastifyPluginAsyncTypebox = async (app) => {
           200: Type.Unsafe<CommentList>({
             ...ref(CommentListSchema),
             description: 'A page of the article’s approved comments, with paging metadata',
-            headers: {
-              ETag: {
-                type: 'string',
-                pattern: '^W/"[\\w-]{16}"$',
-                description: 'Weak ETag of this page: send it as If-None-Match to revalidate (304).',
-              },
-              Link: {
-                type: 'string',
-                pattern: '^<[^>]+>; rel="next"$',
-                description: '`<url>; rel="next"` when there is a next page, in the paging mode used (page or cursor).',
-              },
-            },
           }),
           304: NoBody('Not modified (If-None-Match)'),
           ...problems(400, 401, 404),
@@ -81,13 +69,6 @@ const commentRoutes: FastifyPluginAsyncTypebox = async (app) => {
           201: Type.Unsafe<Comment>({
             ...ref(CommentSchema),
             description: 'The new comment, pending moderation (public representation)',
-            headers: {
-              ETag: {
-                type: 'string',
-                pattern: '^"\\d+-[\\w-]{16}"$',
-                description: 'Strong ETag of the comment (a moderator may use it as If-Match).',
-              },
-            },
           }),
           ...problems(400, 401, 404, 413, 415),
         },
@@ -118,18 +99,6 @@ const commentRoutes: FastifyPluginAsyncTypebox = async (app) => {
           200: Type.Unsafe<CommentList>({
             ...ref(CommentListSchema),
             description: 'A page of the moderation queue, with paging metadata',
-            headers: {
-              ETag: {
-                type: 'string',
-                pattern: '^W/"[\\w-]{16}"$',
-                description: 'Weak ETag of this page: send it as If-None-Match to revalidate (304).',
-              },
-              Link: {
-                type: 'string',
-                pattern: '^<[^>]+>; rel="next"$',
-                description: '`<url>; rel="next"` when there is a next page, in the paging mode used (page or cursor).',
-              },
-            },
           }),
           304: NoBody('Not modified (If-None-Match)'),
           ...problems(400, 401, 403),
@@ -158,13 +127,6 @@ const commentRoutes: FastifyPluginAsyncTypebox = async (app) => {
           200: Type.Unsafe<Comment>({
             ...ref(CommentSchema),
             description: 'The comment (moderator representation, with authorEmail)',
-            headers: {
-              ETag: {
-                type: 'string',
-                pattern: '^"\\d+-[\\w-]{16}"$',
-                description: 'Strong ETag: If-Match for PATCH and DELETE, If-None-Match to revalidate (304).',
-              },
-            },
           }),
           304: NoBody('Not modified (If-None-Match)'),
           ...problems(400, 401, 403, 404),
@@ -194,13 +156,6 @@ const commentRoutes: FastifyPluginAsyncTypebox = async (app) => {
           200: Type.Unsafe<Comment>({
             ...ref(CommentSchema),
             description: 'The moderated comment (moderator representation, with authorEmail)',
-            headers: {
-              ETag: {
-                type: 'string',
-                pattern: '^"\\d+-[\\w-]{16}"$',
-                description: 'Strong ETag of the new version: If-Match for the next write.',
-              },
-            },
           }),
           ...problems(400, 401, 403, 404, 412, 413, 415, 428),
         },
