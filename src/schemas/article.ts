@@ -1,6 +1,5 @@
 import { Type, type Static } from 'typebox'
-import { SLUG_MAX_LENGTH, SLUG_PATTERN } from '../services/slug.js'
-import { ListMetaSchema, ListQuery, Nullable, StringEnum, Timestamp, TimestampInput, Uuid, ref } from './common.js'
+import { ListOf, ListQuery, Nullable, SlugInput, StringEnum, Timestamp, TimestampInput, Uuid, ref } from './common.js'
 import { AuthorSummarySchema } from './author.js'
 
 export const ARTICLE_STATUSES = ['draft', 'scheduled', 'published'] as const
@@ -27,18 +26,10 @@ export const ArticleSchema = Type.Object(
 )
 export type Article = Static<typeof ArticleSchema>
 
-export const ArticleListSchema = Type.Object(
-  { data: Type.Array(ref(ArticleSchema)), meta: ref(ListMetaSchema) },
-  { $id: 'ArticleList', title: 'ArticleList' },
-)
+export const ArticleListSchema = ListOf(ArticleSchema, 'ArticleList')
 export type ArticleList = Static<typeof ArticleListSchema>
 
-const Slug = Type.String({
-  minLength: 1,
-  maxLength: SLUG_MAX_LENGTH,
-  pattern: SLUG_PATTERN,
-  description: 'Lowercase letters, digits and single hyphens. Made from the title when not given.',
-})
+const Slug = SlugInput('title')
 const Title = Type.String({ minLength: 1, maxLength: 300 })
 const Excerpt = Type.String({ maxLength: 2000 })
 const Body = Type.String({ maxLength: 500_000, description: 'Markdown.' })

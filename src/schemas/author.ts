@@ -1,6 +1,5 @@
 import { Type, type Static } from 'typebox'
-import { SLUG_MAX_LENGTH, SLUG_PATTERN } from '../services/slug.js'
-import { ListMetaSchema, ListQuery, Nullable, Timestamp, Uuid, ref } from './common.js'
+import { ListOf, ListQuery, Nullable, SlugInput, Timestamp, Uuid } from './common.js'
 
 /** What an article embeds with include=author: public fields only. */
 export const AuthorSummarySchema = Type.Object(
@@ -39,18 +38,10 @@ export const AuthorSchema = Type.Object(
 )
 export type Author = Static<typeof AuthorSchema>
 
-export const AuthorListSchema = Type.Object(
-  { data: Type.Array(ref(AuthorSchema)), meta: ref(ListMetaSchema) },
-  { $id: 'AuthorList', title: 'AuthorList' },
-)
+export const AuthorListSchema = ListOf(AuthorSchema, 'AuthorList')
 export type AuthorList = Static<typeof AuthorListSchema>
 
-const Slug = Type.String({
-  minLength: 1,
-  maxLength: SLUG_MAX_LENGTH,
-  pattern: SLUG_PATTERN,
-  description: 'Lowercase letters, digits and single hyphens. Made from the name when not given.',
-})
+const Slug = SlugInput('name')
 const Name = Type.String({ minLength: 1, maxLength: 200 })
 const Email = Type.String({ format: 'email', maxLength: 254, description: 'Private; unique among authors.' })
 const Bio = Type.String({ maxLength: 5000 })

@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox'
-import { ListMetaSchema, ListQuery, Nullable, StringEnum, Timestamp, Uuid, ref } from './common.js'
+import { ListOf, ListQuery, Nullable, StringEnum, Timestamp, Uuid } from './common.js'
 
 export const COMMENT_STATUSES = ['pending', 'approved', 'spam', 'rejected'] as const
 export type CommentStatus = (typeof COMMENT_STATUSES)[number]
@@ -31,10 +31,7 @@ export const CommentSchema = Type.Object(
 )
 export type Comment = Static<typeof CommentSchema>
 
-export const CommentListSchema = Type.Object(
-  { data: Type.Array(ref(CommentSchema)), meta: ref(ListMetaSchema) },
-  { $id: 'CommentList', title: 'CommentList' },
-)
+export const CommentListSchema = ListOf(CommentSchema, 'CommentList')
 export type CommentList = Static<typeof CommentListSchema>
 
 /** Something other than whitespace, so a blank name or body is a 400 like a missing one. */

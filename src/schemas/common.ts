@@ -1,4 +1,5 @@
 import { Type, type Static, type TSchema } from 'typebox'
+import { SLUG_MAX_LENGTH, SLUG_PATTERN } from '../services/slug.js'
 
 /**
  * A `$ref` to a named component, typed as the schema it points to. Fastify resolves the
@@ -62,6 +63,21 @@ export const ListMetaSchema = Type.Object(
   },
   { $id: 'ListMeta', title: 'ListMeta' },
 )
+
+/** `{ data: [item], meta }`, the shape of every list, as the named component `id`. */
+export function ListOf<T extends TSchema>(item: T, id: string) {
+  return Type.Object({ data: Type.Array(ref(item)), meta: ref(ListMetaSchema) }, { $id: id, title: id })
+}
+
+/** A client-chosen slug; made from `source` (the title, the name) when not given. */
+export function SlugInput(source: string) {
+  return Type.String({
+    minLength: 1,
+    maxLength: SLUG_MAX_LENGTH,
+    pattern: SLUG_PATTERN,
+    description: `Lowercase letters, digits and single hyphens. Made from the ${source} when not given.`,
+  })
+}
 
 /** Query parameters every list takes. */
 export const ListQuery = {
