@@ -84,6 +84,11 @@ async function openPostgres(url: string, config: DatabaseConfig, options: Databa
   const pool = new pg.Pool(poolConfig(url, config))
   const onPoolError = options.onPoolError ?? (() => {})
   pool.on('error', onPoolError)
+  // The pool listens for errors on idle connections only. One that dies while checked out
+  // but between queries (Postgres restarting, pg_terminate_backend) would emit an 'error'
+  // nobody hears, and crash the process. Every connection gets a listener for its lifetime;
+  // the dead connection's next query then fails (a 503) and the pool discards it.
+  pool.on('connect', (client) => client.on('error', onPoolError))
   // Fail now, with the driver's own message, rather than on the first request.
   try {
     await pool.query('SELECT 1')
@@ -100,6 +105,7 @@ async function openPostgres(url: string, config: DatabaseConfig, options: Databa
       // Migrations may legitimately run long: no statement timeout for them.
       const migrationPool = new pg.Pool({ ...poolConfig(url, { ...config, DB_STATEMENT_TIMEOUT_MS: undefined }), max: 2 })
       migrationPool.on('error', onPoolError)
+      migrationPool.on('connect', (client) => client.on('error', onPoolError))
       return {
         factory: scriptSafeFactory(new PrismaPg(migrationPool), (script) => migrationPool.query(script)),
         close: () => migrationPool.end(),

@@ -81,12 +81,19 @@ t.test('connections killed under load: only 503s, no crash, every acknowledged w
   t.teardown(() => server.stop())
   const dbName = new URL(DATABASE_URL!).pathname.slice(1)
   const call = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
-    const res = await fetch(server.url + path, {
-      method,
-      headers: { ...(body ? { 'content-type': 'application/json' } : {}), ...headers },
-      ...(body ? { body: JSON.stringify(body) } : {}),
-      signal: AbortSignal.timeout(15_000),
-    })
+    let res: Response
+    try {
+      res = await fetch(server.url + path, {
+        method,
+        headers: { ...(body ? { 'content-type': 'application/json' } : {}), ...headers },
+        ...(body ? { body: JSON.stringify(body) } : {}),
+        signal: AbortSignal.timeout(15_000),
+      })
+    } catch (error) {
+      const cause = (error as { cause?: { code?: string; message?: string } }).cause
+      await new Promise((resolve) => setTimeout(resolve, 1000))
+      throw new Error(`${method} ${path}: ${cause?.code ?? ''} ${cause?.message ?? error}; server exit code ${server.child.exitCode}\n${server.stdout().split('\n').filter((l) => /"level":(50|60)|shutting down/.test(l)).slice(-5).join('\n')}\n${server.stderr().slice(-2000)}`)
+    }
     return { status: res.status, etag: res.headers.get('etag'), body: await res.text() }
   }
   const list = JSON.parse((await call('GET', '/api/v1/articles?limit=5')).body).data as { id: string; slug: string }[]
