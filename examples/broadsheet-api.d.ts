@@ -824,10 +824,7 @@ export interface operations {
                 cursor?: string;
                 /** @description false skips total and pageCount (faster). */
                 count?: boolean;
-                /**
-                 * @description Comma list of name, slug, createdAt, updatedAt; "-" for descending. Default name.
-                 * @example -createdAt,name
-                 */
+                /** @description Comma list of name, slug, createdAt, updatedAt; "-" for descending. Default name. Example: -createdAt,name */
                 sort?: string;
                 /** @description Case-insensitive substring of the name (% and _ are literal characters). */
                 q?: string;
@@ -1773,10 +1770,7 @@ export interface operations {
                 cursor?: string;
                 /** @description false skips total and pageCount (faster). */
                 count?: boolean;
-                /**
-                 * @description Comma list of publishedAt, createdAt, updatedAt, title, commentCount; "-" for descending. Default -publishedAt, or relevance with q.
-                 * @example -publishedAt,title
-                 */
+                /** @description Comma list of publishedAt, createdAt, updatedAt, title, commentCount; "-" for descending. Default -publishedAt, or relevance with q. Example: -publishedAt,title */
                 sort?: string;
                 /** @description Embed the author ({id, slug, name, avatarUrl}). */
                 include?: "author";
@@ -3156,10 +3150,7 @@ export interface operations {
                 cursor?: string;
                 /** @description false skips total and pageCount (faster). */
                 count?: boolean;
-                /**
-                 * @description createdAt, or -createdAt for newest first. Default createdAt (oldest first).
-                 * @example -createdAt
-                 */
+                /** @description createdAt, or -createdAt for newest first. Default createdAt (oldest first). */
                 sort?: string;
             };
             header?: never;
@@ -3539,10 +3530,7 @@ export interface operations {
                 cursor?: string;
                 /** @description false skips total and pageCount (faster). */
                 count?: boolean;
-                /**
-                 * @description createdAt, or -createdAt for newest first. Default createdAt (oldest first).
-                 * @example -createdAt
-                 */
+                /** @description createdAt, or -createdAt for newest first. Default createdAt (oldest first). */
                 sort?: string;
                 /** @description Only comments in this state (default: every state). */
                 status?: "pending" | "approved" | "spam" | "rejected";

@@ -89,8 +89,7 @@ export const ListArticlesQuerySchema = Type.Object(
         maxLength: 200,
         description:
           'Comma list of publishedAt, createdAt, updatedAt, title, commentCount; "-" for descending. ' +
-          'Default -publishedAt, or relevance with q.',
-        examples: ['-publishedAt,title'],
+          'Default -publishedAt, or relevance with q. Example: -publishedAt,title',
       }),
     ),
     include: Type.Optional(StringEnum(['author'], { description: 'Embed the author ({id, slug, name, avatarUrl}).' })),

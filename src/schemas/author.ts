@@ -86,8 +86,7 @@ export const ListAuthorsQuerySchema = Type.Object(
     sort: Type.Optional(
       Type.String({
         maxLength: 200,
-        description: 'Comma list of name, slug, createdAt, updatedAt; "-" for descending. Default name.',
-        examples: ['-createdAt,name'],
+        description: 'Comma list of name, slug, createdAt, updatedAt; "-" for descending. Default name. Example: -createdAt,name',
       }),
     ),
     q: Type.Optional(

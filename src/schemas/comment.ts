@@ -78,7 +78,6 @@ const Sort = Type.Optional(
   Type.String({
     maxLength: 200,
     description: 'createdAt, or -createdAt for newest first. Default createdAt (oldest first).',
-    examples: ['-createdAt'],
   }),
 )
 
