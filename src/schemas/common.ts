@@ -165,5 +165,10 @@ const PROBLEM_EXAMPLE_CODES: Record<number, string> = {
   503: 'SERVICE_UNAVAILABLE',
 }
 
+/** A `$ref` to a named component, with the description of this particular response. */
+export function described<T extends TSchema>(schema: T, description: string): T {
+  return Type.Unsafe<Static<T>>({ ...ref(schema), description }) as unknown as T
+}
+
 /** A response without a body (204, 304). */
 export const NoBody = (description: string) => Type.Unsafe<undefined>({ type: 'null', description })

@@ -10,9 +10,8 @@ import {
   PublishArticleSchema,
   UpdateArticleSchema,
   type Article,
-  type ArticleList,
 } from '../../schemas/article.js'
-import { IdOrSlugParamsSchema, IdParamsSchema, NoBody, problems, ref } from '../../schemas/common.js'
+import { IdOrSlugParamsSchema, IdParamsSchema, NoBody, described, problems, ref } from '../../schemas/common.js'
 import { linkNext } from '../links.js'
 
 const tags = ['articles']
@@ -33,10 +32,7 @@ const articleRoutes: FastifyPluginAsyncTypebox = async (app) => {
           '(viewer, editor and admin tokens: all). Default order: newest first, or relevance with `q`.',
         querystring: ListArticlesQuerySchema,
         response: {
-          200: Type.Unsafe<ArticleList>({
-            ...ref(ArticleListSchema),
-            description: 'A page of articles, with paging metadata',
-          }),
+          200: described(ArticleListSchema, 'A page of articles, with paging metadata'),
           304: NoBody('Not modified (If-None-Match)'),
           ...problems(400, 401),
         },
@@ -60,10 +56,7 @@ const articleRoutes: FastifyPluginAsyncTypebox = async (app) => {
         params: IdOrSlugParamsSchema,
         querystring: ArticleQuerySchema,
         response: {
-          200: Type.Unsafe<Article>({
-            ...ref(ArticleSchema),
-            description: 'The article',
-          }),
+          200: described(ArticleSchema, 'The article'),
           304: NoBody('Not modified (If-None-Match)'),
           ...problems(400, 401, 404),
         },
@@ -116,10 +109,7 @@ const articleRoutes: FastifyPluginAsyncTypebox = async (app) => {
         params: IdParamsSchema,
         body: ref(UpdateArticleSchema),
         response: {
-          200: Type.Unsafe<Article>({
-            ...ref(ArticleSchema),
-            description: 'The updated article',
-          }),
+          200: described(ArticleSchema, 'The updated article'),
           ...problems(400, 401, 403, 404, 409, 412, 413, 415, 428),
         },
       },
@@ -166,10 +156,7 @@ const articleRoutes: FastifyPluginAsyncTypebox = async (app) => {
         params: IdParamsSchema,
         body: ref(PublishArticleSchema),
         response: {
-          200: Type.Unsafe<Article>({
-            ...ref(ArticleSchema),
-            description: 'The article, published or scheduled',
-          }),
+          200: described(ArticleSchema, 'The article, published or scheduled'),
           ...problems(400, 401, 403, 404, 413, 415),
         },
       },
@@ -190,10 +177,7 @@ const articleRoutes: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'Back to draft',
         params: IdParamsSchema,
         response: {
-          200: Type.Unsafe<Article>({
-            ...ref(ArticleSchema),
-            description: 'The article, back to draft',
-          }),
+          200: described(ArticleSchema, 'The article, back to draft'),
           ...problems(400, 401, 403, 404),
         },
       },

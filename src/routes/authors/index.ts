@@ -9,9 +9,8 @@ import {
   ListAuthorsQuerySchema,
   UpdateAuthorSchema,
   type Author,
-  type AuthorList,
 } from '../../schemas/author.js'
-import { IdOrSlugParamsSchema, IdParamsSchema, NoBody, problems, ref } from '../../schemas/common.js'
+import { IdOrSlugParamsSchema, IdParamsSchema, NoBody, described, problems, ref } from '../../schemas/common.js'
 import { linkNext } from '../links.js'
 
 const tags = ['authors']
@@ -32,10 +31,7 @@ const authorRoutes: FastifyPluginAsyncTypebox = async (app) => {
           'token on its own entry. Default order: by name.',
         querystring: ListAuthorsQuerySchema,
         response: {
-          200: Type.Unsafe<AuthorList>({
-            ...ref(AuthorListSchema),
-            description: 'A page of authors, with paging metadata',
-          }),
+          200: described(AuthorListSchema, 'A page of authors, with paging metadata'),
           304: NoBody('Not modified (If-None-Match)'),
           ...problems(400, 401),
         },
@@ -59,10 +55,7 @@ const authorRoutes: FastifyPluginAsyncTypebox = async (app) => {
         params: IdOrSlugParamsSchema,
         querystring: AuthorQuerySchema,
         response: {
-          200: Type.Unsafe<Author>({
-            ...ref(AuthorSchema),
-            description: 'The author',
-          }),
+          200: described(AuthorSchema, 'The author'),
           304: NoBody('Not modified (If-None-Match)'),
           ...problems(400, 401, 404),
         },
@@ -116,10 +109,7 @@ const authorRoutes: FastifyPluginAsyncTypebox = async (app) => {
         params: IdParamsSchema,
         body: ref(UpdateAuthorSchema),
         response: {
-          200: Type.Unsafe<Author>({
-            ...ref(AuthorSchema),
-            description: 'The updated author',
-          }),
+          200: described(AuthorSchema, 'The updated author'),
           ...problems(400, 401, 403, 404, 409, 412, 413, 415, 428),
         },
       },

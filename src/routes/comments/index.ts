@@ -1,6 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { ifMatchVersion, requireIfMatch, sendVersioned } from '../../plugins/http-caching.js'
-import { Type } from 'typebox'
 import {
   CommentListSchema,
   CommentSchema,
@@ -8,10 +7,8 @@ import {
   ListArticleCommentsQuerySchema,
   ListCommentsQuerySchema,
   UpdateCommentSchema,
-  type Comment,
-  type CommentList,
 } from '../../schemas/comment.js'
-import { IdOrSlugParamsSchema, IdParamsSchema, NoBody, problems, ref } from '../../schemas/common.js'
+import { IdOrSlugParamsSchema, IdParamsSchema, NoBody, described, problems, ref } from '../../schemas/common.js'
 import { linkNext } from '../links.js'
 
 const tags = ['comments']
@@ -34,10 +31,7 @@ const commentRoutes: FastifyPluginAsyncTypebox = async (app) => {
         params: IdOrSlugParamsSchema,
         querystring: ListArticleCommentsQuerySchema,
         response: {
-          200: Type.Unsafe<CommentList>({
-            ...ref(CommentListSchema),
-            description: 'A page of the article’s approved comments, with paging metadata',
-          }),
+          200: described(CommentListSchema, 'A page of the article’s approved comments, with paging metadata'),
           304: NoBody('Not modified (If-None-Match)'),
           ...problems(400, 401, 404),
         },
@@ -66,10 +60,7 @@ const commentRoutes: FastifyPluginAsyncTypebox = async (app) => {
         params: IdOrSlugParamsSchema,
         body: ref(CreateCommentSchema),
         response: {
-          201: Type.Unsafe<Comment>({
-            ...ref(CommentSchema),
-            description: 'The new comment, pending moderation (public representation)',
-          }),
+          201: described(CommentSchema, 'The new comment, pending moderation (public representation)'),
           ...problems(400, 401, 404, 413, 415),
         },
       },
@@ -96,10 +87,7 @@ const commentRoutes: FastifyPluginAsyncTypebox = async (app) => {
           '`article` takes an article id or slug.',
         querystring: ListCommentsQuerySchema,
         response: {
-          200: Type.Unsafe<CommentList>({
-            ...ref(CommentListSchema),
-            description: 'A page of the moderation queue, with paging metadata',
-          }),
+          200: described(CommentListSchema, 'A page of the moderation queue, with paging metadata'),
           304: NoBody('Not modified (If-None-Match)'),
           ...problems(400, 401, 403),
         },
@@ -124,10 +112,7 @@ const commentRoutes: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'One comment, in any state, for moderation (its ETag is what PATCH needs)',
         params: IdParamsSchema,
         response: {
-          200: Type.Unsafe<Comment>({
-            ...ref(CommentSchema),
-            description: 'The comment (moderator representation, with authorEmail)',
-          }),
+          200: described(CommentSchema, 'The comment (moderator representation, with authorEmail)'),
           304: NoBody('Not modified (If-None-Match)'),
           ...problems(400, 401, 403, 404),
         },
@@ -153,10 +138,7 @@ const commentRoutes: FastifyPluginAsyncTypebox = async (app) => {
         params: IdParamsSchema,
         body: ref(UpdateCommentSchema),
         response: {
-          200: Type.Unsafe<Comment>({
-            ...ref(CommentSchema),
-            description: 'The moderated comment (moderator representation, with authorEmail)',
-          }),
+          200: described(CommentSchema, 'The moderated comment (moderator representation, with authorEmail)'),
           ...problems(400, 401, 403, 404, 412, 413, 415, 428),
         },
       },

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { IdParamsSchema, NoBody, problems, ref } from '../../schemas/common.js'
-import { Type, type Static } from 'typebox'
+import { IdParamsSchema, NoBody, described, problems, ref } from '../../schemas/common.js'
+import { Type } from 'typebox'
 import { CreateTokenSchema, CreatedTokenSchema, TokenListSchema, TokenSchema, type CreatedToken } from '../../schemas/token.js'
 
 const tags = ['tokens']
@@ -19,10 +19,7 @@ const tokenRoutes: FastifyPluginAsyncTypebox = async (app) => {
         operationId: 'listTokens',
         summary: 'List API tokens (never their secrets)',
         response: {
-          200: Type.Unsafe<Static<typeof TokenListSchema>>({
-            ...ref(TokenListSchema),
-            description: 'Every API token, without its secret',
-          }),
+          200: described(TokenListSchema, 'Every API token, without its secret'),
           ...problems(401, 403),
         },
       },
@@ -77,7 +74,7 @@ const tokenRoutes: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'One API token (never its secret)',
         params: IdParamsSchema,
         response: {
-          200: Type.Unsafe<Static<typeof TokenSchema>>({ ...ref(TokenSchema), description: 'The token, without its secret' }),
+          200: described(TokenSchema, 'The token, without its secret'),
           ...problems(400, 401, 403, 404),
         },
       },
