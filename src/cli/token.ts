@@ -12,6 +12,7 @@ import { ConfigError, loadConfig } from '../config.js'
 import { openDatabase } from '../db/database.js'
 import { applyMigrations } from '../db/migrate.js'
 import { createTokenService } from '../services/tokens.js'
+import type { Query } from '../services/list.js'
 import { isUuid } from '../services/slug.js'
 
 const USAGE = `usage:
@@ -33,7 +34,7 @@ async function main(argv: string[]): Promise<void> {
   const db = await openDatabase(loadConfig())
   try {
     await db.withMigrationLock(() => applyMigrations(db))
-    const tokens = createTokenService(db.prisma)
+    const tokens = createTokenService(db.prisma, db.query.bind(db) as Query)
     if (command === 'list') {
       for (const t of await tokens.list()) {
         console.log(`${t.id}  ${t.role.padEnd(6)}  ${t.prefix.padEnd(10)}  ${t.name}${t.authorId ? `  (author ${t.authorId})` : ''}`)

@@ -6,7 +6,7 @@ import type { SqlDriverAdapterFactory, SqlMigrationAwareDriverAdapterFactory } f
 import pg from 'pg'
 import { PrismaPGlite } from 'pglite-prisma-adapter'
 import type { Config } from '../config.js'
-import { PrismaClient } from '../generated/prisma/client.js'
+import { Prisma, PrismaClient } from '../generated/prisma/client.js'
 import { scriptSafeFactory } from './schema-engine.js'
 
 export type DatabaseKind = 'postgres' | 'embedded'
@@ -21,6 +21,13 @@ export interface Database {
   /** Where the data lives, safe to print: the Postgres URL without password, or the data directory. */
   readonly location: string
   readonly prisma: PrismaClient
+  /**
+   * Runs one hand-written statement straight on the driver (node-postgres or PGlite) and
+   * returns its rows. For the hot paths only (single reads, lists, comment posts, conditional
+   * updates): there Prisma's runtime costs more CPU than the query itself (bench/README.md).
+   * PGlite queries wait for any open Prisma transaction, as Prisma's own do.
+   */
+  query<Row>(statement: Prisma.Sql): Promise<Row[]>
   /** An adapter factory for Prisma's schema engine (migrations). Call `close` on it when done. */
   migrationAdapter(): MigrationAdapter
   /** Runs `fn` while holding the database-wide migration lock (other processes wait). */
@@ -101,6 +108,10 @@ async function openPostgres(url: string, config: DatabaseConfig, options: Databa
     kind: 'postgres',
     location: redactUrl(url),
     prisma,
+    async query<Row>(statement: Prisma.Sql) {
+      options.onQuery?.(statement.text)
+      return (await pool.query(statement.text, statement.values)).rows as Row[]
+    },
     migrationAdapter() {
       // Migrations may legitimately run long: no statement timeout for them.
       const migrationPool = new pg.Pool({ ...poolConfig(url, { ...config, DB_STATEMENT_TIMEOUT_MS: undefined }), max: 2 })
@@ -147,6 +158,10 @@ async function openEmbedded(dataDir: string, options: DatabaseOptions): Promise<
     kind: 'embedded',
     location,
     prisma,
+    async query<Row>(statement: Prisma.Sql) {
+      options.onQuery?.(statement.text)
+      return (await pglite.query<Row>(statement.text, statement.values)).rows
+    },
     migrationAdapter() {
       return {
         factory: scriptSafeFactory(new PrismaPGlite(pglite), (script) => pglite.exec(script)),

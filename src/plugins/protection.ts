@@ -115,6 +115,7 @@ export default fp<{ config: Config }>(
 
     // The route-level limiters of @fastify/rate-limit do not run after the global one, so the
     // comment limits are checked here, both of them, with the same store (Redis when shared).
+    const articleIds = new Map<string, { id: string; until: number }>()
     const articleOf = (request: FastifyRequest) => String((request.params as { idOrSlug?: string }).idOrSlug ?? '').toLowerCase()
     const perAddress = app.createRateLimit({
       max: config.COMMENT_RATE_LIMIT,
@@ -124,11 +125,20 @@ export default fp<{ config: Config }>(
     const perArticle = app.createRateLimit({
       max: config.COMMENT_RATE_LIMIT_PER_ARTICLE,
       timeWindow: TEN_MINUTES,
-      // By article id, so alternating between an article's id and slug gains nothing.
+      // By article id, so alternating between an article's id and slug gains nothing. Ids are
+      // remembered for a minute (at most 10,000 of them): a slug renamed meanwhile only moves
+      // a minute of comments to another bucket, and posting costs no extra query.
       keyGenerator: async (request) => {
         const slug = articleOf(request)
-        const id = await app.services.articles.visibleId({ kind: 'anonymous' }, slug).catch(() => slug)
-        return `comments:${request.ip}:${id}`
+        const now = Date.now()
+        let known = articleIds.get(slug)
+        if (!known || known.until < now) {
+          const id = await app.services.articles.visibleId({ kind: 'anonymous' }, slug).catch(() => slug)
+          if (articleIds.size >= 10_000) articleIds.clear()
+          known = { id, until: now + 60_000 }
+          articleIds.set(slug, known)
+        }
+        return `comments:${request.ip}:${known.id}`
       },
     })
     app.decorate('commentRateLimits', [

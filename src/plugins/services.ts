@@ -4,7 +4,7 @@ import { createAuthorService, type AuthorService } from '../services/authors.js'
 import { createCommentService, type CommentService } from '../services/comments.js'
 import { createHealthService, type HealthService } from '../services/health.js'
 import { createIdempotencyService, type IdempotencyService } from '../services/idempotency.js'
-import { CursorCodec } from '../services/list.js'
+import { CursorCodec, type Query } from '../services/list.js'
 import { sharedSecret } from '../services/settings.js'
 import { createTokenService, type TokenService } from '../services/tokens.js'
 
@@ -36,14 +36,15 @@ export default fp(
           throw error
         },
       ))
-    const articles = createArticleService(app.db.prisma, { cursors })
+    const query = app.db.query.bind(app.db) as Query
+    const articles = createArticleService(app.db.prisma, { cursors, query })
     app.decorate('services', {
       articles,
-      authors: createAuthorService(app.db.prisma, { cursors }),
-      comments: createCommentService(app.db.prisma, { cursors, articles }),
+      authors: createAuthorService(app.db.prisma, { cursors, query }),
+      comments: createCommentService(app.db.prisma, { cursors, query, articles }),
       health: createHealthService(app.db.prisma),
       idempotency: createIdempotencyService(app.db.prisma),
-      tokens: createTokenService(app.db.prisma),
+      tokens: createTokenService(app.db.prisma, query),
     } satisfies Services)
   },
   { name: 'services', dependencies: ['database'] },

@@ -10,6 +10,7 @@ import {
   type CursorCodec,
   type CursorValue,
   type ListSpec,
+  type Query,
   type SortTerm,
 } from './list.js'
 import { isForeignKeyViolation, uniqueViolation, type Versioned } from './common.js'
@@ -84,15 +85,17 @@ export type VersionedAuthor = Versioned<Author>
 
 export interface AuthorServiceOptions {
   cursors: () => Promise<CursorCodec>
+  /** Hand-written statements on the driver, for the reads (`Database.query`). */
+  query: Query
 }
 
 export function createAuthorService(prisma: PrismaClient, options: AuthorServiceOptions) {
-  const { cursors } = options
+  const { cursors, query: run } = options
 
   /** One author by id or slug, with its stored version. */
   async function fetchOne(idOrSlug: string): Promise<AuthorRow | undefined> {
     const key = isUuid(idOrSlug) ? sql`au."id" = CAST(${idOrSlug.toLowerCase()} AS uuid)` : sql`au."slug" = ${idOrSlug}`
-    const rows = await prisma.$queryRaw<AuthorRow[]>`SELECT ${columns} FROM "authors" au WHERE ${key}`
+    const rows = await run<AuthorRow>(sql`SELECT ${columns} FROM "authors" au WHERE ${key}`)
     return rows[0]
   }
 
@@ -136,7 +139,7 @@ export function createAuthorService(prisma: PrismaClient, options: AuthorService
 
       // strpos, not LIKE: % and _ in the search text are literal characters.
       const where = query.q === undefined ? [] : [sql`strpos(lower(au."name"), lower(${query.q})) > 0`]
-      const { rows, meta } = await fetchPage<AuthorRow>(prisma, {
+      const { rows, meta } = await fetchPage<AuthorRow>(run, {
         select: columns,
         from: sql`"authors" au`,
         where,

@@ -13,16 +13,18 @@ import type {
 import type { ArticleService } from './articles.js'
 import {
   CursorCodec,
+  empty,
   fetchPage,
   paginate,
   sql,
   timestampValue,
   type CursorValue,
   type ListSpec,
+  type Query,
   type Sql,
   type SortTerm,
 } from './list.js'
-import type { Versioned } from './common.js'
+import { isForeignKeyViolation, type Versioned } from './common.js'
 import { isUuid } from './slug.js'
 
 /** A row as the list statement returns it (snake_case, straight from SQL). */
@@ -79,18 +81,21 @@ const notFound = () => Problems.notFound('No such comment.')
 
 export interface CommentServiceOptions {
   cursors: () => Promise<CursorCodec>
+  /** Hand-written statements on the driver, for the public reads and posts (`Database.query`). */
+  query: Query
   /** Which articles a caller may see is the article service's rule; asking it keeps one copy. */
   articles: ArticleService
 }
 
 export function createCommentService(prisma: PrismaClient, options: CommentServiceOptions) {
-  const { cursors, articles } = options
+  const { cursors, articles, query: run } = options
 
-  async function list(filters: Sql[], query: ListArticleCommentsQuery, representation: Representation): Promise<CommentList> {
+  async function list(filters: Sql[], query: ListArticleCommentsQuery, representation: Representation, total?: Sql): Promise<CommentList> {
     const codec = await cursors()
-    const { rows, meta } = await fetchPage<CommentRow>(prisma, {
+    const { rows, meta } = await fetchPage<CommentRow>(run, {
       select: columns,
       from: sql`"comments" c`,
+      ...(total ? { total } : {}),
       where: filters,
       pagination: paginate(spec, query, codec),
       codec,
@@ -136,8 +141,17 @@ export function createCommentService(prisma: PrismaClient, options: CommentServi
   return {
     /** Approved comments of an article the caller may see, in the public representation. */
     async listForArticle(principal: Principal, idOrSlug: string, query: ListArticleCommentsQuery): Promise<CommentList> {
-      const articleId = await articles.visibleId(principal, idOrSlug)
-      return list([sql`c."article_id" = CAST(${articleId} AS uuid)`, sql`c."status" = 'approved'`], query, 'public')
+      // One statement: the article is resolved inside it, and its maintained comment_count
+      // (approved comments) is the total. Only an empty page asks whether the article exists.
+      const articleId = sql`(SELECT a."id" FROM "articles" a WHERE ${articles.visibleCondition(principal, idOrSlug)})`
+      const page = await list(
+        [sql`c."article_id" = ${articleId}`, sql`c."status" = 'approved'`],
+        query,
+        'public',
+        sql`(SELECT "comment_count" FROM "articles" WHERE "id" = ${articleId})`,
+      )
+      if (page.data.length === 0) await articles.visibleId(principal, idOrSlug)
+      return page
     },
 
     /** The moderation queue (editors and admins): every state unless filtered, with emails. */
@@ -159,32 +173,29 @@ export function createCommentService(prisma: PrismaClient, options: CommentServi
      * comment of the same article; which other comments exist is not revealed.
      */
     async create(idOrSlug: string, input: CreateComment): Promise<VersionedComment> {
-      // Comments go to published articles only, whoever posts: drafts are 404 like unknown ones.
-      const articleId = await articles.visibleId(ANONYMOUS, idOrSlug)
-      const row = await prisma.$transaction(async (tx) => {
-        if (input.parentId !== undefined) {
-          // KEY SHARE keeps the parent from being deleted before the reply is in.
-          const parent = await tx.$queryRaw<unknown[]>`
-            SELECT 1 FROM "comments"
-            WHERE "id" = CAST(${input.parentId} AS uuid) AND "article_id" = CAST(${articleId} AS uuid)
-            FOR KEY SHARE`
-          if (parent.length === 0) {
-            throw Problems.validation([{ path: '/body/parentId', message: 'is not a comment on this article' }])
-          }
-        }
-        const created = await tx.comment.create({
-          data: {
-            articleId: articleId,
-            parentId: input.parentId ?? null,
-            authorName: input.authorName,
-            authorEmail: input.authorEmail,
-            body: input.body,
-            status: spamVerdict(input),
-          },
-          select: { id: true },
-        })
-        return (await fetchOne(tx, created.id))!
-      })
+      // Comments go to published articles only, whoever posts: drafts are 404 like unknown
+      // ones. One statement: the article is resolved, the parent checked and the row written
+      // together; the parent_id foreign key stops a parent deleted meanwhile.
+      const parentId = input.parentId ?? null
+      let rows: CommentRow[]
+      try {
+        rows = await run<CommentRow>(sql`
+          INSERT INTO "comments" AS c ("article_id", "parent_id", "author_name", "author_email", "body", "status")
+          SELECT a."id", CAST(${parentId} AS uuid), ${input.authorName}, ${input.authorEmail}, ${input.body},
+                 CAST(${spamVerdict(input)} AS "CommentStatus")
+          FROM "articles" a
+          WHERE ${articles.visibleCondition(ANONYMOUS, idOrSlug)}
+            ${parentId === null ? empty : sql`AND EXISTS (SELECT 1 FROM "comments" p WHERE p."id" = CAST(${parentId} AS uuid) AND p."article_id" = a."id")`}
+          RETURNING ${columns}`)
+      } catch (error) {
+        if (!isForeignKeyViolation(error)) throw error
+        rows = []
+      }
+      const row = rows[0]
+      if (!row) {
+        await articles.visibleId(ANONYMOUS, idOrSlug) // 404 when the article is not there to comment on
+        throw Problems.validation([{ path: '/body/parentId', message: 'is not a comment on this article' }])
+      }
       // The poster always reads "pending": telling a bot it was filed as spam would teach it.
       return { resource: { ...toComment(row, 'public'), status: 'pending' }, version: row.version }
     },

@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto'
-import { Prisma, type PrismaClient } from '../generated/prisma/client.js'
+import { Prisma } from '../generated/prisma/client.js'
 import { ProblemError, Problems } from '../errors.js'
 
 /**
@@ -9,6 +9,8 @@ import { ProblemError, Problems } from '../errors.js'
  * and pagination stay in the database and are the same for every resource.
  */
 export type Sql = Prisma.Sql
+/** Runs one statement on the driver and returns its rows (`Database.query`). */
+export type Query = <Row>(statement: Sql) => Promise<Row[]>
 export const sql = Prisma.sql
 export const join = Prisma.join
 export const raw = Prisma.raw
@@ -167,19 +169,32 @@ export function paginate(spec: ListSpec, request: PageRequest, codec: CursorCode
   return { limit, page, offset: (page - 1) * limit, count, terms, sortKey }
 }
 
-/** `ORDER BY` for the terms; nulls always last, in both directions. */
+/**
+ * `ORDER BY` for the terms; nulls always last, in both directions. Only nullable fields say
+ * so (ASC puts nulls last anyway): a NOT NULL column sorted plain `DESC` matches its
+ * `DESC` index, where `DESC NULLS LAST` would make Postgres sort the whole table.
+ */
 export function orderBy(terms: SortTerm[]): Sql {
   return join(
-    terms.map((t) => sql`${t.field.expr} ${raw(t.descending ? 'DESC' : 'ASC')} NULLS LAST`),
+    terms.map((t) => sql`${t.field.expr} ${raw(t.descending ? (t.field.nullable ? 'DESC NULLS LAST' : 'DESC') : 'ASC')}`),
     ', ',
   )
 }
 
 /**
- * The keyset condition "strictly after this position" for `orderBy(terms)`:
+ * The keyset condition "strictly after this position" for `orderBy(terms)`. When every
+ * term is NOT NULL and sorted the same way, a row comparison `(t1, t2) < (v1, v2)`, which
+ * Postgres uses as an index bound (a deep page costs what the first does). Otherwise
  * (t1 after) OR (t1 = AND t2 after) OR ... with NULLS LAST semantics.
  */
 export function after(terms: SortTerm[], values: CursorValue[]): Sql {
+  const direction = terms[0]?.descending
+  if (terms.every((t, i) => !t.field.nullable && t.descending === direction && values[i] !== null)) {
+    return sql`(${join(terms.map((t) => t.field.expr), ', ')}) ${raw(direction ? '<' : '>')} (${join(
+      terms.map((t, i) => param(t, values[i]!)),
+      ', ',
+    )})`
+  }
   const disjuncts: Sql[] = []
   for (let i = 0; i < terms.length; i++) {
     const equal = terms.slice(0, i).map((t, j) => equals(t, values[j]!))
@@ -247,6 +262,11 @@ export interface PageQuery<Row> {
   from: Sql
   /** The FROM clause for the count, when the joins do not change the row count. Default: `from`. */
   countFrom?: Sql
+  /**
+   * A cheaper scalar expression for the total, when one is known to equal
+   * `count(*) FROM countFrom WHERE where` (a maintained counter). Default: that count.
+   */
+  total?: Sql
   /** Filters, ANDed: visibility first. */
   where: Sql[]
   pagination: Pagination
@@ -256,22 +276,21 @@ export interface PageQuery<Row> {
 }
 
 /**
- * One page of a list: one statement for the rows (limit + 1, to know whether there is more)
- * and, unless count=false, one for the total, run concurrently.
+ * One page of a list in one statement: the rows (limit + 1, to know whether there is more)
+ * with, unless count=false, the total as a scalar subquery Postgres evaluates once. Only an
+ * empty page needs a second statement for its total.
  */
-export async function fetchPage<Row>(prisma: PrismaClient, q: PageQuery<Row>): Promise<{ rows: Row[]; meta: ListMeta }> {
+export async function fetchPage<Row>(query: Query, q: PageQuery<Row>): Promise<{ rows: Row[]; meta: ListMeta }> {
   const p = q.pagination
   const where = q.where.length === 0 ? sql`TRUE` : join(q.where, ' AND ')
   const page = p.after ? sql`${where} AND ${after(p.terms, p.after)}` : where
-  const [rows, total] = await Promise.all([
-    prisma.$queryRaw<Row[]>`
-      SELECT ${q.select} FROM ${q.from}
+  const total = p.count ? (q.total ?? sql`(SELECT count(*) FROM ${q.countFrom ?? q.from} WHERE ${where})`) : undefined
+  const rows = await query<Row & { __total?: number }>(sql`
+      SELECT ${q.select} ${total ? sql`, CAST(${total} AS int) AS "__total"` : empty} FROM ${q.from}
       WHERE ${page}
       ORDER BY ${orderBy(p.terms)}
-      LIMIT ${p.limit + 1} OFFSET ${p.offset}`,
-    p.count
-      ? prisma.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM ${q.countFrom ?? q.from} WHERE ${where}`.then((r) => r[0]!.n)
-      : Promise.resolve(undefined),
-  ])
-  return pageResult(rows, p, q.codec, (row) => p.terms.map((t) => q.cursorValue(row, t)), total)
+      LIMIT ${p.limit + 1} OFFSET ${p.offset}`)
+  let n: number | undefined
+  if (total) n = rows[0]?.__total ?? (await query<{ n: number }>(sql`SELECT CAST(${total} AS int) AS n`))[0]!.n
+  return pageResult(rows, p, q.codec, (row) => p.terms.map((t) => q.cursorValue(row, t)), n)
 }

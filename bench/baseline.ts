@@ -1,0 +1,263 @@
+/**
+ * The benchmark's baseline: the physical-limit anchor of our stack. A minimal hand-written
+ * Fastify + `pg` server that answers exactly the requests `bench/run.ts` sends, with the same
+ * JSON, status codes, ETag and Link headers as Broadsheet, each through one SQL statement
+ * (the best single statement we could write, authorisation included). It knows nothing else:
+ * no validation beyond what the benchmark needs, no plugins, no rate limits, no problem+json.
+ * Not part of the product; `npm run bench` starts it next to Broadsheet on the same database.
+ *
+ * Env: DATABASE_URL, PORT, DB_POOL_SIZE (same default as Broadsheet: 10).
+ */
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
+import Fastify, { type FastifyReply } from 'fastify'
+import pg from 'pg'
+
+const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: Number(process.env.DB_POOL_SIZE ?? 10) })
+pool.on('error', () => {})
+
+// The cursor signing key Broadsheet uses, so cursors (and nextCursor values) are interchangeable.
+// Whichever server asks first creates it, as Broadsheet's sharedSecret does.
+await pool.query(`INSERT INTO "settings" ("key", "value") VALUES ('cursor-signing-key', $1) ON CONFLICT DO NOTHING`, [
+  randomBytes(32).toString('base64url'),
+])
+const key = (await pool.query<{ value: string }>(`SELECT "value" FROM "settings" WHERE "key" = 'cursor-signing-key'`)).rows[0]!.value
+
+const sign = (payload: string) => createHmac('sha256', key).update(payload).digest('base64url').slice(0, 27)
+const encodeCursor = (s: string, v: unknown[]) => {
+  const payload = Buffer.from(JSON.stringify({ s, v })).toString('base64url')
+  return `${payload}.${sign(payload)}`
+}
+function decodeCursor(s: string, cursor: string): unknown[] | undefined {
+  const [payload, signature] = cursor.split('.')
+  if (!payload || !signature) return undefined
+  const expected = Buffer.from(sign(payload))
+  const given = Buffer.from(signature)
+  if (expected.length !== given.length || !timingSafeEqual(expected, given)) return undefined
+  const parsed = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { s: string; v: unknown[] }
+  return parsed.s === s ? parsed.v : undefined
+}
+
+const hash = (body: string) => createHash('sha256').update(body).digest('base64url').slice(0, 16)
+
+function send(reply: FastifyReply, status: number, body: unknown, etag?: (hash: string) => string, cache = false): string {
+  const json = JSON.stringify(body)
+  reply.code(status).header('content-type', 'application/json; charset=utf-8').header('vary', 'Authorization')
+  if (cache) reply.header('cache-control', 'public, max-age=0, must-revalidate')
+  if (etag) reply.header('etag', etag(hash(json)))
+  return json
+}
+const notFound = (reply: FastifyReply) =>
+  send(reply, 404, { type: 'about:blank', title: 'Not Found', status: 404, detail: 'No such article.' })
+
+interface ArticleRow {
+  id: string
+  slug: string
+  title: string
+  excerpt: string
+  body: string
+  tags: string[]
+  published_at: Date | null
+  author_id: string
+  comment_count: number
+  created_at: Date
+  updated_at: Date
+  version: number
+  author_slug?: string
+  author_name?: string
+  author_avatar_url?: string | null
+  rank?: number
+}
+
+const ARTICLE = `a."id", a."slug", a."title", a."excerpt", a."body", a."tags", a."published_at", a."author_id",
+  a."comment_count", a."created_at", a."updated_at", a."version"`
+
+function article(row: ArticleRow, now: Date) {
+  return {
+    id: row.id,
+    slug: row.slug,
+    title: row.title,
+    excerpt: row.excerpt,
+    body: row.body,
+    tags: row.tags,
+    status: row.published_at === null ? 'draft' : row.published_at > now ? 'scheduled' : 'published',
+    publishedAt: row.published_at?.toISOString() ?? null,
+    authorId: row.author_id,
+    commentCount: row.comment_count,
+    createdAt: row.created_at.toISOString(),
+    updatedAt: row.updated_at.toISOString(),
+    ...(row.author_slug === undefined
+      ? {}
+      : { author: { id: row.author_id, slug: row.author_slug, name: row.author_name, avatarUrl: row.author_avatar_url ?? null } }),
+  }
+}
+
+const app = Fastify({ logger: false })
+
+// Published articles, newest first (or by relevance with q), 20 a page, optionally with their
+// authors, with the total: one statement.
+app.get<{ Querystring: { limit?: string; include?: string; q?: string; cursor?: string } }>('/api/v1/articles', async (request, reply) => {
+  const { q, cursor, include } = request.query
+  const limit = Number(request.query.limit ?? 20)
+  const now = new Date()
+  const params: unknown[] = [now, limit + 1]
+  const search = q === undefined ? '' : `AND a."search_vector" @@ websearch_to_tsquery('english', $${params.push(q)})`
+  const rank = q === undefined ? '' : `, ts_rank(a."search_vector", websearch_to_tsquery('english', $3)) AS rank`
+  const sortKey = q === undefined ? 'articles:-publishedAt,-id' : 'articles:-relevance,-publishedAt,-id'
+  let after = ''
+  if (cursor !== undefined) {
+    const v = q === undefined ? decodeCursor(sortKey, cursor) : undefined
+    if (!v) return send(reply, 400, { type: 'about:blank', title: 'Bad Request', status: 400 })
+    after = `AND (a."published_at", a."id") < ($${params.push(v[0])}::timestamptz, $${params.push(v[1])}::uuid)`
+  }
+  const withAuthor = include === 'author'
+  // The total: read from the counters the schema's triggers keep (minus the few scheduled
+  // articles) when unfiltered; counted when searching.
+  const count =
+    q === undefined
+      ? `((SELECT "value" FROM "counters" WHERE "name" = 'articles_dated') - (SELECT count(*) FROM "articles" WHERE "published_at" > $1))::int`
+      : `(SELECT count(*) FROM "articles" a WHERE a."published_at" <= $1 ${search})::int`
+  const { rows } = await pool.query<ArticleRow & { total: number }>(
+    `SELECT t.total, p.* FROM (SELECT ${count} AS total) t
+     LEFT JOIN LATERAL (
+       SELECT ${ARTICLE} ${withAuthor ? ', au."slug" AS author_slug, au."name" AS author_name, au."avatar_url" AS author_avatar_url' : ''} ${rank}
+       FROM "articles" a ${withAuthor ? 'JOIN "authors" au ON au."id" = a."author_id"' : ''}
+       WHERE a."published_at" <= $1 ${search} ${after}
+       ORDER BY ${q === undefined ? '' : 'rank DESC,'} a."published_at" DESC, a."id" DESC
+       LIMIT $2
+     ) p ON TRUE`,
+    params,
+  )
+  const total = rows[0]!.total
+  const page = rows[0]!.id === null ? [] : rows
+  const more = page.length > limit
+  const kept = more ? page.slice(0, limit) : page
+  const last = kept[kept.length - 1]
+  const nextCursor =
+    more && last
+      ? encodeCursor(sortKey, [
+          ...(q === undefined ? [] : [last.rank]),
+          last.published_at!.toISOString(),
+          last.id,
+        ])
+      : null
+  if (nextCursor) {
+    const url = new URL(request.url, 'http://localhost')
+    url.searchParams.set('cursor', nextCursor)
+    reply.header('link', `<${url.pathname}${url.search}>; rel="next"`)
+  }
+  const meta = {
+    limit,
+    nextCursor,
+    ...(cursor === undefined ? { page: 1 } : {}),
+    total,
+    pageCount: Math.ceil(total / limit),
+  }
+  return send(reply, 200, { data: kept.map((row) => article(row, now)), meta }, (h) => `W/"${h}"`, true)
+})
+
+app.get<{ Params: { slug: string } }>('/api/v1/articles/:slug', async (request, reply) => {
+  const now = new Date()
+  const { rows } = await pool.query<ArticleRow>(
+    `SELECT ${ARTICLE} FROM "articles" a WHERE a."slug" = $1 AND a."published_at" <= $2`,
+    [request.params.slug, now],
+  )
+  const row = rows[0]
+  if (!row) return notFound(reply)
+  return send(reply, 200, article(row, now), (h) => `"${row.version}-${h}"`, true)
+})
+
+interface CommentRow {
+  total: number
+  id: string | null
+  article_id: string
+  parent_id: string | null
+  author_name: string
+  body: string
+  status: string
+  version: number
+  created_at: Date
+}
+const COMMENT = `c."id", c."article_id", c."parent_id", c."author_name", c."body", c."status"::text AS status, c."version", c."created_at"`
+const comment = (row: CommentRow) => ({
+  id: row.id,
+  articleId: row.article_id,
+  parentId: row.parent_id,
+  authorName: row.author_name,
+  body: row.body,
+  status: row.status,
+  createdAt: row.created_at.toISOString(),
+})
+
+// An article's approved comments, oldest first, with the total: the article's maintained
+// comment_count is that total, so the page and the count are one statement.
+app.get<{ Params: { slug: string } }>('/api/v1/articles/:slug/comments', async (request, reply) => {
+  const limit = 20
+  const { rows } = await pool.query<CommentRow>(
+    `SELECT a."comment_count" AS total, c.* FROM "articles" a
+     LEFT JOIN LATERAL (
+       SELECT ${COMMENT} FROM "comments" c
+       WHERE c."article_id" = a."id" AND c."status" = 'approved'
+       ORDER BY c."created_at", c."id" LIMIT $3
+     ) c ON TRUE
+     WHERE a."slug" = $1 AND a."published_at" <= $2`,
+    [request.params.slug, new Date(), limit + 1],
+  )
+  if (rows.length === 0) return notFound(reply)
+  const total = rows[0]!.total
+  const page = rows[0]!.id === null ? [] : rows
+  const more = page.length > limit
+  const kept = more ? page.slice(0, limit) : page
+  const last = kept[kept.length - 1]
+  const nextCursor = more && last ? encodeCursor('comments:createdAt,id', [last.created_at.toISOString(), last.id]) : null
+  if (nextCursor) {
+    const url = new URL(request.url, 'http://localhost')
+    url.searchParams.set('cursor', nextCursor)
+    reply.header('link', `<${url.pathname}${url.search}>; rel="next"`)
+  }
+  const meta = { limit, nextCursor, page: 1, total, pageCount: Math.ceil(total / limit) }
+  return send(reply, 200, { data: kept.map(comment), meta }, (h) => `W/"${h}"`, true)
+})
+
+// A reader's comment on a published article: the insert selects the article, so a draft or
+// unknown one inserts nothing (404). Same spam rule, same "always pending" answer.
+app.post<{ Params: { slug: string }; Body: { authorName: string; authorEmail: string; body: string; website?: string } }>(
+  '/api/v1/articles/:slug/comments',
+  async (request, reply) => {
+    const { authorName, authorEmail, body, website } = request.body
+    const links = `${authorName} ${body}`.match(/\bhttps?:\/\/|\bwww\./gi)?.length ?? 0
+    const status = (website ?? '').trim() !== '' || links >= 3 ? 'spam' : 'pending'
+    const { rows } = await pool.query<CommentRow>(
+      `INSERT INTO "comments" ("article_id", "author_name", "author_email", "body", "status")
+       SELECT a."id", $2, $3, $4, $5::"CommentStatus" FROM "articles" a WHERE a."slug" = $1 AND a."published_at" <= now()
+       RETURNING ${COMMENT.replaceAll('c.', '')}`,
+      [request.params.slug, authorName, authorEmail, body, status],
+    )
+    const row = rows[0]
+    if (!row) return notFound(reply)
+    return send(reply, 201, { ...comment(row), status: 'pending' }, (h) => `"${row.version}-${h}"`)
+  },
+)
+
+// An editor's conditional edit: the token check, the If-Match version check and the version
+// bump are one statement; nothing updated means the ETag is stale (or the token is not an
+// editor's, which this baseline does not tell apart).
+app.patch<{ Params: { id: string }; Body: { title: string } }>('/api/v1/articles/:id', async (request, reply) => {
+  const secret = /^Bearer (\S+)$/.exec(request.headers.authorization ?? '')?.[1] ?? ''
+  const version = /^"(\d+)-/.exec(request.headers['if-match'] ?? '')?.[1]
+  if (version === undefined) return send(reply, 428, { type: 'about:blank', title: 'Precondition Required', status: 428 })
+  const { rows } = await pool.query<ArticleRow>(
+    `UPDATE "articles" a SET "title" = $1, "version" = a."version" + 1, "updated_at" = now()
+     WHERE a."id" = $2 AND a."version" = $3
+       AND EXISTS (SELECT 1 FROM "api_tokens" t WHERE t."secret_hash" = $4 AND t."role" IN ('admin', 'editor'))
+     RETURNING ${ARTICLE}`,
+    [request.body.title, request.params.id, Number(version), createHash('sha256').update(secret).digest('hex')],
+  )
+  const row = rows[0]
+  if (!row) return send(reply, 412, { type: 'about:blank', title: 'Precondition Failed', status: 412 })
+  return send(reply, 200, article(row, new Date()), (h) => `"${row.version}-${h}"`)
+})
+
+app.get('/health/ready', async () => ({ status: 'ok' }))
+
+await app.listen({ port: Number(process.env.PORT ?? 3100), host: '127.0.0.1' })
+for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => void app.close().then(() => pool.end()).then(() => process.exit(0)))

@@ -1,0 +1,248 @@
+/**
+ * Turns a benchmark run into the printed table, `bench/RESULTS.md` and its SVG chart.
+ * Pure functions of the measurements: no I/O here.
+ */
+
+export interface Sample {
+  rps: number
+  p50: number
+  p99: number
+  mean: number
+  /** Server CPU (user + system) per request, milliseconds. */
+  cpuMs: number
+  requests: number
+}
+
+export interface EndpointResult {
+  name: string
+  kind: 'read' | 'write'
+  broadsheet: Sample[]
+  baseline: Sample[]
+  /** Per-round req/s ratios, Broadsheet / baseline. */
+  ratios: number[]
+  fixedRate?: { rate: number; broadsheet: Sample; baseline: Sample }
+}
+
+export interface GrowthResult {
+  name: string
+  /** Mean latency (ms) at one connection (1000 / req/s), median of rounds, per database size. */
+  small: { broadsheet: number; baseline: number }
+  large: { broadsheet: number; baseline: number }
+}
+
+export interface Run {
+  date: string
+  quick: boolean
+  machine: string
+  versions: Record<string, string>
+  settings: string
+  endpoints: EndpointResult[]
+  growth: GrowthResult[]
+  growthSizes: { small: number; large: number }
+  peakRss: { broadsheet: number; baseline: number }
+  seconds: number
+}
+
+export const median = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b)
+  const mid = sorted.length >> 1
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
+}
+
+const f = (value: number, digits = 0) => value.toFixed(digits)
+const mb = (bytes: number) => `${f(bytes / 1024 / 1024)} MB`
+
+export interface Verdict {
+  target: string
+  measured: string
+  met: boolean
+}
+
+/** The issue's targets, each judged from this run. */
+export function verdicts(run: Run): Verdict[] {
+  const out: Verdict[] = []
+  for (const e of run.endpoints) {
+    const need = e.kind === 'read' ? 0.8 : 0.7
+    const ratio = median(e.ratios)
+    out.push({ target: `${e.name}: req/s ≥ ${need}× baseline`, measured: `${f(ratio, 2)}×`, met: ratio >= need })
+    if (e.fixedRate) {
+      const p99 = e.fixedRate.broadsheet.p99 / Math.max(e.fixedRate.baseline.p99, 0.001)
+      out.push({
+        target: `${e.name}: p99 at ${f(e.fixedRate.rate)} req/s ≤ 2× baseline`,
+        measured: `${f(e.fixedRate.broadsheet.p99, 1)} vs ${f(e.fixedRate.baseline.p99, 1)} ms (${f(p99, 2)}×)`,
+        met: p99 <= 2,
+      })
+    }
+  }
+  for (const g of run.growth) {
+    const ratio = g.large.broadsheet / g.small.broadsheet
+    out.push({
+      target: `${g.name}: latency at ${run.growthSizes.large / 1000}k ≤ 1.3× at ${run.growthSizes.small / 1000}k articles`,
+      measured: `${f(g.large.broadsheet, 2)} vs ${f(g.small.broadsheet, 2)} ms (${f(ratio, 2)}×)`,
+      met: ratio <= 1.3,
+    })
+  }
+  out.push({ target: 'Broadsheet peak RSS < 250 MB', measured: mb(run.peakRss.broadsheet), met: run.peakRss.broadsheet < 250 * 1024 * 1024 })
+  return out
+}
+
+export function table(run: Run): string {
+  const rows = [
+    '| Endpoint | Broadsheet req/s | Baseline req/s | Ratio (median, min–max) | p50 ms (B / base) | p99 ms (B / base) | CPU ms/req (B / base) |',
+    '|---|---:|---:|---|---:|---:|---:|',
+  ]
+  for (const e of run.endpoints) {
+    const m = (samples: Sample[], key: keyof Sample) => median(samples.map((s) => s[key]))
+    rows.push(
+      `| ${e.name} | ${f(m(e.broadsheet, 'rps'))} | ${f(m(e.baseline, 'rps'))} | ` +
+        `**${f(median(e.ratios), 2)}×** (${f(Math.min(...e.ratios), 2)}–${f(Math.max(...e.ratios), 2)}) | ` +
+        `${f(m(e.broadsheet, 'p50'), 1)} / ${f(m(e.baseline, 'p50'), 1)} | ${f(m(e.broadsheet, 'p99'), 1)} / ${f(m(e.baseline, 'p99'), 1)} | ` +
+        `${f(m(e.broadsheet, 'cpuMs'), 3)} / ${f(m(e.baseline, 'cpuMs'), 3)} |`,
+    )
+  }
+  return rows.join('\n')
+}
+
+export function fixedRateTable(run: Run): string {
+  const rows = [
+    '| Endpoint | Rate (60% of baseline max) | p50 ms (B / base) | p99 ms (B / base) | p99 ratio |',
+    '|---|---:|---:|---:|---:|',
+  ]
+  for (const e of run.endpoints) {
+    if (!e.fixedRate) continue
+    const { rate, broadsheet: b, baseline: base } = e.fixedRate
+    rows.push(
+      `| ${e.name} | ${f(rate)} req/s | ${f(b.p50, 1)} / ${f(base.p50, 1)} | ${f(b.p99, 1)} / ${f(base.p99, 1)} | ` +
+        `**${f(b.p99 / Math.max(base.p99, 0.001), 2)}×** |`,
+    )
+  }
+  return rows.join('\n')
+}
+
+export function growthTable(run: Run): string {
+  const { small, large } = run.growthSizes
+  const rows = [
+    `| Endpoint | Broadsheet ms at ${small / 1000}k | at ${large / 1000}k | Growth | Baseline ms at ${small / 1000}k | at ${large / 1000}k | Growth |`,
+    '|---|---:|---:|---:|---:|---:|---:|',
+  ]
+  for (const g of run.growth) {
+    rows.push(
+      `| ${g.name} | ${f(g.small.broadsheet, 2)} | ${f(g.large.broadsheet, 2)} | **${f(g.large.broadsheet / g.small.broadsheet, 2)}×** | ` +
+        `${f(g.small.baseline, 2)} | ${f(g.large.baseline, 2)} | ${f(g.large.baseline / g.small.baseline, 2)}× |`,
+    )
+  }
+  return rows.join('\n')
+}
+
+export function verdictTable(run: Run): string {
+  return ['| Target | Measured | Met |', '|---|---|---|', ...verdicts(run).map((v) => `| ${v.target} | ${v.measured} | ${v.met ? 'yes' : '**no**'} |`)].join(
+    '\n',
+  )
+}
+
+/** Two panels: req/s ratio per endpoint (with min–max whiskers and the target lines), and growth. */
+export function chart(run: Run): string {
+  const W = 760
+  const rowH = 26
+  const left = 300
+  const plotW = W - left - 40
+  const maxRatio = Math.max(1.2, ...run.endpoints.flatMap((e) => e.ratios)) * 1.05
+  const x = (ratio: number) => left + (ratio / maxRatio) * plotW
+  const top1 = 40
+  const h1 = run.endpoints.length * rowH
+  const top2 = top1 + h1 + 90
+  const h2 = run.growth.length * rowH * 2
+  const H = top2 + h2 + 50
+  const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;')
+  const parts: string[] = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="12">`,
+    `<rect width="${W}" height="${H}" fill="white"/>`,
+    `<text x="10" y="20" font-size="14" font-weight="bold">Broadsheet req/s as a ratio of the Fastify + pg baseline (median of rounds, min–max)</text>`,
+  ]
+  for (const [ratio, label] of [
+    [0.7, '0.7 (writes)'],
+    [0.8, '0.8 (reads)'],
+    [1, '1.0'],
+  ] as const) {
+    parts.push(
+      `<line x1="${x(ratio)}" y1="${top1 - 5}" x2="${x(ratio)}" y2="${top1 + h1}" stroke="${ratio === 1 ? '#444' : '#c33'}" stroke-dasharray="4 3"/>`,
+      `<text x="${x(ratio)}" y="${top1 + h1 + 14}" text-anchor="middle" fill="#555">${label}</text>`,
+    )
+  }
+  run.endpoints.forEach((e, i) => {
+    const y = top1 + i * rowH
+    const ratio = median(e.ratios)
+    const need = e.kind === 'read' ? 0.8 : 0.7
+    parts.push(
+      `<text x="${left - 8}" y="${y + 15}" text-anchor="end">${esc(e.name)}</text>`,
+      `<rect x="${left}" y="${y + 4}" width="${x(ratio) - left}" height="${rowH - 10}" fill="${ratio >= need ? '#3a7' : '#d84'}"/>`,
+      `<line x1="${x(Math.min(...e.ratios))}" y1="${y + 10}" x2="${x(Math.max(...e.ratios))}" y2="${y + 10}" stroke="black"/>`,
+      `<text x="${x(ratio) + 4}" y="${y + 24}" font-size="10">${f(ratio, 2)}×</text>`,
+    )
+  })
+  const maxMs = Math.max(...run.growth.flatMap((g) => [g.small.broadsheet, g.large.broadsheet, g.small.baseline, g.large.baseline])) * 1.1
+  const gx = (ms: number) => left + (ms / maxMs) * plotW
+  parts.push(
+    `<text x="10" y="${top2 - 20}" font-size="14" font-weight="bold">Growth: mean latency at one connection, ${run.growthSizes.small / 1000}k vs ${run.growthSizes.large / 1000}k articles (ms)</text>`,
+  )
+  run.growth.forEach((g, i) => {
+    const y = top2 + i * rowH * 2
+    const bars: [string, number, string][] = [
+      [`${g.name}, ${run.growthSizes.small / 1000}k`, g.small.broadsheet, '#7ab'],
+      [`${g.name}, ${run.growthSizes.large / 1000}k`, g.large.broadsheet, '#258'],
+    ]
+    bars.forEach(([label, ms, color], j) => {
+      const base = j === 0 ? g.small.baseline : g.large.baseline
+      const yy = y + j * rowH
+      parts.push(
+        `<text x="${left - 8}" y="${yy + 15}" text-anchor="end">${esc(label)}</text>`,
+        `<rect x="${left}" y="${yy + 4}" width="${gx(ms) - left}" height="${rowH - 10}" fill="${color}"/>`,
+        `<line x1="${gx(base)}" y1="${yy + 2}" x2="${gx(base)}" y2="${yy + rowH - 4}" stroke="#c33" stroke-width="2"/>`,
+        `<text x="${gx(Math.max(ms, base)) + 4}" y="${yy + 15}" font-size="10">${f(ms, 2)} ms (baseline ${f(base, 2)})</text>`,
+      )
+    })
+  })
+  parts.push(`<text x="10" y="${H - 15}" fill="#555">Bars: Broadsheet. Red ticks: baseline. ${esc(run.date)}, ${esc(run.machine)}.</text>`, '</svg>')
+  return parts.join('\n')
+}
+
+export function markdown(run: Run): string {
+  const versions = Object.entries(run.versions)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ')
+  return `# Benchmark results
+
+Generated by \`npm run bench\`${run.quick ? ' -- --quick' : ''} on ${run.date}; do not edit by hand (the next run rewrites this file
+and \`bench/results.svg\`). How the benchmark works, and what the baseline is: \`bench/README.md\`.
+
+- Machine: ${run.machine}
+- Versions: ${versions}
+- Settings: ${run.settings}
+- Run time: ${f(run.seconds)} s
+
+![Ratios and growth](results.svg)
+
+## Throughput against the baseline
+
+Both servers on the same Postgres database (1k authors, 10k articles, 100k comments), driven in
+interleaved rounds; the ratio is Broadsheet's req/s over the baseline's in the same round.
+
+${table(run)}
+
+## Latency at a fixed rate
+
+${fixedRateTable(run)}
+
+## Growth
+
+${growthTable(run)}
+
+## Peak memory
+
+Broadsheet ${mb(run.peakRss.broadsheet)}, baseline ${mb(run.peakRss.baseline)} (peak resident set, VmHWM, over the whole run).
+
+## Targets (issue 7)
+
+${verdictTable(run)}
+`
+}

@@ -1,0 +1,466 @@
+/**
+ * `npm run bench [-- --quick] [-- --write]`: Broadsheet against the physical limit of its
+ * stack. See bench/README.md for what is measured and how to read it.
+ *
+ * 1. Prepares three Postgres databases (created and seeded on first use, reused after):
+ *    the main one (1k authors, 10k articles, 100k comments) and two for growth (1k and
+ *    100k articles).
+ * 2. Starts Broadsheet and the baseline (bench/baseline.ts) on the main database, checks that
+ *    they answer every benchmarked request with the same status, bytes and ETag, warms both
+ *    up, then drives them with autocannon in interleaved rounds (the order alternates every
+ *    round), recording req/s, latency, server CPU per request and peak RSS.
+ * 3. Measures p99 of both at a fixed rate of 60% of the baseline's maximum.
+ * 4. Measures list and by-slug latency at one connection on the 1k and 100k databases.
+ * 5. Prints the tables and the targets; a full run (or --write) rewrites bench/RESULTS.md
+ *    and bench/results.svg.
+ *
+ * Env: BENCH_DATABASE_URL (a Postgres server URL; default postgres://postgres@127.0.0.1:5432/postgres).
+ */
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process'
+import { readFileSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { isDeepStrictEqual } from 'node:util'
+import autocannon from 'autocannon'
+import pg from 'pg'
+import { prepareDatabase, BENCH_COMMENT_EMAIL, type BenchDatabase } from './prepare.js'
+import {
+  chart,
+  fixedRateTable,
+  growthTable,
+  markdown,
+  median,
+  table,
+  verdicts,
+  type EndpointResult,
+  type GrowthResult,
+  type Run,
+  type Sample,
+} from './report.js'
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
+const args = process.argv.slice(2)
+const quick = args.includes('--quick')
+const write = args.includes('--write') || !quick
+const serverUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
+
+const plan = quick
+  ? { rounds: 3, seconds: 1.5, warmup: 1, fixedSeconds: 2, growthRounds: 3, growthSeconds: 1 }
+  : { rounds: 5, seconds: 5, warmup: 3, fixedSeconds: 6, growthRounds: 5, growthSeconds: 3 }
+const CONNECTIONS = 10
+const POOL = '10'
+const started = Date.now()
+const log = (line: string) => console.log(`[${((Date.now() - started) / 1000).toFixed(0).padStart(3)} s] ${line}`)
+
+// ---------------------------------------------------------------------------------------------
+// Servers
+
+interface Server {
+  name: 'broadsheet' | 'baseline'
+  url: string
+  pid: number
+  stop(): Promise<void>
+}
+
+let nextPort = 3900 + Math.floor(Math.random() * 500)
+const children = new Set<ChildProcess>()
+process.on('exit', () => children.forEach((c) => c.kill('SIGKILL')))
+
+async function start(name: Server['name'], db: BenchDatabase): Promise<Server> {
+  const port = nextPort++
+  // Broadsheet as `npm start` runs it (compiled); the baseline through tsx (same V8, same code
+  // once loaded; only its start-up and memory differ, and its memory is not a target).
+  const argv = name === 'broadsheet' ? ['dist/src/server.js'] : ['--import', 'tsx', 'bench/baseline.ts']
+  const child = spawn(process.execPath, argv, {
+    cwd: root,
+    env: {
+      ...process.env,
+      NODE_ENV: 'production',
+      DATABASE_URL: db.url,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      DB_POOL_SIZE: POOL,
+      LOG_LEVEL: 'warn',
+      // One client address plays every reader: lift the per-address limits (not the checks).
+      RATE_LIMIT_PER_MINUTE: '10000000',
+      AUTH_FAILURES_PER_MINUTE: '10000000',
+      COMMENT_RATE_LIMIT: '10000000',
+      COMMENT_RATE_LIMIT_PER_ARTICLE: '10000000',
+      REDIS_URL: '',
+      ADMIN_TOKEN: '',
+    },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  })
+  children.add(child)
+  let stderr = ''
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr = (stderr + d).slice(-4000)))
+  const url = `http://127.0.0.1:${port}`
+  const deadline = Date.now() + 120_000
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`${name} exited while starting:\n${stderr}`)
+    if (Date.now() > deadline) throw new Error(`${name} did not become ready in 120 s:\n${stderr}`)
+    const ready = await fetch(`${url}/health/ready`).then((r) => r.ok, () => false)
+    if (ready) break
+    await sleep(200)
+  }
+  return {
+    name,
+    url,
+    pid: child.pid!,
+    stop: async () => {
+      const exited = new Promise((resolve) => child.once('exit', resolve))
+      child.kill('SIGTERM')
+      await Promise.race([exited, sleep(10_000).then(() => child.kill('SIGKILL'))])
+      children.delete(child)
+    },
+  }
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+const TICK_MS = 1000 / Number(execFileSync('getconf', ['CLK_TCK']).toString().trim())
+
+/** User + system CPU time of a process so far, in milliseconds. */
+function cpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  return (Number(fields[11]) + Number(fields[12])) * TICK_MS
+}
+
+/** Peak resident set size of a process so far (VmHWM), in bytes. */
+function peakRss(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8')
+  return Number(/VmHWM:\s+(\d+) kB/.exec(status)![1]) * 1024
+}
+
+// ---------------------------------------------------------------------------------------------
+// Endpoints
+
+/** The autocannon options the benchmark uses (its own typings are looser than its API). */
+interface Load {
+  path?: string
+  method?: string
+  headers?: Record<string, string>
+  body?: string
+  connections?: number
+  overallRate?: number
+  requests?: {
+    setupRequest(request: Load, context: Record<string, unknown>): Load
+    onResponse(status: number, body: string, context: Record<string, unknown>, headers?: Record<string, string>): void
+  }[]
+}
+
+interface Endpoint {
+  name: string
+  kind: 'read' | 'write'
+  /** autocannon options for one run against `server` (writes read fresh versions first). */
+  options(server: Server): Promise<Load>
+}
+
+function endpoints(db: BenchDatabase, deepCursor: string, patchTargets: string[]): Endpoint[] {
+  const get = (name: string, path: string): Endpoint => ({
+    name,
+    kind: 'read',
+    options: async () => ({ path }),
+  })
+  return [
+    get('GET /articles?limit=20&include=author', '/api/v1/articles?limit=20&include=author'),
+    get('GET /articles?…&q=harbour', '/api/v1/articles?limit=20&include=author&q=harbour'),
+    get('GET /articles?…&cursor=(page 251)', `/api/v1/articles?limit=20&include=author&cursor=${deepCursor}`),
+    get('GET /articles/{slug}', '/api/v1/articles/bench-article-1'),
+    get('GET /articles/{slug}/comments', '/api/v1/articles/bench-article-1/comments'),
+    {
+      name: 'POST /articles/{slug}/comments',
+      kind: 'write',
+      options: async () => ({
+        method: 'POST',
+        path: '/api/v1/articles/bench-article-2/comments',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          authorName: 'Bench Reader',
+          authorEmail: BENCH_COMMENT_EMAIL,
+          body: 'A reader comment written by the benchmark, long enough to look like a real one.',
+        }),
+      }),
+    },
+    {
+      name: 'PATCH /articles/{id} (If-Match)',
+      kind: 'write',
+      // Each request takes an article no other request is editing and sends the ETag of
+      // its last answer (autocannon resets a connection's context after every request, so
+      // the ETags live here). More articles than connections: none ever waits.
+      options: async () => {
+        await sleep(300) // PATCHes still in flight from the previous run land first
+        const versions = await articleVersions(db, patchTargets)
+        const etags = new Map(patchTargets.map((id) => [id, `"${versions.get(id)}-AAAAAAAAAAAAAAAA"`]))
+        const free = [...patchTargets]
+        let edit = 0
+        return {
+          requests: [
+            {
+              setupRequest: (request: Load, context: Record<string, unknown>): Load => {
+                const id = free.shift()
+                if (id === undefined) throw new Error('more PATCHes in flight than articles to edit')
+                context.id = id
+                return {
+                  ...request,
+                  method: 'PATCH',
+                  path: `/api/v1/articles/${id}`,
+                  headers: { 'content-type': 'application/json', authorization: `Bearer ${db.editorToken}`, 'if-match': etags.get(id)! },
+                  body: JSON.stringify({ title: `Edited by the benchmark, edit ${++edit}` }),
+                }
+              },
+              onResponse: (_status: number, _body: string, context: Record<string, unknown>, headers?: Record<string, string>) => {
+                const id = context.id as string
+                if (headers?.etag) etags.set(id, headers.etag)
+                if (_status === 200) free.push(id) // a refused edit (it is counted) retires its article
+              },
+            },
+          ],
+        }
+      },
+    },
+  ]
+}
+
+async function articleVersions(db: BenchDatabase, ids: string[]): Promise<Map<string, number>> {
+  const client = new pg.Client({ connectionString: db.url })
+  await client.connect()
+  try {
+    const { rows } = await client.query<{ id: string; version: number }>(
+      'SELECT "id", "version" FROM "articles" WHERE "id" = ANY($1::uuid[])',
+      [ids],
+    )
+    return new Map(rows.map((r) => [r.id, r.version]))
+  } finally {
+    await client.end()
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Measuring
+
+const failures: string[] = []
+
+async function measure(
+  server: Server,
+  endpoint: Endpoint,
+  seconds: number,
+  extra: Load = {},
+): Promise<Sample> {
+  const options = await endpoint.options(server)
+  const cpuBefore = cpuMs(server.pid)
+  const { path: requestPath = '/', ...rest } = { ...options, ...extra }
+  const result = await autocannon({
+    url: server.url + requestPath,
+    connections: CONNECTIONS,
+    duration: seconds,
+    ...rest,
+  } as unknown as autocannon.Options)
+  const cpu = cpuMs(server.pid) - cpuBefore
+  const done = result['2xx']
+  const bad = result.non2xx + result.errors + result.timeouts
+  if (bad > 0) {
+    const how = extra.overallRate ? ` at ${extra.overallRate} req/s` : extra.connections ? ` at ${extra.connections} connection(s)` : ''
+    failures.push(`${server.name} ${endpoint.name}${how}: ${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts`)
+  }
+  return {
+    rps: done / (result.duration || seconds),
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    mean: result.latency.average,
+    cpuMs: done > 0 ? cpu / done : 0,
+    requests: done,
+  }
+}
+
+/** Both servers must send the same status, bytes and ETag for every read, and the same shape for writes. */
+async function verify(servers: Server[], list: Endpoint[]): Promise<void> {
+  for (const endpoint of list) {
+    const answers: { status: number; etag: string | null; link: string | null; text: string }[] = []
+    for (const server of servers) {
+      const options = await endpoint.options(server)
+      const setup = options.requests?.[0]?.setupRequest
+      const request = setup ? setup({}, {}) : options
+      const response = await fetch(server.url + (request.path ?? '/'), {
+        method: request.method ?? 'GET',
+        headers: request.headers ?? {},
+        ...(request.body === undefined ? {} : { body: request.body }),
+      })
+      answers.push({ status: response.status, etag: response.headers.get('etag'), link: response.headers.get('link'), text: await response.text() })
+    }
+    const [a, b] = answers as [(typeof answers)[0], (typeof answers)[0]]
+    const same =
+      endpoint.kind === 'read'
+        ? a.status === b.status && a.text === b.text && a.etag === b.etag && a.link === b.link
+        : a.status === b.status && isDeepStrictEqual(Object.keys(JSON.parse(a.text)), Object.keys(JSON.parse(b.text)))
+    if (a.status >= 300 || !same) {
+      throw new Error(
+        `${endpoint.name}: the two servers disagree (or failed).\n` +
+          servers.map((s, i) => `${s.name}: ${answers[i]!.status} etag=${answers[i]!.etag}\n${answers[i]!.text.slice(0, 600)}`).join('\n'),
+      )
+    }
+    log(`same answer from both: ${endpoint.name} (${a.status}, ${a.text.length} bytes)`)
+  }
+}
+
+async function deepCursor(server: Server, pages: number): Promise<string> {
+  // 250 pages of 20 is 50 pages of 100: the cursor after the 5,000th newest article.
+  let cursor: string | null = null
+  for (let i = 0; i < pages / 5; i++) {
+    const url: string = `${server.url}/api/v1/articles?limit=100${cursor ? `&cursor=${cursor}` : ''}`
+    const body = (await (await fetch(url)).json()) as { meta: { nextCursor: string | null } }
+    cursor = body.meta.nextCursor
+    if (!cursor) throw new Error('not enough published articles for the deep cursor page')
+  }
+  return cursor!
+}
+
+// ---------------------------------------------------------------------------------------------
+
+async function main(): Promise<void> {
+  log(`${quick ? 'quick' : 'full'} run: ${plan.rounds} rounds of ${plan.seconds} s per endpoint and server, ${CONNECTIONS} connections`)
+  execFileSync('npm', ['run', 'build'], { cwd: root, stdio: 'ignore' })
+  log('built Broadsheet (npm run build)')
+  const benchDb = await prepareDatabase(serverUrl, 'broadsheet_bench', { authors: 1_000, articles: 10_000, comments: 100_000 })
+  const small = await prepareDatabase(serverUrl, 'broadsheet_bench_1k', { authors: 100, articles: 1_000, comments: 10_000 })
+  const large = await prepareDatabase(serverUrl, 'broadsheet_bench_100k', { authors: 1_000, articles: 100_000, comments: 200_000 })
+  log(`databases ready (seeded now: ${[benchDb, small, large].filter((d) => d.seededMs > 0).map((d) => `${d.size.articles} articles in ${d.seededMs} ms`).join(', ') || 'none, reused'})`)
+
+  const broadsheet = await start('broadsheet', benchDb)
+  const baseline = await start('baseline', benchDb)
+  const servers = [broadsheet, baseline]
+  log(`servers up: broadsheet pid ${broadsheet.pid}, baseline pid ${baseline.pid}`)
+
+  const patchTargets = await publishedIds(benchDb, CONNECTIONS * 3)
+  const list = endpoints(benchDb, await deepCursor(broadsheet, 250), patchTargets)
+  await verify(servers, list)
+
+  for (const endpoint of list) for (const server of servers) await measure(server, endpoint, plan.warmup)
+  log('warmed up')
+
+  const results: EndpointResult[] = list.map((e) => ({ name: e.name, kind: e.kind, broadsheet: [], baseline: [], ratios: [] }))
+  for (let round = 0; round < plan.rounds; round++) {
+    for (const [i, endpoint] of list.entries()) {
+      const order = round % 2 === 0 ? servers : [...servers].reverse()
+      const samples = new Map<string, Sample>()
+      for (const server of order) samples.set(server.name, await measure(server, endpoint, plan.seconds))
+      const b = samples.get('broadsheet')!
+      const base = samples.get('baseline')!
+      results[i]!.broadsheet.push(b)
+      results[i]!.baseline.push(base)
+      results[i]!.ratios.push(b.rps / base.rps)
+    }
+    log(`round ${round + 1}/${plan.rounds}: ${results.map((r) => r.ratios.at(-1)!.toFixed(2)).join(' ')}`)
+  }
+
+  for (const [i, endpoint] of list.entries()) {
+    const rate = Math.max(1, Math.round(0.6 * median(results[i]!.baseline.map((s) => s.rps))))
+    const b = await measure(broadsheet, endpoint, plan.fixedSeconds, { overallRate: rate })
+    const base = await measure(baseline, endpoint, plan.fixedSeconds, { overallRate: rate })
+    results[i]!.fixedRate = { rate, broadsheet: b, baseline: base }
+  }
+  log('fixed-rate runs done')
+  const rss = { broadsheet: peakRss(broadsheet.pid), baseline: peakRss(baseline.pid) }
+  await Promise.all(servers.map((s) => s.stop()))
+
+  const growth = await measureGrowth(small, large)
+  const run: Run = {
+    date: new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC',
+    quick,
+    machine: await machine(benchDb),
+    versions: versions(),
+    settings:
+      `autocannon, ${CONNECTIONS} connections, ${plan.rounds} interleaved rounds of ${plan.seconds} s per endpoint and server ` +
+      `after a ${plan.warmup} s warm-up; fixed rate ${plan.fixedSeconds} s; growth at 1 connection, ${plan.growthRounds} rounds of ` +
+      `${plan.growthSeconds} s; pool ${POOL} connections each; LOG_LEVEL=warn; Broadsheet compiled (as npm start runs it), the baseline under tsx`,
+    endpoints: results,
+    growth,
+    growthSizes: { small: small.size.articles, large: large.size.articles },
+    peakRss: rss,
+    seconds: (Date.now() - started) / 1000,
+  }
+  console.log(`\n${table(run)}\n\n${fixedRateTable(run)}\n\n${growthTable(run)}\n`)
+  for (const v of verdicts(run)) console.log(`${v.met ? 'met    ' : 'NOT MET'}  ${v.target}: ${v.measured}`)
+  if (write) {
+    writeFileSync(path.join(root, 'bench', 'RESULTS.md'), markdown(run))
+    writeFileSync(path.join(root, 'bench', 'results.svg'), chart(run))
+    console.log('\nwrote bench/RESULTS.md and bench/results.svg')
+  }
+  if (failures.length > 0) {
+    console.error(`\nSome requests failed, so these numbers are not comparable:\n${failures.join('\n')}`)
+    process.exitCode = 1
+  }
+  log('done')
+}
+
+async function measureGrowth(small: BenchDatabase, large: BenchDatabase): Promise<GrowthResult[]> {
+  const servers = {
+    small: { broadsheet: await start('broadsheet', small), baseline: await start('baseline', small) },
+    large: { broadsheet: await start('broadsheet', large), baseline: await start('baseline', large) },
+  }
+  const all = [servers.small.broadsheet, servers.small.baseline, servers.large.broadsheet, servers.large.baseline]
+  const probes: Endpoint[] = [
+    { name: 'GET /articles?limit=20&include=author', kind: 'read', options: async () => ({ path: '/api/v1/articles?limit=20&include=author' }) },
+    { name: 'GET /articles/{slug}', kind: 'read', options: async () => ({ path: '/api/v1/articles/bench-article-1' }) },
+  ]
+  for (const probe of probes) for (const server of all) await measure(server, probe, plan.warmup, { connections: 1 })
+  const means = probes.map(() => new Map<Server, number[]>(all.map((s) => [s, []])))
+  for (let round = 0; round < plan.growthRounds; round++) {
+    for (const [i, probe] of probes.entries()) {
+      const order = round % 2 === 0 ? all : [...all].reverse()
+      // One connection, one request at a time: the mean latency is the time per request
+      // (autocannon's own latency figures are whole milliseconds, too coarse here).
+      for (const server of order) means[i]!.get(server)!.push(1000 / (await measure(server, probe, plan.growthSeconds, { connections: 1 })).rps)
+    }
+  }
+  await Promise.all(all.map((s) => s.stop()))
+  log('growth runs done')
+  const m = (i: number, s: Server) => median(means[i]!.get(s)!)
+  return probes.map((probe, i) => ({
+    name: probe.name,
+    small: { broadsheet: m(i, servers.small.broadsheet), baseline: m(i, servers.small.baseline) },
+    large: { broadsheet: m(i, servers.large.broadsheet), baseline: m(i, servers.large.baseline) },
+  }))
+}
+
+async function publishedIds(db: BenchDatabase, n: number): Promise<string[]> {
+  const client = new pg.Client({ connectionString: db.url })
+  await client.connect()
+  try {
+    const { rows } = await client.query<{ id: string }>(
+      `SELECT "id" FROM "articles" WHERE "slug" LIKE 'bench-article-%' AND "published_at" IS NOT NULL
+       ORDER BY "slug" DESC LIMIT $1`,
+      [n],
+    )
+    return rows.map((r) => r.id)
+  } finally {
+    await client.end()
+  }
+}
+
+async function machine(db: BenchDatabase): Promise<string> {
+  const client = new pg.Client({ connectionString: db.url })
+  await client.connect()
+  const { rows } = await client.query<{ v: string }>('SHOW server_version')
+  await client.end()
+  const cpu = os.cpus()[0]?.model ?? 'unknown CPU'
+  return `${os.cpus().length} × ${cpu}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Linux ${os.release()}, PostgreSQL ${rows[0]!.v} on the same machine`
+}
+
+function versions(): Record<string, string> {
+  const version = (name: string) =>
+    (JSON.parse(readFileSync(path.join(root, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version
+  return {
+    Node: process.version,
+    fastify: version('fastify'),
+    prisma: version('@prisma/client'),
+    pg: version('pg'),
+    autocannon: version('autocannon'),
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.stack ?? error.message : error)
+  process.exit(1)
+})
