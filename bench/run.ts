@@ -46,7 +46,7 @@ const write = args.includes('--write') || !quick
 const serverUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
 
 const plan = quick
-  ? { rounds: 3, seconds: 1.5, warmup: 1, fixedSeconds: 2, growthRounds: 3, growthSeconds: 1 }
+  ? { rounds: 3, seconds: 1, warmup: 0.5, fixedSeconds: 1.5, growthRounds: 3, growthSeconds: 0.7 }
   : { rounds: 5, seconds: 5, warmup: 3, fixedSeconds: 6, growthRounds: 5, growthSeconds: 3 }
 const CONNECTIONS = 10
 const POOL = '10'

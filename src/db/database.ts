@@ -1,10 +1,9 @@
 import { mkdir, open, readFile, rm } from 'node:fs/promises'
 import path from 'node:path'
-import { PGlite } from '@electric-sql/pglite'
+import type { PGlite } from '@electric-sql/pglite'
 import { PrismaPg } from '@prisma/adapter-pg'
 import type { SqlDriverAdapterFactory, SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils'
 import pg from 'pg'
-import { PrismaPGlite } from 'pglite-prisma-adapter'
 import type { Config } from '../config.js'
 import { Prisma, PrismaClient } from '../generated/prisma/client.js'
 import { scriptSafeFactory } from './schema-engine.js'
@@ -146,6 +145,9 @@ async function openEmbedded(dataDir: string, options: DatabaseOptions): Promise<
   const inMemory = dataDir.startsWith('memory://')
   const location = inMemory ? dataDir : path.resolve(dataDir)
   const release = inMemory ? async () => {} : await lockDataDir(location)
+  // Loaded only in embedded mode: a Postgres deployment never pays for PGlite's memory.
+  const { PGlite } = await import('@electric-sql/pglite')
+  const { PrismaPGlite } = await import('pglite-prisma-adapter')
   let pglite: PGlite
   try {
     pglite = await PGlite.create(inMemory ? dataDir : path.join(location, 'pgdata'))

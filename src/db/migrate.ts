@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { PGlite } from '@electric-sql/pglite'
-import { PrismaPGlite } from 'pglite-prisma-adapter'
+import type { PGlite } from '@electric-sql/pglite'
+import { Prisma } from '../generated/prisma/client.js'
 import type { Database } from './database.js'
 import { NO_FILTERS, createSchemaEngine, readMigrations, readSchema, scriptSafeFactory, type EngineLog } from './schema-engine.js'
 
@@ -38,6 +38,9 @@ export async function applyMigrations(
   log?: EngineLog,
 ): Promise<MigrateResult> {
   const migrationsList = await readMigrations(paths.migrations ?? MIGRATIONS_DIR)
+  // The usual start: nothing pending. Then the schema engine (WebAssembly, tens of MB that
+  // a running server would keep) is not loaded at all.
+  if (await allApplied(db, migrationsList.migrationDirectories.map((m) => m.path))) return { applied: [], createdSchema: false }
   const schema = await readSchema(paths.schema ?? SCHEMA_PATH)
   const adapter = db.migrationAdapter()
   try {
@@ -57,6 +60,18 @@ export async function applyMigrations(
   }
 }
 
+/** True when `_prisma_migrations` records every one of `names` as applied (false when there is no such table). */
+async function allApplied(db: Database, names: string[]): Promise<boolean> {
+  try {
+    const rows = await db.query<{ name: string }>(Prisma.sql`
+      SELECT "migration_name" AS "name" FROM "_prisma_migrations" WHERE "finished_at" IS NOT NULL AND "rolled_back_at" IS NULL`)
+    const applied = new Set(rows.map((row) => row.name))
+    return names.every((name) => applied.has(name))
+  } catch {
+    return false
+  }
+}
+
 /**
  * What `prisma migrate diff --from-migrations ... --to-schema ...` would print: the changes
  * that would take a database built from the migrations to the state `schema.prisma`
@@ -67,6 +82,8 @@ export async function diffMigrationsToSchema(
 ): Promise<string> {
   const migrationsList = await readMigrations(paths.migrations ?? MIGRATIONS_DIR)
   const schema = await readSchema(paths.schema ?? SCHEMA_PATH)
+  const { PGlite } = await import('@electric-sql/pglite')
+  const { PrismaPGlite } = await import('pglite-prisma-adapter')
   const main = await PGlite.create()
   const shadows: PGlite[] = []
   const factory = scriptSafeFactory(
