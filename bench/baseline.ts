@@ -12,6 +12,7 @@ import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypt
 import Fastify, { type FastifyReply } from 'fastify'
 import pg from 'pg'
 
+// Moments go to Postgres as ISO text: node-postgres formats a Date parameter slowly.
 const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: Number(process.env.DB_POOL_SIZE ?? 10) })
 pool.on('error', () => {})
 
@@ -99,7 +100,7 @@ app.get<{ Querystring: { limit?: string; include?: string; q?: string; cursor?: 
   const { q, cursor, include } = request.query
   const limit = Number(request.query.limit ?? 20)
   const now = new Date()
-  const params: unknown[] = [now, limit + 1]
+  const params: unknown[] = [now.toISOString(), limit + 1]
   const search = q === undefined ? '' : `AND a."search_vector" @@ websearch_to_tsquery('english', $${params.push(q)})`
   const rank = q === undefined ? '' : `, ts_rank(a."search_vector", websearch_to_tsquery('english', $3)) AS rank`
   const sortKey = q === undefined ? 'articles:-publishedAt,-id' : 'articles:-relevance,-publishedAt,-id'
@@ -159,7 +160,7 @@ app.get<{ Params: { slug: string } }>('/api/v1/articles/:slug', async (request, 
   const now = new Date()
   const { rows } = await pool.query<ArticleRow>(
     `SELECT ${ARTICLE} FROM "articles" a WHERE a."slug" = $1 AND a."published_at" <= $2`,
-    [request.params.slug, now],
+    [request.params.slug, now.toISOString()],
   )
   const row = rows[0]
   if (!row) return notFound(reply)
@@ -200,7 +201,7 @@ app.get<{ Params: { slug: string } }>('/api/v1/articles/:slug/comments', async (
        ORDER BY c."created_at", c."id" LIMIT $3
      ) c ON TRUE
      WHERE a."slug" = $1 AND a."published_at" <= $2`,
-    [request.params.slug, new Date(), limit + 1],
+    [request.params.slug, new Date().toISOString(), limit + 1],
   )
   if (rows.length === 0) return notFound(reply)
   const total = rows[0]!.total

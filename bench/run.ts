@@ -71,7 +71,7 @@ async function start(name: Server['name'], db: BenchDatabase): Promise<Server> {
   const port = nextPort++
   // Broadsheet as `npm start` runs it (compiled); the baseline through tsx (same V8, same code
   // once loaded; only its start-up and memory differ, and its memory is not a target).
-  const argv = name === 'broadsheet' ? ['dist/src/server.js'] : ['--import', 'tsx', 'bench/baseline.ts']
+  const argv = name === 'broadsheet' ? startArguments() : ['--import', 'tsx', 'bench/baseline.ts']
   const child = spawn(process.execPath, argv, {
     cwd: root,
     env: {
@@ -115,6 +115,14 @@ async function start(name: Server['name'], db: BenchDatabase): Promise<Server> {
       children.delete(child)
     },
   }
+}
+
+/** The node arguments of `npm start` (e.g. its heap limit), so the benchmark runs what users run. */
+function startArguments(): string[] {
+  const start = (JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start
+  const [command, ...rest] = start.split(/\s+/)
+  if (command !== 'node') throw new Error(`npm start is not "node …": ${start}`)
+  return rest
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
@@ -373,7 +381,7 @@ async function main(): Promise<void> {
     settings:
       `autocannon, ${CONNECTIONS} connections, ${plan.rounds} interleaved rounds of ${plan.seconds} s per endpoint and server ` +
       `after a ${plan.warmup} s warm-up; fixed rate ${plan.fixedSeconds} s; growth at 1 connection, ${plan.growthRounds} rounds of ` +
-      `${plan.growthSeconds} s; pool ${POOL} connections each; LOG_LEVEL=warn; Broadsheet compiled (as npm start runs it), the baseline under tsx`,
+      `${plan.growthSeconds} s; pool ${POOL} connections each; LOG_LEVEL=warn; Broadsheet as npm start runs it (\`${startArguments().join(' ')}\`), the baseline under tsx`,
     endpoints: results,
     growth,
     growthSizes: { small: small.size.articles, large: large.size.articles },
@@ -442,7 +450,7 @@ async function publishedIds(db: BenchDatabase, n: number): Promise<string[]> {
 async function machine(db: BenchDatabase): Promise<string> {
   const client = new pg.Client({ connectionString: db.url })
   await client.connect()
-  const { rows } = await client.query<{ v: string }>('SHOW server_version')
+  const { rows } = await client.query<{ v: string }>("SELECT current_setting('server_version') AS v")
   await client.end()
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU'
   return `${os.cpus().length} × ${cpu}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Linux ${os.release()}, PostgreSQL ${rows[0]!.v} on the same machine`

@@ -28,9 +28,9 @@ export default fp(
 
     // One URL per resource: under /api a trailing slash is never a route (not even an empty
     // {idOrSlug}), so `/api/v1/articles/` is a 404 rather than a validation error.
-    app.addHook('onRequest', async (request) => {
+    app.addHook('onRequest', (request, _reply, done) => {
       const path = request.url.split('?')[0]!
-      if (path.startsWith('/api/') && path.endsWith('/')) throw Problems.notFound(`No route ${request.method} ${path.slice(0, 200)}.`)
+      done(path.startsWith('/api/') && path.endsWith('/') ? Problems.notFound(`No route ${request.method} ${path.slice(0, 200)}.`) : undefined)
     })
 
     app.setNotFoundHandler(async (request, reply) =>

@@ -53,9 +53,15 @@ export default fp(
       })
       const response = (route.schema.response ??= {}) as Record<string, unknown>
       for (const [status, entry] of Object.entries(problems(409, 422))) response[status] ??= entry
+      // Only POST routes pay for the hooks: the claim runs before the route's own preHandlers
+      // (a refusal after it releases the key in onSend), the record after every other onSend
+      // (so the stored headers include the ETag).
+      const list = <T>(hooks: T | T[] | undefined): T[] => (hooks === undefined ? [] : Array.isArray(hooks) ? hooks : [hooks])
+      route.preHandler = [claimKey, ...list(route.preHandler)] as typeof route.preHandler
+      route.onSend = [...list(route.onSend), recordResponse] as typeof route.onSend
     })
 
-    app.addHook('preHandler', async (request, reply) => {
+    const claimKey = async (request: FastifyRequest, reply: FastifyReply) => {
       const key = request.headers[HEADER]
       if (request.method !== 'POST' || typeof key !== 'string') return
       const scope = request.principal.kind === 'token' ? `token:${request.principal.tokenId}` : `ip:${request.ip}`
@@ -74,9 +80,9 @@ export default fp(
         case 'replay':
           return replay(request, reply, claim.response)
       }
-    })
+    }
 
-    app.addHook('onSend', async (request, reply, payload) => {
+    const recordResponse = async (request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
       const claim = request.idempotency
       if (!claim) return payload
       request.idempotency = undefined
@@ -103,7 +109,7 @@ export default fp(
         await service.release(claim.scope, claim.key).catch(() => {})
       }
       return payload
-    })
+    }
 
     // Expired keys are pruned at start and then hourly, by whichever process gets there.
     const prune = () =>

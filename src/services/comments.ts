@@ -33,7 +33,8 @@ interface CommentRow {
   article_id: string
   parent_id: string | null
   author_name: string
-  author_email: string
+  /** Absent when read for the public representation. */
+  author_email?: string
   body: string
   status: CommentStatus
   version: number
@@ -41,6 +42,9 @@ interface CommentRow {
 }
 
 const columns = sql`c."id", c."article_id", c."parent_id", c."author_name", c."author_email", c."body",
+  c."status"::text AS "status", c."version", c."created_at"`
+/** What the public representation shows: never the email, not even as far as this process. */
+const publicColumns = sql`c."id", c."article_id", c."parent_id", c."author_name", c."body",
   c."status"::text AS "status", c."version", c."created_at"`
 
 const spec: ListSpec = {
@@ -66,7 +70,7 @@ function toComment(row: CommentRow, representation: Representation): Comment {
     articleId: row.article_id,
     parentId: row.parent_id,
     authorName: row.author_name,
-    ...(representation === 'staff' ? { authorEmail: row.author_email } : {}),
+    ...(representation === 'staff' ? { authorEmail: row.author_email! } : {}),
     body: row.body,
     status: row.status,
     createdAt: row.created_at.toISOString(),
@@ -90,12 +94,16 @@ export interface CommentServiceOptions {
 export function createCommentService(prisma: PrismaClient, options: CommentServiceOptions) {
   const { cursors, articles, query: run } = options
 
-  async function list(filters: Sql[], query: ListArticleCommentsQuery, representation: Representation, total?: Sql): Promise<CommentList> {
+  async function list(
+    filters: Sql[],
+    query: ListArticleCommentsQuery,
+    representation: Representation,
+    from: { from: Sql; total?: Sql } = { from: sql`"comments" c` },
+  ): Promise<CommentList> {
     const codec = await cursors()
     const { rows, meta } = await fetchPage<CommentRow>(run, {
-      select: columns,
-      from: sql`"comments" c`,
-      ...(total ? { total } : {}),
+      select: representation === 'public' ? publicColumns : columns,
+      ...from,
       where: filters,
       pagination: paginate(spec, query, codec),
       codec,
@@ -141,15 +149,13 @@ export function createCommentService(prisma: PrismaClient, options: CommentServi
   return {
     /** Approved comments of an article the caller may see, in the public representation. */
     async listForArticle(principal: Principal, idOrSlug: string, query: ListArticleCommentsQuery): Promise<CommentList> {
-      // One statement: the article is resolved inside it, and its maintained comment_count
-      // (approved comments) is the total. Only an empty page asks whether the article exists.
-      const articleId = sql`(SELECT a."id" FROM "articles" a WHERE ${articles.visibleCondition(principal, idOrSlug)})`
-      const page = await list(
-        [sql`c."article_id" = ${articleId}`, sql`c."status" = 'approved'`],
-        query,
-        'public',
-        sql`(SELECT "comment_count" FROM "articles" WHERE "id" = ${articleId})`,
-      )
+      // One statement: the comments joined to their article as the caller may see it, whose
+      // maintained comment_count (approved comments) is the total. Only an empty page asks
+      // whether the article exists.
+      const page = await list([articles.visibleCondition(principal, idOrSlug), sql`c."status" = 'approved'`], query, 'public', {
+        from: sql`"comments" c JOIN "articles" a ON a."id" = c."article_id"`,
+        total: sql`a."comment_count"`,
+      })
       if (page.data.length === 0) await articles.visibleId(principal, idOrSlug)
       return page
     },

@@ -264,7 +264,8 @@ export interface PageQuery<Row> {
   countFrom?: Sql
   /**
    * A cheaper scalar expression for the total, when one is known to equal
-   * `count(*) FROM countFrom WHERE where` (a maintained counter). Default: that count.
+   * `count(*) FROM countFrom WHERE where` (a maintained counter, or a column of a joined
+   * row every listed row shares). Default: that count.
    */
   total?: Sql
   /** Filters, ANDed: visibility first. */
@@ -291,6 +292,12 @@ export async function fetchPage<Row>(query: Query, q: PageQuery<Row>): Promise<{
       ORDER BY ${orderBy(p.terms)}
       LIMIT ${p.limit + 1} OFFSET ${p.offset}`)
   let n: number | undefined
-  if (total) n = rows[0]?.__total ?? (await query<{ n: number }>(sql`SELECT CAST(${total} AS int) AS n`))[0]!.n
+  if (total) {
+    // An empty page (past the end, or nothing there) reads the total off any matching row;
+    // none matching means 0. So `total` may refer to the listed tables' columns.
+    n = rows[0]?.__total ??
+      (await query<{ n: number }>(sql`SELECT CAST(${total} AS int) AS n FROM ${q.countFrom ?? q.from} WHERE ${where} LIMIT 1`))[0]?.n ??
+      0
+  }
   return pageResult(rows, p, q.codec, (row) => p.terms.map((t) => q.cursorValue(row, t)), n)
 }
