@@ -334,6 +334,7 @@ export interface components {
         /** ListMeta */
         ListMeta: {
             limit: number;
+            /** @description Opaque cursor for the next page; null on the last page. */
             nextCursor: string | null;
             page?: number;
             /** @description Absent when count=false. */
@@ -360,10 +361,15 @@ export interface components {
             slug: string;
             /** @example Zoë Ðorđević */
             name: string;
-            /** @description Private: present only for editor and admin tokens and for an author token bound to this author. */
+            /**
+             * Format: email
+             * @description Private: present only for editor and admin tokens and for an author token bound to this author.
+             */
             email?: string | null;
             bio: string;
+            /** Format: uri */
             avatarUrl: string | null;
+            /** Format: uri */
             website: string | null;
             /**
              * Format: date-time
@@ -387,6 +393,7 @@ export interface components {
             slug: string;
             /** @example Zoë Ðorđević */
             name: string;
+            /** Format: uri */
             avatarUrl: string | null;
         };
         /** CreateAuthor */
@@ -419,9 +426,21 @@ export interface components {
             name?: string;
             /** @description Lowercase letters, digits and single hyphens. Made from the name when not given. */
             slug?: string;
+            /**
+             * Format: email
+             * @description Private; unique among authors.
+             */
             email?: string | null;
             bio?: string;
+            /**
+             * Format: uri
+             * @description An http(s) URL.
+             */
             avatarUrl?: string | null;
+            /**
+             * Format: uri
+             * @description An http(s) URL.
+             */
             website?: string | null;
         };
         /** ArticleList */
@@ -455,6 +474,10 @@ export interface components {
              * @enum {string}
              */
             status: "draft" | "scheduled" | "published";
+            /**
+             * Format: date-time
+             * @description ISO 8601 UTC timestamp
+             */
             publishedAt: string | null;
             /**
              * Format: uuid
@@ -535,6 +558,10 @@ export interface components {
              * @description UUID
              */
             articleId: string;
+            /**
+             * Format: uuid
+             * @description The comment this one replies to; null for a top-level comment, or when the parent was deleted.
+             */
             parentId: string | null;
             /** @example Kwame Boateng */
             authorName: string;
@@ -616,6 +643,10 @@ export interface components {
              * @enum {string}
              */
             role: "admin" | "editor" | "author" | "viewer";
+            /**
+             * Format: uuid
+             * @description UUID
+             */
             authorId: string | null;
             /**
              * @description First characters of the secret, to recognise it.
@@ -627,6 +658,10 @@ export interface components {
              * @description ISO 8601 UTC timestamp
              */
             createdAt: string;
+            /**
+             * Format: date-time
+             * @description ISO 8601 UTC timestamp
+             */
             lastUsedAt: string | null;
             /** @description The bearer secret. Shown only in this response: it is stored hashed and cannot be retrieved again. */
             secret: string;
@@ -649,6 +684,10 @@ export interface components {
              * @enum {string}
              */
             role: "admin" | "editor" | "author" | "viewer";
+            /**
+             * Format: uuid
+             * @description UUID
+             */
             authorId: string | null;
             /**
              * @description First characters of the secret, to recognise it.
@@ -660,6 +699,10 @@ export interface components {
              * @description ISO 8601 UTC timestamp
              */
             createdAt: string;
+            /**
+             * Format: date-time
+             * @description ISO 8601 UTC timestamp
+             */
             lastUsedAt: string | null;
         };
     };
