@@ -393,7 +393,8 @@ async function main(): Promise<void> {
   if (write) {
     writeFileSync(path.join(root, 'bench', 'RESULTS.md'), markdown(run))
     writeFileSync(path.join(root, 'bench', 'results.svg'), chart(run))
-    console.log('\nwrote bench/RESULTS.md and bench/results.svg')
+    writeFileSync(path.join(root, 'bench', 'results.json'), `${JSON.stringify(run, null, 1)}\n`)
+    console.log('\nwrote bench/RESULTS.md, bench/results.svg and bench/results.json (every sample)')
   }
   if (failures.length > 0) {
     console.error(`\nSome requests failed, so these numbers are not comparable:\n${failures.join('\n')}`)
