@@ -148,7 +148,7 @@ export function chart(run: Run): string {
   const plotW = W - left - 40
   const maxRatio = Math.max(1.2, ...run.endpoints.flatMap((e) => e.ratios)) * 1.05
   const x = (ratio: number) => left + (ratio / maxRatio) * plotW
-  const top1 = 40
+  const top1 = 48
   const h1 = run.endpoints.length * rowH
   const top2 = top1 + h1 + 90
   const h2 = run.growth.length * rowH * 2
@@ -167,7 +167,7 @@ export function chart(run: Run): string {
   ] as const) {
     parts.push(
       `<line x1="${x(ratio)}" y1="${top1 - 5}" x2="${x(ratio)}" y2="${top1 + h1}" stroke="${ratio === 1 ? '#444' : '#c33'}" stroke-dasharray="4 3"/>`,
-      `<text x="${x(ratio) + (anchor === 'end' ? -3 : anchor === 'start' ? 3 : 0)}" y="${top1 + h1 + 14}" text-anchor="${anchor}" fill="#555">${label}</text>`,
+      `<text x="${x(ratio) + (anchor === 'end' ? -3 : anchor === 'start' ? 3 : 0)}" y="${ratio === 1 ? top1 - 9 : top1 + h1 + 14}" text-anchor="${anchor}" fill="#555">${label}</text>`,
     )
   }
   run.endpoints.forEach((e, i) => {

@@ -11,8 +11,9 @@
  *    round), recording req/s, latency, server CPU per request and peak RSS.
  * 3. Measures p99 of both at a fixed rate of 60% of the baseline's maximum.
  * 4. Measures list and by-slug latency at one connection on the 1k and 100k databases.
- * 5. Prints the tables and the targets; a full run (or --write) rewrites bench/RESULTS.md
- *    and bench/results.svg.
+ * 5. Prints the tables and the targets; a full run (or --write) rewrites bench/RESULTS.md,
+ *    bench/results.svg and bench/results.json (every sample). `--render` only redraws the first
+ *    two from the last results.json.
  *
  * Env: BENCH_DATABASE_URL (a Postgres server URL; default postgres://postgres@127.0.0.1:5432/postgres).
  */
@@ -469,7 +470,16 @@ function versions(): Record<string, string> {
   }
 }
 
-main().catch((error: unknown) => {
+/** `--render`: rewrites RESULTS.md and the chart from bench/results.json, measuring nothing. */
+function render(): void {
+  const run = JSON.parse(readFileSync(path.join(root, 'bench', 'results.json'), 'utf8')) as Run
+  writeFileSync(path.join(root, 'bench', 'RESULTS.md'), markdown(run))
+  writeFileSync(path.join(root, 'bench', 'results.svg'), chart(run))
+  console.log(`rendered bench/RESULTS.md and bench/results.svg from bench/results.json (${run.date})`)
+}
+
+if (args.includes('--render')) render()
+else main().catch((error: unknown) => {
   console.error(error instanceof Error ? error.stack ?? error.message : error)
   process.exit(1)
 })
