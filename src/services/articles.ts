@@ -156,6 +156,11 @@ function visible(principal: Principal, now: Date): Sql {
   return sql`TRUE`
 }
 
+/** This article (by id or slug), if the caller may see it: a condition on alias `a`. */
+function visibleArticle(principal: Principal, idOrSlug: string, now = new Date()): Sql {
+  return sql`${byIdOrSlug(idOrSlug)} AND ${visible(principal, now)}`
+}
+
 function byIdOrSlug(idOrSlug: string): Sql {
   return isUuid(idOrSlug) ? sql`a."id" = CAST(${idOrSlug.toLowerCase()} AS uuid)` : sql`a."slug" = ${idOrSlug}`
 }
@@ -180,11 +185,10 @@ export function createArticleService(prisma: PrismaClient, options: ArticleServi
 
   /** One article by id or slug as the caller may see it, with its stored version. */
   async function fetchOne(principal: Principal, idOrSlug: string, withAuthor: boolean): Promise<ArticleRow | undefined> {
-    const now = new Date()
     const rows = await run<ArticleRow>(sql`
       SELECT ${columns} ${withAuthor ? authorColumns : empty}
       FROM "articles" a ${withAuthor ? sql`JOIN "authors" au ON au."id" = a."author_id"` : empty}
-      WHERE ${byIdOrSlug(idOrSlug)} AND ${visible(principal, now)}`)
+      WHERE ${visibleArticle(principal, idOrSlug)}`)
     return rows[0]
   }
 
@@ -302,12 +306,11 @@ export function createArticleService(prisma: PrismaClient, options: ArticleServi
      * see it: for statements of the routes nested under an article (comments), so they need
      * no separate lookup.
      */
-    visibleCondition: (principal: Principal, idOrSlug: string): Sql => sql`${byIdOrSlug(idOrSlug)} AND ${visible(principal, new Date())}`,
+    visibleCondition: (principal: Principal, idOrSlug: string): Sql => visibleArticle(principal, idOrSlug),
 
     /** The id of an article the caller may see, else 404: for the routes nested under an article. */
     async visibleId(principal: Principal, idOrSlug: string): Promise<string> {
-      const rows = await run<{ id: string }>(sql`
-        SELECT a."id" FROM "articles" a WHERE ${byIdOrSlug(idOrSlug)} AND ${visible(principal, new Date())}`)
+      const rows = await run<{ id: string }>(sql`SELECT a."id" FROM "articles" a WHERE ${visibleArticle(principal, idOrSlug)}`)
       if (!rows[0]) throw Problems.notFound('No such article.')
       return rows[0].id
     },
