@@ -232,18 +232,20 @@ function endpoints(db: BenchDatabase, deepCursor: string, patchTargets: string[]
   ]
 }
 
-async function articleVersions(db: BenchDatabase, ids: string[]): Promise<Map<string, number>> {
+/** One statement on a benchmark database, on a connection of its own (not the servers' pools). */
+async function select<Row extends pg.QueryResultRow>(db: BenchDatabase, text: string, values: unknown[] = []): Promise<Row[]> {
   const client = new pg.Client({ connectionString: db.url })
   await client.connect()
   try {
-    const { rows } = await client.query<{ id: string; version: number }>(
-      'SELECT "id", "version" FROM "articles" WHERE "id" = ANY($1::uuid[])',
-      [ids],
-    )
-    return new Map(rows.map((r) => [r.id, r.version]))
+    return (await client.query<Row>(text, values)).rows
   } finally {
     await client.end()
   }
+}
+
+async function articleVersions(db: BenchDatabase, ids: string[]): Promise<Map<string, number>> {
+  const rows = await select<{ id: string; version: number }>(db, 'SELECT "id", "version" FROM "articles" WHERE "id" = ANY($1::uuid[])', [ids])
+  return new Map(rows.map((r) => [r.id, r.version]))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -435,27 +437,19 @@ async function measureGrowth(small: BenchDatabase, large: BenchDatabase): Promis
 }
 
 async function publishedIds(db: BenchDatabase, n: number): Promise<string[]> {
-  const client = new pg.Client({ connectionString: db.url })
-  await client.connect()
-  try {
-    const { rows } = await client.query<{ id: string }>(
-      `SELECT "id" FROM "articles" WHERE "slug" LIKE 'bench-article-%' AND "published_at" IS NOT NULL
-       ORDER BY "slug" DESC LIMIT $1`,
-      [n],
-    )
-    return rows.map((r) => r.id)
-  } finally {
-    await client.end()
-  }
+  const rows = await select<{ id: string }>(
+    db,
+    `SELECT "id" FROM "articles" WHERE "slug" LIKE 'bench-article-%' AND "published_at" IS NOT NULL
+     ORDER BY "slug" DESC LIMIT $1`,
+    [n],
+  )
+  return rows.map((r) => r.id)
 }
 
 async function machine(db: BenchDatabase): Promise<string> {
-  const client = new pg.Client({ connectionString: db.url })
-  await client.connect()
-  const { rows } = await client.query<{ v: string }>("SELECT current_setting('server_version') AS v")
-  await client.end()
+  const [{ v }] = (await select<{ v: string }>(db, "SELECT current_setting('server_version') AS v")) as [{ v: string }]
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU'
-  return `${os.cpus().length} × ${cpu}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Linux ${os.release()}, PostgreSQL ${rows[0]!.v} on the same machine`
+  return `${os.cpus().length} × ${cpu}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Linux ${os.release()}, PostgreSQL ${v} on the same machine`
 }
 
 function versions(): Record<string, string> {
