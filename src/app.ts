@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify from 'fastify'
 import type { Config } from './config.js'
-import { Problems } from './errors.js'
+import { ProblemError, Problems } from './errors.js'
 import authPlugin from './plugins/auth.js'
 import databasePlugin from './plugins/database.js'
 import errorHandlerPlugin, { sendProblem as problemBody } from './plugins/error-handler.js'
@@ -60,7 +60,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
       const problem =
         error.code === 'FST_ERR_MAX_PARAM_LENGTH'
           ? Problems.notFound(`No route ${request.method} ${request.url.split('?')[0]!.slice(0, 200)}.`)
-          : Problems.badRequest('BAD_REQUEST', 'The request URL is not valid.')
+          : new ProblemError('BAD_REQUEST', 'The request URL is not valid.')
       void reply.send(problemBody(request, reply, problem) as never)
     },
   }).withTypeProvider<TypeBoxTypeProvider>()

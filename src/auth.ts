@@ -10,22 +10,6 @@ export type Principal =
 
 export const ANONYMOUS: Principal = { kind: 'anonymous' }
 
-export const isAnonymous = (p: Principal): p is { kind: 'anonymous' } => p.kind === 'anonymous'
-
-export function roleOf(p: Principal): Role | 'anonymous' {
-  return p.kind === 'anonymous' ? 'anonymous' : p.role
-}
-
-/** Editors and admins see everything private (emails, moderation queue) and edit all content. */
-export function isStaff(p: Principal): boolean {
-  return p.kind === 'token' && (p.role === 'admin' || p.role === 'editor')
-}
-
-/** Any token may read drafts; only some may write. */
-export function canReadDrafts(p: Principal): boolean {
-  return p.kind === 'token'
-}
-
 /** `bs_` + 43 characters of base64url: 256 bits from the CSPRNG. */
 export function newTokenSecret(): string {
   return `bs_${randomBytes(32).toString('base64url')}`

@@ -1,7 +1,63 @@
 /**
- * The catalogue of errors Broadsheet answers with. Every error response is RFC 9457
- * problem+json built from one of these; `code` is the stable, machine-readable part.
+ * The catalogue of every problem code a client can receive. Every error response is RFC 9457
+ * problem+json built from one of these entries: its status, title and type URN come from here
+ * and nowhere else; the OpenAPI examples and the README's table are checked against it
+ * (test/unit/problem-catalogue.test.ts).
  */
+export const CATALOGUE = {
+  VALIDATION_FAILED: { status: 400, title: 'Validation failed', detail: 'The request is not valid; see `errors`.' },
+  BAD_REQUEST: { status: 400, title: 'Bad request', detail: 'The request could not be understood (malformed JSON or URL).' },
+  INVALID_VALUE: { status: 400, title: 'Invalid value', detail: 'A value in the request is out of range or malformed.' },
+  UNAUTHORIZED: { status: 401, title: 'Unauthorized', detail: 'A valid bearer token is required.' },
+  FORBIDDEN: { status: 403, title: 'Forbidden', detail: 'This token may not do that.' },
+  NOT_FOUND: { status: 404, title: 'Not found', detail: 'No such resource (drafts the caller may not see included).' },
+  SLUG_TAKEN: { status: 409, title: 'Slug taken', detail: 'The slug is already in use.' },
+  EMAIL_TAKEN: { status: 409, title: 'Email taken', detail: 'Another author already uses this email address.' },
+  AUTHOR_HAS_ARTICLES: {
+    status: 409,
+    title: 'Author has articles',
+    detail: 'This author still has articles; delete them or move them to another author first.',
+  },
+  CONFLICT: { status: 409, title: 'Conflict', detail: 'A resource with the same unique value already exists.' },
+  REFERENCE_CONFLICT: { status: 409, title: 'Reference conflict', detail: 'The change would break a reference between resources.' },
+  IDEMPOTENCY_KEY_IN_FLIGHT: {
+    status: 409,
+    title: 'Request in progress',
+    detail: 'A request with this Idempotency-Key is still being processed; retry shortly.',
+  },
+  IDEMPOTENCY_KEY_USED: {
+    status: 409,
+    title: 'Already done',
+    detail: 'The request with this Idempotency-Key already succeeded; its response is shown only once.',
+  },
+  PRECONDITION_FAILED: {
+    status: 412,
+    title: 'Precondition failed',
+    detail: 'The resource has changed since you read it (If-Match did not match).',
+  },
+  PAYLOAD_TOO_LARGE: { status: 413, title: 'Payload too large', detail: 'The request body is larger than the server accepts.' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported media type', detail: 'Only application/json bodies are accepted.' },
+  IDEMPOTENCY_KEY_REUSED: {
+    status: 422,
+    title: 'Idempotency key reused',
+    detail: 'This Idempotency-Key was used with a different request body.',
+  },
+  PRECONDITION_REQUIRED: {
+    status: 428,
+    title: 'Precondition required',
+    detail: 'This request must carry an If-Match header with the ETag you read.',
+  },
+  RATE_LIMITED: { status: 429, title: 'Too many requests', detail: 'Rate limit exceeded; retry after Retry-After seconds.' },
+  INTERNAL_ERROR: { status: 500, title: 'Internal server error', detail: 'Something went wrong on our side.' },
+  SERVICE_UNAVAILABLE: {
+    status: 503,
+    title: 'Service unavailable',
+    detail: 'The database is not reachable right now; try again shortly.',
+  },
+} as const satisfies Record<string, { status: number; title: string; detail: string }>
+
+export type ProblemCode = keyof typeof CATALOGUE
+
 export interface FieldError {
   /** JSON Pointer into the request, prefixed by its part: `/body/title`, `/query/limit`. */
   path: string
@@ -10,61 +66,47 @@ export interface FieldError {
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8'
 
+/** `VALIDATION_FAILED` → `urn:broadsheet:problem:validation-failed` */
+export function problemType(code: ProblemCode): string {
+  return `urn:broadsheet:problem:${code.toLowerCase().replaceAll('_', '-')}`
+}
+
 export class ProblemError extends Error {
   override name = 'ProblemError'
+  readonly status: number
+  readonly title: string
   constructor(
-    readonly status: number,
-    readonly code: string,
-    readonly title: string,
-    readonly detail: string,
+    readonly code: ProblemCode,
+    readonly detail: string = CATALOGUE[code].detail,
     readonly errors?: FieldError[],
     readonly headers: Record<string, string> = {},
   ) {
     super(detail)
+    this.status = CATALOGUE[code].status
+    this.title = CATALOGUE[code].title
   }
 }
 
-/** `VALIDATION_FAILED` → `urn:broadsheet:problem:validation-failed` */
-export function problemType(code: string): string {
-  return `urn:broadsheet:problem:${code.toLowerCase().replaceAll('_', '-')}`
-}
-
+/** Shorthands for the problems services raise most. */
 export const Problems = {
-  validation: (errors: FieldError[], detail = 'The request is not valid; see `errors`.') =>
-    new ProblemError(400, 'VALIDATION_FAILED', 'Validation failed', detail, errors),
-  badRequest: (code: string, detail: string) => new ProblemError(400, code, 'Bad request', detail),
-  unauthorized: (detail = 'A valid bearer token is required.') =>
-    new ProblemError(401, 'UNAUTHORIZED', 'Unauthorized', detail, undefined, { 'www-authenticate': 'Bearer' }),
-  forbidden: (detail = 'This token may not do that.') => new ProblemError(403, 'FORBIDDEN', 'Forbidden', detail),
-  notFound: (detail = 'No such resource.') => new ProblemError(404, 'NOT_FOUND', 'Not found', detail),
-  conflict: (code: string, detail: string) => new ProblemError(409, code, 'Conflict', detail),
-  slugTaken: (slug: string) => new ProblemError(409, 'SLUG_TAKEN', 'Slug taken', `The slug "${slug}" is already in use.`),
-  preconditionFailed: (detail = 'The resource has changed since you read it (If-Match did not match).') =>
-    new ProblemError(412, 'PRECONDITION_FAILED', 'Precondition failed', detail),
-  preconditionRequired: (detail = 'This request must carry an If-Match header with the ETag you read.') =>
-    new ProblemError(428, 'PRECONDITION_REQUIRED', 'Precondition required', detail),
-  unavailable: (detail = 'The database is not reachable right now; try again shortly.') =>
-    new ProblemError(503, 'SERVICE_UNAVAILABLE', 'Service unavailable', detail, undefined, { 'retry-after': '5' }),
-  internal: () => new ProblemError(500, 'INTERNAL_ERROR', 'Internal server error', 'Something went wrong on our side.'),
+  validation: (errors: FieldError[], detail?: string) => new ProblemError('VALIDATION_FAILED', detail, errors),
+  unauthorized: (detail?: string) => new ProblemError('UNAUTHORIZED', detail, undefined, { 'www-authenticate': 'Bearer' }),
+  forbidden: (detail?: string) => new ProblemError('FORBIDDEN', detail),
+  notFound: (detail = 'No such resource.') => new ProblemError('NOT_FOUND', detail),
+  slugTaken: (slug: string) => new ProblemError('SLUG_TAKEN', `The slug "${slug}" is already in use.`),
+  preconditionFailed: (detail?: string) => new ProblemError('PRECONDITION_FAILED', detail),
+  preconditionRequired: (detail?: string) => new ProblemError('PRECONDITION_REQUIRED', detail),
+  unavailable: (detail?: string) => new ProblemError('SERVICE_UNAVAILABLE', detail, undefined, { 'retry-after': '5' }),
+  internal: () => new ProblemError('INTERNAL_ERROR'),
 } as const
 
-/** Stable codes for the HTTP errors Fastify itself raises (bad JSON, wrong media type, ...). */
-export function codeForStatus(status: number): string {
+/** The code for an HTTP error Fastify itself raises (bad JSON, wrong media type, body too large...). */
+export function codeForStatus(status: number): ProblemCode {
   switch (status) {
-    case 400:
-      return 'BAD_REQUEST'
     case 404:
       return 'NOT_FOUND'
-    case 405:
-      return 'METHOD_NOT_ALLOWED'
-    case 406:
-      return 'NOT_ACCEPTABLE'
-    case 408:
-      return 'REQUEST_TIMEOUT'
     case 413:
       return 'PAYLOAD_TOO_LARGE'
-    case 414:
-      return 'URI_TOO_LONG'
     case 415:
       return 'UNSUPPORTED_MEDIA_TYPE'
     case 429:

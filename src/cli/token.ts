@@ -11,9 +11,9 @@ import { ROLES, type Role } from '../auth.js'
 import { ConfigError, loadConfig } from '../config.js'
 import { openDatabase } from '../db/database.js'
 import { applyMigrations } from '../db/migrate.js'
+import { findAuthor } from '../db/queries/authors.js'
+import { isUuid } from '../db/sql.js'
 import { createTokenService } from '../services/tokens.js'
-import type { Query } from '../services/list.js'
-import { isUuid } from '../services/slug.js'
 
 const USAGE = `usage:
   npm run token -- create --role <${ROLES.join('|')}> --name <name> [--author <author id or slug>]
@@ -34,7 +34,7 @@ async function main(argv: string[]): Promise<void> {
   const db = await openDatabase(loadConfig())
   try {
     await db.withMigrationLock(() => applyMigrations(db))
-    const tokens = createTokenService(db.prisma, db.query.bind(db) as Query)
+    const tokens = createTokenService(db)
     if (command === 'list') {
       for (const t of await tokens.list()) {
         console.log(`${t.id}  ${t.role.padEnd(6)}  ${t.prefix.padEnd(10)}  ${t.name}${t.authorId ? `  (author ${t.authorId})` : ''}`)
@@ -52,10 +52,7 @@ async function main(argv: string[]): Promise<void> {
     if (!role || !ROLES.includes(role) || !values.name) throw new UsageError(USAGE)
     let authorId: string | undefined
     if (values.author) {
-      const author = await db.prisma.author.findFirst({
-        where: isUuid(values.author) ? { id: values.author } : { slug: values.author },
-        select: { id: true },
-      })
+      const author = await findAuthor(db.query, values.author)
       if (!author) throw new UsageError(`No author "${values.author}".`)
       authorId = author.id
     }

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks'
 import { mkdir, open, readFile, rm } from 'node:fs/promises'
 import path from 'node:path'
 import type { PGlite } from '@electric-sql/pglite'
@@ -5,33 +6,82 @@ import { PrismaPg } from '@prisma/adapter-pg'
 import type { SqlDriverAdapterFactory, SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils'
 import pg from 'pg'
 import type { Config } from '../config.js'
-import { Prisma, PrismaClient } from '../generated/prisma/client.js'
+import { PrismaClient } from '../generated/prisma/client.js'
 import { scriptSafeFactory } from './schema-engine.js'
+import type { Sql } from './sql.js'
 
 export type DatabaseKind = 'postgres' | 'embedded'
 
 /**
- * One open database, whichever kind. Everything above this file (migrations, seed, services)
- * goes through the same PrismaClient and the same migration adapter, so both modes share
- * every code path except the driver.
+ * One open database, whichever kind. The application sends every statement through `query`,
+ * straight on the driver (node-postgres or PGlite); `transaction` makes the statements of a
+ * multi-statement write commit together. Prisma Client is here for the seed, the CLI and the
+ * tests (it is created on first use, on the same connections); migrations use Prisma's schema
+ * engine through `migrationAdapter`.
  */
 export interface Database {
   readonly kind: DatabaseKind
   /** Where the data lives, safe to print: the Postgres URL without password, or the data directory. */
   readonly location: string
-  readonly prisma: PrismaClient
   /**
-   * Runs one hand-written statement straight on the driver (node-postgres or PGlite) and
-   * returns its rows. For the hot paths only (single reads, lists, comment posts, conditional
-   * updates): there Prisma's runtime costs more CPU than the query itself (bench/README.md).
-   * PGlite queries wait for any open Prisma transaction, as Prisma's own do.
+   * Runs one parameterised statement and returns its rows. Inside `transaction(fn)` (anywhere
+   * in the calls `fn` makes) it runs on that transaction's connection; elsewhere on any pooled
+   * connection, committed on its own.
    */
-  query<Row>(statement: Prisma.Sql): Promise<Row[]>
+  query<Row>(statement: Sql): Promise<Row[]>
+  /**
+   * Runs `fn` in one transaction: every `query` it makes, directly or through any function it
+   * calls, is part of it; it commits when `fn` resolves and rolls back when it throws. Nested
+   * calls join the transaction already open, so a service's write and the request's
+   * Idempotency-Key record commit together.
+   */
+  transaction<T>(fn: () => Promise<T>): Promise<T>
+  /** Prisma Client over the same driver, for the seed, the CLI and tests; never the request path. */
+  readonly prisma: PrismaClient
   /** An adapter factory for Prisma's schema engine (migrations). Call `close` on it when done. */
   migrationAdapter(): MigrationAdapter
   /** Runs `fn` while holding the database-wide migration lock (other processes wait). */
   withMigrationLock<T>(fn: () => Promise<T>): Promise<T>
   close(): Promise<void>
+}
+
+/** A driver connection a transaction runs on. */
+interface Connection {
+  query<Row>(text: string, values: unknown[]): Promise<Row[]>
+}
+
+/**
+ * `query` and `transaction` over a driver: `run` for a statement outside any transaction,
+ * `begin` for a connection holding one open transaction until `end` (commit or roll back).
+ */
+function transactional(
+  onQuery: ((sql: string) => void) | undefined,
+  run: Connection['query'],
+  withTransaction: <T>(fn: (connection: Connection) => Promise<T>) => Promise<T>,
+): Pick<Database, 'query' | 'transaction'> {
+  const current = new AsyncLocalStorage<{ connection: Connection; open: boolean }>()
+  return {
+    query<Row>(statement: Sql) {
+      onQuery?.(statement.text)
+      const tx = current.getStore()
+      if (!tx) return run<Row>(statement.text, statement.values)
+      // A statement started inside a transaction but sent after it ended (a forgotten
+      // await) would otherwise run on a connection already back in the pool.
+      if (!tx.open) return Promise.reject(new Error('statement sent after its transaction ended'))
+      return tx.connection.query<Row>(statement.text, statement.values)
+    },
+    async transaction<T>(fn: () => Promise<T>) {
+      if (current.getStore()?.open) return fn()
+      return withTransaction(async (connection) => {
+        const tx = { connection, open: true }
+        try {
+          return await current.run(tx, fn)
+        } finally {
+          tx.open = false
+        }
+      })
+    },
+  }
 }
 
 export interface MigrationAdapter {
@@ -42,16 +92,19 @@ export interface MigrationAdapter {
 export interface DatabaseOptions {
   /** Called for errors on idle pooled connections, which would otherwise crash the process. */
   onPoolError?: (error: Error) => void
-  /** Called with every SQL statement the app's client sends (tests count them); off when unset. */
+  /** Called with every SQL statement `query` sends (tests count them); off when unset. */
   onQuery?: (sql: string) => void
 }
 
-function createClient(adapter: SqlDriverAdapterFactory, options: DatabaseOptions): PrismaClient {
-  if (!options.onQuery) return new PrismaClient({ adapter })
-  const onQuery = options.onQuery
-  const client = new PrismaClient({ adapter, log: [{ emit: 'event', level: 'query' }] })
-  client.$on('query', (event) => onQuery(event.query))
-  return client
+/** Prisma Client on first use only: the request path never needs it, and it costs memory. */
+function lazyClient(adapter: () => SqlDriverAdapterFactory): { get(): PrismaClient; disconnect(): Promise<void> } {
+  let client: PrismaClient | undefined
+  return {
+    get: () => (client ??= new PrismaClient({ adapter: adapter() })),
+    disconnect: async () => {
+      await client?.$disconnect()
+    },
+  }
 }
 
 /** Same key in every Broadsheet process: `pg_advisory_lock` serialises start-up migrations. */
@@ -102,15 +155,38 @@ async function openPostgres(url: string, config: DatabaseConfig, options: Databa
     await pool.end().catch(() => {})
     throw error
   }
-  const prisma = createClient(new PrismaPg(pool, { onPoolError }), options)
+  const prisma = lazyClient(() => new PrismaPg(pool, { onPoolError }))
+  const statements = transactional(
+    options.onQuery,
+    async <Row>(text: string, values: unknown[]) => (await pool.query(text, values)).rows as Row[],
+    async (fn) => {
+      const client = await pool.connect()
+      let broken: Error | undefined
+      const send = async (text: string) => {
+        options.onQuery?.(text)
+        await client.query(text)
+      }
+      try {
+        await send('BEGIN')
+        const result = await fn({ query: async <Row>(text: string, values: unknown[]) => (await client.query(text, values)).rows as Row[] })
+        await send('COMMIT')
+        return result
+      } catch (error) {
+        // A failed ROLLBACK means the connection is gone: it must not go back to the pool.
+        await send('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError))
+        throw error
+      } finally {
+        client.release(broken)
+      }
+    },
+  )
   return {
     kind: 'postgres',
     location: redactUrl(url),
-    prisma,
-    async query<Row>(statement: Prisma.Sql) {
-      options.onQuery?.(statement.text)
-      return (await pool.query(statement.text, statement.values)).rows as Row[]
+    get prisma() {
+      return prisma.get()
     },
+    ...statements,
     migrationAdapter() {
       // Migrations may legitimately run long: no statement timeout for them.
       const migrationPool = new pg.Pool({ ...poolConfig(url, { ...config, DB_STATEMENT_TIMEOUT_MS: undefined }), max: 2 })
@@ -135,7 +211,7 @@ async function openPostgres(url: string, config: DatabaseConfig, options: Databa
       }
     },
     close: once(async () => {
-      await prisma.$disconnect()
+      await prisma.disconnect()
       await pool.end()
     }),
   }
@@ -155,15 +231,20 @@ async function openEmbedded(dataDir: string, options: DatabaseOptions): Promise<
     await release()
     throw error
   }
-  const prisma = createClient(new PrismaPGlite(pglite), options)
+  const prisma = lazyClient(() => new PrismaPGlite(pglite))
+  const statements = transactional(
+    options.onQuery,
+    async <Row>(text: string, values: unknown[]) => (await pglite.query<Row>(text, values)).rows,
+    // PGlite's own transaction: BEGIN/COMMIT on its single connection, other queries wait.
+    (fn) => pglite.transaction((tx) => fn({ query: async <Row>(text: string, values: unknown[]) => (await tx.query<Row>(text, values)).rows })),
+  )
   return {
     kind: 'embedded',
     location,
-    prisma,
-    async query<Row>(statement: Prisma.Sql) {
-      options.onQuery?.(statement.text)
-      return (await pglite.query<Row>(statement.text, statement.values)).rows
+    get prisma() {
+      return prisma.get()
     },
+    ...statements,
     migrationAdapter() {
       return {
         factory: scriptSafeFactory(new PrismaPGlite(pglite), (script) => pglite.exec(script)),
@@ -173,7 +254,7 @@ async function openEmbedded(dataDir: string, options: DatabaseOptions): Promise<
     // PGlite is one process, one connection: there is nobody to race with.
     withMigrationLock: (fn) => fn(),
     close: once(async () => {
-      await prisma.$disconnect()
+      await prisma.disconnect()
       await pglite.close()
       await release()
     }),

@@ -68,3 +68,19 @@ function someLayer(error: unknown, test: (e: ErrorLike) => boolean): boolean {
   }
   return false
 }
+
+/**
+ * The column a unique-constraint violation (SQLSTATE 23505) is about, from the constraint's
+ * name: 'email', 'slug' or 'other'; undefined for any other error.
+ */
+export function uniqueViolation(error: unknown): 'email' | 'slug' | 'other' | undefined {
+  const e = error as { code?: unknown; constraint?: unknown } | null
+  if (e?.code !== '23505') return undefined
+  const target = String(e.constraint ?? '')
+  return /email/.test(target) ? 'email' : /slug/.test(target) ? 'slug' : 'other'
+}
+
+/** A foreign-key violation (SQLSTATE 23503): a referenced row went away, or still has referrers. */
+export function isForeignKeyViolation(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === '23503'
+}

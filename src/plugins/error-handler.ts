@@ -1,7 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
-import { isDatabaseUnavailable, isInvalidValue } from '../db/errors.js'
-import { Prisma } from '../generated/prisma/client.js'
+import { isDatabaseUnavailable, isForeignKeyViolation, isInvalidValue, uniqueViolation } from '../db/errors.js'
 import { PROBLEM_CONTENT_TYPE, ProblemError, Problems, codeForStatus, problemType, type FieldError } from '../errors.js'
 
 interface ValidationIssue {
@@ -13,8 +12,8 @@ interface ValidationIssue {
 
 /**
  * The one place errors become responses: catalogue errors, schema validation failures,
- * Fastify's own HTTP errors and Prisma's known errors are mapped to problem+json; anything
- * else is a 500 whose body says nothing about the internals (the log has the details).
+ * Fastify's own HTTP errors and the database's constraint errors are mapped to problem+json;
+ * anything else is a 500 whose body says nothing about the internals (the log has the details).
  */
 export default fp(
   async (app) => {
@@ -61,12 +60,16 @@ function toProblem(error: FastifyError): ProblemError {
     return Problems.validation(error.validation.map((issue) => fieldError(part, issue as ValidationIssue)))
   }
   if (isDatabaseUnavailable(error)) return Problems.unavailable()
-  if (isInvalidValue(error)) return Problems.badRequest('INVALID_VALUE', 'A value in the request is out of range or malformed.')
-  if (error instanceof Prisma.PrismaClientKnownRequestError) return fromPrisma(error)
+  if (isInvalidValue(error)) return new ProblemError('INVALID_VALUE')
+  // Constraint errors a service did not turn into a more specific problem.
+  const unique = uniqueViolation(error)
+  if (unique === 'slug') return new ProblemError('SLUG_TAKEN', 'That slug is already in use.')
+  if (unique) return new ProblemError('CONFLICT')
+  if (isForeignKeyViolation(error)) return new ProblemError('REFERENCE_CONFLICT')
   if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
     // Fastify's own client errors (malformed JSON, unsupported media type, body too large...).
     // Their messages describe the request, never the server, so they are safe to show.
-    return new ProblemError(error.statusCode, codeForStatus(error.statusCode), httpTitle(error.statusCode), error.message)
+    return new ProblemError(codeForStatus(error.statusCode), error.message)
   }
   return Problems.internal()
 }
@@ -84,28 +87,4 @@ function fieldError(part: string, issue: ValidationIssue): FieldError {
     message = `must be one of: ${issue.params.allowedValues.join(', ')}`
   }
   return { path, message }
-}
-
-function fromPrisma(error: Prisma.PrismaClientKnownRequestError): ProblemError {
-  switch (error.code) {
-    case 'P2002': {
-      const target = JSON.stringify(error.meta ?? {})
-      return target.includes('slug')
-        ? Problems.conflict('SLUG_TAKEN', 'That slug is already in use.')
-        : Problems.conflict('CONFLICT', 'A resource with the same unique value already exists.')
-    }
-    case 'P2025':
-      return Problems.notFound()
-    case 'P2003':
-      return Problems.conflict('REFERENCE_CONFLICT', 'The change would break a reference between resources.')
-    default:
-      return Problems.internal()
-  }
-}
-
-function httpTitle(status: number): string {
-  return codeForStatus(status)
-    .toLowerCase()
-    .replaceAll('_', ' ')
-    .replace(/^./, (c) => c.toUpperCase())
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyReply, FastifyRequest, RouteHandlerMethod } from 'fastify'
 import fp from 'fastify-plugin'
 import { Type } from 'typebox'
 import { ProblemError } from '../errors.js'
@@ -15,21 +15,26 @@ declare module 'fastify' {
     idempotentReplay?: boolean
   }
   interface FastifyRequest {
-    idempotency: { scope: string; key: string } | undefined
+    idempotency: { scope: string; key: string; hash: string } | undefined
   }
 }
 
 const HEADER = 'idempotency-key'
 const KEY_PATTERN = '^[\\x21-\\x7e]{1,255}$'
-/** Headers worth replaying; the rest (dates, request ids, caching) belong to the new response. */
-const REPLAYED_HEADERS = ['content-type', 'location', 'etag']
+const NOT_REPLAYABLE = 'x-broadsheet-not-replayable'
+/** Where the stored answer keeps the resource version its ETag is made from. */
+const VERSION = 'x-broadsheet-version'
 
 /**
  * `Idempotency-Key` on every POST: the same key and body within 24 h replays the first
  * response byte for byte (with `Idempotent-Replayed: true`); the same key with another body
  * is 422; the same key while the first request runs is 409. Keys belong to the caller (the
  * token, or the client address when anonymous), so nobody can replay another's response.
- * Only successful responses are remembered: any error releases the key for a retry.
+ *
+ * The answer is stored in the same transaction as the write: the route's handler runs inside
+ * `services.idempotency.run`, which commits the handler's statements and the serialized
+ * response together. A crash or a lost connection at any point leaves both or neither, and
+ * an error response stores nothing (its transaction is rolled back).
  */
 export default fp(
   async (app) => {
@@ -53,63 +58,40 @@ export default fp(
       })
       const response = (route.schema.response ??= {}) as Record<string, unknown>
       for (const [status, entry] of Object.entries(problems(409, 422))) response[status] ??= entry
-      // Only POST routes pay for the hooks: the claim runs before the route's own preHandlers
-      // (a refusal after it releases the key in onSend), the record after every other onSend
-      // (so the stored headers include the ETag).
+      // Only POST routes pay for this: a stored answer is replayed before the route's own
+      // preHandlers (a replay is not a new comment for the rate limits), and the handler
+      // runs inside the key's transaction.
       const list = <T>(hooks: T | T[] | undefined): T[] => (hooks === undefined ? [] : Array.isArray(hooks) ? hooks : [hooks])
-      route.preHandler = [claimKey, ...list(route.preHandler)] as typeof route.preHandler
-      route.onSend = [...list(route.onSend), recordResponse] as typeof route.onSend
+      route.preHandler = [lookupKey, ...list(route.preHandler)] as typeof route.preHandler
+      route.handler = withKey(route.handler as RouteHandlerMethod)
     })
 
-    const claimKey = async (request: FastifyRequest, reply: FastifyReply) => {
+    const lookupKey = async (request: FastifyRequest, reply: FastifyReply) => {
       const key = request.headers[HEADER]
-      if (request.method !== 'POST' || typeof key !== 'string') return
+      if (typeof key !== 'string') return
       const scope = request.principal.kind === 'token' ? `token:${request.principal.tokenId}` : `ip:${request.ip}`
       const hash = createHash('sha256')
         .update(`${request.method} ${request.url}\n${JSON.stringify(request.body ?? null)}`)
         .digest('hex')
-      const claim = await service.claim(scope, key, hash)
-      switch (claim.kind) {
-        case 'claimed':
-          request.idempotency = { scope, key }
-          return
-        case 'mismatch':
-          throw new ProblemError(422, 'IDEMPOTENCY_KEY_REUSED', 'Idempotency key reused', 'This Idempotency-Key was used with a different request body.')
-        case 'in-flight':
-          throw new ProblemError(409, 'IDEMPOTENCY_KEY_IN_FLIGHT', 'Request in progress', 'A request with this Idempotency-Key is still being processed; retry shortly.', undefined, { 'retry-after': '1' })
-        case 'replay':
-          return replay(request, reply, claim.response)
-      }
+      const found = await service.lookup(scope, key, hash)
+      if (found.kind === 'replay') return replay(request, reply, found.response)
+      request.idempotency = { scope, key, hash }
     }
 
-    const recordResponse = async (request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
-      const claim = request.idempotency
-      if (!claim) return payload
-      request.idempotency = undefined
-      try {
-        // Only successes are remembered. An error response wrote nothing, so a retry with the
-        // same key simply runs again (after a 429's Retry-After, or once the database is back).
-        if (reply.statusCode >= 400 || (typeof payload !== 'string' && payload !== null && payload !== undefined)) {
-          await service.release(claim.scope, claim.key)
-          return payload
-        }
-        const headers: Record<string, string> = {}
-        for (const name of REPLAYED_HEADERS) {
-          const value = reply.getHeader(name)
-          if (value !== undefined) headers[name] = String(value)
-        }
-        const storeBody = reply.routeOptions.config.idempotentReplay !== false
-        await service.complete(claim.scope, claim.key, {
-          status: reply.statusCode,
-          headers: storeBody ? headers : { 'x-broadsheet-not-replayable': '1', ...(headers.location ? { location: headers.location } : {}) },
-          body: storeBody ? (payload ?? '') : '',
+    /** The route's handler, run in the key's transaction when the request has a key. */
+    const withKey = (handler: RouteHandlerMethod): RouteHandlerMethod =>
+      async function (this: unknown, request, reply) {
+        const claim = request.idempotency
+        if (!claim) return handler.call(this as never, request, reply)
+        const outcome = await service.run(claim.scope, claim.key, claim.hash, async () => {
+          const payload: unknown = await handler.call(this as never, request, reply)
+          // Serialized here, by the route's own serializer, so the stored bytes are the bytes sent.
+          const body = reply.serialize(payload) as string
+          return { result: body, response: stored(reply, body) }
         })
-      } catch (error) {
-        request.log.error({ err: error }, 'could not record the idempotent response')
-        await service.release(claim.scope, claim.key).catch(() => {})
+        if (outcome.kind === 'replay') return replay(request, reply, outcome.response)
+        return reply.type(JSON_TYPE).send(outcome.result)
       }
-      return payload
-    }
 
     // Expired keys are pruned at start and then hourly, by whichever process gets there.
     const prune = () =>
@@ -123,17 +105,31 @@ export default fp(
     const timer = setInterval(prune, 60 * 60 * 1000).unref()
     app.addHook('onClose', async () => clearInterval(timer))
   },
-  { name: 'idempotency', dependencies: ['services', 'auth', 'swagger'] },
+  { name: 'idempotency', dependencies: ['services', 'auth', 'swagger', 'http-caching'] },
 )
 
-function replay(request: FastifyRequest, reply: FastifyReply, stored: StoredResponse) {
-  if (stored.headers['x-broadsheet-not-replayable']) {
-    const where = stored.headers.location ? ` (${stored.headers.location})` : ''
-    throw new ProblemError(409, 'IDEMPOTENCY_KEY_USED', 'Already done', `The request with this Idempotency-Key already succeeded${where}; its response is shown only once.`)
+const JSON_TYPE = 'application/json; charset=utf-8'
+
+/** What a response leaves for its replays: status, Location, the version behind its ETag, and the bytes. */
+function stored(reply: FastifyReply, body: string): StoredResponse {
+  const headers: Record<string, string> = {}
+  const location = reply.getHeader('location')
+  if (location !== undefined) headers.location = String(location)
+  if (reply.routeOptions.config.idempotentReplay === false) return { status: reply.statusCode, headers: { [NOT_REPLAYABLE]: '1', ...headers }, body: '' }
+  if (reply.resourceVersion !== undefined) headers[VERSION] = String(reply.resourceVersion)
+  return { status: reply.statusCode, headers, body }
+}
+
+function replay(request: FastifyRequest, reply: FastifyReply, answer: StoredResponse) {
+  if (answer.headers[NOT_REPLAYABLE]) {
+    const where = answer.headers.location ? ` (${answer.headers.location})` : ''
+    throw new ProblemError('IDEMPOTENCY_KEY_USED', `The request with this Idempotency-Key already succeeded${where}; its response is shown only once.`)
   }
-  request.log.info({ status: stored.status }, 'idempotent replay')
-  reply.code(stored.status).header('idempotent-replayed', 'true')
-  for (const [name, value] of Object.entries(stored.headers)) reply.header(name, value)
+  request.log.info({ status: answer.status }, 'idempotent replay')
+  reply.code(answer.status).header('idempotent-replayed', 'true')
+  if (answer.headers.location) reply.header('location', answer.headers.location)
+  // The ETag is made again in onSend from the version and the same bytes: the same ETag.
+  if (answer.headers[VERSION]) reply.resourceVersion = Number(answer.headers[VERSION])
   // Already serialized: send the stored bytes as they are.
-  return reply.serializer((body: unknown) => body as string).send(stored.body)
+  return reply.type(JSON_TYPE).send(answer.body)
 }

@@ -5,8 +5,8 @@ import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'f
 import fp from 'fastify-plugin'
 import { Redis } from 'ioredis'
 import type { Config } from '../config.js'
-import { isStaff } from '../auth.js'
 import { ProblemError } from '../errors.js'
+import { isStaff } from '../services/access.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -80,7 +80,7 @@ export default fp<{ config: Config }>(
     }
 
     const tooMany = (_request: FastifyRequest, context: { after: string; max: number }) =>
-      new ProblemError(429, 'RATE_LIMITED', 'Too many requests', `Rate limit of ${context.max} exceeded; retry in ${context.after}.`)
+      new ProblemError('RATE_LIMITED', `Rate limit of ${context.max} exceeded; retry in ${context.after}.`)
 
     /** Checks limiters in turn; the first one exceeded answers 429 with its headers. */
     const enforce = async (request: FastifyRequest, reply: FastifyReply | undefined, limiters: Limiter[]) => {
@@ -95,7 +95,7 @@ export default fp<{ config: Config }>(
         }
         reply?.headers(headers)
         const problem = tooMany(request, { max: result.max, after: `${result.ttlInSeconds} seconds` })
-        throw reply ? problem : new ProblemError(problem.status, problem.code, problem.title, problem.detail, undefined, headers)
+        throw reply ? problem : new ProblemError(problem.code, problem.detail, undefined, headers)
       }
     }
 
@@ -118,8 +118,6 @@ export default fp<{ config: Config }>(
 
     // The route-level limiters of @fastify/rate-limit do not run after the global one, so the
     // comment limits are checked here, both of them, with the same store (Redis when shared).
-    const articleIds = new Map<string, { id: string; until: number }>()
-    const articleOf = (request: FastifyRequest) => String((request.params as { idOrSlug?: string }).idOrSlug ?? '').toLowerCase()
     const perAddress = app.createRateLimit({
       max: config.COMMENT_RATE_LIMIT,
       timeWindow: TEN_MINUTES,
@@ -128,20 +126,11 @@ export default fp<{ config: Config }>(
     const perArticle = app.createRateLimit({
       max: config.COMMENT_RATE_LIMIT_PER_ARTICLE,
       timeWindow: TEN_MINUTES,
-      // By article id, so alternating between an article's id and slug gains nothing. Ids are
-      // remembered for a minute (at most 10,000 of them): a slug renamed meanwhile only moves
-      // a minute of comments to another bucket, and posting costs no extra query.
+      // By article id, so alternating between an article's id and slug gains nothing; the
+      // article service says which article a path names (remembered for a minute).
       keyGenerator: async (request) => {
-        const slug = articleOf(request)
-        const now = Date.now()
-        let known = articleIds.get(slug)
-        if (!known || known.until < now) {
-          const id = await app.services.articles.visibleId({ kind: 'anonymous' }, slug).catch(() => slug)
-          if (articleIds.size >= 10_000) articleIds.clear()
-          known = { id, until: now + 60_000 }
-          articleIds.set(slug, known)
-        }
-        return `comments:${request.ip}:${known.id}`
+        const { idOrSlug } = request.params as { idOrSlug: string }
+        return `comments:${request.ip}:${await app.services.articles.canonicalKey(idOrSlug)}`
       },
     })
     app.decorate('commentRateLimits', [

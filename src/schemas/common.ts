@@ -1,5 +1,7 @@
 import { Type, type Static, type TSchema } from 'typebox'
-import { SLUG_MAX_LENGTH, SLUG_PATTERN } from '../services/slug.js'
+
+export const SLUG_PATTERN = '^[a-z0-9]+(?:-[a-z0-9]+)*$'
+export const SLUG_MAX_LENGTH = 120
 
 /**
  * A `$ref` to a named component, typed as the schema it points to. Fastify resolves the

@@ -1,6 +1,7 @@
-import type { PrismaClient } from '../generated/prisma/client.js'
+import type { Database } from '../db/database.js'
+import { ping } from '../db/queries/settings.js'
 
-export function createHealthService(prisma: PrismaClient) {
+export function createHealthService(db: Database) {
   return {
     /** True when the database answers a trivial query within `timeoutMs`. */
     async databaseAnswers(timeoutMs: number): Promise<boolean> {
@@ -10,13 +11,13 @@ export function createHealthService(prisma: PrismaClient) {
       })
       // Twice: after a database restart the first try may draw a dead pooled connection
       // (which the pool then discards); that says nothing about the database now.
-      const once = () => prisma.$queryRaw`SELECT 1`.then(
+      const once = () => ping(db.query).then(
         () => true,
         () => false,
       )
-      const ping = once().then((ok) => ok || once())
+      const pinged = once().then((ok) => ok || once())
       try {
-        return await Promise.race([ping, timeout])
+        return await Promise.race([pinged, timeout])
       } finally {
         clearTimeout(timer)
       }

@@ -1,71 +1,57 @@
-import type { PrismaClient } from '../generated/prisma/client.js'
+import type { Database } from '../db/database.js'
+import * as q from '../db/queries/idempotency.js'
+import { ProblemError } from '../errors.js'
 
-export interface StoredResponse {
-  status: number
-  headers: Record<string, string>
-  body: string
-}
-
-export type Claim =
-  | { kind: 'claimed' }
-  | { kind: 'replay'; response: StoredResponse }
-  | { kind: 'mismatch' }
-  | { kind: 'in-flight' }
+export type { StoredResponse } from '../db/queries/idempotency.js'
 
 export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000
-/** A claim still unanswered after this long belongs to a request that died: it may be taken over. */
-export const ABANDONED_AFTER_MS = 60_000
+
+/** What a request with a key finds: nothing yet (run it), or an answer to replay. */
+export type Lookup = { kind: 'new' } | { kind: 'replay'; response: q.StoredResponse }
 
 /**
  * Idempotency keys live in the database, so retries are recognised whichever process they
- * reach. The first request with a key claims it with an INSERT (the primary key makes exactly
- * one claim win), runs, and stores its response; later requests with the same key and body
- * get that response replayed, with another body a mismatch, and while it runs "in flight".
+ * reach. A key's answer is stored in the same transaction as the write it answers (see
+ * `run`): a crash at any point leaves both or neither, so a retry either replays the stored
+ * answer or runs the write for the first time, never twice.
  */
-export function createIdempotencyService(prisma: PrismaClient) {
-  return {
-    async claim(scope: string, key: string, requestHash: string): Promise<Claim> {
-      for (let attempt = 0; attempt < 3; attempt++) {
-        const now = new Date()
-        const inserted = await prisma.idempotencyKey.createMany({
-          data: [{ scope, key, requestHash, expiresAt: new Date(now.getTime() + IDEMPOTENCY_TTL_MS) }],
-          skipDuplicates: true,
-        })
-        if (inserted.count === 1) return { kind: 'claimed' }
-        const row = await prisma.idempotencyKey.findUnique({ where: { scope_key: { scope, key } } })
-        if (!row) continue // expired and pruned in between: claim again
-        const abandoned = row.status === null && now.getTime() - row.createdAt.getTime() > ABANDONED_AFTER_MS
-        if (row.expiresAt <= now || abandoned) {
-          // Take over only the exact row we looked at, so two takers cannot both win.
-          await prisma.idempotencyKey.deleteMany({ where: { scope, key, createdAt: row.createdAt } })
-          continue
-        }
-        if (row.requestHash !== requestHash) return { kind: 'mismatch' }
-        if (row.status === null) return { kind: 'in-flight' }
-        return {
-          kind: 'replay',
-          response: { status: row.status, headers: (row.responseHeaders ?? {}) as Record<string, string>, body: row.responseBody ?? '' },
-        }
-      }
-      return { kind: 'in-flight' }
-    },
+export function createIdempotencyService(db: Database) {
+  /** The stored answer for this key and request, or a problem when the key was used otherwise. */
+  async function lookup(scope: string, key: string, requestHash: string): Promise<Lookup> {
+    const record = await q.findKey(db.query, scope, key)
+    if (!record) return { kind: 'new' }
+    if (record.requestHash !== requestHash) throw new ProblemError('IDEMPOTENCY_KEY_REUSED')
+    return { kind: 'replay', response: record.response }
+  }
 
-    async complete(scope: string, key: string, response: StoredResponse): Promise<void> {
-      await prisma.idempotencyKey.updateMany({
-        where: { scope, key, status: null },
-        data: { status: response.status, responseHeaders: response.headers, responseBody: response.body },
+  return {
+    lookup,
+
+    /**
+     * Runs `write` in one transaction with the key's record: the key is locked for the
+     * transaction (a second request with it meanwhile is 409 IN_FLIGHT), looked up again
+     * (another process may have answered it since the first lookup), and the response
+     * `write` produces is stored before COMMIT. A write that throws stores nothing.
+     */
+    async run<T>(
+      scope: string,
+      key: string,
+      requestHash: string,
+      write: () => Promise<{ result: T; response: q.StoredResponse }>,
+    ): Promise<{ kind: 'done'; result: T } | { kind: 'replay'; response: q.StoredResponse }> {
+      return db.transaction(async () => {
+        if (!(await q.tryLockKey(db.query, scope, key))) {
+          throw new ProblemError('IDEMPOTENCY_KEY_IN_FLIGHT', undefined, undefined, { 'retry-after': '1' })
+        }
+        const found = await lookup(scope, key, requestHash)
+        if (found.kind === 'replay') return found
+        const { result, response } = await write()
+        await q.storeKey(db.query, scope, key, requestHash, response, IDEMPOTENCY_TTL_MS)
+        return { kind: 'done' as const, result }
       })
     },
 
-    /** Gives the key back (the request failed on our side, so a retry should run again). */
-    async release(scope: string, key: string): Promise<void> {
-      await prisma.idempotencyKey.deleteMany({ where: { scope, key, status: null } })
-    },
-
-    async pruneExpired(): Promise<number> {
-      const { count } = await prisma.idempotencyKey.deleteMany({ where: { expiresAt: { lt: new Date() } } })
-      return count
-    },
+    pruneExpired: () => q.deleteExpiredKeys(db.query),
   }
 }
 

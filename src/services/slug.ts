@@ -1,5 +1,5 @@
 import { Problems } from '../errors.js'
-import type { PrismaClient } from '../generated/prisma/client.js'
+import { isUuid } from '../db/sql.js'
 
 /**
  * Slugs from titles: `"Minsk: a tale of 2 rallies"` → `minsk-a-tale-of-2-rallies`. Latin
@@ -21,14 +21,6 @@ const CYRILLIC: Record<string, string> = {
 const GREEK: Record<string, string> = {
   α: 'a', β: 'v', γ: 'g', δ: 'd', ε: 'e', ζ: 'z', η: 'i', θ: 'th', ι: 'i', κ: 'k', λ: 'l', μ: 'm', ν: 'n', ξ: 'x',
   ο: 'o', π: 'p', ρ: 'r', σ: 's', ς: 's', τ: 't', υ: 'y', φ: 'f', χ: 'ch', ψ: 'ps', ω: 'o',
-}
-
-export const SLUG_PATTERN = '^[a-z0-9]+(?:-[a-z0-9]+)*$'
-export const SLUG_MAX_LENGTH = 120
-const UUID_SHAPE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
-
-export function isUuid(value: string): boolean {
-  return UUID_SHAPE.test(value)
 }
 
 /** `{idOrSlug}` treats a UUID as an id, so a UUID-shaped slug could never be looked up: 400. */
@@ -59,20 +51,4 @@ export function nextFreeSlug(base: string, taken: Iterable<string>): string {
     const candidate = `${base}-${n}`
     if (!used.has(candidate)) return candidate
   }
-}
-
-/**
- * The first free slug among `base`, `base-2`, `base-3`, ... in `table`. Callers still retry on
- * a unique violation: another request may take the same slug between this and the insert.
- */
-export async function freeSlug(prisma: PrismaClient, table: 'articles' | 'authors', base: string): Promise<string> {
-  const taken = await prisma.$queryRawUnsafe<{ slug: string }[]>(
-    `SELECT "slug" FROM "${table}" WHERE "slug" = $1 OR "slug" ~ $2`,
-    base,
-    `^${base}-[0-9]+$`,
-  )
-  return nextFreeSlug(
-    base,
-    taken.map((r) => r.slug),
-  )
 }

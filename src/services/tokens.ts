@@ -1,22 +1,11 @@
-import { hashSecret, newTokenSecret, sameHash, type Principal, type Role } from '../auth.js'
+import { hashSecret, newTokenSecret, sameHash, type Principal } from '../auth.js'
+import type { Database } from '../db/database.js'
+import { authorExists } from '../db/queries/authors.js'
+import * as q from '../db/queries/tokens.js'
 import { Problems } from '../errors.js'
-import type { PrismaClient } from '../generated/prisma/client.js'
-import { sql, type Query } from './list.js'
 import type { CreateToken, CreatedToken, Token } from '../schemas/token.js'
 
-const tokenSelect = {
-  id: true,
-  name: true,
-  role: true,
-  authorId: true,
-  prefix: true,
-  createdAt: true,
-  lastUsedAt: true,
-} as const
-
-type TokenRow = { id: string; name: string; role: Token['role']; authorId: string | null; prefix: string; createdAt: Date; lastUsedAt: Date | null }
-
-function toToken(row: TokenRow): Token {
+function toToken(row: q.TokenRow): Token {
   return {
     id: row.id,
     name: row.name,
@@ -29,8 +18,9 @@ function toToken(row: TokenRow): Token {
 }
 
 const LAST_USED_RESOLUTION_MS = 60_000
+const notFound = () => Problems.notFound('No token has this id.')
 
-export function createTokenService(prisma: PrismaClient, run: Query) {
+export function createTokenService(db: Database) {
   return {
     /**
      * The principal for a bearer secret, or null when no token has it. Looked up on every
@@ -38,21 +28,17 @@ export function createTokenService(prisma: PrismaClient, run: Query) {
      */
     async authenticate(secret: string): Promise<Principal | null> {
       const hash = hashSecret(secret)
-      // On every token request: straight on the driver (Prisma's runtime would double its cost).
-      const [row] = await run<{ id: string; role: Role; authorId: string | null; secretHash: string; lastUsedAt: Date | null }>(sql`
-        SELECT "id", "role"::text AS "role", "author_id" AS "authorId", "secret_hash" AS "secretHash", "last_used_at" AS "lastUsedAt"
-        FROM "api_tokens" WHERE "secret_hash" = ${hash}`)
+      const row = await q.findTokenByHash(db.query, hash)
       if (!row || !sameHash(row.secretHash, hash)) return null
       if (!row.lastUsedAt || Date.now() - row.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
         // Best effort and at most once a minute per token: never worth failing a request for.
-        prisma.apiToken.updateMany({ where: { id: row.id }, data: { lastUsedAt: new Date() } }).catch(() => {})
+        q.touchToken(db.query, row.id).catch(() => {})
       }
       return { kind: 'token', tokenId: row.id, role: row.role, authorId: row.authorId }
     },
 
     async list(): Promise<Token[]> {
-      const rows = await prisma.apiToken.findMany({ select: tokenSelect, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] })
-      return rows.map(toToken)
+      return (await q.listTokens(db.query)).map(toToken)
     },
 
     /** Creates a token; the secret exists only in the return value. */
@@ -63,32 +49,30 @@ export function createTokenService(prisma: PrismaClient, run: Query) {
       if (input.role !== 'author' && input.authorId) {
         throw Problems.validation([{ path: '/body/authorId', message: 'is only allowed for role author' }])
       }
-      if (input.authorId && !(await prisma.author.findUnique({ where: { id: input.authorId }, select: { id: true } }))) {
-        throw Problems.validation([{ path: '/body/authorId', message: 'no author has this id' }])
-      }
       const secret = newTokenSecret()
-      const row = await prisma.apiToken.create({
-        data: {
+      return db.transaction(async () => {
+        if (input.authorId && !(await authorExists(db.query, input.authorId))) {
+          throw Problems.validation([{ path: '/body/authorId', message: 'no author has this id' }])
+        }
+        const row = await q.insertToken(db.query, {
           name: input.name,
           role: input.role,
           authorId: input.authorId ?? null,
           secretHash: hashSecret(secret),
           prefix: secret.slice(0, 10),
-        },
-        select: tokenSelect,
+        })
+        return { ...toToken(row), secret }
       })
-      return { ...toToken(row), secret }
     },
 
     async get(id: string): Promise<Token> {
-      const row = await prisma.apiToken.findUnique({ where: { id }, select: tokenSelect })
-      if (!row) throw Problems.notFound('No token has this id.')
+      const row = await q.findToken(db.query, id)
+      if (!row) throw notFound()
       return toToken(row)
     },
 
     async remove(id: string): Promise<void> {
-      const { count } = await prisma.apiToken.deleteMany({ where: { id } })
-      if (count === 0) throw Problems.notFound('No token has this id.')
+      if (!(await q.deleteToken(db.query, id))) throw notFound()
     },
 
     /**
@@ -96,15 +80,7 @@ export function createTokenService(prisma: PrismaClient, run: Query) {
      * made from its old value stops working.
      */
     async ensureEnvironmentAdmin(secret: string): Promise<void> {
-      const secretHash = hashSecret(secret)
-      await prisma.$transaction([
-        prisma.apiToken.deleteMany({ where: { fromEnvironment: true, secretHash: { not: secretHash } } }),
-        prisma.apiToken.upsert({
-          where: { secretHash },
-          create: { name: 'ADMIN_TOKEN (environment)', role: 'admin', secretHash, prefix: '(env)', fromEnvironment: true },
-          update: { role: 'admin', authorId: null, fromEnvironment: true },
-        }),
-      ])
+      await db.transaction(() => q.replaceEnvironmentAdmin(db.query, hashSecret(secret)))
     },
   }
 }

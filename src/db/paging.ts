@@ -1,43 +1,41 @@
 import { createHmac, timingSafeEqual } from 'node:crypto'
-import { Prisma } from '../generated/prisma/client.js'
 import { ProblemError, Problems } from '../errors.js'
+import { empty, join, raw, sql, type Query, type Sql } from './sql.js'
 
 /**
  * The list machinery every collection shares: `sort` parsed against an allowlist, opaque
- * signed keyset cursors, `page` or `cursor` (never both), and the `meta` block. Lists are
- * read with one hand-written SQL statement per page (plus one count), so sorting, filtering
- * and pagination stay in the database and are the same for every resource.
+ * signed keyset cursors, `page` or `cursor` (never both), and the `meta` block. A page is
+ * read with one statement (its total a scalar subquery), so sorting, filtering and
+ * pagination stay in the database and are the same for every resource.
  */
-export type Sql = Prisma.Sql
-/** Runs one statement on the driver and returns its rows (`Database.query`). */
-export type Query = <Row>(statement: Sql) => Promise<Row[]>
-export const sql = Prisma.sql
-export const join = Prisma.join
-export const raw = Prisma.raw
-export const empty = Prisma.empty
-
 export type SortType = 'timestamptz' | 'text' | 'int4' | 'float4' | 'uuid'
 
-export interface SortField {
+/**
+ * A field a list can be sorted (and so paged) by, declared once per resource: its SQL
+ * expression, its type, and how to read its value off a fetched row for the next cursor.
+ */
+export interface SortField<Row = any> {
   /** SQL expression, e.g. `a."published_at"`. Comes from code, never from the request. */
   expr: Sql
   type: SortType
   nullable?: boolean
+  /** This field's value in `row`, as a cursor holds it. */
+  read: (row: Row) => CursorValue
 }
 
-export interface SortTerm {
+export interface SortTerm<Row = any> {
   name: string
-  field: SortField
+  field: SortField<Row>
   descending: boolean
 }
 
-export interface ListSpec {
+export interface ListSpec<Row = any> {
   /** Which list this is; cursors are bound to it, so one list's cursor is a 400 on another. */
   name: string
   /** API field name → how to sort by it: the allowlist. */
-  sortable: Record<string, SortField>
+  sortable: Record<string, SortField<Row>>
   /** The unique tiebreaker appended to every sort, e.g. `a."id"`. */
-  id: SortField
+  id: SortField<Row>
   defaultSort: string
 }
 
@@ -229,13 +227,12 @@ export interface ListMeta {
 
 /**
  * Builds `meta` from a page fetched with `limit + 1` rows: the extra row only says whether
- * there is a next page. `cursorValues` reads a row's sort values in term order.
+ * there is a next page; the last kept row's sort values are the next cursor.
  */
 export function pageResult<Row>(
   rows: Row[],
   p: Pagination,
   codec: CursorCodec,
-  cursorValues: (row: Row) => CursorValue[],
   total: number | undefined,
 ): { rows: Row[]; meta: ListMeta } {
   const hasMore = rows.length > p.limit
@@ -243,7 +240,7 @@ export function pageResult<Row>(
   const lastRow = kept[kept.length - 1]
   const meta: ListMeta = {
     limit: p.limit,
-    nextCursor: hasMore && lastRow !== undefined ? codec.encode(p.sortKey, cursorValues(lastRow)) : null,
+    nextCursor: hasMore && lastRow !== undefined ? codec.encode(p.sortKey, p.terms.map((t) => t.field.read(lastRow))) : null,
     ...(p.page === undefined ? {} : { page: p.page }),
     ...(total === undefined ? {} : { total, pageCount: Math.ceil(total / p.limit) }),
   }
@@ -255,7 +252,7 @@ export function timestampValue(value: Date | null): string | null {
   return value === null ? null : value.toISOString()
 }
 
-export interface PageQuery<Row> {
+export interface PageQuery {
   /** The select list, e.g. a."id", a."title". */
   select: Sql
   /** The FROM clause of the page, joins included. */
@@ -272,8 +269,6 @@ export interface PageQuery<Row> {
   where: Sql[]
   pagination: Pagination
   codec: CursorCodec
-  /** A row's value for a sort term, for the next cursor. */
-  cursorValue: (row: Row, term: SortTerm) => CursorValue
 }
 
 /**
@@ -281,7 +276,7 @@ export interface PageQuery<Row> {
  * with, unless count=false, the total as a scalar subquery Postgres evaluates once. Only an
  * empty page needs a second statement for its total.
  */
-export async function fetchPage<Row>(query: Query, q: PageQuery<Row>): Promise<{ rows: Row[]; meta: ListMeta }> {
+export async function fetchPage<Row>(query: Query, q: PageQuery): Promise<{ rows: Row[]; meta: ListMeta }> {
   const p = q.pagination
   const where = q.where.length === 0 ? sql`TRUE` : join(q.where, ' AND ')
   const page = p.after ? sql`${where} AND ${after(p.terms, p.after)}` : where
@@ -299,5 +294,5 @@ export async function fetchPage<Row>(query: Query, q: PageQuery<Row>): Promise<{
       (await query<{ n: number }>(sql`SELECT CAST(${total} AS int) AS n FROM ${q.countFrom ?? q.from} WHERE ${where} LIMIT 1`))[0]?.n ??
       0
   }
-  return pageResult(rows, p, q.codec, (row) => p.terms.map((t) => q.cursorValue(row, t)), n)
+  return pageResult(rows, p, q.codec, n)
 }

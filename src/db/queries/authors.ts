@@ -1,0 +1,92 @@
+import type { Author as AuthorModel } from '../../generated/prisma/client.js'
+import { fetchPage, timestampValue, type CursorCodec, type ListMeta, type ListSpec, type Pagination } from '../paging.js'
+import { byIdOrSlug, empty, join, raw, sql, type Query, type Sql } from '../sql.js'
+
+export type AuthorRow = AuthorModel
+
+const columns = sql`au."id", au."slug", au."name", au."email", au."bio", au."avatar_url" AS "avatarUrl", au."website",
+  au."created_at" AS "createdAt", au."updated_at" AS "updatedAt", au."version"`
+
+// Public fields only: email is private, so it can never be sorted, filtered or searched by.
+const spec: ListSpec<AuthorRow> = {
+  name: 'authors',
+  sortable: {
+    name: { expr: sql`au."name"`, type: 'text', read: (r) => r.name },
+    slug: { expr: sql`au."slug"`, type: 'text', read: (r) => r.slug },
+    createdAt: { expr: sql`au."created_at"`, type: 'timestamptz', read: (r) => timestampValue(r.createdAt) },
+    updatedAt: { expr: sql`au."updated_at"`, type: 'timestamptz', read: (r) => timestampValue(r.updatedAt) },
+  },
+  id: { expr: sql`au."id"`, type: 'uuid', read: (r) => r.id },
+  defaultSort: 'name',
+}
+export const authorListSpec = spec
+
+/** One author by id or slug. */
+export async function findAuthor(db: Query, idOrSlug: string): Promise<AuthorRow | undefined> {
+  const rows = await db<AuthorRow>(sql`SELECT ${columns} FROM "authors" au WHERE ${byIdOrSlug(sql`au`, idOrSlug)}`)
+  return rows[0]
+}
+
+/** Whether an author with this id exists. */
+export async function authorExists(db: Query, id: string): Promise<boolean> {
+  const rows = await db(sql`SELECT 1 FROM "authors" WHERE "id" = CAST(${id} AS uuid)`)
+  return rows.length > 0
+}
+
+/** A page of authors; `q` matches the name as a substring (never the email). */
+export async function listAuthors(
+  db: Query,
+  filters: { q?: string },
+  page: { pagination: Pagination; codec: CursorCodec },
+): Promise<{ rows: AuthorRow[]; meta: ListMeta }> {
+  // strpos, not LIKE: % and _ in the search text are literal characters.
+  const where = filters.q === undefined ? [] : [sql`strpos(lower(au."name"), lower(${filters.q})) > 0`]
+  return fetchPage<AuthorRow>(db, { select: columns, from: sql`"authors" au`, where, ...page })
+}
+
+export type AuthorFields = Pick<AuthorRow, 'slug' | 'name' | 'email' | 'bio' | 'avatarUrl' | 'website'>
+
+/** Inserts an author; undefined when its slug is taken. A taken email is a unique violation. */
+export async function insertAuthor(db: Query, a: AuthorFields): Promise<AuthorRow | undefined> {
+  const rows = await db<AuthorRow>(sql`
+    INSERT INTO "authors" AS au ("slug", "name", "email", "bio", "avatar_url", "website")
+    VALUES (${a.slug}, ${a.name}, ${a.email}, ${a.bio}, ${a.avatarUrl}, ${a.website})
+    ON CONFLICT ("slug") DO NOTHING
+    RETURNING ${columns}`)
+  return rows[0]
+}
+
+const COLUMN: Record<keyof AuthorFields, string> = {
+  slug: 'slug',
+  name: 'name',
+  email: 'email',
+  bio: 'bio',
+  avatarUrl: 'avatar_url',
+  website: 'website',
+}
+
+/** Applies `changes` if the author still has `expected` version, bumping it; undefined otherwise. */
+export async function updateAuthor(
+  db: Query,
+  id: string,
+  changes: Partial<AuthorFields>,
+  expected: number | '*',
+): Promise<AuthorRow | undefined> {
+  const set: Sql[] = []
+  for (const [field, column] of Object.entries(COLUMN) as [keyof AuthorFields, string][]) {
+    if (changes[field] !== undefined) set.push(sql`${raw(`"${column}"`)} = ${changes[field]}`)
+  }
+  const rows = await db<AuthorRow>(sql`
+    UPDATE "authors" au SET ${join([...set, sql`"version" = au."version" + 1`, sql`"updated_at" = now()`], ', ')}
+    WHERE au."id" = CAST(${id} AS uuid) ${expected === '*' ? empty : sql`AND au."version" = ${expected}`}
+    RETURNING ${columns}`)
+  return rows[0]
+}
+
+/** Deletes the author if it still has `expected` version; how many rows went. */
+export async function deleteAuthor(db: Query, id: string, expected: number | '*' | undefined): Promise<number> {
+  const rows = await db(sql`
+    DELETE FROM "authors" WHERE "id" = CAST(${id} AS uuid) ${typeof expected === 'number' ? sql`AND "version" = ${expected}` : empty}
+    RETURNING "id"`)
+  return rows.length
+}

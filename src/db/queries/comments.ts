@@ -1,0 +1,122 @@
+import { ANONYMOUS, type Principal } from '../../auth.js'
+import type { Comment as CommentModel } from '../../generated/prisma/client.js'
+import { fetchPage, timestampValue, type CursorCodec, type ListMeta, type ListSpec, type Pagination } from '../paging.js'
+import { empty, idOf, sql, type Query, type Sql } from '../sql.js'
+import { visibleArticle } from './articles.js'
+
+/** A comment row; `authorEmail` is absent when read for the public representation. */
+export type CommentRow = Omit<CommentModel, 'updatedAt' | 'authorEmail'> & { authorEmail?: string }
+export type CommentStatus = CommentModel['status']
+
+/** What the public thread shows: never the email, not even as far as this process. */
+const publicColumns = sql`c."id", c."article_id" AS "articleId", c."parent_id" AS "parentId", c."author_name" AS "authorName",
+  c."body", c."status"::text AS "status", c."version", c."created_at" AS "createdAt"`
+/** The staff columns: the public ones and the commenter's email. */
+const staffColumns = sql`${publicColumns}, c."author_email" AS "authorEmail"`
+
+const spec: ListSpec<CommentRow> = {
+  name: 'comments',
+  sortable: { createdAt: { expr: sql`c."created_at"`, type: 'timestamptz', read: (r) => timestampValue(r.createdAt) } },
+  id: { expr: sql`c."id"`, type: 'uuid', read: (r) => r.id },
+  defaultSort: 'createdAt',
+}
+export const commentListSpec = spec
+
+type Page = { pagination: Pagination; codec: CursorCodec }
+
+/**
+ * The approved comments of an article the caller may see, in one statement: the comments
+ * joined to their article, whose maintained comment_count (approved comments) is the total.
+ */
+export async function listArticleComments(db: Query, principal: Principal, idOrSlug: string, page: Page): Promise<{ rows: CommentRow[]; meta: ListMeta }> {
+  return fetchPage<CommentRow>(db, {
+    select: publicColumns,
+    from: sql`"comments" c JOIN "articles" a ON a."id" = c."article_id"`,
+    total: sql`a."comment_count"`,
+    where: [visibleArticle(principal, idOrSlug), sql`c."status" = 'approved'`],
+    ...page,
+  })
+}
+
+/** The moderation queue: every state unless filtered, with emails. */
+export async function listComments(
+  db: Query,
+  filters: { status?: CommentStatus; article?: string },
+  page: Page,
+): Promise<{ rows: CommentRow[]; meta: ListMeta }> {
+  const where: Sql[] = []
+  if (filters.status !== undefined) where.push(sql`c."status" = CAST(${filters.status} AS "CommentStatus")`)
+  if (filters.article !== undefined) where.push(sql`c."article_id" = ${idOf('articles', filters.article)}`)
+  return fetchPage<CommentRow>(db, { select: staffColumns, from: sql`"comments" c`, where, ...page })
+}
+
+/** One comment in any state, with the email. */
+export async function findComment(db: Query, id: string): Promise<CommentRow | undefined> {
+  const rows = await db<CommentRow>(sql`SELECT ${staffColumns} FROM "comments" c WHERE c."id" = CAST(${id} AS uuid)`)
+  return rows[0]
+}
+
+export interface NewComment {
+  parentId: string | null
+  authorName: string
+  authorEmail: string
+  body: string
+  status: CommentStatus
+}
+
+/**
+ * A reader's comment on a published article, in one statement: the article is resolved, the
+ * parent checked (a comment of the same article) and the row written together. Undefined
+ * when the article is not there to comment on or the parent does not fit; a parent deleted
+ * meanwhile is a foreign-key violation.
+ */
+export async function insertComment(db: Query, articleIdOrSlug: string, c: NewComment): Promise<CommentRow | undefined> {
+  const rows = await db<CommentRow>(sql`
+    INSERT INTO "comments" AS c ("article_id", "parent_id", "author_name", "author_email", "body", "status")
+    SELECT a."id", CAST(${c.parentId} AS uuid), ${c.authorName}, ${c.authorEmail}, ${c.body}, CAST(${c.status} AS "CommentStatus")
+    FROM "articles" a
+    WHERE ${visibleArticle(ANONYMOUS, articleIdOrSlug)}
+      ${c.parentId === null ? empty : sql`AND EXISTS (SELECT 1 FROM "comments" p WHERE p."id" = CAST(${c.parentId} AS uuid) AND p."article_id" = a."id")`}
+    RETURNING ${publicColumns}`)
+  return rows[0]
+}
+
+/**
+ * Locks a comment for a moderation write (inside a transaction) and returns it as locked. The
+ * article row is locked first, in the same order as an article delete (article, then its
+ * comments), so the two cannot deadlock; a comment's article never changes.
+ */
+export async function lockComment(db: Query, id: string): Promise<CommentRow | undefined> {
+  await db(sql`
+    SELECT a."id" FROM "articles" a
+    WHERE a."id" = (SELECT "article_id" FROM "comments" WHERE "id" = CAST(${id} AS uuid))
+    FOR NO KEY UPDATE`)
+  const rows = await db<CommentRow>(sql`SELECT ${staffColumns} FROM "comments" c WHERE c."id" = CAST(${id} AS uuid) FOR UPDATE`)
+  return rows[0]
+}
+
+/** Moderation: a new status and/or body, bumping the version. */
+export async function updateComment(db: Query, id: string, changes: { status?: CommentStatus; body?: string }): Promise<CommentRow | undefined> {
+  const rows = await db<CommentRow>(sql`
+    UPDATE "comments" c SET
+      "status" = COALESCE(CAST(${changes.status ?? null} AS "CommentStatus"), c."status"),
+      "body" = COALESCE(${changes.body ?? null}, c."body"),
+      "version" = c."version" + 1, "updated_at" = now()
+    WHERE c."id" = CAST(${id} AS uuid)
+    RETURNING ${staffColumns}`)
+  return rows[0]
+}
+
+/** Deletes a comment; its replies stay, with parentId null (the foreign key sets it). */
+export async function deleteComment(db: Query, id: string): Promise<void> {
+  await db(sql`DELETE FROM "comments" WHERE "id" = CAST(${id} AS uuid)`)
+}
+
+/**
+ * comment_count is the number of approved comments, adjusted in the transaction that changes
+ * one. Not an edit of the article: no updatedAt, no version.
+ */
+export async function adjustCommentCount(db: Query, articleId: string, delta: number): Promise<void> {
+  if (delta === 0) return
+  await db(sql`UPDATE "articles" SET "comment_count" = "comment_count" + ${delta} WHERE "id" = CAST(${articleId} AS uuid)`)
+}

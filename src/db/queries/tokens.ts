@@ -1,0 +1,56 @@
+import type { ApiToken as TokenModel } from '../../generated/prisma/client.js'
+import { sql, type Query } from '../sql.js'
+
+/** A token as listed: never its secret hash. */
+export type TokenRow = Pick<TokenModel, 'id' | 'name' | 'role' | 'authorId' | 'prefix' | 'createdAt' | 'lastUsedAt'>
+
+const columns = sql`"id", "name", "role"::text AS "role", "author_id" AS "authorId", "prefix", "created_at" AS "createdAt",
+  "last_used_at" AS "lastUsedAt"`
+
+/** The token with this secret hash, for authentication (hash included, to compare in constant time). */
+export async function findTokenByHash(db: Query, secretHash: string): Promise<(TokenRow & { secretHash: string }) | undefined> {
+  const rows = await db<TokenRow & { secretHash: string }>(
+    sql`SELECT ${columns}, "secret_hash" AS "secretHash" FROM "api_tokens" WHERE "secret_hash" = ${secretHash}`,
+  )
+  return rows[0]
+}
+
+export async function touchToken(db: Query, id: string): Promise<void> {
+  await db(sql`UPDATE "api_tokens" SET "last_used_at" = now() WHERE "id" = CAST(${id} AS uuid)`)
+}
+
+export async function listTokens(db: Query): Promise<TokenRow[]> {
+  return db<TokenRow>(sql`SELECT ${columns} FROM "api_tokens" ORDER BY "created_at", "id"`)
+}
+
+export async function findToken(db: Query, id: string): Promise<TokenRow | undefined> {
+  return (await db<TokenRow>(sql`SELECT ${columns} FROM "api_tokens" WHERE "id" = CAST(${id} AS uuid)`))[0]
+}
+
+export async function insertToken(
+  db: Query,
+  t: Pick<TokenModel, 'name' | 'role' | 'authorId' | 'secretHash' | 'prefix'>,
+): Promise<TokenRow> {
+  const rows = await db<TokenRow>(sql`
+    INSERT INTO "api_tokens" ("name", "role", "author_id", "secret_hash", "prefix")
+    VALUES (${t.name}, CAST(${t.role} AS "Role"), CAST(${t.authorId} AS uuid), ${t.secretHash}, ${t.prefix})
+    RETURNING ${columns}`)
+  return rows[0]!
+}
+
+/** Revokes a token; whether it existed. */
+export async function deleteToken(db: Query, id: string): Promise<boolean> {
+  return (await db(sql`DELETE FROM "api_tokens" WHERE "id" = CAST(${id} AS uuid) RETURNING "id"`)).length > 0
+}
+
+/**
+ * Makes the secret with this hash the environment's admin token, and revokes the one made
+ * from an earlier value of ADMIN_TOKEN.
+ */
+export async function replaceEnvironmentAdmin(db: Query, secretHash: string): Promise<void> {
+  await db(sql`DELETE FROM "api_tokens" WHERE "from_environment" AND "secret_hash" <> ${secretHash}`)
+  await db(sql`
+    INSERT INTO "api_tokens" ("name", "role", "secret_hash", "prefix", "from_environment")
+    VALUES ('ADMIN_TOKEN (environment)', 'admin', ${secretHash}, '(env)', TRUE)
+    ON CONFLICT ("secret_hash") DO UPDATE SET "role" = 'admin', "author_id" = NULL, "from_environment" = TRUE`)
+}
