@@ -315,7 +315,7 @@ export interface components {
             /** @description What went wrong with this request. */
             detail: string;
             /**
-             * @description Stable machine-readable error code, e.g. VALIDATION_FAILED, NOT_FOUND, SLUG_TAKEN.
+             * @description Stable machine-readable error code, one of: VALIDATION_FAILED, BAD_REQUEST, INVALID_VALUE, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, SLUG_TAKEN, EMAIL_TAKEN, AUTHOR_HAS_ARTICLES, CONFLICT, REFERENCE_CONFLICT, IDEMPOTENCY_KEY_IN_FLIGHT, IDEMPOTENCY_KEY_USED, PRECONDITION_FAILED, PAYLOAD_TOO_LARGE, UNSUPPORTED_MEDIA_TYPE, IDEMPOTENCY_KEY_REUSED, PRECONDITION_REQUIRED, RATE_LIMITED, INTERNAL_ERROR, SERVICE_UNAVAILABLE. New codes may be added.
              * @example NOT_FOUND
              */
             code: string;
@@ -743,15 +743,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:rate-limited",
-                     *       "title": "Rate limited",
-                     *       "status": 429,
-                     *       "detail": "Rate limited; see Retry-After",
-                     *       "code": "RATE_LIMITED"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -761,15 +752,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:internal-error",
-                     *       "title": "Unexpected server error",
-                     *       "status": 500,
-                     *       "detail": "Unexpected server error (no details are disclosed)",
-                     *       "code": "INTERNAL_ERROR"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -804,15 +786,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:rate-limited",
-                     *       "title": "Rate limited",
-                     *       "status": 429,
-                     *       "detail": "Rate limited; see Retry-After",
-                     *       "code": "RATE_LIMITED"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -822,15 +795,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:internal-error",
-                     *       "title": "Unexpected server error",
-                     *       "status": 500,
-                     *       "detail": "Unexpected server error (no details are disclosed)",
-                     *       "code": "INTERNAL_ERROR"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -842,15 +806,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:service-unavailable",
-                     *       "title": "Database unavailable",
-                     *       "status": 503,
-                     *       "detail": "Database unavailable; see Retry-After",
-                     *       "code": "SERVICE_UNAVAILABLE"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -904,15 +859,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:validation-failed",
-                     *       "title": "Invalid request",
-                     *       "status": 400,
-                     *       "detail": "Invalid request (VALIDATION_FAILED lists every bad field)",
-                     *       "code": "VALIDATION_FAILED"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -924,15 +870,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:unauthorized",
-                     *       "title": "Missing",
-                     *       "status": 401,
-                     *       "detail": "Missing, malformed, unknown or revoked bearer token",
-                     *       "code": "UNAUTHORIZED"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -944,15 +881,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:rate-limited",
-                     *       "title": "Rate limited",
-                     *       "status": 429,
-                     *       "detail": "Rate limited; see Retry-After",
-                     *       "code": "RATE_LIMITED"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -962,15 +890,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:internal-error",
-                     *       "title": "Unexpected server error",
-                     *       "status": 500,
-                     *       "detail": "Unexpected server error (no details are disclosed)",
-                     *       "code": "INTERNAL_ERROR"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -982,15 +901,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:service-unavailable",
-                     *       "title": "Database unavailable",
-                     *       "status": 503,
-                     *       "detail": "Database unavailable; see Retry-After",
-                     *       "code": "SERVICE_UNAVAILABLE"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1034,15 +944,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:validation-failed",
-                     *       "title": "Invalid request",
-                     *       "status": 400,
-                     *       "detail": "Invalid request (VALIDATION_FAILED lists every bad field)",
-                     *       "code": "VALIDATION_FAILED"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1054,15 +955,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:unauthorized",
-                     *       "title": "Missing",
-                     *       "status": 401,
-                     *       "detail": "Missing, malformed, unknown or revoked bearer token",
-                     *       "code": "UNAUTHORIZED"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1072,15 +964,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:forbidden",
-                     *       "title": "The token may not do this",
-                     *       "status": 403,
-                     *       "detail": "The token may not do this",
-                     *       "code": "FORBIDDEN"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1090,15 +973,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:slug-taken",
-                     *       "title": "Conflict",
-                     *       "status": 409,
-                     *       "detail": "Conflict, e.g. SLUG_TAKEN",
-                     *       "code": "SLUG_TAKEN"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1108,15 +982,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:payload-too-large",
-                     *       "title": "Request body too large",
-                     *       "status": 413,
-                     *       "detail": "Request body too large",
-                     *       "code": "PAYLOAD_TOO_LARGE"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1126,15 +991,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:unsupported-media-type",
-                     *       "title": "Only application/json bodies are accepted",
-                     *       "status": 415,
-                     *       "detail": "Only application/json bodies are accepted",
-                     *       "code": "UNSUPPORTED_MEDIA_TYPE"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1144,15 +1000,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:idempotency-key-reused",
-                     *       "title": "Idempotency-Key reused with a different body",
-                     *       "status": 422,
-                     *       "detail": "Idempotency-Key reused with a different body",
-                     *       "code": "IDEMPOTENCY_KEY_REUSED"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1164,15 +1011,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:rate-limited",
-                     *       "title": "Rate limited",
-                     *       "status": 429,
-                     *       "detail": "Rate limited; see Retry-After",
-                     *       "code": "RATE_LIMITED"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1182,15 +1020,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:internal-error",
-                     *       "title": "Unexpected server error",
-                     *       "status": 500,
-                     *       "detail": "Unexpected server error (no details are disclosed)",
-                     *       "code": "INTERNAL_ERROR"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1202,15 +1031,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:service-unavailable",
-                     *       "title": "Database unavailable",
-                     *       "status": 503,
-                     *       "detail": "Database unavailable; see Retry-After",
-                     *       "code": "SERVICE_UNAVAILABLE"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1252,15 +1072,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:validation-failed",
-                     *       "title": "Invalid request",
-                     *       "status": 400,
-                     *       "detail": "Invalid request (VALIDATION_FAILED lists every bad field)",
-                     *       "code": "VALIDATION_FAILED"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1272,15 +1083,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:unauthorized",
-                     *       "title": "Missing",
-                     *       "status": 401,
-                     *       "detail": "Missing, malformed, unknown or revoked bearer token",
-                     *       "code": "UNAUTHORIZED"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1290,15 +1092,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:not-found",
-                     *       "title": "Not found",
-                     *       "status": 404,
-                     *       "detail": "Not found (also for drafts the caller may not see)",
-                     *       "code": "NOT_FOUND"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1310,15 +1103,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:rate-limited",
-                     *       "title": "Rate limited",
-                     *       "status": 429,
-                     *       "detail": "Rate limited; see Retry-After",
-                     *       "code": "RATE_LIMITED"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1328,15 +1112,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:internal-error",
-                     *       "title": "Unexpected server error",
-                     *       "status": 500,
-                     *       "detail": "Unexpected server error (no details are disclosed)",
-                     *       "code": "INTERNAL_ERROR"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1348,15 +1123,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:service-unavailable",
-                     *       "title": "Database unavailable",
-                     *       "status": 503,
-                     *       "detail": "Database unavailable; see Retry-After",
-                     *       "code": "SERVICE_UNAVAILABLE"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1387,15 +1153,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:validation-failed",
-                     *       "title": "Invalid request",
-                     *       "status": 400,
-                     *       "detail": "Invalid request (VALIDATION_FAILED lists every bad field)",
-                     *       "code": "VALIDATION_FAILED"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1407,15 +1164,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:unauthorized",
-                     *       "title": "Missing",
-                     *       "status": 401,
-                     *       "detail": "Missing, malformed, unknown or revoked bearer token",
-                     *       "code": "UNAUTHORIZED"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1425,15 +1173,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:forbidden",
-                     *       "title": "The token may not do this",
-                     *       "status": 403,
-                     *       "detail": "The token may not do this",
-                     *       "code": "FORBIDDEN"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1443,15 +1182,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:not-found",
-                     *       "title": "Not found",
-                     *       "status": 404,
-                     *       "detail": "Not found (also for drafts the caller may not see)",
-                     *       "code": "NOT_FOUND"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1461,15 +1191,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:slug-taken",
-                     *       "title": "Conflict",
-                     *       "status": 409,
-                     *       "detail": "Conflict, e.g. SLUG_TAKEN",
-                     *       "code": "SLUG_TAKEN"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1479,15 +1200,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:precondition-failed",
-                     *       "title": "If-Match does not match the current ETag",
-                     *       "status": 412,
-                     *       "detail": "If-Match does not match the current ETag",
-                     *       "code": "PRECONDITION_FAILED"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1499,15 +1211,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:rate-limited",
-                     *       "title": "Rate limited",
-                     *       "status": 429,
-                     *       "detail": "Rate limited; see Retry-After",
-                     *       "code": "RATE_LIMITED"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1517,15 +1220,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:internal-error",
-                     *       "title": "Unexpected server error",
-                     *       "status": 500,
-                     *       "detail": "Unexpected server error (no details are disclosed)",
-                     *       "code": "INTERNAL_ERROR"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1537,15 +1231,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:service-unavailable",
-                     *       "title": "Database unavailable",
-                     *       "status": 503,
-                     *       "detail": "Database unavailable; see Retry-After",
-                     *       "code": "SERVICE_UNAVAILABLE"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1584,15 +1269,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:validation-failed",
-                     *       "title": "Invalid request",
-                     *       "status": 400,
-                     *       "detail": "Invalid request (VALIDATION_FAILED lists every bad field)",
-                     *       "code": "VALIDATION_FAILED"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1604,15 +1280,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:unauthorized",
-                     *       "title": "Missing",
-                     *       "status": 401,
-                     *       "detail": "Missing, malformed, unknown or revoked bearer token",
-                     *       "code": "UNAUTHORIZED"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1622,15 +1289,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:forbidden",
-                     *       "title": "The token may not do this",
-                     *       "status": 403,
-                     *       "detail": "The token may not do this",
-                     *       "code": "FORBIDDEN"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1640,15 +1298,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:not-found",
-                     *       "title": "Not found",
-                     *       "status": 404,
-                     *       "detail": "Not found (also for drafts the caller may not see)",
-                     *       "code": "NOT_FOUND"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1658,15 +1307,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:slug-taken",
-                     *       "title": "Conflict",
-                     *       "status": 409,
-                     *       "detail": "Conflict, e.g. SLUG_TAKEN",
-                     *       "code": "SLUG_TAKEN"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1676,15 +1316,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:precondition-failed",
-                     *       "title": "If-Match does not match the current ETag",
-                     *       "status": 412,
-                     *       "detail": "If-Match does not match the current ETag",
-                     *       "code": "PRECONDITION_FAILED"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1694,15 +1325,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:payload-too-large",
-                     *       "title": "Request body too large",
-                     *       "status": 413,
-                     *       "detail": "Request body too large",
-                     *       "code": "PAYLOAD_TOO_LARGE"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1712,15 +1334,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:unsupported-media-type",
-                     *       "title": "Only application/json bodies are accepted",
-                     *       "status": 415,
-                     *       "detail": "Only application/json bodies are accepted",
-                     *       "code": "UNSUPPORTED_MEDIA_TYPE"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1730,15 +1343,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:precondition-required",
-                     *       "title": "If-Match is required",
-                     *       "status": 428,
-                     *       "detail": "If-Match is required",
-                     *       "code": "PRECONDITION_REQUIRED"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1750,15 +1354,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:rate-limited",
-                     *       "title": "Rate limited",
-                     *       "status": 429,
-                     *       "detail": "Rate limited; see Retry-After",
-                     *       "code": "RATE_LIMITED"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1768,15 +1363,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:internal-error",
-                     *       "title": "Unexpected server error",
-                     *       "status": 500,
-                     *       "detail": "Unexpected server error (no details are disclosed)",
-                     *       "code": "INTERNAL_ERROR"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1788,15 +1374,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:service-unavailable",
-                     *       "title": "Database unavailable",
-                     *       "status": 503,
-                     *       "detail": "Database unavailable; see Retry-After",
-                     *       "code": "SERVICE_UNAVAILABLE"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1861,15 +1438,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:validation-failed",
-                     *       "title": "Invalid request",
-                     *       "status": 400,
-                     *       "detail": "Invalid request (VALIDATION_FAILED lists every bad field)",
-                     *       "code": "VALIDATION_FAILED"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1881,15 +1449,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:unauthorized",
-                     *       "title": "Missing",
-                     *       "status": 401,
-                     *       "detail": "Missing, malformed, unknown or revoked bearer token",
-                     *       "code": "UNAUTHORIZED"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1901,15 +1460,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:rate-limited",
-                     *       "title": "Rate limited",
-                     *       "status": 429,
-                     *       "detail": "Rate limited; see Retry-After",
-                     *       "code": "RATE_LIMITED"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1919,15 +1469,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:internal-error",
-                     *       "title": "Unexpected server error",
-                     *       "status": 500,
-                     *       "detail": "Unexpected server error (no details are disclosed)",
-                     *       "code": "INTERNAL_ERROR"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1939,15 +1480,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:service-unavailable",
-                     *       "title": "Database unavailable",
-                     *       "status": 503,
-                     *       "detail": "Database unavailable; see Retry-After",
-                     *       "code": "SERVICE_UNAVAILABLE"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1991,15 +1523,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:validation-failed",
-                     *       "title": "Invalid request",
-                     *       "status": 400,
-                     *       "detail": "Invalid request (VALIDATION_FAILED lists every bad field)",
-                     *       "code": "VALIDATION_FAILED"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2011,15 +1534,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:unauthorized",
-                     *       "title": "Missing",
-                     *       "status": 401,
-                     *       "detail": "Missing, malformed, unknown or revoked bearer token",
-                     *       "code": "UNAUTHORIZED"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2029,15 +1543,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:forbidden",
-                     *       "title": "The token may not do this",
-                     *       "status": 403,
-                     *       "detail": "The token may not do this",
-                     *       "code": "FORBIDDEN"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2047,15 +1552,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:slug-taken",
-                     *       "title": "Conflict",
-                     *       "status": 409,
-                     *       "detail": "Conflict, e.g. SLUG_TAKEN",
-                     *       "code": "SLUG_TAKEN"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2065,15 +1561,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:payload-too-large",
-                     *       "title": "Request body too large",
-                     *       "status": 413,
-                     *       "detail": "Request body too large",
-                     *       "code": "PAYLOAD_TOO_LARGE"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2083,15 +1570,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:unsupported-media-type",
-                     *       "title": "Only application/json bodies are accepted",
-                     *       "status": 415,
-                     *       "detail": "Only application/json bodies are accepted",
-                     *       "code": "UNSUPPORTED_MEDIA_TYPE"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2101,15 +1579,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:idempotency-key-reused",
-                     *       "title": "Idempotency-Key reused with a different body",
-                     *       "status": 422,
-                     *       "detail": "Idempotency-Key reused with a different body",
-                     *       "code": "IDEMPOTENCY_KEY_REUSED"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2121,15 +1590,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:rate-limited",
-                     *       "title": "Rate limited",
-                     *       "status": 429,
-                     *       "detail": "Rate limited; see Retry-After",
-                     *       "code": "RATE_LIMITED"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2139,15 +1599,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:internal-error",
-                     *       "title": "Unexpected server error",
-                     *       "status": 500,
-                     *       "detail": "Unexpected server error (no details are disclosed)",
-                     *       "code": "INTERNAL_ERROR"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2159,15 +1610,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:service-unavailable",
-                     *       "title": "Database unavailable",
-                     *       "status": 503,
-                     *       "detail": "Database unavailable; see Retry-After",
-                     *       "code": "SERVICE_UNAVAILABLE"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2212,15 +1654,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:validation-failed",
-                     *       "title": "Invalid request",
-                     *       "status": 400,
-                     *       "detail": "Invalid request (VALIDATION_FAILED lists every bad field)",
-                     *       "code": "VALIDATION_FAILED"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2232,15 +1665,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:unauthorized",
-                     *       "title": "Missing",
-                     *       "status": 401,
-                     *       "detail": "Missing, malformed, unknown or revoked bearer token",
-                     *       "code": "UNAUTHORIZED"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2250,15 +1674,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:not-found",
-                     *       "title": "Not found",
-                     *       "status": 404,
-                     *       "detail": "Not found (also for drafts the caller may not see)",
-                     *       "code": "NOT_FOUND"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2270,15 +1685,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:rate-limited",
-                     *       "title": "Rate limited",
-                     *       "status": 429,
-                     *       "detail": "Rate limited; see Retry-After",
-                     *       "code": "RATE_LIMITED"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2288,15 +1694,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:internal-error",
-                     *       "title": "Unexpected server error",
-                     *       "status": 500,
-                     *       "detail": "Unexpected server error (no details are disclosed)",
-                     *       "code": "INTERNAL_ERROR"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2308,15 +1705,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:service-unavailable",
-                     *       "title": "Database unavailable",
-                     *       "status": 503,
-                     *       "detail": "Database unavailable; see Retry-After",
-                     *       "code": "SERVICE_UNAVAILABLE"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2347,15 +1735,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:validation-failed",
-                     *       "title": "Invalid request",
-                     *       "status": 400,
-                     *       "detail": "Invalid request (VALIDATION_FAILED lists every bad field)",
-                     *       "code": "VALIDATION_FAILED"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2367,15 +1746,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:unauthorized",
-                     *       "title": "Missing",
-                     *       "status": 401,
-                     *       "detail": "Missing, malformed, unknown or revoked bearer token",
-                     *       "code": "UNAUTHORIZED"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2385,15 +1755,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:forbidden",
-                     *       "title": "The token may not do this",
-                     *       "status": 403,
-                     *       "detail": "The token may not do this",
-                     *       "code": "FORBIDDEN"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2403,15 +1764,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:not-found",
-                     *       "title": "Not found",
-                     *       "status": 404,
-                     *       "detail": "Not found (also for drafts the caller may not see)",
-                     *       "code": "NOT_FOUND"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2421,15 +1773,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:precondition-failed",
-                     *       "title": "If-Match does not match the current ETag",
-                     *       "status": 412,
-                     *       "detail": "If-Match does not match the current ETag",
-                     *       "code": "PRECONDITION_FAILED"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2441,15 +1784,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:rate-limited",
-                     *       "title": "Rate limited",
-                     *       "status": 429,
-                     *       "detail": "Rate limited; see Retry-After",
-                     *       "code": "RATE_LIMITED"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2459,15 +1793,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:internal-error",
-                     *       "title": "Unexpected server error",
-                     *       "status": 500,
-                     *       "detail": "Unexpected server error (no details are disclosed)",
-                     *       "code": "INTERNAL_ERROR"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2479,15 +1804,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:service-unavailable",
-                     *       "title": "Database unavailable",
-                     *       "status": 503,
-                     *       "detail": "Database unavailable; see Retry-After",
-                     *       "code": "SERVICE_UNAVAILABLE"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2526,15 +1842,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:validation-failed",
-                     *       "title": "Invalid request",
-                     *       "status": 400,
-                     *       "detail": "Invalid request (VALIDATION_FAILED lists every bad field)",
-                     *       "code": "VALIDATION_FAILED"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2546,15 +1853,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:unauthorized",
-                     *       "title": "Missing",
-                     *       "status": 401,
-                     *       "detail": "Missing, malformed, unknown or revoked bearer token",
-                     *       "code": "UNAUTHORIZED"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2564,15 +1862,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:forbidden",
-                     *       "title": "The token may not do this",
-                     *       "status": 403,
-                     *       "detail": "The token may not do this",
-                     *       "code": "FORBIDDEN"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2582,15 +1871,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:not-found",
-                     *       "title": "Not found",
-                     *       "status": 404,
-                     *       "detail": "Not found (also for drafts the caller may not see)",
-                     *       "code": "NOT_FOUND"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2600,15 +1880,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:slug-taken",
-                     *       "title": "Conflict",
-                     *       "status": 409,
-                     *       "detail": "Conflict, e.g. SLUG_TAKEN",
-                     *       "code": "SLUG_TAKEN"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2618,15 +1889,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:precondition-failed",
-                     *       "title": "If-Match does not match the current ETag",
-                     *       "status": 412,
-                     *       "detail": "If-Match does not match the current ETag",
-                     *       "code": "PRECONDITION_FAILED"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2636,15 +1898,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:payload-too-large",
-                     *       "title": "Request body too large",
-                     *       "status": 413,
-                     *       "detail": "Request body too large",
-                     *       "code": "PAYLOAD_TOO_LARGE"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2654,15 +1907,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:unsupported-media-type",
-                     *       "title": "Only application/json bodies are accepted",
-                     *       "status": 415,
-                     *       "detail": "Only application/json bodies are accepted",
-                     *       "code": "UNSUPPORTED_MEDIA_TYPE"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2672,15 +1916,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:precondition-required",
-                     *       "title": "If-Match is required",
-                     *       "status": 428,
-                     *       "detail": "If-Match is required",
-                     *       "code": "PRECONDITION_REQUIRED"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2692,15 +1927,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:rate-limited",
-                     *       "title": "Rate limited",
-                     *       "status": 429,
-                     *       "detail": "Rate limited; see Retry-After",
-                     *       "code": "RATE_LIMITED"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2710,15 +1936,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:internal-error",
-                     *       "title": "Unexpected server error",
-                     *       "status": 500,
-                     *       "detail": "Unexpected server error (no details are disclosed)",
-                     *       "code": "INTERNAL_ERROR"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2730,15 +1947,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:service-unavailable",
-                     *       "title": "Database unavailable",
-                     *       "status": 503,
-                     *       "detail": "Database unavailable; see Retry-After",
-                     *       "code": "SERVICE_UNAVAILABLE"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2783,15 +1991,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:validation-failed",
-                     *       "title": "Invalid request",
-                     *       "status": 400,
-                     *       "detail": "Invalid request (VALIDATION_FAILED lists every bad field)",
-                     *       "code": "VALIDATION_FAILED"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2803,15 +2002,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:unauthorized",
-                     *       "title": "Missing",
-                     *       "status": 401,
-                     *       "detail": "Missing, malformed, unknown or revoked bearer token",
-                     *       "code": "UNAUTHORIZED"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2821,15 +2011,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:forbidden",
-                     *       "title": "The token may not do this",
-                     *       "status": 403,
-                     *       "detail": "The token may not do this",
-                     *       "code": "FORBIDDEN"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2839,15 +2020,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:not-found",
-                     *       "title": "Not found",
-                     *       "status": 404,
-                     *       "detail": "Not found (also for drafts the caller may not see)",
-                     *       "code": "NOT_FOUND"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2857,15 +2029,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:slug-taken",
-                     *       "title": "Conflict",
-                     *       "status": 409,
-                     *       "detail": "Conflict, e.g. SLUG_TAKEN",
-                     *       "code": "SLUG_TAKEN"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2875,15 +2038,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:payload-too-large",
-                     *       "title": "Request body too large",
-                     *       "status": 413,
-                     *       "detail": "Request body too large",
-                     *       "code": "PAYLOAD_TOO_LARGE"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2893,15 +2047,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:unsupported-media-type",
-                     *       "title": "Only application/json bodies are accepted",
-                     *       "status": 415,
-                     *       "detail": "Only application/json bodies are accepted",
-                     *       "code": "UNSUPPORTED_MEDIA_TYPE"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2911,15 +2056,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:idempotency-key-reused",
-                     *       "title": "Idempotency-Key reused with a different body",
-                     *       "status": 422,
-                     *       "detail": "Idempotency-Key reused with a different body",
-                     *       "code": "IDEMPOTENCY_KEY_REUSED"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2931,15 +2067,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:rate-limited",
-                     *       "title": "Rate limited",
-                     *       "status": 429,
-                     *       "detail": "Rate limited; see Retry-After",
-                     *       "code": "RATE_LIMITED"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2949,15 +2076,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:internal-error",
-                     *       "title": "Unexpected server error",
-                     *       "status": 500,
-                     *       "detail": "Unexpected server error (no details are disclosed)",
-                     *       "code": "INTERNAL_ERROR"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2969,15 +2087,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:service-unavailable",
-                     *       "title": "Database unavailable",
-                     *       "status": 503,
-                     *       "detail": "Database unavailable; see Retry-After",
-                     *       "code": "SERVICE_UNAVAILABLE"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -3018,15 +2127,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:validation-failed",
-                     *       "title": "Invalid request",
-                     *       "status": 400,
-                     *       "detail": "Invalid request (VALIDATION_FAILED lists every bad field)",
-                     *       "code": "VALIDATION_FAILED"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -3038,15 +2138,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:unauthorized",
-                     *       "title": "Missing",
-                     *       "status": 401,
-                     *       "detail": "Missing, malformed, unknown or revoked bearer token",
-                     *       "code": "UNAUTHORIZED"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -3056,15 +2147,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:forbidden",
-                     *       "title": "The token may not do this",
-                     *       "status": 403,
-                     *       "detail": "The token may not do this",
-                     *       "code": "FORBIDDEN"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -3074,15 +2156,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:not-found",
-                     *       "title": "Not found",
-                     *       "status": 404,
-                     *       "detail": "Not found (also for drafts the caller may not see)",
-                     *       "code": "NOT_FOUND"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -3092,15 +2165,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:slug-taken",
-                     *       "title": "Conflict",
-                     *       "status": 409,
-                     *       "detail": "Conflict, e.g. SLUG_TAKEN",
-                     *       "code": "SLUG_TAKEN"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -3110,15 +2174,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:idempotency-key-reused",
-                     *       "title": "Idempotency-Key reused with a different body",
-                     *       "status": 422,
-                     *       "detail": "Idempotency-Key reused with a different body",
-                     *       "code": "IDEMPOTENCY_KEY_REUSED"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -3130,15 +2185,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:rate-limited",
-                     *       "title": "Rate limited",
-                     *       "status": 429,
-                     *       "detail": "Rate limited; see Retry-After",
-                     *       "code": "RATE_LIMITED"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -3148,15 +2194,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:internal-error",
-                     *       "title": "Unexpected server error",
-                     *       "status": 500,
-                     *       "detail": "Unexpected server error (no details are disclosed)",
-                     *       "code": "INTERNAL_ERROR"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -3168,15 +2205,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:service-unavailable",
-                     *       "title": "Database unavailable",
-                     *       "status": 503,
-                     *       "detail": "Database unavailable; see Retry-After",
-                     *       "code": "SERVICE_UNAVAILABLE"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -3231,15 +2259,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:validation-failed",
-                     *       "title": "Invalid request",
-                     *       "status": 400,
-                     *       "detail": "Invalid request (VALIDATION_FAILED lists every bad field)",
-                     *       "code": "VALIDATION_FAILED"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -3251,15 +2270,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:unauthorized",
-                     *       "title": "Missing",
-                     *       "status": 401,
-                     *       "detail": "Missing, malformed, unknown or revoked bearer token",
-                     *       "code": "UNAUTHORIZED"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -3269,15 +2279,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:not-found",
-                     *       "title": "Not found",
-                     *       "status": 404,
-                     *       "detail": "Not found (also for drafts the caller may not see)",
-                     *       "code": "NOT_FOUND"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -3289,15 +2290,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:rate-limited",
-                     *       "title": "Rate limited",
-                     *       "status": 429,
-                     *       "detail": "Rate limited; see Retry-After",
-                     *       "code": "RATE_LIMITED"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -3307,15 +2299,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:internal-error",
-                     *       "title": "Unexpected server error",
-                     *       "status": 500,
-                     *       "detail": "Unexpected server error (no details are disclosed)",
-                     *       "code": "INTERNAL_ERROR"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -3327,15 +2310,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:service-unavailable",
-                     *       "title": "Database unavailable",
-                     *       "status": 503,
-                     *       "detail": "Database unavailable; see Retry-After",
-                     *       "code": "SERVICE_UNAVAILABLE"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -3380,15 +2354,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:validation-failed",
-                     *       "title": "Invalid request",
-                     *       "status": 400,
-                     *       "detail": "Invalid request (VALIDATION_FAILED lists every bad field)",
-                     *       "code": "VALIDATION_FAILED"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -3400,15 +2365,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:unauthorized",
-                     *       "title": "Missing",
-                     *       "status": 401,
-                     *       "detail": "Missing, malformed, unknown or revoked bearer token",
-                     *       "code": "UNAUTHORIZED"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -3418,15 +2374,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:not-found",
-                     *       "title": "Not found",
-                     *       "status": 404,
-                     *       "detail": "Not found (also for drafts the caller may not see)",
-                     *       "code": "NOT_FOUND"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -3436,15 +2383,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:slug-taken",
-                     *       "title": "Conflict",
-                     *       "status": 409,
-                     *       "detail": "Conflict, e.g. SLUG_TAKEN",
-                     *       "code": "SLUG_TAKEN"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -3454,15 +2392,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:payload-too-large",
-                     *       "title": "Request body too large",
-                     *       "status": 413,
-                     *       "detail": "Request body too large",
-                     *       "code": "PAYLOAD_TOO_LARGE"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -3472,15 +2401,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:unsupported-media-type",
-                     *       "title": "Only application/json bodies are accepted",
-                     *       "status": 415,
-                     *       "detail": "Only application/json bodies are accepted",
-                     *       "code": "UNSUPPORTED_MEDIA_TYPE"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -3490,15 +2410,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:idempotency-key-reused",
-                     *       "title": "Idempotency-Key reused with a different body",
-                     *       "status": 422,
-                     *       "detail": "Idempotency-Key reused with a different body",
-                     *       "code": "IDEMPOTENCY_KEY_REUSED"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -3510,15 +2421,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:rate-limited",
-                     *       "title": "Rate limited",
-                     *       "status": 429,
-                     *       "detail": "Rate limited; see Retry-After",
-                     *       "code": "RATE_LIMITED"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -3528,15 +2430,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:internal-error",
-                     *       "title": "Unexpected server error",
-                     *       "status": 500,
-                     *       "detail": "Unexpected server error (no details are disclosed)",
-                     *       "code": "INTERNAL_ERROR"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -3548,15 +2441,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:service-unavailable",
-                     *       "title": "Database unavailable",
-                     *       "status": 503,
-                     *       "detail": "Database unavailable; see Retry-After",
-                     *       "code": "SERVICE_UNAVAILABLE"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -3612,15 +2496,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:validation-failed",
-                     *       "title": "Invalid request",
-                     *       "status": 400,
-                     *       "detail": "Invalid request (VALIDATION_FAILED lists every bad field)",
-                     *       "code": "VALIDATION_FAILED"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -3632,15 +2507,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:unauthorized",
-                     *       "title": "Missing",
-                     *       "status": 401,
-                     *       "detail": "Missing, malformed, unknown or revoked bearer token",
-                     *       "code": "UNAUTHORIZED"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -3650,15 +2516,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:forbidden",
-                     *       "title": "The token may not do this",
-                     *       "status": 403,
-                     *       "detail": "The token may not do this",
-                     *       "code": "FORBIDDEN"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -3670,15 +2527,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:rate-limited",
-                     *       "title": "Rate limited",
-                     *       "status": 429,
-                     *       "detail": "Rate limited; see Retry-After",
-                     *       "code": "RATE_LIMITED"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -3688,15 +2536,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:internal-error",
-                     *       "title": "Unexpected server error",
-                     *       "status": 500,
-                     *       "detail": "Unexpected server error (no details are disclosed)",
-                     *       "code": "INTERNAL_ERROR"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -3708,15 +2547,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:service-unavailable",
-                     *       "title": "Database unavailable",
-                     *       "status": 503,
-                     *       "detail": "Database unavailable; see Retry-After",
-                     *       "code": "SERVICE_UNAVAILABLE"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -3758,15 +2588,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:validation-failed",
-                     *       "title": "Invalid request",
-                     *       "status": 400,
-                     *       "detail": "Invalid request (VALIDATION_FAILED lists every bad field)",
-                     *       "code": "VALIDATION_FAILED"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -3778,15 +2599,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:unauthorized",
-                     *       "title": "Missing",
-                     *       "status": 401,
-                     *       "detail": "Missing, malformed, unknown or revoked bearer token",
-                     *       "code": "UNAUTHORIZED"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -3796,15 +2608,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:forbidden",
-                     *       "title": "The token may not do this",
-                     *       "status": 403,
-                     *       "detail": "The token may not do this",
-                     *       "code": "FORBIDDEN"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -3814,15 +2617,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:not-found",
-                     *       "title": "Not found",
-                     *       "status": 404,
-                     *       "detail": "Not found (also for drafts the caller may not see)",
-                     *       "code": "NOT_FOUND"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -3834,15 +2628,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:rate-limited",
-                     *       "title": "Rate limited",
-                     *       "status": 429,
-                     *       "detail": "Rate limited; see Retry-After",
-                     *       "code": "RATE_LIMITED"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -3852,15 +2637,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:internal-error",
-                     *       "title": "Unexpected server error",
-                     *       "status": 500,
-                     *       "detail": "Unexpected server error (no details are disclosed)",
-                     *       "code": "INTERNAL_ERROR"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -3872,15 +2648,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:service-unavailable",
-                     *       "title": "Database unavailable",
-                     *       "status": 503,
-                     *       "detail": "Database unavailable; see Retry-After",
-                     *       "code": "SERVICE_UNAVAILABLE"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -3911,15 +2678,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:validation-failed",
-                     *       "title": "Invalid request",
-                     *       "status": 400,
-                     *       "detail": "Invalid request (VALIDATION_FAILED lists every bad field)",
-                     *       "code": "VALIDATION_FAILED"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -3931,15 +2689,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:unauthorized",
-                     *       "title": "Missing",
-                     *       "status": 401,
-                     *       "detail": "Missing, malformed, unknown or revoked bearer token",
-                     *       "code": "UNAUTHORIZED"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -3949,15 +2698,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:forbidden",
-                     *       "title": "The token may not do this",
-                     *       "status": 403,
-                     *       "detail": "The token may not do this",
-                     *       "code": "FORBIDDEN"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -3967,15 +2707,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:not-found",
-                     *       "title": "Not found",
-                     *       "status": 404,
-                     *       "detail": "Not found (also for drafts the caller may not see)",
-                     *       "code": "NOT_FOUND"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -3985,15 +2716,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:precondition-failed",
-                     *       "title": "If-Match does not match the current ETag",
-                     *       "status": 412,
-                     *       "detail": "If-Match does not match the current ETag",
-                     *       "code": "PRECONDITION_FAILED"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -4005,15 +2727,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:rate-limited",
-                     *       "title": "Rate limited",
-                     *       "status": 429,
-                     *       "detail": "Rate limited; see Retry-After",
-                     *       "code": "RATE_LIMITED"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -4023,15 +2736,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:internal-error",
-                     *       "title": "Unexpected server error",
-                     *       "status": 500,
-                     *       "detail": "Unexpected server error (no details are disclosed)",
-                     *       "code": "INTERNAL_ERROR"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -4043,15 +2747,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:service-unavailable",
-                     *       "title": "Database unavailable",
-                     *       "status": 503,
-                     *       "detail": "Database unavailable; see Retry-After",
-                     *       "code": "SERVICE_UNAVAILABLE"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -4090,15 +2785,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:validation-failed",
-                     *       "title": "Invalid request",
-                     *       "status": 400,
-                     *       "detail": "Invalid request (VALIDATION_FAILED lists every bad field)",
-                     *       "code": "VALIDATION_FAILED"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -4110,15 +2796,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:unauthorized",
-                     *       "title": "Missing",
-                     *       "status": 401,
-                     *       "detail": "Missing, malformed, unknown or revoked bearer token",
-                     *       "code": "UNAUTHORIZED"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -4128,15 +2805,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:forbidden",
-                     *       "title": "The token may not do this",
-                     *       "status": 403,
-                     *       "detail": "The token may not do this",
-                     *       "code": "FORBIDDEN"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -4146,15 +2814,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:not-found",
-                     *       "title": "Not found",
-                     *       "status": 404,
-                     *       "detail": "Not found (also for drafts the caller may not see)",
-                     *       "code": "NOT_FOUND"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -4164,15 +2823,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:precondition-failed",
-                     *       "title": "If-Match does not match the current ETag",
-                     *       "status": 412,
-                     *       "detail": "If-Match does not match the current ETag",
-                     *       "code": "PRECONDITION_FAILED"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -4182,15 +2832,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:payload-too-large",
-                     *       "title": "Request body too large",
-                     *       "status": 413,
-                     *       "detail": "Request body too large",
-                     *       "code": "PAYLOAD_TOO_LARGE"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -4200,15 +2841,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:unsupported-media-type",
-                     *       "title": "Only application/json bodies are accepted",
-                     *       "status": 415,
-                     *       "detail": "Only application/json bodies are accepted",
-                     *       "code": "UNSUPPORTED_MEDIA_TYPE"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -4218,15 +2850,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:precondition-required",
-                     *       "title": "If-Match is required",
-                     *       "status": 428,
-                     *       "detail": "If-Match is required",
-                     *       "code": "PRECONDITION_REQUIRED"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -4238,15 +2861,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:rate-limited",
-                     *       "title": "Rate limited",
-                     *       "status": 429,
-                     *       "detail": "Rate limited; see Retry-After",
-                     *       "code": "RATE_LIMITED"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -4256,15 +2870,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:internal-error",
-                     *       "title": "Unexpected server error",
-                     *       "status": 500,
-                     *       "detail": "Unexpected server error (no details are disclosed)",
-                     *       "code": "INTERNAL_ERROR"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -4276,15 +2881,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:service-unavailable",
-                     *       "title": "Database unavailable",
-                     *       "status": 503,
-                     *       "detail": "Database unavailable; see Retry-After",
-                     *       "code": "SERVICE_UNAVAILABLE"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -4314,15 +2910,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:validation-failed",
-                     *       "title": "Invalid request",
-                     *       "status": 400,
-                     *       "detail": "Invalid request (VALIDATION_FAILED lists every bad field)",
-                     *       "code": "VALIDATION_FAILED"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -4334,15 +2921,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:unauthorized",
-                     *       "title": "Missing",
-                     *       "status": 401,
-                     *       "detail": "Missing, malformed, unknown or revoked bearer token",
-                     *       "code": "UNAUTHORIZED"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -4352,15 +2930,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:forbidden",
-                     *       "title": "The token may not do this",
-                     *       "status": 403,
-                     *       "detail": "The token may not do this",
-                     *       "code": "FORBIDDEN"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -4372,15 +2941,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:rate-limited",
-                     *       "title": "Rate limited",
-                     *       "status": 429,
-                     *       "detail": "Rate limited; see Retry-After",
-                     *       "code": "RATE_LIMITED"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -4390,15 +2950,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:internal-error",
-                     *       "title": "Unexpected server error",
-                     *       "status": 500,
-                     *       "detail": "Unexpected server error (no details are disclosed)",
-                     *       "code": "INTERNAL_ERROR"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -4410,15 +2961,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:service-unavailable",
-                     *       "title": "Database unavailable",
-                     *       "status": 503,
-                     *       "detail": "Database unavailable; see Retry-After",
-                     *       "code": "SERVICE_UNAVAILABLE"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -4462,15 +3004,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:validation-failed",
-                     *       "title": "Invalid request",
-                     *       "status": 400,
-                     *       "detail": "Invalid request (VALIDATION_FAILED lists every bad field)",
-                     *       "code": "VALIDATION_FAILED"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -4482,15 +3015,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:unauthorized",
-                     *       "title": "Missing",
-                     *       "status": 401,
-                     *       "detail": "Missing, malformed, unknown or revoked bearer token",
-                     *       "code": "UNAUTHORIZED"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -4500,15 +3024,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:forbidden",
-                     *       "title": "The token may not do this",
-                     *       "status": 403,
-                     *       "detail": "The token may not do this",
-                     *       "code": "FORBIDDEN"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -4518,15 +3033,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:slug-taken",
-                     *       "title": "Conflict",
-                     *       "status": 409,
-                     *       "detail": "Conflict, e.g. SLUG_TAKEN",
-                     *       "code": "SLUG_TAKEN"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -4536,15 +3042,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:payload-too-large",
-                     *       "title": "Request body too large",
-                     *       "status": 413,
-                     *       "detail": "Request body too large",
-                     *       "code": "PAYLOAD_TOO_LARGE"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -4554,15 +3051,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:unsupported-media-type",
-                     *       "title": "Only application/json bodies are accepted",
-                     *       "status": 415,
-                     *       "detail": "Only application/json bodies are accepted",
-                     *       "code": "UNSUPPORTED_MEDIA_TYPE"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -4572,15 +3060,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:idempotency-key-reused",
-                     *       "title": "Idempotency-Key reused with a different body",
-                     *       "status": 422,
-                     *       "detail": "Idempotency-Key reused with a different body",
-                     *       "code": "IDEMPOTENCY_KEY_REUSED"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -4592,15 +3071,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:rate-limited",
-                     *       "title": "Rate limited",
-                     *       "status": 429,
-                     *       "detail": "Rate limited; see Retry-After",
-                     *       "code": "RATE_LIMITED"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -4610,15 +3080,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:internal-error",
-                     *       "title": "Unexpected server error",
-                     *       "status": 500,
-                     *       "detail": "Unexpected server error (no details are disclosed)",
-                     *       "code": "INTERNAL_ERROR"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -4630,15 +3091,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:service-unavailable",
-                     *       "title": "Database unavailable",
-                     *       "status": 503,
-                     *       "detail": "Database unavailable; see Retry-After",
-                     *       "code": "SERVICE_UNAVAILABLE"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -4671,15 +3123,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:validation-failed",
-                     *       "title": "Invalid request",
-                     *       "status": 400,
-                     *       "detail": "Invalid request (VALIDATION_FAILED lists every bad field)",
-                     *       "code": "VALIDATION_FAILED"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -4691,15 +3134,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:unauthorized",
-                     *       "title": "Missing",
-                     *       "status": 401,
-                     *       "detail": "Missing, malformed, unknown or revoked bearer token",
-                     *       "code": "UNAUTHORIZED"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -4709,15 +3143,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:forbidden",
-                     *       "title": "The token may not do this",
-                     *       "status": 403,
-                     *       "detail": "The token may not do this",
-                     *       "code": "FORBIDDEN"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -4727,15 +3152,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:not-found",
-                     *       "title": "Not found",
-                     *       "status": 404,
-                     *       "detail": "Not found (also for drafts the caller may not see)",
-                     *       "code": "NOT_FOUND"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -4747,15 +3163,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:rate-limited",
-                     *       "title": "Rate limited",
-                     *       "status": 429,
-                     *       "detail": "Rate limited; see Retry-After",
-                     *       "code": "RATE_LIMITED"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -4765,15 +3172,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:internal-error",
-                     *       "title": "Unexpected server error",
-                     *       "status": 500,
-                     *       "detail": "Unexpected server error (no details are disclosed)",
-                     *       "code": "INTERNAL_ERROR"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -4785,15 +3183,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:service-unavailable",
-                     *       "title": "Database unavailable",
-                     *       "status": 503,
-                     *       "detail": "Database unavailable; see Retry-After",
-                     *       "code": "SERVICE_UNAVAILABLE"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -4824,15 +3213,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:validation-failed",
-                     *       "title": "Invalid request",
-                     *       "status": 400,
-                     *       "detail": "Invalid request (VALIDATION_FAILED lists every bad field)",
-                     *       "code": "VALIDATION_FAILED"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -4844,15 +3224,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:unauthorized",
-                     *       "title": "Missing",
-                     *       "status": 401,
-                     *       "detail": "Missing, malformed, unknown or revoked bearer token",
-                     *       "code": "UNAUTHORIZED"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -4862,15 +3233,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:forbidden",
-                     *       "title": "The token may not do this",
-                     *       "status": 403,
-                     *       "detail": "The token may not do this",
-                     *       "code": "FORBIDDEN"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -4880,15 +3242,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:not-found",
-                     *       "title": "Not found",
-                     *       "status": 404,
-                     *       "detail": "Not found (also for drafts the caller may not see)",
-                     *       "code": "NOT_FOUND"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -4900,15 +3253,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:rate-limited",
-                     *       "title": "Rate limited",
-                     *       "status": 429,
-                     *       "detail": "Rate limited; see Retry-After",
-                     *       "code": "RATE_LIMITED"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -4918,15 +3262,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:internal-error",
-                     *       "title": "Unexpected server error",
-                     *       "status": 500,
-                     *       "detail": "Unexpected server error (no details are disclosed)",
-                     *       "code": "INTERNAL_ERROR"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -4938,15 +3273,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:broadsheet:problem:service-unavailable",
-                     *       "title": "Database unavailable",
-                     *       "status": 503,
-                     *       "detail": "Database unavailable; see Retry-After",
-                     *       "code": "SERVICE_UNAVAILABLE"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import type { PrismaClient } from '../generated/prisma/client.js'
-import { articles, authors, comments } from '../../prisma/seed-data.js'
+import { articles, authors, comments } from './seed-data.js'
 
 /** Stable UUIDs for seed rows, so seeding twice finds the same rows and changes nothing. */
 export function seedId(kind: string, key: string): string {
@@ -19,7 +19,7 @@ export interface SeedCounts {
 const DAY_MS = 86_400_000
 
 /**
- * Inserts the sample newsroom (prisma/seed-data.ts) in one transaction. Rows that already
+ * Inserts the sample newsroom (src/db/seed-data.ts) in one transaction. Rows that already
  * exist (same id or same slug) are left exactly as they are, so running it again changes
  * nothing and never overwrites edits. Returns how many rows were inserted.
  */

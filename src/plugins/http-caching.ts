@@ -1,9 +1,6 @@
 import { createHash } from 'node:crypto'
-import type { FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { ANONYMOUS } from '../auth.js'
-import { Problems } from '../errors.js'
-import type { Versioned } from '../services/common.js'
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -93,31 +90,4 @@ function noneMatch(header: string | undefined, etag: string): boolean {
   if (header.trim() === '*') return true
   const opaque = (tag: string) => tag.trim().replace(/^W\//, '')
   return header.split(',').some((tag) => opaque(tag) === opaque(etag))
-}
-
-/** Sends a single resource with its strong ETag (made in onSend from the version and the bytes). */
-export function sendVersioned<T>(reply: FastifyReply, { resource, version }: Versioned<T>): T {
-  reply.resourceVersion = version
-  return resource
-}
-
-/**
- * The version an If-Match header asks for: a number, `'*'` (any existing version), or
- * undefined when there is no header. An ETag we could not have issued can never match: 412.
- */
-export function ifMatchVersion(request: FastifyRequest): number | '*' | undefined {
-  const header = request.headers['if-match']
-  if (header === undefined) return undefined
-  const value = header.trim()
-  if (value === '*') return '*'
-  const match = /^"(\d{1,9})-[A-Za-z0-9_-]{16}"$/.exec(value)
-  if (!match) throw Problems.preconditionFailed('If-Match must be an ETag this API sent (a strong one, unmodified).')
-  return Number(match[1])
-}
-
-/** PATCH: If-Match is required (428 without it). */
-export function requireIfMatch(request: FastifyRequest): number | '*' {
-  const version = ifMatchVersion(request)
-  if (version === undefined) throw Problems.preconditionRequired()
-  return version
 }

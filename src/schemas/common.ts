@@ -1,4 +1,5 @@
 import { Type, type Static, type TSchema } from 'typebox'
+import { CATALOGUE, problemType, type ProblemCode } from '../errors.js'
 
 export const SLUG_PATTERN = '^[a-z0-9]+(?:-[a-z0-9]+)*$'
 export const SLUG_MAX_LENGTH = 120
@@ -46,7 +47,7 @@ export const ProblemSchema = Type.Object(
     status: Type.Integer({ minimum: 400, maximum: 599 }),
     detail: Type.String({ description: 'What went wrong with this request.' }),
     code: Type.String({
-      description: 'Stable machine-readable error code, e.g. VALIDATION_FAILED, NOT_FOUND, SLUG_TAKEN.',
+      description: `Stable machine-readable error code, one of: ${Object.keys(CATALOGUE).join(', ')}. New codes may be added.`,
       examples: ['NOT_FOUND'],
     }),
     instance: Type.Optional(Type.String({ description: 'The request path.' })),
@@ -123,17 +124,37 @@ const PROBLEM_DESCRIPTIONS: Record<number, string> = {
   503: 'Database unavailable; see Retry-After',
 }
 
-/** `response` entries for the problem+json errors an operation can return. */
+/** Catalogue codes by status, in catalogue order: the examples a status's response shows. */
+const CODES_BY_STATUS = new Map<number, ProblemCode[]>()
+for (const code of Object.keys(CATALOGUE) as ProblemCode[]) {
+  const { status } = CATALOGUE[code]
+  CODES_BY_STATUS.set(status, [...(CODES_BY_STATUS.get(status) ?? []), code])
+}
+
+/** The problem a code answers with, as an example: what the catalogue makes of it. */
+function problemExample(code: ProblemCode) {
+  const { status, title, detail } = CATALOGUE[code]
+  return {
+    type: problemType(code),
+    title,
+    status,
+    detail,
+    code,
+    ...(code === 'VALIDATION_FAILED' ? { errors: [{ path: '/body/title', message: 'is required' }] } : {}),
+  }
+}
+
+/** `response` entries for the problem+json errors an operation can return, one example per code. */
 export function problems(...statuses: number[]): Record<number, TSchema> {
   return Object.fromEntries(
     statuses.map((status) => {
-      const code = PROBLEM_EXAMPLE_CODES[status] ?? 'INTERNAL_ERROR'
       const headers =
         status === 429 || status === 503
           ? { 'Retry-After': { type: 'string', pattern: '^[0-9]+$', description: 'Seconds to wait before retrying.' } }
           : status === 401
             ? { 'WWW-Authenticate': { type: 'string', const: 'Bearer', description: 'The authentication scheme to use.' } }
             : undefined
+      const codes = CODES_BY_STATUS.get(status) ?? ['INTERNAL_ERROR']
       return [
         status,
         Type.Unsafe({
@@ -142,36 +163,13 @@ export function problems(...statuses: number[]): Record<number, TSchema> {
           content: {
             'application/problem+json': {
               schema: { $ref: 'Problem#' },
-              example: {
-                type: `urn:broadsheet:problem:${code.toLowerCase().replaceAll('_', '-')}`,
-                title: PROBLEM_DESCRIPTIONS[status]?.split(/[;(,]/)[0]?.trim() ?? 'Error',
-                status,
-                detail: PROBLEM_DESCRIPTIONS[status] ?? 'Error',
-                code,
-              },
+              examples: Object.fromEntries(codes.map((code) => [code, { summary: CATALOGUE[code].title, value: problemExample(code) }])),
             },
           },
         }),
       ]
     }),
   )
-}
-
-/** The code each status's example shows (the most common one for that status). */
-const PROBLEM_EXAMPLE_CODES: Record<number, string> = {
-  400: 'VALIDATION_FAILED',
-  401: 'UNAUTHORIZED',
-  403: 'FORBIDDEN',
-  404: 'NOT_FOUND',
-  409: 'SLUG_TAKEN',
-  412: 'PRECONDITION_FAILED',
-  413: 'PAYLOAD_TOO_LARGE',
-  415: 'UNSUPPORTED_MEDIA_TYPE',
-  422: 'IDEMPOTENCY_KEY_REUSED',
-  428: 'PRECONDITION_REQUIRED',
-  429: 'RATE_LIMITED',
-  500: 'INTERNAL_ERROR',
-  503: 'SERVICE_UNAVAILABLE',
 }
 
 /** A `$ref` to a named component, with the description of this particular response. */

@@ -1,5 +1,4 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { ifMatchVersion, requireIfMatch, sendVersioned } from '../../plugins/http-caching.js'
 import { Type } from 'typebox'
 import {
   ArticleListSchema,
@@ -12,7 +11,7 @@ import {
   type Article,
 } from '../../schemas/article.js'
 import { IdOrSlugParamsSchema, IdParamsSchema, NoBody, described, problems, ref } from '../../schemas/common.js'
-import { linkNext } from '../links.js'
+import { ifMatchVersion, linkNext, requireIfMatch, sendVersioned } from '../http.js'
 
 const tags = ['articles']
 const security = [{ bearerAuth: [] }]

@@ -1,5 +1,4 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { ifMatchVersion, requireIfMatch, sendVersioned } from '../../plugins/http-caching.js'
 import {
   CommentListSchema,
   CommentSchema,
@@ -9,7 +8,7 @@ import {
   UpdateCommentSchema,
 } from '../../schemas/comment.js'
 import { IdOrSlugParamsSchema, IdParamsSchema, NoBody, described, problems, ref } from '../../schemas/common.js'
-import { linkNext } from '../links.js'
+import { ifMatchVersion, linkNext, requireIfMatch, sendVersioned } from '../http.js'
 
 const tags = ['comments']
 const security = [{ bearerAuth: [] }]

@@ -1,0 +1,48 @@
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import { Problems } from '../errors.js'
+import type { Versioned } from '../services/common.js'
+
+/** What routes put on the wire beyond the body: paging links, the resource version behind the ETag, If-Match. */
+
+/**
+ * `Link: <...>; rel="next"` when there is a next page: the same path and query, moved on by
+ * one page when the request paged with `page`, otherwise by `cursor=meta.nextCursor`.
+ */
+export function linkNext(reply: FastifyReply, url: string, meta: { nextCursor: string | null; page?: number }): void {
+  if (meta.nextCursor === null) return
+  const parsed = new URL(url, 'http://localhost')
+  if (parsed.searchParams.has('page') && meta.page !== undefined) {
+    parsed.searchParams.set('page', String(meta.page + 1))
+  } else {
+    parsed.searchParams.delete('page')
+    parsed.searchParams.set('cursor', meta.nextCursor)
+  }
+  reply.header('link', `<${parsed.pathname}${parsed.search}>; rel="next"`)
+}
+
+/** Sends a single resource with its strong ETag (made in onSend from the version and the bytes). */
+export function sendVersioned<T>(reply: FastifyReply, { resource, version }: Versioned<T>): T {
+  reply.resourceVersion = version
+  return resource
+}
+
+/**
+ * The version an If-Match header asks for: a number, `'*'` (any existing version), or
+ * undefined when there is no header. An ETag we could not have issued can never match: 412.
+ */
+export function ifMatchVersion(request: FastifyRequest): number | '*' | undefined {
+  const header = request.headers['if-match']
+  if (header === undefined) return undefined
+  const value = header.trim()
+  if (value === '*') return '*'
+  const match = /^"(\d{1,9})-[A-Za-z0-9_-]{16}"$/.exec(value)
+  if (!match) throw Problems.preconditionFailed('If-Match must be an ETag this API sent (a strong one, unmodified).')
+  return Number(match[1])
+}
+
+/** PATCH: If-Match is required (428 without it). */
+export function requireIfMatch(request: FastifyRequest): number | '*' {
+  const version = ifMatchVersion(request)
+  if (version === undefined) throw Problems.preconditionRequired()
+  return version
+}
