@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto'
-import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { cp, mkdir, readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import t from 'tap'
 import { configWith } from '../../src/config.js'
 import { openDatabase, type Database } from '../../src/db/database.js'
 import { MIGRATIONS_DIR, applyMigrations } from '../../src/db/migrate.js'
-import { freshDatabase, onPostgres } from '../helper.js'
+import { freshDatabase, onPostgres } from '../support/app.js'
+import { tempDir } from '../support/process.js'
 
 async function open(t: Parameters<typeof freshDatabase>[0]): Promise<Database> {
   const db = await openDatabase(configWith({ ...(await freshDatabase(t)), DB_POOL_SIZE: 3 }))
@@ -58,8 +58,7 @@ t.test('the migration creates the full-text trigger: search_vector is maintained
 })
 
 t.test('a failing migration leaves nothing half-applied', async (t) => {
-  const dir = await mkdtemp(path.join(tmpdir(), 'broadsheet-migrations-'))
-  t.teardown(() => rm(dir, { recursive: true, force: true }))
+  const dir = await tempDir(t, 'broadsheet-migrations-')
   await cp(MIGRATIONS_DIR, dir, { recursive: true })
   await mkdir(path.join(dir, '99990101000000_broken'))
   await writeFile(

@@ -1,7 +1,7 @@
 import t from 'tap'
-import { articles as seedArticles, authors as seedAuthors, comments as seedComments } from '../../prisma/seed-data.js'
+import { articles as seedArticles, authors as seedAuthors, comments as seedComments } from '../../src/db/seed-data.js'
 import { seedId, seedLarge, seedSampleContent } from '../../src/db/seed.js'
-import { buildTestApp } from '../helper.js'
+import { buildTestApp } from '../support/app.js'
 
 t.test('sample content: realistic, byte-exact, every state present', async (t) => {
   const app = await buildTestApp(t) // a brand-new database seeds itself on first start

@@ -1,15 +1,11 @@
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import path from 'node:path'
 import t from 'tap'
-import { cleanEnv, startServer } from './process.js'
+import { cleanEnv, startServer, tempDir } from '../support/process.js'
 
 const ADMIN_TOKEN = 'e2e-admin-secret-0123456789abcdef'
 
 /** What a frontend does, over real HTTP against the real server process. */
 t.test('frontend flow: author → draft → publish → list → read → comment → approve → schedule', async (t) => {
-  const dir = await mkdtemp(path.join(tmpdir(), 'broadsheet-flow-'))
-  t.teardown(() => rm(dir, { recursive: true, force: true }))
+  const dir = await tempDir(t, 'broadsheet-flow-')
   const server = await startServer(cleanEnv({ DATA_DIR: dir, ADMIN_TOKEN, SEED_ON_EMPTY: 'false' }))
   t.teardown(() => server.stop())
 

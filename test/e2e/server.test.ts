@@ -1,35 +1,22 @@
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
 import path from 'node:path'
 import t from 'tap'
-import { articles as seedArticles, authors as seedAuthors } from '../../prisma/seed-data.js'
-import { freshDatabase, onPostgres } from '../helper.js'
-import { SERVER, cleanEnv, run, startServer, type Running } from './process.js'
+import { articles as seedArticles, authors as seedAuthors } from '../../src/db/seed-data.js'
+import { freshDatabase, onPostgres } from '../support/app.js'
+import { SERVER, cleanEnv, getFrom, run, startServer, tempDir, type Running } from '../support/process.js'
 
 const publishedCount = seedArticles.filter((a) => a.publishedAt !== null).length
 
-async function tempDir(t: Parameters<typeof freshDatabase>[0]): Promise<string> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'broadsheet-e2e-'))
-  t.teardown(() => rm(dir, { recursive: true, force: true }))
-  return dir
-}
-
-async function get(server: Running, pathname: string) {
-  const res = await fetch(server.url + pathname)
-  return { status: res.status, type: res.headers.get('content-type') ?? '', text: await res.text() }
-}
-
 /** What a newcomer checks after the first command: ready, docs, OpenAPI, seeded articles. */
 async function checkServes(t: Parameters<typeof freshDatabase>[0], server: Running) {
-  const ready = await get(server, '/health/ready')
+  const ready = await getFrom(server, '/health/ready')
   t.equal(ready.status, 200, 'ready')
-  const docs = await get(server, '/docs')
+  const docs = await getFrom(server, '/docs')
   t.equal(docs.status, 200)
   t.match(docs.type, /text\/html/, '/docs is an HTML page')
   t.match(docs.text, /swagger-ui/i, '/docs is Swagger UI')
-  const openapi = await get(server, '/openapi.json')
+  const openapi = await getFrom(server, '/openapi.json')
   t.equal(JSON.parse(openapi.text).openapi, '3.1.0', 'an OpenAPI 3.1 document')
-  const list = await get(server, '/api/v1/articles')
+  const list = await getFrom(server, '/api/v1/articles')
   t.equal(list.status, 200)
   return JSON.parse(list.text) as { data: unknown[]; meta: { total: number } }
 }
@@ -65,7 +52,7 @@ t.test('a second process on the same embedded data directory is refused clearly'
   const second = await run(SERVER[0], [...SERVER[1]], { ...env, PORT: '0' })
   t.equal(second.code, 1)
   t.match(second.stderr, new RegExp(`in use by process ${first.child.pid}`))
-  t.equal((await get(first, '/health/ready')).status, 200, 'the first keeps serving')
+  t.equal((await getFrom(first, '/health/ready')).status, 200, 'the first keeps serving')
 })
 
 t.test('bad configuration ends with one clear line, not a stack trace', async (t) => {

@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto'
 import net from 'node:net'
 import t from 'tap'
 import { Redis } from 'ioredis'
-import { freshDatabase, onPostgres } from '../helper.js'
-import { cleanEnv, startServer } from './process.js'
+import { freshDatabase, onPostgres } from '../support/app.js'
+import { cleanEnv, startServer } from '../support/process.js'
 
 const REDIS_URL = process.env.TEST_REDIS_URL || 'redis://127.0.0.1:6379'
 

@@ -1,12 +1,8 @@
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import path from 'node:path'
 import t from 'tap'
-import { cleanEnv, startServer } from './process.js'
+import { cleanEnv, startServer, tempDir } from '../support/process.js'
 
 t.test('SIGTERM under load: requests already sent complete, then a clean exit 0', async (t) => {
-  const dir = await mkdtemp(path.join(tmpdir(), 'broadsheet-shutdown-'))
-  t.teardown(() => rm(dir, { recursive: true, force: true }))
+  const dir = await tempDir(t, 'broadsheet-shutdown-')
   const server = await startServer(cleanEnv({ DATA_DIR: dir, SHUTDOWN_GRACE_MS: '8000', RATE_LIMIT_PER_MINUTE: '1000000' }))
 
   let signalledAt = 0

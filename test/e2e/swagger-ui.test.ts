@@ -1,11 +1,10 @@
 import { existsSync } from 'node:fs'
-import { mkdir, mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { mkdir } from 'node:fs/promises'
 import path from 'node:path'
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core'
 import t, { type Test } from 'tap'
-import { articles as seedArticles } from '../../prisma/seed-data.js'
-import { ROOT, cleanEnv, startServer, type Running } from './process.js'
+import { ROOT, cleanEnv, startServer, tempDir, type Running } from '../support/process.js'
+import { newestPublished } from '../support/seed-facts.js'
 
 /**
  * Swagger UI at /docs, driven in Debian's Chromium (never a downloaded browser): it renders
@@ -30,10 +29,7 @@ const ADMIN_TOKEN = 'e2e-swagger-admin-0123456789abcdef'
 // CI installs Chromium and must run this test; elsewhere a machine without it skips, saying why.
 const skip = !existsSync(CHROMIUM) && !process.env.CI && `needs Chromium at ${CHROMIUM} (apt-get install chromium)`
 
-const newestTitles = seedArticles
-  .filter((a) => a.publishedAt !== null && a.scheduledInDays === undefined)
-  .sort((a, b) => Date.parse(b.publishedAt!) - Date.parse(a.publishedAt!))
-  .map((a) => a.title)
+const newestTitles = newestPublished.map((a) => a.title)
 
 interface LiveResponse {
   status: string
@@ -80,8 +76,7 @@ async function screenshot(page: Page, operation: Locator, name: string): Promise
 }
 
 t.test('Swagger UI at /docs in Chromium', { skip }, async (t) => {
-  const dir = await mkdtemp(path.join(tmpdir(), 'broadsheet-swagger-ui-'))
-  t.teardown(() => rm(dir, { recursive: true, force: true }))
+  const dir = await tempDir(t, 'broadsheet-swagger-ui-')
   const server: Running = await startServer(cleanEnv({ DATA_DIR: dir, ADMIN_TOKEN }))
   t.teardown(() => server.stop())
   const browser: Browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS })

@@ -1,14 +1,11 @@
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
 import path from 'node:path'
 import t from 'tap'
-import { cleanEnv, run, startServer } from './process.js'
+import { cleanEnv, run, startServer, tempDir } from '../support/process.js'
 
 const TOKEN = [process.execPath, ['--import', 'tsx', path.join('src', 'cli', 'token.ts')]] as const
 
 t.test('`npm run token -- create` prints a working secret once; revoke stops it', async (t) => {
-  const dir = await mkdtemp(path.join(tmpdir(), 'broadsheet-token-'))
-  t.teardown(() => rm(dir, { recursive: true, force: true }))
+  const dir = await tempDir(t, 'broadsheet-token-')
   const env = cleanEnv({ DATA_DIR: dir })
 
   // First start seeds the database; stop it so the CLI can open the embedded files.

@@ -1,9 +1,8 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { mkdir, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import t from 'tap'
-import { articles as seedArticles } from '../../prisma/seed-data.js'
-import { ROOT, cleanEnv, run, startServer } from './process.js'
+import { ROOT, cleanEnv, run, startServer, tempDir } from '../support/process.js'
+import { newestPublished as published } from '../support/seed-facts.js'
 
 /**
  * The typed client in examples/: its types come from the OpenAPI document (npm run openapi),
@@ -14,10 +13,6 @@ const TSC = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc')
 const EXAMPLE = path.join('examples', 'list-and-comment.ts')
 const ADMIN_TOKEN = 'e2e-typed-client-admin-0123456789ab'
 
-const published = seedArticles
-  .filter((a) => a.publishedAt !== null && a.scheduledInDays === undefined)
-  .sort((a, b) => Date.parse(b.publishedAt!) - Date.parse(a.publishedAt!))
-
 t.test('examples/ type-checks strictly: tsc --noEmit -p examples', async (t) => {
   const result = await run(process.execPath, [TSC, '--noEmit', '-p', 'examples'], cleanEnv({}))
   t.equal(result.code, 0, 'tsc exits 0', { output: result.stdout + result.stderr })
@@ -26,8 +21,7 @@ t.test('examples/ type-checks strictly: tsc --noEmit -p examples', async (t) => 
 t.test('the generated types reject a wrong path, a wrong parameter type and a missing field', async (t) => {
   // Inside the repository, so that openapi-fetch resolves from its node_modules.
   await mkdir(path.join(ROOT, 'test-artifacts'), { recursive: true })
-  const dir = await mkdtemp(path.join(ROOT, 'test-artifacts', 'typed-client-'))
-  t.teardown(() => rm(dir, { recursive: true, force: true }))
+  const dir = await tempDir(t, 'typed-client-', path.join(ROOT, 'test-artifacts'))
   await writeFile(
     path.join(dir, 'tsconfig.json'),
     JSON.stringify({ extends: '../../examples/tsconfig.json', include: ['*.ts'] }),
@@ -53,8 +47,7 @@ t.test('the generated types reject a wrong path, a wrong parameter type and a mi
 })
 
 t.test('the example lists the newest articles and posts a comment that awaits moderation', async (t) => {
-  const dir = await mkdtemp(path.join(tmpdir(), 'broadsheet-typed-client-'))
-  t.teardown(() => rm(dir, { recursive: true, force: true }))
+  const dir = await tempDir(t, 'broadsheet-typed-client-')
   const server = await startServer(cleanEnv({ DATA_DIR: dir, ADMIN_TOKEN }))
   t.teardown(() => server.stop())
 

@@ -1,27 +1,11 @@
 import t from 'tap'
 import pg from 'pg'
-import { adminQuery, freshDatabase, onPostgres } from '../helper.js'
-import { spawn } from 'node:child_process'
-import { ROOT, SERVER, cleanEnv, startServer, type Running } from '../e2e/process.js'
+import { adminQuery, freshDatabase, onPostgres } from '../support/app.js'
+import { cleanEnv, getFrom, spawnServer, startServer, until } from '../support/process.js'
 import { clusterUnavailable, privateCluster } from '../support/pg-cluster.js'
 
 const ADMIN_TOKEN = 'fault-admin-secret-0123456789abcdef'
 const admin = { authorization: `Bearer ${ADMIN_TOKEN}` }
-
-async function status(server: Running, path: string): Promise<{ status: number; type: string; ms: number; body: string }> {
-  const started = Date.now()
-  const res = await fetch(server.url + path, { signal: AbortSignal.timeout(15_000) })
-  return { status: res.status, type: res.headers.get('content-type') ?? '', ms: Date.now() - started, body: await res.text() }
-}
-
-async function until(what: () => Promise<boolean>, timeoutMs: number): Promise<number> {
-  const started = Date.now()
-  while (Date.now() - started < timeoutMs) {
-    if (await what()) return Date.now() - started
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
-  throw new Error(`not within ${timeoutMs} ms`)
-}
 
 const skipCluster = clusterUnavailable()
 
@@ -29,49 +13,43 @@ t.test('Postgres stopped and started: 503s while down, back by itself', { skip: 
   const cluster = await privateCluster(t)
   const server = await startServer(cleanEnv({ DATABASE_URL: cluster.url, DB_CONNECT_TIMEOUT_MS: '2000' }))
   t.teardown(() => server.stop())
-  t.equal((await status(server, '/health/ready')).status, 200)
+  t.equal((await getFrom(server, '/health/ready')).status, 200)
 
   await cluster.stop()
-  const down = await until(async () => (await status(server, '/health/ready')).status === 503, 5000)
+  const down = await until(async () => (await getFrom(server, '/health/ready')).status === 503, 5000)
   t.ok(down < 5000, `readiness 503 within ${down} ms`)
   for (const path of ['/api/v1/articles', '/api/v1/articles/some-slug', '/api/v1/authors']) {
-    const res = await status(server, path)
+    const res = await getFrom(server, path)
     t.equal(res.status, 503, `${path}: 503 while the database is down`)
     t.match(res.type, /^application\/problem\+json/)
-    t.match(JSON.parse(res.body), { code: 'SERVICE_UNAVAILABLE' })
+    t.match(JSON.parse(res.text), { code: 'SERVICE_UNAVAILABLE' })
     t.ok(res.ms < 3000, `${path}: answered fast (${res.ms} ms)`)
   }
-  t.equal((await status(server, '/health/live')).status, 200, 'still alive')
+  t.equal((await getFrom(server, '/health/live')).status, 200, 'still alive')
 
   await cluster.start()
-  const up = await until(async () => (await status(server, '/health/ready')).status === 200, 15_000)
+  const up = await until(async () => (await getFrom(server, '/health/ready')).status === 200, 15_000)
   t.pass(`ready again ${up} ms after Postgres came back, without a restart`)
-  t.equal((await status(server, '/api/v1/articles')).status, 200)
+  t.equal((await getFrom(server, '/api/v1/articles')).status, 200)
   t.equal(server.child.exitCode, null, 'the same process kept running')
 })
 
 t.test('database down at start-up: retries with backoff, then serves', { skip: skipCluster }, async (t) => {
   const cluster = await privateCluster(t)
   await cluster.stop()
-  const child = spawn(SERVER[0], [...SERVER[1]], {
-    cwd: ROOT,
-    env: cleanEnv({ PORT: '0', DATABASE_URL: cluster.url, DB_STARTUP_TIMEOUT_MS: '60000', DB_CONNECT_TIMEOUT_MS: '1000' }),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
+  const { child, stdout, stderr } = spawnServer(
+    cleanEnv({ PORT: '0', DATABASE_URL: cluster.url, DB_STARTUP_TIMEOUT_MS: '60000', DB_CONNECT_TIMEOUT_MS: '1000' }),
+  )
   t.teardown(() => {
     child.kill('SIGTERM')
   })
-  let stdout = ''
-  let stderr = ''
-  child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d))
-  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d))
   // Only once the server has said it is waiting does the database come up.
-  await until(async () => /database not reachable \(ECONNREFUSED\); retrying in/.test(stdout), 30_000)
+  await until(async () => /database not reachable \(ECONNREFUSED\); retrying in/.test(stdout()), 30_000)
   t.pass('logs that it is waiting for the database, and why')
   t.equal(child.exitCode, null, 'and keeps running')
   await cluster.start()
-  await until(async () => /API:\s+http/.test(stderr), 30_000)
-  const url = /API:\s+(http:\/\/[^/\s]+)/.exec(stderr)![1]!
+  await until(async () => /API:\s+http/.test(stderr()), 30_000)
+  const url = /API:\s+(http:\/\/[^/\s]+)/.exec(stderr())![1]!
   t.equal((await fetch(`${url}/health/ready`)).status, 200, 'serves once the database is up')
 })
 

@@ -1,7 +1,7 @@
 import t from 'tap'
 import { buildApp } from '../../src/app.js'
 import { configWith } from '../../src/config.js'
-import { freshDatabase, GENEROUS_LIMITS, json } from '../helper.js'
+import { freshDatabase, GENEROUS_LIMITS, json } from '../support/app.js'
 
 /**
  * Statements per request must not grow with the page size or with include=author (no N+1),

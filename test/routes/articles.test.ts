@@ -1,7 +1,8 @@
 import t from 'tap'
-import { articles as seedArticles, authors as seedAuthors } from '../../prisma/seed-data.js'
+import { articles as seedArticles, authors as seedAuthors } from '../../src/db/seed-data.js'
 import { seedId } from '../../src/db/seed.js'
-import { buildTestApp, callers, json, snapshot, tokenHeaders, type Caller, type Headers, type TestApp } from '../helper.js'
+import { buildTestApp, callers, json, snapshot, tokenHeaders, type Caller, type Headers, type TestApp } from '../support/app.js'
+import { scheduled } from '../support/seed-facts.js'
 
 type Row = { slug: string; [key: string]: unknown }
 
@@ -9,7 +10,6 @@ const published = seedArticles
   .filter((a) => a.publishedAt !== null)
   .sort((a, b) => b.publishedAt!.localeCompare(a.publishedAt!))
 const drafts = seedArticles.filter((a) => a.publishedAt === null && a.scheduledInDays === undefined)
-const scheduled = seedArticles.find((a) => a.scheduledInDays !== undefined)!
 
 const slugs = (res: { body: string }) => json<{ data: Row[] }>(res).data.map((a) => a.slug)
 

@@ -1,7 +1,8 @@
-import t, { type Test } from 'tap'
-import { authors as seedAuthors } from '../../prisma/seed-data.js'
+import t from 'tap'
+import { authors as seedAuthors } from '../../src/db/seed-data.js'
 import { seedId } from '../../src/db/seed.js'
-import { buildTestApp, callers, json, snapshot, tokenHeaders, type Caller, type Headers, type TestApp } from '../helper.js'
+import { buildTestApp, callers, json, snapshot, tokenHeaders, type Caller, type Headers, type TestApp } from '../support/app.js'
+import { errorPaths, isProblem } from '../support/assert.js'
 
 const API = '/api/v1/authors'
 const authorId = (key: string) => seedId('author', key)
@@ -16,16 +17,6 @@ interface AuthorBody {
   name: string
   email?: string | null
   [key: string]: unknown
-}
-
-function expectProblem(t: Test, res: { statusCode: number; headers: Record<string, unknown>; body: string }, status: number, code: string) {
-  t.equal(res.statusCode, status, `status ${status}`)
-  t.match(String(res.headers['content-type']), /^application\/problem\+json/)
-  t.equal(json(res).code, code, `code ${code}`)
-}
-
-function errorPaths(res: { body: string }): string[] {
-  return (json(res).errors ?? []).map((e: { path: string }) => e.path)
 }
 
 async function create(app: TestApp, headers: Headers, body: Record<string, unknown>) {
@@ -139,7 +130,7 @@ t.test('reads on the seeded database', async (t) => {
       const cursor = json(await app.inject(`${API}?limit=2`)).meta.nextCursor as string
 
       const both = await app.inject(`${API}?limit=2&page=2&cursor=${encodeURIComponent(cursor)}`)
-      expectProblem(t, both, 400, 'VALIDATION_FAILED')
+      isProblem(t, both, 400, 'VALIDATION_FAILED')
       t.ok(errorPaths(both).includes('/query/cursor'))
 
       const [payload, signature] = cursor.split('.') as [string, string]
@@ -148,12 +139,12 @@ t.test('reads on the seeded database', async (t) => {
       const forged = `${Buffer.from(JSON.stringify(decoded)).toString('base64url')}.${signature}`
       for (const bad of [forged, `${payload}.${signature.slice(0, -1)}${signature.endsWith('A') ? 'B' : 'A'}`, 'not-a-cursor']) {
         const res = await app.inject(`${API}?limit=2&cursor=${encodeURIComponent(bad)}`)
-        expectProblem(t, res, 400, 'VALIDATION_FAILED')
+        isProblem(t, res, 400, 'VALIDATION_FAILED')
         t.same(errorPaths(res), ['/query/cursor'])
       }
 
       const otherSort = await app.inject(`${API}?limit=2&sort=-name&cursor=${encodeURIComponent(cursor)}`)
-      expectProblem(t, otherSort, 400, 'VALIDATION_FAILED')
+      isProblem(t, otherSort, 400, 'VALIDATION_FAILED')
       t.match(json(otherSort).errors[0].message, /another list or sort order/)
     })
   })
@@ -169,13 +160,13 @@ t.test('reads on the seeded database', async (t) => {
       ['limit=101', '/query/limit', /./],
     ] as const) {
       const res = await app.inject(`${API}?${query}`)
-      expectProblem(t, res, 400, 'VALIDATION_FAILED')
+      isProblem(t, res, 400, 'VALIDATION_FAILED')
       const error = json(res).errors.find((e: { path: string }) => e.path === path)
       t.ok(error, `${query} names ${path}`)
       t.match(error?.message, message, query)
     }
     const get = await app.inject(`${API}/dang-thu-ha?include=author`)
-    expectProblem(t, get, 400, 'VALIDATION_FAILED')
+    isProblem(t, get, 400, 'VALIDATION_FAILED')
     t.same(errorPaths(get), ['/query/include'])
   })
 
@@ -205,7 +196,7 @@ t.test('reads on the seeded database', async (t) => {
 
     for (const unknown of ['no-such-author', '00000000-0000-4000-8000-000000000000']) {
       const res = await app.inject(`${API}/${unknown}`)
-      expectProblem(t, res, 404, 'NOT_FOUND')
+      isProblem(t, res, 404, 'NOT_FOUND')
     }
   })
 
@@ -293,11 +284,11 @@ t.test('POST /authors and searching the new authors', async (t) => {
     t.test('explicit duplicate slug is 409 SLUG_TAKEN, duplicate email 409 EMAIL_TAKEN', async (t) => {
       const before = await snapshot(app)
       const slug = await create(app, editor, { name: 'Someone Else', slug: 'dang-thu-ha' })
-      expectProblem(t, slug, 409, 'SLUG_TAKEN')
+      isProblem(t, slug, 409, 'SLUG_TAKEN')
       t.match(json(slug).detail, /dang-thu-ha/)
 
       const email = await create(app, editor, { name: 'Someone Else', email: 'thu.ha.dang@example.org' })
-      expectProblem(t, email, 409, 'EMAIL_TAKEN')
+      isProblem(t, email, 409, 'EMAIL_TAKEN')
       t.notMatch(email.body, /thu\.ha\.dang/, 'the address is not echoed')
       t.same(await snapshot(app), before, 'nothing stored')
 
@@ -311,7 +302,7 @@ t.test('POST /authors and searching the new authors', async (t) => {
       for (const field of ['id', 'version', 'createdAt', 'updatedAt', 'role']) {
         const value = field === 'version' ? 7 : field === 'id' ? '00000000-0000-4000-8000-000000000000' : '2020-01-01T00:00:00.000Z'
         const res = await create(app, editor, { name: 'Mass Assignment', [field]: value })
-        expectProblem(t, res, 400, 'VALIDATION_FAILED')
+        isProblem(t, res, 400, 'VALIDATION_FAILED')
         t.ok(errorPaths(res).includes(`/body/${field}`), `names /body/${field}`)
       }
       t.same(await snapshot(app), before, 'nothing stored')
@@ -332,7 +323,7 @@ t.test('POST /authors and searching the new authors', async (t) => {
         [{ name: 'A', website: null }, '/body/website'],
       ] as const) {
         const res = await create(app, editor, body)
-        expectProblem(t, res, 400, 'VALIDATION_FAILED')
+        isProblem(t, res, 400, 'VALIDATION_FAILED')
         t.ok(errorPaths(res).includes(path), `${JSON.stringify(body).slice(0, 60)} names ${path}`)
       }
       t.same(await snapshot(app), before, 'nothing stored')
@@ -364,7 +355,7 @@ t.test('role × route matrix: POST, PATCH, DELETE', async (t) => {
       t.equal(after.authors.length, before.authors.length + 1, `POST as ${caller} stored one author`)
       t.ok(await app.db.prisma.author.findUnique({ where: { id: json(res).id } }))
     } else {
-      expectProblem(t, res, status, status === 401 ? 'UNAUTHORIZED' : 'FORBIDDEN')
+      isProblem(t, res, status, status === 401 ? 'UNAUTHORIZED' : 'FORBIDDEN')
       t.same(after, before, `refused POST as ${caller} changed nothing`)
     }
   }
@@ -388,7 +379,7 @@ t.test('role × route matrix: POST, PATCH, DELETE', async (t) => {
       t.equal(now.version, stored.version + 1, 'version bumped')
       t.ok(now.updatedAt > stored.updatedAt, 'updatedAt moves on')
     } else {
-      expectProblem(t, res, status, status === 401 ? 'UNAUTHORIZED' : 'FORBIDDEN')
+      isProblem(t, res, status, status === 401 ? 'UNAUTHORIZED' : 'FORBIDDEN')
       t.same(await snapshot(app), before, `refused PATCH as ${caller} changed nothing`)
     }
   }
@@ -401,7 +392,7 @@ t.test('role × route matrix: POST, PATCH, DELETE', async (t) => {
     headers: { ...who.authorOwn, 'if-match': await etagOf(app, authorId('thuha')) },
     payload: { name: 'Hijacked' },
   })
-  expectProblem(t, foreign, 403, 'FORBIDDEN')
+  isProblem(t, foreign, 403, 'FORBIDDEN')
   t.same(await snapshot(app), beforeForeign)
 
   for (const caller of CALLERS) {
@@ -413,7 +404,7 @@ t.test('role × route matrix: POST, PATCH, DELETE', async (t) => {
       t.equal(res.body, '')
       t.notOk(await app.db.prisma.author.findUnique({ where: { id: target } }), 'gone')
     } else {
-      expectProblem(t, res, status, status === 401 ? 'UNAUTHORIZED' : 'FORBIDDEN')
+      isProblem(t, res, status, status === 401 ? 'UNAUTHORIZED' : 'FORBIDDEN')
       t.same(await snapshot(app), before, `refused DELETE as ${caller} changed nothing`)
     }
   }
@@ -430,7 +421,7 @@ t.test('PATCH and DELETE', async (t) => {
 
     t.test('without If-Match 428, stale 412, current 200', async (t) => {
       const before = await snapshot(app)
-      expectProblem(t, await patch({}, { name: 'No Precondition' }), 428, 'PRECONDITION_REQUIRED')
+      isProblem(t, await patch({}, { name: 'No Precondition' }), 428, 'PRECONDITION_REQUIRED')
       t.same(await snapshot(app), before)
 
       const first = await etagOf(app, id)
@@ -445,8 +436,8 @@ t.test('PATCH and DELETE', async (t) => {
 
       const afterOk = await snapshot(app)
       const stale = await patch({ 'if-match': first }, { name: 'Stale Write' })
-      expectProblem(t, stale, 412, 'PRECONDITION_FAILED')
-      expectProblem(t, await patch({ 'if-match': '"abc"' }, { name: 'Stale Write' }), 412, 'PRECONDITION_FAILED')
+      isProblem(t, stale, 412, 'PRECONDITION_FAILED')
+      isProblem(t, await patch({ 'if-match': '"abc"' }, { name: 'Stale Write' }), 412, 'PRECONDITION_FAILED')
       t.same(await snapshot(app), afterOk, 'stale writes changed nothing')
     })
 
@@ -467,13 +458,13 @@ t.test('PATCH and DELETE', async (t) => {
     t.test('slug and email conflicts are 409; null clears; empty body 400', async (t) => {
       const before = await snapshot(app)
       const slug = await patch({ 'if-match': await etagOf(app, id) }, { slug: 'dang-thu-ha' })
-      expectProblem(t, slug, 409, 'SLUG_TAKEN')
+      isProblem(t, slug, 409, 'SLUG_TAKEN')
       const email = await patch({ 'if-match': await etagOf(app, id) }, { email: 'thu.ha.dang@example.org' })
-      expectProblem(t, email, 409, 'EMAIL_TAKEN')
+      isProblem(t, email, 409, 'EMAIL_TAKEN')
       t.notMatch(email.body, /thu\.ha\.dang/)
       for (const body of [{}, { id }, { version: 9 }, { createdAt: '2020-01-01T00:00:00.000Z' }, { name: null }]) {
         const res = await patch({ 'if-match': await etagOf(app, id) }, body)
-        expectProblem(t, res, 400, 'VALIDATION_FAILED')
+        isProblem(t, res, 400, 'VALIDATION_FAILED')
         const field = Object.keys(body)[0]
         if (field) t.ok(errorPaths(res).includes(`/body/${field}`), `names /body/${field}`)
       }
@@ -489,9 +480,9 @@ t.test('PATCH and DELETE', async (t) => {
     })
 
     t.test('unknown or malformed id', async (t) => {
-      expectProblem(t, await patch({ 'if-match': '*' }, { name: 'Ghost' }, '00000000-0000-4000-8000-000000000000'), 404, 'NOT_FOUND')
+      isProblem(t, await patch({ 'if-match': '*' }, { name: 'Ghost' }, '00000000-0000-4000-8000-000000000000'), 404, 'NOT_FOUND')
       const bad = await patch({ 'if-match': '*' }, { name: 'Ghost' }, 'yusuf-ozturk')
-      expectProblem(t, bad, 400, 'VALIDATION_FAILED')
+      isProblem(t, bad, 400, 'VALIDATION_FAILED')
       t.same(errorPaths(bad), ['/params/id'])
     })
   })
@@ -505,8 +496,8 @@ t.test('PATCH and DELETE', async (t) => {
       const articles = await app.db.prisma.article.count({ where: { authorId: id } })
       t.ok(articles > 0, 'the seeded author has articles')
       const before = await snapshot(app)
-      expectProblem(t, await remove(id), 409, 'AUTHOR_HAS_ARTICLES')
-      expectProblem(t, await remove(id, { 'if-match': await etagOf(app, id) }), 409, 'AUTHOR_HAS_ARTICLES')
+      isProblem(t, await remove(id), 409, 'AUTHOR_HAS_ARTICLES')
+      isProblem(t, await remove(id, { 'if-match': await etagOf(app, id) }), 409, 'AUTHOR_HAS_ARTICLES')
       t.same(await snapshot(app), before)
       t.equal((await app.inject(`${API}/${id}`)).statusCode, 200)
     })
@@ -520,15 +511,15 @@ t.test('PATCH and DELETE', async (t) => {
       t.equal(renamed.statusCode, 200)
 
       const before = await snapshot(app)
-      expectProblem(t, await remove(id, { 'if-match': oldEtag }), 412, 'PRECONDITION_FAILED')
+      isProblem(t, await remove(id, { 'if-match': oldEtag }), 412, 'PRECONDITION_FAILED')
       t.same(await snapshot(app), before, 'a stale DELETE deleted nothing')
 
       const gone = await remove(id, { 'if-match': String(renamed.headers.etag) })
       t.equal(gone.statusCode, 204)
       t.equal(gone.body, '')
-      expectProblem(t, await app.inject(`${API}/${id}`), 404, 'NOT_FOUND')
-      expectProblem(t, await remove(id), 404, 'NOT_FOUND')
-      expectProblem(t, await app.inject({ url: API, headers: bound }), 401, 'UNAUTHORIZED')
+      isProblem(t, await app.inject(`${API}/${id}`), 404, 'NOT_FOUND')
+      isProblem(t, await remove(id), 404, 'NOT_FOUND')
+      isProblem(t, await app.inject({ url: API, headers: bound }), 401, 'UNAUTHORIZED')
 
       const another = json(await create(app, admin, { name: 'No Precondition' })).id as string
       t.equal((await remove(another)).statusCode, 204, 'If-Match is optional on DELETE')

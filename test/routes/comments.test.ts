@@ -1,18 +1,24 @@
 import t from 'tap'
-import { articles as seedArticles, comments as seedComments } from '../../prisma/seed-data.js'
+import { articles as seedArticles, comments as seedComments } from '../../src/db/seed-data.js'
 import { seedId } from '../../src/db/seed.js'
-import { buildTestApp, callers, json, snapshot, tokenHeaders, type Caller, type Headers, type TestApp } from '../helper.js'
+import {
+  buildTestApp,
+  callers,
+  commentCount,
+  json,
+  postComment,
+  publicCommentIds,
+  snapshot,
+  tokenHeaders,
+  type Caller,
+  type Headers,
+  type TestApp,
+} from '../support/app.js'
+import { article, joaoDraft as draft, scheduled, tram } from '../support/seed-facts.js'
 
-const article = (key: string) => {
-  const found = seedArticles.find((a) => a.key === key)
-  if (!found) throw new Error(`no seed article ${key}`)
-  return { ...found, id: seedId('article', key) }
-}
-const tram = article('tram-opening') // published, approved comments with replies, one spam
+// tram (seed-facts.ts): published, approved comments with replies, one spam
 const parking = article('parking-app') // published, one pending comment
-const draft = article('marathon-start')
-const scheduled = article('winter-lights')
-const tramAuthor = seedId('author', tram.authorKey)
+const tramAuthor = tram.authorId
 const otherAuthor = seedId('author', seedArticles.find((a) => a.authorKey !== tram.authorKey)!.authorKey)
 
 const approvedOf = (key: string) =>
@@ -20,23 +26,8 @@ const approvedOf = (key: string) =>
 
 const newComment = { authorName: 'Ines Ødegård', authorEmail: 'ines@example.org', body: 'Ein “guter” Text — merci ✨ مرحبا' }
 
-async function post(app: TestApp, idOrSlug: string, payload: unknown, headers: Headers = {}) {
-  return app.inject({ method: 'POST', url: `/api/v1/articles/${idOrSlug}/comments`, payload: payload as object, headers })
-}
-
 async function patch(app: TestApp, id: string, payload: unknown, headers: Headers = {}) {
   return app.inject({ method: 'PATCH', url: `/api/v1/comments/${id}`, payload: payload as object, headers })
-}
-
-async function publicIds(app: TestApp, slug: string): Promise<string[]> {
-  const res = await app.inject(`/api/v1/articles/${slug}/comments?limit=100`)
-  return json(res).data.map((c: { id: string }) => c.id)
-}
-
-async function commentCount(app: TestApp, slug: string): Promise<number> {
-  const res = await app.inject(`/api/v1/articles/${slug}`)
-  if (res.statusCode !== 200) throw new Error(`GET article ${slug}: ${res.statusCode}`)
-  return json(res).commentCount
 }
 
 /** Every article whose stored comment_count differs from its number of approved comments. */
@@ -232,7 +223,7 @@ t.test('posting a comment', async (t) => {
 
   t.test('201 pending, public representation, invisible until approved', async (t) => {
     const countBefore = await commentCount(app, tram.slug)
-    const res = await post(app, tram.slug, newComment)
+    const res = await postComment(app, tram.slug, newComment)
     t.equal(res.statusCode, 201)
     const created = json(res)
     t.match(created, { id: String, articleId: tram.id, parentId: null, status: 'pending', createdAt: String })
@@ -242,7 +233,7 @@ t.test('posting a comment', async (t) => {
     t.notOk(res.body.includes('@'), 'no email in the response')
     t.match(res.headers.etag, /^"1-[A-Za-z0-9_-]{16}"$/, 'strong ETag')
 
-    t.notOk((await publicIds(app, tram.slug)).includes(created.id), 'pending: not public')
+    t.notOk((await publicCommentIds(app, tram.slug)).includes(created.id), 'pending: not public')
     t.equal(await commentCount(app, tram.slug), countBefore, 'pending comments are not counted')
 
     const queue = json(await app.inject({ url: `/api/v1/comments?status=pending&article=${tram.id}`, headers: editor }))
@@ -254,7 +245,7 @@ t.test('posting a comment', async (t) => {
   })
 
   t.test('by id, and a token changes nothing', async (t) => {
-    const res = await post(app, parking.id, newComment, editor)
+    const res = await postComment(app, parking.id, newComment, { headers: editor })
     t.equal(res.statusCode, 201)
     t.equal(json(res).status, 'pending')
     t.notOk('authorEmail' in json(res), 'public representation even for an editor')
@@ -262,19 +253,19 @@ t.test('posting a comment', async (t) => {
 
   t.test('replies thread under a comment of the same article', async (t) => {
     const parent = seedId('comment', 'tram-4')
-    const res = await post(app, tram.slug, { ...newComment, parentId: parent })
+    const res = await postComment(app, tram.slug, { ...newComment, parentId: parent })
     t.equal(res.statusCode, 201)
     t.equal(json(res).parentId, parent)
 
-    const reply = await post(app, tram.slug, { ...newComment, parentId: json(res).id })
+    const reply = await postComment(app, tram.slug, { ...newComment, parentId: json(res).id })
     t.equal(reply.statusCode, 201, 'a reply to a pending comment of the same article')
     t.equal(json(reply).parentId, json(res).id)
   })
 
   t.test('a parent from another article, or none at all, is 400 on /body/parentId', async (t) => {
     const before = await snapshot(app)
-    const foreign = await post(app, tram.slug, { ...newComment, parentId: seedId('comment', 'parking-1') })
-    const unknown = await post(app, tram.slug, { ...newComment, parentId: '00000000-0000-4000-8000-000000000000' })
+    const foreign = await postComment(app, tram.slug, { ...newComment, parentId: seedId('comment', 'parking-1') })
+    const unknown = await postComment(app, tram.slug, { ...newComment, parentId: '00000000-0000-4000-8000-000000000000' })
     for (const res of [foreign, unknown]) {
       t.equal(res.statusCode, 400)
       t.equal(json(res).code, 'VALIDATION_FAILED')
@@ -306,13 +297,13 @@ t.test('posting a comment', async (t) => {
       ['articleId is server-owned', { ...newComment, articleId: parking.id }, '/body/articleId'],
     ]
     for (const [name, payload, path] of cases) {
-      const res = await post(app, tram.slug, payload)
+      const res = await postComment(app, tram.slug, payload)
       t.equal(res.statusCode, 400, name)
       t.match(res.headers['content-type'], /^application\/problem\+json/, name)
       t.equal(json(res).code, 'VALIDATION_FAILED', name)
       t.ok(json(res).errors.some((e: { path: string }) => e.path === path), `${name} names ${path}`)
     }
-    const all = await post(app, tram.slug, {})
+    const all = await postComment(app, tram.slug, {})
     t.same(
       json(all).errors.map((e: { path: string }) => e.path).sort(),
       ['/body/authorEmail', '/body/authorName', '/body/body'],
@@ -326,7 +317,7 @@ t.test('posting a comment', async (t) => {
     const bodies = []
     for (const target of [draft.slug, scheduled.id, 'no-such-article']) {
       for (const headers of [{}, editor]) {
-        const res = await post(app, target, newComment, headers)
+        const res = await postComment(app, target, newComment, { headers })
         t.equal(res.statusCode, 404, target)
         const { instance: _instance, ...rest } = json(res)
         bodies.push(rest)
@@ -353,7 +344,7 @@ t.test('role × route matrix: only editors and admins moderate', async (t) => {
         t.notOk(list.body.includes('@'))
       }
 
-      const created = await post(app, tram.slug, newComment)
+      const created = await postComment(app, tram.slug, newComment)
       const id = json(created).id
       const etag = created.headers.etag as string
 
@@ -390,14 +381,14 @@ t.test('moderation keeps commentCount exact', async (t) => {
   t.test('approve, un-approve, spam, reject, delete', async (t) => {
     const start = await commentCount(app, tram.slug)
     t.equal(start, approvedOf('tram-opening').length)
-    const created = await post(app, tram.slug, newComment)
+    const created = await postComment(app, tram.slug, newComment)
     const id = json(created).id
 
     const approved = await patch(app, id, { status: 'approved' }, { ...editor, 'if-match': created.headers.etag as string })
     t.equal(approved.statusCode, 200)
     t.same(json(approved), { ...json(created), status: 'approved', authorEmail: newComment.authorEmail })
     t.match(approved.headers.etag, /^"2-[A-Za-z0-9_-]{16}"$/, 'new strong ETag, next version')
-    t.ok((await publicIds(app, tram.slug)).includes(id), 'approved: public')
+    t.ok((await publicCommentIds(app, tram.slug)).includes(id), 'approved: public')
     t.equal(await commentCount(app, tram.slug), start + 1, 'approval counts')
 
     const again = await patch(app, id, { status: 'approved' }, { ...admin, 'if-match': approved.headers.etag as string })
@@ -406,7 +397,7 @@ t.test('moderation keeps commentCount exact', async (t) => {
 
     const pending = await patch(app, id, { status: 'pending' }, { ...editor, 'if-match': again.headers.etag as string })
     t.equal(json(pending).status, 'pending')
-    t.notOk((await publicIds(app, tram.slug)).includes(id), 'un-approved: hidden again')
+    t.notOk((await publicCommentIds(app, tram.slug)).includes(id), 'un-approved: hidden again')
     t.equal(await commentCount(app, tram.slug), start, 'un-approval uncounts')
 
     const reapproved = await patch(app, id, { status: 'approved' }, { ...editor, 'if-match': pending.headers.etag as string })
@@ -470,7 +461,7 @@ t.test('conditional writes', async (t) => {
   const editor = await tokenHeaders(app, 'editor')
 
   t.test('PATCH needs If-Match: 428 without, 412 when stale', async (t) => {
-    const created = await post(app, tram.slug, newComment)
+    const created = await postComment(app, tram.slug, newComment)
     const id = json(created).id
     const etag = created.headers.etag as string
     const before = await snapshot(app)
@@ -518,7 +509,7 @@ t.test('conditional writes', async (t) => {
   })
 
   t.test('DELETE honours If-Match when sent', async (t) => {
-    const created = await post(app, tram.slug, newComment)
+    const created = await postComment(app, tram.slug, newComment)
     const id = json(created).id
     const approved = await patch(app, id, { status: 'approved' }, { ...editor, 'if-match': created.headers.etag as string })
     const count = await commentCount(app, tram.slug)
@@ -535,7 +526,7 @@ t.test('conditional writes', async (t) => {
 
   t.test('two concurrent PATCHes with the same If-Match: one 200, one 412', async (t) => {
     for (let round = 0; round < 3; round++) {
-      const created = await post(app, tram.slug, newComment)
+      const created = await postComment(app, tram.slug, newComment)
       const id = json(created).id
       const etag = created.headers.etag as string
       const count = await commentCount(app, tram.slug)

@@ -1,15 +1,15 @@
 import t from 'tap'
-import { articles as seedArticles, authors as seedAuthors, comments as seedComments } from '../../prisma/seed-data.js'
+import { articles as seedArticles, authors as seedAuthors, comments as seedComments } from '../../src/db/seed-data.js'
 import { hashSecret } from '../../src/auth.js'
 import { seedId } from '../../src/db/seed.js'
-import { buildTestApp, json, tokenHeaders, type TestApp } from '../helper.js'
+import { buildTestApp, json, tokenHeaders, type TestApp } from '../support/app.js'
+import { hiddenArticles as hidden } from '../support/seed-facts.js'
 
 /**
  * Walks every public (anonymous) response of a seeded database and proves that none of them
  * carries an email address, token material, unpublished article content or unapproved
  * comments: not in lists, single reads, comment threads, searches, filters, counts or errors.
  */
-const hidden = seedArticles.filter((a) => a.publishedAt === null)
 const published = seedArticles.filter((a) => a.publishedAt !== null)
 const unapproved = seedComments.filter((c) => c.status !== 'approved')
 

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { buildTestApp, json } from '../helper.js'
+import { buildTestApp, json } from '../support/app.js'
 
 t.test('service routes', async (t) => {
   const app = await buildTestApp(t)

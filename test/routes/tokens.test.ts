@@ -1,8 +1,8 @@
 import t from 'tap'
 import { hashSecret } from '../../src/auth.js'
 import { seedId } from '../../src/db/seed.js'
-import { authors as seedAuthors } from '../../prisma/seed-data.js'
-import { buildTestApp, callers, json, tokenHeaders, type Caller } from '../helper.js'
+import { authors as seedAuthors } from '../../src/db/seed-data.js'
+import { buildTestApp, callers, json, tokenHeaders, type Caller } from '../support/app.js'
 
 const ADMIN_TOKEN = 'env-admin-secret-0123456789abcdef'
 

@@ -1,7 +1,8 @@
 import type { Test } from 'tap'
 import t from 'tap'
-import { buildTestApp, tokenHeaders, type Headers, type TestApp } from '../helper.js'
-import { body, harbour, isProblem, json, noLeak, state, tram, unchanged, type Res } from './support.js'
+import { buildTestApp, commentCount, postComment, publicCommentIds, tokenHeaders, type TestApp } from '../support/app.js'
+import { body, isProblem, jsonPayload, noLeak, state, unchanged, type Res } from '../support/assert.js'
+import { harbour, tram } from '../support/seed-facts.js'
 
 /**
  * Abuse defences: the global and comment rate limits under evasion attempts (forged
@@ -11,16 +12,6 @@ import { body, harbour, isProblem, json, noLeak, state, tram, unchanged, type Re
 
 const hotNights = 'why-greyhavens-summer-nights-stopped-cooling-down'
 const comment = (n: number | string) => ({ authorName: 'Reader', authorEmail: 'reader@reader.test', body: `Comment ${n}` })
-
-async function postComment(app: TestApp, idOrSlug: string, payload: object, opts: { remoteAddress?: string; headers?: Headers } = {}): Promise<Res> {
-  return app.inject({
-    method: 'POST',
-    url: `/api/v1/articles/${idOrSlug}/comments`,
-    headers: opts.headers ?? {},
-    ...(opts.remoteAddress ? { remoteAddress: opts.remoteAddress } : {}),
-    ...json(payload),
-  })
-}
 
 /** A 429 as the contract describes it: problem+json RATE_LIMITED with Retry-After and RateLimit-*. */
 function isRateLimited(t: Test, res: Res, limit: number): void {
@@ -214,15 +205,9 @@ t.test('spam rules and idempotency ownership', async (t) => {
   async function stored(id: string) {
     return app.db.prisma.comment.findUnique({ where: { id } })
   }
-  async function publicIds(slug: string): Promise<string[]> {
-    return body(await app.inject(`/api/v1/articles/${slug}/comments?limit=100`)).data.map((c: { id: string }) => c.id)
-  }
-  async function commentCount(slug: string): Promise<number> {
-    return body(await app.inject(`/api/v1/articles/${slug}`)).commentCount
-  }
 
   t.test('a filled honeypot: 201 "pending" to the poster, stored as spam, never public, not counted', async (t) => {
-    const countBefore = await commentCount(tram.slug)
+    const countBefore = await commentCount(app, tram.slug)
     const normal = await postComment(app, tram.slug, comment('human'), { remoteAddress: '192.0.2.80' })
     for (const website of ['http://cheap-pills.example', 'x', '  www.spam.test  ']) {
       const res = await postComment(app, tram.slug, { ...comment('bot'), website }, { remoteAddress: '192.0.2.81' })
@@ -232,11 +217,11 @@ t.test('spam rules and idempotency ownership', async (t) => {
       t.same(Object.keys(created).sort(), Object.keys(body(normal)).sort(), 'the answer has the same shape as a human’s')
       t.notOk('website' in created, 'the honeypot is not echoed')
       t.equal((await stored(created.id))?.status, 'spam', 'stored as spam')
-      t.notOk((await publicIds(tram.slug)).includes(created.id), 'never public')
+      t.notOk((await publicCommentIds(app, tram.slug)).includes(created.id), 'never public')
     }
     const blank = await postComment(app, tram.slug, { ...comment('blank honeypot'), website: '   ' }, { remoteAddress: '192.0.2.82' })
     t.equal((await stored(body(blank).id))?.status, 'pending', 'a blank honeypot is a human')
-    t.equal(await commentCount(tram.slug), countBefore, 'commentCount unchanged')
+    t.equal(await commentCount(app, tram.slug), countBefore, 'commentCount unchanged')
   })
 
   t.test('three or more links in name and body file a comment as spam; two links wait as pending', async (t) => {
@@ -252,7 +237,7 @@ t.test('spam rules and idempotency ownership', async (t) => {
       t.equal(res.statusCode, 201)
       t.equal(body(res).status, 'pending', 'the poster always reads pending')
       t.equal((await stored(body(res).id))?.status, verdict, `stored as ${verdict}`)
-      t.notOk((await publicIds(harbour.slug)).includes(body(res).id), 'not public before moderation')
+      t.notOk((await publicCommentIds(app, harbour.slug)).includes(body(res).id), 'not public before moderation')
     }
   })
 
@@ -269,13 +254,13 @@ t.test('spam rules and idempotency ownership', async (t) => {
     t.equal(sameBodyOtherCaller.headers['idempotent-replayed'], undefined, 'the same body from someone else is not a replay')
     t.not(body(sameBodyOtherCaller).id, body(a).id)
 
-    const created = await app.inject({ method: 'POST', url: '/api/v1/authors', headers: { ...editor, 'idempotency-key': key }, ...json({ name: 'Private Person', email: 'private.person@reader.test' }) })
+    const created = await app.inject({ method: 'POST', url: '/api/v1/authors', headers: { ...editor, 'idempotency-key': key }, ...jsonPayload({ name: 'Private Person', email: 'private.person@reader.test' }) })
     t.equal(created.statusCode, 201)
     const otherEditor = await tokenHeaders(app, 'editor')
-    const other = await app.inject({ method: 'POST', url: '/api/v1/authors', headers: { ...otherEditor, 'idempotency-key': key }, ...json({ name: 'Private Person', email: 'private.person@reader.test' }) })
+    const other = await app.inject({ method: 'POST', url: '/api/v1/authors', headers: { ...otherEditor, 'idempotency-key': key }, ...jsonPayload({ name: 'Private Person', email: 'private.person@reader.test' }) })
     t.equal(other.headers['idempotent-replayed'], undefined, 'another token’s identical request is not served from the first token’s record')
     isProblem(t, other, 409, 'EMAIL_TAKEN')
-    const anonymous = await app.inject({ method: 'POST', url: '/api/v1/authors', headers: { 'idempotency-key': key }, ...json({ name: 'Private Person', email: 'private.person@reader.test' }) })
+    const anonymous = await app.inject({ method: 'POST', url: '/api/v1/authors', headers: { 'idempotency-key': key }, ...jsonPayload({ name: 'Private Person', email: 'private.person@reader.test' }) })
     isProblem(t, anonymous, 401, 'UNAUTHORIZED')
     t.notOk(anonymous.body.includes('private.person'), 'an anonymous caller replays nobody’s answer')
   })

@@ -1,26 +1,20 @@
 import type { Test } from 'tap'
 import t from 'tap'
 import { seedId } from '../../src/db/seed.js'
-import { buildTestApp, callers, tokenHeaders, type Headers, type TestApp } from '../helper.js'
+import { buildTestApp, callers, tokenHeaders, type Headers, type TestApp } from '../support/app.js'
+import { body, isProblem, jsonPayload, noLeak, state, unchanged, type Res } from '../support/assert.js'
 import {
   UNKNOWN_UUID,
-  body,
   harbour,
   hiddenStrings,
-  isProblem,
   joao,
   joaoDraft,
-  json,
   malgorzata,
-  noLeak,
-  state,
   thuha,
   tram,
-  unchanged,
   yusuf,
   yusufDraft,
-  type Res,
-} from './support.js'
+} from '../support/seed-facts.js'
 
 /**
  * Privilege escalation across every role, and the protected routes under every spelling of
@@ -63,7 +57,7 @@ const staffReads: Call[] = [
 
 async function call(app: TestApp, c: Call, headers: Headers): Promise<Res> {
   const withIfMatch = c.method === 'PATCH' ? { ...headers, 'if-match': '*' } : headers
-  return app.inject({ method: c.method, url: c.url, headers: withIfMatch, ...(c.payload ? json(c.payload) : {}) })
+  return app.inject({ method: c.method, url: c.url, headers: withIfMatch, ...(c.payload ? jsonPayload(c.payload) : {}) })
 }
 
 t.test('roles', async (t) => {
@@ -114,7 +108,7 @@ t.test('roles', async (t) => {
         t.equal(res.headers['www-authenticate'], 'Bearer')
         noLeak(t, res)
       }
-      const post = await app.inject({ method: 'POST', url: `/api/v1/articles/${tram.slug}/comments`, headers: { authorization }, ...json({ authorName: 'A', authorEmail: 'a@reader.test', body: 'x' }) })
+      const post = await app.inject({ method: 'POST', url: `/api/v1/articles/${tram.slug}/comments`, headers: { authorization }, ...jsonPayload({ authorName: 'A', authorEmail: 'a@reader.test', body: 'x' }) })
       isProblem(t, post, 401, 'UNAUTHORIZED')
     }
     await unchanged(t, app, before)
@@ -138,7 +132,7 @@ t.test('roles', async (t) => {
   t.test('an author token cannot create an article for another author', async (t) => {
     const before = await state(app)
     for (const authorId of [thuha.id, yusuf.id, thuha.id.toUpperCase()]) {
-      const res = await app.inject({ method: 'POST', url: '/api/v1/articles', headers: who.authorOwn, ...json({ title: 'Ghostwritten', authorId }) })
+      const res = await app.inject({ method: 'POST', url: '/api/v1/articles', headers: who.authorOwn, ...jsonPayload({ title: 'Ghostwritten', authorId }) })
       t.ok([400, 403].includes(res.statusCode), `authorId ${authorId} refused (${res.statusCode})`)
       isProblem(t, res, res.statusCode, res.statusCode === 403 ? 'FORBIDDEN' : 'VALIDATION_FAILED')
     }
@@ -152,9 +146,9 @@ t.test('roles', async (t) => {
       [who.authorOwn, harbour.id],
       [who.authorOther, yusufDraft.id],
     ] as [Headers, string][]) {
-      const res = await app.inject({ method: 'PATCH', url: `/api/v1/articles/${id}`, headers: { ...headers, 'if-match': '*' }, ...json({ authorId: thuha.id }) })
+      const res = await app.inject({ method: 'PATCH', url: `/api/v1/articles/${id}`, headers: { ...headers, 'if-match': '*' }, ...jsonPayload({ authorId: thuha.id }) })
       isProblem(t, res, 403, 'FORBIDDEN')
-      const mixed = await app.inject({ method: 'PATCH', url: `/api/v1/articles/${id}`, headers: { ...headers, 'if-match': '*' }, ...json({ title: 'Harmless', authorId: thuha.id }) })
+      const mixed = await app.inject({ method: 'PATCH', url: `/api/v1/articles/${id}`, headers: { ...headers, 'if-match': '*' }, ...jsonPayload({ title: 'Harmless', authorId: thuha.id }) })
       isProblem(t, mixed, 403, 'FORBIDDEN')
     }
     await unchanged(t, app, before)
@@ -196,7 +190,7 @@ t.test('roles', async (t) => {
   })
 
   t.test('an editor cannot delete an author: that is for admins only', async (t) => {
-    const created = await app.inject({ method: 'POST', url: '/api/v1/authors', headers: who.admin, ...json({ name: 'Deletable Person' }) })
+    const created = await app.inject({ method: 'POST', url: '/api/v1/authors', headers: who.admin, ...jsonPayload({ name: 'Deletable Person' }) })
     t.equal(created.statusCode, 201)
     const before = await state(app)
     const res = await app.inject({ method: 'DELETE', url: `/api/v1/authors/${body(created).id}`, headers: who.editor })
@@ -223,7 +217,7 @@ t.test('roles', async (t) => {
   })
 
   t.test('a revoked token is 401 on its very next request, public routes included', async (t) => {
-    const minted = await app.inject({ method: 'POST', url: '/api/v1/tokens', headers: who.admin, ...json({ name: 'short-lived', role: 'editor' }) })
+    const minted = await app.inject({ method: 'POST', url: '/api/v1/tokens', headers: who.admin, ...jsonPayload({ name: 'short-lived', role: 'editor' }) })
     t.equal(minted.statusCode, 201)
     const headers = { authorization: `Bearer ${body(minted).secret}` }
     t.equal((await app.inject({ url: '/api/v1/comments', headers })).statusCode, 200, 'works before revocation')
@@ -236,14 +230,14 @@ t.test('roles', async (t) => {
   })
 
   t.test('deleting an author revokes the tokens bound to it', async (t) => {
-    const created = await app.inject({ method: 'POST', url: '/api/v1/authors', headers: who.admin, ...json({ name: 'Short Tenure' }) })
+    const created = await app.inject({ method: 'POST', url: '/api/v1/authors', headers: who.admin, ...jsonPayload({ name: 'Short Tenure' }) })
     const authorId = body(created).id as string
     const headers = await tokenHeaders(app, 'author', authorId)
-    const own = await app.inject({ method: 'PATCH', url: `/api/v1/authors/${authorId}`, headers: { ...headers, 'if-match': '*' }, ...json({ bio: 'Mine' }) })
+    const own = await app.inject({ method: 'PATCH', url: `/api/v1/authors/${authorId}`, headers: { ...headers, 'if-match': '*' }, ...jsonPayload({ bio: 'Mine' }) })
     t.equal(own.statusCode, 200, 'the token works for its author')
     t.equal((await app.inject({ method: 'DELETE', url: `/api/v1/authors/${authorId}`, headers: who.admin })).statusCode, 204)
     const before = await state(app)
-    const res = await app.inject({ method: 'POST', url: '/api/v1/articles', headers, ...json({ title: 'Orphan' }) })
+    const res = await app.inject({ method: 'POST', url: '/api/v1/articles', headers, ...jsonPayload({ title: 'Orphan' }) })
     isProblem(t, res, 401, 'UNAUTHORIZED')
     isProblem(t, await app.inject({ url: '/api/v1/articles', headers }), 401, 'UNAUTHORIZED')
     await unchanged(t, app, before)
@@ -312,7 +306,7 @@ t.test('path variants of protected routes', async (t) => {
     const afterSetup = await state(app)
     for (const url of variants('tokens')) {
       refused(t, await app.inject({ url, headers: editor }), url, [400, 403, 404])
-      const mint = await app.inject({ method: 'POST', url, headers: editor, ...json({ name: 'Escalated', role: 'admin' }) })
+      const mint = await app.inject({ method: 'POST', url, headers: editor, ...jsonPayload({ name: 'Escalated', role: 'admin' }) })
       refused(t, mint, `POST ${url}`, [400, 403, 404])
       t.notOk(/bs_[A-Za-z0-9_-]{43}/.test(mint.body), 'no secret minted')
     }
@@ -337,13 +331,13 @@ t.test('path variants of protected routes', async (t) => {
   t.test('no spelling of a write route writes anything without a token', async (t) => {
     const before = await state(app)
     for (const url of variants('articles')) {
-      const res = await app.inject({ method: 'POST', url, ...json({ title: 'Smuggled', authorId: thuha.id }) })
+      const res = await app.inject({ method: 'POST', url, ...jsonPayload({ title: 'Smuggled', authorId: thuha.id }) })
       refused(t, res, `POST ${url}`, [400, 401, 404])
     }
     for (const url of [`/api/v1/articles/${tram.id}/`, `/api/v1/Articles/${tram.id}`, `//api/v1/articles/${tram.id}`, `/api/v1/%61rticles/${tram.id}`, `/api/v1/articles/${tram.id.toUpperCase()}`, `/api/v1/articles/${tram.id}%2F`]) {
       refused(t, await app.inject({ method: 'DELETE', url }), `DELETE ${url}`, [400, 401, 404])
-      refused(t, await app.inject({ method: 'PATCH', url, headers: { 'if-match': '*' }, ...json({ title: 'Defaced' }) }), `PATCH ${url}`, [400, 401, 404])
-      refused(t, await app.inject({ method: 'POST', url: `${url}/publish`, ...json({}) }), `POST ${url}/publish`, [400, 401, 404])
+      refused(t, await app.inject({ method: 'PATCH', url, headers: { 'if-match': '*' }, ...jsonPayload({ title: 'Defaced' }) }), `PATCH ${url}`, [400, 401, 404])
+      refused(t, await app.inject({ method: 'POST', url: `${url}/publish`, ...jsonPayload({}) }), `POST ${url}/publish`, [400, 401, 404])
     }
     await unchanged(t, app, before)
   })

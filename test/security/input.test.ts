@@ -1,19 +1,7 @@
 import t from 'tap'
-import { buildTestApp, tokenHeaders, type Headers, type TestApp } from '../helper.js'
-import {
-  UNKNOWN_UUID,
-  body,
-  isProblem,
-  joao,
-  joaoDraft,
-  json,
-  noLeak,
-  state,
-  thuha,
-  tram,
-  unchanged,
-  type Res,
-} from './support.js'
+import { buildTestApp, tokenHeaders, type Headers, type TestApp } from '../support/app.js'
+import { body, isProblem, jsonPayload, noLeak, state, unchanged, type Res } from '../support/assert.js'
+import { UNKNOWN_UUID, joao, joaoDraft, thuha, tram } from '../support/seed-facts.js'
 
 /**
  * Hostile request bodies, media types and parameters: every one is refused with a precise
@@ -293,7 +281,7 @@ t.test('request size', async (t) => {
       isProblem(t, res, 413, 'PAYLOAD_TOO_LARGE')
       noLeak(t, res)
     }
-    const small = await app.inject({ method: 'POST', url: commentsOf(tram.slug), ...json({ ...goodComment, body: 'fits' }) })
+    const small = await app.inject({ method: 'POST', url: commentsOf(tram.slug), ...jsonPayload({ ...goodComment, body: 'fits' }) })
     t.equal(small.statusCode, 201, 'a body under the limit is still accepted (the limit is not a blanket refusal)')
     const after = await state(app)
     t.equal(after.comments.length, before.comments.length + 1, 'only the small comment was stored')
@@ -318,7 +306,7 @@ t.test('mass assignment of server-owned fields', async (t) => {
         ['editor', editor, { authorId: thuha.id }],
         ['author', joaoToken, {}],
       ] as const) {
-        const res = await app.inject({ method: 'POST', url: '/api/v1/articles', headers, ...json({ title: `Mass ${field}`, ...extra, [field]: value }) })
+        const res = await app.inject({ method: 'POST', url: '/api/v1/articles', headers, ...jsonPayload({ title: `Mass ${field}`, ...extra, [field]: value }) })
         isProblem(t, res, 400, 'VALIDATION_FAILED', `/body/${field}`)
         t.comment(`${who} setting ${field}`)
       }
@@ -329,9 +317,9 @@ t.test('mass assignment of server-owned fields', async (t) => {
   t.test('PATCH /articles cannot set server-owned fields either, even next to a legal one', async (t) => {
     const before = await state(app)
     for (const [field, value] of Object.entries({ id: UNKNOWN_UUID, status: 'published', publishedAt: ts, commentCount: 99, createdAt: ts, updatedAt: ts, version: 1 })) {
-      const res = await app.inject({ method: 'PATCH', url: `/api/v1/articles/${joaoDraft.id}`, headers: { ...joaoToken, 'if-match': '*' }, ...json({ title: 'Legal', [field]: value }) })
+      const res = await app.inject({ method: 'PATCH', url: `/api/v1/articles/${joaoDraft.id}`, headers: { ...joaoToken, 'if-match': '*' }, ...jsonPayload({ title: 'Legal', [field]: value }) })
       isProblem(t, res, 400, 'VALIDATION_FAILED', `/body/${field}`)
-      const res2 = await app.inject({ method: 'PATCH', url: `/api/v1/articles/${tram.id}`, headers: { ...admin, 'if-match': '*' }, ...json({ [field]: value }) })
+      const res2 = await app.inject({ method: 'PATCH', url: `/api/v1/articles/${tram.id}`, headers: { ...admin, 'if-match': '*' }, ...jsonPayload({ [field]: value }) })
       isProblem(t, res2, 400, 'VALIDATION_FAILED', `/body/${field}`)
     }
     await unchanged(t, app, before)
@@ -340,9 +328,9 @@ t.test('mass assignment of server-owned fields', async (t) => {
   t.test('POST and PATCH /authors cannot set id, timestamps, version or a role', async (t) => {
     const before = await state(app)
     for (const [field, value] of Object.entries({ id: UNKNOWN_UUID, createdAt: ts, updatedAt: ts, version: 3, role: 'admin', tokens: [] })) {
-      const res = await app.inject({ method: 'POST', url: '/api/v1/authors', headers: editor, ...json({ name: 'Mass', [field]: value }) })
+      const res = await app.inject({ method: 'POST', url: '/api/v1/authors', headers: editor, ...jsonPayload({ name: 'Mass', [field]: value }) })
       isProblem(t, res, 400, 'VALIDATION_FAILED', `/body/${field}`)
-      const res2 = await app.inject({ method: 'PATCH', url: `/api/v1/authors/${joao.id}`, headers: { ...joaoToken, 'if-match': '*' }, ...json({ bio: 'Mine', [field]: value }) })
+      const res2 = await app.inject({ method: 'PATCH', url: `/api/v1/authors/${joao.id}`, headers: { ...joaoToken, 'if-match': '*' }, ...jsonPayload({ bio: 'Mine', [field]: value }) })
       isProblem(t, res2, 400, 'VALIDATION_FAILED', `/body/${field}`)
     }
     await unchanged(t, app, before)
@@ -351,7 +339,7 @@ t.test('mass assignment of server-owned fields', async (t) => {
   t.test('a reader cannot post a comment with status, id, articleId, createdAt or version', async (t) => {
     const before = await state(app)
     for (const [field, value] of Object.entries({ status: 'approved', id: UNKNOWN_UUID, articleId: joaoDraft.id, createdAt: ts, version: 9, authorEmailVerified: true })) {
-      const res = await app.inject({ method: 'POST', url: commentsOf(tram.slug), ...json({ ...goodComment, [field]: value }) })
+      const res = await app.inject({ method: 'POST', url: commentsOf(tram.slug), ...jsonPayload({ ...goodComment, [field]: value }) })
       isProblem(t, res, 400, 'VALIDATION_FAILED', `/body/${field}`)
       noLeak(t, res)
     }
@@ -361,7 +349,7 @@ t.test('mass assignment of server-owned fields', async (t) => {
   t.test('moderation PATCH cannot move a comment to another article or rewrite who wrote it', async (t) => {
     const before = await state(app)
     for (const [field, value] of Object.entries({ articleId: joaoDraft.id, authorEmail: 'x@reader.test', authorName: 'Someone', parentId: UNKNOWN_UUID, createdAt: ts, id: UNKNOWN_UUID })) {
-      const res = await app.inject({ method: 'PATCH', url: tramComment(tram1), headers: { ...admin, 'if-match': '*' }, ...json({ status: 'approved', [field]: value }) })
+      const res = await app.inject({ method: 'PATCH', url: tramComment(tram1), headers: { ...admin, 'if-match': '*' }, ...jsonPayload({ status: 'approved', [field]: value }) })
       isProblem(t, res, 400, 'VALIDATION_FAILED', `/body/${field}`)
     }
     await unchanged(t, app, before)
@@ -371,11 +359,11 @@ t.test('mass assignment of server-owned fields', async (t) => {
     const before = await state(app)
     const owned = { secret: `bs_${'a'.repeat(43)}`, secretHash: 'a'.repeat(64), prefix: 'bs_aaaaaaa', id: UNKNOWN_UUID, fromEnvironment: true, createdAt: ts, lastUsedAt: ts }
     for (const [field, value] of Object.entries(owned)) {
-      const res = await app.inject({ method: 'POST', url: '/api/v1/tokens', headers: admin, ...json({ name: 'Mass', role: 'viewer', [field]: value }) })
+      const res = await app.inject({ method: 'POST', url: '/api/v1/tokens', headers: admin, ...jsonPayload({ name: 'Mass', role: 'viewer', [field]: value }) })
       isProblem(t, res, 400, 'VALIDATION_FAILED', `/body/${field}`)
       noLeak(t, res)
     }
-    const author = await app.inject({ method: 'POST', url: '/api/v1/tokens', headers: admin, ...json({ name: 'Mass', role: 'editor', authorId: joao.id }) })
+    const author = await app.inject({ method: 'POST', url: '/api/v1/tokens', headers: admin, ...jsonPayload({ name: 'Mass', role: 'editor', authorId: joao.id }) })
     isProblem(t, author, 400, 'VALIDATION_FAILED', '/body/authorId')
     await unchanged(t, app, before)
   })
@@ -388,7 +376,7 @@ t.test('mass assignment of server-owned fields', async (t) => {
       [{ publishAt: 'tomorrow' }, '/body/publishAt'],
       [{ publishAt: 1_700_000_000_000 }, '/body/publishAt'],
     ] as const) {
-      const res = await app.inject({ method: 'POST', url: `/api/v1/articles/${joaoDraft.id}/publish`, headers: joaoToken, ...json(payload) })
+      const res = await app.inject({ method: 'POST', url: `/api/v1/articles/${joaoDraft.id}/publish`, headers: joaoToken, ...jsonPayload(payload) })
       isProblem(t, res, 400, 'VALIDATION_FAILED', path)
     }
     await unchanged(t, app, before)
@@ -397,7 +385,7 @@ t.test('mass assignment of server-owned fields', async (t) => {
   t.test('year 0000 in publishAt is a 400 naming /body/publishAt, not a 500', async (t) => {
     const before = await state(app)
     for (const publishAt of ['0000-01-01T00:00:00Z', '0000-12-31T23:59:59.999Z']) {
-      const res = await app.inject({ method: 'POST', url: `/api/v1/articles/${joaoDraft.id}/publish`, headers: editor, ...json({ publishAt }) })
+      const res = await app.inject({ method: 'POST', url: `/api/v1/articles/${joaoDraft.id}/publish`, headers: editor, ...jsonPayload({ publishAt }) })
       isProblem(t, res, 400, 'VALIDATION_FAILED', '/body/publishAt')
       noLeak(t, res)
     }
@@ -406,7 +394,7 @@ t.test('mass assignment of server-owned fields', async (t) => {
 
   t.test('a leap-second publishAt (23:59:60Z) is never a 500', async (t) => {
     const before = await state(app)
-    const res = await app.inject({ method: 'POST', url: `/api/v1/articles/${joaoDraft.id}/publish`, headers: editor, ...json({ publishAt: '2016-12-31T23:59:60Z' }) })
+    const res = await app.inject({ method: 'POST', url: `/api/v1/articles/${joaoDraft.id}/publish`, headers: editor, ...jsonPayload({ publishAt: '2016-12-31T23:59:60Z' }) })
     t.ok(res.statusCode < 500, `answered ${res.statusCode}, not a server error`)
     noLeak(t, res)
     if (res.statusCode >= 400) {

@@ -1,31 +1,24 @@
 import type { Test } from 'tap'
 import t from 'tap'
-import { articles as seedArticles } from '../../prisma/seed-data.js'
+import { articles as seedArticles } from '../../src/db/seed-data.js'
 import { hashSecret } from '../../src/auth.js'
-import { buildTestApp, tokenHeaders, type Headers, type TestApp } from '../helper.js'
+import { buildTestApp, tokenHeaders, type Headers, type TestApp } from '../support/app.js'
+import { body, isProblem, jsonPayload, noLeak, state, unchanged, withoutInstance, type Res } from '../support/assert.js'
 import {
   UNKNOWN_UUID,
   authorEmails,
-  body,
   commenterEmails,
   hiddenArticles,
   hiddenStrings,
-  isProblem,
   joao,
   joaoDraft,
-  json,
-  noLeak,
   publishedIds,
   scheduled,
-  state,
   thuha,
   tram,
-  unchanged,
-  withoutInstance,
   yusuf,
   yusufDraft,
-  type Res,
-} from './support.js'
+} from '../support/seed-facts.js'
 
 /**
  * No side channels: private values (emails, token hashes) are not a query surface, and a
@@ -212,11 +205,11 @@ t.test('private fields are never a query surface', async (t) => {
   })
 
   t.test('GET /tokens shows no secret or hash; retrying POST /tokens with its key never repeats the secret', async (t) => {
-    const first = await app.inject({ method: 'POST', url: '/api/v1/tokens', headers: { ...admin, 'idempotency-key': 'mint-once' }, ...json({ name: 'once', role: 'editor' }) })
+    const first = await app.inject({ method: 'POST', url: '/api/v1/tokens', headers: { ...admin, 'idempotency-key': 'mint-once' }, ...jsonPayload({ name: 'once', role: 'editor' }) })
     t.equal(first.statusCode, 201)
     t.equal(first.headers['cache-control'], 'no-store', 'the secret is not cacheable')
     const secret = body(first).secret as string
-    const retry = await app.inject({ method: 'POST', url: '/api/v1/tokens', headers: { ...admin, 'idempotency-key': 'mint-once' }, ...json({ name: 'once', role: 'editor' }) })
+    const retry = await app.inject({ method: 'POST', url: '/api/v1/tokens', headers: { ...admin, 'idempotency-key': 'mint-once' }, ...jsonPayload({ name: 'once', role: 'editor' }) })
     isProblem(t, retry, 409, 'IDEMPOTENCY_KEY_USED')
     t.notOk(retry.body.includes(secret), 'the retry does not repeat the secret')
     const list = await get(app, '/api/v1/tokens', admin)
@@ -272,8 +265,8 @@ t.test('unknown and forbidden look the same', async (t) => {
     for (const headers of [{}, viewer, editor, yusufToken]) {
       for (const a of hidden) {
         for (const [key, unknown] of [[a.id, UNKNOWN_UUID], [a.slug, 'no-such-article-at-all']]) {
-          const real = await app.inject({ method: 'POST', url: `/api/v1/articles/${key}/comments`, headers, ...json(comment) })
-          const fake = await app.inject({ method: 'POST', url: `/api/v1/articles/${unknown}/comments`, headers, ...json(comment) })
+          const real = await app.inject({ method: 'POST', url: `/api/v1/articles/${key}/comments`, headers, ...jsonPayload(comment) })
+          const fake = await app.inject({ method: 'POST', url: `/api/v1/articles/${unknown}/comments`, headers, ...jsonPayload(comment) })
           isProblem(t, real, 404, 'NOT_FOUND')
           sameAnswer(t, real, fake, `comment on ${a.slug}`)
         }
@@ -295,7 +288,7 @@ t.test('unknown and forbidden look the same', async (t) => {
     for (const [method, url, payload] of cases) {
       for (const ifMatch of method === 'PATCH' || method === 'DELETE' ? ['*', '"1-AAAAAAAAAAAAAAAA"'] : [undefined]) {
         const headers = { ...yusufToken, ...(ifMatch ? { 'if-match': ifMatch } : {}) }
-        const opts = (id: string) => ({ method: method as 'GET', url: url(id), headers, ...(payload ? json(payload) : {}) })
+        const opts = (id: string) => ({ method: method as 'GET', url: url(id), headers, ...(payload ? jsonPayload(payload) : {}) })
         const real = await app.inject(opts(joaoDraft.id))
         const fake = await app.inject(opts(UNKNOWN_UUID))
         isProblem(t, real, 404, 'NOT_FOUND')
@@ -582,7 +575,7 @@ t.test('SQL-looking and exotic Unicode strings', async (t) => {
   t.test('SQL-looking and Unicode text is stored byte-exact as exactly one row, tables intact', async (t) => {
     const before = await state(app)
     const title = "Robert'); DROP TABLE articles;-- \u202Eevil\u202C 👩‍💻 e\u0301 %_\\ $1 \u200B"
-    const res = await app.inject({ method: 'POST', url: '/api/v1/articles', headers: editor, ...json({ title, body: nasty.join('\n'), authorId: thuha.id }) })
+    const res = await app.inject({ method: 'POST', url: '/api/v1/articles', headers: editor, ...jsonPayload({ title, body: nasty.join('\n'), authorId: thuha.id }) })
     t.equal(res.statusCode, 201)
     const created = body(res)
     t.equal(created.title, title, 'the title comes back byte-exact')
@@ -590,7 +583,7 @@ t.test('SQL-looking and exotic Unicode strings', async (t) => {
     const row = await app.db.prisma.article.findUnique({ where: { id: created.id } })
     t.equal(row?.title, title, 'and is stored byte-exact')
     t.equal(row?.body, nasty.join('\n'))
-    const commentRes = await app.inject({ method: 'POST', url: `/api/v1/articles/${tram.slug}/comments`, ...json({ authorName: "O'Brien\u202E", authorEmail: 'ob@reader.test', body: title }) })
+    const commentRes = await app.inject({ method: 'POST', url: `/api/v1/articles/${tram.slug}/comments`, ...jsonPayload({ authorName: "O'Brien\u202E", authorEmail: 'ob@reader.test', body: title }) })
     t.equal(commentRes.statusCode, 201)
     t.equal(body(commentRes).body, title)
     const after = await state(app)
@@ -598,7 +591,7 @@ t.test('SQL-looking and exotic Unicode strings', async (t) => {
     t.equal(after.comments.length, before.comments.length + 1, 'exactly one comment more')
     t.same(after.authors, before.authors, 'authors untouched')
     for (const slug of ["' or 1=1", 'drop table', UNKNOWN_UUID, 'ümlaut', 'a--b', '-a']) {
-      const bad = await app.inject({ method: 'POST', url: '/api/v1/articles', headers: editor, ...json({ title: 'x', slug, authorId: thuha.id }) })
+      const bad = await app.inject({ method: 'POST', url: '/api/v1/articles', headers: editor, ...jsonPayload({ title: 'x', slug, authorId: thuha.id }) })
       isProblem(t, bad, 400, 'VALIDATION_FAILED', '/body/slug')
     }
     t.equal((await state(app)).articles.length, after.articles.length, 'no article for a refused slug')

@@ -1,14 +1,15 @@
 import t, * as Tap from 'tap'
 import type { ProblemError } from '../../src/errors.js'
-import { CursorCodec, after, parseSort, sql, type ListSpec } from '../../src/services/list.js'
+import { CursorCodec, after, parseSort, type ListSpec } from '../../src/db/paging.js'
+import { sql } from '../../src/db/sql.js'
 
 const spec: ListSpec = {
   name: 'test',
   sortable: {
-    publishedAt: { expr: sql`a."published_at"`, type: 'timestamptz', nullable: true },
-    title: { expr: sql`a."title"`, type: 'text' },
+    publishedAt: { expr: sql`a."published_at"`, type: 'timestamptz', nullable: true, read: (r) => r.publishedAt },
+    title: { expr: sql`a."title"`, type: 'text', read: (r) => r.title },
   },
-  id: { expr: sql`a."id"`, type: 'uuid' },
+  id: { expr: sql`a."id"`, type: 'uuid', read: (r) => r.id },
   defaultSort: '-publishedAt',
 }
 

@@ -1,8 +1,8 @@
-import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { cp, readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import t from 'tap'
 import { MIGRATIONS_DIR, SCHEMA_PATH, diffMigrationsToSchema } from '../../src/db/migrate.js'
+import { tempDir } from '../support/process.js'
 
 // `prisma migrate diff --from-migrations --to-schema --exit-code`, run with Prisma's own
 // (WebAssembly) schema engine: the committed migrations must build exactly what
@@ -13,8 +13,7 @@ t.test('prisma/migrations and prisma/schema.prisma agree', async (t) => {
 })
 
 t.test('the check fails when the schema changes without a migration', async (t) => {
-  const dir = await mkdtemp(path.join(tmpdir(), 'broadsheet-drift-'))
-  t.teardown(() => rm(dir, { recursive: true, force: true }))
+  const dir = await tempDir(t, 'broadsheet-drift-')
   const schema = (await readFile(SCHEMA_PATH, 'utf8')).replace(
     '  website   String?\n',
     '  website   String?\n  twitter   String?\n',

@@ -1,5 +1,6 @@
 import t from 'tap'
-import { isUuid, nextFreeSlug, slugify } from '../../src/services/slug.js'
+import { isUuid } from '../../src/db/sql.js'
+import { nextFreeSlug, slugify } from '../../src/services/slug.js'
 
 t.test('slugify', async (t) => {
   const cases: [string, string][] = [

@@ -1,11 +1,9 @@
 import type { Test } from 'tap'
-import { articles as seedArticles, authors as seedAuthors, comments as seedComments } from '../../prisma/seed-data.js'
-import { seedId } from '../../src/db/seed.js'
-import { snapshot, type TestApp } from '../helper.js'
+import { json, snapshot, type TestApp } from './app.js'
 
 /**
- * Shared helpers of the adversarial suite (test/security/): what a refusal must look like,
- * proof that nothing was written, proof that nothing private leaked.
+ * Assertions shared by the suites: what a refusal must look like (isProblem), proof that
+ * nothing was written (state/unchanged), proof that nothing private leaked (noLeak).
  */
 
 export interface Res {
@@ -15,57 +13,12 @@ export interface Res {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Seed facts
-
-const article = (key: string) => {
-  const found = seedArticles.find((a) => a.key === key)
-  if (!found) throw new Error(`no seed article ${key}`)
-  return { ...found, id: seedId('article', key), authorId: seedId('author', found.authorKey) }
-}
-const author = (key: string) => {
-  const found = seedAuthors.find((a) => a.key === key)
-  if (!found) throw new Error(`no seed author ${key}`)
-  return { ...found, id: seedId('author', key) }
-}
-
-/** Published, by Đặng Thu Hà (thuha), with approved comments and a spam one. */
-export const tram = article('tram-opening')
-/** Published, by João (joao). */
-export const harbour = article('harbour-comeback')
-/** Drafts: João's, Yusuf's; a scheduled one by Siobhán. */
-export const joaoDraft = article('marathon-start')
-export const yusufDraft = article('smart-city-opinion')
-export const scheduled = article('winter-lights')
-
-export const thuha = author('thuha')
-export const joao = author('joao')
-export const yusuf = author('yusuf')
-export const malgorzata = author('malgorzata')
-
-/** Articles an anonymous caller must never learn about (drafts and the scheduled one). */
-export const hiddenArticles = seedArticles
-  .filter((a) => a.publishedAt === null)
-  .map((a) => ({ ...a, id: seedId('article', a.key), authorId: seedId('author', a.authorKey) }))
-export const publishedIds = new Set(seedArticles.filter((a) => a.publishedAt !== null).map((a) => seedId('article', a.key)))
-
-export const authorEmails = seedAuthors.map((a) => a.email)
-export const commenterEmails = [...new Set(seedComments.map((c) => c.authorEmail))]
-
-export const UNKNOWN_UUID = '7d4c1a2e-9b3f-4e8a-8c6d-5f2e1b0a9c3d'
-
-/** Strings from an unpublished article: its title, slug, id and the start of its body. */
-export function hiddenStrings(exceptAuthorKey?: string): string[] {
-  return hiddenArticles
-    .filter((a) => a.authorKey !== exceptAuthorKey)
-    .flatMap((a) => [a.title, a.slug, a.id, a.body.slice(0, 60)])
-}
-
-// ---------------------------------------------------------------------------------------------
 // Responses
 
-export function body(res: Res): any {
+/** The body parsed as JSON, or undefined when it is not JSON (`json` in app.ts throws instead). */
+export function body(res: { body: string }): any {
   try {
-    return JSON.parse(res.body)
+    return json(res)
   } catch {
     return undefined
   }
@@ -81,6 +34,11 @@ export function withoutInstance(res: Res): unknown {
   return res.body
 }
 
+/** The `path` of every entry in a problem's `errors` (none when there are none). */
+export function errorPaths(res: { body: string }): string[] {
+  return (body(res)?.errors ?? []).map((e: { path: string }) => e.path)
+}
+
 /** Asserts an RFC 9457 refusal: status, problem+json, stable code, and (optionally) the culprit. */
 export function isProblem(t: Test, res: Res, status: number, code: string, path?: string): any {
   t.equal(res.statusCode, status, `status ${status} (got ${res.statusCode}: ${res.body.slice(0, 200)})`)
@@ -89,7 +47,7 @@ export function isProblem(t: Test, res: Res, status: number, code: string, path?
   t.equal(parsed?.code, code, `code ${code}`)
   t.equal(parsed?.status, res.statusCode, 'the body repeats the status')
   if (path !== undefined) {
-    const paths = (parsed?.errors ?? []).map((e: { path: string }) => e.path)
+    const paths = errorPaths(res)
     t.ok(paths.includes(path), `names ${path} (errors: ${JSON.stringify(paths)})`)
   }
   return parsed
@@ -144,7 +102,10 @@ export async function unchanged(t: Test, app: TestApp, before: State, what = 'no
   t.same(diffs, [], what)
 }
 
+// ---------------------------------------------------------------------------------------------
+// Requests
+
 /** An inject body sent as application/json (light-my-request sets the type for objects). */
-export function json(payload: object) {
+export function jsonPayload(payload: object) {
   return { payload }
 }

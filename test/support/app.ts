@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto'
 import pg from 'pg'
 import type { Test } from 'tap'
-import { buildApp } from '../src/app.js'
-import type { Role } from '../src/auth.js'
-import { configWith, type Config } from '../src/config.js'
-import { responseContract } from './contract/response-contract.js'
+import { buildApp } from '../../src/app.js'
+import type { Role } from '../../src/auth.js'
+import { configWith, type Config } from '../../src/config.js'
+import { responseContract } from '../contract/response-contract.js'
 
 /**
  * Tests run against a real database, never a mock. With TEST_DATABASE_URL set (CI does) each
@@ -58,6 +58,7 @@ export async function buildTestApp(t: Test, overrides: Partial<Config> = {}): Pr
   return app
 }
 
+/** The response body parsed as JSON (throws when it is not JSON; see `body` in assert.ts for the lenient read). */
 export function json<T = any>(response: { body: string }): T {
   return JSON.parse(response.body) as T
 }
@@ -95,4 +96,36 @@ export async function snapshot(app: TestApp) {
     prisma.comment.findMany({ orderBy: { id: 'asc' } }),
   ])
   return { authors, articles, comments }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Comment requests and reads shared by test/routes/comments.test.ts and test/security/abuse.test.ts
+
+/** POST a comment on an article (by id or slug), optionally from `remoteAddress` and with `headers`. */
+export async function postComment(
+  app: TestApp,
+  idOrSlug: string,
+  payload: unknown,
+  opts: { headers?: Headers; remoteAddress?: string } = {},
+) {
+  return app.inject({
+    method: 'POST',
+    url: `/api/v1/articles/${idOrSlug}/comments`,
+    headers: opts.headers ?? {},
+    ...(opts.remoteAddress ? { remoteAddress: opts.remoteAddress } : {}),
+    payload: payload as object,
+  })
+}
+
+/** Ids of the comments the public sees on an article (first 100). */
+export async function publicCommentIds(app: TestApp, slug: string): Promise<string[]> {
+  const res = await app.inject(`/api/v1/articles/${slug}/comments?limit=100`)
+  return json(res).data.map((c: { id: string }) => c.id)
+}
+
+/** The article's public `commentCount` (throws unless the article reads 200). */
+export async function commentCount(app: TestApp, slug: string): Promise<number> {
+  const res = await app.inject(`/api/v1/articles/${slug}`)
+  if (res.statusCode !== 200) throw new Error(`GET article ${slug}: ${res.statusCode}`)
+  return json(res).commentCount
 }
