@@ -315,7 +315,7 @@ export interface components {
             /** @description What went wrong with this request. */
             detail: string;
             /**
-             * @description Stable machine-readable error code, one of: VALIDATION_FAILED, BAD_REQUEST, INVALID_VALUE, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, SLUG_TAKEN, EMAIL_TAKEN, AUTHOR_HAS_ARTICLES, CONFLICT, REFERENCE_CONFLICT, IDEMPOTENCY_KEY_IN_FLIGHT, IDEMPOTENCY_KEY_USED, PRECONDITION_FAILED, PAYLOAD_TOO_LARGE, UNSUPPORTED_MEDIA_TYPE, IDEMPOTENCY_KEY_REUSED, PRECONDITION_REQUIRED, RATE_LIMITED, INTERNAL_ERROR, SERVICE_UNAVAILABLE. New codes may be added.
+             * @description Stable machine-readable error code, one of: VALIDATION_FAILED, BAD_REQUEST, INVALID_VALUE, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, SLUG_TAKEN, EMAIL_TAKEN, AUTHOR_HAS_ARTICLES, CONFLICT, REFERENCE_CONFLICT, IDEMPOTENCY_KEY_IN_FLIGHT, IDEMPOTENCY_KEY_USED, PRECONDITION_FAILED, REQUEST_TIMEOUT, PAYLOAD_TOO_LARGE, UNSUPPORTED_MEDIA_TYPE, IDEMPOTENCY_KEY_REUSED, PRECONDITION_REQUIRED, REQUEST_HEADER_FIELDS_TOO_LARGE, RATE_LIMITED, INTERNAL_ERROR, SERVICE_UNAVAILABLE. New codes may be added.
              * @example NOT_FOUND
              */
             code: string;
@@ -398,6 +398,7 @@ export interface components {
         };
         /** CreateAuthor */
         CreateAuthor: {
+            /** @description Plain text, not blank. Untrusted input, returned byte-exact as stored: escape it (or sanitize rendered HTML) before putting it in a page. */
             name: string;
             /** @description Lowercase letters, digits and single hyphens. Made from the name when not given. */
             slug?: string;
@@ -406,6 +407,7 @@ export interface components {
              * @description Private; unique among authors.
              */
             email?: string;
+            /** @description Plain text. Untrusted input, returned byte-exact as stored: escape it (or sanitize rendered HTML) before putting it in a page. */
             bio?: string;
             /**
              * Format: uri
@@ -423,6 +425,7 @@ export interface components {
          * @description Only the fields given change; null clears email, avatarUrl or website.
          */
         UpdateAuthor: {
+            /** @description Plain text, not blank. Untrusted input, returned byte-exact as stored: escape it (or sanitize rendered HTML) before putting it in a page. */
             name?: string;
             /** @description Lowercase letters, digits and single hyphens. Made from the name when not given. */
             slug?: string;
@@ -431,6 +434,7 @@ export interface components {
              * @description Private; unique among authors.
              */
             email?: string | null;
+            /** @description Plain text. Untrusted input, returned byte-exact as stored: escape it (or sanitize rendered HTML) before putting it in a page. */
             bio?: string;
             /**
              * Format: uri
@@ -503,13 +507,15 @@ export interface components {
          * @description New articles are drafts; publish them with POST /articles/{id}/publish.
          */
         CreateArticle: {
+            /** @description Plain text, not blank. Untrusted input, returned byte-exact as stored: escape it (or sanitize rendered HTML) before putting it in a page. */
             title: string;
             /** @description Lowercase letters, digits and single hyphens. Made from the title when not given. */
             slug?: string;
+            /** @description Plain text. Untrusted input, returned byte-exact as stored: escape it (or sanitize rendered HTML) before putting it in a page. */
             excerpt?: string;
-            /** @description Markdown. */
+            /** @description Markdown, returned byte-exact; raw HTML in it (<script> included) is kept as written. Untrusted input, returned byte-exact as stored: escape it (or sanitize rendered HTML) before putting it in a page. */
             body?: string;
-            /** @description Lowercase, hyphenated; at most 20. */
+            /** @description Lowercase letters, letters without case and digits, hyphenated (no fullwidth forms, no invisible letters); at most 20. */
             tags?: string[];
             /**
              * Format: uuid
@@ -527,13 +533,15 @@ export interface components {
         };
         /** UpdateArticle */
         UpdateArticle: {
+            /** @description Plain text, not blank. Untrusted input, returned byte-exact as stored: escape it (or sanitize rendered HTML) before putting it in a page. */
             title?: string;
             /** @description Lowercase letters, digits and single hyphens. Made from the title when not given. */
             slug?: string;
+            /** @description Plain text. Untrusted input, returned byte-exact as stored: escape it (or sanitize rendered HTML) before putting it in a page. */
             excerpt?: string;
-            /** @description Markdown. */
+            /** @description Markdown, returned byte-exact; raw HTML in it (<script> included) is kept as written. Untrusted input, returned byte-exact as stored: escape it (or sanitize rendered HTML) before putting it in a page. */
             body?: string;
-            /** @description Lowercase, hyphenated; at most 20. */
+            /** @description Lowercase letters, letters without case and digits, hyphenated (no fullwidth forms, no invisible letters); at most 20. */
             tags?: string[];
             /**
              * Format: uuid
@@ -588,14 +596,14 @@ export interface components {
          * @description New comments are pending until a moderator approves them; status is not writable here.
          */
         CreateComment: {
-            /** @description Not blank. */
+            /** @description The commenter's name as shown, plain text, not blank. Untrusted input, returned byte-exact as stored: escape it (or sanitize rendered HTML) before putting it in a page. */
             authorName: string;
             /**
              * Format: email
              * @description Private: shown to editors and admins only, never published.
              */
             authorEmail: string;
-            /** @description Plain text, not blank. */
+            /** @description Plain text, not blank. Untrusted input, returned byte-exact as stored: escape it (or sanitize rendered HTML) before putting it in a page. */
             body: string;
             /**
              * Format: uuid
@@ -612,7 +620,7 @@ export interface components {
              * @enum {string}
              */
             status?: "pending" | "approved" | "spam" | "rejected";
-            /** @description Plain text, not blank. */
+            /** @description Plain text, not blank. Untrusted input, returned byte-exact as stored: escape it (or sanitize rendered HTML) before putting it in a page. */
             body?: string;
         };
         /** CreateToken */
@@ -746,6 +754,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Request line (query string) or headers too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Unexpected server error (no details are disclosed) */
             500: {
                 headers: {
@@ -783,6 +800,15 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait before retrying. */
                     "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request line (query string) or headers too large */
+            431: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -884,6 +910,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Request line (query string) or headers too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Unexpected server error (no details are disclosed) */
             500: {
                 headers: {
@@ -967,6 +1002,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request body did not arrive in time (REQUEST_TIMEOUT_MS) */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Conflict, e.g. SLUG_TAKEN */
             409: {
                 headers: {
@@ -1008,6 +1052,15 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait before retrying. */
                     "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request line (query string) or headers too large */
+            431: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -1100,6 +1153,15 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait before retrying. */
                     "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request line (query string) or headers too large */
+            431: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -1214,6 +1276,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Request line (query string) or headers too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Unexpected server error (no details are disclosed) */
             500: {
                 headers: {
@@ -1301,6 +1372,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request body did not arrive in time (REQUEST_TIMEOUT_MS) */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Conflict, e.g. SLUG_TAKEN */
             409: {
                 headers: {
@@ -1351,6 +1431,15 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait before retrying. */
                     "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request line (query string) or headers too large */
+            431: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -1463,6 +1552,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Request line (query string) or headers too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Unexpected server error (no details are disclosed) */
             500: {
                 headers: {
@@ -1546,6 +1644,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request body did not arrive in time (REQUEST_TIMEOUT_MS) */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Conflict, e.g. SLUG_TAKEN */
             409: {
                 headers: {
@@ -1587,6 +1694,15 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait before retrying. */
                     "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request line (query string) or headers too large */
+            431: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -1682,6 +1798,15 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait before retrying. */
                     "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request line (query string) or headers too large */
+            431: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -1787,6 +1912,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Request line (query string) or headers too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Unexpected server error (no details are disclosed) */
             500: {
                 headers: {
@@ -1874,6 +2008,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request body did not arrive in time (REQUEST_TIMEOUT_MS) */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Conflict, e.g. SLUG_TAKEN */
             409: {
                 headers: {
@@ -1924,6 +2067,15 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait before retrying. */
                     "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request line (query string) or headers too large */
+            431: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -2023,6 +2175,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request body did not arrive in time (REQUEST_TIMEOUT_MS) */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Conflict, e.g. SLUG_TAKEN */
             409: {
                 headers: {
@@ -2064,6 +2225,15 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait before retrying. */
                     "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request line (query string) or headers too large */
+            431: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -2188,6 +2358,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Request line (query string) or headers too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Unexpected server error (no details are disclosed) */
             500: {
                 headers: {
@@ -2293,6 +2472,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Request line (query string) or headers too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Unexpected server error (no details are disclosed) */
             500: {
                 headers: {
@@ -2377,6 +2565,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request body did not arrive in time (REQUEST_TIMEOUT_MS) */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Conflict, e.g. SLUG_TAKEN */
             409: {
                 headers: {
@@ -2418,6 +2615,15 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait before retrying. */
                     "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request line (query string) or headers too large */
+            431: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -2530,6 +2736,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Request line (query string) or headers too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Unexpected server error (no details are disclosed) */
             500: {
                 headers: {
@@ -2625,6 +2840,15 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait before retrying. */
                     "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request line (query string) or headers too large */
+            431: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -2730,6 +2954,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Request line (query string) or headers too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Unexpected server error (no details are disclosed) */
             500: {
                 headers: {
@@ -2817,6 +3050,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request body did not arrive in time (REQUEST_TIMEOUT_MS) */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description If-Match does not match the current ETag */
             412: {
                 headers: {
@@ -2858,6 +3100,15 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait before retrying. */
                     "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request line (query string) or headers too large */
+            431: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -2938,6 +3189,15 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait before retrying. */
                     "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request line (query string) or headers too large */
+            431: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -3027,6 +3287,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request body did not arrive in time (REQUEST_TIMEOUT_MS) */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Conflict, e.g. SLUG_TAKEN */
             409: {
                 headers: {
@@ -3068,6 +3337,15 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait before retrying. */
                     "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request line (query string) or headers too large */
+            431: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -3166,6 +3444,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Request line (query string) or headers too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Unexpected server error (no details are disclosed) */
             500: {
                 headers: {
@@ -3250,6 +3537,15 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait before retrying. */
                     "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request line (query string) or headers too large */
+            431: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {

@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto'
+import http from 'node:http'
+import type { Socket } from 'node:net'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify from 'fastify'
 import type { Config } from './config.js'
-import { ProblemError, Problems } from './errors.js'
+import { PROBLEM_CONTENT_TYPE, ProblemError, Problems, problemBody, type ProblemCode } from './errors.js'
 import authPlugin from './plugins/auth.js'
 import databasePlugin from './plugins/database.js'
-import errorHandlerPlugin, { sendProblem as problemBody } from './plugins/error-handler.js'
+import errorHandlerPlugin, { sendProblem } from './plugins/error-handler.js'
 import httpCachingPlugin from './plugins/http-caching.js'
 import idempotencyPlugin from './plugins/idempotency.js'
 import protectionPlugin from './plugins/protection.js'
@@ -44,7 +46,23 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
       return typeof given === 'string' && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID()
     },
     requestIdHeader: false,
-    requestTimeout: config.REQUEST_TIMEOUT_MS,
+    // Node's HTTP server with the timeouts as configured. It checks for timed-out requests
+    // every second (its default, 30 s, let a stalled body hold a connection for a minute and
+    // more), and leaves a missing Host header to the error handler, which says why.
+    serverFactory: (handler) => {
+      const server = http.createServer(
+        {
+          requestTimeout: config.REQUEST_TIMEOUT_MS,
+          headersTimeout: Math.min(config.REQUEST_TIMEOUT_MS, 60_000),
+          connectionsCheckingInterval: 1000,
+          requireHostHeader: false,
+        },
+        handler,
+      )
+      server.keepAliveTimeout = 72_000
+      return server
+    },
+    clientErrorHandler,
     // Fastify accepts a hop count here too; its types only leave the number out.
     trustProxy: trustProxy(config.TRUST_PROXY) as boolean | string | string[],
     bodyLimit: config.BODY_LIMIT_BYTES,
@@ -61,7 +79,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
         error.code === 'FST_ERR_MAX_PARAM_LENGTH'
           ? Problems.notFound(`No route ${request.method} ${request.url.split('?')[0]!.slice(0, 200)}.`)
           : new ProblemError('BAD_REQUEST', 'The request URL is not valid.')
-      void reply.send(problemBody(request, reply, problem) as never)
+      void reply.send(sendProblem(request, reply, problem) as never)
     },
   }).withTypeProvider<TypeBoxTypeProvider>()
 
@@ -89,6 +107,30 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
 
   await app.ready()
   return app
+}
+
+/**
+ * Requests Node's HTTP parser refuses before Fastify sees them (malformed framing, headers or
+ * a query string over the size limit, a body that stalled past REQUEST_TIMEOUT_MS) are
+ * answered with problem+json like every other error, and the connection closed.
+ */
+function clientErrorHandler(error: NodeJS.ErrnoException, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy()
+    return
+  }
+  const code: ProblemCode =
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? 'REQUEST_HEADER_FIELDS_TOO_LARGE'
+      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? 'REQUEST_TIMEOUT'
+        : 'BAD_REQUEST'
+  const problem = new ProblemError(code, code === 'BAD_REQUEST' ? 'The request is not valid HTTP (framing or header syntax).' : undefined)
+  const body = JSON.stringify(problemBody(problem))
+  socket.end(
+    `HTTP/1.1 ${problem.status} ${http.STATUS_CODES[problem.status]}\r\n` +
+      `Content-Type: ${PROBLEM_CONTENT_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  )
 }
 
 /** TRUST_PROXY as Fastify takes it: false, true, a hop count, or a list of proxy addresses. */

@@ -35,6 +35,7 @@ export const CATALOGUE = {
     title: 'Precondition failed',
     detail: 'The resource has changed since you read it (If-Match did not match).',
   },
+  REQUEST_TIMEOUT: { status: 408, title: 'Request timeout', detail: 'The request was not received completely in time.' },
   PAYLOAD_TOO_LARGE: { status: 413, title: 'Payload too large', detail: 'The request body is larger than the server accepts.' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported media type', detail: 'Only application/json bodies are accepted.' },
   IDEMPOTENCY_KEY_REUSED: {
@@ -46,6 +47,11 @@ export const CATALOGUE = {
     status: 428,
     title: 'Precondition required',
     detail: 'This request must carry an If-Match header with the ETag you read.',
+  },
+  REQUEST_HEADER_FIELDS_TOO_LARGE: {
+    status: 431,
+    title: 'Request header fields too large',
+    detail: 'The request line or headers (a long query string included) are larger than the server accepts.',
   },
   RATE_LIMITED: { status: 429, title: 'Too many requests', detail: 'Rate limit exceeded; retry after Retry-After seconds.' },
   INTERNAL_ERROR: { status: 500, title: 'Internal server error', detail: 'Something went wrong on our side.' },
@@ -87,6 +93,20 @@ export class ProblemError extends Error {
   }
 }
 
+/** The problem+json body of a problem; `instance` is the request path, cut short. */
+export function problemBody(problem: ProblemError, instance?: string) {
+  return {
+    type: problemType(problem.code),
+    title: problem.title,
+    status: problem.status,
+    detail: problem.detail,
+    code: problem.code,
+    // The path the caller sent, cut short: an error must not echo megabytes back.
+    ...(instance === undefined ? {} : { instance: instance.slice(0, 500) }),
+    ...(problem.errors ? { errors: problem.errors } : {}),
+  }
+}
+
 /** Shorthands for the problems services raise most. */
 export const Problems = {
   validation: (errors: FieldError[], detail?: string) => new ProblemError('VALIDATION_FAILED', detail, errors),
@@ -105,12 +125,16 @@ export function codeForStatus(status: number): ProblemCode {
   switch (status) {
     case 404:
       return 'NOT_FOUND'
+    case 408:
+      return 'REQUEST_TIMEOUT'
     case 413:
       return 'PAYLOAD_TOO_LARGE'
     case 415:
       return 'UNSUPPORTED_MEDIA_TYPE'
     case 429:
       return 'RATE_LIMITED'
+    case 431:
+      return 'REQUEST_HEADER_FIELDS_TOO_LARGE'
     case 503:
       return 'SERVICE_UNAVAILABLE'
     default:

@@ -1,4 +1,4 @@
-import type { FastifyRequest, preHandlerAsyncHookHandler } from 'fastify'
+import type { FastifyRequest, preParsingAsyncHookHandler } from 'fastify'
 import fp from 'fastify-plugin'
 import { ANONYMOUS, type Principal, type Role } from '../auth.js'
 import type { Config } from '../config.js'
@@ -9,8 +9,12 @@ declare module 'fastify' {
     principal: Principal
   }
   interface FastifyInstance {
-    /** preHandler: 401 without a valid token, 403 when its role is not one of `roles`. */
-    requireRole(...roles: Role[]): preHandlerAsyncHookHandler
+    /**
+     * A route's preParsing hook: 401 without a valid token, 403 when its role is not one of
+     * `roles`, before the body is even read, let alone validated (and after the rate limit
+     * has counted the request).
+     */
+    requireRole(...roles: Role[]): preParsingAsyncHookHandler
   }
 }
 
@@ -24,6 +28,9 @@ const MAX_SECRET_LENGTH = 512
 export default fp<{ config: Config }>(
   async (app, { config }) => {
     if (config.ADMIN_TOKEN) await app.services.tokens.ensureEnvironmentAdmin(config.ADMIN_TOKEN)
+    else if (config.MIGRATE_ON_START && (await app.services.tokens.retireEnvironmentAdmin()) > 0) {
+      app.log.warn('ADMIN_TOKEN is no longer set: the admin token made from it has been revoked')
+    }
 
     app.decorateRequest('principal', null as never)
     app.addHook('onRequest', async (request: FastifyRequest) => {
@@ -43,7 +50,7 @@ export default fp<{ config: Config }>(
       request.principal = principal
     })
 
-    app.decorate('requireRole', (...roles: Role[]): preHandlerAsyncHookHandler => {
+    app.decorate('requireRole', (...roles: Role[]): preParsingAsyncHookHandler => {
       return async (request) => {
         const p = request.principal
         if (p.kind === 'anonymous') throw Problems.unauthorized()

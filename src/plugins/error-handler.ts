@@ -1,7 +1,9 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { isDatabaseUnavailable, isForeignKeyViolation, isInvalidValue, uniqueViolation } from '../db/errors.js'
-import { PROBLEM_CONTENT_TYPE, ProblemError, Problems, codeForStatus, problemType, type FieldError } from '../errors.js'
+import { PROBLEM_CONTENT_TYPE, ProblemError, Problems, codeForStatus, problemBody, type FieldError } from '../errors.js'
+
+const MAX_FIELD_ERRORS = 20
 
 interface ValidationIssue {
   instancePath: string
@@ -29,35 +31,42 @@ export default fp(
     // {idOrSlug}), so `/api/v1/articles/` is a 404 rather than a validation error.
     app.addHook('onRequest', (request, _reply, done) => {
       const path = request.url.split('?')[0]!
-      done(path.startsWith('/api/') && path.endsWith('/') ? Problems.notFound(`No route ${request.method} ${path.slice(0, 200)}.`) : undefined)
+      if (path.startsWith('/api/') && path.endsWith('/')) return done(Problems.notFound(`No route ${request.method} ${path.slice(0, 200)}.`))
+      // Node's own answer to an HTTP/1.1 request without Host is an empty 400; this one says why.
+      if (request.raw.httpVersion === '1.1' && !request.headers.host) {
+        return done(new ProblemError('BAD_REQUEST', 'An HTTP/1.1 request must carry a Host header.'))
+      }
+      done()
     })
 
-    app.setNotFoundHandler(async (request, reply) =>
-      sendProblem(request, reply, Problems.notFound(`No route ${request.method} ${request.url.split('?')[0]!.slice(0, 200)}.`)),
-    )
   },
   { name: 'error-handler' },
 )
 
+/** The answer for a URL no route matches (set by plugins/protection, which rate-limits it). */
+export async function notFound(request: FastifyRequest, reply: FastifyReply) {
+  return sendProblem(request, reply, Problems.notFound(`No route ${request.method} ${request.url.split('?')[0]!.slice(0, 200)}.`))
+}
+
 export function sendProblem(request: FastifyRequest, reply: FastifyReply, problem: ProblemError) {
   reply.code(problem.status).headers(problem.headers).type(PROBLEM_CONTENT_TYPE)
-  return {
-    type: problemType(problem.code),
-    title: problem.title,
-    status: problem.status,
-    detail: problem.detail,
-    code: problem.code,
-    // The path the caller sent, cut short: an error must not echo megabytes back.
-    instance: request.url.split('?')[0]!.slice(0, 500),
-    ...(problem.errors ? { errors: problem.errors } : {}),
-  }
+  return problemBody(problem, request.url.split('?')[0]!)
 }
 
 function toProblem(error: FastifyError): ProblemError {
   if (error instanceof ProblemError) return error
   if (error.validation) {
     const part = error.validationContext === 'querystring' ? 'query' : (error.validationContext ?? 'request')
-    return Problems.validation(error.validation.map((issue) => fieldError(part, issue as ValidationIssue)))
+    // At most MAX_FIELD_ERRORS are listed: an error must not be an amplifier (a body with
+    // 100,000 bad items would otherwise answer megabytes).
+    const all = error.validation
+    const shown = all.slice(0, MAX_FIELD_ERRORS).map((issue) => fieldError(part, issue as ValidationIssue))
+    return Problems.validation(
+      shown,
+      all.length > shown.length
+        ? `The request is not valid; \`errors\` lists the first ${shown.length} of ${all.length} problems.`
+        : undefined,
+    )
   }
   if (isDatabaseUnavailable(error)) return Problems.unavailable()
   if (isInvalidValue(error)) return new ProblemError('INVALID_VALUE')

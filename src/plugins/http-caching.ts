@@ -40,7 +40,10 @@ export default fp(
 
     app.addHook('onSend', async (request, reply, payload) => {
       const kind = reply.routeOptions.config.etag
-      if (request.url.startsWith('/api/')) {
+      // Decided by the route that answered, never by the URL's spelling: `/%61pi/v1/tokens`
+      // and the absolute form `http://host/api/v1/tokens` reach the same route, and must
+      // carry the same private caching headers. Unmatched URLs (404s) go by their path.
+      if ((request.routeOptions.url ?? new URL(request.url, 'http://x').pathname).startsWith('/api/')) {
         reply.header('vary', 'Authorization')
         if (request.method === 'GET') {
           // principal is unset when the request was refused before authentication ran.

@@ -7,6 +7,7 @@ import { Redis } from 'ioredis'
 import type { Config } from '../config.js'
 import { ProblemError } from '../errors.js'
 import { isStaff } from '../services/access.js'
+import { notFound } from './error-handler.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -101,20 +102,25 @@ export default fp<{ config: Config }>(
 
     await app.register(rateLimit, {
       global: true,
-      // After authentication, so admin tokens can be exempt; Fastify's request.ip honours TRUST_PROXY.
-      hook: 'preHandler',
+      // Every request is counted, those that validation, a role check or the router refuse
+      // included: as each route's onRequest hook, after authentication (an app-wide onRequest
+      // hook), so admin tokens can be exempt. Fastify's request.ip honours TRUST_PROXY.
+      hook: 'onRequest',
       max: config.RATE_LIMIT_PER_MINUTE,
       timeWindow: 60_000,
       keyGenerator: (request) => request.ip,
       // Admin tokens and health probes are never limited.
       allowList: (request) =>
-        (request.principal?.kind === 'token' && request.principal.role === 'admin') || request.url.startsWith('/health/'),
+        (request.principal?.kind === 'token' && request.principal.role === 'admin') || (request.routeOptions.url ?? '').startsWith('/health/'),
       enableDraftSpec: true,
       // A Redis outage must not take the API down with it: fail open, and say so in the log.
       skipOnError: true,
       errorResponseBuilder: tooMany,
       ...(redis ? { redis, nameSpace: 'global:' } : {}),
     })
+
+    // URLs no route matches count against the same budget: probing for routes is not free.
+    app.setNotFoundHandler({ preHandler: app.rateLimit() }, notFound)
 
     // The route-level limiters of @fastify/rate-limit do not run after the global one, so the
     // comment limits are checked here, both of them, with the same store (Redis when shared).

@@ -1,10 +1,16 @@
 import fp from 'fastify-plugin'
 import { Type } from 'typebox'
-import { Problems, type FieldError } from '../errors.js'
+import { ProblemError, Problems, type FieldError } from '../errors.js'
 
 /** NUL (Postgres text cannot hold it) and UTF-16 surrogates without their pair (not Unicode text). */
 const FORBIDDEN = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
 const MAX_DEPTH = 32
+/**
+ * No schema allows more than 100 items or properties anywhere; past these bounds a body is
+ * refused before validation, so refusing it costs one walk, not one error per item.
+ */
+const MAX_ITEMS = 1000
+const MAX_ERRORS = 20
 
 /**
  * Inputs are JSON bodies and text parameters, nothing else, and only real text. Bodies of
@@ -15,6 +21,27 @@ const MAX_DEPTH = 32
 export default fp(
   async (app) => {
     app.removeContentTypeParser('text/plain')
+
+    // JSON bodies are UTF-8 (RFC 8259): another declared charset is a 415, and bytes that are
+    // not UTF-8 are a 400, where a plain decode would silently store U+FFFD instead.
+    const parseJson = app.getDefaultJsonParser('error', 'error')
+    const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false })
+    app.removeContentTypeParser('application/json')
+    app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+      const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(request.headers['content-type'] ?? '')?.[1]
+      if (charset !== undefined && !/^utf-?8$/i.test(charset)) {
+        done(new ProblemError('UNSUPPORTED_MEDIA_TYPE', `JSON bodies are UTF-8; charset=${charset.slice(0, 40)} is not accepted.`))
+        return
+      }
+      let text: string
+      try {
+        text = utf8.decode(body as Buffer)
+      } catch {
+        done(Problems.validation([{ path: '/body', message: 'is not valid UTF-8' }]))
+        return
+      }
+      parseJson(request, text, done)
+    })
 
     // A route that declares no query parameters accepts none: unknown parameters are a 400
     // everywhere, not only where a list schema happens to say additionalProperties: false.
@@ -36,8 +63,9 @@ export default fp(
   { name: 'strict-input' },
 )
 
+/** Checks a parsed input; stops adding errors after MAX_ERRORS. Strings are kept byte-exact. */
 function scan(value: unknown, path: string, errors: FieldError[], depth: number): void {
-  if (errors.length >= 20) return
+  if (errors.length >= MAX_ERRORS) return
   if (typeof value === 'string') {
     if (FORBIDDEN.test(value)) errors.push({ path, message: 'must be text without NUL characters or unpaired surrogates' })
     return
@@ -47,7 +75,12 @@ function scan(value: unknown, path: string, errors: FieldError[], depth: number)
     errors.push({ path, message: 'is nested too deeply' })
     return
   }
-  for (const [key, child] of Object.entries(value)) {
+  const entries = Object.entries(value)
+  if (entries.length > MAX_ITEMS) {
+    errors.push({ path, message: `has more than ${MAX_ITEMS} ${Array.isArray(value) ? 'items' : 'properties'}` })
+    return
+  }
+  for (const [key, child] of entries) {
     const pointer = `${path}/${key.replaceAll('~', '~0').replaceAll('/', '~1')}`
     if (FORBIDDEN.test(key)) errors.push({ path: pointer, message: 'property names must be text without NUL characters' })
     scan(child, pointer, errors, depth + 1)

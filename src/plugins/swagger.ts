@@ -30,7 +30,8 @@ export default fp(
 
     // Responses every operation of a kind can return, added in one place rather than per route:
     // any /api route answers 401 to a bad token and 503 when the database is down; a route
-    // with inputs answers 400; a route with a body 413 (too large) and 415 (not JSON).
+    // with inputs answers 400; a route with a body 408 (it stalled), 413 (too large) and 415
+    // (not JSON); any route 431 (headers or query string too large).
     app.addHook('onRoute', (route) => {
       const schema = route.schema
       if (!schema || schema.hide) return
@@ -45,8 +46,8 @@ export default fp(
         schema.security ??= [{}, { bearerAuth: [] }]
       }
       if (schema.querystring || schema.params || schema.body) add(400)
-      if (schema.body) add(413, 415)
-      add(429, 500)
+      if (schema.body) add(408, 413, 415)
+      add(429, 431, 500)
     })
 
     await app.register(swagger, {

@@ -1,4 +1,4 @@
-import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { Problems } from '../errors.js'
 import type { Versioned } from '../services/common.js'
 
@@ -45,4 +45,13 @@ export function requireIfMatch(request: FastifyRequest): number | '*' {
   const version = ifMatchVersion(request)
   if (version === undefined) throw Problems.preconditionRequired()
   return version
+}
+
+/**
+ * The body limit of routes whose bodies are small by schema (a comment, an author, a token,
+ * a publish): 64 KiB holds the largest valid one even with every character JSON-escaped, and
+ * a larger body is refused before it is read, whatever BODY_LIMIT_BYTES allows articles.
+ */
+export function smallBody(app: FastifyInstance): number {
+  return Math.min(app.initialConfig.bodyLimit ?? Number.POSITIVE_INFINITY, 64 * 1024)
 }

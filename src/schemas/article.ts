@@ -1,6 +1,7 @@
 import { Type, type Static } from 'typebox'
 import { ListOf, ListQuery, Nullable, SlugInput, StringEnum, Timestamp, TimestampInput, Uuid, ref } from './common.js'
 import { AuthorSummarySchema } from './author.js'
+import { NOT_BLANK, TAG_PATTERN, UNTRUSTED } from './text.js'
 
 export const ARTICLE_STATUSES = ['draft', 'scheduled', 'published'] as const
 
@@ -30,11 +31,14 @@ export const ArticleListSchema = ListOf(ArticleSchema, 'ArticleList')
 export type ArticleList = Static<typeof ArticleListSchema>
 
 const Slug = SlugInput('title')
-const Title = Type.String({ minLength: 1, maxLength: 300 })
-const Excerpt = Type.String({ maxLength: 2000 })
-const Body = Type.String({ maxLength: 500_000, description: 'Markdown.' })
-const Tag = Type.String({ minLength: 1, maxLength: 50, pattern: '^[\\p{Ll}\\p{Lo}\\p{N}]+(?:-[\\p{Ll}\\p{Lo}\\p{N}]+)*$' })
-const Tags = Type.Array(Tag, { maxItems: 20, uniqueItems: true, description: 'Lowercase, hyphenated; at most 20.' })
+const Title = Type.String({ minLength: 1, maxLength: 300, pattern: NOT_BLANK, description: `Plain text, not blank. ${UNTRUSTED}` })
+const Excerpt = Type.String({ maxLength: 2000, description: `Plain text. ${UNTRUSTED}` })
+const Body = Type.String({
+  maxLength: 500_000,
+  description: `Markdown, returned byte-exact; raw HTML in it (<script> included) is kept as written. ${UNTRUSTED}`,
+})
+const Tag = Type.String({ minLength: 1, maxLength: 50, pattern: TAG_PATTERN })
+const Tags = Type.Array(Tag, { maxItems: 20, uniqueItems: true, description: 'Lowercase letters, letters without case and digits, hyphenated (no fullwidth forms, no invisible letters); at most 20.' })
 
 export const CreateArticleSchema = Type.Object(
   {

@@ -1,5 +1,6 @@
 import { Type, type Static } from 'typebox'
 import { ListOf, ListQuery, Nullable, SlugInput, Timestamp, Uuid } from './common.js'
+import { NOT_BLANK, UNTRUSTED } from './text.js'
 
 /** What an article embeds with include=author: public fields only. */
 export const AuthorSummarySchema = Type.Object(
@@ -42,9 +43,9 @@ export const AuthorListSchema = ListOf(AuthorSchema, 'AuthorList')
 export type AuthorList = Static<typeof AuthorListSchema>
 
 const Slug = SlugInput('name')
-const Name = Type.String({ minLength: 1, maxLength: 200 })
+const Name = Type.String({ minLength: 1, maxLength: 200, pattern: NOT_BLANK, description: `Plain text, not blank. ${UNTRUSTED}` })
 const Email = Type.String({ format: 'email', maxLength: 254, description: 'Private; unique among authors.' })
-const Bio = Type.String({ maxLength: 5000 })
+const Bio = Type.String({ maxLength: 5000, description: `Plain text. ${UNTRUSTED}` })
 // format uri alone accepts javascript: and data: URLs; these end up in frontends' href and src.
 const HttpUrl = Type.String({ format: 'uri', maxLength: 2000, pattern: '^https?://', description: 'An http(s) URL.' })
 

@@ -1,5 +1,6 @@
 import { Type, type Static } from 'typebox'
 import { ListOf, ListQuery, Nullable, StringEnum, Timestamp, Uuid } from './common.js'
+import { NOT_BLANK, UNTRUSTED } from './text.js'
 
 export const COMMENT_STATUSES = ['pending', 'approved', 'spam', 'rejected'] as const
 export type CommentStatus = (typeof COMMENT_STATUSES)[number]
@@ -34,15 +35,14 @@ export type Comment = Static<typeof CommentSchema>
 export const CommentListSchema = ListOf(CommentSchema, 'CommentList')
 export type CommentList = Static<typeof CommentListSchema>
 
-/** Something other than whitespace, so a blank name or body is a 400 like a missing one. */
-const NOT_BLANK = '\\S'
-const AuthorName = Type.String({ minLength: 1, maxLength: 100, pattern: NOT_BLANK, description: 'Not blank.' })
+// Blank (no visible character: schemas/text.ts) is a 400 like a missing value.
+const AuthorName = Type.String({ minLength: 1, maxLength: 100, pattern: NOT_BLANK, description: `The commenter's name as shown, plain text, not blank. ${UNTRUSTED}` })
 const AuthorEmail = Type.String({
   format: 'email',
   maxLength: 254,
   description: 'Private: shown to editors and admins only, never published.',
 })
-const Body = Type.String({ minLength: 1, maxLength: 10_000, pattern: NOT_BLANK, description: 'Plain text, not blank.' })
+const Body = Type.String({ minLength: 1, maxLength: 10_000, pattern: NOT_BLANK, description: `Plain text, not blank. ${UNTRUSTED}` })
 
 export const CreateCommentSchema = Type.Object(
   {

@@ -94,7 +94,9 @@ export const ListQuery = {
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20, description: 'Page size, 1..100.' })),
   page: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000, description: '1-based page number. Not with cursor.' })),
   cursor: Type.Optional(
-    Type.String({ minLength: 1, maxLength: 1000, description: 'Opaque: meta.nextCursor of the previous page. Not with page.' }),
+    // Bounded by construction: a cursor holds the sort values of one row, and the longest
+    // (a 300-character title of six-byte JSON escapes, test/unit/cursor.test.ts) fits.
+    Type.String({ minLength: 1, maxLength: 4096, description: 'Opaque: meta.nextCursor of the previous page. Not with page.' }),
   ),
   count: Type.Optional(Type.Boolean({ default: true, description: 'false skips total and pageCount (faster).' })),
 }
@@ -115,11 +117,13 @@ const PROBLEM_DESCRIPTIONS: Record<number, string> = {
   404: 'Not found (also for drafts the caller may not see)',
   409: 'Conflict, e.g. SLUG_TAKEN',
   412: 'If-Match does not match the current ETag',
+  408: 'The request body did not arrive in time (REQUEST_TIMEOUT_MS)',
   413: 'Request body too large',
   415: 'Only application/json bodies are accepted',
   422: 'Idempotency-Key reused with a different body',
   428: 'If-Match is required',
   429: 'Rate limited; see Retry-After',
+  431: 'Request line (query string) or headers too large',
   500: 'Unexpected server error (no details are disclosed)',
   503: 'Database unavailable; see Retry-After',
 }

@@ -1,6 +1,7 @@
 import { Type, type Static } from 'typebox'
 import { ROLES } from '../auth.js'
 import { Nullable, StringEnum, Timestamp, Uuid, ref } from './common.js'
+import { NOT_BLANK } from './text.js'
 
 export const RoleSchema = StringEnum(ROLES, {
   description: 'admin: everything; editor: all content and moderation; author: own articles; viewer: read-only, drafts included.',
@@ -33,7 +34,7 @@ export type CreatedToken = Static<typeof CreatedTokenSchema>
 
 export const CreateTokenSchema = Type.Object(
   {
-    name: Type.String({ minLength: 1, maxLength: 100 }),
+    name: Type.String({ minLength: 1, maxLength: 100, pattern: NOT_BLANK }),
     role: RoleSchema,
     authorId: Type.Optional(Uuid),
   },

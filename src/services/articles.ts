@@ -4,7 +4,7 @@ import { uniqueViolation } from '../db/errors.js'
 import { paginate, type CursorCodec } from '../db/paging.js'
 import * as q from '../db/queries/articles.js'
 import { authorExists } from '../db/queries/authors.js'
-import { takenSlugs } from '../db/queries/slugs.js'
+import { lockSlugBase, takenSlugs } from '../db/queries/slugs.js'
 import { Problems } from '../errors.js'
 import type {
   Article,
@@ -48,6 +48,9 @@ const versioned = (row: q.ArticleRow): VersionedArticle => ({ resource: toArticl
 export type VersionedArticle = Versioned<Article>
 
 const notFound = () => Problems.notFound('No such article.')
+
+/** The last moment an RFC 3339 timestamp with a four-digit year can name in UTC. */
+const LATEST_INSTANT = Date.UTC(9999, 11, 31, 23, 59, 59, 999)
 
 /** Attempts at a generated slug before giving up: each sees the slugs committed by the others. */
 const SLUG_ATTEMPTS = 50
@@ -163,8 +166,9 @@ export function createArticleService(db: Database, options: ArticleServiceOption
         const authorId = await resolveAuthorId(principal, input.authorId)
         const base = input.slug ?? slugify(input.title, 'article')
         const fields = { title: input.title, excerpt: input.excerpt ?? '', body: input.body ?? '', tags: input.tags ?? [], authorId }
-        // A generated slug races with concurrent creates of the same title: a taken one is
-        // skipped (ON CONFLICT DO NOTHING) and the next free one tried.
+        // Creates of the same title take turns (lockSlugBase), so a generated slug is free when
+        // it is chosen; an explicit slug taken meanwhile is skipped (ON CONFLICT DO NOTHING).
+        if (input.slug === undefined) await lockSlugBase(db.query, 'articles', base)
         for (let attempt = 0; attempt < SLUG_ATTEMPTS; attempt++) {
           const slug = input.slug ?? nextFreeSlug(base, await takenSlugs(db.query, 'articles', base))
           const row = await q.insertArticle(db.query, { ...fields, slug })
@@ -204,6 +208,10 @@ export function createArticleService(db: Database, options: ArticleServiceOption
       return db.transaction(async () => {
         const row = await writable(principal, id)
         const now = new Date()
+        if (input.publishAt !== undefined && new Date(input.publishAt).getTime() > LATEST_INSTANT) {
+          // 9999-12-31T23:59:59-23:59 is a valid RFC 3339 text, but a moment in the year 10000.
+          throw Problems.validation([{ path: '/body/publishAt', message: 'must be before 10000-01-01T00:00:00Z' }])
+        }
         // Publishing something already live keeps its original publication time.
         if (row.publishedAt !== null && row.publishedAt <= now && input.publishAt === undefined) return versioned(row)
         return updateOrExplain(principal, row.id, { publishedAt: input.publishAt === undefined ? now : new Date(input.publishAt) }, '*')

@@ -4,7 +4,7 @@ import { isForeignKeyViolation, uniqueViolation } from '../db/errors.js'
 import { paginate, type CursorCodec } from '../db/paging.js'
 import { authorHasArticles } from '../db/queries/articles.js'
 import * as q from '../db/queries/authors.js'
-import { takenSlugs } from '../db/queries/slugs.js'
+import { lockSlugBase, takenSlugs } from '../db/queries/slugs.js'
 import { ProblemError, Problems } from '../errors.js'
 import type { Author, AuthorList, CreateAuthor, ListAuthorsQuery, UpdateAuthor } from '../schemas/author.js'
 import { mayActFor } from './access.js'
@@ -84,8 +84,9 @@ export function createAuthorService(db: Database, options: AuthorServiceOptions)
       }
       try {
         return await db.transaction(async () => {
-          // A generated slug races with concurrent creates of the same name: a taken one is
-          // skipped (ON CONFLICT DO NOTHING) and the next free one tried.
+          // Creates of the same name take turns (lockSlugBase), so a generated slug is free
+          // when it is chosen; an explicit one taken meanwhile is skipped (ON CONFLICT DO NOTHING).
+          if (input.slug === undefined) await lockSlugBase(db.query, 'authors', base)
           for (let attempt = 0; attempt < SLUG_ATTEMPTS; attempt++) {
             const slug = input.slug ?? nextFreeSlug(base, await takenSlugs(db.query, 'authors', base))
             const row = await q.insertAuthor(db.query, { ...fields, slug })

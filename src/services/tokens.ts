@@ -82,6 +82,9 @@ export function createTokenService(db: Database) {
     async ensureEnvironmentAdmin(secret: string): Promise<void> {
       await db.transaction(() => q.replaceEnvironmentAdmin(db.query, hashSecret(secret)))
     },
+
+    /** ADMIN_TOKEN is no longer set: the token made from its last value stops working. How many went. */
+    retireEnvironmentAdmin: () => q.deleteEnvironmentAdmin(db.query),
   }
 }
 

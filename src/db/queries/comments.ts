@@ -66,7 +66,8 @@ export interface NewComment {
 
 /**
  * A reader's comment on a published article, in one statement: the article is resolved, the
- * parent checked (a comment of the same article) and the row written together. Undefined
+ * parent checked (an approved comment of the same article: a hidden one is as good as
+ * unknown) and the row written together. Undefined
  * when the article is not there to comment on or the parent does not fit; a parent deleted
  * meanwhile is a foreign-key violation.
  */
@@ -76,7 +77,7 @@ export async function insertComment(db: Query, articleIdOrSlug: string, c: NewCo
     SELECT a."id", CAST(${c.parentId} AS uuid), ${c.authorName}, ${c.authorEmail}, ${c.body}, CAST(${c.status} AS "CommentStatus")
     FROM "articles" a
     WHERE ${visibleArticle(ANONYMOUS, articleIdOrSlug)}
-      ${c.parentId === null ? empty : sql`AND EXISTS (SELECT 1 FROM "comments" p WHERE p."id" = CAST(${c.parentId} AS uuid) AND p."article_id" = a."id")`}
+      ${c.parentId === null ? empty : sql`AND EXISTS (SELECT 1 FROM "comments" p WHERE p."id" = CAST(${c.parentId} AS uuid) AND p."article_id" = a."id" AND p."status" = 'approved')`}
     RETURNING ${publicColumns}`)
   return rows[0]
 }

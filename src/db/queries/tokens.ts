@@ -43,6 +43,11 @@ export async function deleteToken(db: Query, id: string): Promise<boolean> {
   return (await db(sql`DELETE FROM "api_tokens" WHERE "id" = CAST(${id} AS uuid) RETURNING "id"`)).length > 0
 }
 
+/** Revokes the token made from ADMIN_TOKEN (it is no longer set); how many went. */
+export async function deleteEnvironmentAdmin(db: Query): Promise<number> {
+  return (await db(sql`DELETE FROM "api_tokens" WHERE "from_environment" RETURNING "id"`)).length
+}
+
 /**
  * Makes the secret with this hash the environment's admin token, and revokes the one made
  * from an earlier value of ADMIN_TOKEN.

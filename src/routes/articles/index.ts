@@ -11,7 +11,7 @@ import {
   type Article,
 } from '../../schemas/article.js'
 import { IdOrSlugParamsSchema, IdParamsSchema, NoBody, described, problems, ref } from '../../schemas/common.js'
-import { ifMatchVersion, linkNext, requireIfMatch, sendVersioned } from '../http.js'
+import { ifMatchVersion, linkNext, requireIfMatch, sendVersioned, smallBody } from '../http.js'
 
 const tags = ['articles']
 const security = [{ bearerAuth: [] }]
@@ -69,7 +69,7 @@ const articleRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/articles',
     {
       config: { etag: 'strong' },
-      preHandler: app.requireRole(...writers),
+      preParsing: app.requireRole(...writers),
       schema: {
         tags,
         security,
@@ -99,7 +99,7 @@ const articleRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/articles/:id',
     {
       config: { etag: 'strong' },
-      preHandler: app.requireRole(...writers),
+      preParsing: app.requireRole(...writers),
       schema: {
         tags,
         security,
@@ -122,7 +122,7 @@ const articleRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.delete(
     '/articles/:id',
     {
-      preHandler: app.requireRole(...writers),
+      preParsing: app.requireRole(...writers),
       schema: {
         tags,
         security,
@@ -141,12 +141,13 @@ const articleRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/articles/:id/publish',
     {
+      bodyLimit: smallBody(app),
       config: { etag: 'strong' },
       // The body is optional: a bare POST publishes now.
       preValidation: async (request) => {
         request.body ??= {}
       },
-      preHandler: app.requireRole(...writers),
+      preParsing: app.requireRole(...writers),
       schema: {
         tags,
         security,
@@ -168,7 +169,7 @@ const articleRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/articles/:id/unpublish',
     {
       config: { etag: 'strong' },
-      preHandler: app.requireRole(...writers),
+      preParsing: app.requireRole(...writers),
       schema: {
         tags,
         security,

@@ -10,7 +10,7 @@ import {
   type Author,
 } from '../../schemas/author.js'
 import { IdOrSlugParamsSchema, IdParamsSchema, NoBody, described, problems, ref } from '../../schemas/common.js'
-import { ifMatchVersion, linkNext, requireIfMatch, sendVersioned } from '../http.js'
+import { ifMatchVersion, linkNext, requireIfMatch, sendVersioned, smallBody } from '../http.js'
 
 const tags = ['authors']
 const security = [{ bearerAuth: [] }]
@@ -66,8 +66,9 @@ const authorRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/authors',
     {
+      bodyLimit: smallBody(app),
       config: { etag: 'strong' },
-      preHandler: app.requireRole(...staff),
+      preParsing: app.requireRole(...staff),
       schema: {
         tags,
         security,
@@ -97,8 +98,9 @@ const authorRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.patch(
     '/authors/:id',
     {
+      bodyLimit: smallBody(app),
       config: { etag: 'strong' },
-      preHandler: app.requireRole(...staff, 'author'),
+      preParsing: app.requireRole(...staff, 'author'),
       schema: {
         tags,
         security,
@@ -122,7 +124,7 @@ const authorRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.delete(
     '/authors/:id',
     {
-      preHandler: app.requireRole('admin'),
+      preParsing: app.requireRole('admin'),
       schema: {
         tags,
         security,

@@ -8,7 +8,7 @@ import {
   UpdateCommentSchema,
 } from '../../schemas/comment.js'
 import { IdOrSlugParamsSchema, IdParamsSchema, NoBody, described, problems, ref } from '../../schemas/common.js'
-import { ifMatchVersion, linkNext, requireIfMatch, sendVersioned } from '../http.js'
+import { ifMatchVersion, linkNext, requireIfMatch, sendVersioned, smallBody } from '../http.js'
 
 const tags = ['comments']
 const security = [{ bearerAuth: [] }]
@@ -46,6 +46,7 @@ const commentRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/articles/:idOrSlug/comments',
     {
+      bodyLimit: smallBody(app),
       config: { etag: 'strong' },
       preHandler: app.commentRateLimits,
       schema: {
@@ -75,7 +76,7 @@ const commentRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/comments',
     {
       config: { etag: 'weak' },
-      preHandler: app.requireRole(...moderators),
+      preParsing: app.requireRole(...moderators),
       schema: {
         tags,
         security,
@@ -103,7 +104,7 @@ const commentRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/comments/:id',
     {
       config: { etag: 'strong' },
-      preHandler: app.requireRole(...moderators),
+      preParsing: app.requireRole(...moderators),
       schema: {
         tags,
         security,
@@ -123,8 +124,9 @@ const commentRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.patch(
     '/comments/:id',
     {
+      bodyLimit: smallBody(app),
       config: { etag: 'strong' },
-      preHandler: app.requireRole(...moderators),
+      preParsing: app.requireRole(...moderators),
       schema: {
         tags,
         security,
@@ -151,7 +153,7 @@ const commentRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.delete(
     '/comments/:id',
     {
-      preHandler: app.requireRole(...moderators),
+      preParsing: app.requireRole(...moderators),
       schema: {
         tags,
         security,

@@ -1,3 +1,4 @@
+import { smallBody } from '../http.js'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { IdParamsSchema, NoBody, described, problems, ref } from '../../schemas/common.js'
 import { Type } from 'typebox'
@@ -12,7 +13,7 @@ const tokenRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/tokens',
     {
-      preHandler: adminOnly,
+      preParsing: adminOnly,
       schema: {
         tags,
         security,
@@ -30,9 +31,10 @@ const tokenRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/tokens',
     {
+      bodyLimit: smallBody(app),
       // The secret is shown once: a retry with the same Idempotency-Key gets 409, not the secret.
       config: { idempotentReplay: false },
-      preHandler: adminOnly,
+      preParsing: adminOnly,
       schema: {
         tags,
         security,
@@ -66,7 +68,7 @@ const tokenRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/tokens/:id',
     {
-      preHandler: adminOnly,
+      preParsing: adminOnly,
       schema: {
         tags,
         security,
@@ -85,7 +87,7 @@ const tokenRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.delete(
     '/tokens/:id',
     {
-      preHandler: adminOnly,
+      preParsing: adminOnly,
       schema: {
         tags,
         security,
