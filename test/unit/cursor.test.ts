@@ -58,3 +58,26 @@ t.test('keyset condition: nulls last in both directions', async (t) => {
   t.notMatch(fromNull.sql, /published_at" </, 'nothing non-null sorts after a null')
   t.match(fromNull.sql, /a\."published_at" IS NULL AND a\."id" < CAST/)
 })
+
+t.test('every cursor the server can issue fits the cursor parameter (bounded by construction)', async (t) => {
+  const { ListQuery } = await import('../../src/schemas/common.js')
+  const { CreateArticleSchema } = await import('../../src/schemas/article.js')
+  const { CreateAuthorSchema } = await import('../../src/schemas/author.js')
+  const limit = ListQuery.cursor.maxLength as number
+  const codec = new CursorCodec('k')
+  const titleMax = CreateArticleSchema.properties.title.maxLength as number
+  const nameMax = CreateAuthorSchema.properties.name.maxLength as number
+  // The longest JSON a text value can take: every character a six-byte escape (\u001f).
+  const worstTitle = '\u001f'.repeat(titleMax)
+  const worstName = '\u001f'.repeat(nameMax)
+  const cases: [string, (string | number)[]][] = [
+    ['articles:relevance,title,-id', [1.2345678e-8, worstTitle, '7d4c1a2e-9b3f-4e8a-8c6d-5f2e1b0a9c3d']],
+    ['articles:-title,-publishedAt,-createdAt,-updatedAt,-commentCount,-id', [worstTitle, '9999-12-31T23:59:59.999Z', '9999-12-31T23:59:59.999Z', '9999-12-31T23:59:59.999Z', 2_147_483_647, '7d4c1a2e-9b3f-4e8a-8c6d-5f2e1b0a9c3d']],
+    ['authors:-name,-slug,-createdAt,-updatedAt,-id', [worstName, 'a'.repeat(120), '9999-12-31T23:59:59.999Z', '9999-12-31T23:59:59.999Z', '7d4c1a2e-9b3f-4e8a-8c6d-5f2e1b0a9c3d']],
+  ]
+  for (const [sortKey, values] of cases) {
+    const cursor = codec.encode(sortKey, values)
+    t.ok(cursor.length <= limit, `${sortKey}: ${cursor.length} characters ≤ ${limit}`)
+  }
+  t.ok(codec.encode('articles:title,id', ['x'.repeat(4000), 'id']).length > limit, 'the check can fail: a 4,000-character value would not fit')
+})
