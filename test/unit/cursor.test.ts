@@ -63,10 +63,10 @@ t.test('every cursor the server can issue fits the cursor parameter (bounded by 
   const { ListQuery } = await import('../../src/schemas/common.js')
   const { CreateArticleSchema } = await import('../../src/schemas/article.js')
   const { CreateAuthorSchema } = await import('../../src/schemas/author.js')
-  const limit = ListQuery.cursor.maxLength as number
+  const limit = (ListQuery.cursor as { maxLength?: number }).maxLength!
   const codec = new CursorCodec('k')
-  const titleMax = CreateArticleSchema.properties.title.maxLength as number
-  const nameMax = CreateAuthorSchema.properties.name.maxLength as number
+  const titleMax = (CreateArticleSchema.properties.title as { maxLength?: number }).maxLength!
+  const nameMax = (CreateAuthorSchema.properties.name as { maxLength?: number }).maxLength!
   // The longest JSON a text value can take: every character a six-byte escape (\u001f).
   const worstTitle = '\u001f'.repeat(titleMax)
   const worstName = '\u001f'.repeat(nameMax)

@@ -13,7 +13,7 @@ export type ArticleRow = Omit<ArticleModel, 'searchVector'> & {
   rank?: number
 }
 
-export const columns = sql`a."id", a."slug", a."title", a."excerpt", a."body", a."tags", a."published_at" AS "publishedAt",
+const columns = sql`a."id", a."slug", a."title", a."excerpt", a."body", a."tags", a."published_at" AS "publishedAt",
   a."author_id" AS "authorId", a."comment_count" AS "commentCount", a."created_at" AS "createdAt",
   a."updated_at" AS "updatedAt", a."version"`
 const authorColumns = sql`, au."slug" AS "authorSlug", au."name" AS "authorName", au."avatar_url" AS "authorAvatarUrl"`

@@ -8,7 +8,7 @@ const columns = sql`au."id", au."slug", au."name", au."email", au."bio", au."ava
   au."created_at" AS "createdAt", au."updated_at" AS "updatedAt", au."version"`
 
 // Public fields only: email is private, so it can never be sorted, filtered or searched by.
-const spec: ListSpec<AuthorRow> = {
+export const authorListSpec: ListSpec<AuthorRow> = {
   name: 'authors',
   sortable: {
     name: { expr: sql`au."name"`, type: 'text', read: (r) => r.name },
@@ -19,7 +19,6 @@ const spec: ListSpec<AuthorRow> = {
   id: { expr: sql`au."id"`, type: 'uuid', read: (r) => r.id },
   defaultSort: 'name',
 }
-export const authorListSpec = spec
 
 /** One author by id or slug. */
 export async function findAuthor(db: Query, idOrSlug: string): Promise<AuthorRow | undefined> {

@@ -14,13 +14,12 @@ const publicColumns = sql`c."id", c."article_id" AS "articleId", c."parent_id" A
 /** The staff columns: the public ones and the commenter's email. */
 const staffColumns = sql`${publicColumns}, c."author_email" AS "authorEmail"`
 
-const spec: ListSpec<CommentRow> = {
+export const commentListSpec: ListSpec<CommentRow> = {
   name: 'comments',
   sortable: { createdAt: { expr: sql`c."created_at"`, type: 'timestamptz', read: (r) => timestampValue(r.createdAt) } },
   id: { expr: sql`c."id"`, type: 'uuid', read: (r) => r.id },
   defaultSort: 'createdAt',
 }
-export const commentListSpec = spec
 
 type Page = { pagination: Pagination; codec: CursorCodec }
 
