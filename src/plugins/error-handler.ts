@@ -29,11 +29,13 @@ export default fp(
 
     // One URL per resource: under /api a trailing slash is never a route (not even an empty
     // {idOrSlug}), so `/api/v1/articles/` is a 404 rather than a validation error.
-    app.addHook('onRequest', (request, _reply, done) => {
+    app.addHook('onRequest', (request, reply, done) => {
       const path = request.url.split('?')[0]!
       if (path.startsWith('/api/') && path.endsWith('/')) return done(Problems.notFound(`No route ${request.method} ${path.slice(0, 200)}.`))
       // Node's own answer to an HTTP/1.1 request without Host is an empty 400; this one says why.
       if (request.raw.httpVersion === '1.1' && !request.headers.host) {
+        // Like the other requests Node's parser refuses, the connection is closed after the answer.
+        reply.header('connection', 'close')
         return done(new ProblemError('BAD_REQUEST', 'An HTTP/1.1 request must carry a Host header.'))
       }
       done()
