@@ -14,6 +14,15 @@ t.test('Postgres stopped and started: 503s while down, back by itself', { skip: 
   const server = await startServer(cleanEnv({ DATABASE_URL: cluster.url, DB_CONNECT_TIMEOUT_MS: '2000' }))
   t.teardown(() => server.stop())
   t.equal((await getFrom(server, '/health/ready')).status, 200)
+  const slug = (JSON.parse((await getFrom(server, '/api/v1/articles?limit=1')).text) as { data: { slug: string }[] }).data[0]!.slug
+  const comment = JSON.stringify({ authorName: 'Restart Reader', authorEmail: 'restart@example.org', body: 'Posted across a restart.' })
+  const post = () =>
+    fetch(`${server.url}/api/v1/articles/${slug}/comments`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'idempotency-key': 'across-a-restart' },
+      body: comment,
+      signal: AbortSignal.timeout(15_000),
+    })
 
   await cluster.stop()
   const down = await until(async () => (await getFrom(server, '/health/ready')).status === 503, 5000)
@@ -26,12 +35,23 @@ t.test('Postgres stopped and started: 503s while down, back by itself', { skip: 
     t.ok(res.ms < 3000, `${path}: answered fast (${res.ms} ms)`)
   }
   t.equal((await getFrom(server, '/health/live')).status, 200, 'still alive')
+  const failed = await post()
+  t.equal(failed.status, 503, 'a keyed POST while the database is down is a 503')
 
   await cluster.start()
   const up = await until(async () => (await getFrom(server, '/health/ready')).status === 200, 15_000)
   t.pass(`ready again ${up} ms after Postgres came back, without a restart`)
   t.equal((await getFrom(server, '/api/v1/articles')).status, 200)
   t.equal(server.child.exitCode, null, 'the same process kept running')
+  // The 503 stored nothing and holds nothing: the retry with the same key runs (never a 409
+  // IN_FLIGHT), and the next one replays it.
+  const retried = await post()
+  t.equal(retried.status, 201, `the retry after the restart runs (${retried.status})`)
+  const created = await retried.text()
+  const replayed = await post()
+  t.equal(replayed.status, 201)
+  t.equal(replayed.headers.get('idempotent-replayed'), 'true', 'and the next retry is a replay')
+  t.equal(await replayed.text(), created, 'of the same answer')
 })
 
 t.test('database down at start-up: retries with backoff, then serves', { skip: skipCluster }, async (t) => {

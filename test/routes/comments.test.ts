@@ -257,8 +257,17 @@ t.test('posting a comment', async (t) => {
     t.equal(res.statusCode, 201)
     t.equal(json(res).parentId, parent)
 
+    // A reply may only answer an approved comment: a pending one is as good as unknown, so
+    // which hidden comments exist cannot be probed (issue 12).
+    const early = await postComment(app, tram.slug, { ...newComment, parentId: json(res).id })
+    t.equal(early.statusCode, 400, 'a reply to a pending comment is refused like one to an unknown id')
+    t.equal(json(early).errors?.[0]?.path, '/body/parentId')
+
+    const etag = (await app.inject({ url: `/api/v1/comments/${json(res).id}`, headers: editor })).headers.etag as string
+    const approve = await app.inject({ method: 'PATCH', url: `/api/v1/comments/${json(res).id}`, headers: { ...editor, 'if-match': etag }, payload: { status: 'approved' } })
+    t.equal(approve.statusCode, 200)
     const reply = await postComment(app, tram.slug, { ...newComment, parentId: json(res).id })
-    t.equal(reply.statusCode, 201, 'a reply to a pending comment of the same article')
+    t.equal(reply.statusCode, 201, 'a reply to the approved comment of the same article')
     t.equal(json(reply).parentId, json(res).id)
   })
 
