@@ -4,7 +4,6 @@ import { uniqueViolation } from '../db/errors.js'
 import { paginate, type CursorCodec } from '../db/paging.js'
 import * as q from '../db/queries/articles.js'
 import { authorExists } from '../db/queries/authors.js'
-import { lockSlugBase, takenSlugs } from '../db/queries/slugs.js'
 import { Problems } from '../errors.js'
 import type {
   Article,
@@ -16,7 +15,7 @@ import type {
 } from '../schemas/article.js'
 import { authorScope, canReadDrafts, isStaff, mayActFor } from './access.js'
 import type { Versioned } from './common.js'
-import { nextFreeSlug, rejectUuidSlug, slugify } from './slug.js'
+import { insertWithSlug, rejectUuidSlug, slugify } from './slug.js'
 
 export function articleStatus(publishedAt: Date | null, now: Date): Article['status'] {
   if (publishedAt === null) return 'draft'
@@ -51,9 +50,6 @@ const notFound = () => Problems.notFound('No such article.')
 
 /** The last moment an RFC 3339 timestamp with a four-digit year can name in UTC. */
 const LATEST_INSTANT = Date.UTC(9999, 11, 31, 23, 59, 59, 999)
-
-/** Attempts at a generated slug before giving up: each sees the slugs committed by the others. */
-const SLUG_ATTEMPTS = 50
 
 export interface ArticleServiceOptions {
   cursors: () => Promise<CursorCodec>
@@ -166,16 +162,8 @@ export function createArticleService(db: Database, options: ArticleServiceOption
         const authorId = await resolveAuthorId(principal, input.authorId)
         const base = input.slug ?? slugify(input.title, 'article')
         const fields = { title: input.title, excerpt: input.excerpt ?? '', body: input.body ?? '', tags: input.tags ?? [], authorId }
-        // Creates of the same title take turns (lockSlugBase), so a generated slug is free when
-        // it is chosen; an explicit slug taken meanwhile is skipped (ON CONFLICT DO NOTHING).
-        if (input.slug === undefined) await lockSlugBase(db.query, 'articles', base)
-        for (let attempt = 0; attempt < SLUG_ATTEMPTS; attempt++) {
-          const slug = input.slug ?? nextFreeSlug(base, await takenSlugs(db.query, 'articles', base))
-          const row = await q.insertArticle(db.query, { ...fields, slug })
-          if (row) return versioned(row)
-          if (input.slug !== undefined) throw Problems.slugTaken(input.slug)
-        }
-        throw Problems.slugTaken(base)
+        const row = await insertWithSlug(db.query, 'articles', input.slug, base, (slug) => q.insertArticle(db.query, { ...fields, slug }))
+        return versioned(row)
       })
     },
 

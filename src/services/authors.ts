@@ -4,12 +4,11 @@ import { isForeignKeyViolation, uniqueViolation } from '../db/errors.js'
 import { paginate, type CursorCodec } from '../db/paging.js'
 import { authorHasArticles } from '../db/queries/articles.js'
 import * as q from '../db/queries/authors.js'
-import { lockSlugBase, takenSlugs } from '../db/queries/slugs.js'
 import { ProblemError, Problems } from '../errors.js'
 import type { Author, AuthorList, CreateAuthor, ListAuthorsQuery, UpdateAuthor } from '../schemas/author.js'
 import { mayActFor } from './access.js'
 import type { Versioned } from './common.js'
-import { nextFreeSlug, rejectUuidSlug, slugify } from './slug.js'
+import { insertWithSlug, rejectUuidSlug, slugify } from './slug.js'
 
 function toAuthor(row: q.AuthorRow, principal: Principal): Author {
   return {
@@ -31,9 +30,6 @@ const notFound = () => Problems.notFound('No such author.')
 // The address itself is never echoed: the caller knows it, and the log should not.
 const emailTaken = () => new ProblemError('EMAIL_TAKEN')
 const hasArticles = () => new ProblemError('AUTHOR_HAS_ARTICLES')
-
-/** Attempts at a generated slug before giving up: each sees the slugs committed by the others. */
-const SLUG_ATTEMPTS = 50
 
 export interface AuthorServiceOptions {
   cursors: () => Promise<CursorCodec>
@@ -83,18 +79,10 @@ export function createAuthorService(db: Database, options: AuthorServiceOptions)
         website: input.website ?? null,
       }
       try {
-        return await db.transaction(async () => {
-          // Creates of the same name take turns (lockSlugBase), so a generated slug is free
-          // when it is chosen; an explicit one taken meanwhile is skipped (ON CONFLICT DO NOTHING).
-          if (input.slug === undefined) await lockSlugBase(db.query, 'authors', base)
-          for (let attempt = 0; attempt < SLUG_ATTEMPTS; attempt++) {
-            const slug = input.slug ?? nextFreeSlug(base, await takenSlugs(db.query, 'authors', base))
-            const row = await q.insertAuthor(db.query, { ...fields, slug })
-            if (row) return { resource: toAuthor(row, principal), version: row.version }
-            if (input.slug !== undefined) throw Problems.slugTaken(input.slug)
-          }
-          throw Problems.slugTaken(base)
-        })
+        const row = await db.transaction(() =>
+          insertWithSlug(db.query, 'authors', input.slug, base, (slug) => q.insertAuthor(db.query, { ...fields, slug })),
+        )
+        return { resource: toAuthor(row, principal), version: row.version }
       } catch (error) {
         throw conflict(error, input.slug)
       }

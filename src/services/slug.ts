@@ -1,5 +1,6 @@
 import { Problems } from '../errors.js'
-import { isUuid } from '../db/sql.js'
+import { lockSlugBase, takenSlugs } from '../db/queries/slugs.js'
+import { isUuid, type Query } from '../db/sql.js'
 
 /**
  * Slugs from titles: `"Minsk: a tale of 2 rallies"` → `minsk-a-tale-of-2-rallies`. Latin
@@ -51,4 +52,30 @@ export function nextFreeSlug(base: string, taken: Iterable<string>): string {
     const candidate = `${base}-${n}`
     if (!used.has(candidate)) return candidate
   }
+}
+
+/** Attempts at a slug before giving up: each sees the slugs committed by the others. */
+const SLUG_ATTEMPTS = 50
+
+/**
+ * Inserts a row under a slug, inside the caller's transaction: the client's `given` slug
+ * (409 SLUG_TAKEN when taken), or the first free one of `base`, `base-2`, ... Creates of the
+ * same base take turns (lockSlugBase), so a generated slug is free when it is chosen; a slug
+ * taken meanwhile by an explicit one is skipped (`insert` returns undefined: ON CONFLICT DO
+ * NOTHING) and the next tried.
+ */
+export async function insertWithSlug<T>(
+  db: Query,
+  table: 'articles' | 'authors',
+  given: string | undefined,
+  base: string,
+  insert: (slug: string) => Promise<T | undefined>,
+): Promise<T> {
+  if (given === undefined) await lockSlugBase(db, table, base)
+  for (let attempt = 0; attempt < SLUG_ATTEMPTS; attempt++) {
+    const row = await insert(given ?? nextFreeSlug(base, await takenSlugs(db, table, base)))
+    if (row) return row
+    if (given !== undefined) break
+  }
+  throw Problems.slugTaken(given ?? base)
 }
