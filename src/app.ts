@@ -14,6 +14,7 @@ import protectionPlugin from './plugins/protection.js'
 import servicesPlugin from './plugins/services.js'
 import strictInputPlugin from './plugins/strict-input.js'
 import swaggerPlugin from './plugins/swagger.js'
+import swaggerUiPlugin from './plugins/swagger-ui.js'
 import articleRoutes from './routes/articles/index.js'
 import authorRoutes from './routes/authors/index.js'
 import commentRoutes from './routes/comments/index.js'
@@ -93,6 +94,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
   await app.register(errorHandlerPlugin)
   await app.register(strictInputPlugin)
   await app.register(swaggerPlugin)
+  await app.register(swaggerUiPlugin)
   await app.register(databasePlugin, { config, ...(options.onQuery ? { onQuery: options.onQuery } : {}) })
   await app.register(servicesPlugin)
   await app.register(protectionPlugin, { config })

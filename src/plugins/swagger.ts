@@ -1,5 +1,4 @@
 import swagger from '@fastify/swagger'
-import swaggerUi from '@fastify/swagger-ui'
 import fp from 'fastify-plugin'
 import type { TSchema } from 'typebox'
 import * as articleSchemas from '../schemas/article.js'
@@ -20,7 +19,7 @@ function components(...modules: Record<string, unknown>[]): TSchema[] {
 /**
  * The OpenAPI 3.1 document, generated from the same TypeBox schemas that validate requests
  * and serialize responses. Schemas with an `$id` become named components. Served as
- * /openapi.json and /openapi.yaml, with Swagger UI at /docs (assets ship in the npm package).
+ * /openapi.json and /openapi.yaml; Swagger UI at /docs is the swagger-ui plugin.
  */
 export default fp(
   async (app) => {
@@ -77,13 +76,6 @@ export default fp(
       refResolver: {
         buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`),
       },
-    })
-
-    await app.register(swaggerUi, {
-      routePrefix: '/docs',
-      // validatorUrl null: the UI would otherwise fetch a badge from an outside validator service.
-      uiConfig: { deepLinking: true, persistAuthorization: true, tryItOutEnabled: false, validatorUrl: null },
-      staticCSP: true,
     })
 
     app.get('/openapi.json', { schema: { hide: true } }, async (_request, reply) => reply.send(app.swagger()))
