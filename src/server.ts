@@ -16,12 +16,36 @@ async function main(): Promise<void> {
     await app.close()
   })
 
+  // A new database has no token, and on the embedded one the token CLI cannot run beside the
+  // server: its first start makes one admin token, shown once in the human summary below.
+  // Not when nothing is printed (LOG_LEVEL=silent): a token nobody saw would only be a risk.
+  const firstToken = config.LOG_LEVEL === 'silent' ? null : await app.services.tokens.firstStartAdmin()
+
   const address = await app.listen({ port: config.PORT, host: config.HOST })
   const base = address.replace('://0.0.0.0', '://localhost').replace('://[::]', '://localhost')
   const data = app.db.kind === 'embedded' ? `embedded PGlite in ${app.db.location}` : `Postgres at ${app.db.location}`
+  if (firstToken) {
+    // The JSON logs (stdout) are kept and shipped; they say that it exists, never its secret.
+    const { id, name, prefix } = firstToken
+    app.log.warn({ token: { id, name, prefix } }, 'first start: made an admin token, its secret shown once on stderr')
+  }
   app.log.info({ api: `${base}/api/v1`, docs: `${base}/docs`, data }, 'Broadsheet is ready')
   // A human summary beside the JSON logs (which go to stdout).
-  if (config.LOG_LEVEL !== 'silent') process.stderr.write(`\nBroadsheet is ready\n  API:  ${base}/api/v1/articles\n  Docs: ${base}/docs\n  Data: ${data}\n\n`)
+  if (config.LOG_LEVEL !== 'silent') process.stderr.write(banner(base, data, firstToken?.secret))
+}
+
+function banner(base: string, data: string, secret: string | undefined): string {
+  const lines = ['', 'Broadsheet is ready', `  API:  ${base}/api/v1/articles`, `  Docs: ${base}/docs`, `  Data: ${data}`, '']
+  if (secret) {
+    lines.push(
+      '  First start: an admin token was made. It is shown only this once, so store it now:',
+      `    ${secret}`,
+      '  Send it as "Authorization: Bearer <token>" (or paste it into Authorize in /docs).',
+      `  More tokens: POST ${base}/api/v1/tokens with this one; see "Tokens and roles" in README.md.`,
+      '',
+    )
+  }
+  return lines.join('\n') + '\n'
 }
 
 main().catch((error: unknown) => {

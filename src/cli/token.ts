@@ -4,11 +4,13 @@
  * `npm run token -- revoke <id>`
  *
  * Manages API tokens directly in the database (DATABASE_URL, or the embedded one, which must
- * not be in use by a running server). A new secret is printed once and never again.
+ * not be in use by a running server: then it points to the API instead). A new secret is
+ * printed once and never again.
  */
+import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { ROLES, type Role } from '../auth.js'
-import { ConfigError, loadConfig } from '../config.js'
+import { ConfigError, loadConfig, type Config } from '../config.js'
 import { openDatabase } from '../db/database.js'
 import { applyMigrations } from '../db/migrate.js'
 import { findAuthor } from '../db/queries/authors.js'
@@ -31,7 +33,10 @@ async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = positionals
   if (!command || !['create', 'list', 'revoke'].includes(command)) throw new UsageError(USAGE)
 
-  const db = await openDatabase(loadConfig())
+  const config = loadConfig()
+  const db = await openDatabase(config).catch((error: unknown) => {
+    throw inUseByServer(error, config) ?? error
+  })
   try {
     await db.withMigrationLock(() => applyMigrations(db))
     const tokens = createTokenService(db)
@@ -63,6 +68,31 @@ async function main(argv: string[]): Promise<void> {
   } finally {
     await db.close()
   }
+}
+
+/**
+ * The embedded database serves one process: while the server holds it, this CLI cannot open
+ * it. Say what works instead (the API, with the admin token the first start printed, or
+ * ADMIN_TOKEN) rather than only "stop the server".
+ */
+function inUseByServer(error: unknown, config: Config): UsageError | undefined {
+  // The data layer says so only in words (no error code yet).
+  const owner = /in use by process (\d+)/.exec((error as Error | undefined)?.message ?? '')
+  if (config.DATABASE_URL || !owner) return undefined
+  const host = ['0.0.0.0', '::'].includes(config.HOST) ? 'localhost' : config.HOST
+  const api = `http://${host.includes(':') ? `[${host}]` : host}:${config.PORT}/api/v1/tokens`
+  return new UsageError(
+    [
+      `the embedded database in ${path.resolve(config.DATA_DIR)} is in use by process ${owner[1]} (a running server?);`,
+      'only one process can open it. While the server runs, manage tokens over its API with an admin token',
+      '(the first start of the server printed one; TOKEN=bs_…):',
+      `  curl -X POST ${api} -H "authorization: Bearer $TOKEN" \\`,
+      `    -H 'content-type: application/json' -d '{"name":"frontend","role":"editor"}'`,
+      '  (GET on the same URL lists tokens; DELETE /api/v1/tokens/<id> revokes one.)',
+      'No admin token? Set ADMIN_TOKEN to a secret of 24 characters or more and restart the server: that',
+      'secret is then an admin token. Or stop the server and run this command again.',
+    ].join('\n'),
+  )
 }
 
 main(process.argv.slice(2)).catch((error: unknown) => {

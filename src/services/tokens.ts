@@ -18,6 +18,7 @@ function toToken(row: q.TokenRow): Token {
 }
 
 const LAST_USED_RESOLUTION_MS = 60_000
+const FIRST_START_TOKEN_NAME = 'first-start admin'
 const notFound = () => Problems.notFound('No token has this id.')
 
 export function createTokenService(db: Database) {
@@ -85,6 +86,22 @@ export function createTokenService(db: Database) {
 
     /** ADMIN_TOKEN is no longer set: the token made from its last value stops working. How many went. */
     retireEnvironmentAdmin: () => q.deleteEnvironmentAdmin(db.query),
+
+    /**
+     * The first start of a database with no token at all (so ADMIN_TOKEN is unset: its token
+     * would exist by now) gets one admin token, returned with its secret for the server to
+     * show once; null on every other start. At most once per database, even after every
+     * token has been revoked.
+     */
+    async firstStartAdmin(): Promise<CreatedToken | null> {
+      const secret = newTokenSecret()
+      const row = await q.insertFirstStartAdmin(db.query, {
+        name: FIRST_START_TOKEN_NAME,
+        secretHash: hashSecret(secret),
+        prefix: secret.slice(0, 10),
+      })
+      return row ? { ...toToken(row), secret } : null
+    },
   }
 }
 

@@ -59,3 +59,30 @@ export async function replaceEnvironmentAdmin(db: Query, secretHash: string): Pr
     VALUES ('ADMIN_TOKEN (environment)', 'admin', ${secretHash}, '(env)', TRUE)
     ON CONFLICT ("secret_hash") DO UPDATE SET "role" = 'admin', "author_id" = NULL, "from_environment" = TRUE`)
 }
+
+/** The settings row that records a database's first-start token: claimed once, never freed. */
+const FIRST_START_KEY = 'first-start-admin-token'
+
+/**
+ * On the first server start of a database, makes an admin token with this hash when there is
+ * no token at all; undefined otherwise. One statement: the settings row is claimed whether or
+ * not a token is made, so this happens at most once per database (not again after every token
+ * is revoked, nor after an ADMIN_TOKEN start), and of several processes starting at once on
+ * an empty Postgres database only the one whose claim wins makes the token.
+ */
+export async function insertFirstStartAdmin(
+  db: Query,
+  t: Pick<TokenModel, 'name' | 'secretHash' | 'prefix'>,
+): Promise<TokenRow | undefined> {
+  const rows = await db<TokenRow>(sql`
+    WITH "claim" AS (
+      INSERT INTO "settings" ("key", "value") VALUES (${FIRST_START_KEY}, now()::text)
+      ON CONFLICT ("key") DO NOTHING
+      RETURNING "key"
+    )
+    INSERT INTO "api_tokens" ("name", "role", "secret_hash", "prefix")
+    SELECT ${t.name}, 'admin', ${t.secretHash}, ${t.prefix} FROM "claim"
+    WHERE NOT EXISTS (SELECT 1 FROM "api_tokens")
+    RETURNING ${columns}`)
+  return rows[0]
+}
