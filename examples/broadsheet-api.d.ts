@@ -73,22 +73,6 @@ export interface paths {
         get: operations["getAuthor"];
         put?: never;
         post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/authors/{id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        post?: never;
         /**
          * Delete an author (admin; If-Match honoured)
          * @description 409 AUTHOR_HAS_ARTICLES while the author still has articles. The author's tokens are revoked with it.
@@ -135,22 +119,6 @@ export interface paths {
         get: operations["getArticle"];
         put?: never;
         post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/articles/{id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        post?: never;
         /** Delete an article and its comments (If-Match honoured) */
         delete: operations["deleteArticle"];
         options?: never;
@@ -159,7 +127,7 @@ export interface paths {
         patch: operations["updateArticle"];
         trace?: never;
     };
-    "/api/v1/articles/{id}/publish": {
+    "/api/v1/articles/{idOrSlug}/publish": {
         parameters: {
             query?: never;
             header?: never;
@@ -176,7 +144,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/articles/{id}/unpublish": {
+    "/api/v1/articles/{idOrSlug}/unpublish": {
         parameters: {
             query?: never;
             header?: never;
@@ -257,7 +225,7 @@ export interface paths {
         head?: never;
         /**
          * Moderate a comment: status and/or body (If-Match required)
-         * @description Approving a comment makes it public and adds it to the article’s `commentCount`; moving it out of `approved` removes it again. `If-Match` takes the ETag of GET /comments/{id} (or of the POST or an earlier PATCH response), or `*` to apply unconditionally. Responds with the moderator representation (with `authorEmail`).
+         * @description Approving a comment makes it public and adds it to the article’s `commentCount`; moving it out of `approved` removes it again. `If-Match` takes the ETag of GET /comments/{id} or of an earlier PATCH response (the whole tag is compared), or `*` to apply unconditionally. Responds with the moderator representation (with `authorEmail`).
          */
         patch: operations["updateComment"];
         trace?: never;
@@ -1195,8 +1163,8 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description UUID */
-                id: string;
+                /** @description A UUID is an id; anything else a slug. */
+                idOrSlug: string;
             };
             cookie?: never;
         };
@@ -1312,8 +1280,8 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description UUID */
-                id: string;
+                /** @description A UUID is an id; anything else a slug. */
+                idOrSlug: string;
             };
             cookie?: never;
         };
@@ -1840,8 +1808,8 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description UUID */
-                id: string;
+                /** @description A UUID is an id; anything else a slug. */
+                idOrSlug: string;
             };
             cookie?: never;
         };
@@ -1948,8 +1916,8 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description UUID */
-                id: string;
+                /** @description A UUID is an id; anything else a slug. */
+                idOrSlug: string;
             };
             cookie?: never;
         };
@@ -2115,8 +2083,8 @@ export interface operations {
                 "idempotency-key"?: string;
             };
             path: {
-                /** @description UUID */
-                id: string;
+                /** @description A UUID is an id; anything else a slug. */
+                idOrSlug: string;
             };
             cookie?: never;
         };
@@ -2273,8 +2241,8 @@ export interface operations {
                 "idempotency-key"?: string;
             };
             path: {
-                /** @description UUID */
-                id: string;
+                /** @description A UUID is an id; anything else a slug. */
+                idOrSlug: string;
             };
             cookie?: never;
         };
@@ -2528,8 +2496,6 @@ export interface operations {
             /** @description The new comment, pending moderation (public representation) */
             201: {
                 headers: {
-                    /** @description Strong ETag of this version: If-Match for the next PATCH or DELETE, If-None-Match to revalidate (304). */
-                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {

@@ -1,6 +1,13 @@
 import { createHash } from 'node:crypto'
+import type { FastifyReply } from 'fastify'
 import fp from 'fastify-plugin'
+import type { TSchema } from 'typebox'
 import { ANONYMOUS } from '../auth.js'
+import { Problems } from '../errors.js'
+import type { Versioned } from '../services/common.js'
+
+/** The current representation(s) of a write's target, all of one version. */
+type Current = Versioned<unknown> | Versioned<unknown>[]
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -10,6 +17,16 @@ declare module 'fastify' {
   interface FastifyReply {
     /** The stored version of the resource being sent, for its strong ETag. */
     resourceVersion: number | undefined
+    /**
+     * Evaluates If-Match for a write (RFC 9110 §13.1.1): the version the write must find, `'*'`
+     * (any), or undefined without the header (428 instead when `required`). Each listed tag
+     * is compared strongly with the ETag of the current representation (what GET on the same
+     * path sends, made by `current`; several when the caller may hold more than one, e.g. an
+     * author's public and private views): version *and* hash. No tag matches: 412.
+     */
+    ifMatch(current: () => Promise<Current>): Promise<number | '*' | undefined>
+    /** `ifMatch` where the header is required (PATCH): 428 without it. */
+    requireIfMatch(current: () => Promise<Current>): Promise<number | '*'>
   }
 }
 
@@ -17,12 +34,46 @@ declare module 'fastify' {
  * ETags and conditional requests. A single resource's strong ETag is `"<version>-<hash>"`:
  * the hash is of the exact bytes sent, so If-None-Match never returns 304 for a changed
  * representation (a new comment count, an embedded author, a scheduled article going live);
- * the version is the row's, so If-Match on a write is checked against the stored version in
- * the same UPDATE, atomically. Lists get a weak ETag of their body.
+ * the version is the row's. If-Match on a write must equal the ETag of the current
+ * representation, hash included (`reply.ifMatch`); the version it names is then checked
+ * again in the write's own statement, atomically. Lists get a weak ETag of their body.
  */
 export default fp(
   async (app) => {
     app.decorateReply('resourceVersion', undefined)
+
+    // The 200 response schema of each GET route, by path template: what a write's If-Match is
+    // compared against is the representation GET on the same path sends.
+    const getSchemas = new Map<string, TSchema>()
+    app.addHook('onRoute', (route) => {
+      const methods = Array.isArray(route.method) ? route.method : [route.method]
+      const ok = (route.schema?.response as Record<string, TSchema> | undefined)?.[200]
+      if (methods.includes('GET') && ok) getSchemas.set(route.url, ok)
+    })
+
+    async function ifMatch(reply: FastifyReply, header: string, current: () => Promise<Current>): Promise<number | '*'> {
+      if (header.trim() === '*') return '*'
+      // Only strong tags in the form this API issues can match; a weak one never does (§8.8.3.2).
+      const tags = header.split(',').map((tag) => tag.trim()).filter((tag) => STRONG_TAG.test(tag))
+      if (tags.length === 0) throw Problems.preconditionFailed('If-Match must be an ETag this API sent (a strong one, unmodified).')
+      const url = reply.request.routeOptions.url ?? ''
+      const schema = getSchemas.get(url)
+      if (!schema) throw new Error(`If-Match on ${url}: no GET route on this path to compare with`)
+      const representations = [await current()].flat()
+      const matches = representations.some(
+        ({ resource, version }) => tags.includes(strongTag(version, reply.serializeInput(resource as Record<string, unknown>, schema as Record<string, unknown>))),
+      )
+      if (!matches) throw Problems.preconditionFailed()
+      return representations[0]!.version
+    }
+    app.decorateReply('ifMatch', function (this: FastifyReply, current: () => Promise<Current>) {
+      const header = this.request.headers['if-match']
+      return header === undefined ? Promise.resolve(undefined) : ifMatch(this, header, current)
+    })
+    app.decorateReply('requireIfMatch', function (this: FastifyReply, current: () => Promise<Current>) {
+      const header = this.request.headers['if-match']
+      return header === undefined ? Promise.reject(Problems.preconditionRequired()) : ifMatch(this, header, current)
+    })
 
     // Document what this plugin sends, where the routes are defined: the ETag on every
     // successful response with a body, and Link on lists.
@@ -52,13 +103,12 @@ export default fp(
         }
       }
       if (!kind || typeof payload !== 'string' || reply.statusCode < 200 || reply.statusCode >= 300) return payload
-      const hash = createHash('sha256').update(payload).digest('base64url').slice(0, 16)
       let etag: string
       if (kind === 'strong') {
         if (reply.resourceVersion === undefined) return payload
-        etag = `"${reply.resourceVersion}-${hash}"`
+        etag = strongTag(reply.resourceVersion, payload)
       } else {
-        etag = `W/"${hash}"`
+        etag = `W/"${digest(payload)}"`
       }
       reply.header('etag', etag)
       if ((request.method === 'GET' || request.method === 'HEAD') && noneMatch(request.headers['if-none-match'], etag)) {
@@ -70,6 +120,12 @@ export default fp(
   },
   { name: 'http-caching', dependencies: ['auth'] },
 )
+
+/** 16 base64url characters of the SHA-256 of the bytes sent. */
+const digest = (payload: string): string => createHash('sha256').update(payload).digest('base64url').slice(0, 16)
+/** A single resource's strong ETag: its stored version and the digest of the representation. */
+const strongTag = (version: number, payload: string): string => `"${version}-${digest(payload)}"`
+const STRONG_TAG = /^"\d{1,9}-[A-Za-z0-9_-]{16}"$/
 
 const STRONG_ETAG = {
   type: 'string',

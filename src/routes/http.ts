@@ -1,8 +1,7 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { Problems } from '../errors.js'
+import type { FastifyInstance, FastifyReply } from 'fastify'
 import type { Versioned } from '../services/common.js'
 
-/** What routes put on the wire beyond the body: paging links, the resource version behind the ETag, If-Match. */
+/** What routes put on the wire beyond the body: paging links, the resource version behind the ETag. (If-Match: `reply.ifMatch`, plugins/http-caching.ts.) */
 
 /**
  * `Link: <...>; rel="next"` when there is a next page: the same path and query, moved on by
@@ -24,27 +23,6 @@ export function linkNext(reply: FastifyReply, url: string, meta: { nextCursor: s
 export function sendVersioned<T>(reply: FastifyReply, { resource, version }: Versioned<T>): T {
   reply.resourceVersion = version
   return resource
-}
-
-/**
- * The version an If-Match header asks for: a number, `'*'` (any existing version), or
- * undefined when there is no header. An ETag we could not have issued can never match: 412.
- */
-export function ifMatchVersion(request: FastifyRequest): number | '*' | undefined {
-  const header = request.headers['if-match']
-  if (header === undefined) return undefined
-  const value = header.trim()
-  if (value === '*') return '*'
-  const match = /^"(\d{1,9})-[A-Za-z0-9_-]{16}"$/.exec(value)
-  if (!match) throw Problems.preconditionFailed('If-Match must be an ETag this API sent (a strong one, unmodified).')
-  return Number(match[1])
-}
-
-/** PATCH: If-Match is required (428 without it). */
-export function requireIfMatch(request: FastifyRequest): number | '*' {
-  const version = ifMatchVersion(request)
-  if (version === undefined) throw Problems.preconditionRequired()
-  return version
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { Principal } from '../auth.js'
+import { ANONYMOUS, type Principal } from '../auth.js'
 import type { Database } from '../db/database.js'
 import { isForeignKeyViolation, uniqueViolation } from '../db/errors.js'
 import { paginate, type CursorCodec } from '../db/paging.js'
@@ -66,6 +66,16 @@ export function createAuthorService(db: Database, options: AuthorServiceOptions)
       const row = await q.findAuthor(db.query, idOrSlug)
       if (!row) throw notFound()
       return { resource: toAuthor(row, principal), version: row.version }
+    },
+
+    /**
+     * The representations of the author's current version a caller may hold: its own view and
+     * the public one (without email). What If-Match on a write is compared with.
+     */
+    async representations(principal: Principal, idOrSlug: string): Promise<VersionedAuthor[]> {
+      const row = await q.findAuthor(db.query, idOrSlug)
+      if (!row) throw notFound()
+      return [principal, ANONYMOUS].map((viewer) => ({ resource: toAuthor(row, viewer), version: row.version }))
     },
 
     async create(principal: Principal, input: CreateAuthor): Promise<VersionedAuthor> {

@@ -26,6 +26,13 @@ const approvedOf = (key: string) =>
 
 const newComment = { authorName: 'Ines Ødegård', authorEmail: 'ines@example.org', body: 'Ein “guter” Text — merci ✨ مرحبا' }
 
+/** The ETag PATCH and DELETE compare with: that of the moderator representation. */
+async function moderatorEtag(app: TestApp, id: string): Promise<string> {
+  const res = await app.inject({ url: `/api/v1/comments/${id}`, headers: await tokenHeaders(app, 'editor') })
+  if (res.statusCode !== 200) throw new Error(`GET /comments/${id}: ${res.statusCode}`)
+  return res.headers.etag as string
+}
+
 async function patch(app: TestApp, id: string, payload: unknown, headers: Headers = {}) {
   return app.inject({ method: 'PATCH', url: `/api/v1/comments/${id}`, payload: payload as object, headers })
 }
@@ -231,7 +238,10 @@ t.test('posting a comment', async (t) => {
     t.equal(created.authorName, newComment.authorName, 'name byte-exact')
     t.same(Object.keys(created).sort(), ['articleId', 'authorName', 'body', 'createdAt', 'id', 'parentId', 'status'])
     t.notOk(res.body.includes('@'), 'no email in the response')
-    t.match(res.headers.etag, /^"1-[A-Za-z0-9_-]{16}"$/, 'strong ETag')
+    // The poster's copy is the public representation; If-Match compares with the moderator's
+    // (GET /comments/{id}), so an ETag here would validate nothing.
+    t.equal(res.headers.etag, undefined, 'no ETag on the public copy')
+    t.match(await moderatorEtag(app, created.id), /^"1-[A-Za-z0-9_-]{16}"$/, 'GET /comments/{id}: strong ETag of version 1')
 
     t.notOk((await publicCommentIds(app, tram.slug)).includes(created.id), 'pending: not public')
     t.equal(await commentCount(app, tram.slug), countBefore, 'pending comments are not counted')
@@ -355,7 +365,7 @@ t.test('role × route matrix: only editors and admins moderate', async (t) => {
 
       const created = await postComment(app, tram.slug, newComment)
       const id = json(created).id
-      const etag = created.headers.etag as string
+      const etag = await moderatorEtag(app, id)
 
       const before = await snapshot(app)
       const updated = await patch(app, id, { status: 'approved' }, { ...headers, 'if-match': etag })
@@ -393,7 +403,7 @@ t.test('moderation keeps commentCount exact', async (t) => {
     const created = await postComment(app, tram.slug, newComment)
     const id = json(created).id
 
-    const approved = await patch(app, id, { status: 'approved' }, { ...editor, 'if-match': created.headers.etag as string })
+    const approved = await patch(app, id, { status: 'approved' }, { ...editor, 'if-match': await moderatorEtag(app, id) })
     t.equal(approved.statusCode, 200)
     t.same(json(approved), { ...json(created), status: 'approved', authorEmail: newComment.authorEmail })
     t.match(approved.headers.etag, /^"2-[A-Za-z0-9_-]{16}"$/, 'new strong ETag, next version')
@@ -472,7 +482,7 @@ t.test('conditional writes', async (t) => {
   t.test('PATCH needs If-Match: 428 without, 412 when stale', async (t) => {
     const created = await postComment(app, tram.slug, newComment)
     const id = json(created).id
-    const etag = created.headers.etag as string
+    const etag = await moderatorEtag(app, id)
     const before = await snapshot(app)
 
     const missing = await patch(app, id, { status: 'approved' }, editor)
@@ -520,11 +530,12 @@ t.test('conditional writes', async (t) => {
   t.test('DELETE honours If-Match when sent', async (t) => {
     const created = await postComment(app, tram.slug, newComment)
     const id = json(created).id
-    const approved = await patch(app, id, { status: 'approved' }, { ...editor, 'if-match': created.headers.etag as string })
+    const first = await moderatorEtag(app, id)
+    const approved = await patch(app, id, { status: 'approved' }, { ...editor, 'if-match': first })
     const count = await commentCount(app, tram.slug)
     const before = await snapshot(app)
 
-    const stale = await app.inject({ method: 'DELETE', url: `/api/v1/comments/${id}`, headers: { ...editor, 'if-match': created.headers.etag as string } })
+    const stale = await app.inject({ method: 'DELETE', url: `/api/v1/comments/${id}`, headers: { ...editor, 'if-match': first } })
     t.equal(stale.statusCode, 412)
     t.same(await snapshot(app), before, 'a stale DELETE changes nothing')
 
@@ -537,7 +548,7 @@ t.test('conditional writes', async (t) => {
     for (let round = 0; round < 3; round++) {
       const created = await postComment(app, tram.slug, newComment)
       const id = json(created).id
-      const etag = created.headers.etag as string
+      const etag = await moderatorEtag(app, id)
       const count = await commentCount(app, tram.slug)
       const results = await Promise.all([
         patch(app, id, { status: 'approved' }, { ...editor, 'if-match': etag }),

@@ -10,8 +10,8 @@ import {
   UpdateArticleSchema,
   type Article,
 } from '../../schemas/article.js'
-import { IdOrSlugParamsSchema, IdParamsSchema, NoBody, described, problems, ref } from '../../schemas/common.js'
-import { ifMatchVersion, linkNext, requireIfMatch, sendVersioned, smallBody } from '../http.js'
+import { IdOrSlugParamsSchema, NoBody, described, problems, ref } from '../../schemas/common.js'
+import { linkNext, sendVersioned, smallBody } from '../http.js'
 
 const tags = ['articles']
 const security = [{ bearerAuth: [] }]
@@ -96,7 +96,7 @@ const articleRoutes: FastifyPluginAsyncTypebox = async (app) => {
   )
 
   app.patch(
-    '/articles/:id',
+    '/articles/:idOrSlug',
     {
       config: { etag: 'strong' },
       preParsing: app.requireRole(...writers),
@@ -105,7 +105,7 @@ const articleRoutes: FastifyPluginAsyncTypebox = async (app) => {
         security,
         operationId: 'updateArticle',
         summary: 'Update an article (If-Match required)',
-        params: IdParamsSchema,
+        params: IdOrSlugParamsSchema,
         body: ref(UpdateArticleSchema),
         response: {
           200: described(ArticleSchema, 'The updated article'),
@@ -114,13 +114,13 @@ const articleRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      const expected = requireIfMatch(request)
-      return sendVersioned(reply, await app.services.articles.update(request.principal, request.params.id, expected, request.body))
+      const expected = await reply.requireIfMatch(() => app.services.articles.get(request.principal, request.params.idOrSlug))
+      return sendVersioned(reply, await app.services.articles.update(request.principal, request.params.idOrSlug, expected, request.body))
     },
   )
 
   app.delete(
-    '/articles/:id',
+    '/articles/:idOrSlug',
     {
       preParsing: app.requireRole(...writers),
       schema: {
@@ -128,18 +128,19 @@ const articleRoutes: FastifyPluginAsyncTypebox = async (app) => {
         security,
         operationId: 'deleteArticle',
         summary: 'Delete an article and its comments (If-Match honoured)',
-        params: IdParamsSchema,
+        params: IdOrSlugParamsSchema,
         response: { 204: NoBody('Deleted'), ...problems(400, 401, 403, 404, 412) },
       },
     },
     async (request, reply) => {
-      await app.services.articles.remove(request.principal, request.params.id, ifMatchVersion(request))
+      const expected = await reply.ifMatch(() => app.services.articles.get(request.principal, request.params.idOrSlug))
+      await app.services.articles.remove(request.principal, request.params.idOrSlug, expected)
       return reply.code(204).send()
     },
   )
 
   app.post(
-    '/articles/:id/publish',
+    '/articles/:idOrSlug/publish',
     {
       bodyLimit: smallBody(app),
       config: { etag: 'strong' },
@@ -153,7 +154,7 @@ const articleRoutes: FastifyPluginAsyncTypebox = async (app) => {
         security,
         operationId: 'publishArticle',
         summary: 'Publish now, or schedule with a future publishAt',
-        params: IdParamsSchema,
+        params: IdOrSlugParamsSchema,
         body: ref(PublishArticleSchema),
         response: {
           200: described(ArticleSchema, 'The article, published or scheduled'),
@@ -162,11 +163,11 @@ const articleRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) =>
-      sendVersioned(reply, await app.services.articles.publish(request.principal, request.params.id, request.body ?? {})),
+      sendVersioned(reply, await app.services.articles.publish(request.principal, request.params.idOrSlug, request.body ?? {})),
   )
 
   app.post(
-    '/articles/:id/unpublish',
+    '/articles/:idOrSlug/unpublish',
     {
       config: { etag: 'strong' },
       preParsing: app.requireRole(...writers),
@@ -175,14 +176,14 @@ const articleRoutes: FastifyPluginAsyncTypebox = async (app) => {
         security,
         operationId: 'unpublishArticle',
         summary: 'Back to draft',
-        params: IdParamsSchema,
+        params: IdOrSlugParamsSchema,
         response: {
           200: described(ArticleSchema, 'The article, back to draft'),
           ...problems(400, 401, 403, 404),
         },
       },
     },
-    async (request, reply) => sendVersioned(reply, await app.services.articles.unpublish(request.principal, request.params.id)),
+    async (request, reply) => sendVersioned(reply, await app.services.articles.unpublish(request.principal, request.params.idOrSlug)),
   )
 }
 

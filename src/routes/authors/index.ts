@@ -9,8 +9,8 @@ import {
   UpdateAuthorSchema,
   type Author,
 } from '../../schemas/author.js'
-import { IdOrSlugParamsSchema, IdParamsSchema, NoBody, described, problems, ref } from '../../schemas/common.js'
-import { ifMatchVersion, linkNext, requireIfMatch, sendVersioned, smallBody } from '../http.js'
+import { IdOrSlugParamsSchema, NoBody, described, problems, ref } from '../../schemas/common.js'
+import { linkNext, sendVersioned, smallBody } from '../http.js'
 
 const tags = ['authors']
 const security = [{ bearerAuth: [] }]
@@ -96,7 +96,7 @@ const authorRoutes: FastifyPluginAsyncTypebox = async (app) => {
   )
 
   app.patch(
-    '/authors/:id',
+    '/authors/:idOrSlug',
     {
       bodyLimit: smallBody(app),
       config: { etag: 'strong' },
@@ -107,7 +107,7 @@ const authorRoutes: FastifyPluginAsyncTypebox = async (app) => {
         operationId: 'updateAuthor',
         summary: 'Update an author (If-Match required)',
         description: 'Editors and admins may update any author; an author token only its own.',
-        params: IdParamsSchema,
+        params: IdOrSlugParamsSchema,
         body: ref(UpdateAuthorSchema),
         response: {
           200: described(AuthorSchema, 'The updated author'),
@@ -116,13 +116,13 @@ const authorRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      const expected = requireIfMatch(request)
-      return sendVersioned(reply, await app.services.authors.update(request.principal, request.params.id, expected, request.body))
+      const expected = await reply.requireIfMatch(() => app.services.authors.representations(request.principal, request.params.idOrSlug))
+      return sendVersioned(reply, await app.services.authors.update(request.principal, request.params.idOrSlug, expected, request.body))
     },
   )
 
   app.delete(
-    '/authors/:id',
+    '/authors/:idOrSlug',
     {
       preParsing: app.requireRole('admin'),
       schema: {
@@ -131,12 +131,13 @@ const authorRoutes: FastifyPluginAsyncTypebox = async (app) => {
         operationId: 'deleteAuthor',
         summary: 'Delete an author (admin; If-Match honoured)',
         description: '409 AUTHOR_HAS_ARTICLES while the author still has articles. The author\'s tokens are revoked with it.',
-        params: IdParamsSchema,
+        params: IdOrSlugParamsSchema,
         response: { 204: NoBody('Deleted'), ...problems(400, 401, 403, 404, 409, 412) },
       },
     },
     async (request, reply) => {
-      await app.services.authors.remove(request.principal, request.params.id, ifMatchVersion(request))
+      const expected = await reply.ifMatch(() => app.services.authors.representations(request.principal, request.params.idOrSlug))
+      await app.services.authors.remove(request.principal, request.params.idOrSlug, expected)
       return reply.code(204).send()
     },
   )

@@ -8,7 +8,7 @@ import {
   UpdateCommentSchema,
 } from '../../schemas/comment.js'
 import { IdOrSlugParamsSchema, IdParamsSchema, NoBody, described, problems, ref } from '../../schemas/common.js'
-import { ifMatchVersion, linkNext, requireIfMatch, sendVersioned, smallBody } from '../http.js'
+import { linkNext, sendVersioned, smallBody } from '../http.js'
 
 const tags = ['comments']
 const security = [{ bearerAuth: [] }]
@@ -47,7 +47,8 @@ const commentRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/articles/:idOrSlug/comments',
     {
       bodyLimit: smallBody(app),
-      config: { etag: 'strong' },
+      // No ETag: this is the poster's public copy, not the moderator representation that
+      // If-Match on PATCH /comments/{id} compares with.
       preHandler: app.commentRateLimits,
       schema: {
         tags,
@@ -134,8 +135,8 @@ const commentRoutes: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'Moderate a comment: status and/or body (If-Match required)',
         description:
           'Approving a comment makes it public and adds it to the article’s `commentCount`; moving it out of ' +
-          '`approved` removes it again. `If-Match` takes the ETag of GET /comments/{id} (or of the POST or an earlier PATCH ' +
-          'response), or `*` to apply unconditionally. Responds with the moderator representation (with `authorEmail`).',
+          '`approved` removes it again. `If-Match` takes the ETag of GET /comments/{id} or of an earlier PATCH ' +
+          'response (the whole tag is compared), or `*` to apply unconditionally. Responds with the moderator representation (with `authorEmail`).',
         params: IdParamsSchema,
         body: ref(UpdateCommentSchema),
         response: {
@@ -145,7 +146,7 @@ const commentRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      const expected = requireIfMatch(request)
+      const expected = await reply.requireIfMatch(() => app.services.comments.get(request.params.id))
       return sendVersioned(reply, await app.services.comments.update(request.params.id, expected, request.body))
     },
   )
@@ -167,7 +168,8 @@ const commentRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      await app.services.comments.remove(request.params.id, ifMatchVersion(request))
+      const expected = await reply.ifMatch(() => app.services.comments.get(request.params.id))
+      await app.services.comments.remove(request.params.id, expected)
       return reply.code(204).send()
     },
   )
