@@ -10,6 +10,14 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 RUN npm run build && npm prune --omit=dev
 
+# The runtime ships compiled JavaScript only (no src/, nothing compiled at run time). Its
+# entry points, for `docker compose run --rm app <command>` (README, "Databases"):
+#   node dist/src/server.js                     the server (CMD)
+#   node dist/src/cli/token.js create|list|revoke   API tokens (npm run token outside Docker)
+#   node dist/prisma/seed.js [--large]          sample content (npx prisma db seed outside)
+#   node dist/src/cli/migrate.js                pending migrations (npm run db:migrate outside)
+# No engine runs in CI: scripts/docker-layout-check.sh rebuilds this file layout from the
+# instructions below and runs each of them against Postgres.
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production HOST=0.0.0.0 PORT=3000 DATA_DIR=/data
 WORKDIR /app
