@@ -93,7 +93,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
   // errors → input rules → OpenAPI → database → services → protection → auth → caching → routes.
   await app.register(errorHandlerPlugin)
   await app.register(strictInputPlugin)
-  await app.register(swaggerPlugin)
+  await app.register(swaggerPlugin, { config })
   await app.register(swaggerUiPlugin)
   await app.register(databasePlugin, { config, ...(options.onQuery ? { onQuery: options.onQuery } : {}) })
   await app.register(servicesPlugin)

@@ -62,6 +62,15 @@ export const ConfigSchema = Type.Object({
     default: 10_000,
     description: 'On SIGTERM/SIGINT, how long in-flight requests may take to finish before the process exits anyway.',
   }),
+  PUBLIC_URL: Type.Optional(
+    Type.String({
+      maxLength: 2000,
+      pattern: '^https?://[^/?#\\s]+(/[^?#\\s]*[^/?#\\s])?$',
+      description:
+        'The address clients reach the API at (https://cms.example.com), without a trailing slash: the OpenAPI ' +
+        'document\'s server. Unset: http://localhost:<the port it listens on>.',
+    }),
+  ),
   TRUST_PROXY: Type.String({
     default: 'false',
     pattern: '^(false|true|[0-9]{1,2}|[0-9a-fA-F.:/]+(,[0-9a-fA-F.:/]+)*)$',

@@ -4,6 +4,9 @@
  * and nowhere else; the OpenAPI examples and the README's table are checked against it
  * (test/unit/problem-catalogue.test.ts).
  */
+/** A 400 lists at most this many field errors (the first ones found). */
+export const MAX_FIELD_ERRORS = 20
+
 export const CATALOGUE = {
   VALIDATION_FAILED: { status: 400, title: 'Validation failed', detail: 'The request is not valid; see `errors`.' },
   BAD_REQUEST: { status: 400, title: 'Bad request', detail: 'The request could not be understood (malformed JSON or URL).' },

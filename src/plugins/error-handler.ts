@@ -1,9 +1,8 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { isDatabaseUnavailable, isForeignKeyViolation, isInvalidValue, uniqueViolation } from '../db/errors.js'
-import { PROBLEM_CONTENT_TYPE, ProblemError, Problems, codeForStatus, problemBody, type FieldError } from '../errors.js'
+import { PROBLEM_CONTENT_TYPE, ProblemError, MAX_FIELD_ERRORS, Problems, codeForStatus, problemBody, type FieldError } from '../errors.js'
 
-const MAX_FIELD_ERRORS = 20
 
 interface ValidationIssue {
   instancePath: string

@@ -13,6 +13,8 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** strong: single resources (needs `setVersion`); weak: lists. */
     etag?: 'strong' | 'weak'
+    /** The route evaluates If-Match (`reply.requireIfMatch` / `reply.ifMatch`); the document declares the header. */
+    ifMatch?: 'required' | 'optional'
   }
   interface FastifyReply {
     /** The stored version of the resource being sent, for its strong ETag. */
@@ -66,11 +68,18 @@ export default fp(
       if (!matches) throw Problems.preconditionFailed()
       return representations[0]!.version
     }
+    // The route's config declares what the document says; a handler that reads If-Match
+    // without declaring it (or the other way round) fails its first request in the tests.
+    const declared = (reply: FastifyReply, as: 'required' | 'optional') => {
+      if (reply.routeOptions.config.ifMatch !== as) throw new Error(`${reply.routeOptions.url ?? ''}: config.ifMatch must be '${as}'`)
+    }
     app.decorateReply('ifMatch', function (this: FastifyReply, current: () => Promise<Current>) {
+      declared(this, 'optional')
       const header = this.request.headers['if-match']
       return header === undefined ? Promise.resolve(undefined) : ifMatch(this, header, current)
     })
     app.decorateReply('requireIfMatch', function (this: FastifyReply, current: () => Promise<Current>) {
+      declared(this, 'required')
       const header = this.request.headers['if-match']
       return header === undefined ? Promise.reject(Problems.preconditionRequired()) : ifMatch(this, header, current)
     })

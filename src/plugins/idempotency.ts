@@ -45,14 +45,18 @@ export default fp(
     app.addHook('onRoute', (route) => {
       const methods = Array.isArray(route.method) ? route.method : [route.method]
       if (!methods.includes('POST') || !route.schema || route.schema.hide || !route.url.startsWith('/api/')) return
+      // Named as spelt on the wire (Fastify matches header names case-insensitively). No
+      // example value: Swagger UI would pre-fill it, and every POST after the first would then
+      // reuse one key with another body (422). Leave it empty there, or send a fresh UUID.
       route.schema.headers ??= Type.Object({
-        [HEADER]: Type.Optional(
+        'Idempotency-Key': Type.Optional(
           Type.String({
             pattern: KEY_PATTERN,
+            maxLength: 255,
             description:
-              'Makes the POST safe to retry: the same key and body within 24 h replays the first response ' +
-              '(marked Idempotent-Replayed: true); another body with the key is 422; while the first runs, 409.',
-            examples: ['7f1b7e3c-4b8e-4a8f-9d52-0c7a1f0e5a11'],
+              'Optional; a fresh value (a UUID) per logical operation makes the POST safe to retry: the same key and ' +
+              'body within 24 h replays the first response (marked `Idempotent-Replayed: true`); the key with another ' +
+              'body is 422; while the first is still running, 409. Keys belong to the caller (token or address).',
           }),
         ),
       })

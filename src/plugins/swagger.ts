@@ -1,10 +1,13 @@
 import swagger from '@fastify/swagger'
 import fp from 'fastify-plugin'
+import type { AddressInfo } from 'node:net'
 import type { TSchema } from 'typebox'
+import type { Config } from '../config.js'
 import * as articleSchemas from '../schemas/article.js'
 import * as authorSchemas from '../schemas/author.js'
 import * as commentSchemas from '../schemas/comment.js'
 import { problems, sharedSchemas } from '../schemas/common.js'
+import { REQUEST_HEADERS, RESPONSE_HEADERS } from '../schemas/headers.js'
 import * as tokenSchemas from '../schemas/token.js'
 
 export const API_VERSION = '1.0.0'
@@ -21,8 +24,8 @@ function components(...modules: Record<string, unknown>[]): TSchema[] {
  * and serialize responses. Schemas with an `$id` become named components. Served as
  * /openapi.json and /openapi.yaml; Swagger UI at /docs is the swagger-ui plugin.
  */
-export default fp(
-  async (app) => {
+export default fp<{ config: Config }>(
+  async (app, { config }) => {
     for (const schema of [...sharedSchemas, ...components(authorSchemas, articleSchemas, commentSchemas, tokenSchemas)]) {
       app.addSchema(schema)
     }
@@ -46,7 +49,9 @@ export default fp(
       }
       if (schema.querystring || schema.params || schema.body) add(400)
       if (schema.body) add(408, 413, 415)
-      add(429, 431, 500)
+      // Rate limits count /api requests (and unknown paths); health probes are exempt.
+      if (route.url.startsWith('/api/')) add(429)
+      add(431, 500)
     })
 
     await app.register(swagger, {
@@ -57,7 +62,10 @@ export default fp(
           version: API_VERSION,
           description:
             'Headless CMS for newsrooms: articles, authors and comments. Errors are RFC 9457 ' +
-            'application/problem+json with a stable `code`.',
+            'application/problem+json with a stable `code`. Single resources carry a strong ETag: send it back ' +
+            'as If-Match to write (PATCH requires it) and as If-None-Match to revalidate. POSTs take an optional ' +
+            'Idempotency-Key. Lists page with `limit` and `cursor` (or `page`).',
+          contact: { name: 'Broadsheet maintainers (see the README)' },
           license: { name: 'MIT', identifier: 'MIT' },
         },
         tags: [
@@ -76,6 +84,21 @@ export default fp(
       refResolver: {
         buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`),
       },
+      // Headers, declared from what each route says it does (config.etag, config.ifMatch,
+      // its method and path), in the document only: no request pays for validating them.
+      transform: ({ schema, url, route }) => ({ schema: schema && !schema.hide ? (withHeaders(schema as Schema, route) as typeof schema) : schema, url }),
+      // The document is built on its first request, after listen: the server is where it listens.
+      transformObject: (document) => {
+        const openapiObject = 'openapiObject' in document ? document.openapiObject : {}
+        const address = app.server.address() as AddressInfo | null
+        const url = config.PUBLIC_URL ?? `http://localhost:${address?.port ?? config.PORT}`
+        const servers = [
+          config.PUBLIC_URL
+            ? { url, description: 'Production: this API at its public address (PUBLIC_URL)', 'x-internal': false }
+            : { url, description: 'Local: this server (set PUBLIC_URL to its public address in production)', 'x-internal': false },
+        ]
+        return bodyExamples(integerFormats({ ...openapiObject, servers }))
+      },
     })
 
     app.get('/openapi.json', { schema: { hide: true } }, async (_request, reply) => reply.send(app.swagger()))
@@ -85,3 +108,83 @@ export default fp(
   },
   { name: 'swagger', dependencies: ['error-handler'] },
 )
+
+type Schema = Record<string, unknown>
+type RouteFacts = { method: string | string[]; url: string; config?: { etag?: 'strong' | 'weak'; ifMatch?: 'required' | 'optional' } }
+
+/**
+ * The route's schema with the headers it reads as parameters and the headers it sends on each
+ * response (a copy: the route's own schema, which validates requests, is left alone).
+ */
+function withHeaders(schema: Schema, route: RouteFacts): Schema {
+  const methods = [route.method].flat()
+  const api = route.url.startsWith('/api/')
+  const params: Record<string, unknown> = {}
+  if (route.config?.ifMatch) params['If-Match'] = REQUEST_HEADERS.ifMatch(route.config.ifMatch === 'required')
+  if (route.config?.etag && methods.includes('GET')) params['If-None-Match'] = REQUEST_HEADERS.ifNoneMatch
+  const headers = schema.headers as { properties?: Schema; required?: string[] } | undefined
+  const required = route.config?.ifMatch === 'required' ? ['If-Match'] : []
+  const documented =
+    Object.keys(params).length === 0
+      ? headers
+      : {
+          type: 'object',
+          ...headers,
+          properties: { ...headers?.properties, ...params },
+          ...(required.length || headers?.required ? { required: [...(headers?.required ?? []), ...required] } : {}),
+        }
+  const response = Object.fromEntries(
+    Object.entries((schema.response ?? {}) as Record<string, Schema>).map(([status, entry]) => {
+      const sent: Record<string, unknown> = { 'X-Request-Id': RESPONSE_HEADERS.requestId, 'Access-Control-Allow-Origin': RESPONSE_HEADERS.allowOrigin }
+      if (api) {
+        Object.assign(sent, {
+          'RateLimit-Limit': RESPONSE_HEADERS.rateLimitLimit,
+          'RateLimit-Remaining': RESPONSE_HEADERS.rateLimitRemaining,
+          'RateLimit-Reset': RESPONSE_HEADERS.rateLimitReset,
+          Vary: RESPONSE_HEADERS.vary,
+        })
+        if (methods.includes('GET')) sent['Cache-Control'] = RESPONSE_HEADERS.cacheControl
+        if (methods.includes('POST') && /^2/.test(status)) sent['Idempotent-Replayed'] = RESPONSE_HEADERS.idempotentReplayed
+      }
+      return [status, { ...entry, headers: { ...(entry.headers as Schema | undefined), ...sent } }]
+    }),
+  )
+  return { ...schema, ...(documented ? { headers: documented } : {}), response }
+}
+
+/**
+ * `format: int32` (or int64) on every integer, from its bounds, which every integer schema
+ * here has: what code generators use to pick a type.
+ */
+function integerFormats<T>(node: T): T {
+  if (Array.isArray(node)) return node.map(integerFormats) as T
+  if (node === null || typeof node !== 'object') return node
+  const entries = Object.entries(node).map(([key, value]) => [key, integerFormats(value)] as const)
+  const result = Object.fromEntries(entries) as Schema
+  const types = [result.type].flat()
+  if (types.includes('integer') && result.format === undefined) {
+    const int32 = (n: unknown) => typeof n === 'number' && Math.abs(n) <= 2 ** 31 - 1
+    result.format = int32(result.minimum) && int32(result.maximum) ? 'int32' : 'int64'
+  }
+  return result as T
+}
+
+/**
+ * Each request body's example: the first of its component's `examples` (schemas/*.ts), as the
+ * media type's `example`, which Swagger UI pre-fills. Every one is sent to the server by
+ * test/contract/request-examples.test.ts.
+ */
+function bodyExamples<T extends { paths?: unknown; components?: unknown }>(document: T): T {
+  const components = ((document.components as { schemas?: Record<string, Schema> } | undefined)?.schemas ?? {}) as Record<string, Schema>
+  for (const operations of Object.values((document.paths ?? {}) as Record<string, Record<string, Schema>>)) {
+    for (const operation of Object.values(operations)) {
+      const content = (operation.requestBody as { content?: Record<string, Schema> } | undefined)?.content ?? {}
+      for (const media of Object.values(content)) {
+        const name = /^#\/components\/schemas\/(.+)$/.exec(String((media.schema as Schema | undefined)?.$ref ?? ''))?.[1]
+        const examples = name ? (components[name]?.examples as unknown[] | undefined) : undefined
+        if (examples?.length && media.example === undefined) media.example = examples[0]
+      }
+    }
+  }
+  return document
+}

@@ -58,7 +58,13 @@ export const CreateAuthorSchema = Type.Object(
     avatarUrl: Type.Optional(HttpUrl),
     website: Type.Optional(HttpUrl),
   },
-  { $id: 'CreateAuthor', title: 'CreateAuthor', additionalProperties: false },
+  {
+    $id: 'CreateAuthor',
+    title: 'CreateAuthor',
+    additionalProperties: false,
+    // No email in the example: it must be unique, and the example must work every time it is sent.
+    examples: [{ name: 'Amara Okafor', bio: 'Covers courts and city hall.', website: 'https://amara.example.org' }],
+  },
 )
 export type CreateAuthor = Static<typeof CreateAuthorSchema>
 
@@ -77,6 +83,7 @@ export const UpdateAuthorSchema = Type.Object(
     additionalProperties: false,
     minProperties: 1,
     description: 'Only the fields given change; null clears email, avatarUrl or website.',
+    examples: [{ bio: 'Covers courts, city hall and the harbour.' }],
   },
 )
 export type UpdateAuthor = Static<typeof UpdateAuthorSchema>

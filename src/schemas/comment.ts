@@ -64,13 +64,21 @@ export const CreateCommentSchema = Type.Object(
     title: 'CreateComment',
     additionalProperties: false,
     description: 'New comments are pending until a moderator approves them; status is not writable here.',
+    examples: [{ authorName: 'Ines Duarte', authorEmail: 'ines.duarte@example.org', body: 'I took the N4 last night: on time, and full.' }],
   },
 )
 export type CreateComment = Static<typeof CreateCommentSchema>
 
 export const UpdateCommentSchema = Type.Object(
   { status: Type.Optional(Status), body: Type.Optional(Body) },
-  { $id: 'UpdateComment', title: 'UpdateComment', additionalProperties: false, minProperties: 1 },
+  {
+    $id: 'UpdateComment',
+    title: 'UpdateComment',
+    additionalProperties: false,
+    minProperties: 1,
+    description: 'Moderation: a new status, a corrected body, or both.',
+    examples: [{ status: 'approved' }],
+  },
 )
 export type UpdateComment = Static<typeof UpdateCommentSchema>
 

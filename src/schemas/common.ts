@@ -1,5 +1,5 @@
 import { Type, type Static, type TSchema } from 'typebox'
-import { CATALOGUE, problemType, type ProblemCode } from '../errors.js'
+import { CATALOGUE, MAX_FIELD_ERRORS, problemType, type ProblemCode } from '../errors.js'
 
 export const SLUG_PATTERN = '^[a-z0-9]+(?:-[a-z0-9]+)*$'
 export const SLUG_MAX_LENGTH = 120
@@ -19,7 +19,7 @@ export function StringEnum<const T extends readonly string[]>(values: T, options
   return Type.Unsafe<T[number]>({ type: 'string', enum: [...values], ...options })
 }
 
-export const Uuid = Type.String({ format: 'uuid', description: 'UUID' })
+export const Uuid = Type.String({ format: 'uuid', maxLength: 36, description: 'UUID' })
 export const Timestamp = Type.String({ format: 'date-time', description: 'ISO 8601 UTC timestamp' })
 /**
  * A timestamp a client sends: RFC 3339 like Timestamp, but only instants the database can
@@ -27,6 +27,7 @@ export const Timestamp = Type.String({ format: 'date-time', description: 'ISO 86
  */
 export const TimestampInput = Type.String({
   format: 'date-time',
+  maxLength: 40,
   pattern:
     '^(19[0-9]{2}|[2-9][0-9]{3})-[0-9]{2}-[0-9]{2}T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]{1,9})?(Z|z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$',
   description: 'RFC 3339 date-time, years 1900–9999, e.g. 2026-12-01T08:00:00Z',
@@ -57,6 +58,7 @@ export const ProblemSchema = Type.Object(
           path: Type.String({ description: 'JSON Pointer into the request, prefixed by its part.', examples: ['/body/title'] }),
           message: Type.String({ examples: ['is required'] }),
         }),
+        { maxItems: MAX_FIELD_ERRORS, description: `VALIDATION_FAILED: each invalid field (at most ${MAX_FIELD_ERRORS}).` },
       ),
     ),
   },
@@ -67,16 +69,16 @@ export const ListMetaSchema = Type.Object(
   {
     limit: Type.Integer({ minimum: 1, maximum: 100 }),
     nextCursor: Nullable(Type.String({ description: 'Opaque cursor for the next page; null on the last page.' })),
-    page: Type.Optional(Type.Integer({ minimum: 1 })),
-    total: Type.Optional(Type.Integer({ minimum: 0, description: 'Absent when count=false.' })),
-    pageCount: Type.Optional(Type.Integer({ minimum: 0, description: 'Absent when count=false.' })),
+    page: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000 })),
+    total: Type.Optional(Type.Integer({ minimum: 0, maximum: 2_147_483_647, description: 'Absent when count=false.' })),
+    pageCount: Type.Optional(Type.Integer({ minimum: 0, maximum: 2_147_483_647, description: 'Absent when count=false.' })),
   },
   { $id: 'ListMeta', title: 'ListMeta' },
 )
 
 /** `{ data: [item], meta }`, the shape of every list, as the named component `id`. */
 export function ListOf<T extends TSchema>(item: T, id: string) {
-  return Type.Object({ data: Type.Array(ref(item)), meta: ref(ListMetaSchema) }, { $id: id, title: id })
+  return Type.Object({ data: Type.Array(ref(item), { maxItems: 100 }), meta: ref(ListMetaSchema) }, { $id: id, title: id })
 }
 
 /** A client-chosen slug; made from `source` (the title, the name) when not given. */

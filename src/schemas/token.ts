@@ -38,7 +38,13 @@ export const CreateTokenSchema = Type.Object(
     role: RoleSchema,
     authorId: Type.Optional(Uuid),
   },
-  { $id: 'CreateToken', title: 'CreateToken', additionalProperties: false },
+  {
+    $id: 'CreateToken',
+    title: 'CreateToken',
+    additionalProperties: false,
+    description: 'authorId is required for the author role and refused for the others.',
+    examples: [{ name: 'Newsroom frontend', role: 'viewer' }],
+  },
 )
 export type CreateToken = Static<typeof CreateTokenSchema>
 

@@ -11,6 +11,7 @@ import { newestPublished as published } from '../support/seed-facts.js'
  */
 const TSC = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc')
 const EXAMPLE = path.join('examples', 'list-and-comment.ts')
+const EDIT = path.join('examples', 'edit-article.ts')
 const ADMIN_TOKEN = 'e2e-typed-client-admin-0123456789ab'
 
 t.test('examples/ type-checks strictly: tsc --noEmit -p examples', async (t) => {
@@ -35,13 +36,17 @@ t.test('the generated types reject a wrong path, a wrong parameter type and a mi
       "await client.GET('/api/v1/article', {})",
       "await client.GET('/api/v1/articles', { params: { query: { limit: '3' } } })",
       "await client.POST('/api/v1/articles/{idOrSlug}/comments', { params: { path: { idOrSlug: 'x' } }, body: { authorName: 'A', body: 'b' } })",
+      "await client.PATCH('/api/v1/articles/{idOrSlug}', { params: { path: { idOrSlug: 'x' } }, body: { title: 'T' } })",
+      "await client.PATCH('/api/v1/articles/{idOrSlug}', { params: { path: { idOrSlug: 'x' }, header: { 'If-Match': '"1-aaaaaaaaaaaaaaaa"' } }, body: { title: 'T' } })",
       '',
     ].join('\n'),
   )
   const result = await run(process.execPath, [TSC, '--noEmit', '-p', dir], cleanEnv({}))
   t.equal(result.code, 2, 'tsc reports errors')
   const errorLines = [...new Set([...result.stdout.matchAll(/misuse\.ts\((\d+),\d+\): error/g)].map((m) => Number(m[1])))]
-  t.same(errorLines, [4, 5, 6], 'one error per misuse and nothing else', { output: result.stdout })
+  t.same(errorLines, [4, 5, 6, 7], 'one error per misuse (line 7: a PATCH without If-Match) and nothing else; line 8 sends it typed', {
+    output: result.stdout,
+  })
   t.match(result.stdout, /"\/api\/v1\/article"/, 'the unknown path is named')
   t.match(result.stdout, /authorEmail/, 'the missing body field is named')
 })
@@ -92,4 +97,27 @@ t.test('the example lists the newest articles and posts a comment that awaits mo
   const down = await run(process.execPath, ['--import', 'tsx', EXAMPLE], cleanEnv({ BROADSHEET_URL: server.url }))
   t.equal(down.code, 1, 'exit 1 when the API cannot be reached')
   t.match(down.stderr, /^list-and-comment: fetch failed\n$/, 'says why')
+})
+
+t.test('the edit example PATCHes with the ETag it read as a typed If-Match header; a stale one is 412', async (t) => {
+  const dir = await tempDir(t, 'broadsheet-typed-edit-')
+  const server = await startServer(cleanEnv({ DATA_DIR: dir, ADMIN_TOKEN }))
+  t.teardown(() => server.stop())
+  const slug = published[1]!.slug
+  const before = await fetch(`${server.url}/api/v1/articles/${slug}`)
+  const staleEtag = before.headers.get('etag')!
+
+  const env = cleanEnv({ BROADSHEET_URL: server.url, BROADSHEET_TOKEN: ADMIN_TOKEN })
+  const result = await run(process.execPath, ['--import', 'tsx', EDIT, slug, 'Edited through the typed client'], env)
+  t.equal(result.code, 0, 'exit 0', { stderr: result.stderr })
+  t.match(result.stdout, /is now "Edited through the typed client" \(ETag "\d+-[\w-]{16}" → "\d+-[\w-]{16}"\)/)
+  const after = (await (await fetch(`${server.url}/api/v1/articles/${slug}`)).json()) as { title: string }
+  t.equal(after.title, 'Edited through the typed client', 'stored')
+
+  const stale = await fetch(`${server.url}/api/v1/articles/${slug}`, {
+    method: 'PATCH',
+    headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json', 'if-match': staleEtag },
+    body: JSON.stringify({ title: 'Stale' }),
+  })
+  t.equal(stale.status, 412, 'the ETag read before the edit is stale now')
 })

@@ -52,6 +52,10 @@ const articleRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags,
         operationId: 'getArticle',
         summary: 'Get an article by id or slug',
+        description:
+          'A UUID is an id, anything else a slug. Anonymous callers see published articles only; a draft or scheduled ' +
+          'article is the same 404 as an unknown one unless the token may edit it. `include=author` embeds the author. ' +
+          'The strong ETag is what PATCH and DELETE take as If-Match; If-None-Match gives 304.',
         params: IdOrSlugParamsSchema,
         querystring: ArticleQuerySchema,
         response: {
@@ -75,6 +79,10 @@ const articleRoutes: FastifyPluginAsyncTypebox = async (app) => {
         security,
         operationId: 'createArticle',
         summary: 'Create a draft article',
+        description:
+          'Author tokens write for their own author; editor and admin tokens name `authorId` (GET /authors lists them). ' +
+          'Without `slug`, one is made from the title (with -2, -3, … when taken). The draft is invisible to the public ' +
+          'until published. Send a fresh `Idempotency-Key` to make a retry safe.',
         body: ref(CreateArticleSchema),
         response: {
           201: Type.Unsafe<Article>({
@@ -98,13 +106,16 @@ const articleRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.patch(
     '/articles/:idOrSlug',
     {
-      config: { etag: 'strong' },
+      config: { etag: 'strong', ifMatch: 'required' },
       preParsing: app.requireRole(...writers),
       schema: {
         tags,
         security,
         operationId: 'updateArticle',
         summary: 'Update an article (If-Match required)',
+        description:
+          'Only the fields given change; publication state is changed by publish and unpublish. ' +
+          '`If-Match` must be the ETag of the article as GET /articles/{idOrSlug} (no query) or the previous write sent it; the whole tag is compared (version and hash), so a tag read before any change to what GET sends (an edit, a newly approved comment, a scheduled article going live) is 412. `*` applies the change unconditionally.',
         params: IdOrSlugParamsSchema,
         body: ref(UpdateArticleSchema),
         response: {
@@ -122,12 +133,16 @@ const articleRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.delete(
     '/articles/:idOrSlug',
     {
+      config: { ifMatch: 'optional' },
       preParsing: app.requireRole(...writers),
       schema: {
         tags,
         security,
         operationId: 'deleteArticle',
         summary: 'Delete an article and its comments (If-Match honoured)',
+        description:
+          'Removes the article and all its comments for good. With `If-Match`, only if the article is still as read ' +
+          '(the whole ETag is compared); without it, unconditionally.',
         params: IdOrSlugParamsSchema,
         response: { 204: NoBody('Deleted'), ...problems(400, 401, 403, 404, 412) },
       },
@@ -154,6 +169,10 @@ const articleRoutes: FastifyPluginAsyncTypebox = async (app) => {
         security,
         operationId: 'publishArticle',
         summary: 'Publish now, or schedule with a future publishAt',
+        description:
+          'No body (or `{}`) publishes now; a future `publishAt` schedules the article, which goes live by itself at ' +
+          'that moment. Publishing an article that is already live keeps its original publication time. The version ' +
+          'goes up, so read the new ETag from this response before a PATCH.',
         params: IdOrSlugParamsSchema,
         body: ref(PublishArticleSchema),
         response: {
@@ -176,6 +195,7 @@ const articleRoutes: FastifyPluginAsyncTypebox = async (app) => {
         security,
         operationId: 'unpublishArticle',
         summary: 'Back to draft',
+        description: 'Takes a published or scheduled article back to draft: the public no longer sees it. A draft stays as it is.',
         params: IdOrSlugParamsSchema,
         response: {
           200: described(ArticleSchema, 'The article, back to draft'),

@@ -51,6 +51,9 @@ const authorRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags,
         operationId: 'getAuthor',
         summary: 'Get an author by id or slug',
+        description:
+          'A UUID is an id, anything else a slug. `email` is included for editor and admin tokens and for the ' +
+          'author\'s own token only. The strong ETag is what PATCH and DELETE take as If-Match.',
         params: IdOrSlugParamsSchema,
         querystring: AuthorQuerySchema,
         response: {
@@ -99,14 +102,16 @@ const authorRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/authors/:idOrSlug',
     {
       bodyLimit: smallBody(app),
-      config: { etag: 'strong' },
+      config: { etag: 'strong', ifMatch: 'required' },
       preParsing: app.requireRole(...staff, 'author'),
       schema: {
         tags,
         security,
         operationId: 'updateAuthor',
         summary: 'Update an author (If-Match required)',
-        description: 'Editors and admins may update any author; an author token only its own.',
+        description:
+          'Editors and admins may update any author; an author token only its own. `If-Match` takes the ETag of ' +
+          'GET /authors/{idOrSlug} (the caller\'s view or the public one) or of the previous write; the whole tag is compared.',
         params: IdOrSlugParamsSchema,
         body: ref(UpdateAuthorSchema),
         response: {
@@ -124,6 +129,7 @@ const authorRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.delete(
     '/authors/:idOrSlug',
     {
+      config: { ifMatch: 'optional' },
       preParsing: app.requireRole('admin'),
       schema: {
         tags,

@@ -111,6 +111,7 @@ const commentRoutes: FastifyPluginAsyncTypebox = async (app) => {
         security,
         operationId: 'getComment',
         summary: 'One comment, in any state, for moderation (its ETag is what PATCH needs)',
+        description: 'Editors and admins: the moderator representation, with `authorEmail`, whatever the status. Its strong ETag is the If-Match of PATCH and DELETE.',
         params: IdParamsSchema,
         response: {
           200: described(CommentSchema, 'The comment (moderator representation, with authorEmail)'),
@@ -126,7 +127,7 @@ const commentRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/comments/:id',
     {
       bodyLimit: smallBody(app),
-      config: { etag: 'strong' },
+      config: { etag: 'strong', ifMatch: 'required' },
       preParsing: app.requireRole(...moderators),
       schema: {
         tags,
@@ -154,6 +155,7 @@ const commentRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.delete(
     '/comments/:id',
     {
+      config: { ifMatch: 'optional' },
       preParsing: app.requireRole(...moderators),
       schema: {
         tags,

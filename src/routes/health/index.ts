@@ -13,6 +13,8 @@ const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags: ['service'],
         operationId: 'getLiveness',
         summary: 'Liveness: the process can serve requests',
+        description: 'For process supervisors: 200 while the process runs, whatever the database. No token, no rate limit.',
+        security: [],
         response: {
           200: Type.Unsafe<Static<typeof StatusSchema>>({
             description: 'The process can serve requests',
@@ -31,6 +33,8 @@ const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags: ['service'],
         operationId: 'getReadiness',
         summary: 'Readiness: the database answers',
+        description: 'For load balancers: 200 when the database answers within 2 s, else 503. No token, no rate limit.',
+        security: [],
         response: {
           200: Type.Unsafe<Static<typeof StatusSchema>>({
             description: 'The database answers',
