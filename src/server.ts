@@ -16,12 +16,12 @@ async function main(): Promise<void> {
     await app.close()
   })
 
+  const address = await app.listen({ port: config.PORT, host: config.HOST })
   // A new database has no token, and on the embedded one the token CLI cannot run beside the
   // server: its first start makes one admin token, shown once in the human summary below.
-  // Not when nothing is printed (LOG_LEVEL=silent): a token nobody saw would only be a risk.
+  // Only once listening (a start that fails to listen must not use up the one showing), and
+  // not when nothing is printed (LOG_LEVEL=silent): a token nobody saw would only be a risk.
   const firstToken = config.LOG_LEVEL === 'silent' ? null : await app.services.tokens.firstStartAdmin()
-
-  const address = await app.listen({ port: config.PORT, host: config.HOST })
   const base = address.replace('://0.0.0.0', '://localhost').replace('://[::]', '://localhost')
   const data = app.db.kind === 'embedded' ? `embedded PGlite in ${app.db.location}` : `Postgres at ${app.db.location}`
   if (firstToken) {

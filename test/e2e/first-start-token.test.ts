@@ -1,6 +1,7 @@
+import net from 'node:net'
 import path from 'node:path'
 import t from 'tap'
-import { cleanEnv, run, startServer, tempDir, until, type Running } from '../support/process.js'
+import { SERVER, cleanEnv, run, startServer, tempDir, until, type Running } from '../support/process.js'
 
 const TOKEN_CLI = [process.execPath, ['--import', 'tsx', path.join('src', 'cli', 'token.ts')]] as const
 const SECRET = /bs_[A-Za-z0-9_-]{43}/g
@@ -16,9 +17,19 @@ async function bannerSecret(server: Running): Promise<string | undefined> {
 const tokens = (server: Running, secret?: string) =>
   fetch(`${server.url}/api/v1/tokens`, secret ? { headers: { authorization: `Bearer ${secret}` } } : {})
 
-t.test('the first start of an embedded database prints an admin token once, on stderr only', async (t) => {
+t.test('the first start of an embedded database that serves prints an admin token once, on stderr only', async (t) => {
   const dir = await tempDir(t, 'broadsheet-first-token-')
   const env = cleanEnv({ DATA_DIR: dir })
+
+  // A first start that migrates and seeds but cannot listen (a busy port) shows nothing and
+  // uses nothing up: the next start is still the first that serves.
+  const busy = net.createServer()
+  await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve))
+  const failed = await run(SERVER[0], [...SERVER[1]], { ...env, PORT: String((busy.address() as net.AddressInfo).port) })
+  busy.close()
+  t.equal(failed.code, 1, 'a busy port: exit 1')
+  t.match(failed.stdout, /seeded sample content/, 'after migrating and seeding')
+  t.notMatch(failed.stderr + failed.stdout, /bs_|admin token/, 'and no token shown or made')
 
   const first = await startServer(env)
   t.teardown(() => first.stop())
