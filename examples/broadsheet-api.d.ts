@@ -656,7 +656,7 @@ export interface components {
          * @description New comments are pending until a moderator approves them; status is not writable here.
          * @example {
          *       "authorName": "Ines Duarte",
-         *       "authorEmail": "ines.duarte@example.org",
+         *       "authorEmail": "ines.duarte@reader.example",
          *       "body": "I took the N4 last night: on time, and full."
          *     }
          */
@@ -4493,7 +4493,7 @@ export interface operations {
                 /**
                  * @example {
                  *       "authorName": "Ines Duarte",
-                 *       "authorEmail": "ines.duarte@example.org",
+                 *       "authorEmail": "ines.duarte@reader.example",
                  *       "body": "I took the N4 last night: on time, and full."
                  *     }
                  */

@@ -45,11 +45,10 @@ export default fp(
     app.addHook('onRoute', (route) => {
       const methods = Array.isArray(route.method) ? route.method : [route.method]
       if (!methods.includes('POST') || !route.schema || route.schema.hide || !route.url.startsWith('/api/')) return
-      // Named as spelt on the wire (Fastify matches header names case-insensitively). No
-      // example value: Swagger UI would pre-fill it, and every POST after the first would then
-      // reuse one key with another body (422). Leave it empty there, or send a fresh UUID.
+      // No example value: Swagger UI would pre-fill it, and every POST after the first would
+      // then reuse one key with another body (422). Leave it empty there, or send a fresh UUID.
       route.schema.headers ??= Type.Object({
-        'Idempotency-Key': Type.Optional(
+        [HEADER]: Type.Optional(
           Type.String({
             pattern: KEY_PATTERN,
             maxLength: 255,

@@ -122,17 +122,18 @@ function withHeaders(schema: Schema, route: RouteFacts): Schema {
   const params: Record<string, unknown> = {}
   if (route.config?.ifMatch) params['If-Match'] = REQUEST_HEADERS.ifMatch(route.config.ifMatch === 'required')
   if (route.config?.etag && methods.includes('GET')) params['If-None-Match'] = REQUEST_HEADERS.ifNoneMatch
-  const headers = schema.headers as { properties?: Schema; required?: string[] } | undefined
-  const required = route.config?.ifMatch === 'required' ? ['If-Match'] : []
+  // Runtime header schemas name headers as Node delivers them (lower case); the document
+  // spells them as on the wire (Idempotency-Key).
+  const runtime = schema.headers as { properties?: Schema; required?: string[] } | undefined
+  const headers = runtime && {
+    ...runtime,
+    properties: Object.fromEntries(Object.entries(runtime.properties ?? {}).map(([name, value]) => [wireName(name), value])),
+    ...(runtime.required ? { required: runtime.required.map(wireName) } : {}),
+  }
+  const properties = { ...headers?.properties, ...params }
+  const required = [...(headers?.required ?? []), ...(route.config?.ifMatch === 'required' ? ['If-Match'] : [])]
   const documented =
-    Object.keys(params).length === 0
-      ? headers
-      : {
-          type: 'object',
-          ...headers,
-          properties: { ...headers?.properties, ...params },
-          ...(required.length || headers?.required ? { required: [...(headers?.required ?? []), ...required] } : {}),
-        }
+    Object.keys(properties).length === 0 ? undefined : { type: 'object', ...headers, properties, ...(required.length ? { required } : {}) }
   const response = Object.fromEntries(
     Object.entries((schema.response ?? {}) as Record<string, Schema>).map(([status, entry]) => {
       const sent: Record<string, unknown> = { 'X-Request-Id': RESPONSE_HEADERS.requestId, 'Access-Control-Allow-Origin': RESPONSE_HEADERS.allowOrigin }
@@ -188,3 +189,6 @@ function bodyExamples<T extends { paths?: unknown; components?: unknown }>(docum
   }
   return document
 }
+
+/** `idempotency-key` → `Idempotency-Key`. */
+const wireName = (name: string) => name.replace(/(^|-)([a-z])/g, (_, dash: string, letter: string) => dash + letter.toUpperCase())

@@ -64,7 +64,7 @@ export const CreateCommentSchema = Type.Object(
     title: 'CreateComment',
     additionalProperties: false,
     description: 'New comments are pending until a moderator approves them; status is not writable here.',
-    examples: [{ authorName: 'Ines Duarte', authorEmail: 'ines.duarte@example.org', body: 'I took the N4 last night: on time, and full.' }],
+    examples: [{ authorName: 'Ines Duarte', authorEmail: 'ines.duarte@reader.example', body: 'I took the N4 last night: on time, and full.' }],
   },
 )
 export type CreateComment = Static<typeof CreateCommentSchema>

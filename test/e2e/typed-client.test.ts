@@ -37,7 +37,7 @@ t.test('the generated types reject a wrong path, a wrong parameter type and a mi
       "await client.GET('/api/v1/articles', { params: { query: { limit: '3' } } })",
       "await client.POST('/api/v1/articles/{idOrSlug}/comments', { params: { path: { idOrSlug: 'x' } }, body: { authorName: 'A', body: 'b' } })",
       "await client.PATCH('/api/v1/articles/{idOrSlug}', { params: { path: { idOrSlug: 'x' } }, body: { title: 'T' } })",
-      "await client.PATCH('/api/v1/articles/{idOrSlug}', { params: { path: { idOrSlug: 'x' }, header: { 'If-Match': '"1-aaaaaaaaaaaaaaaa"' } }, body: { title: 'T' } })",
+      `await client.PATCH('/api/v1/articles/{idOrSlug}', { params: { path: { idOrSlug: 'x' }, header: { 'If-Match': '"1-aaaaaaaaaaaaaaaa"' } }, body: { title: 'T' } })`,
       '',
     ].join('\n'),
   )
