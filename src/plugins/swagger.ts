@@ -88,15 +88,19 @@ export default fp<{ config: Config }>(
       // its method and path), in the document only: no request pays for validating them.
       transform: ({ schema, url, route }) => ({ schema: schema && !schema.hide ? (withHeaders(schema as Schema, route) as typeof schema) : schema, url }),
       // The document is built on its first request, after listen: the server is where it listens.
+      // Without PUBLIC_URL the first server is relative ("/"): clients resolve it against the
+      // address they fetched the document from, so Swagger UI opened as 127.0.0.1, a LAN address
+      // or through a port mapping calls the API there, never a cross-origin localhost.
       transformObject: (document) => {
         const openapiObject = 'openapiObject' in document ? document.openapiObject : {}
         const address = app.server.address() as AddressInfo | null
-        const url = config.PUBLIC_URL ?? `http://localhost:${address?.port ?? config.PORT}`
-        const servers = [
-          config.PUBLIC_URL
-            ? { url, description: 'Production: this API at its public address (PUBLIC_URL)', 'x-internal': false }
-            : { url, description: 'Local: this server (set PUBLIC_URL to its public address in production)', 'x-internal': false },
-        ]
+        const listening = `http://localhost:${address?.port ?? config.PORT}`
+        const servers = config.PUBLIC_URL
+          ? [{ url: config.PUBLIC_URL, description: 'Production: this API at its public address (PUBLIC_URL)', 'x-internal': false }]
+          : [
+              { url: '/', description: 'Local: this server, at the address this document was fetched from (set PUBLIC_URL in production)', 'x-internal': false },
+              { url: listening, description: 'Local: the address this server listens on', 'x-internal': false },
+            ]
         return bodyExamples(integerFormats({ ...openapiObject, servers }))
       },
     })
