@@ -198,10 +198,10 @@ function endpoints(db: BenchDatabase, deepCursor: string, patchTargets: string[]
       // Each request takes an article no other request is editing and sends the ETag of
       // its last answer (autocannon resets a connection's context after every request, so
       // the ETags live here). More articles than connections: none ever waits.
-      options: async () => {
+      options: async (server) => {
         await sleep(300) // PATCHes still in flight from the previous run land first
-        const versions = await articleVersions(db, patchTargets)
-        const etags = new Map(patchTargets.map((id) => [id, `"${versions.get(id)}-AAAAAAAAAAAAAAAA"`]))
+        // The ETags as this server sends them: If-Match is compared whole (version and hash).
+        const etags = await currentEtags(server, db, patchTargets)
         const free = [...patchTargets]
         let edit = 0
         return {
@@ -243,9 +243,17 @@ async function select<Row extends pg.QueryResultRow>(db: BenchDatabase, text: st
   }
 }
 
-async function articleVersions(db: BenchDatabase, ids: string[]): Promise<Map<string, number>> {
-  const rows = await select<{ id: string; version: number }>(db, 'SELECT "id", "version" FROM "articles" WHERE "id" = ANY($1::uuid[])', [ids])
-  return new Map(rows.map((r) => [r.id, r.version]))
+/** The ETag `server` sends for each article (by id, as the editor), what a PATCH's If-Match must be. */
+async function currentEtags(server: Server, db: BenchDatabase, ids: string[]): Promise<Map<string, string>> {
+  const etags = new Map<string, string>()
+  for (const id of ids) {
+    const response = await fetch(`${server.url}/api/v1/articles/${id}`, { headers: { authorization: `Bearer ${db.editorToken}` } })
+    const etag = response.headers.get('etag')
+    await response.arrayBuffer()
+    if (response.status !== 200 || !etag) throw new Error(`${server.name}: GET /api/v1/articles/${id} answered ${response.status} without an ETag`)
+    etags.set(id, etag)
+  }
+  return etags
 }
 
 // ---------------------------------------------------------------------------------------------
