@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -5,6 +6,7 @@ import type { PGlite } from '@electric-sql/pglite'
 import { Prisma } from '../generated/prisma/client.js'
 import type { Database } from './database.js'
 import { NO_FILTERS, createSchemaEngine, readMigrations, readSchema, scriptSafeFactory, type EngineLog } from './schema-engine.js'
+import { seedSampleContent, type SeedCounts } from './seed.js'
 
 /** The checkout or image root: the nearest ancestor holding prisma/schema.prisma (works from src/ and dist/src/). */
 function projectRoot(): string {
@@ -58,6 +60,73 @@ export async function applyMigrations(
   } finally {
     await adapter.close()
   }
+}
+
+export interface StartupResult {
+  /** Migrations this start applied, oldest first. */
+  applied: string[]
+  /** Set when this start created the schema of a brand-new database and seeded it: the rows inserted. */
+  seeded?: SeedCounts
+}
+
+/**
+ * What start-up does to the database before it serves: pending migrations under the migration
+ * lock, then, when that created the schema and `seed` is on, the sample content.
+ */
+export async function migrateOnStart(db: Database, options: { seed: boolean; log?: EngineLog }): Promise<StartupResult> {
+  return db.withMigrationLock(async () => {
+    const { applied, createdSchema } = await applyMigrations(db, {}, options.log)
+    return createdSchema && options.seed ? { applied, seeded: await seedSampleContent(db.prisma) } : { applied }
+  })
+}
+
+/** What src/db/first-start.ts sends its parent. */
+export type FirstStartMessage = { log: string } | { result: StartupResult } | { error: { message: string; code?: string } }
+
+/**
+ * `migrateOnStart` on the embedded database in `dataDir`, in a short-lived child process
+ * (src/db/first-start.ts) that has closed the database and exited when this resolves. The
+ * first start of an embedded database is the expensive one: PGlite's initdb runs in a second
+ * PGlite instance that stays referenced after it is closed, then Prisma's schema engine and
+ * Prisma Client load. In the server process that meant an 870 MB peak and 520 MB idle
+ * afterwards (340 MB after a restart); an exited process returns all of it. The server then
+ * opens the database as on any later start.
+ */
+export async function migrateOnStartInChild(dataDir: string, options: { seed: boolean; log?: EngineLog }): Promise<StartupResult> {
+  // The same kind of file as this one: first-start.ts under tsx (tests, npm run dev), .js in dist.
+  const entry = fileURLToPath(new URL(`./first-start${path.extname(fileURLToPath(import.meta.url))}`, import.meta.url))
+  const child = spawn(process.execPath, [...loaderArgs(process.execArgv), entry, path.resolve(dataDir), options.seed ? 'seed' : 'no-seed'], {
+    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+    serialization: 'json',
+  })
+  let stderr = ''
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr = (stderr + chunk).slice(-4000)))
+  let outcome: FirstStartMessage | undefined
+  child.on('message', (message: FirstStartMessage) => {
+    if ('log' in message) options.log?.(message.log)
+    else outcome = message
+  })
+  const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve, reject) => {
+    child.once('error', reject)
+    child.once('close', (exitCode, exitSignal) => resolve([exitCode, exitSignal]))
+  })
+  if (outcome && 'result' in outcome && code === 0) return outcome.result
+  if (outcome && 'error' in outcome) throw Object.assign(new Error(outcome.error.message), { code: outcome.error.code })
+  throw new Error(`the first start of the embedded database (${entry}) exited with ${signal ?? `code ${code}`}: ${stderr.trim() || 'no output'}`)
+}
+
+/**
+ * The parent's Node options (tsx's `--import`, heap limits) without those that would make the
+ * child run something other than its entry: `-e`/`-p` code, `--test`, `--watch`.
+ */
+function loaderArgs(execArgv: string[]): string[] {
+  const out: string[] = []
+  for (let i = 0; i < execArgv.length; i++) {
+    const arg = execArgv[i]!
+    if (/^(-e|--eval|-p|--print)$/.test(arg)) i++
+    else if (!/^(--(eval|print|input-type|test|watch|watch-path)(=|$)|-[epi]$|--interactive$)/.test(arg)) out.push(arg)
+  }
+  return out
 }
 
 /** True when `_prisma_migrations` records every one of `names` as applied (false when there is no such table). */

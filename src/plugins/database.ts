@@ -1,9 +1,8 @@
 import fp from 'fastify-plugin'
 import type { Config } from '../config.js'
-import { openDatabase, type Database, type DatabaseOptions } from '../db/database.js'
+import { isNewDataDir, openDatabase, type Database, type DatabaseOptions } from '../db/database.js'
 import { isDatabaseUnavailable } from '../db/errors.js'
-import { applyMigrations } from '../db/migrate.js'
-import { seedSampleContent } from '../db/seed.js'
+import { migrateOnStart, migrateOnStartInChild, type StartupResult } from '../db/migrate.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -19,10 +18,18 @@ export interface DatabasePluginOptions {
 /**
  * Owns the database for the app's lifetime: opens it (Postgres or embedded PGlite), applies
  * pending migrations under the migration lock, seeds sample content into a brand-new
- * database, and closes it when the app closes.
+ * database, and closes it when the app closes. A brand-new embedded database on disk is
+ * created, migrated and seeded in a child process before the server opens it (see
+ * `migrateOnStartInChild`), which keeps that work's memory out of the server.
  */
 export default fp<DatabasePluginOptions>(
   async (app, { config, onQuery }) => {
+    const engineLog = (line: string) => app.log.trace({ engine: line }, 'schema engine')
+    const startOptions = { seed: config.SEED_ON_EMPTY, log: engineLog }
+    const firstStart =
+      config.MIGRATE_ON_START && !config.DATABASE_URL && (await isNewDataDir(config.DATA_DIR))
+        ? await migrateOnStartInChild(config.DATA_DIR, startOptions)
+        : undefined
     const db = await openWithRetry(config, {
       onPoolError: (error) => app.log.warn({ err: error }, 'idle database connection failed'),
       ...(onQuery ? { onQuery } : {}),
@@ -33,16 +40,10 @@ export default fp<DatabasePluginOptions>(
         ),
     })
     try {
-      if (config.MIGRATE_ON_START) {
-        await db.withMigrationLock(async () => {
-          const result = await applyMigrations(db, {}, (line) => app.log.trace({ engine: line }, 'schema engine'))
-          if (result.applied.length > 0) app.log.info({ migrations: result.applied }, 'applied migrations')
-          if (result.createdSchema && config.SEED_ON_EMPTY) {
-            const counts = await seedSampleContent(db.prisma)
-            app.log.info({ seeded: counts }, 'new database: seeded sample content')
-          }
-        })
-      }
+      const started: StartupResult | undefined =
+        firstStart ?? (config.MIGRATE_ON_START ? await migrateOnStart(db, startOptions) : undefined)
+      if (started?.applied.length) app.log.info({ migrations: started.applied }, 'applied migrations')
+      if (started?.seeded) app.log.info({ seeded: started.seeded }, 'new database: seeded sample content')
     } catch (error) {
       await db.close()
       throw error
