@@ -51,7 +51,7 @@ t.test('the generated types reject a wrong path, a wrong parameter type and a mi
   t.match(result.stdout, /authorEmail/, 'the missing body field is named')
 })
 
-t.test('the example lists the newest articles and posts a comment that awaits moderation', async (t) => {
+t.test('the examples: list the newest articles and post a comment that awaits moderation; edit one with If-Match', async (t) => {
   const dir = await tempDir(t, 'broadsheet-typed-client-')
   const server = await startServer(cleanEnv({ DATA_DIR: dir, ADMIN_TOKEN }))
   t.teardown(() => server.stop())
@@ -92,6 +92,26 @@ t.test('the example lists the newest articles and posts a comment that awaits mo
   const publicComments = (await (await fetch(`${server.url}/api/v1/articles/${newest.slug}/comments`)).json()) as { data: { id: string }[] }
   t.notOk(publicComments.data.some((c) => c.id === commentId), 'not public while pending')
 
+  await t.test('the edit example PATCHes with the ETag it read as a typed If-Match header; a stale one is 412', async (t) => {
+    const slug = published[1]!.slug
+    const before = await fetch(`${server.url}/api/v1/articles/${slug}`)
+    const staleEtag = before.headers.get('etag')!
+
+    const env = cleanEnv({ BROADSHEET_URL: server.url, BROADSHEET_TOKEN: ADMIN_TOKEN })
+    const result = await run(process.execPath, ['--import', 'tsx', EDIT, slug, 'Edited through the typed client'], env)
+    t.equal(result.code, 0, 'exit 0', { stderr: result.stderr })
+    t.match(result.stdout, /is now "Edited through the typed client" \(ETag "\d+-[\w-]{16}" → "\d+-[\w-]{16}"\)/)
+    const after = (await (await fetch(`${server.url}/api/v1/articles/${slug}`)).json()) as { title: string }
+    t.equal(after.title, 'Edited through the typed client', 'stored')
+
+    const stale = await fetch(`${server.url}/api/v1/articles/${slug}`, {
+      method: 'PATCH',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json', 'if-match': staleEtag },
+      body: JSON.stringify({ title: 'Stale' }),
+    })
+    t.equal(stale.status, 412, 'the ETag read before the edit is stale now')
+  })
+
   // Any failure is a non-zero exit with a one-line reason: here the server has gone away.
   await server.stop()
   const down = await run(process.execPath, ['--import', 'tsx', EXAMPLE], cleanEnv({ BROADSHEET_URL: server.url }))
@@ -99,25 +119,3 @@ t.test('the example lists the newest articles and posts a comment that awaits mo
   t.match(down.stderr, /^list-and-comment: fetch failed\n$/, 'says why')
 })
 
-t.test('the edit example PATCHes with the ETag it read as a typed If-Match header; a stale one is 412', async (t) => {
-  const dir = await tempDir(t, 'broadsheet-typed-edit-')
-  const server = await startServer(cleanEnv({ DATA_DIR: dir, ADMIN_TOKEN }))
-  t.teardown(() => server.stop())
-  const slug = published[1]!.slug
-  const before = await fetch(`${server.url}/api/v1/articles/${slug}`)
-  const staleEtag = before.headers.get('etag')!
-
-  const env = cleanEnv({ BROADSHEET_URL: server.url, BROADSHEET_TOKEN: ADMIN_TOKEN })
-  const result = await run(process.execPath, ['--import', 'tsx', EDIT, slug, 'Edited through the typed client'], env)
-  t.equal(result.code, 0, 'exit 0', { stderr: result.stderr })
-  t.match(result.stdout, /is now "Edited through the typed client" \(ETag "\d+-[\w-]{16}" → "\d+-[\w-]{16}"\)/)
-  const after = (await (await fetch(`${server.url}/api/v1/articles/${slug}`)).json()) as { title: string }
-  t.equal(after.title, 'Edited through the typed client', 'stored')
-
-  const stale = await fetch(`${server.url}/api/v1/articles/${slug}`, {
-    method: 'PATCH',
-    headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json', 'if-match': staleEtag },
-    body: JSON.stringify({ title: 'Stale' }),
-  })
-  t.equal(stale.status, 412, 'the ETag read before the edit is stale now')
-})
