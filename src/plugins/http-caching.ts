@@ -84,20 +84,6 @@ export default fp(
       return header === undefined ? Promise.reject(Problems.preconditionRequired()) : ifMatch(this, header, current)
     })
 
-    // Document what this plugin sends, where the routes are defined: the ETag on every
-    // successful response with a body, and Link on lists.
-    app.addHook('onRoute', (route) => {
-      const kind = route.config?.etag
-      const response = route.schema?.response as Record<string, Record<string, unknown>> | undefined
-      if (!kind || !response) return
-      for (const [status, entry] of Object.entries(response)) {
-        if (!/^2\d\d$/.test(status) || status === '204') continue
-        const headers = { ...(entry.headers as Record<string, unknown> | undefined), ETag: kind === 'strong' ? STRONG_ETAG : WEAK_ETAG }
-        if (kind === 'weak') Object.assign(headers, { Link: LINK_NEXT })
-        response[status] = { ...entry, headers }
-      }
-    })
-
     app.addHook('onSend', async (request, reply, payload) => {
       const kind = reply.routeOptions.config.etag
       // Decided by the route that answered, never by the URL's spelling: `/%61pi/v1/tokens`
@@ -136,21 +122,6 @@ const digest = (payload: string): string => createHash('sha256').update(payload)
 const strongTag = (version: number, payload: string): string => `"${version}-${digest(payload)}"`
 const STRONG_TAG = /^"\d{1,9}-[A-Za-z0-9_-]{16}"$/
 
-const STRONG_ETAG = {
-  type: 'string',
-  pattern: '^"\\d+-[\\w-]{16}"$',
-  description: 'Strong ETag of this version: If-Match for the next PATCH or DELETE, If-None-Match to revalidate (304).',
-}
-const WEAK_ETAG = {
-  type: 'string',
-  pattern: '^W/"[\\w-]{16}"$',
-  description: 'Weak ETag of this page: send it as If-None-Match to revalidate (304).',
-}
-const LINK_NEXT = {
-  type: 'string',
-  pattern: '^<[^>]+>; rel="next"$',
-  description: '`<url>; rel="next"` when there is a next page, in the paging mode used (page or cursor).',
-}
 
 /** If-None-Match uses weak comparison (RFC 9110 §13.1.2). */
 function noneMatch(header: string | undefined, etag: string): boolean {

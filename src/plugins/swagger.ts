@@ -140,7 +140,14 @@ function withHeaders(schema: Schema, route: RouteFacts): Schema {
     Object.keys(properties).length === 0 ? undefined : { type: 'object', ...headers, properties, ...(required.length ? { required } : {}) }
   const response = Object.fromEntries(
     Object.entries((schema.response ?? {}) as Record<string, Schema>).map(([status, entry]) => {
-      const sent: Record<string, unknown> = { 'X-Request-Id': RESPONSE_HEADERS.requestId, 'Access-Control-Allow-Origin': RESPONSE_HEADERS.allowOrigin }
+      const sent: Record<string, unknown> = {}
+      // plugins/http-caching: the ETag on every success with a body, and Link on lists.
+      const etag = route.config?.etag
+      if (etag && /^2\d\d$/.test(status) && status !== '204') {
+        sent.ETag = etag === 'strong' ? RESPONSE_HEADERS.strongEtag : RESPONSE_HEADERS.weakEtag
+        if (etag === 'weak') sent.Link = RESPONSE_HEADERS.linkNext
+      }
+      Object.assign(sent, { 'X-Request-Id': RESPONSE_HEADERS.requestId, 'Access-Control-Allow-Origin': RESPONSE_HEADERS.allowOrigin })
       if (api) {
         Object.assign(sent, {
           'RateLimit-Limit': RESPONSE_HEADERS.rateLimitLimit,

@@ -34,6 +34,21 @@ const INT = '^[0-9]{1,10}$'
 
 /** Response headers, by name. */
 export const RESPONSE_HEADERS = {
+  strongEtag: {
+    type: 'string',
+    pattern: '^"\\d+-[\\w-]{16}"$',
+    description: 'Strong ETag of this version: If-Match for the next PATCH or DELETE, If-None-Match to revalidate (304).',
+  },
+  weakEtag: {
+    type: 'string',
+    pattern: '^W/"[\\w-]{16}"$',
+    description: 'Weak ETag of this page: send it as If-None-Match to revalidate (304).',
+  },
+  linkNext: {
+    type: 'string',
+    pattern: '^<[^>]+>; rel="next"$',
+    description: '`<url>; rel="next"` when there is a next page, in the paging mode used (page or cursor).',
+  },
   requestId: header('The id of this request, also in the server log: quote it when reporting a problem.', 200),
   rateLimitLimit: header('Requests allowed per window for this client (absent for admin tokens, which are exempt).', 10, INT),
   rateLimitRemaining: header('Requests left in the current window.', 10, INT),
