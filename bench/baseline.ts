@@ -253,11 +253,24 @@ app.patch<{ Params: { id: string }; Body: { title: string } }>('/api/v1/articles
   const stale = () => send(reply, 412, { type: 'about:blank', title: 'Precondition Failed', status: 412 })
   const current = (await pool.query<ArticleRow>(`SELECT ${ARTICLE} FROM "articles" a WHERE a."id" = $1`, [request.params.id])).rows[0]
   if (!current || ifMatch.trim() !== `"${current.version}-${hash(JSON.stringify(article(current, new Date())))}"`) return stale()
+  // Like Broadsheet, the edit writes its revision (who, and a snapshot of the editable fields
+  // and the publication state) in the same statement.
   const { rows } = await pool.query<ArticleRow>(
-    `UPDATE "articles" a SET "title" = $1, "version" = a."version" + 1, "updated_at" = now()
-     WHERE a."id" = $2 AND a."version" = $3
-       AND EXISTS (SELECT 1 FROM "api_tokens" t WHERE t."secret_hash" = $4 AND t."role" IN ('admin', 'editor'))
-     RETURNING ${ARTICLE}`,
+    `WITH "token" AS (SELECT t."id", t."name" FROM "api_tokens" t WHERE t."secret_hash" = $4 AND t."role" IN ('admin', 'editor')),
+     "changed" AS (
+       UPDATE "articles" a SET "title" = $1, "version" = a."version" + 1, "updated_at" = now()
+       WHERE a."id" = $2 AND a."version" = $3 AND EXISTS (SELECT 1 FROM "token")
+       RETURNING ${ARTICLE}, a."trashed_at"),
+     "revision" AS (
+       INSERT INTO "article_revisions" ("article_id", "number", "action", "token_id", "token_name", "snapshot")
+       SELECT c."id", c."version", 'update', t."id", t."name", jsonb_build_object(
+         'title', c."title", 'slug', c."slug", 'excerpt', c."excerpt", 'body', c."body", 'tags', to_jsonb(c."tags"),
+         'authorId', c."author_id",
+         'status', CASE WHEN c."published_at" IS NULL THEN 'draft' WHEN c."published_at" > now() THEN 'scheduled' ELSE 'published' END,
+         'publishedAt', to_char(c."published_at" AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+         'trashed', c."trashed_at" IS NOT NULL)
+       FROM "changed" c, "token" t)
+     SELECT * FROM "changed"`,
     [request.body.title, request.params.id, current.version, createHash('sha256').update(secret).digest('hex')],
   )
   const row = rows[0]

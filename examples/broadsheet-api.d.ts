@@ -129,14 +129,14 @@ export interface paths {
         };
         /**
          * Get an article by id or slug
-         * @description A UUID is an id, anything else a slug. Anonymous callers see published articles only; a draft or scheduled article is the same 404 as an unknown one unless the token may edit it. `include=author` embeds the author. The strong ETag is what PATCH and DELETE take as If-Match; If-None-Match gives 304.
+         * @description A UUID is an id, anything else a slug. Anonymous callers see published articles only; a draft or scheduled article is the same 404 as an unknown one unless the token may edit it, and so is a trashed article for everyone. A preview token (POST /articles/{idOrSlug}/preview) reads its own article here, draft included, with `Cache-Control: private, no-store` and `X-Robots-Tag: noindex`. `include=author` embeds the author. The strong ETag is what PATCH and DELETE take as If-Match; If-None-Match gives 304.
          */
         get: operations["getArticle"];
         put?: never;
         post?: never;
         /**
-         * Delete an article and its comments (If-Match honoured)
-         * @description Removes the article and all its comments for good. With `If-Match`, only if the article is still as read (the whole ETag is compared); without it, unconditionally.
+         * Move an article to the trash, or destroy it (If-Match honoured)
+         * @description Moves the article to the trash (its comments with it; GET /trash lists it, POST /articles/{idOrSlug}/restore brings it back, the server destroys it TRASH_RETENTION_DAYS later). From then on it is the same 404 as an unknown article everywhere else, and its slug stays reserved. `permanent=true` (admin tokens only; 403 for others) destroys it now, trashed or not, with its comments and revisions. With `If-Match`, only if the article is still as read (the whole ETag is compared); without it, unconditionally.
          */
         delete: operations["deleteArticle"];
         options?: never;
@@ -182,6 +182,187 @@ export interface paths {
          * @description Takes a published or scheduled article back to draft: the public no longer sees it. A draft stays as it is.
          */
         post: operations["unpublishArticle"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/articles/{idOrSlug}/revisions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List an article's revisions, newest first
+         * @description Every create, edit, publication change, revision restore and trip to or from the trash, without snapshots. Only callers who may edit the article (its author's token, editors, admins) see its history, trashed articles included; to anonymous callers every article's history is the same 404 as an unknown article, and a token that may read but not edit the article gets 403.
+         */
+        get: operations["listArticleRevisions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/articles/{idOrSlug}/revisions/{number}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One revision, with its snapshot
+         * @description The article's editable fields and publication state as this change left them. Only callers who may edit the article (its author's token, editors, admins) see its history, trashed articles included; to anonymous callers every article's history is the same 404 as an unknown article, and a token that may read but not edit the article gets 403.
+         */
+        get: operations["getArticleRevision"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/articles/{idOrSlug}/revisions/{number}/diff": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What changed between two revisions
+         * @description From revision `against` (default: the one before) to revision `number`: only the fields that differ, and for `body` a line diff (`lines`: every line of both sides, unchanged, added or removed, with line numbers) a frontend can render. With `Accept: application/json-patch+json` the same change as an RFC 6902 JSON Patch over the snapshots. Only callers who may edit the article (its author's token, editors, admins) see its history, trashed articles included; to anonymous callers every article's history is the same 404 as an unknown article, and a token that may read but not edit the article gets 403.
+         */
+        get: operations["diffArticleRevisions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/articles/{idOrSlug}/revisions/{number}/restore": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Copy an old revision's content back (If-Match required)
+         * @description Copies the revision's title, excerpt, body and tags onto the article as a new revision (action `restore`). Publication state, slug and author are never changed: a live article stays live with the restored text, a draft stays a draft; the `Restored-From` header says so. `If-Match` is the article's current ETag (GET /articles/{idOrSlug}): 428 without it, 412 when stale. Only callers who may edit the article (its author's token, editors, admins) see its history, trashed articles included; to anonymous callers every article's history is the same 404 as an unknown article, and a token that may read but not edit the article gets 403.
+         */
+        post: operations["restoreArticleRevision"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/trash": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Trashed articles the token may edit
+         * @description DELETE /articles/{idOrSlug} moves an article here (its comments with it): it is invisible everywhere else (the same 404 as an unknown article, absent from lists, counts and search) and its slug stays reserved. `purgeAt` is when the server destroys it (TRASH_RETENTION_DAYS after trashing); POST /articles/{idOrSlug}/restore brings it back. Author tokens see their own; viewer tokens, which edit nothing, see an empty trash. Newest first.
+         */
+        get: operations["listTrash"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/articles/{idOrSlug}/restore": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Bring an article back from the trash
+         * @description As it was: same slug, same comments, same publication state (a published article is live again). Writes a revision (action `untrash`). An article that is not in the trash is returned as it is. Without a token every article is the same 404 as an unknown one.
+         */
+        post: operations["restoreArticle"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/articles/{idOrSlug}/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Make a draft preview link
+         * @description A token bound to this one article, read-only, expiring (default 1 hour, at most 7 days), revocable, stored hashed. Sent as `Authorization: Bearer <token>` to GET /api/v1/articles/{idOrSlug} (id or slug) it answers the current draft with `Cache-Control: private, no-store` and `X-Robots-Tag: noindex`; every other request with it is 401 (other routes) or 404 (other articles). With PREVIEW_URL set, `url` is the ready link for your site's draft mode. Revoking the API token that made it revokes it too.
+         */
+        post: operations["createArticlePreview"];
+        /** Revoke every preview link of an article */
+        delete: operations["revokeArticlePreviews"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/articles/{idOrSlug}/preview/{previewId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Revoke one preview link
+         * @description The link stops working at once. `previewId` is the `id` the preview was created with.
+         */
+        delete: operations["revokeArticlePreview"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/articles/bulk": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * One action on up to 100 articles
+         * @description publish, unpublish, trash, restore (from the trash), addTags or removeTags (with `tags`) on each id or slug, each exactly as its single-item route would (roles, ownership, revisions). `results` holds, in request order, the status each item would have had alone and its problem when it failed. Without `atomic` each item stands alone; with `atomic: true` any failing item means nothing changes and the answer is 409 BULK_ABORTED with the same results. The whole request honours Idempotency-Key.
+         */
+        post: operations["bulkArticles"];
         delete?: never;
         options?: never;
         head?: never;
@@ -260,6 +441,26 @@ export interface paths {
         patch: operations["updateComment"];
         trace?: never;
     };
+    "/api/v1/comments/bulk": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * One moderation action on up to 100 comments
+         * @description approve, pending, spam, reject or delete each comment exactly as PATCH or DELETE /comments/{id} would; commentCount stays right. `results` holds, in request order, the status each item would have had alone and its problem when it failed. With `atomic: true` any failing item means nothing changes and the answer is 409 BULK_ABORTED with the same results. The whole request honours Idempotency-Key.
+         */
+        post: operations["bulkComments"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/tokens": {
         parameters: {
             query?: never;
@@ -313,10 +514,10 @@ export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
         /**
-         * Problem
-         * @description RFC 9457 problem details (application/problem+json).
+         * ItemProblem
+         * @description RFC 9457 problem details of one bulk item: what the single-item route would have answered.
          */
-        Problem: {
+        ItemProblem: {
             /** @description URI identifying the problem type: urn:broadsheet:problem:<code, kebab-case>. */
             type: string;
             /** @description Short, human-readable summary of the problem type. */
@@ -326,7 +527,7 @@ export interface components {
             /** @description What went wrong with this request. */
             detail: string;
             /**
-             * @description Stable machine-readable error code, one of: VALIDATION_FAILED, BAD_REQUEST, INVALID_VALUE, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, SLUG_TAKEN, EMAIL_TAKEN, AUTHOR_HAS_ARTICLES, CONFLICT, REFERENCE_CONFLICT, IDEMPOTENCY_KEY_IN_FLIGHT, IDEMPOTENCY_KEY_USED, PRECONDITION_FAILED, REQUEST_TIMEOUT, PAYLOAD_TOO_LARGE, UNSUPPORTED_MEDIA_TYPE, IDEMPOTENCY_KEY_REUSED, PRECONDITION_REQUIRED, REQUEST_HEADER_FIELDS_TOO_LARGE, RATE_LIMITED, INTERNAL_ERROR, SERVICE_UNAVAILABLE. New codes may be added.
+             * @description Stable machine-readable error code, one of: VALIDATION_FAILED, BAD_REQUEST, INVALID_VALUE, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, SLUG_TAKEN, EMAIL_TAKEN, AUTHOR_HAS_ARTICLES, BULK_ABORTED, CONFLICT, REFERENCE_CONFLICT, IDEMPOTENCY_KEY_IN_FLIGHT, IDEMPOTENCY_KEY_USED, PRECONDITION_FAILED, REQUEST_TIMEOUT, PAYLOAD_TOO_LARGE, UNSUPPORTED_MEDIA_TYPE, IDEMPOTENCY_KEY_REUSED, PRECONDITION_REQUIRED, REQUEST_HEADER_FIELDS_TOO_LARGE, RATE_LIMITED, INTERNAL_ERROR, SERVICE_UNAVAILABLE. New codes may be added.
              * @example NOT_FOUND
              */
             code: string;
@@ -342,6 +543,58 @@ export interface components {
                 /** @example is required */
                 message: string;
             }[];
+        };
+        /** BulkItemResult */
+        BulkItemResult: {
+            /** @description The id (or slug) as sent. */
+            id: string;
+            /**
+             * Format: int32
+             * @description The HTTP status this item would have had alone (200, 204, 403, 404, …).
+             */
+            status: number;
+            problem?: components["schemas"]["ItemProblem"];
+        };
+        /**
+         * BulkResult
+         * @description Per-item results of a bulk request.
+         */
+        BulkResult: {
+            /** @description One per id, in request order. */
+            results: components["schemas"]["BulkItemResult"][];
+        };
+        /**
+         * Problem
+         * @description RFC 9457 problem details (application/problem+json).
+         */
+        Problem: {
+            /** @description URI identifying the problem type: urn:broadsheet:problem:<code, kebab-case>. */
+            type: string;
+            /** @description Short, human-readable summary of the problem type. */
+            title: string;
+            /** Format: int32 */
+            status: number;
+            /** @description What went wrong with this request. */
+            detail: string;
+            /**
+             * @description Stable machine-readable error code, one of: VALIDATION_FAILED, BAD_REQUEST, INVALID_VALUE, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, SLUG_TAKEN, EMAIL_TAKEN, AUTHOR_HAS_ARTICLES, BULK_ABORTED, CONFLICT, REFERENCE_CONFLICT, IDEMPOTENCY_KEY_IN_FLIGHT, IDEMPOTENCY_KEY_USED, PRECONDITION_FAILED, REQUEST_TIMEOUT, PAYLOAD_TOO_LARGE, UNSUPPORTED_MEDIA_TYPE, IDEMPOTENCY_KEY_REUSED, PRECONDITION_REQUIRED, REQUEST_HEADER_FIELDS_TOO_LARGE, RATE_LIMITED, INTERNAL_ERROR, SERVICE_UNAVAILABLE. New codes may be added.
+             * @example NOT_FOUND
+             */
+            code: string;
+            /** @description The request path. */
+            instance?: string;
+            /** @description VALIDATION_FAILED: each invalid field (at most 20). */
+            errors?: {
+                /**
+                 * @description JSON Pointer into the request, prefixed by its part.
+                 * @example /body/title
+                 */
+                path: string;
+                /** @example is required */
+                message: string;
+            }[];
+            /** @description BULK_ABORTED: what each item would have answered; nothing was changed. */
+            results?: components["schemas"]["BulkItemResult"][];
         };
         /** ListMeta */
         ListMeta: {
@@ -580,6 +833,77 @@ export interface components {
              */
             publishAt?: string;
         };
+        /** TrashList */
+        TrashList: {
+            data: components["schemas"]["TrashedArticle"][];
+            meta: components["schemas"]["ListMeta"];
+        };
+        /**
+         * TrashedArticle
+         * @description An article in the trash: invisible to every other read, its slug still reserved.
+         */
+        TrashedArticle: {
+            /**
+             * Format: uuid
+             * @description UUID
+             */
+            id: string;
+            /** @example minsk-a-tale-of-2-rallies */
+            slug: string;
+            /** @example Minsk: a tale of 2 rallies */
+            title: string;
+            excerpt: string;
+            /** @description Markdown, returned byte-exact. */
+            body: string;
+            /**
+             * @example [
+             *       "city-hall",
+             *       "transport"
+             *     ]
+             */
+            tags: string[];
+            /**
+             * @description Derived from publishedAt: null → draft, future → scheduled, past → published.
+             * @enum {string}
+             */
+            status: "draft" | "scheduled" | "published";
+            /**
+             * Format: date-time
+             * @description ISO 8601 UTC timestamp
+             */
+            publishedAt: string | null;
+            /**
+             * Format: uuid
+             * @description UUID
+             */
+            authorId: string;
+            /**
+             * Format: int32
+             * @description Approved comments.
+             */
+            commentCount: number;
+            /**
+             * Format: date-time
+             * @description ISO 8601 UTC timestamp
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @description ISO 8601 UTC timestamp
+             */
+            updatedAt: string;
+            author?: components["schemas"]["AuthorSummary"];
+            /**
+             * Format: date-time
+             * @description ISO 8601 UTC timestamp
+             */
+            trashedAt: string;
+            /**
+             * Format: date-time
+             * @description When the server destroys it for good (trashedAt + TRASH_RETENTION_DAYS) unless it is restored first.
+             */
+            purgeAt: string;
+        };
         /**
          * UpdateArticle
          * @description Only the fields given change.
@@ -608,6 +932,275 @@ export interface components {
              * @description Editors and admins only.
              */
             authorId?: string;
+        };
+        /** DiffLine */
+        DiffLine: {
+            /** @enum {string} */
+            kind: "unchanged" | "added" | "removed";
+            /** @description The line, without its line break. */
+            text: string;
+            /**
+             * Format: int32
+             * @description Line number in `from` (null for an added line).
+             */
+            fromLine: number | null;
+            /**
+             * Format: int32
+             * @description Line number in `to` (null for a removed line).
+             */
+            toLine: number | null;
+        };
+        /**
+         * JsonPatch
+         * @description RFC 6902 JSON Patch that turns snapshot `against` into snapshot `number` (Accept: application/json-patch+json).
+         */
+        JsonPatch: {
+            /**
+             * @description In practice add, remove and replace.
+             * @enum {string}
+             */
+            op: "add" | "remove" | "replace" | "move" | "copy" | "test";
+            /** @description JSON Pointer into the snapshot, e.g. /title or /tags/2. */
+            path: string;
+            /** @description move and copy: where from. */
+            from?: string;
+            /** @description The new value (add, replace, test). */
+            value?: unknown;
+        }[];
+        /**
+         * RevisionDiff
+         * @description Field-by-field changes from revision `from` to revision `to`.
+         */
+        RevisionDiff: {
+            /**
+             * Format: int32
+             * @description The older side (`against`).
+             */
+            from: number;
+            /**
+             * Format: int32
+             * @description The revision asked for.
+             */
+            to: number;
+            /** @description Only the fields that differ, in snapshot order. */
+            changes: {
+                /** @enum {string} */
+                field: "title" | "slug" | "excerpt" | "body" | "tags" | "authorId" | "status" | "publishedAt" | "trashed";
+                /** @description The field's value (a string, the tags, a boolean or null). */
+                before: string | string[] | boolean | null;
+                /** @description The field's value (a string, the tags, a boolean or null). */
+                after: string | string[] | boolean | null;
+                /** @description For body: every line of both sides in order, each unchanged, added or removed (render like a unified diff). */
+                lines?: components["schemas"]["DiffLine"][];
+            }[];
+        };
+        /** RevisionList */
+        RevisionList: {
+            data: components["schemas"]["RevisionSummary"][];
+            meta: components["schemas"]["ListMeta"];
+        };
+        /**
+         * Revision
+         * @description One immutable revision of an article, with its full snapshot.
+         */
+        Revision: {
+            /**
+             * Format: int32
+             * @description The article's version after this change: 1, 2, 3, …
+             */
+            number: number;
+            /**
+             * @description create, update (PATCH, bulk tag changes), publish (also scheduling), unpublish, restore (an older revision's content copied back; see restoredFrom), trash, untrash (back from the trash).
+             * @enum {string}
+             */
+            action: "create" | "update" | "publish" | "unpublish" | "restore" | "trash" | "untrash";
+            /**
+             * Format: date-time
+             * @description ISO 8601 UTC timestamp
+             */
+            createdAt: string;
+            /** @description Who made the change (null for sample content and the history baseline of articles older than revisions). */
+            by: {
+                /**
+                 * Format: uuid
+                 * @description UUID
+                 */
+                tokenId: string | null;
+                /** @description The token's name when it made the change. */
+                name: string | null;
+            };
+            /** @description The title after this change. */
+            title: string;
+            /**
+             * @description The publication state after this change.
+             * @enum {string}
+             */
+            status: "draft" | "scheduled" | "published";
+            /**
+             * Format: int32
+             * @description For restore: the revision copied.
+             */
+            restoredFrom: number | null;
+            snapshot: components["schemas"]["RevisionSnapshot"];
+        };
+        /**
+         * RevisionSummary
+         * @description A revision as listed: who, when, what; without the snapshot.
+         */
+        RevisionSummary: {
+            /**
+             * Format: int32
+             * @description The article's version after this change: 1, 2, 3, …
+             */
+            number: number;
+            /**
+             * @description create, update (PATCH, bulk tag changes), publish (also scheduling), unpublish, restore (an older revision's content copied back; see restoredFrom), trash, untrash (back from the trash).
+             * @enum {string}
+             */
+            action: "create" | "update" | "publish" | "unpublish" | "restore" | "trash" | "untrash";
+            /**
+             * Format: date-time
+             * @description ISO 8601 UTC timestamp
+             */
+            createdAt: string;
+            /** @description Who made the change (null for sample content and the history baseline of articles older than revisions). */
+            by: {
+                /**
+                 * Format: uuid
+                 * @description UUID
+                 */
+                tokenId: string | null;
+                /** @description The token's name when it made the change. */
+                name: string | null;
+            };
+            /** @description The title after this change. */
+            title: string;
+            /**
+             * @description The publication state after this change.
+             * @enum {string}
+             */
+            status: "draft" | "scheduled" | "published";
+            /**
+             * Format: int32
+             * @description For restore: the revision copied.
+             */
+            restoredFrom: number | null;
+        };
+        /**
+         * RevisionSnapshot
+         * @description The article's editable fields and publication state after the change. Never anything secret.
+         */
+        RevisionSnapshot: {
+            title: string;
+            slug: string;
+            excerpt: string;
+            /** @description Markdown, byte-exact. Untrusted input for a frontend, as on the article. */
+            body: string;
+            tags: string[];
+            /**
+             * Format: uuid
+             * @description UUID
+             */
+            authorId: string;
+            /** @enum {string} */
+            status: "draft" | "scheduled" | "published";
+            /**
+             * Format: date-time
+             * @description ISO 8601 UTC timestamp
+             */
+            publishedAt: string | null;
+            trashed: boolean;
+        };
+        /**
+         * CreatePreview
+         * @description An empty object (or no body) makes a token for one hour.
+         * @example {
+         *       "expiresIn": 7200
+         *     }
+         */
+        CreatePreview: {
+            /**
+             * Format: int32
+             * @description Seconds the preview token lives: 60 to 604800 (7 days); default 3600 (1 hour).
+             * @default 3600
+             */
+            expiresIn: number;
+        };
+        /**
+         * Preview
+         * @description A draft preview link for one article.
+         */
+        Preview: {
+            /**
+             * Format: uuid
+             * @description Revoke this one with DELETE /api/v1/articles/{idOrSlug}/preview/{id}.
+             */
+            id: string;
+            /** @description Shown only this once, stored hashed. Send it as `Authorization: Bearer <token>` to GET /api/v1/articles/{idOrSlug}: that article only, draft included, read-only. Treat it like a password. */
+            token: string;
+            /**
+             * Format: date-time
+             * @description ISO 8601 UTC timestamp
+             */
+            expiresAt: string;
+            /**
+             * Format: uri
+             * @description PREVIEW_URL with {token}, {slug} and {id} filled in: the link to your site's draft mode. Absent when PREVIEW_URL is not set.
+             */
+            url?: string;
+        };
+        /**
+         * BulkArticles
+         * @description One action on many articles. Each item obeys the rules, roles and revisions of the single-item route.
+         * @example {
+         *       "action": "addTags",
+         *       "ids": [
+         *         "riverside-tram-line-9-stops-3-years-late-and-finally-open"
+         *       ],
+         *       "tags": [
+         *         "transport"
+         *       ]
+         *     }
+         */
+        BulkArticles: {
+            /**
+             * @description publish (now; live ones keep their time), unpublish, trash, restore (from the trash), addTags, removeTags (need `tags`).
+             * @enum {string}
+             */
+            action: "publish" | "unpublish" | "trash" | "restore" | "addTags" | "removeTags";
+            /** @description 1 to 100 article ids or slugs; results come back in this order. */
+            ids: string[];
+            /** @description For addTags and removeTags (and only for them): the tags to add or remove. */
+            tags?: string[];
+            /**
+             * @description true: all or nothing. If any item would fail, nothing changes and the answer is 409 BULK_ABORTED carrying the per-item results. false (default): each item is applied on its own.
+             * @default false
+             */
+            atomic: boolean;
+        };
+        /**
+         * BulkComments
+         * @description One moderation action on many comments; commentCount stays right.
+         * @example {
+         *       "action": "approve",
+         *       "ids": [
+         *         "e83ab0ca-1c3d-518a-a133-47a1a3cd0194"
+         *       ]
+         *     }
+         */
+        BulkComments: {
+            /**
+             * @description approve, pending, spam, reject (set the status, as PATCH does), or delete.
+             * @enum {string}
+             */
+            action: "approve" | "pending" | "spam" | "reject" | "delete";
+            /** @description 1 to 100 comment ids; results come back in this order. */
+            ids: string[];
+            /**
+             * @description true: all or nothing. If any item would fail, nothing changes and the answer is 409 BULK_ABORTED carrying the per-item results. false (default): each item is applied on its own.
+             * @default false
+             */
+            atomic: boolean;
         };
         /** CommentList */
         CommentList: {
@@ -965,7 +1558,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`. */
+                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -988,7 +1581,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`. */
+                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -1009,7 +1602,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`. */
+                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -1034,7 +1627,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`. */
+                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -1059,7 +1652,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`. */
+                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -1082,7 +1675,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`. */
+                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -1105,7 +1698,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`. */
+                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -1130,7 +1723,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`. */
+                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -1482,7 +2075,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`. */
+                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -1505,7 +2098,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`. */
+                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -1526,7 +2119,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`. */
+                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -1551,7 +2144,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`. */
+                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -1574,7 +2167,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`. */
+                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -1599,7 +2192,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`. */
+                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -1622,7 +2215,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`. */
+                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -1645,7 +2238,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`. */
+                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -1670,7 +2263,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`. */
+                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -2336,7 +2929,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`. */
+                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -2359,7 +2952,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`. */
+                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -2380,7 +2973,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`. */
+                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -2405,7 +2998,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`. */
+                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -2430,7 +3023,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`. */
+                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -2453,7 +3046,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`. */
+                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -2476,7 +3069,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`. */
+                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -2501,7 +3094,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`. */
+                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -2861,8 +3454,10 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`. */
+                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
+                    /** @description Only on answers to a preview token: a draft must never be indexed. */
+                    "X-Robots-Tag"?: "noindex";
                     [name: string]: unknown;
                 };
                 content: {
@@ -2884,8 +3479,10 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`. */
+                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
+                    /** @description Only on answers to a preview token: a draft must never be indexed. */
+                    "X-Robots-Tag"?: "noindex";
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -2905,8 +3502,10 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`. */
+                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
+                    /** @description Only on answers to a preview token: a draft must never be indexed. */
+                    "X-Robots-Tag"?: "noindex";
                     [name: string]: unknown;
                 };
                 content: {
@@ -2930,8 +3529,10 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`. */
+                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
+                    /** @description Only on answers to a preview token: a draft must never be indexed. */
+                    "X-Robots-Tag"?: "noindex";
                     [name: string]: unknown;
                 };
                 content: {
@@ -2953,8 +3554,10 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`. */
+                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
+                    /** @description Only on answers to a preview token: a draft must never be indexed. */
+                    "X-Robots-Tag"?: "noindex";
                     [name: string]: unknown;
                 };
                 content: {
@@ -2978,8 +3581,10 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`. */
+                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
+                    /** @description Only on answers to a preview token: a draft must never be indexed. */
+                    "X-Robots-Tag"?: "noindex";
                     [name: string]: unknown;
                 };
                 content: {
@@ -3001,8 +3606,10 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`. */
+                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
+                    /** @description Only on answers to a preview token: a draft must never be indexed. */
+                    "X-Robots-Tag"?: "noindex";
                     [name: string]: unknown;
                 };
                 content: {
@@ -3024,8 +3631,10 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`. */
+                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
+                    /** @description Only on answers to a preview token: a draft must never be indexed. */
+                    "X-Robots-Tag"?: "noindex";
                     [name: string]: unknown;
                 };
                 content: {
@@ -3049,8 +3658,10 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`. */
+                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
+                    /** @description Only on answers to a preview token: a draft must never be indexed. */
+                    "X-Robots-Tag"?: "noindex";
                     [name: string]: unknown;
                 };
                 content: {
@@ -3061,7 +3672,10 @@ export interface operations {
     };
     deleteArticle: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description true (admin tokens only): destroy the article now, trashed or not, with its comments and revisions. Default: move it to the trash. */
+                permanent?: boolean;
+            };
             header?: {
                 /** @description Optional: without it the delete is unconditional. The strong ETag of the current representation, exactly as GET on this path (or the previous write) sent it, quotes included, e.g. `"3-4kq0hTVMbqNC8t2Z"`; several may be listed, comma-separated. The whole tag is compared (version and hash): a stale, forged or weak tag is 412 and nothing changes. `*` matches any version. */
                 "If-Match"?: string;
@@ -3074,7 +3688,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Deleted */
+            /** @description In the trash (or destroyed, with permanent=true) */
             204: {
                 headers: {
                     /** @description The id of this request, also in the server log: quote it when reporting a problem. */
@@ -4232,6 +4846,2594 @@ export interface operations {
             };
         };
     };
+    listArticleRevisions: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1..100. */
+                limit?: number;
+                /** @description 1-based page number. Not with cursor. */
+                page?: number;
+                /** @description Opaque: meta.nextCursor of the previous page. Not with page. */
+                cursor?: string;
+                /** @description false skips total and pageCount (faster). */
+                count?: boolean;
+                /** @description -number (newest first, the default) or number. */
+                sort?: string;
+            };
+            header?: {
+                /** @description The ETag of a representation you hold: 304 Not Modified, without a body, while it is still current (weak comparison; `*` matches any). */
+                "If-None-Match"?: string;
+            };
+            path: {
+                /** @description A UUID is an id; anything else a slug. */
+                idOrSlug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of revisions, newest first */
+            200: {
+                headers: {
+                    /** @description Weak ETag of this page: send it as If-None-Match to revalidate (304). */
+                    ETag?: string;
+                    /** @description `<url>; rel="next"` when there is a next page, in the paging mode used (page or cursor). */
+                    Link?: string;
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RevisionList"];
+                };
+            };
+            /** @description Not modified (If-None-Match) */
+            304: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid request (VALIDATION_FAILED lists every bad field) */
+            400: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, unknown or revoked bearer token */
+            401: {
+                headers: {
+                    /** @description The authentication scheme to use. */
+                    "WWW-Authenticate"?: "Bearer";
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token may not do this */
+            403: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (also for drafts the caller may not see) */
+            404: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: string;
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request line (query string) or headers too large */
+            431: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected server error (no details are disclosed) */
+            500: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Database unavailable; see Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: string;
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getArticleRevision: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A UUID is an id; anything else a slug. */
+                idOrSlug: string;
+                /** @description Revision number. */
+                number: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The revision */
+            200: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Revision"];
+                };
+            };
+            /** @description Invalid request (VALIDATION_FAILED lists every bad field) */
+            400: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, unknown or revoked bearer token */
+            401: {
+                headers: {
+                    /** @description The authentication scheme to use. */
+                    "WWW-Authenticate"?: "Bearer";
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token may not do this */
+            403: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (also for drafts the caller may not see) */
+            404: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: string;
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request line (query string) or headers too large */
+            431: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected server error (no details are disclosed) */
+            500: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Database unavailable; see Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: string;
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    diffArticleRevisions: {
+        parameters: {
+            query?: {
+                /** @description The revision to compare with (either side of `number`). Default: the revision before `number`. */
+                against?: number;
+            };
+            header?: never;
+            path: {
+                /** @description A UUID is an id; anything else a slug. */
+                idOrSlug: string;
+                /** @description Revision number. */
+                number: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The changes */
+            200: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RevisionDiff"];
+                    "application/json-patch+json": components["schemas"]["JsonPatch"];
+                };
+            };
+            /** @description Invalid request (VALIDATION_FAILED lists every bad field) */
+            400: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, unknown or revoked bearer token */
+            401: {
+                headers: {
+                    /** @description The authentication scheme to use. */
+                    "WWW-Authenticate"?: "Bearer";
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token may not do this */
+            403: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (also for drafts the caller may not see) */
+            404: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: string;
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request line (query string) or headers too large */
+            431: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected server error (no details are disclosed) */
+            500: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Database unavailable; see Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: string;
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    restoreArticleRevision: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Optional; a fresh value (a UUID) per logical operation makes the POST safe to retry: the same key and body within 24 h replays the first response (marked `Idempotent-Replayed: true`); the key with another body is 422; while the first is still running, 409. Keys belong to the caller (token or address). */
+                "Idempotency-Key"?: string;
+                /** @description Required: 428 without it. The strong ETag of the current representation, exactly as GET on this path (or the previous write) sent it, quotes included, e.g. `"3-4kq0hTVMbqNC8t2Z"`; several may be listed, comma-separated. The whole tag is compared (version and hash): a stale, forged or weak tag is 412 and nothing changes. `*` matches any version. */
+                "If-Match": string;
+            };
+            path: {
+                /** @description A UUID is an id; anything else a slug. */
+                idOrSlug: string;
+                /** @description Revision number. */
+                number: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The article with the restored content */
+            200: {
+                headers: {
+                    /** @description Which revision was restored, and that the publication state was left as it was. */
+                    "Restored-From"?: string;
+                    /** @description Strong ETag of this version: If-Match for the next PATCH or DELETE, If-None-Match to revalidate (304). */
+                    ETag?: string;
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    /** @description Present when this response is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Article"];
+                };
+            };
+            /** @description Invalid request (VALIDATION_FAILED lists every bad field) */
+            400: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, unknown or revoked bearer token */
+            401: {
+                headers: {
+                    /** @description The authentication scheme to use. */
+                    "WWW-Authenticate"?: "Bearer";
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token may not do this */
+            403: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (also for drafts the caller may not see) */
+            404: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict, e.g. SLUG_TAKEN */
+            409: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match does not match the current ETag */
+            412: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Idempotency-Key reused with a different body */
+            422: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match is required */
+            428: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: string;
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request line (query string) or headers too large */
+            431: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected server error (no details are disclosed) */
+            500: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Database unavailable; see Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: string;
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listTrash: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1..100. */
+                limit?: number;
+                /** @description 1-based page number. Not with cursor. */
+                page?: number;
+                /** @description Opaque: meta.nextCursor of the previous page. Not with page. */
+                cursor?: string;
+                /** @description false skips total and pageCount (faster). */
+                count?: boolean;
+                /** @description Comma list of trashedAt, title, updatedAt; "-" for descending. Default -trashedAt (newest first). */
+                sort?: string;
+            };
+            header?: {
+                /** @description The ETag of a representation you hold: 304 Not Modified, without a body, while it is still current (weak comparison; `*` matches any). */
+                "If-None-Match"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of trashed articles */
+            200: {
+                headers: {
+                    /** @description Weak ETag of this page: send it as If-None-Match to revalidate (304). */
+                    ETag?: string;
+                    /** @description `<url>; rel="next"` when there is a next page, in the paging mode used (page or cursor). */
+                    Link?: string;
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrashList"];
+                };
+            };
+            /** @description Not modified (If-None-Match) */
+            304: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid request (VALIDATION_FAILED lists every bad field) */
+            400: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, unknown or revoked bearer token */
+            401: {
+                headers: {
+                    /** @description The authentication scheme to use. */
+                    "WWW-Authenticate"?: "Bearer";
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token may not do this */
+            403: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: string;
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request line (query string) or headers too large */
+            431: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected server error (no details are disclosed) */
+            500: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Database unavailable; see Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: string;
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    restoreArticle: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Optional; a fresh value (a UUID) per logical operation makes the POST safe to retry: the same key and body within 24 h replays the first response (marked `Idempotent-Replayed: true`); the key with another body is 422; while the first is still running, 409. Keys belong to the caller (token or address). */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description A UUID is an id; anything else a slug. */
+                idOrSlug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The article, back */
+            200: {
+                headers: {
+                    /** @description Strong ETag of this version: If-Match for the next PATCH or DELETE, If-None-Match to revalidate (304). */
+                    ETag?: string;
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    /** @description Present when this response is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Article"];
+                };
+            };
+            /** @description Invalid request (VALIDATION_FAILED lists every bad field) */
+            400: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, unknown or revoked bearer token */
+            401: {
+                headers: {
+                    /** @description The authentication scheme to use. */
+                    "WWW-Authenticate"?: "Bearer";
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token may not do this */
+            403: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (also for drafts the caller may not see) */
+            404: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict, e.g. SLUG_TAKEN */
+            409: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Idempotency-Key reused with a different body */
+            422: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: string;
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request line (query string) or headers too large */
+            431: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected server error (no details are disclosed) */
+            500: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Database unavailable; see Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: string;
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createArticlePreview: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Optional; a fresh value (a UUID) per logical operation makes the POST safe to retry: the same key and body within 24 h replays the first response (marked `Idempotent-Replayed: true`); the key with another body is 422; while the first is still running, 409. Keys belong to the caller (token or address). */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description A UUID is an id; anything else a slug. */
+                idOrSlug: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "expiresIn": 7200
+                 *     }
+                 */
+                "application/json": components["schemas"]["CreatePreview"];
+            };
+        };
+        responses: {
+            /** @description The preview link; the token is shown only this once */
+            201: {
+                headers: {
+                    /** @description The token must not be cached. */
+                    "Cache-Control"?: "no-store";
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    /** @description Present when this response is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Preview"];
+                };
+            };
+            /** @description Invalid request (VALIDATION_FAILED lists every bad field) */
+            400: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, unknown or revoked bearer token */
+            401: {
+                headers: {
+                    /** @description The authentication scheme to use. */
+                    "WWW-Authenticate"?: "Bearer";
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token may not do this */
+            403: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (also for drafts the caller may not see) */
+            404: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body did not arrive in time (REQUEST_TIMEOUT_MS) */
+            408: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict, e.g. SLUG_TAKEN */
+            409: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Only application/json bodies are accepted */
+            415: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Idempotency-Key reused with a different body */
+            422: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: string;
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request line (query string) or headers too large */
+            431: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected server error (no details are disclosed) */
+            500: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Database unavailable; see Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: string;
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    revokeArticlePreviews: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A UUID is an id; anything else a slug. */
+                idOrSlug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Revoked (also when there were none) */
+            204: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid request (VALIDATION_FAILED lists every bad field) */
+            400: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, unknown or revoked bearer token */
+            401: {
+                headers: {
+                    /** @description The authentication scheme to use. */
+                    "WWW-Authenticate"?: "Bearer";
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token may not do this */
+            403: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (also for drafts the caller may not see) */
+            404: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: string;
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request line (query string) or headers too large */
+            431: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected server error (no details are disclosed) */
+            500: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Database unavailable; see Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: string;
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    revokeArticlePreview: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A UUID is an id; anything else a slug. */
+                idOrSlug: string;
+                /** @description UUID */
+                previewId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Revoked */
+            204: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid request (VALIDATION_FAILED lists every bad field) */
+            400: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, unknown or revoked bearer token */
+            401: {
+                headers: {
+                    /** @description The authentication scheme to use. */
+                    "WWW-Authenticate"?: "Bearer";
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token may not do this */
+            403: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (also for drafts the caller may not see) */
+            404: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: string;
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request line (query string) or headers too large */
+            431: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected server error (no details are disclosed) */
+            500: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Database unavailable; see Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: string;
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    bulkArticles: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Optional; a fresh value (a UUID) per logical operation makes the POST safe to retry: the same key and body within 24 h replays the first response (marked `Idempotent-Replayed: true`); the key with another body is 422; while the first is still running, 409. Keys belong to the caller (token or address). */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "action": "addTags",
+                 *       "ids": [
+                 *         "riverside-tram-line-9-stops-3-years-late-and-finally-open"
+                 *       ],
+                 *       "tags": [
+                 *         "transport"
+                 *       ]
+                 *     }
+                 */
+                "application/json": components["schemas"]["BulkArticles"];
+            };
+        };
+        responses: {
+            /** @description Per-item results */
+            200: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    /** @description Present when this response is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BulkResult"];
+                };
+            };
+            /** @description Invalid request (VALIDATION_FAILED lists every bad field) */
+            400: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, unknown or revoked bearer token */
+            401: {
+                headers: {
+                    /** @description The authentication scheme to use. */
+                    "WWW-Authenticate"?: "Bearer";
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token may not do this */
+            403: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body did not arrive in time (REQUEST_TIMEOUT_MS) */
+            408: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict, e.g. SLUG_TAKEN */
+            409: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Only application/json bodies are accepted */
+            415: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Idempotency-Key reused with a different body */
+            422: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: string;
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request line (query string) or headers too large */
+            431: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected server error (no details are disclosed) */
+            500: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Database unavailable; see Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: string;
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     listArticleComments: {
         parameters: {
             query?: {
@@ -4277,7 +7479,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`. */
+                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -4300,7 +7502,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`. */
+                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -4321,7 +7523,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`. */
+                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -4346,7 +7548,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`. */
+                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -4369,7 +7571,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`. */
+                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -4394,7 +7596,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`. */
+                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -4417,7 +7619,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`. */
+                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -4440,7 +7642,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`. */
+                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -4465,7 +7667,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`. */
+                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -4830,7 +8032,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`. */
+                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -4853,7 +8055,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`. */
+                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -4874,7 +8076,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`. */
+                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -4899,7 +8101,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`. */
+                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -4922,7 +8124,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`. */
+                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -4947,7 +8149,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`. */
+                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -4970,7 +8172,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`. */
+                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -4993,7 +8195,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`. */
+                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -5018,7 +8220,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`. */
+                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -5060,7 +8262,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`. */
+                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -5083,7 +8285,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`. */
+                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -5104,7 +8306,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`. */
+                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -5129,7 +8331,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`. */
+                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -5152,7 +8354,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`. */
+                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -5175,7 +8377,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`. */
+                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -5200,7 +8402,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`. */
+                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -5223,7 +8425,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`. */
+                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -5246,7 +8448,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`. */
+                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -5271,7 +8473,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`. */
+                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -5840,6 +9042,313 @@ export interface operations {
             };
         };
     };
+    bulkComments: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Optional; a fresh value (a UUID) per logical operation makes the POST safe to retry: the same key and body within 24 h replays the first response (marked `Idempotent-Replayed: true`); the key with another body is 422; while the first is still running, 409. Keys belong to the caller (token or address). */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "action": "approve",
+                 *       "ids": [
+                 *         "e83ab0ca-1c3d-518a-a133-47a1a3cd0194"
+                 *       ]
+                 *     }
+                 */
+                "application/json": components["schemas"]["BulkComments"];
+            };
+        };
+        responses: {
+            /** @description Per-item results */
+            200: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    /** @description Present when this response is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BulkResult"];
+                };
+            };
+            /** @description Invalid request (VALIDATION_FAILED lists every bad field) */
+            400: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, unknown or revoked bearer token */
+            401: {
+                headers: {
+                    /** @description The authentication scheme to use. */
+                    "WWW-Authenticate"?: "Bearer";
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token may not do this */
+            403: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body did not arrive in time (REQUEST_TIMEOUT_MS) */
+            408: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict, e.g. SLUG_TAKEN */
+            409: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Only application/json bodies are accepted */
+            415: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Idempotency-Key reused with a different body */
+            422: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: string;
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request line (query string) or headers too large */
+            431: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected server error (no details are disclosed) */
+            500: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Database unavailable; see Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: string;
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     listTokens: {
         parameters: {
             query?: never;
@@ -5864,7 +9373,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`. */
+                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -5887,7 +9396,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`. */
+                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -5912,7 +9421,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`. */
+                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -5935,7 +9444,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`. */
+                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -5960,7 +9469,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`. */
+                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -5983,7 +9492,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`. */
+                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -6006,7 +9515,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`. */
+                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -6031,7 +9540,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`. */
+                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -6377,7 +9886,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`. */
+                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -6400,7 +9909,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`. */
+                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -6425,7 +9934,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`. */
+                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -6448,7 +9957,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`. */
+                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -6471,7 +9980,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`. */
+                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -6496,7 +10005,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`. */
+                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -6519,7 +10028,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`. */
+                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -6542,7 +10051,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`. */
+                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -6567,7 +10076,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`. */
+                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };

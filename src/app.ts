@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto'
 import http from 'node:http'
 import type { Socket } from 'node:net'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import Fastify from 'fastify'
+import Fastify, { type FastifyRequest } from 'fastify'
+import { redactSecrets } from './auth.js'
 import type { Config } from './config.js'
 import { PROBLEM_CONTENT_TYPE, ProblemError, Problems, problemBody, type ProblemCode } from './errors.js'
 import authPlugin from './plugins/auth.js'
@@ -10,12 +11,15 @@ import databasePlugin from './plugins/database.js'
 import errorHandlerPlugin, { sendProblem } from './plugins/error-handler.js'
 import httpCachingPlugin from './plugins/http-caching.js'
 import idempotencyPlugin from './plugins/idempotency.js'
+import maintenancePlugin from './plugins/maintenance.js'
 import protectionPlugin from './plugins/protection.js'
 import servicesPlugin from './plugins/services.js'
 import strictInputPlugin from './plugins/strict-input.js'
 import swaggerPlugin from './plugins/swagger.js'
 import swaggerUiPlugin from './plugins/swagger-ui.js'
+import editorialRoutes from './routes/articles/editorial.js'
 import articleRoutes from './routes/articles/index.js'
+import revisionRoutes from './routes/articles/revisions.js'
 import authorRoutes from './routes/authors/index.js'
 import commentRoutes from './routes/comments/index.js'
 import healthRoutes from './routes/health/index.js'
@@ -25,6 +29,8 @@ import { buildValidatorFactory } from './validation.js'
 export interface BuildOptions {
   /** Replaces the JSON logger (tests pass false). Defaults to pino at config.LOG_LEVEL. */
   logger?: boolean
+  /** Where the JSON log lines go instead of stdout (tests read what was logged). */
+  logStream?: NodeJS.WritableStream
   /** Sees every SQL statement the app sends (tests count statements per request). */
   onQuery?: (sql: string) => void
 }
@@ -40,7 +46,19 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
         ? false
         : {
             level: config.LOG_LEVEL,
+            ...(options.logStream ? { stream: options.logStream } : {}),
             redact: { paths: ['req.headers.authorization', 'req.headers.cookie'], censor: '[redacted]' },
+            // The request line as logged, with any token secret and any `token` query value
+            // (frontends pass preview tokens that way) taken out.
+            serializers: {
+              req: (request: FastifyRequest) => ({
+                method: request.method,
+                url: redactSecrets(request.url),
+                host: request.host,
+                remoteAddress: request.ip,
+                remotePort: request.socket?.remotePort,
+              }),
+            },
           },
     genReqId: (request) => {
       const given = request.headers['x-request-id']
@@ -90,13 +108,14 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
   })
 
   // Registration order reads top to bottom:
-  // errors → input rules → OpenAPI → database → services → protection → auth → caching → routes.
+  // errors → input rules → OpenAPI → database → services (and their housekeeping) → protection → auth → caching → routes.
   await app.register(errorHandlerPlugin)
   await app.register(strictInputPlugin)
   await app.register(swaggerPlugin, { config })
   await app.register(swaggerUiPlugin)
   await app.register(databasePlugin, { config, ...(options.onQuery ? { onQuery: options.onQuery } : {}) })
-  await app.register(servicesPlugin)
+  await app.register(servicesPlugin, { config })
+  await app.register(maintenancePlugin, { config })
   await app.register(protectionPlugin, { config })
   await app.register(authPlugin, { config })
   await app.register(httpCachingPlugin)
@@ -104,6 +123,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
   await app.register(healthRoutes)
   await app.register(authorRoutes, { prefix: '/api/v1' })
   await app.register(articleRoutes, { prefix: '/api/v1' })
+  await app.register(revisionRoutes, { prefix: '/api/v1' })
+  await app.register(editorialRoutes, { prefix: '/api/v1' })
   await app.register(commentRoutes, { prefix: '/api/v1' })
   await app.register(tokenRoutes, { prefix: '/api/v1' })
 

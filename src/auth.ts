@@ -3,10 +3,14 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
 export const ROLES = ['admin', 'editor', 'author', 'viewer'] as const
 export type Role = (typeof ROLES)[number]
 
-/** Who is calling: nobody, or a token with a role (an `author` token is bound to one author). */
+/**
+ * Who is calling: nobody, a token with a role (an `author` token is bound to one author), or a
+ * preview token, which reads one article (draft included) and nothing else.
+ */
 export type Principal =
   | { kind: 'anonymous' }
-  | { kind: 'token'; tokenId: string; role: Role; authorId: string | null }
+  | { kind: 'token'; tokenId: string; name: string; role: Role; authorId: string | null }
+  | { kind: 'preview'; previewId: string; articleId: string }
 
 export const ANONYMOUS: Principal = { kind: 'anonymous' }
 
@@ -28,3 +32,23 @@ export function sameHash(a: string, b: string): boolean {
 }
 
 export const TOKEN_PATTERN = /^bs_[A-Za-z0-9_-]{43}$/
+
+/** Preview tokens have their own prefix, so authentication knows which table to look in. */
+export const PREVIEW_PREFIX = 'bsp_'
+
+/** `bsp_` + 43 characters of base64url: 256 bits, like every token. */
+export function newPreviewSecret(): string {
+  return `${PREVIEW_PREFIX}${randomBytes(32).toString('base64url')}`
+}
+
+const SECRET_IN_TEXT = /\bbsp?_[A-Za-z0-9_-]{43}/g
+const TOKEN_QUERY_VALUE = /([?&]token=)[^&#\s]*/gi
+
+/**
+ * Text bound for a log with every token secret taken out: API and preview secrets wherever
+ * they appear (a path, a query, a pasted header), and any `token` query value whatever it
+ * holds (frontends pass preview tokens that way).
+ */
+export function redactSecrets(text: string): string {
+  return text.replace(SECRET_IN_TEXT, '[redacted]').replace(TOKEN_QUERY_VALUE, '$1[redacted]')
+}

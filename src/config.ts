@@ -111,6 +111,34 @@ export const ConfigSchema = Type.Object({
     maxLength: 4000,
     description: 'Comma list of origins allowed to call the API from a browser (https://example.com), or * for any. Empty: no CORS.',
   }),
+  REVISIONS_KEEP: Type.Optional(
+    Type.Integer({
+      minimum: 1,
+      maximum: 1_000_000,
+      description: 'Revisions kept per article (the newest ones); older ones are deleted as new ones are written. Unset: all are kept.',
+    }),
+  ),
+  TRASH_RETENTION_DAYS: Type.Number({
+    minimum: 0,
+    maximum: 36_500,
+    default: 30,
+    description: 'Days an article stays in the trash before the server destroys it (fractions allowed; 0: at the next sweep).',
+  }),
+  TRASH_PURGE_INTERVAL_SECONDS: Type.Integer({
+    minimum: 1,
+    maximum: 86_400,
+    default: 60,
+    description: 'How often each server process looks for trash past its retention (and expired preview tokens).',
+  }),
+  PREVIEW_URL: Type.Optional(
+    Type.String({
+      maxLength: 2000,
+      pattern: '^https?://[^\\s]*\\{token\\}[^\\s]*$',
+      description:
+        'Your frontend\'s draft-mode address, with {token} (and optionally {slug}, {id}) to fill in, e.g. ' +
+        'https://site.example/api/draft?token={token}&slug={slug}. Preview responses then carry the ready link as `url`.',
+    }),
+  ),
   MIGRATE_ON_START: Type.Boolean({ default: true, description: 'Apply pending migrations at start-up.' }),
   SEED_ON_EMPTY: Type.Boolean({
     default: true,

@@ -19,7 +19,14 @@ export const CATALOGUE = {
   AUTHOR_HAS_ARTICLES: {
     status: 409,
     title: 'Author has articles',
-    detail: 'This author still has articles; delete them or move them to another author first.',
+    detail:
+      'This author still has articles (trashed ones included); move them to another author, or destroy them ' +
+      '(DELETE with permanent=true, or wait for the trash retention) first.',
+  },
+  BULK_ABORTED: {
+    status: 409,
+    title: 'Bulk request aborted',
+    detail: 'atomic was true and at least one item would have failed, so nothing was changed; see `results`.',
   },
   CONFLICT: { status: 409, title: 'Conflict', detail: 'A resource with the same unique value already exists.' },
   REFERENCE_CONFLICT: { status: 409, title: 'Reference conflict', detail: 'The change would break a reference between resources.' },
@@ -84,6 +91,8 @@ export class ProblemError extends Error {
   override name = 'ProblemError'
   readonly status: number
   readonly title: string
+  /** Members beyond the standard ones (BULK_ABORTED: `results`). */
+  extensions: Record<string, unknown> = {}
   constructor(
     readonly code: ProblemCode,
     readonly detail: string = CATALOGUE[code].detail,
@@ -107,6 +116,7 @@ export function problemBody(problem: ProblemError, instance?: string) {
     // The path the caller sent, cut short: an error must not echo megabytes back.
     ...(instance === undefined ? {} : { instance: instance.slice(0, 500) }),
     ...(problem.errors ? { errors: problem.errors } : {}),
+    ...problem.extensions,
   }
 }
 

@@ -36,6 +36,12 @@ export interface Database {
    * Idempotency-Key record commit together.
    */
   transaction<T>(fn: () => Promise<T>): Promise<T>
+  /**
+   * Runs `fn` as a unit of its own: inside an open transaction, under a SAVEPOINT (if `fn`
+   * throws, its statements are undone and the transaction goes on); outside one, as its own
+   * transaction. For bulk requests, whose items succeed or fail one by one.
+   */
+  savepoint<T>(fn: () => Promise<T>): Promise<T>
   /** Prisma Client over the same driver, for the seed, the CLI and tests; never the request path. */
   readonly prisma: PrismaClient
   /** An adapter factory for Prisma's schema engine (migrations). Call `close` on it when done. */
@@ -51,16 +57,33 @@ interface Connection {
 }
 
 /**
- * `query` and `transaction` over a driver: `run` for a statement outside any transaction,
- * `begin` for a connection holding one open transaction until `end` (commit or roll back).
+ * `query`, `transaction` and `savepoint` over a driver: `run` for a statement outside any
+ * transaction, `withTransaction` for a connection holding one open transaction until `fn` ends
+ * (commit or roll back).
  */
 function transactional(
   onQuery: ((sql: string) => void) | undefined,
   run: Connection['query'],
   withTransaction: <T>(fn: (connection: Connection) => Promise<T>) => Promise<T>,
-): Pick<Database, 'query' | 'transaction'> {
-  const current = new AsyncLocalStorage<{ connection: Connection; open: boolean }>()
+): Pick<Database, 'query' | 'transaction' | 'savepoint'> {
+  const current = new AsyncLocalStorage<{ connection: Connection; open: boolean; savepoints: number }>()
+  const send = (tx: { connection: Connection }, text: string) => {
+    onQuery?.(text)
+    return tx.connection.query(text, [])
+  }
+  async function transaction<T>(fn: () => Promise<T>): Promise<T> {
+    if (current.getStore()?.open) return fn()
+    return withTransaction(async (connection) => {
+      const tx = { connection, open: true, savepoints: 0 }
+      try {
+        return await current.run(tx, fn)
+      } finally {
+        tx.open = false
+      }
+    })
+  }
   return {
+    transaction,
     query<Row>(statement: Sql) {
       onQuery?.(statement.text)
       const tx = current.getStore()
@@ -70,16 +93,20 @@ function transactional(
       if (!tx.open) return Promise.reject(new Error('statement sent after its transaction ended'))
       return tx.connection.query<Row>(statement.text, statement.values)
     },
-    async transaction<T>(fn: () => Promise<T>) {
-      if (current.getStore()?.open) return fn()
-      return withTransaction(async (connection) => {
-        const tx = { connection, open: true }
-        try {
-          return await current.run(tx, fn)
-        } finally {
-          tx.open = false
-        }
-      })
+    async savepoint<T>(fn: () => Promise<T>) {
+      const tx = current.getStore()
+      if (!tx?.open) return transaction(fn)
+      const name = `broadsheet_${++tx.savepoints}`
+      await send(tx, `SAVEPOINT ${name}`)
+      let result: T
+      try {
+        result = await fn()
+      } catch (error) {
+        await send(tx, `ROLLBACK TO SAVEPOINT ${name}`)
+        throw error
+      }
+      await send(tx, `RELEASE SAVEPOINT ${name}`)
+      return result
     },
   }
 }

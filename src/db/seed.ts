@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto'
 import type { PrismaClient } from '../generated/prisma/client.js'
+import { startHistory } from './queries/articles.js'
+import type { Query } from './sql.js'
 import { articles, authors, comments } from './seed-data.js'
 
 /** Stable UUIDs for seed rows, so seeding twice finds the same rows and changes nothing. */
@@ -82,11 +84,18 @@ export async function seedSampleContent(prisma: PrismaClient, now = new Date()):
             updatedAt: new Date(comment.createdAt),
           })),
       })
+      await startHistory(onPrisma(tx))
       return { authors: a.count, articles: b.count, comments: c.count }
     },
     { timeout: 60_000, maxWait: 10_000 },
   )
 }
+
+/** The statements of src/db/queries, run on a Prisma transaction (the seed runs on Prisma Client). */
+const onPrisma =
+  (tx: { $queryRaw<T>(query: Parameters<Query>[0]): Promise<T> }): Query =>
+  <Row>(statement: Parameters<Query>[0]) =>
+    tx.$queryRaw<Row[]>(statement)
 
 async function existingIds(
   table: { findMany(args: { where: { id: { in: string[] } }; select: { id: true } }): Promise<{ id: string }[]> },
@@ -175,6 +184,7 @@ export async function seedLarge(prisma: PrismaClient, size: LargeSeedSize = LARG
                WHERE "status" = 'approved' GROUP BY "article_id") c
          WHERE a."id" = c."article_id" AND a."slug" LIKE 'bench-article-%' AND a."comment_count" <> c.n`,
       )
+      await startHistory(onPrisma(tx))
       return { authors: a, articles: b, comments: c }
     },
     { timeout: 600_000, maxWait: 10_000 },

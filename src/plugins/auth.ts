@@ -1,10 +1,14 @@
 import type { FastifyRequest, preParsingAsyncHookHandler } from 'fastify'
 import fp from 'fastify-plugin'
-import { ANONYMOUS, type Principal, type Role } from '../auth.js'
+import { ANONYMOUS, PREVIEW_PREFIX, type Principal, type Role } from '../auth.js'
 import type { Config } from '../config.js'
 import { Problems } from '../errors.js'
 
 declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The route answers preview tokens (GET of an article); every other route refuses them with 401. */
+    preview?: boolean
+  }
   interface FastifyRequest {
     principal: Principal
   }
@@ -42,10 +46,18 @@ export default fp<{ config: Config }>(
         await app.countAuthFailure(request)
         throw Problems.unauthorized('The Authorization header must be "Bearer <token>".')
       }
-      const principal = await app.services.tokens.authenticate(match[1]!)
+      const secret = match[1]!
+      const preview = secret.startsWith(PREVIEW_PREFIX)
+      const principal = preview ? await app.services.previews.authenticate(secret) : await app.services.tokens.authenticate(secret)
       if (!principal) {
         await app.countAuthFailure(request)
-        throw Problems.unauthorized('The bearer token is not valid (unknown or revoked).')
+        throw Problems.unauthorized(
+          preview ? 'The preview token is not valid (unknown, expired or revoked).' : 'The bearer token is not valid (unknown or revoked).',
+        )
+      }
+      // A preview token opens one read of one article: every other route refuses it.
+      if (principal.kind === 'preview' && request.routeOptions.config?.preview !== true) {
+        throw Problems.unauthorized('A preview token only reads the article it was made for (GET /api/v1/articles/{idOrSlug}).')
       }
       request.principal = principal
     })
@@ -53,7 +65,7 @@ export default fp<{ config: Config }>(
     app.decorate('requireRole', (...roles: Role[]): preParsingAsyncHookHandler => {
       return async (request) => {
         const p = request.principal
-        if (p.kind === 'anonymous') throw Problems.unauthorized()
+        if (p.kind !== 'token') throw Problems.unauthorized()
         if (!roles.includes(p.role)) throw Problems.forbidden()
       }
     })

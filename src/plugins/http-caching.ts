@@ -15,6 +15,11 @@ declare module 'fastify' {
     etag?: 'strong' | 'weak'
     /** The route evaluates If-Match (`reply.requireIfMatch` / `reply.ifMatch`); the document declares the header. */
     ifMatch?: 'required' | 'optional'
+    /**
+     * The GET route (path template) whose representation If-Match names, when it is not this
+     * route's own path: a revision restore writes the article, so it takes the article's ETag.
+     */
+    ifMatchOf?: string
   }
   interface FastifyReply {
     /** The stored version of the resource being sent, for its strong ETag. */
@@ -58,7 +63,7 @@ export default fp(
       // Only strong tags in the form this API issues can match; a weak one never does (§8.8.3.2).
       const tags = header.split(',').map((tag) => tag.trim()).filter((tag) => STRONG_TAG.test(tag))
       if (tags.length === 0) throw Problems.preconditionFailed('If-Match must be an ETag this API sent (a strong one, unmodified).')
-      const url = reply.request.routeOptions.url ?? ''
+      const url = reply.routeOptions.config.ifMatchOf ?? reply.request.routeOptions.url ?? ''
       const schema = getSchemas.get(url)
       if (!schema) throw new Error(`If-Match on ${url}: no GET route on this path to compare with`)
       const representations = [await current()].flat()
@@ -85,21 +90,24 @@ export default fp(
     })
 
     app.addHook('onSend', async (request, reply, payload) => {
-      const kind = reply.routeOptions.config.etag
+      const etagKind = reply.routeOptions.config.etag
       // Decided by the route that answered, never by the URL's spelling: `/%61pi/v1/tokens`
       // and the absolute form `http://host/api/v1/tokens` reach the same route, and must
       // carry the same private caching headers. Unmatched URLs (404s) go by their path.
       if ((request.routeOptions.url ?? new URL(request.url, 'http://x').pathname).startsWith('/api/')) {
         reply.header('vary', 'Authorization')
-        if (request.method === 'GET') {
-          // principal is unset when the request was refused before authentication ran.
-          const anonymous = (request.principal ?? ANONYMOUS).kind === 'anonymous'
-          reply.header('cache-control', anonymous ? 'public, max-age=0, must-revalidate' : 'private, no-cache')
+        // principal is unset when the request was refused before authentication ran.
+        const { kind } = request.principal ?? ANONYMOUS
+        if (kind === 'preview') {
+          // A draft shown to one reader: never stored by any cache, never indexed.
+          reply.header('cache-control', 'private, no-store').header('x-robots-tag', 'noindex')
+        } else if (request.method === 'GET') {
+          reply.header('cache-control', kind === 'anonymous' ? 'public, max-age=0, must-revalidate' : 'private, no-cache')
         }
       }
-      if (!kind || typeof payload !== 'string' || reply.statusCode < 200 || reply.statusCode >= 300) return payload
+      if (!etagKind || typeof payload !== 'string' || reply.statusCode < 200 || reply.statusCode >= 300) return payload
       let etag: string
-      if (kind === 'strong') {
+      if (etagKind === 'strong') {
         if (reply.resourceVersion === undefined) return payload
         etag = strongTag(reply.resourceVersion, payload)
       } else {

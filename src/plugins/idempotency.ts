@@ -95,18 +95,6 @@ export default fp(
         if (outcome.kind === 'replay') return replay(request, reply, outcome.response)
         return reply.type(JSON_TYPE).send(outcome.result)
       }
-
-    // Expired keys are pruned at start and then hourly, by whichever process gets there.
-    const prune = () =>
-      service.pruneExpired().then(
-        (count) => count > 0 && app.log.info({ count }, 'pruned expired idempotency keys'),
-        (error: unknown) => app.log.warn({ err: error }, 'could not prune idempotency keys'),
-      )
-    app.addHook('onReady', async () => {
-      void prune()
-    })
-    const timer = setInterval(prune, 60 * 60 * 1000).unref()
-    app.addHook('onClose', async () => clearInterval(timer))
   },
   { name: 'idempotency', dependencies: ['services', 'auth', 'swagger', 'http-caching'] },
 )

@@ -5,9 +5,12 @@ import type { TSchema } from 'typebox'
 import type { Config } from '../config.js'
 import * as articleSchemas from '../schemas/article.js'
 import * as authorSchemas from '../schemas/author.js'
+import * as bulkSchemas from '../schemas/bulk.js'
 import * as commentSchemas from '../schemas/comment.js'
 import { problems, sharedSchemas } from '../schemas/common.js'
 import { REQUEST_HEADERS, RESPONSE_HEADERS } from '../schemas/headers.js'
+import * as previewSchemas from '../schemas/preview.js'
+import * as revisionSchemas from '../schemas/revision.js'
 import * as tokenSchemas from '../schemas/token.js'
 
 export const API_VERSION = '1.0.0'
@@ -26,7 +29,7 @@ function components(...modules: Record<string, unknown>[]): TSchema[] {
  */
 export default fp<{ config: Config }>(
   async (app, { config }) => {
-    for (const schema of [...sharedSchemas, ...components(authorSchemas, articleSchemas, commentSchemas, tokenSchemas)]) {
+    for (const schema of [...sharedSchemas, ...components(authorSchemas, articleSchemas, revisionSchemas, previewSchemas, bulkSchemas, commentSchemas, tokenSchemas)]) {
       app.addSchema(schema)
     }
 
@@ -70,7 +73,8 @@ export default fp<{ config: Config }>(
         },
         tags: [
           { name: 'authors', description: 'Authors (email visible to editors, admins and the author only)' },
-          { name: 'articles', description: 'Articles: drafts, scheduled and published' },
+          { name: 'articles', description: 'Articles: drafts, scheduled and published; the trash, draft preview links, bulk actions' },
+          { name: 'revisions', description: 'Article history: every change as an immutable revision; diffs; restoring old content' },
           { name: 'comments', description: 'Reader comments and moderation' },
           { name: 'tokens', description: 'API tokens and roles (admin only)' },
           { name: 'service', description: 'Health and API description' },
@@ -114,7 +118,11 @@ export default fp<{ config: Config }>(
 )
 
 type Schema = Record<string, unknown>
-type RouteFacts = { method: string | string[]; url: string; config?: { etag?: 'strong' | 'weak'; ifMatch?: 'required' | 'optional' } }
+type RouteFacts = {
+  method: string | string[]
+  url: string
+  config?: { etag?: 'strong' | 'weak'; ifMatch?: 'required' | 'optional'; preview?: boolean }
+}
 
 /**
  * The route's schema with the headers it reads as parameters and the headers it sends on each
@@ -156,6 +164,7 @@ function withHeaders(schema: Schema, route: RouteFacts): Schema {
           Vary: RESPONSE_HEADERS.vary,
         })
         if (methods.includes('GET')) sent['Cache-Control'] = RESPONSE_HEADERS.cacheControl
+        if (route.config?.preview) sent['X-Robots-Tag'] = RESPONSE_HEADERS.robotsTag
         if (methods.includes('POST') && /^2/.test(status)) sent['Idempotent-Replayed'] = RESPONSE_HEADERS.idempotentReplayed
       }
       return [status, { ...entry, headers: { ...(entry.headers as Schema | undefined), ...sent } }]

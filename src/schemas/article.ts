@@ -38,7 +38,7 @@ const Body = Type.String({
   description: `Markdown, returned byte-exact; raw HTML in it (script elements included) is kept as written. ${UNTRUSTED}`,
 })
 const Tag = Type.String({ minLength: 1, maxLength: 50, pattern: TAG_PATTERN })
-const Tags = Type.Array(Tag, { maxItems: 20, uniqueItems: true, description: 'Lowercase letters, letters without case and digits, hyphenated (no fullwidth forms, no invisible letters); at most 20.' })
+export const Tags = Type.Array(Tag, { maxItems: 20, uniqueItems: true, description: 'Lowercase letters, letters without case and digits, hyphenated (no fullwidth forms, no invisible letters); at most 20.' })
 
 export const CreateArticleSchema = Type.Object(
   {
@@ -143,3 +143,44 @@ export const ArticleQuerySchema = Type.Object(
   { additionalProperties: false },
 )
 export type ArticleQuery = Static<typeof ArticleQuerySchema>
+
+export const TrashedArticleSchema = Type.Object(
+  {
+    ...ArticleSchema.properties,
+    trashedAt: Timestamp,
+    purgeAt: { ...Timestamp, description: 'When the server destroys it for good (trashedAt + TRASH_RETENTION_DAYS) unless it is restored first.' },
+  },
+  {
+    $id: 'TrashedArticle',
+    title: 'TrashedArticle',
+    description: 'An article in the trash: invisible to every other read, its slug still reserved.',
+  },
+)
+export type TrashedArticle = Static<typeof TrashedArticleSchema>
+
+export const TrashListSchema = ListOf(TrashedArticleSchema, 'TrashList')
+export type TrashList = Static<typeof TrashListSchema>
+
+export const ListTrashQuerySchema = Type.Object(
+  {
+    ...ListQuery,
+    sort: Type.Optional(
+      Type.String({ maxLength: 100, description: 'Comma list of trashedAt, title, updatedAt; "-" for descending. Default -trashedAt (newest first).' }),
+    ),
+  },
+  { additionalProperties: false },
+)
+export type ListTrashQuery = Static<typeof ListTrashQuerySchema>
+
+export const DeleteArticleQuerySchema = Type.Object(
+  {
+    permanent: Type.Optional(
+      Type.Boolean({
+        default: false,
+        description: 'true (admin tokens only): destroy the article now, trashed or not, with its comments and revisions. Default: move it to the trash.',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+)
+export type DeleteArticleQuery = Static<typeof DeleteArticleQuerySchema>

@@ -41,25 +41,58 @@ export const TimestampInput = Type.String({
 export const Nullable = <T extends TSchema & { type: string }>(schema: T) =>
   Type.Unsafe<Static<T> | null>({ ...schema, type: [schema.type, 'null'] })
 
+const problemFields = {
+  type: Type.String({ description: 'URI identifying the problem type: urn:broadsheet:problem:<code, kebab-case>.' }),
+  title: Type.String({ description: 'Short, human-readable summary of the problem type.' }),
+  status: Type.Integer({ minimum: 400, maximum: 599 }),
+  detail: Type.String({ description: 'What went wrong with this request.' }),
+  code: Type.String({
+    description: `Stable machine-readable error code, one of: ${Object.keys(CATALOGUE).join(', ')}. New codes may be added.`,
+    examples: ['NOT_FOUND'],
+  }),
+  instance: Type.Optional(Type.String({ description: 'The request path.' })),
+  errors: Type.Optional(
+    Type.Array(
+      Type.Object({
+        path: Type.String({ description: 'JSON Pointer into the request, prefixed by its part.', examples: ['/body/title'] }),
+        message: Type.String({ examples: ['is required'] }),
+      }),
+      { maxItems: MAX_FIELD_ERRORS, description: `VALIDATION_FAILED: each invalid field (at most ${MAX_FIELD_ERRORS}).` },
+    ),
+  ),
+}
+
+/** The problem of one item of a bulk request: what the single-item route would have answered. */
+export const ItemProblemSchema = Type.Object(problemFields, {
+  $id: 'ItemProblem',
+  title: 'ItemProblem',
+  description: 'RFC 9457 problem details of one bulk item: what the single-item route would have answered.',
+})
+
+export const BulkItemResultSchema = Type.Object(
+  {
+    id: Type.String({ description: 'The id (or slug) as sent.' }),
+    status: Type.Integer({ minimum: 200, maximum: 599, description: 'The HTTP status this item would have had alone (200, 204, 403, 404, …).' }),
+    problem: Type.Optional(ref(ItemProblemSchema)),
+  },
+  { $id: 'BulkItemResult', title: 'BulkItemResult' },
+)
+export type BulkItemResult = Static<typeof BulkItemResultSchema>
+
+export const BulkResultSchema = Type.Object(
+  { results: Type.Array(ref(BulkItemResultSchema), { maxItems: 100, description: 'One per id, in request order.' }) },
+  { $id: 'BulkResult', title: 'BulkResult', description: 'Per-item results of a bulk request.' },
+)
+export type BulkResult = Static<typeof BulkResultSchema>
+
 export const ProblemSchema = Type.Object(
   {
-    type: Type.String({ description: 'URI identifying the problem type: urn:broadsheet:problem:<code, kebab-case>.' }),
-    title: Type.String({ description: 'Short, human-readable summary of the problem type.' }),
-    status: Type.Integer({ minimum: 400, maximum: 599 }),
-    detail: Type.String({ description: 'What went wrong with this request.' }),
-    code: Type.String({
-      description: `Stable machine-readable error code, one of: ${Object.keys(CATALOGUE).join(', ')}. New codes may be added.`,
-      examples: ['NOT_FOUND'],
-    }),
-    instance: Type.Optional(Type.String({ description: 'The request path.' })),
-    errors: Type.Optional(
-      Type.Array(
-        Type.Object({
-          path: Type.String({ description: 'JSON Pointer into the request, prefixed by its part.', examples: ['/body/title'] }),
-          message: Type.String({ examples: ['is required'] }),
-        }),
-        { maxItems: MAX_FIELD_ERRORS, description: `VALIDATION_FAILED: each invalid field (at most ${MAX_FIELD_ERRORS}).` },
-      ),
+    ...problemFields,
+    results: Type.Optional(
+      Type.Array(ref(BulkItemResultSchema), {
+        maxItems: 100,
+        description: 'BULK_ABORTED: what each item would have answered; nothing was changed.',
+      }),
     ),
   },
   { $id: 'Problem', title: 'Problem', description: 'RFC 9457 problem details (application/problem+json).' },
@@ -110,7 +143,7 @@ export const IdOrSlugParamsSchema = Type.Object(
 )
 
 /** Schemas registered with `addSchema`, i.e. the named OpenAPI components. */
-export const sharedSchemas: TSchema[] = [ProblemSchema, ListMetaSchema]
+export const sharedSchemas: TSchema[] = [ItemProblemSchema, BulkItemResultSchema, BulkResultSchema, ProblemSchema, ListMetaSchema]
 
 const PROBLEM_DESCRIPTIONS: Record<number, string> = {
   400: 'Invalid request (VALIDATION_FAILED lists every bad field)',

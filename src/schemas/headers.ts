@@ -57,9 +57,15 @@ export const RESPONSE_HEADERS = {
   vary: header('`Authorization`: the answer depends on the token.', 100),
   cacheControl: header(
     'Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); ' +
-      'with a token: `private, no-cache`.',
+      'with a token: `private, no-cache`; with a preview token: `private, no-store`.',
     100,
   ),
+  robotsTag: {
+    type: 'string',
+    maxLength: 20,
+    enum: ['noindex'],
+    description: 'Only on answers to a preview token: a draft must never be indexed.',
+  } satisfies Omit<HeaderSchema, 'pattern'>,
   idempotentReplayed: {
     type: 'string',
     maxLength: 4,

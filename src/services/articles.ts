@@ -1,7 +1,7 @@
 import type { Principal } from '../auth.js'
 import type { Database } from '../db/database.js'
 import { uniqueViolation } from '../db/errors.js'
-import { paginate, type CursorCodec } from '../db/paging.js'
+import { paginate, type CursorCodec, type PageRequest } from '../db/paging.js'
 import * as q from '../db/queries/articles.js'
 import { authorExists } from '../db/queries/authors.js'
 import { Problems } from '../errors.js'
@@ -11,9 +11,13 @@ import type {
   CreateArticle,
   ListArticlesQuery,
   PublishArticle,
+  TrashList,
   UpdateArticle,
 } from '../schemas/article.js'
+import type { BulkArticles } from '../schemas/bulk.js'
+import type { BulkResult } from '../schemas/common.js'
 import { authorScope, canReadDrafts, isStaff, mayActFor } from './access.js'
+import { runBulk } from './bulk.js'
 import type { Versioned } from './common.js'
 import { insertWithSlug, rejectUuidSlug, slugify } from './slug.js'
 
@@ -44,9 +48,20 @@ function toArticle(row: q.ArticleRow, now: Date): Article {
 
 const versioned = (row: q.ArticleRow): VersionedArticle => ({ resource: toArticle(row, new Date()), version: row.version })
 
+/** Who a change is by, as its revision records it. */
+export function actorOf(principal: Principal): q.Actor {
+  return principal.kind === 'token' ? { tokenId: principal.tokenId, name: principal.name } : { tokenId: null, name: null }
+}
+
 export type VersionedArticle = Versioned<Article>
 
+/** The fields a revision restore copies back: the content, never publication state, slug or author. */
+export type RestorableContent = Pick<q.ArticleChanges, 'title' | 'excerpt' | 'body' | 'tags'>
+
 const notFound = () => Problems.notFound('No such article.')
+
+/** The most tags an article has (the schema's limit, which bulk tag changes keep too). */
+const MAX_TAGS = 20
 
 /** The last moment an RFC 3339 timestamp with a four-digit year can name in UTC. */
 const LATEST_INSTANT = Date.UTC(9999, 11, 31, 23, 59, 59, 999)
@@ -55,11 +70,23 @@ export interface ArticleServiceOptions {
   cursors: () => Promise<CursorCodec>
   /** Text search configuration; must match the one the search_vector trigger uses. */
   searchConfig?: string
+  /** Revisions kept per article (REVISIONS_KEEP); unset keeps all. */
+  revisionsKeep?: number | undefined
+  /** Days an article stays in the trash before it is destroyed (TRASH_RETENTION_DAYS). */
+  trashRetentionDays?: number
 }
 
 export function createArticleService(db: Database, options: ArticleServiceOptions) {
-  const { cursors } = options
+  const { cursors, revisionsKeep } = options
   const searchConfig = options.searchConfig ?? 'english'
+  const retentionMs = (options.trashRetentionDays ?? 30) * 86_400_000
+  /** What the revision of a change by `principal` records. */
+  const note = (principal: Principal, action: q.RevisionNote['action'], restoredFrom?: number): q.RevisionNote => ({
+    action,
+    actor: actorOf(principal),
+    keep: revisionsKeep,
+    ...(restoredFrom === undefined ? {} : { restoredFrom }),
+  })
 
   async function getVersioned(principal: Principal, idOrSlug: string, withAuthor = false): Promise<VersionedArticle> {
     const row = await q.findArticle(db.query, principal, idOrSlug, withAuthor)
@@ -72,18 +99,30 @@ export function createArticleService(db: Database, options: ArticleServiceOption
    * the caller may not even see it (so drafts do not leak), 403 when they see it but may not
    * change it.
    */
-  async function writable(principal: Principal, id: string): Promise<q.ArticleRow> {
-    const row = await q.findArticle(db.query, principal, id, false)
+  async function writable(principal: Principal, id: string, shelf: q.Shelf = 'live'): Promise<q.ArticleRow> {
+    // Only tokens change articles (a preview token reads one): to anyone else every article is unknown.
+    if (principal.kind !== 'token') throw notFound()
+    const row = await q.findArticle(db.query, principal, id, false, shelf)
     if (!row) throw notFound()
     if (!mayActFor(principal, row.authorId)) throw Problems.forbidden('This token may not change this article.')
     return row
   }
 
-  /** The update, or the refusal that explains why it matched nothing: 404, 403 or 412. */
-  async function updateOrExplain(principal: Principal, id: string, changes: q.ArticleChanges, expected: number | '*'): Promise<VersionedArticle> {
-    const row = await q.updateArticle(db.query, id, changes, { expected, ownerId: authorScope(principal) })
+  /**
+   * The update with its revision, or the refusal that explains why it matched nothing: 404,
+   * 403 or 412.
+   */
+  async function updateOrExplain(
+    principal: Principal,
+    id: string,
+    changes: q.ArticleChanges,
+    expected: number | '*',
+    revision: q.RevisionNote,
+    shelf: 'live' | 'trash' = 'live',
+  ): Promise<VersionedArticle> {
+    const row = await q.updateArticle(db.query, id, changes, { expected, ownerId: authorScope(principal), shelf }, revision)
     if (row) return versioned(row)
-    await writable(principal, id) // 404 or 403
+    await writable(principal, id, shelf) // 404 or 403
     throw Problems.preconditionFailed()
   }
 
@@ -104,7 +143,7 @@ export function createArticleService(db: Database, options: ArticleServiceOption
   // renamed meanwhile only keeps its old answer for that minute.
   const canonical = new Map<string, { key: string; until: number }>()
 
-  return {
+  const service = {
     /**
      * One key per published article whichever way a path names it (id, upper-case id or slug),
      * for per-article limits; a path naming no published article is its own key.
@@ -149,6 +188,18 @@ export function createArticleService(db: Database, options: ArticleServiceOption
 
     get: (principal: Principal, idOrSlug: string, include?: 'author') => getVersioned(principal, idOrSlug, include === 'author'),
 
+    /**
+     * The article a write or an editor's read (revisions, previews) targets, on `shelf`: 404
+     * when the caller may not see it (anonymous callers and preview tokens never do), 403 when
+     * they see it but may not change it.
+     */
+    writable,
+
+    /** What GET would send for an article on any shelf: the representation If-Match is compared with before destroying it. */
+    async getForWrite(principal: Principal, idOrSlug: string, shelf: q.Shelf): Promise<VersionedArticle> {
+      return versioned(await writable(principal, idOrSlug, shelf))
+    },
+
     /** The id of an article the caller may see, else 404: for the routes nested under an article. */
     async visibleId(principal: Principal, idOrSlug: string): Promise<string> {
       const id = await q.findVisibleId(db.query, principal, idOrSlug)
@@ -162,7 +213,9 @@ export function createArticleService(db: Database, options: ArticleServiceOption
         const authorId = await resolveAuthorId(principal, input.authorId)
         const base = input.slug ?? slugify(input.title, 'article')
         const fields = { title: input.title, excerpt: input.excerpt ?? '', body: input.body ?? '', tags: input.tags ?? [], authorId }
-        const row = await insertWithSlug(db.query, 'articles', input.slug, base, (slug) => q.insertArticle(db.query, { ...fields, slug }))
+        const row = await insertWithSlug(db.query, 'articles', input.slug, base, (slug) =>
+          q.insertArticle(db.query, { ...fields, slug }, note(principal, 'create')),
+        )
         return versioned(row)
       })
     },
@@ -178,18 +231,76 @@ export function createArticleService(db: Database, options: ArticleServiceOption
       // One statement on the happy path: the If-Match version, the caller's right to edit
       // and the version bump are all in the UPDATE. Only a refusal looks again, to say which.
       try {
-        return await updateOrExplain(principal, id, input, expected)
+        return await updateOrExplain(principal, id, input, expected, note(principal, 'update'))
       } catch (error) {
         if (uniqueViolation(error) === 'slug' && input.slug !== undefined) throw Problems.slugTaken(input.slug)
         throw error
       }
     },
 
-    async remove(principal: Principal, id: string, expected: number | '*' | undefined): Promise<void> {
+    /** DELETE: into the trash (its comments go with it, out of sight), with a revision. */
+    async trash(principal: Principal, id: string, expected: number | '*' | undefined): Promise<void> {
+      await updateOrExplain(principal, id, { trashedAt: new Date() }, expected ?? '*', note(principal, 'trash'))
+    },
+
+    /** Back from the trash, as it was (same slug, same comments), with a revision. Not in the trash: as it is. */
+    async untrash(principal: Principal, id: string): Promise<VersionedArticle> {
+      return db.transaction(async () => {
+        const row = await writable(principal, id, 'any')
+        if (row.trashedAt === null) return versioned(row)
+        return updateOrExplain(principal, row.id, { trashedAt: null }, '*', note(principal, 'untrash'), 'trash')
+      })
+    },
+
+    /** DELETE ?permanent=true (admins): destroys the article, trashed or not, with its comments and revisions. */
+    async destroy(principal: Principal, id: string, expected: number | '*' | undefined): Promise<void> {
+      if (principal.kind !== 'token' || principal.role !== 'admin') {
+        // Whether the article exists is the caller's business only if they may see it.
+        await writable(principal, id, 'any')
+        throw Problems.forbidden('Only admin tokens may destroy an article; without permanent=true it goes to the trash.')
+      }
       await db.transaction(async () => {
-        const row = await writable(principal, id)
+        const row = await writable(principal, id, 'any')
         if ((await q.deleteArticle(db.query, row.id, expected)) === 0) throw Problems.preconditionFailed()
       })
+    },
+
+    /** The trash: what the caller may edit, newest first; when each will be destroyed. */
+    async listTrash(principal: Principal, query: PageRequest): Promise<TrashList> {
+      const codec = await cursors()
+      const { rows, meta } = await q.listTrash(db.query, principal, { pagination: paginate(q.trashSpec, query, codec), codec })
+      const now = new Date()
+      return {
+        data: rows.map((row) => ({
+          ...toArticle(row, now),
+          trashedAt: row.trashedAt!.toISOString(),
+          purgeAt: new Date(row.trashedAt!.getTime() + retentionMs).toISOString(),
+        })),
+        meta,
+      }
+    },
+
+    /**
+     * Destroys what has been in the trash for TRASH_RETENTION_DAYS, in batches; the ids that
+     * went. Several processes may run it at once: each article goes exactly once.
+     */
+    async purgeTrash(now = new Date()): Promise<string[]> {
+      const cutoff = new Date(now.getTime() - retentionMs)
+      const purged: string[] = []
+      for (;;) {
+        const batch = await db.transaction(() => q.purgeTrash(db.query, cutoff, 100))
+        purged.push(...batch)
+        if (batch.length < 100) return purged
+      }
+    },
+
+    /**
+     * Copies the content of one of the article's revisions (title, excerpt, body, tags) onto it
+     * as a new revision, if it still has `expected` version. Publication state, slug and author
+     * stay as they are.
+     */
+    async restoreRevision(principal: Principal, id: string, expected: number | '*', revision: { number: number; content: RestorableContent }): Promise<VersionedArticle> {
+      return updateOrExplain(principal, id, revision.content, expected, note(principal, 'restore', revision.number))
     },
 
     async publish(principal: Principal, id: string, input: PublishArticle): Promise<VersionedArticle> {
@@ -202,7 +313,8 @@ export function createArticleService(db: Database, options: ArticleServiceOption
         }
         // Publishing something already live keeps its original publication time.
         if (row.publishedAt !== null && row.publishedAt <= now && input.publishAt === undefined) return versioned(row)
-        return updateOrExplain(principal, row.id, { publishedAt: input.publishAt === undefined ? now : new Date(input.publishAt) }, '*')
+        const publishedAt = input.publishAt === undefined ? now : new Date(input.publishAt)
+        return updateOrExplain(principal, row.id, { publishedAt }, '*', note(principal, 'publish'))
       })
     },
 
@@ -210,10 +322,56 @@ export function createArticleService(db: Database, options: ArticleServiceOption
       return db.transaction(async () => {
         const row = await writable(principal, id)
         if (row.publishedAt === null) return versioned(row)
-        return updateOrExplain(principal, row.id, { publishedAt: null }, '*')
+        return updateOrExplain(principal, row.id, { publishedAt: null }, '*', note(principal, 'unpublish'))
+      })
+    },
+
+    /** Adds and removes tags (bulk actions), keeping the order of the rest; unchanged tags write nothing. */
+    async retag(principal: Principal, id: string, add: string[], remove: string[]): Promise<VersionedArticle> {
+      return db.transaction(async () => {
+        const row = await writable(principal, id)
+        const tags = [...row.tags.filter((t) => !remove.includes(t)), ...add.filter((t) => !row.tags.includes(t))]
+        if (tags.length === row.tags.length && tags.every((t, i) => t === row.tags[i])) return versioned(row)
+        if (tags.length > MAX_TAGS) {
+          throw Problems.validation([{ path: '/body/tags', message: `would give this article more than ${MAX_TAGS} tags` }])
+        }
+        return updateOrExplain(principal, row.id, { tags }, row.version, note(principal, 'update'))
       })
     },
   }
+
+  /** One action on up to 100 articles, each as its single-item route would do it (services/bulk.ts). */
+  async function bulk(principal: Principal, input: BulkArticles, onUnexpected: (error: unknown, id: string) => void): Promise<BulkResult> {
+    const tagging = input.action === 'addTags' || input.action === 'removeTags'
+    if (tagging && input.tags === undefined) throw Problems.validation([{ path: '/body/tags', message: `is required for ${input.action}` }])
+    if (!tagging && input.tags !== undefined) throw Problems.validation([{ path: '/body/tags', message: 'is only for addTags and removeTags' }])
+    const tags = input.tags ?? []
+    const apply = async (id: string): Promise<number> => {
+      switch (input.action) {
+        case 'publish':
+          await service.publish(principal, id, {})
+          return 200
+        case 'unpublish':
+          await service.unpublish(principal, id)
+          return 200
+        case 'trash':
+          await service.trash(principal, id, undefined)
+          return 204
+        case 'restore':
+          await service.untrash(principal, id)
+          return 200
+        case 'addTags':
+          await service.retag(principal, id, tags, [])
+          return 200
+        case 'removeTags':
+          await service.retag(principal, id, [], tags)
+          return 200
+      }
+    }
+    return runBulk(db, input.ids, input.atomic ?? false, apply, onUnexpected)
+  }
+
+  return { ...service, bulk }
 }
 
 export type ArticleService = ReturnType<typeof createArticleService>

@@ -13,7 +13,10 @@ import type {
   ListCommentsQuery,
   UpdateComment,
 } from '../schemas/comment.js'
+import type { BulkComments, CommentBulkAction } from '../schemas/bulk.js'
+import type { BulkResult } from '../schemas/common.js'
 import type { ArticleService } from './articles.js'
+import { runBulk } from './bulk.js'
 import type { Versioned } from './common.js'
 
 /**
@@ -57,7 +60,7 @@ export function createCommentService(db: Database, options: CommentServiceOption
     return row
   }
 
-  return {
+  const service = {
     /** Approved comments of an article the caller may see, in the public representation. */
     async listForArticle(principal: Principal, idOrSlug: string, query: ListArticleCommentsQuery): Promise<CommentList> {
       const codec = await cursors()
@@ -130,7 +133,28 @@ export function createCommentService(db: Database, options: CommentServiceOption
         await q.adjustCommentCount(db.query, before.articleId, -approved(before.status))
       })
     },
+
+    /** One moderation action on up to 100 comments, each as PATCH or DELETE would do it (services/bulk.ts). */
+    async bulk(input: BulkComments, onUnexpected: (error: unknown, id: string) => void): Promise<BulkResult> {
+      return runBulk(db, input.ids, input.atomic ?? false, async (id) => {
+        if (input.action === 'delete') {
+          await service.remove(id, undefined)
+          return 204
+        }
+        await service.update(id, '*', { status: BULK_STATUS[input.action] })
+        return 200
+      }, onUnexpected)
+    },
   }
+  return service
+}
+
+/** The status each bulk moderation action sets. */
+const BULK_STATUS: Record<Exclude<CommentBulkAction, 'delete'>, CommentStatus> = {
+  approve: 'approved',
+  pending: 'pending',
+  spam: 'spam',
+  reject: 'rejected',
 }
 
 export type CommentService = ReturnType<typeof createCommentService>

@@ -35,7 +35,7 @@ export function createTokenService(db: Database) {
         // Best effort and at most once a minute per token: never worth failing a request for.
         q.touchToken(db.query, row.id).catch(() => {})
       }
-      return { kind: 'token', tokenId: row.id, role: row.role, authorId: row.authorId }
+      return { kind: 'token', tokenId: row.id, name: row.name, role: row.role, authorId: row.authorId }
     },
 
     async list(): Promise<Token[]> {

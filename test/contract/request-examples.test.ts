@@ -23,6 +23,9 @@ const PATH_VALUES: Record<string, (app: TestApp, admin: Headers) => Promise<Reco
   '/api/v1/tokens': async () => ({}),
   '/api/v1/articles/{idOrSlug}': async () => ({ idOrSlug: harbour.slug }),
   '/api/v1/articles/{idOrSlug}/publish': async () => ({ idOrSlug: joaoDraft.id }),
+  '/api/v1/articles/{idOrSlug}/preview': async () => ({ idOrSlug: joaoDraft.id }),
+  '/api/v1/articles/bulk': async () => ({}),
+  '/api/v1/comments/bulk': async () => ({}),
   '/api/v1/articles/{idOrSlug}/comments': async () => ({ idOrSlug: tram.slug }),
   '/api/v1/authors/{idOrSlug}': async () => ({ idOrSlug: yusuf.slug }),
   '/api/v1/comments/{id}': async (app) => {
@@ -63,7 +66,11 @@ t.test('every documented request example is accepted with its documented status'
       })
     }
   }
-  t.equal(sent, 8, 'the eight operations with a body: create and update article, publish, create and update author, comment, moderate, token')
+  t.equal(
+    sent,
+    11,
+    'the eleven operations with a body: create and update article, publish, preview, bulk articles, create and update author, comment, moderate, bulk comments, token',
+  )
 })
 
 t.test('the examples that create things can be sent twice (Swagger UI users click Execute again)', async (t) => {
@@ -75,11 +82,12 @@ t.test('the examples that create things can be sent twice (Swagger UI users clic
     ['/api/v1/authors', 'createAuthor'],
     ['/api/v1/tokens', 'createToken'],
     ['/api/v1/articles/{idOrSlug}/comments', 'createComment'],
+    ['/api/v1/articles/{idOrSlug}/preview', 'createArticlePreview'],
   ] as const) {
     const operation = document.paths[template]!.post!
     t.equal(operation.operationId, operationId)
     const example = operation.requestBody!.content['application/json']!.example as object
-    const url = template.replace('{idOrSlug}', tram.slug)
+    const url = template.replace('{idOrSlug}', operationId === 'createArticlePreview' ? joaoDraft.slug : tram.slug)
     const first = await app.inject({ method: 'POST', url, headers: admin, payload: example })
     const second = await app.inject({ method: 'POST', url, headers: admin, payload: example })
     t.same([first.statusCode, second.statusCode], [201, 201], `${operationId}: 201 twice`)

@@ -348,11 +348,24 @@ t.test('update and delete: roles, If-Match, atomic preconditions', async (t) => 
   const del = await app.inject({ method: 'DELETE', url: `/api/v1/articles/${ownDraft}`, headers: { ...who.authorOwn, 'if-match': await etagOf(ownDraft) } })
   t.equal(del.statusCode, 204)
   t.equal(del.body, '')
-  t.equal((await app.inject({ method: 'DELETE', url: `/api/v1/articles/${ownDraft}`, headers: who.editor })).statusCode, 404)
-  t.equal(await app.db.prisma.article.count({ where: { id: ownDraft } }), 0)
+  t.equal((await app.inject({ method: 'DELETE', url: `/api/v1/articles/${ownDraft}`, headers: who.editor })).statusCode, 404, 'in the trash: gone for DELETE too')
+  const trashed = await app.db.prisma.article.findUnique({ where: { id: ownDraft } })
+  t.ok(trashed?.trashedAt, 'DELETE moved it to the trash, it did not destroy it')
+  // Destroying is for admins, and takes the comments with it.
   const withComments = seedId('article', published[0]!.key)
-  t.equal((await app.inject({ method: 'DELETE', url: `/api/v1/articles/${withComments}`, headers: who.admin })).statusCode, 204)
+  const comments = await app.db.prisma.comment.count({ where: { articleId: withComments } })
+  t.ok(comments > 0)
+  for (const role of ['authorOwn', 'editor'] as const) {
+    const res = await app.inject({ method: 'DELETE', url: `/api/v1/articles/${withComments}?permanent=true`, headers: who[role] })
+    t.equal(res.statusCode, 403, `${role}: only admins destroy`)
+  }
+  t.equal(await app.db.prisma.comment.count({ where: { articleId: withComments } }), comments, 'refused: nothing destroyed')
+  t.equal((await app.inject({ method: 'DELETE', url: `/api/v1/articles/${withComments}?permanent=true`, headers: who.admin })).statusCode, 204)
+  t.equal(await app.db.prisma.article.count({ where: { id: withComments } }), 0, 'destroyed')
   t.equal(await app.db.prisma.comment.count({ where: { articleId: withComments } }), 0, "an article's comments go with it")
+  t.equal(await app.db.prisma.articleRevision.count({ where: { articleId: withComments } }), 0, 'and its revisions')
+  t.equal((await app.inject({ method: 'DELETE', url: `/api/v1/articles/${ownDraft}?permanent=true`, headers: who.admin })).statusCode, 204, 'an admin destroys a trashed one too')
+  t.equal(await app.db.prisma.article.count({ where: { id: ownDraft } }), 0)
 })
 
 t.test('publish now, schedule, go live by itself, unpublish', async (t) => {

@@ -10,7 +10,9 @@ import { hiddenArticles as hidden } from '../support/seed-facts.js'
  * carries an email address, token material, unpublished article content or unapproved
  * comments: not in lists, single reads, comment threads, searches, filters, counts or errors.
  */
-const published = seedArticles.filter((a) => a.publishedAt !== null)
+/** A published article the walk moves to the trash first: from then on as hidden as a draft. */
+const trashed = seedArticles.find((a) => a.key === 'hot-nights')!
+const published = seedArticles.filter((a) => a.publishedAt !== null && a.key !== trashed.key)
 const unapproved = seedComments.filter((c) => c.status !== 'approved')
 
 function forbiddenStrings(secrets: string[]): Map<string, string> {
@@ -73,6 +75,13 @@ async function collect(app: TestApp) {
       await get(`/api/v1/articles/${key}?include=author`)
       await walk(`/api/v1/articles/${key}/comments?limit=2`)
       await get(`/api/v1/articles/${key}/comments`, 'POST', { authorName: 'Probe', authorEmail: 'probe@example.test', body: 'hi' })
+      // History, restores, previews and bulk actions are for editors: to the public, nothing.
+      await get(`/api/v1/articles/${key}/revisions`)
+      await get(`/api/v1/articles/${key}/revisions/1`)
+      await get(`/api/v1/articles/${key}/revisions/1/diff?against=1`)
+      await get(`/api/v1/articles/${key}/revisions/1/restore`, 'POST')
+      await get(`/api/v1/articles/${key}/restore`, 'POST')
+      await get(`/api/v1/articles/${key}/preview`, 'POST')
     }
     for (const tag of a.tags) await get(`/api/v1/articles?tag=${encodeURIComponent(tag)}`)
   }
@@ -86,19 +95,31 @@ async function collect(app: TestApp) {
     await get(`/api/v1/authors?email=${encodeURIComponent(author.email)}`)
   }
   for (const word of probeWords()) await get(`/api/v1/articles?q=${encodeURIComponent(word)}`)
-  for (const url of ['/api/v1/comments', '/api/v1/comments?status=pending', '/api/v1/tokens', '/api/v1/articles?status=draft', '/openapi.json', '/api/v1/nope']) {
+  for (const url of ['/api/v1/comments', '/api/v1/comments?status=pending', '/api/v1/tokens', '/api/v1/articles?status=draft', '/api/v1/trash', '/openapi.json', '/api/v1/nope']) {
     await get(url)
   }
+  await get('/api/v1/articles/bulk', 'POST', { action: 'restore', ids: seedArticles.map((a) => a.slug) })
   return responses
 }
 
 t.test('no public response leaks private data', async (t) => {
   const app = await buildTestApp(t)
+  const editor = await app.services.tokens.create({ name: 'probe editor', role: 'editor' })
   const secrets = [
-    (await app.services.tokens.create({ name: 'probe editor', role: 'editor' })).secret,
+    editor.secret,
     (await app.services.tokens.create({ name: 'probe author', role: 'author', authorId: seedId('author', seedAuthors[0]!.key) })).secret,
   ]
+  // A published article moved to the trash, with its comments, and a draft with a preview link:
+  // the public must learn nothing of either.
+  const trashedId = seedId('article', trashed.key)
+  const trash = await app.inject({ method: 'DELETE', url: `/api/v1/articles/${trashedId}`, headers: { authorization: `Bearer ${editor.secret}` } })
+  t.equal(trash.statusCode, 204)
+  const preview = await app.inject({ method: 'POST', url: `/api/v1/articles/${hidden[0]!.slug}/preview`, headers: { authorization: `Bearer ${editor.secret}` } })
+  secrets.push(JSON.parse(preview.body).token)
   const forbidden = forbiddenStrings(secrets)
+  forbidden.set(trashed.title, `title of trashed ${trashed.slug}`)
+  forbidden.set(trashed.body.slice(0, 60), `body of trashed ${trashed.slug}`)
+  for (const c of seedComments.filter((c) => c.articleKey === trashed.key)) forbidden.set(c.body.slice(0, 50), `comment ${c.key} of the trashed article`)
   t.ok(forbidden.size > 40, `${forbidden.size} private strings to look for`)
 
   const responses = await collect(app)
@@ -120,7 +141,9 @@ t.test('no public response leaks private data', async (t) => {
     .map((r) => JSON.parse(r.body).meta.total as number)
   t.ok(totals.length > 0 && totals.every((n) => n === published.length), 'every count covers published articles only')
 
-  const hiddenReads = responses.filter((r) => hidden.some((a) => r.url.includes(a.slug) || r.url.includes(seedId('article', a.key))))
+  const hiddenReads = responses.filter(
+    (r) => !r.url.endsWith('/preview') && [...hidden, trashed].some((a) => r.url.includes(a.slug) || r.url.includes(seedId('article', a.key))),
+  )
   const unknown = json(await app.inject('/api/v1/articles/no-such-article'))
   const shape = (body: string) => ({ ...JSON.parse(body), instance: undefined, detail: undefined })
   t.ok(hiddenReads.length > 0)

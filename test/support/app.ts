@@ -50,10 +50,14 @@ export type TestApp = Awaited<ReturnType<typeof buildApp>>
  * Every response it sends is checked against its own OpenAPI document (see
  * test/contract/response-contract.ts): one the document does not describe fails `t`.
  */
-export async function buildTestApp(t: Test, overrides: Partial<Config> = {}): Promise<TestApp> {
+export async function buildTestApp(
+  t: Test,
+  overrides: Partial<Config> = {},
+  options: { logStream?: NodeJS.WritableStream } = {},
+): Promise<TestApp> {
   const contract = responseContract(t)
   const config = configWith({ ...(await freshDatabase(t)), LOG_LEVEL: 'silent', DB_POOL_SIZE: 4, ...GENEROUS_LIMITS, ...overrides })
-  const app = await contract.instrument(() => buildApp(config, { logger: false }))
+  const app = await contract.instrument(() => buildApp(config, options.logStream ? { logStream: options.logStream } : { logger: false }))
   t.teardown(() => app.close())
   return app
 }
@@ -87,15 +91,17 @@ export async function callers(app: TestApp, ownAuthorId: string, otherAuthorId: 
 }
 export type Caller = keyof Awaited<ReturnType<typeof callers>>
 
-/** Rows of every content table, to prove a refused write changed nothing. */
+/** Rows of every content table (revisions and preview links included), to prove a refused write changed nothing. */
 export async function snapshot(app: TestApp) {
   const { prisma } = app.db
-  const [authors, articles, comments] = await Promise.all([
+  const [authors, articles, comments, revisions, previews] = await Promise.all([
     prisma.author.findMany({ orderBy: { id: 'asc' } }),
     prisma.article.findMany({ orderBy: { id: 'asc' } }),
     prisma.comment.findMany({ orderBy: { id: 'asc' } }),
+    prisma.articleRevision.findMany({ orderBy: [{ articleId: 'asc' }, { number: 'asc' }] }),
+    prisma.previewToken.findMany({ orderBy: { id: 'asc' } }),
   ])
-  return { authors, articles, comments }
+  return { authors, articles, comments, revisions, previews }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,5 +1,5 @@
 import type { Principal } from '../../auth.js'
-import type { Article as ArticleModel } from '../../generated/prisma/client.js'
+import type { Article as ArticleModel, RevisionAction } from '../../generated/prisma/client.js'
 import { fetchPage, timestampValue, type CursorCodec, type ListMeta, type ListSpec, type Pagination, type SortTerm } from '../paging.js'
 import { byIdOrSlug, empty, idOf, join, sql, timestamp, type Query, type Sql } from '../sql.js'
 
@@ -15,7 +15,7 @@ export type ArticleRow = Omit<ArticleModel, 'searchVector'> & {
 
 const columns = sql`a."id", a."slug", a."title", a."excerpt", a."body", a."tags", a."published_at" AS "publishedAt",
   a."author_id" AS "authorId", a."comment_count" AS "commentCount", a."created_at" AS "createdAt",
-  a."updated_at" AS "updatedAt", a."version"`
+  a."updated_at" AS "updatedAt", a."version", a."trashed_at" AS "trashedAt"`
 const authorColumns = sql`, au."slug" AS "authorSlug", au."name" AS "authorName", au."avatar_url" AS "authorAvatarUrl"`
 const withAuthorJoin = sql`JOIN "authors" au ON au."id" = a."author_id"`
 
@@ -58,31 +58,63 @@ export const rankTerm = (search: Sql): SortTerm<ArticleRow> => ({
 })
 
 /**
- * Which articles a caller may see, on alias `a`. Anonymous: published ones only (a scheduled
- * article goes live by itself when its time comes, since this compares with now). Any token
- * reads drafts, except that an author token sees only its own unpublished work.
+ * Where an article is looked for: `live` (not in the trash: every read and write but the
+ * trash's own), `trash` (only trashed ones), or `any`.
  */
-function visible(principal: Principal, now: Date): Sql {
+export type Shelf = 'live' | 'trash' | 'any'
+
+/**
+ * Which live articles a caller may read, on alias `a`. Anonymous: published ones only (a
+ * scheduled article goes live by itself when its time comes, since this compares with now).
+ * Any token reads drafts, except that an author token sees only its own unpublished work; a
+ * preview token reads its one article.
+ */
+function readable(principal: Principal, now: Date): Sql {
   const at = timestamp(now)
   if (principal.kind === 'anonymous') return sql`a."published_at" <= ${at}`
+  if (principal.kind === 'preview') return sql`a."id" = CAST(${principal.articleId} AS uuid)`
   if (principal.role === 'author') return sql`(a."published_at" <= ${at} OR a."author_id" = CAST(${principal.authorId} AS uuid))`
   return sql`TRUE`
+}
+
+/** Which articles a caller may change: staff all, an author token its own, nobody else any. */
+function editable(principal: Principal): Sql {
+  if (principal.kind !== 'token' || principal.role === 'viewer') return sql`FALSE`
+  if (principal.role === 'author') return sql`a."author_id" = CAST(${principal.authorId} AS uuid)`
+  return sql`TRUE`
+}
+
+/**
+ * Which articles a caller may see on a shelf, on alias `a`: live ones as `readable` says;
+ * trashed ones only when the caller may edit them (the trash is nobody else's business).
+ */
+function visible(principal: Principal, now: Date, shelf: Shelf = 'live'): Sql {
+  const live = sql`a."trashed_at" IS NULL AND ${readable(principal, now)}`
+  if (shelf === 'live') return live
+  const trashed = sql`a."trashed_at" IS NOT NULL AND ${editable(principal)}`
+  return shelf === 'trash' ? trashed : sql`((${live}) OR (${trashed}))`
 }
 
 /**
  * This article (by id or slug), if the caller may see it: a condition on alias `a`, also for
  * the statements of routes nested under an article (comments), so they need no lookup.
  */
-export function visibleArticle(principal: Principal, idOrSlug: string, now = new Date()): Sql {
-  return sql`${byIdOrSlug(sql`a`, idOrSlug)} AND ${visible(principal, now)}`
+export function visibleArticle(principal: Principal, idOrSlug: string, now = new Date(), shelf: Shelf = 'live'): Sql {
+  return sql`${byIdOrSlug(sql`a`, idOrSlug)} AND ${visible(principal, now, shelf)}`
 }
 
-/** One article by id or slug, if the caller may see it. */
-export async function findArticle(db: Query, principal: Principal, idOrSlug: string, withAuthor: boolean): Promise<ArticleRow | undefined> {
+/** One article by id or slug, if the caller may see it on that shelf (`live` unless told). */
+export async function findArticle(
+  db: Query,
+  principal: Principal,
+  idOrSlug: string,
+  withAuthor: boolean,
+  shelf: Shelf = 'live',
+): Promise<ArticleRow | undefined> {
   const rows = await db<ArticleRow>(sql`
     SELECT ${columns} ${withAuthor ? authorColumns : empty}
     FROM "articles" a ${withAuthor ? withAuthorJoin : empty}
-    WHERE ${visibleArticle(principal, idOrSlug)}`)
+    WHERE ${visibleArticle(principal, idOrSlug, new Date(), shelf)}`)
   return rows[0]
 }
 
@@ -124,7 +156,7 @@ export async function listArticles(
   const total =
     unfiltered && principal.kind === 'anonymous'
       ? sql`((SELECT "value" FROM "counters" WHERE "name" = 'articles_dated')
-             - (SELECT count(*) FROM "articles" WHERE "published_at" > ${timestamp(now)}))`
+             - (SELECT count(*) FROM "articles" WHERE "published_at" > ${timestamp(now)} AND "trashed_at" IS NULL))`
       : unfiltered && principal.kind === 'token' && principal.role !== 'author'
         ? sql`(SELECT "value" FROM "counters" WHERE "name" = 'articles')`
         : undefined
@@ -140,6 +172,72 @@ export async function listArticles(
   })
 }
 
+/** Who made a change, as its revision records it: a token's id and name, or nobody (the seed). */
+export interface Actor {
+  tokenId: string | null
+  name: string | null
+}
+
+/** What the revision of a change records besides the article's new state. */
+export interface RevisionNote {
+  action: RevisionAction
+  actor: Actor
+  /** For `restore`: the revision whose content was copied. */
+  restoredFrom?: number
+  /** Keep at most this many revisions of the article (REVISIONS_KEEP); unset keeps all. */
+  keep?: number | undefined
+}
+
+/**
+ * The snapshot a revision keeps of row `c` (a change's RETURNING columns): the editable fields
+ * and the publication state, never anything secret. The status is decided by the server's
+ * clock, as the API decides it (the database's may differ); timestamps as the API writes them.
+ */
+const snapshot = (now = new Date()) => sql`jsonb_build_object(
+    'title', c."title", 'slug', c."slug", 'excerpt', c."excerpt", 'body', c."body", 'tags', to_jsonb(c."tags"),
+    'authorId', c."authorId",
+    'status', CASE WHEN c."publishedAt" IS NULL THEN 'draft' WHEN c."publishedAt" > CAST(${timestamp(now)} AS timestamptz) THEN 'scheduled' ELSE 'published' END,
+    'publishedAt', to_char(c."publishedAt" AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+    'trashed', c."trashedAt" IS NOT NULL)`
+
+/**
+ * A change (an INSERT or UPDATE of "articles" returning `columns`) and its revision, in one
+ * statement: the revision is numbered with the article's new version, so it commits with the
+ * change or not at all, and costs no extra round trip. With `keep`, older revisions beyond
+ * that many are deleted by the same statement.
+ */
+function recorded(change: Sql, note: RevisionNote): Sql {
+  const prune =
+    note.keep === undefined
+      ? empty
+      : sql`, "pruned" AS (
+          DELETE FROM "article_revisions" r USING "changed" c
+          WHERE r."article_id" = c."id" AND r."number" <= c."version" - ${note.keep})`
+  return sql`
+    WITH "changed" AS (${change}),
+    "revision" AS (
+      INSERT INTO "article_revisions" ("article_id", "number", "action", "token_id", "token_name", "restored_from", "snapshot")
+      SELECT c."id", c."version", CAST(${note.action} AS "RevisionAction"), CAST(${note.actor.tokenId} AS uuid), ${note.actor.name},
+             CAST(${note.restoredFrom ?? null} AS int), ${snapshot()}
+      FROM "changed" c
+    ) ${prune}
+    SELECT * FROM "changed"`
+}
+
+/**
+ * Starts the history of every article that has none (seeded content): one `create` revision
+ * with its current state, numbered with its version, by nobody. How many were written.
+ */
+export async function startHistory(db: Query): Promise<number> {
+  const rows = await db(sql`
+    INSERT INTO "article_revisions" ("article_id", "number", "action", "snapshot", "created_at")
+    SELECT c."id", c."version", 'create', ${snapshot()}, c."updatedAt"
+    FROM (SELECT ${columns} FROM "articles" a
+          WHERE NOT EXISTS (SELECT 1 FROM "article_revisions" r WHERE r."article_id" = a."id")) c
+    RETURNING 1`)
+  return rows.length
+}
+
 export interface NewArticle {
   slug: string
   title: string
@@ -149,13 +247,21 @@ export interface NewArticle {
   authorId: string
 }
 
-/** Inserts an article; undefined when its slug is taken (nothing written, the transaction intact). */
-export async function insertArticle(db: Query, a: NewArticle): Promise<ArticleRow | undefined> {
-  const rows = await db<ArticleRow>(sql`
-    INSERT INTO "articles" AS a ("slug", "title", "excerpt", "body", "tags", "author_id")
-    VALUES (${a.slug}, ${a.title}, ${a.excerpt}, ${a.body}, CAST(${a.tags} AS text[]), CAST(${a.authorId} AS uuid))
-    ON CONFLICT ("slug") DO NOTHING
-    RETURNING ${columns}`)
+/**
+ * Inserts an article with its first revision; undefined when its slug is taken (nothing
+ * written, the transaction intact).
+ */
+export async function insertArticle(db: Query, a: NewArticle, note: RevisionNote): Promise<ArticleRow | undefined> {
+  const rows = await db<ArticleRow>(
+    recorded(
+      sql`
+        INSERT INTO "articles" AS a ("slug", "title", "excerpt", "body", "tags", "author_id")
+        VALUES (${a.slug}, ${a.title}, ${a.excerpt}, ${a.body}, CAST(${a.tags} AS text[]), CAST(${a.authorId} AS uuid))
+        ON CONFLICT ("slug") DO NOTHING
+        RETURNING ${columns}`,
+      note,
+    ),
+  )
   return rows[0]
 }
 
@@ -167,18 +273,30 @@ export interface ArticleChanges {
   tags?: string[]
   authorId?: string
   publishedAt?: Date | null
+  /** Into the trash (a moment) or out of it (null). */
+  trashedAt?: Date | null
+}
+
+export interface UpdateConditions {
+  /** The If-Match version, or '*' for any. */
+  expected: number | '*'
+  /** For an author token: the article must be this author's. */
+  ownerId?: string | undefined
+  /** Where the article must be: `live` (the default) or `trash` (to restore it). */
+  shelf?: 'live' | 'trash'
 }
 
 /**
- * Applies `changes` to the article with this id or slug, in one statement that also checks
- * the If-Match version (`expected`, or '*' for any) and, for an author token, ownership
- * (`ownerId`), and bumps the version. Undefined when any of those does not hold.
+ * Applies `changes` to the article with this id or slug and records the revision, in one
+ * statement that also checks the If-Match version, ownership (author tokens) and the shelf,
+ * and bumps the version. Undefined when any of those does not hold.
  */
 export async function updateArticle(
   db: Query,
   idOrSlug: string,
   changes: ArticleChanges,
-  conditions: { expected: number | '*'; ownerId?: string | undefined },
+  conditions: UpdateConditions,
+  note: RevisionNote,
 ): Promise<ArticleRow | undefined> {
   const set: Sql[] = []
   if (changes.title !== undefined) set.push(sql`"title" = ${changes.title}`)
@@ -190,17 +308,28 @@ export async function updateArticle(
   if (changes.publishedAt !== undefined) {
     set.push(sql`"published_at" = CAST(${changes.publishedAt === null ? null : timestamp(changes.publishedAt)} AS timestamptz)`)
   }
-  const where = [byIdOrSlug(sql`a`, idOrSlug)]
+  if (changes.trashedAt !== undefined) {
+    set.push(sql`"trashed_at" = CAST(${changes.trashedAt === null ? null : timestamp(changes.trashedAt)} AS timestamptz)`)
+  }
+  const where = [byIdOrSlug(sql`a`, idOrSlug), conditions.shelf === 'trash' ? sql`a."trashed_at" IS NOT NULL` : sql`a."trashed_at" IS NULL`]
   if (conditions.expected !== '*') where.push(sql`a."version" = ${conditions.expected}`)
   if (conditions.ownerId !== undefined) where.push(sql`a."author_id" = CAST(${conditions.ownerId} AS uuid)`)
-  const rows = await db<ArticleRow>(sql`
-    UPDATE "articles" a SET ${join([...set, sql`"version" = a."version" + 1`, sql`"updated_at" = now()`], ', ')}
-    WHERE ${join(where, ' AND ')}
-    RETURNING ${columns}`)
+  const rows = await db<ArticleRow>(
+    recorded(
+      sql`
+        UPDATE "articles" a SET ${join([...set, sql`"version" = a."version" + 1`, sql`"updated_at" = now()`], ', ')}
+        WHERE ${join(where, ' AND ')}
+        RETURNING ${columns}`,
+      note,
+    ),
+  )
   return rows[0]
 }
 
-/** Deletes the article (its comments go with it) if it still has `expected` version; how many rows went. */
+/**
+ * Destroys the article (its comments, revisions and preview tokens go with it) if it still
+ * has `expected` version; how many rows went.
+ */
 export async function deleteArticle(db: Query, id: string, expected: number | '*' | undefined): Promise<number> {
   const rows = await db<{ id: string }>(sql`
     DELETE FROM "articles" WHERE "id" = CAST(${id} AS uuid) ${typeof expected === 'number' ? sql`AND "version" = ${expected}` : empty}
@@ -208,7 +337,46 @@ export async function deleteArticle(db: Query, id: string, expected: number | '*
   return rows.length
 }
 
-/** Whether an author still has articles (an author with any cannot be deleted). */
+/**
+ * Destroys up to `limit` articles that have been in the trash since before `cutoff`, skipping
+ * rows another process is destroying right now (so each goes exactly once); their ids.
+ */
+export async function purgeTrash(db: Query, cutoff: Date, limit: number): Promise<string[]> {
+  const rows = await db<{ id: string }>(sql`
+    DELETE FROM "articles" WHERE "id" IN (
+      SELECT "id" FROM "articles" WHERE "trashed_at" <= ${timestamp(cutoff)}
+      ORDER BY "trashed_at" LIMIT ${limit} FOR UPDATE SKIP LOCKED)
+    RETURNING "id"`)
+  return rows.map((r) => r.id)
+}
+
+/** The trash: articles the caller may edit, trashed, newest first unless sorted. */
+export async function listTrash(
+  db: Query,
+  principal: Principal,
+  page: { pagination: Pagination; codec: CursorCodec },
+): Promise<{ rows: ArticleRow[]; meta: ListMeta }> {
+  return fetchPage<ArticleRow>(db, {
+    select: columns,
+    from: sql`"articles" a`,
+    where: [visible(principal, new Date(), 'trash')],
+    ...page,
+  })
+}
+
+/** The sortable fields of the trash. */
+export const trashSpec: ListSpec<ArticleRow> = {
+  name: 'trash',
+  sortable: {
+    trashedAt: { expr: sql`a."trashed_at"`, type: 'timestamptz', read: (r) => timestampValue(r.trashedAt) },
+    title: { expr: sql`a."title"`, type: 'text', read: (r) => r.title },
+    updatedAt: { expr: sql`a."updated_at"`, type: 'timestamptz', read: (r) => timestampValue(r.updatedAt) },
+  },
+  id: { expr: sql`a."id"`, type: 'uuid', read: (r) => r.id },
+  defaultSort: '-trashedAt',
+}
+
+/** Whether an author still has articles, trashed ones included (an author with any cannot be deleted). */
 export async function authorHasArticles(db: Query, authorId: string): Promise<boolean> {
   const rows = await db(sql`SELECT 1 FROM "articles" WHERE "author_id" = CAST(${authorId} AS uuid) LIMIT 1`)
   return rows.length > 0

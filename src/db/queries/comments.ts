@@ -37,21 +37,24 @@ export async function listArticleComments(db: Query, principal: Principal, idOrS
   })
 }
 
-/** The moderation queue: every state unless filtered, with emails. */
+/** The article of comment `c` is not in the trash (a trashed article's comments went with it). */
+const articleLive = sql`EXISTS (SELECT 1 FROM "articles" ta WHERE ta."id" = c."article_id" AND ta."trashed_at" IS NULL)`
+
+/** The moderation queue: every state unless filtered, with emails; not the comments of trashed articles. */
 export async function listComments(
   db: Query,
   filters: { status?: CommentStatus; article?: string },
   page: Page,
 ): Promise<{ rows: CommentRow[]; meta: ListMeta }> {
-  const where: Sql[] = []
+  const where: Sql[] = [articleLive]
   if (filters.status !== undefined) where.push(sql`c."status" = CAST(${filters.status} AS "CommentStatus")`)
   if (filters.article !== undefined) where.push(sql`c."article_id" = ${idOf('articles', filters.article)}`)
   return fetchPage<CommentRow>(db, { select: staffColumns, from: sql`"comments" c`, where, ...page })
 }
 
-/** One comment in any state, with the email. */
+/** One comment in any state, with the email, unless its article is in the trash. */
 export async function findComment(db: Query, id: string): Promise<CommentRow | undefined> {
-  const rows = await db<CommentRow>(sql`SELECT ${staffColumns} FROM "comments" c WHERE c."id" = CAST(${id} AS uuid)`)
+  const rows = await db<CommentRow>(sql`SELECT ${staffColumns} FROM "comments" c WHERE c."id" = CAST(${id} AS uuid) AND ${articleLive}`)
   return rows[0]
 }
 
@@ -82,15 +85,17 @@ export async function insertComment(db: Query, articleIdOrSlug: string, c: NewCo
 }
 
 /**
- * Locks a comment for a moderation write (inside a transaction) and returns it as locked. The
- * article row is locked first, in the same order as an article delete (article, then its
- * comments), so the two cannot deadlock; a comment's article never changes.
+ * Locks a comment for a moderation write (inside a transaction) and returns it as locked;
+ * undefined when there is none, or its article is in the trash. The article row is locked
+ * first, in the same order as an article delete (article, then its comments), so the two
+ * cannot deadlock; a comment's article never changes.
  */
 export async function lockComment(db: Query, id: string): Promise<CommentRow | undefined> {
-  await db(sql`
+  const articles = await db(sql`
     SELECT a."id" FROM "articles" a
-    WHERE a."id" = (SELECT "article_id" FROM "comments" WHERE "id" = CAST(${id} AS uuid))
+    WHERE a."id" = (SELECT "article_id" FROM "comments" WHERE "id" = CAST(${id} AS uuid)) AND a."trashed_at" IS NULL
     FOR NO KEY UPDATE`)
+  if (articles.length === 0) return undefined
   const rows = await db<CommentRow>(sql`SELECT ${staffColumns} FROM "comments" c WHERE c."id" = CAST(${id} AS uuid) FOR UPDATE`)
   return rows[0]
 }

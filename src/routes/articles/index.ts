@@ -5,6 +5,7 @@ import {
   ArticleQuerySchema,
   ArticleSchema,
   CreateArticleSchema,
+  DeleteArticleQuerySchema,
   ListArticlesQuerySchema,
   PublishArticleSchema,
   UpdateArticleSchema,
@@ -47,14 +48,17 @@ const articleRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/articles/:idOrSlug',
     {
-      config: { etag: 'strong' },
+      // The one route a preview token opens (plugins/auth).
+      config: { etag: 'strong', preview: true },
       schema: {
         tags,
         operationId: 'getArticle',
         summary: 'Get an article by id or slug',
         description:
           'A UUID is an id, anything else a slug. Anonymous callers see published articles only; a draft or scheduled ' +
-          'article is the same 404 as an unknown one unless the token may edit it. `include=author` embeds the author. ' +
+          'article is the same 404 as an unknown one unless the token may edit it, and so is a trashed article for ' +
+          'everyone. A preview token (POST /articles/{idOrSlug}/preview) reads its own article here, draft included, ' +
+          'with `Cache-Control: private, no-store` and `X-Robots-Tag: noindex`. `include=author` embeds the author. ' +
           'The strong ETag is what PATCH and DELETE take as If-Match; If-None-Match gives 304.',
         params: IdOrSlugParamsSchema,
         querystring: ArticleQuerySchema,
@@ -139,17 +143,28 @@ const articleRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags,
         security,
         operationId: 'deleteArticle',
-        summary: 'Delete an article and its comments (If-Match honoured)',
+        summary: 'Move an article to the trash, or destroy it (If-Match honoured)',
         description:
-          'Removes the article and all its comments for good. With `If-Match`, only if the article is still as read ' +
-          '(the whole ETag is compared); without it, unconditionally.',
+          'Moves the article to the trash (its comments with it; GET /trash lists it, POST /articles/{idOrSlug}/restore ' +
+          'brings it back, the server destroys it TRASH_RETENTION_DAYS later). From then on it is the same 404 as an ' +
+          'unknown article everywhere else, and its slug stays reserved. `permanent=true` (admin tokens only; 403 for ' +
+          'others) destroys it now, trashed or not, with its comments and revisions. With `If-Match`, only if the ' +
+          'article is still as read (the whole ETag is compared); without it, unconditionally.',
         params: IdOrSlugParamsSchema,
-        response: { 204: NoBody('Deleted'), ...problems(400, 401, 403, 404, 412) },
+        querystring: DeleteArticleQuerySchema,
+        response: { 204: NoBody('In the trash (or destroyed, with permanent=true)'), ...problems(400, 401, 403, 404, 412) },
       },
     },
     async (request, reply) => {
-      const expected = await reply.ifMatch(() => app.services.articles.get(request.principal, request.params.idOrSlug))
-      await app.services.articles.remove(request.principal, request.params.idOrSlug, expected)
+      const { principal } = request
+      const { idOrSlug } = request.params
+      if (request.query.permanent === true) {
+        const expected = await reply.ifMatch(() => app.services.articles.getForWrite(principal, idOrSlug, 'any'))
+        await app.services.articles.destroy(principal, idOrSlug, expected)
+      } else {
+        const expected = await reply.ifMatch(() => app.services.articles.get(principal, idOrSlug))
+        await app.services.articles.trash(principal, idOrSlug, expected)
+      }
       return reply.code(204).send()
     },
   )

@@ -7,7 +7,8 @@ import {
   ListCommentsQuerySchema,
   UpdateCommentSchema,
 } from '../../schemas/comment.js'
-import { IdOrSlugParamsSchema, IdParamsSchema, NoBody, described, problems, ref } from '../../schemas/common.js'
+import { BulkCommentsSchema } from '../../schemas/bulk.js'
+import { BulkResultSchema, IdOrSlugParamsSchema, IdParamsSchema, NoBody, described, problems, ref } from '../../schemas/common.js'
 import { linkNext, sendVersioned, smallBody } from '../http.js'
 
 const tags = ['comments']
@@ -174,6 +175,28 @@ const commentRoutes: FastifyPluginAsyncTypebox = async (app) => {
       await app.services.comments.remove(request.params.id, expected)
       return reply.code(204).send()
     },
+  )
+
+  app.post(
+    '/comments/bulk',
+    {
+      bodyLimit: smallBody(app),
+      preParsing: app.requireRole(...moderators),
+      schema: {
+        tags,
+        security,
+        operationId: 'bulkComments',
+        summary: 'One moderation action on up to 100 comments',
+        description:
+          'approve, pending, spam, reject or delete each comment exactly as PATCH or DELETE /comments/{id} would; ' +
+          'commentCount stays right. `results` holds, in request order, the status each item would have had alone and ' +
+          'its problem when it failed. With `atomic: true` any failing item means nothing changes and the answer is 409 ' +
+          'BULK_ABORTED with the same results. The whole request honours Idempotency-Key.',
+        body: ref(BulkCommentsSchema),
+        response: { 200: described(BulkResultSchema, 'Per-item results'), ...problems(400, 401, 403, 409, 413, 415) },
+      },
+    },
+    async (request) => app.services.comments.bulk(request.body, (error, id) => request.log.error({ err: error, id }, 'bulk item failed')),
   )
 }
 

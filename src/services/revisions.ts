@@ -1,0 +1,108 @@
+import type { Principal } from '../auth.js'
+import type { Database } from '../db/database.js'
+import { paginate, type CursorCodec } from '../db/paging.js'
+import * as q from '../db/queries/revisions.js'
+import { Problems } from '../errors.js'
+import type { ListRevisionsQuery, Revision, RevisionDiff, RevisionList, RevisionSummary } from '../schemas/revision.js'
+import { DIFF_FIELDS } from '../schemas/revision.js'
+import type { ArticleService, VersionedArticle } from './articles.js'
+import { jsonPatch, lineDiff } from './diff.js'
+
+function toSummary(row: q.RevisionSummaryRow): RevisionSummary {
+  return {
+    number: row.number,
+    action: row.action,
+    createdAt: row.createdAt.toISOString(),
+    by: { tokenId: row.tokenId, name: row.tokenName },
+    title: row.title,
+    status: row.status,
+    restoredFrom: row.restoredFrom,
+  }
+}
+
+const noSuchRevision = (n: number) => Problems.notFound(`This article has no revision ${n}.`)
+
+export interface RevisionServiceOptions {
+  cursors: () => Promise<CursorCodec>
+  /** Who may see an article's history is who may edit it: the article service decides. */
+  articles: ArticleService
+}
+
+/**
+ * An article's history: every create, edit, publication change, restore and trip to the trash
+ * left an immutable revision (written by the change's own statement, queries/articles.ts).
+ * Only callers who may edit the article see them, trashed articles included; to anyone else
+ * they do not exist (404, as for a draft).
+ */
+export function createRevisionService(db: Database, options: RevisionServiceOptions) {
+  const { cursors, articles } = options
+  /** The article whose history is asked for, on any shelf: 404 or 403 as for a write. */
+  const target = (principal: Principal, idOrSlug: string) => articles.writable(principal, idOrSlug, 'any')
+
+  async function one(articleId: string, n: number): Promise<q.RevisionRow> {
+    const [row] = await q.findRevisions(db.query, articleId, [n])
+    if (!row) throw noSuchRevision(n)
+    return row
+  }
+
+  return {
+    target,
+
+    /** Newest first, without snapshots. */
+    async list(principal: Principal, idOrSlug: string, query: ListRevisionsQuery): Promise<RevisionList> {
+      const article = await target(principal, idOrSlug)
+      const codec = await cursors()
+      const { rows, meta } = await q.listRevisions(db.query, article.id, { pagination: paginate(q.revisionListSpec, query, codec), codec })
+      return { data: rows.map(toSummary), meta }
+    },
+
+    async get(principal: Principal, idOrSlug: string, n: number): Promise<Revision> {
+      const article = await target(principal, idOrSlug)
+      const row = await one(article.id, n)
+      return { ...toSummary(row), snapshot: row.snapshot }
+    },
+
+    /**
+     * What changed from revision `against` (default: the one before `n`) to revision `n`,
+     * field by field (the body also line by line), or as an RFC 6902 JSON Patch.
+     */
+    async diff(principal: Principal, idOrSlug: string, n: number, against: number | undefined, format: 'fields' | 'json-patch') {
+      const article = await target(principal, idOrSlug)
+      const from = against ?? (await q.previousNumber(db.query, article.id, n))
+      if (from === undefined) {
+        // The first revision is compared with nothing: every field "changed" from null.
+        await one(article.id, n)
+        throw Problems.validation([{ path: '/query/against', message: `revision ${n} is the oldest; name another revision to compare with` }])
+      }
+      const rows = await q.findRevisions(db.query, article.id, [from, n])
+      const before = rows.find((r) => r.number === from)?.snapshot
+      const after = rows.find((r) => r.number === n)?.snapshot
+      if (!after) throw noSuchRevision(n)
+      if (!before) throw noSuchRevision(from)
+      // Fields in snapshot order (jsonb keeps its keys in an order of its own).
+      const inOrder = (snapshot: q.Snapshot) => Object.fromEntries(DIFF_FIELDS.map((field) => [field, snapshot[field]]))
+      if (format === 'json-patch') return jsonPatch(inOrder(before), inOrder(after))
+      const changes: RevisionDiff['changes'] = []
+      for (const field of DIFF_FIELDS) {
+        const [b, a] = [before[field], after[field]]
+        if (JSON.stringify(b) === JSON.stringify(a)) continue
+        changes.push({ field, before: b, after: a, ...(field === 'body' ? { lines: await lineDiff(before.body, after.body) } : {}) })
+      }
+      return { from, to: n, changes } satisfies RevisionDiff
+    },
+
+    /**
+     * Copies revision `n`'s content (title, excerpt, body, tags) onto the article as a new
+     * revision, if the article still has `expected` version. Publication state, slug and
+     * author are left as they are: a live article stays live with the restored text.
+     */
+    async restore(principal: Principal, idOrSlug: string, n: number, expected: number | '*'): Promise<VersionedArticle> {
+      const article = await target(principal, idOrSlug)
+      const { snapshot } = await one(article.id, n)
+      const content = { title: snapshot.title, excerpt: snapshot.excerpt, body: snapshot.body, tags: snapshot.tags }
+      return articles.restoreRevision(principal, article.id, expected, { number: n, content })
+    },
+  }
+}
+
+export type RevisionService = ReturnType<typeof createRevisionService>
