@@ -254,13 +254,14 @@ app.patch<{ Params: { id: string }; Body: { title: string } }>('/api/v1/articles
   const current = (await pool.query<ArticleRow>(`SELECT ${ARTICLE} FROM "articles" a WHERE a."id" = $1`, [request.params.id])).rows[0]
   if (!current || ifMatch.trim() !== `"${current.version}-${hash(JSON.stringify(article(current, new Date())))}"`) return stale()
   // Like Broadsheet, the edit writes its revision (who, and a snapshot of the editable fields
-  // and the publication state) in the same statement.
+  // and the publication state) and its outbox event (public state, per-article sequence) in the
+  // same statement.
   const { rows } = await pool.query<ArticleRow>(
     `WITH "token" AS (SELECT t."id", t."name" FROM "api_tokens" t WHERE t."secret_hash" = $4 AND t."role" IN ('admin', 'editor')),
      "changed" AS (
-       UPDATE "articles" a SET "title" = $1, "version" = a."version" + 1, "updated_at" = now()
+       UPDATE "articles" a SET "title" = $1, "version" = a."version" + 1, "event_seq" = a."event_seq" + 1, "updated_at" = now()
        WHERE a."id" = $2 AND a."version" = $3 AND EXISTS (SELECT 1 FROM "token")
-       RETURNING ${ARTICLE}, a."trashed_at"),
+       RETURNING ${ARTICLE}, a."trashed_at", a."event_seq"),
      "revision" AS (
        INSERT INTO "article_revisions" ("article_id", "number", "action", "token_id", "token_name", "snapshot")
        SELECT c."id", c."version", 'update', t."id", t."name", jsonb_build_object(
@@ -269,7 +270,12 @@ app.patch<{ Params: { id: string }; Body: { title: string } }>('/api/v1/articles
          'status', CASE WHEN c."published_at" IS NULL THEN 'draft' WHEN c."published_at" > now() THEN 'scheduled' ELSE 'published' END,
          'publishedAt', to_char(c."published_at" AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
          'trashed', c."trashed_at" IS NOT NULL)
-       FROM "changed" c, "token" t)
+       FROM "changed" c, "token" t),
+     "event" AS (
+       INSERT INTO "outbox_events" ("type", "article_id", "sequence", "data")
+       SELECT 'article.updated', c."id", c."event_seq", jsonb_build_object('id', c."id", 'slug', c."slug", 'tags', to_jsonb(c."tags"),
+         'authorId', c."author_id", 'sequence', c."event_seq")
+       FROM "changed" c)
      SELECT * FROM "changed"`,
     [request.body.title, request.params.id, current.version, createHash('sha256').update(secret).digest('hex')],
   )

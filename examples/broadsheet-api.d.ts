@@ -509,6 +509,158 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List webhook subscriptions
+         * @description Admin only. Oldest first; secrets are never shown again.
+         */
+        get: operations["listWebhooks"];
+        put?: never;
+        /**
+         * Subscribe an endpoint to events
+         * @description Admin only. The URL must be http or https without credentials and resolve to public addresses only (private, loopback, link-local, CGNAT, multicast and metadata addresses are a 400 unless WEBHOOK_ALLOW_PRIVATE_NETWORKS covers them). The answer carries the signing secret (whsec_…), shown only this once. Deliveries follow the Standard Webhooks specification: a POST of `{ type, timestamp, data }` with `webhook-id` (the event's id: the same on every retry), `webhook-timestamp` and `webhook-signature` (`v1,<base64 HMAC-SHA256 of id.timestamp.body>` with the secret; after a rotation, a second signature with the old secret until `previousSecretUntil`). Any 2xx answer is a delivery; anything else is retried with exponential backoff and jitter for WEBHOOK_RETRY_HOURS; redirects are never followed.
+         */
+        post: operations["createWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One subscription
+         * @description Admin only. `active: false` with a `disabledReason` means the server disabled it after a run of failed attempts.
+         */
+        get: operations["getWebhook"];
+        put?: never;
+        post?: never;
+        /**
+         * Unsubscribe (If-Match honoured)
+         * @description Admin only. Nothing more is sent to it; its delivery log goes with it.
+         */
+        delete: operations["deleteWebhook"];
+        options?: never;
+        head?: never;
+        /**
+         * Change a subscription (If-Match required)
+         * @description Admin only. url, events, description, active; `active: true` enables a disabled subscription again and its waiting deliveries go out. A new URL is checked like a new subscription's.
+         */
+        patch: operations["updateWebhook"];
+        trace?: never;
+    };
+    "/api/v1/webhooks/{id}/rotate-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A new signing secret (shown once)
+         * @description Admin only. From now on deliveries are signed with the new secret and, until `previousSecretUntil` (WEBHOOK_SECRET_OVERLAP_HOURS), also with the old one: `webhook-signature` carries both, so a receiver can switch secrets without losing a delivery.
+         */
+        post: operations["rotateWebhookSecret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/{id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The delivery log of a subscription
+         * @description Admin only. Newest first: each event sent to it, with its status, attempts, latency, the first bytes of the last response (or why it failed) and, while pending, when it is tried next.
+         */
+        get: operations["listWebhookDeliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/{id}/deliveries/{deliveryId}/redeliver": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send an event again
+         * @description Admin only. A new delivery of the same event, due now, with the same `webhook-id` (receivers deduplicate on it).
+         */
+        post: operations["redeliverWebhookDelivery"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/{id}/ping": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a test event
+         * @description Admin only. A `webhook.ping` event to this subscription only, signed like every delivery, sent now.
+         */
+        post: operations["pingWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/purges": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The CDN purge log
+         * @description Admin only. Newest first: every purge the server sent to the CDNs in CDN_PURGE (the surrogate keys, status, attempts, latency, the first bytes of the answer). Purges come from the same outbox and worker as webhooks: at least once, retried with backoff.
+         */
+        get: operations["listPurges"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1384,6 +1536,222 @@ export interface components {
              */
             lastUsedAt: string | null;
         };
+        /**
+         * CreateWebhook
+         * @example {
+         *       "url": "https://hooks.example.com/broadsheet",
+         *       "events": [
+         *         "article.published",
+         *         "article.updated"
+         *       ],
+         *       "description": "Revalidate the site"
+         *     }
+         */
+        CreateWebhook: {
+            /**
+             * Format: uri
+             * @description http or https, no username or password, no fragment. It must resolve to public addresses only, unless WEBHOOK_ALLOW_PRIVATE_NETWORKS covers them (checked now and again before every attempt).
+             */
+            url: string;
+            /** @description The event types to receive; `*` for all. */
+            events: ("article.created" | "article.updated" | "article.published" | "article.unpublished" | "article.trashed" | "article.restored" | "article.deleted" | "author.updated" | "author.deleted" | "comment.approved" | "comment.unapproved" | "comment.updated" | "comment.deleted" | "*")[];
+            /** @description What this endpoint is for. */
+            description?: string;
+            /** @default true */
+            active: boolean;
+        };
+        /**
+         * CreatedWebhook
+         * @description A subscription with its signing secret, shown this once.
+         */
+        CreatedWebhook: {
+            /**
+             * Format: uuid
+             * @description UUID
+             */
+            id: string;
+            url: string;
+            events: string[];
+            description: string;
+            /** @description false: nothing is sent; deliveries wait until it is enabled again. */
+            active: boolean;
+            /** @description Why the server disabled it (a run of failed attempts). */
+            disabledReason: string | null;
+            /**
+             * Format: int32
+             * @description Failed attempts in a row.
+             */
+            consecutiveFailures: number;
+            /**
+             * Format: date-time
+             * @description After a rotation: until when deliveries are signed with the old secret too.
+             */
+            previousSecretUntil: string | null;
+            /**
+             * Format: date-time
+             * @description ISO 8601 UTC timestamp
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @description ISO 8601 UTC timestamp
+             */
+            updatedAt: string;
+            /** @description The Standard Webhooks signing secret (whsec_…), shown only this once: verify deliveries with it. */
+            secret: string;
+        };
+        /** DeliveryList */
+        DeliveryList: {
+            data: components["schemas"]["Delivery"][];
+            meta: components["schemas"]["ListMeta"];
+        };
+        /**
+         * Delivery
+         * @description One event sent to one target (a webhook, or a CDN purge), with its last attempt.
+         */
+        Delivery: {
+            /**
+             * Format: uuid
+             * @description UUID
+             */
+            id: string;
+            /**
+             * Format: uuid
+             * @description Sent as `webhook-id`: the same for every attempt and redelivery of the event.
+             */
+            eventId: string;
+            eventType: string;
+            /**
+             * Format: uuid
+             * @description UUID
+             */
+            articleId: string | null;
+            /**
+             * Format: int32
+             * @description Per-article event sequence number.
+             */
+            sequence: number | null;
+            /**
+             * @description pending (not yet, or retrying), delivered (a 2xx answer), failed (retried for WEBHOOK_RETRY_HOURS).
+             * @enum {string}
+             */
+            status: "pending" | "delivered" | "failed";
+            /** Format: int32 */
+            attempts: number;
+            /**
+             * Format: date-time
+             * @description When a pending delivery is tried next.
+             */
+            nextAttemptAt: string | null;
+            /**
+             * Format: date-time
+             * @description ISO 8601 UTC timestamp
+             */
+            lastAttemptAt: string | null;
+            /**
+             * Format: date-time
+             * @description ISO 8601 UTC timestamp
+             */
+            deliveredAt: string | null;
+            /**
+             * Format: int32
+             * @description Of the last attempt.
+             */
+            latencyMs: number | null;
+            /**
+             * Format: int32
+             * @description Of the last attempt.
+             */
+            responseStatus: number | null;
+            /** @description The first 1 KB of the last response. */
+            responseBody: string | null;
+            /** @description Why the last attempt failed without a response (timeout, refused address, …). */
+            error: string | null;
+            /** @description CDN purges: the surrogate keys purged. */
+            purgeKeys?: string[];
+            /** @description CDN purges: which CDN. */
+            cdn?: string;
+            /**
+             * Format: date-time
+             * @description ISO 8601 UTC timestamp
+             */
+            createdAt: string;
+        };
+        /**
+         * Queued
+         * @description A delivery queued to be sent now; follow it in the delivery log.
+         */
+        Queued: {
+            /**
+             * Format: uuid
+             * @description UUID
+             */
+            deliveryId: string;
+            /** @enum {string} */
+            status: "pending";
+        };
+        /**
+         * UpdateWebhook
+         * @example {
+         *       "active": true
+         *     }
+         */
+        UpdateWebhook: {
+            /**
+             * Format: uri
+             * @description http or https, no username or password, no fragment. It must resolve to public addresses only, unless WEBHOOK_ALLOW_PRIVATE_NETWORKS covers them (checked now and again before every attempt).
+             */
+            url?: string;
+            /** @description The event types to receive; `*` for all. */
+            events?: ("article.created" | "article.updated" | "article.published" | "article.unpublished" | "article.trashed" | "article.restored" | "article.deleted" | "author.updated" | "author.deleted" | "comment.approved" | "comment.unapproved" | "comment.updated" | "comment.deleted" | "*")[];
+            /** @description What this endpoint is for. */
+            description?: string;
+            /** @description true enables it again (and clears its failure run). */
+            active?: boolean;
+        };
+        /** WebhookList */
+        WebhookList: {
+            data: components["schemas"]["Webhook"][];
+            meta: components["schemas"]["ListMeta"];
+        };
+        /**
+         * Webhook
+         * @description A webhook subscription. Its signing secret is shown only at creation and rotation.
+         */
+        Webhook: {
+            /**
+             * Format: uuid
+             * @description UUID
+             */
+            id: string;
+            url: string;
+            events: string[];
+            description: string;
+            /** @description false: nothing is sent; deliveries wait until it is enabled again. */
+            active: boolean;
+            /** @description Why the server disabled it (a run of failed attempts). */
+            disabledReason: string | null;
+            /**
+             * Format: int32
+             * @description Failed attempts in a row.
+             */
+            consecutiveFailures: number;
+            /**
+             * Format: date-time
+             * @description After a rotation: until when deliveries are signed with the old secret too.
+             */
+            previousSecretUntil: string | null;
+            /**
+             * Format: date-time
+             * @description ISO 8601 UTC timestamp
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @description ISO 8601 UTC timestamp
+             */
+            updatedAt: string;
+        };
     };
     responses: never;
     parameters: never;
@@ -1558,8 +1926,12 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
+                    /** @description Anonymous successful reads: what the response depends on, space-separated (`articles`, `articles-search`, `article-<id>`, `author-<id>`, `tag-<tag>`, `comments-<articleId>`, `authors`), for CDN purges by surrogate key (Fastly, Varnish xkey). Every change purges exactly the keys it made stale (CDN_PURGE). */
+                    "Surrogate-Key"?: string;
+                    /** @description The same keys as Surrogate-Key, comma-separated, for CDNs that read Cache-Tag (Cloudflare). */
+                    "Cache-Tag"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1581,7 +1953,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -1602,7 +1974,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -1627,7 +1999,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -1652,7 +2024,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -1675,7 +2047,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -1698,7 +2070,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -1723,7 +2095,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -2075,8 +2447,12 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
+                    /** @description Anonymous successful reads: what the response depends on, space-separated (`articles`, `articles-search`, `article-<id>`, `author-<id>`, `tag-<tag>`, `comments-<articleId>`, `authors`), for CDN purges by surrogate key (Fastly, Varnish xkey). Every change purges exactly the keys it made stale (CDN_PURGE). */
+                    "Surrogate-Key"?: string;
+                    /** @description The same keys as Surrogate-Key, comma-separated, for CDNs that read Cache-Tag (Cloudflare). */
+                    "Cache-Tag"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2098,7 +2474,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -2119,7 +2495,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -2144,7 +2520,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -2167,7 +2543,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -2192,7 +2568,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -2215,7 +2591,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -2238,7 +2614,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -2263,7 +2639,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -2929,8 +3305,12 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
+                    /** @description Anonymous successful reads: what the response depends on, space-separated (`articles`, `articles-search`, `article-<id>`, `author-<id>`, `tag-<tag>`, `comments-<articleId>`, `authors`), for CDN purges by surrogate key (Fastly, Varnish xkey). Every change purges exactly the keys it made stale (CDN_PURGE). */
+                    "Surrogate-Key"?: string;
+                    /** @description The same keys as Surrogate-Key, comma-separated, for CDNs that read Cache-Tag (Cloudflare). */
+                    "Cache-Tag"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2952,7 +3332,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -2973,7 +3353,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -2998,7 +3378,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -3023,7 +3403,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -3046,7 +3426,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -3069,7 +3449,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -3094,7 +3474,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -3454,10 +3834,14 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     /** @description Only on answers to a preview token: a draft must never be indexed. */
                     "X-Robots-Tag"?: "noindex";
+                    /** @description Anonymous successful reads: what the response depends on, space-separated (`articles`, `articles-search`, `article-<id>`, `author-<id>`, `tag-<tag>`, `comments-<articleId>`, `authors`), for CDN purges by surrogate key (Fastly, Varnish xkey). Every change purges exactly the keys it made stale (CDN_PURGE). */
+                    "Surrogate-Key"?: string;
+                    /** @description The same keys as Surrogate-Key, comma-separated, for CDNs that read Cache-Tag (Cloudflare). */
+                    "Cache-Tag"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3479,7 +3863,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     /** @description Only on answers to a preview token: a draft must never be indexed. */
                     "X-Robots-Tag"?: "noindex";
@@ -3502,7 +3886,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     /** @description Only on answers to a preview token: a draft must never be indexed. */
                     "X-Robots-Tag"?: "noindex";
@@ -3529,7 +3913,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     /** @description Only on answers to a preview token: a draft must never be indexed. */
                     "X-Robots-Tag"?: "noindex";
@@ -3554,7 +3938,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     /** @description Only on answers to a preview token: a draft must never be indexed. */
                     "X-Robots-Tag"?: "noindex";
@@ -3581,7 +3965,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     /** @description Only on answers to a preview token: a draft must never be indexed. */
                     "X-Robots-Tag"?: "noindex";
@@ -3606,7 +3990,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     /** @description Only on answers to a preview token: a draft must never be indexed. */
                     "X-Robots-Tag"?: "noindex";
@@ -3631,7 +4015,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     /** @description Only on answers to a preview token: a draft must never be indexed. */
                     "X-Robots-Tag"?: "noindex";
@@ -3658,7 +4042,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     /** @description Only on answers to a preview token: a draft must never be indexed. */
                     "X-Robots-Tag"?: "noindex";
@@ -4891,7 +5275,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -4914,7 +5298,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -4935,7 +5319,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -4960,7 +5344,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -4983,7 +5367,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -5006,7 +5390,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -5031,7 +5415,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -5054,7 +5438,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -5077,7 +5461,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -5102,7 +5486,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -5141,7 +5525,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -5164,7 +5548,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -5189,7 +5573,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -5212,7 +5596,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -5235,7 +5619,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -5260,7 +5644,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -5283,7 +5667,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -5306,7 +5690,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -5331,7 +5715,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -5373,7 +5757,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -5397,7 +5781,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -5422,7 +5806,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -5445,7 +5829,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -5468,7 +5852,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -5493,7 +5877,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -5516,7 +5900,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -5539,7 +5923,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -5564,7 +5948,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -5922,7 +6306,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -5945,7 +6329,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -5966,7 +6350,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -5991,7 +6375,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -6014,7 +6398,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -6039,7 +6423,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -6062,7 +6446,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -6085,7 +6469,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -6110,7 +6494,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -7479,8 +7863,12 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
+                    /** @description Anonymous successful reads: what the response depends on, space-separated (`articles`, `articles-search`, `article-<id>`, `author-<id>`, `tag-<tag>`, `comments-<articleId>`, `authors`), for CDN purges by surrogate key (Fastly, Varnish xkey). Every change purges exactly the keys it made stale (CDN_PURGE). */
+                    "Surrogate-Key"?: string;
+                    /** @description The same keys as Surrogate-Key, comma-separated, for CDNs that read Cache-Tag (Cloudflare). */
+                    "Cache-Tag"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7502,7 +7890,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -7523,7 +7911,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -7548,7 +7936,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -7571,7 +7959,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -7596,7 +7984,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -7619,7 +8007,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -7642,7 +8030,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -7667,7 +8055,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -8032,7 +8420,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -8055,7 +8443,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -8076,7 +8464,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -8101,7 +8489,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -8124,7 +8512,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -8149,7 +8537,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -8172,7 +8560,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -8195,7 +8583,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -8220,7 +8608,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -8262,7 +8650,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -8285,7 +8673,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -8306,7 +8694,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -8331,7 +8719,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -8354,7 +8742,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -8377,7 +8765,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -8402,7 +8790,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -8425,7 +8813,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -8448,7 +8836,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -8473,7 +8861,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -9373,7 +9761,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -9396,7 +9784,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -9421,7 +9809,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -9444,7 +9832,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -9469,7 +9857,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -9492,7 +9880,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -9515,7 +9903,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -9540,7 +9928,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -9886,7 +10274,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -9909,7 +10297,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -9934,7 +10322,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -9957,7 +10345,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -9980,7 +10368,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -10005,7 +10393,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -10028,7 +10416,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -10051,7 +10439,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -10076,7 +10464,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -10285,6 +10673,2594 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listWebhooks: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1..100. */
+                limit?: number;
+                /** @description 1-based page number. Not with cursor. */
+                page?: number;
+                /** @description Opaque: meta.nextCursor of the previous page. Not with page. */
+                cursor?: string;
+                /** @description false skips total and pageCount (faster). */
+                count?: boolean;
+            };
+            header?: {
+                /** @description The ETag of a representation you hold: 304 Not Modified, without a body, while it is still current (weak comparison; `*` matches any). */
+                "If-None-Match"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of subscriptions */
+            200: {
+                headers: {
+                    /** @description Weak ETag of this page: send it as If-None-Match to revalidate (304). */
+                    ETag?: string;
+                    /** @description `<url>; rel="next"` when there is a next page, in the paging mode used (page or cursor). */
+                    Link?: string;
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookList"];
+                };
+            };
+            /** @description Not modified (If-None-Match) */
+            304: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid request (VALIDATION_FAILED lists every bad field) */
+            400: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, unknown or revoked bearer token */
+            401: {
+                headers: {
+                    /** @description The authentication scheme to use. */
+                    "WWW-Authenticate"?: "Bearer";
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token may not do this */
+            403: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: string;
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request line (query string) or headers too large */
+            431: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected server error (no details are disclosed) */
+            500: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Database unavailable; see Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: string;
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createWebhook: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Optional; a fresh value (a UUID) per logical operation makes the POST safe to retry: the same key and body within 24 h replays the first response (marked `Idempotent-Replayed: true`); the key with another body is 422; while the first is still running, 409. Keys belong to the caller (token or address). */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "url": "https://hooks.example.com/broadsheet",
+                 *       "events": [
+                 *         "article.published",
+                 *         "article.updated"
+                 *       ],
+                 *       "description": "Revalidate the site"
+                 *     }
+                 */
+                "application/json": components["schemas"]["CreateWebhook"];
+            };
+        };
+        responses: {
+            /** @description The subscription and its signing secret (shown this once) */
+            201: {
+                headers: {
+                    /** @description Path of the new subscription. */
+                    Location?: string;
+                    /** @description The secret must not be cached. */
+                    "Cache-Control"?: "no-store";
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    /** @description Present when this response is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedWebhook"];
+                };
+            };
+            /** @description Invalid request (VALIDATION_FAILED lists every bad field) */
+            400: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, unknown or revoked bearer token */
+            401: {
+                headers: {
+                    /** @description The authentication scheme to use. */
+                    "WWW-Authenticate"?: "Bearer";
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token may not do this */
+            403: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body did not arrive in time (REQUEST_TIMEOUT_MS) */
+            408: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict, e.g. SLUG_TAKEN */
+            409: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Only application/json bodies are accepted */
+            415: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Idempotency-Key reused with a different body */
+            422: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: string;
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request line (query string) or headers too large */
+            431: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected server error (no details are disclosed) */
+            500: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Database unavailable; see Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: string;
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getWebhook: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The ETag of a representation you hold: 304 Not Modified, without a body, while it is still current (weak comparison; `*` matches any). */
+                "If-None-Match"?: string;
+            };
+            path: {
+                /** @description UUID */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The subscription */
+            200: {
+                headers: {
+                    /** @description Strong ETag of this version: If-Match for the next PATCH or DELETE, If-None-Match to revalidate (304). */
+                    ETag?: string;
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Webhook"];
+                };
+            };
+            /** @description Not modified (If-None-Match) */
+            304: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid request (VALIDATION_FAILED lists every bad field) */
+            400: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, unknown or revoked bearer token */
+            401: {
+                headers: {
+                    /** @description The authentication scheme to use. */
+                    "WWW-Authenticate"?: "Bearer";
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token may not do this */
+            403: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (also for drafts the caller may not see) */
+            404: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: string;
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request line (query string) or headers too large */
+            431: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected server error (no details are disclosed) */
+            500: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Database unavailable; see Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: string;
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteWebhook: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Optional: without it the delete is unconditional. The strong ETag of the current representation, exactly as GET on this path (or the previous write) sent it, quotes included, e.g. `"3-4kq0hTVMbqNC8t2Z"`; several may be listed, comma-separated. The whole tag is compared (version and hash): a stale, forged or weak tag is 412 and nothing changes. `*` matches any version. */
+                "If-Match"?: string;
+            };
+            path: {
+                /** @description UUID */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid request (VALIDATION_FAILED lists every bad field) */
+            400: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, unknown or revoked bearer token */
+            401: {
+                headers: {
+                    /** @description The authentication scheme to use. */
+                    "WWW-Authenticate"?: "Bearer";
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token may not do this */
+            403: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (also for drafts the caller may not see) */
+            404: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match does not match the current ETag */
+            412: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: string;
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request line (query string) or headers too large */
+            431: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected server error (no details are disclosed) */
+            500: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Database unavailable; see Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: string;
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    updateWebhook: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Required: 428 without it. The strong ETag of the current representation, exactly as GET on this path (or the previous write) sent it, quotes included, e.g. `"3-4kq0hTVMbqNC8t2Z"`; several may be listed, comma-separated. The whole tag is compared (version and hash): a stale, forged or weak tag is 412 and nothing changes. `*` matches any version. */
+                "If-Match": string;
+            };
+            path: {
+                /** @description UUID */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "active": true
+                 *     }
+                 */
+                "application/json": components["schemas"]["UpdateWebhook"];
+            };
+        };
+        responses: {
+            /** @description The subscription */
+            200: {
+                headers: {
+                    /** @description Strong ETag of this version: If-Match for the next PATCH or DELETE, If-None-Match to revalidate (304). */
+                    ETag?: string;
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Webhook"];
+                };
+            };
+            /** @description Invalid request (VALIDATION_FAILED lists every bad field) */
+            400: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, unknown or revoked bearer token */
+            401: {
+                headers: {
+                    /** @description The authentication scheme to use. */
+                    "WWW-Authenticate"?: "Bearer";
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token may not do this */
+            403: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (also for drafts the caller may not see) */
+            404: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body did not arrive in time (REQUEST_TIMEOUT_MS) */
+            408: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match does not match the current ETag */
+            412: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Only application/json bodies are accepted */
+            415: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match is required */
+            428: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: string;
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request line (query string) or headers too large */
+            431: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected server error (no details are disclosed) */
+            500: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Database unavailable; see Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: string;
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    rotateWebhookSecret: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Optional; a fresh value (a UUID) per logical operation makes the POST safe to retry: the same key and body within 24 h replays the first response (marked `Idempotent-Replayed: true`); the key with another body is 422; while the first is still running, 409. Keys belong to the caller (token or address). */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description UUID */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The subscription and its new signing secret (shown this once) */
+            200: {
+                headers: {
+                    /** @description The secret must not be cached. */
+                    "Cache-Control"?: "no-store";
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    /** @description Present when this response is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedWebhook"];
+                };
+            };
+            /** @description Invalid request (VALIDATION_FAILED lists every bad field) */
+            400: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, unknown or revoked bearer token */
+            401: {
+                headers: {
+                    /** @description The authentication scheme to use. */
+                    "WWW-Authenticate"?: "Bearer";
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token may not do this */
+            403: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (also for drafts the caller may not see) */
+            404: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict, e.g. SLUG_TAKEN */
+            409: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Idempotency-Key reused with a different body */
+            422: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: string;
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request line (query string) or headers too large */
+            431: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected server error (no details are disclosed) */
+            500: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Database unavailable; see Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: string;
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listWebhookDeliveries: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1..100. */
+                limit?: number;
+                /** @description 1-based page number. Not with cursor. */
+                page?: number;
+                /** @description Opaque: meta.nextCursor of the previous page. Not with page. */
+                cursor?: string;
+                /** @description false skips total and pageCount (faster). */
+                count?: boolean;
+                status?: "pending" | "delivered" | "failed";
+                /** @description -createdAt (newest first, the default) or createdAt. */
+                sort?: string;
+            };
+            header?: never;
+            path: {
+                /** @description UUID */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of deliveries */
+            200: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeliveryList"];
+                };
+            };
+            /** @description Invalid request (VALIDATION_FAILED lists every bad field) */
+            400: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, unknown or revoked bearer token */
+            401: {
+                headers: {
+                    /** @description The authentication scheme to use. */
+                    "WWW-Authenticate"?: "Bearer";
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token may not do this */
+            403: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (also for drafts the caller may not see) */
+            404: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: string;
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request line (query string) or headers too large */
+            431: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected server error (no details are disclosed) */
+            500: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Database unavailable; see Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: string;
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    redeliverWebhookDelivery: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Optional; a fresh value (a UUID) per logical operation makes the POST safe to retry: the same key and body within 24 h replays the first response (marked `Idempotent-Replayed: true`); the key with another body is 422; while the first is still running, 409. Keys belong to the caller (token or address). */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description UUID */
+                id: string;
+                /** @description UUID */
+                deliveryId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Queued */
+            202: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    /** @description Present when this response is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Queued"];
+                };
+            };
+            /** @description Invalid request (VALIDATION_FAILED lists every bad field) */
+            400: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, unknown or revoked bearer token */
+            401: {
+                headers: {
+                    /** @description The authentication scheme to use. */
+                    "WWW-Authenticate"?: "Bearer";
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token may not do this */
+            403: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (also for drafts the caller may not see) */
+            404: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict, e.g. SLUG_TAKEN */
+            409: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Idempotency-Key reused with a different body */
+            422: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: string;
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request line (query string) or headers too large */
+            431: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected server error (no details are disclosed) */
+            500: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Database unavailable; see Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: string;
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    pingWebhook: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Optional; a fresh value (a UUID) per logical operation makes the POST safe to retry: the same key and body within 24 h replays the first response (marked `Idempotent-Replayed: true`); the key with another body is 422; while the first is still running, 409. Keys belong to the caller (token or address). */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description UUID */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Queued */
+            202: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    /** @description Present when this response is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Queued"];
+                };
+            };
+            /** @description Invalid request (VALIDATION_FAILED lists every bad field) */
+            400: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, unknown or revoked bearer token */
+            401: {
+                headers: {
+                    /** @description The authentication scheme to use. */
+                    "WWW-Authenticate"?: "Bearer";
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token may not do this */
+            403: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (also for drafts the caller may not see) */
+            404: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict, e.g. SLUG_TAKEN */
+            409: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Idempotency-Key reused with a different body */
+            422: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: string;
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request line (query string) or headers too large */
+            431: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected server error (no details are disclosed) */
+            500: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Database unavailable; see Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: string;
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listPurges: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1..100. */
+                limit?: number;
+                /** @description 1-based page number. Not with cursor. */
+                page?: number;
+                /** @description Opaque: meta.nextCursor of the previous page. Not with page. */
+                cursor?: string;
+                /** @description false skips total and pageCount (faster). */
+                count?: boolean;
+                status?: "pending" | "delivered" | "failed";
+                /** @description -createdAt (newest first, the default) or createdAt. */
+                sort?: string;
+                cdn?: "varnish" | "fastly" | "cloudflare";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of purges */
+            200: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeliveryList"];
+                };
+            };
+            /** @description Invalid request (VALIDATION_FAILED lists every bad field) */
+            400: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, unknown or revoked bearer token */
+            401: {
+                headers: {
+                    /** @description The authentication scheme to use. */
+                    "WWW-Authenticate"?: "Bearer";
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token may not do this */
+            403: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: string;
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request line (query string) or headers too large */
+            431: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected server error (no details are disclosed) */
+            500: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Database unavailable; see Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: string;
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
                 content: {

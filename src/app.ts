@@ -8,6 +8,7 @@ import type { Config } from './config.js'
 import { PROBLEM_CONTENT_TYPE, ProblemError, Problems, problemBody, type ProblemCode } from './errors.js'
 import authPlugin from './plugins/auth.js'
 import databasePlugin from './plugins/database.js'
+import deliveriesPlugin from './plugins/deliveries.js'
 import errorHandlerPlugin, { sendProblem } from './plugins/error-handler.js'
 import httpCachingPlugin from './plugins/http-caching.js'
 import idempotencyPlugin from './plugins/idempotency.js'
@@ -24,6 +25,7 @@ import authorRoutes from './routes/authors/index.js'
 import commentRoutes from './routes/comments/index.js'
 import healthRoutes from './routes/health/index.js'
 import tokenRoutes from './routes/tokens/index.js'
+import webhookRoutes from './routes/webhooks/index.js'
 import { buildValidatorFactory } from './validation.js'
 
 export interface BuildOptions {
@@ -108,7 +110,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
   })
 
   // Registration order reads top to bottom:
-  // errors → input rules → OpenAPI → database → services (and their housekeeping) → protection → auth → caching → routes.
+  // errors → input rules → OpenAPI → database → services (their housekeeping, the delivery worker) → protection → auth → caching → routes.
   await app.register(errorHandlerPlugin)
   await app.register(strictInputPlugin)
   await app.register(swaggerPlugin, { config })
@@ -116,9 +118,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
   await app.register(databasePlugin, { config, ...(options.onQuery ? { onQuery: options.onQuery } : {}) })
   await app.register(servicesPlugin, { config })
   await app.register(maintenancePlugin, { config })
+  await app.register(deliveriesPlugin, { config })
   await app.register(protectionPlugin, { config })
   await app.register(authPlugin, { config })
-  await app.register(httpCachingPlugin)
+  await app.register(httpCachingPlugin, { config })
   await app.register(idempotencyPlugin)
   await app.register(healthRoutes)
   await app.register(authorRoutes, { prefix: '/api/v1' })
@@ -127,6 +130,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
   await app.register(editorialRoutes, { prefix: '/api/v1' })
   await app.register(commentRoutes, { prefix: '/api/v1' })
   await app.register(tokenRoutes, { prefix: '/api/v1' })
+  await app.register(webhookRoutes, { prefix: '/api/v1' })
 
   await app.ready()
   return app

@@ -139,6 +139,83 @@ export const ConfigSchema = Type.Object({
         'https://site.example/api/draft?token={token}&slug={slug}. Preview responses then carry the ready link as `url`.',
     }),
   ),
+  WEBHOOK_ALLOW_PRIVATE_NETWORKS: Type.String({
+    default: '',
+    maxLength: 4000,
+    description:
+      'Comma list of CIDRs (or addresses) that webhook URLs may resolve to although private, loopback or link-local ' +
+      '(e.g. 127.0.0.1/32 for local development). Empty: only public addresses.',
+  }),
+  WEBHOOK_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 120_000, default: 10_000, description: 'One delivery attempt, connect to last byte.' }),
+  WEBHOOK_MAX_RESPONSE_BYTES: Type.Integer({
+    minimum: 0,
+    maximum: 10 * 1024 * 1024,
+    default: 64 * 1024,
+    description: 'The most of a receiver\'s response read per attempt (the first 1 KB is kept in the delivery log).',
+  }),
+  WEBHOOK_RETRY_BASE_MS: Type.Integer({ minimum: 10, maximum: 3_600_000, default: 10_000, description: 'First retry delay; doubled per attempt, with jitter.' }),
+  WEBHOOK_RETRY_MAX_DELAY_MS: Type.Integer({ minimum: 10, maximum: 86_400_000, default: 3_600_000, description: 'The longest delay between two attempts.' }),
+  WEBHOOK_RETRY_HOURS: Type.Number({
+    minimum: 0,
+    maximum: 24 * 30,
+    default: 24,
+    description: 'How long a delivery is retried before it is marked failed (fractions allowed).',
+  }),
+  WEBHOOK_DISABLE_AFTER_FAILURES: Type.Integer({
+    minimum: 1,
+    maximum: 100_000,
+    default: 30,
+    description: 'Failed attempts in a row after which a subscription is disabled (its deliveries wait until it is enabled).',
+  }),
+  WEBHOOK_SECRET_OVERLAP_HOURS: Type.Number({
+    minimum: 0,
+    maximum: 24 * 30,
+    default: 24,
+    description: 'After a secret rotation, how long deliveries carry a signature with the old secret too.',
+  }),
+  WEBHOOK_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 100, default: 8, description: 'Deliveries each process sends at once.' }),
+  DELIVERY_POLL_MS: Type.Integer({
+    minimum: 50,
+    maximum: 60_000,
+    default: 1000,
+    description: 'How often each process looks for due deliveries (retries); new events wake it at once.',
+  }),
+  OUTBOX_RETENTION_DAYS: Type.Number({
+    minimum: 0.0001,
+    maximum: 3650,
+    default: 7,
+    description: 'Days delivered events and their delivery log are kept.',
+  }),
+  CDN_PURGE: Type.String({
+    default: '',
+    maxLength: 4000,
+    pattern: '^((varnish|fastly|cloudflare):[^,\\s]+(,(varnish|fastly|cloudflare):[^,\\s]+)*)?$',
+    description:
+      'Where purges go: a comma list of varnish:<url of Varnish> (xkey), fastly:<service id> (FASTLY_API_TOKEN), ' +
+      'cloudflare:<zone id> (CLOUDFLARE_API_TOKEN). Empty: no purges.',
+  }),
+  FASTLY_API_TOKEN: Type.Optional(Type.String({ minLength: 1, description: 'Fastly API token with purge rights.' })),
+  FASTLY_API_URL: Type.String({ default: 'https://api.fastly.com', pattern: '^https?://', description: 'Fastly\'s API (tests point it elsewhere).' }),
+  CLOUDFLARE_API_TOKEN: Type.Optional(Type.String({ minLength: 1, description: 'Cloudflare API token with Cache Purge rights.' })),
+  CLOUDFLARE_API_URL: Type.String({
+    default: 'https://api.cloudflare.com/client/v4',
+    pattern: '^https?://',
+    description: 'Cloudflare\'s API (tests point it elsewhere).',
+  }),
+  CACHE_S_MAXAGE: Type.Integer({
+    minimum: 0,
+    maximum: 31_536_000,
+    default: 60,
+    description: 'Seconds shared caches (CDNs) may keep a public read (s-maxage). With CDN_PURGE set, hours are safe.',
+  }),
+  CACHE_STALE_WHILE_REVALIDATE: Type.Integer({ minimum: 0, maximum: 31_536_000, default: 30, description: 'stale-while-revalidate, seconds.' }),
+  CACHE_STALE_IF_ERROR: Type.Integer({ minimum: 0, maximum: 31_536_000, default: 86_400, description: 'stale-if-error, seconds.' }),
+  RUN_BACKGROUND_JOBS: Type.Boolean({
+    default: true,
+    description:
+      'Run the delivery worker (webhooks, CDN purges), the scheduled go-live sweep and the housekeeping in this process. ' +
+      'Several processes may all run them; false leaves them to the others.',
+  }),
   MIGRATE_ON_START: Type.Boolean({ default: true, description: 'Apply pending migrations at start-up.' }),
   SEED_ON_EMPTY: Type.Boolean({
     default: true,
@@ -154,7 +231,7 @@ export class ConfigError extends Error {
 
 const keys = Object.keys(ConfigSchema.properties) as (keyof Config)[]
 /** Values never echoed back in an error message. */
-const secrets = new Set<string>(['ADMIN_TOKEN', 'DATABASE_URL', 'REDIS_URL'])
+const secrets = new Set<string>(['ADMIN_TOKEN', 'DATABASE_URL', 'REDIS_URL', 'FASTLY_API_TOKEN', 'CLOUDFLARE_API_TOKEN'])
 
 /**
  * Builds a validated config from environment-style string values (process.env by default).

@@ -42,6 +42,18 @@ export interface Database {
    * transaction. For bulk requests, whose items succeed or fail one by one.
    */
   savepoint<T>(fn: () => Promise<T>): Promise<T>
+  /**
+   * Runs `fn` outside any transaction, for work a request starts but does not wait for (a timer
+   * set while publishing, a callback a commit triggers): without this it would inherit the
+   * request's transaction, which is over by the time it runs.
+   */
+  detached<T>(fn: () => T): T
+  /**
+   * Calls `onNotify` for every NOTIFY on `channel` (outbox events wake the delivery workers).
+   * On Postgres a dedicated connection listens, reconnecting with backoff when it is lost (a
+   * missed notification only delays work: the workers also poll). Resolves to a stop function.
+   */
+  listen(channel: string, onNotify: () => void): Promise<() => Promise<void>>
   /** Prisma Client over the same driver, for the seed, the CLI and tests; never the request path. */
   readonly prisma: PrismaClient
   /** An adapter factory for Prisma's schema engine (migrations). Call `close` on it when done. */
@@ -65,7 +77,7 @@ function transactional(
   onQuery: ((sql: string) => void) | undefined,
   run: Connection['query'],
   withTransaction: <T>(fn: (connection: Connection) => Promise<T>) => Promise<T>,
-): Pick<Database, 'query' | 'transaction' | 'savepoint'> {
+): Pick<Database, 'query' | 'transaction' | 'savepoint' | 'detached'> {
   const current = new AsyncLocalStorage<{ connection: Connection; open: boolean; savepoints: number }>()
   const send = (tx: { connection: Connection }, text: string) => {
     onQuery?.(text)
@@ -84,6 +96,7 @@ function transactional(
   }
   return {
     transaction,
+    detached: (fn) => current.exit(fn),
     query<Row>(statement: Sql) {
       onQuery?.(statement.text)
       const tx = current.getStore()
@@ -210,6 +223,7 @@ async function openPostgres(url: string, config: DatabaseConfig, options: Databa
   return {
     kind: 'postgres',
     location: redactUrl(url),
+    listen: (channel, onNotify) => listenOnPostgres(url, config, channel, onNotify, onPoolError),
     get prisma() {
       return prisma.get()
     },
@@ -241,6 +255,56 @@ async function openPostgres(url: string, config: DatabaseConfig, options: Databa
       await prisma.disconnect()
       await pool.end()
     }),
+  }
+}
+
+/** LISTEN on a connection of its own (a pooled one would be handed to queries), kept alive. */
+async function listenOnPostgres(
+  url: string,
+  config: DatabaseConfig,
+  channel: string,
+  onNotify: () => void,
+  onError: (error: Error) => void,
+): Promise<() => Promise<void>> {
+  let client: pg.Client | undefined
+  let stopped = false
+  let retry: NodeJS.Timeout | undefined
+  let delay = 500
+  const connect = async () => {
+    if (stopped) return
+    const next = new pg.Client({ ...poolConfig(url, config), statement_timeout: undefined, query_timeout: undefined })
+    let lost = false
+    const again = (error?: Error) => {
+      if (lost) return // 'error' and 'end' both come: reconnect once
+      lost = true
+      if (error) onError(error)
+      next.removeAllListeners()
+      next.end().catch(() => {})
+      if (client === next) client = undefined
+      if (!stopped) retry = setTimeout(() => void connect(), (delay = Math.min(delay * 2, 30_000))).unref()
+    }
+    next.on('error', again)
+    next.on('end', () => again())
+    next.on('notification', onNotify)
+    try {
+      await next.connect()
+      await next.query(`LISTEN "${channel.replaceAll('"', '')}"`)
+      client = next
+      delay = 500
+      // Whatever was notified while not listening is found by the workers' next poll.
+      onNotify()
+    } catch (error) {
+      again(error as Error)
+    }
+  }
+  await connect()
+  return async () => {
+    stopped = true
+    clearTimeout(retry)
+    const last = client
+    client = undefined
+    last?.removeAllListeners()
+    await last?.end().catch(() => {})
   }
 }
 
@@ -292,6 +356,10 @@ async function openEmbedded(dataDir: string, options: DatabaseOptions): Promise<
   return {
     kind: 'embedded',
     location,
+    async listen(channel, onNotify) {
+      const stop = await pglite.listen(channel, onNotify)
+      return stop
+    },
     get prisma() {
       return prisma.get()
     },

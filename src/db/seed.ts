@@ -56,12 +56,9 @@ export async function seedSampleContent(prisma: PrismaClient, now = new Date()):
           body: article.body,
           tags: article.tags,
           authorId: seedId('author', article.authorKey),
-          publishedAt:
-            article.scheduledInDays !== undefined
-              ? new Date(now.getTime() + article.scheduledInDays * DAY_MS)
-              : article.publishedAt === null
-                ? null
-                : new Date(article.publishedAt),
+          publishedAt: seedPublishedAt(article, now),
+          // Live sample articles have had their publication (no go-live event is due for them).
+          liveEventAt: article.scheduledInDays === undefined ? seedPublishedAt(article, now) : null,
           commentCount: approved.get(article.key) ?? 0,
           createdAt: new Date(article.createdAt),
           updatedAt: new Date(article.publishedAt ?? article.createdAt),
@@ -96,6 +93,11 @@ const onPrisma =
   (tx: { $queryRaw<T>(query: Parameters<Query>[0]): Promise<T> }): Query =>
   <Row>(statement: Parameters<Query>[0]) =>
     tx.$queryRaw<Row[]>(statement)
+
+function seedPublishedAt(article: (typeof articles)[number], now: Date): Date | null {
+  if (article.scheduledInDays !== undefined) return new Date(now.getTime() + article.scheduledInDays * DAY_MS)
+  return article.publishedAt === null ? null : new Date(article.publishedAt)
+}
 
 async function existingIds(
   table: { findMany(args: { where: { id: { in: string[] } }; select: { id: true } }): Promise<{ id: string }[]> },
@@ -136,7 +138,7 @@ export async function seedLarge(prisma: PrismaClient, size: LargeSeedSize = LARG
                         'housing','climate','stadium','hospital','bridge','market','school','museum',
                         'tram','forest','startup','theatre'] AS w
          )
-         INSERT INTO "articles" ("id", "slug", "title", "excerpt", "body", "tags", "published_at",
+         INSERT INTO "articles" ("id", "slug", "title", "excerpt", "body", "tags", "published_at", "live_event_at",
                                  "author_id", "created_at", "updated_at")
          SELECT md5('bench-article-' || g)::uuid,
                 'bench-article-' || g,
@@ -147,6 +149,7 @@ export async function seedLarge(prisma: PrismaClient, size: LargeSeedSize = LARG
                        || w[1 + (g / 3) % 20] || '. ', 8) || E'\\n\\n' ||
                 repeat('Officials said the ' || w[1 + (g / 11) % 20] || ' review would finish next year. ', 6),
                 ARRAY[w[1 + g % 20], w[1 + (g / 20) % 20]],
+                CASE WHEN g % 10 = 0 THEN NULL ELSE now() - make_interval(mins => g) END,
                 CASE WHEN g % 10 = 0 THEN NULL ELSE now() - make_interval(mins => g) END,
                 md5('bench-author-' || (1 + g % $2::int))::uuid,
                 now() - make_interval(mins => g + 60), now() - make_interval(mins => g)

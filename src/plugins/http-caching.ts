@@ -3,6 +3,7 @@ import type { FastifyReply } from 'fastify'
 import fp from 'fastify-plugin'
 import type { TSchema } from 'typebox'
 import { ANONYMOUS } from '../auth.js'
+import type { Config } from '../config.js'
 import { Problems } from '../errors.js'
 import type { Versioned } from '../services/common.js'
 
@@ -15,6 +16,8 @@ declare module 'fastify' {
     etag?: 'strong' | 'weak'
     /** The route evaluates If-Match (`reply.requireIfMatch` / `reply.ifMatch`); the document declares the header. */
     ifMatch?: 'required' | 'optional'
+    /** The route tags its public reads with surrogate keys (`reply.surrogateKeys`); the document declares them. */
+    surrogateKeys?: boolean
     /**
      * The GET route (path template) whose representation If-Match names, when it is not this
      * route's own path: a revision restore writes the article, so it takes the article's ETag.
@@ -24,6 +27,13 @@ declare module 'fastify' {
   interface FastifyReply {
     /** The stored version of the resource being sent, for its strong ETag. */
     resourceVersion: number | undefined
+    /**
+     * What a public read depends on (`keys` in services/common.ts): sent as `Surrogate-Key`
+     * and `Cache-Tag` so a CDN can purge exactly the responses a change makes stale.
+     */
+    surrogateKeys: string[] | undefined
+    /** A public read that may be cached only until this moment (a list before a scheduled go-live). */
+    freshUntil: Date | undefined
     /**
      * Evaluates If-Match for a write (RFC 9110 §13.1.1): the version the write must find, `'*'`
      * (any), or undefined without the header (428 instead when `required`). Each listed tag
@@ -45,9 +55,14 @@ declare module 'fastify' {
  * representation, hash included (`reply.ifMatch`); the version it names is then checked
  * again in the write's own statement, atomically. Lists get a weak ETag of their body.
  */
-export default fp(
-  async (app) => {
+export default fp<{ config: Config }>(
+  async (app, { config }) => {
     app.decorateReply('resourceVersion', undefined)
+    app.decorateReply('surrogateKeys', undefined)
+    app.decorateReply('freshUntil', undefined)
+    /** Public reads: browsers revalidate every time (ETag), shared caches keep them for s-maxage. */
+    const shared = (maxAge: number) =>
+      `public, max-age=0, s-maxage=${maxAge}, stale-while-revalidate=${config.CACHE_STALE_WHILE_REVALIDATE}, stale-if-error=${config.CACHE_STALE_IF_ERROR}`
 
     // The 200 response schema of each GET route, by path template: what a write's If-Match is
     // compared against is the representation GET on the same path sends.
@@ -102,7 +117,19 @@ export default fp(
           // A draft shown to one reader: never stored by any cache, never indexed.
           reply.header('cache-control', 'private, no-store').header('x-robots-tag', 'noindex')
         } else if (request.method === 'GET') {
-          reply.header('cache-control', kind === 'anonymous' ? 'public, max-age=0, must-revalidate' : 'private, no-cache')
+          const cacheable = kind === 'anonymous' && (reply.statusCode < 300 || reply.statusCode === 304)
+          if (kind !== 'anonymous') reply.header('cache-control', 'private, no-cache')
+          else if (!cacheable) reply.header('cache-control', 'public, max-age=0, must-revalidate')
+          else {
+            const left = (reply.freshUntil?.getTime() ?? 0) - Date.now()
+            const until = left > 0 ? Math.floor(left / 1000) : Infinity
+            reply.header('cache-control', shared(Math.max(0, Math.min(config.CACHE_S_MAXAGE, until))))
+            const keys = reply.surrogateKeys
+            if (keys && keys.length > 0) {
+              const unique = [...new Set(keys)]
+              reply.header('surrogate-key', unique.join(' ')).header('cache-tag', unique.join(','))
+            }
+          }
         }
       }
       if (!etagKind || typeof payload !== 'string' || reply.statusCode < 200 || reply.statusCode >= 300) return payload

@@ -4,7 +4,8 @@ import type { Config } from '../config.js'
 interface Job {
   name: string
   everyMs: number
-  run(): Promise<void>
+  /** Does the work; may ask to run again sooner than `everyMs` (a scheduled go-live). */
+  run(): Promise<Date | void>
 }
 
 /**
@@ -16,9 +17,29 @@ interface Job {
  */
 export default fp<{ config: Config }>(
   async (app, { config }) => {
-    const { articles, previews, idempotency } = app.services
+    const { articles, previews, idempotency, deliveries, goLive } = app.services
     const sweep = config.TRASH_PURGE_INTERVAL_SECONDS * 1000
     const jobs: Job[] = [
+      {
+        // Scheduled articles go live by the clock on every read; this announces it (the
+        // article.published event, webhooks and purges) at that moment, exactly once.
+        name: 'scheduled go-live',
+        everyMs: 30_000,
+        async run() {
+          const { announced, next } = await articles.goLive()
+          goLive.set(next)
+          if (announced.length > 0) app.log.info({ count: announced.length, ids: announced }, 'scheduled articles went live')
+          return next
+        },
+      },
+      {
+        name: 'delivered outbox events',
+        everyMs: 60 * 60 * 1000,
+        async run() {
+          const count = await deliveries.prune(new Date(Date.now() - config.OUTBOX_RETENTION_DAYS * 86_400_000))
+          if (count > 0) app.log.info({ count }, 'pruned settled outbox events and their delivery log')
+        },
+      },
       {
         name: 'trash retention',
         everyMs: sweep,
@@ -46,31 +67,55 @@ export default fp<{ config: Config }>(
     ]
 
     let closing = false
-    const timers = new Set<NodeJS.Timeout>()
+    const timers = new Map<Job, { timer: NodeJS.Timeout; at: number }>()
     const running = new Set<Promise<void>>()
-    const schedule = (job: Job, delay: number) => {
+    /** Moments a job was asked to run at besides its own plan (a go-live scheduled here). */
+    const wakeUps = new Map<Job, number[]>()
+    const schedule = (job: Job, at: number) => {
       if (closing) return
+      clearTimeout(timers.get(job)?.timer)
+      // Node's timers hold 32-bit milliseconds; a later moment is reached by re-planning.
       const timer = setTimeout(() => {
-        timers.delete(timer)
+        timers.delete(job)
         const run = job
           .run()
-          .catch((error: unknown) => app.log.warn({ err: error, job: job.name }, 'maintenance job failed; it runs again at the next tick'))
-          .finally(() => {
-            running.delete(run)
-            schedule(job, job.everyMs)
-          })
+          .then(
+            (sooner) => nextRun(job, sooner?.getTime()),
+            (error: unknown) => {
+              app.log.warn({ err: error, job: job.name }, 'maintenance job failed; it runs again at the next tick')
+              nextRun(job)
+            },
+          )
+          .finally(() => running.delete(run))
         running.add(run)
-      }, delay)
+      }, Math.min(Math.max(0, at - Date.now()), 2 ** 31 - 1))
       timer.unref()
-      timers.add(timer)
+      timers.set(job, { timer, at })
     }
+    /** After a run: its own interval, or sooner when the job or a wake-up asks for it. */
+    const nextRun = (job: Job, sooner?: number) => {
+      const now = Date.now()
+      const pending = (wakeUps.get(job) ?? []).filter((at) => at > now)
+      wakeUps.set(job, pending)
+      schedule(job, Math.min(now + job.everyMs, sooner ?? Infinity, ...pending))
+    }
+    // A go-live scheduled by this process wakes its sweep at that moment (others find it within everyMs).
+    const goLiveJob = jobs[0]!
+    // It is told inside the publishing request's transaction: the timer must not inherit it.
+    goLive.onScheduled((at) =>
+      app.db.detached(() => {
+        wakeUps.set(goLiveJob, [...(wakeUps.get(goLiveJob) ?? []), at.getTime()])
+        const planned = timers.get(goLiveJob)
+        if (planned && at.getTime() < planned.at) schedule(goLiveJob, at.getTime())
+      }),
+    )
 
     app.addHook('onReady', async () => {
-      for (const job of jobs) schedule(job, 0)
+      if (config.RUN_BACKGROUND_JOBS) for (const job of jobs) schedule(job, Date.now())
     })
     app.addHook('onClose', async () => {
       closing = true
-      for (const timer of timers) clearTimeout(timer)
+      for (const { timer } of timers.values()) clearTimeout(timer)
       await Promise.allSettled([...running])
     })
   },

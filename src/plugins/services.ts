@@ -5,7 +5,11 @@ import { createAuthorService, type AuthorService } from '../services/authors.js'
 import { createCommentService, type CommentService } from '../services/comments.js'
 import { createHealthService, type HealthService } from '../services/health.js'
 import { createIdempotencyService, type IdempotencyService } from '../services/idempotency.js'
+import { cdnTargets } from '../services/cdn.js'
+import { createDeliveryService, type DeliveryService } from '../services/deliveries.js'
 import { createPreviewService, type PreviewService } from '../services/previews.js'
+import { createGoLiveClock, type GoLiveClock } from '../services/schedule.js'
+import { createWebhookService, type WebhookService } from '../services/webhooks.js'
 import { createRevisionService, type RevisionService } from '../services/revisions.js'
 import { CursorCodec } from '../db/paging.js'
 import { sharedSecret } from '../services/settings.js'
@@ -20,6 +24,9 @@ export interface Services {
   previews: PreviewService
   revisions: RevisionService
   tokens: TokenService
+  webhooks: WebhookService
+  deliveries: DeliveryService
+  goLive: GoLiveClock
 }
 
 declare module 'fastify' {
@@ -42,11 +49,14 @@ export default fp<{ config: Config }>(
         },
       ))
     const { db } = app
+    const goLive = createGoLiveClock()
     const articles = createArticleService(db, {
       cursors,
       revisionsKeep: config.REVISIONS_KEEP,
       trashRetentionDays: config.TRASH_RETENTION_DAYS,
+      scheduled: (at) => goLive.scheduled(at),
     })
+    const allowPrivateNetworks = config.WEBHOOK_ALLOW_PRIVATE_NETWORKS
     app.decorate('services', {
       articles,
       authors: createAuthorService(db, { cursors }),
@@ -56,6 +66,23 @@ export default fp<{ config: Config }>(
       previews: createPreviewService(db, { articles, previewUrl: config.PREVIEW_URL }),
       revisions: createRevisionService(db, { cursors, articles }),
       tokens: createTokenService(db),
+      webhooks: createWebhookService(db, { cursors, allowPrivateNetworks, overlapHours: config.WEBHOOK_SECRET_OVERLAP_HOURS }),
+      deliveries: createDeliveryService(
+        db,
+        {
+          allowPrivateNetworks,
+          cdns: cdnTargets(config),
+          timeoutMs: config.WEBHOOK_TIMEOUT_MS,
+          maxResponseBytes: config.WEBHOOK_MAX_RESPONSE_BYTES,
+          retryBaseMs: config.WEBHOOK_RETRY_BASE_MS,
+          retryMaxDelayMs: config.WEBHOOK_RETRY_MAX_DELAY_MS,
+          retryHours: config.WEBHOOK_RETRY_HOURS,
+          disableAfterFailures: config.WEBHOOK_DISABLE_AFTER_FAILURES,
+          concurrency: config.WEBHOOK_CONCURRENCY,
+        },
+        app.log,
+      ),
+      goLive,
     } satisfies Services)
   },
   { name: 'services', dependencies: ['database'] },

@@ -12,6 +12,7 @@ import { REQUEST_HEADERS, RESPONSE_HEADERS } from '../schemas/headers.js'
 import * as previewSchemas from '../schemas/preview.js'
 import * as revisionSchemas from '../schemas/revision.js'
 import * as tokenSchemas from '../schemas/token.js'
+import * as webhookSchemas from '../schemas/webhook.js'
 
 export const API_VERSION = '1.0.0'
 
@@ -29,7 +30,7 @@ function components(...modules: Record<string, unknown>[]): TSchema[] {
  */
 export default fp<{ config: Config }>(
   async (app, { config }) => {
-    for (const schema of [...sharedSchemas, ...components(authorSchemas, articleSchemas, revisionSchemas, previewSchemas, bulkSchemas, commentSchemas, tokenSchemas)]) {
+    for (const schema of [...sharedSchemas, ...components(authorSchemas, articleSchemas, revisionSchemas, previewSchemas, bulkSchemas, commentSchemas, tokenSchemas, webhookSchemas)]) {
       app.addSchema(schema)
     }
 
@@ -77,6 +78,7 @@ export default fp<{ config: Config }>(
           { name: 'revisions', description: 'Article history: every change as an immutable revision; diffs; restoring old content' },
           { name: 'comments', description: 'Reader comments and moderation' },
           { name: 'tokens', description: 'API tokens and roles (admin only)' },
+          { name: 'webhooks', description: 'Signed webhooks (Standard Webhooks) from the transactional outbox, their delivery log, and the CDN purge log (admin only)' },
           { name: 'service', description: 'Health and API description' },
         ],
         components: {
@@ -121,7 +123,7 @@ type Schema = Record<string, unknown>
 type RouteFacts = {
   method: string | string[]
   url: string
-  config?: { etag?: 'strong' | 'weak'; ifMatch?: 'required' | 'optional'; preview?: boolean }
+  config?: { etag?: 'strong' | 'weak'; ifMatch?: 'required' | 'optional'; preview?: boolean; surrogateKeys?: boolean }
 }
 
 /**
@@ -165,6 +167,9 @@ function withHeaders(schema: Schema, route: RouteFacts): Schema {
         })
         if (methods.includes('GET')) sent['Cache-Control'] = RESPONSE_HEADERS.cacheControl
         if (route.config?.preview) sent['X-Robots-Tag'] = RESPONSE_HEADERS.robotsTag
+        if (route.config?.surrogateKeys && /^2\d\d$/.test(status)) {
+          Object.assign(sent, { 'Surrogate-Key': RESPONSE_HEADERS.surrogateKey, 'Cache-Tag': RESPONSE_HEADERS.cacheTag })
+        }
         if (methods.includes('POST') && /^2/.test(status)) sent['Idempotent-Replayed'] = RESPONSE_HEADERS.idempotentReplayed
       }
       return [status, { ...entry, headers: { ...(entry.headers as Schema | undefined), ...sent } }]

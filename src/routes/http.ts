@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply } from 'fastify'
-import type { Versioned } from '../services/common.js'
+import { keys, type Versioned } from '../services/common.js'
 
 /** What routes put on the wire beyond the body: paging links, the resource version behind the ETag. (If-Match: `reply.ifMatch`, plugins/http-caching.ts.) */
 
@@ -33,3 +33,27 @@ export function sendVersioned<T>(reply: FastifyReply, { resource, version }: Ver
 export function smallBody(app: FastifyInstance): number {
   return Math.min(app.initialConfig.bodyLimit ?? Number.POSITIVE_INFINITY, 64 * 1024)
 }
+
+/**
+ * Tags a public read with what it depends on (`keys`), for CDN purges; plugins/http-caching
+ * sends them. The route must declare `config.surrogateKeys`, which puts them in the document.
+ */
+export function dependsOn(reply: FastifyReply, ...tags: string[]): void {
+  if (reply.routeOptions.config.surrogateKeys !== true) throw new Error(`${reply.routeOptions.url ?? ''}: config.surrogateKeys must be true`)
+  reply.surrogateKeys = [...(reply.surrogateKeys ?? []), ...tags]
+}
+
+/** The keys of a page of articles: every list, each article shown and, when embedded, its author; what it was filtered by. */
+export function articleListKeys(
+  articles: { id: string; authorId: string; author?: unknown }[],
+  query: { q?: string | undefined; tag?: string | undefined },
+): string[] {
+  return [
+    keys.articles,
+    ...(query.q !== undefined ? [keys.search] : []),
+    ...(query.tag !== undefined ? [keys.tag(query.tag)] : []),
+    ...articles.flatMap((a) => [keys.article(a.id), ...(a.author ? [keys.author(a.authorId)] : [])]),
+  ]
+}
+
+export { keys }

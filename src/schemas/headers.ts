@@ -56,10 +56,19 @@ export const RESPONSE_HEADERS = {
   allowOrigin: header('Only when CORS_ORIGINS allows the request\'s Origin: that origin, or `*`.', 2000),
   vary: header('`Authorization`: the answer depends on the token.', 100),
   cacheControl: header(
-    'Anonymous reads: `public, max-age=0, must-revalidate` (cacheable, revalidate with If-None-Match); ' +
+    'Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, ' +
+      'stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list ' +
+      'only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; ' +
       'with a token: `private, no-cache`; with a preview token: `private, no-store`.',
-    100,
+    300,
   ),
+  surrogateKey: header(
+    'Anonymous successful reads: what the response depends on, space-separated (`articles`, `articles-search`, ' +
+      '`article-<id>`, `author-<id>`, `tag-<tag>`, `comments-<articleId>`, `authors`), for CDN purges by surrogate key ' +
+      '(Fastly, Varnish xkey). Every change purges exactly the keys it made stale (CDN_PURGE).',
+    65_536,
+  ),
+  cacheTag: header('The same keys as Surrogate-Key, comma-separated, for CDNs that read Cache-Tag (Cloudflare).', 65_536),
   robotsTag: {
     type: 'string',
     maxLength: 20,

@@ -74,17 +74,21 @@ export interface ArticleServiceOptions {
   revisionsKeep?: number | undefined
   /** Days an article stays in the trash before it is destroyed (TRASH_RETENTION_DAYS). */
   trashRetentionDays?: number
+  /** Told when an article is scheduled to go live at `at` (the go-live sweep wakes for it). */
+  scheduled?: (at: Date) => void
 }
 
 export function createArticleService(db: Database, options: ArticleServiceOptions) {
   const { cursors, revisionsKeep } = options
   const searchConfig = options.searchConfig ?? 'english'
   const retentionMs = (options.trashRetentionDays ?? 30) * 86_400_000
-  /** What the revision of a change by `principal` records. */
-  const note = (principal: Principal, action: q.RevisionNote['action'], restoredFrom?: number): q.RevisionNote => ({
+  /** What a change by `principal` records: its revision (`action`) and its outbox event. */
+  const note = (principal: Principal, action: q.ChangeNote['action'], event: q.ArticleEventType, now = new Date(), restoredFrom?: number): q.ChangeNote => ({
     action,
     actor: actorOf(principal),
     keep: revisionsKeep,
+    event,
+    now,
     ...(restoredFrom === undefined ? {} : { restoredFrom }),
   })
 
@@ -117,7 +121,7 @@ export function createArticleService(db: Database, options: ArticleServiceOption
     id: string,
     changes: q.ArticleChanges,
     expected: number | '*',
-    revision: q.RevisionNote,
+    revision: q.ChangeNote,
     shelf: 'live' | 'trash' = 'live',
   ): Promise<VersionedArticle> {
     const row = await q.updateArticle(db.query, id, changes, { expected, ownerId: authorScope(principal), shelf }, revision)
@@ -214,7 +218,7 @@ export function createArticleService(db: Database, options: ArticleServiceOption
         const base = input.slug ?? slugify(input.title, 'article')
         const fields = { title: input.title, excerpt: input.excerpt ?? '', body: input.body ?? '', tags: input.tags ?? [], authorId }
         const row = await insertWithSlug(db.query, 'articles', input.slug, base, (slug) =>
-          q.insertArticle(db.query, { ...fields, slug }, note(principal, 'create')),
+          q.insertArticle(db.query, { ...fields, slug }, note(principal, 'create', 'article.created')),
         )
         return versioned(row)
       })
@@ -231,7 +235,7 @@ export function createArticleService(db: Database, options: ArticleServiceOption
       // One statement on the happy path: the If-Match version, the caller's right to edit
       // and the version bump are all in the UPDATE. Only a refusal looks again, to say which.
       try {
-        return await updateOrExplain(principal, id, input, expected, note(principal, 'update'))
+        return await updateOrExplain(principal, id, input, expected, note(principal, 'update', 'article.updated'))
       } catch (error) {
         if (uniqueViolation(error) === 'slug' && input.slug !== undefined) throw Problems.slugTaken(input.slug)
         throw error
@@ -240,7 +244,8 @@ export function createArticleService(db: Database, options: ArticleServiceOption
 
     /** DELETE: into the trash (its comments go with it, out of sight), with a revision. */
     async trash(principal: Principal, id: string, expected: number | '*' | undefined): Promise<void> {
-      await updateOrExplain(principal, id, { trashedAt: new Date() }, expected ?? '*', note(principal, 'trash'))
+      const now = new Date()
+      await updateOrExplain(principal, id, { trashedAt: now }, expected ?? '*', note(principal, 'trash', 'article.trashed', now))
     },
 
     /** Back from the trash, as it was (same slug, same comments), with a revision. Not in the trash: as it is. */
@@ -248,7 +253,11 @@ export function createArticleService(db: Database, options: ArticleServiceOption
       return db.transaction(async () => {
         const row = await writable(principal, id, 'any')
         if (row.trashedAt === null) return versioned(row)
-        return updateOrExplain(principal, row.id, { trashedAt: null }, '*', note(principal, 'untrash'), 'trash')
+        // Back live: its restore is its publication (no go-live event is due for it any more).
+        const now = new Date()
+        const live = row.publishedAt !== null && row.publishedAt <= now
+        const changes = { trashedAt: null, ...(live ? { liveEventAt: now } : {}) }
+        return updateOrExplain(principal, row.id, changes, '*', note(principal, 'untrash', 'article.restored', now), 'trash')
       })
     },
 
@@ -261,7 +270,7 @@ export function createArticleService(db: Database, options: ArticleServiceOption
       }
       await db.transaction(async () => {
         const row = await writable(principal, id, 'any')
-        if ((await q.deleteArticle(db.query, row.id, expected)) === 0) throw Problems.preconditionFailed()
+        if ((await q.deleteArticle(db.query, row.id, expected, new Date())) === 0) throw Problems.preconditionFailed()
       })
     },
 
@@ -288,10 +297,24 @@ export function createArticleService(db: Database, options: ArticleServiceOption
       const cutoff = new Date(now.getTime() - retentionMs)
       const purged: string[] = []
       for (;;) {
-        const batch = await db.transaction(() => q.purgeTrash(db.query, cutoff, 100))
+        const batch = await db.transaction(() => q.purgeTrash(db.query, cutoff, 100, now))
         purged.push(...batch)
         if (batch.length < 100) return purged
       }
+    },
+
+    /**
+     * Announces the scheduled articles whose time has come (`article.published`, exactly once
+     * across processes); returns how many, and when the next one is due.
+     */
+    async goLive(now = new Date()): Promise<{ announced: string[]; next: Date | undefined }> {
+      const announced: string[] = []
+      for (;;) {
+        const batch = await q.announceDue(db.query, now, 100)
+        announced.push(...batch)
+        if (batch.length < 100) break
+      }
+      return { announced, next: await q.nextGoLive(db.query, now) }
     },
 
     /**
@@ -300,7 +323,7 @@ export function createArticleService(db: Database, options: ArticleServiceOption
      * stay as they are.
      */
     async restoreRevision(principal: Principal, id: string, expected: number | '*', revision: { number: number; content: RestorableContent }): Promise<VersionedArticle> {
-      return updateOrExplain(principal, id, revision.content, expected, note(principal, 'restore', revision.number))
+      return updateOrExplain(principal, id, revision.content, expected, note(principal, 'restore', 'article.updated', new Date(), revision.number))
     },
 
     async publish(principal: Principal, id: string, input: PublishArticle): Promise<VersionedArticle> {
@@ -314,7 +337,18 @@ export function createArticleService(db: Database, options: ArticleServiceOption
         // Publishing something already live keeps its original publication time.
         if (row.publishedAt !== null && row.publishedAt <= now && input.publishAt === undefined) return versioned(row)
         const publishedAt = input.publishAt === undefined ? now : new Date(input.publishAt)
-        return updateOrExplain(principal, row.id, { publishedAt }, '*', note(principal, 'publish'))
+        // Live now: published (and announced) by this change. Scheduled: an update now, and
+        // `article.published` from the go-live sweep at its time.
+        const live = publishedAt <= now
+        const published = await updateOrExplain(
+          principal,
+          row.id,
+          { publishedAt, liveEventAt: live ? now : null },
+          '*',
+          note(principal, 'publish', live ? 'article.published' : 'article.updated', now),
+        )
+        if (!live) options.scheduled?.(publishedAt)
+        return published
       })
     },
 
@@ -322,7 +356,7 @@ export function createArticleService(db: Database, options: ArticleServiceOption
       return db.transaction(async () => {
         const row = await writable(principal, id)
         if (row.publishedAt === null) return versioned(row)
-        return updateOrExplain(principal, row.id, { publishedAt: null }, '*', note(principal, 'unpublish'))
+        return updateOrExplain(principal, row.id, { publishedAt: null, liveEventAt: null }, '*', note(principal, 'unpublish', 'article.unpublished'))
       })
     },
 
@@ -335,7 +369,7 @@ export function createArticleService(db: Database, options: ArticleServiceOption
         if (tags.length > MAX_TAGS) {
           throw Problems.validation([{ path: '/body/tags', message: `would give this article more than ${MAX_TAGS} tags` }])
         }
-        return updateOrExplain(principal, row.id, { tags }, row.version, note(principal, 'update'))
+        return updateOrExplain(principal, row.id, { tags }, row.version, note(principal, 'update', 'article.updated'))
       })
     },
   }

@@ -62,12 +62,12 @@ export function createCommentService(db: Database, options: CommentServiceOption
 
   const service = {
     /** Approved comments of an article the caller may see, in the public representation. */
-    async listForArticle(principal: Principal, idOrSlug: string, query: ListArticleCommentsQuery): Promise<CommentList> {
+    async listForArticle(principal: Principal, idOrSlug: string, query: ListArticleCommentsQuery): Promise<{ list: CommentList; articleId: string }> {
       const codec = await cursors()
       const { rows, meta } = await q.listArticleComments(db.query, principal, idOrSlug, { pagination: paginate(q.commentListSpec, query, codec), codec })
       // Only an empty page asks whether the article exists (a 404 when it does not).
-      if (rows.length === 0) await articles.visibleId(principal, idOrSlug)
-      return { data: rows.map((row) => toComment(row, 'public')), meta }
+      const articleId = rows[0]?.articleId ?? (await articles.visibleId(principal, idOrSlug))
+      return { list: { data: rows.map((row) => toComment(row, 'public')), meta }, articleId }
     },
 
     /** The moderation queue (editors and admins): every state unless filtered, with emails. */
@@ -119,7 +119,10 @@ export function createCommentService(db: Database, options: CommentServiceOption
       const row = await db.transaction(async () => {
         const before = await lockForWrite(id, expected)
         const after = (await q.updateComment(db.query, id, input))!
-        await q.adjustCommentCount(db.query, before.articleId, approved(after.status) - approved(before.status))
+        const delta = approved(after.status) - approved(before.status)
+        // The public sees a change: approved, unapproved, or the text of an approved comment.
+        const type = delta > 0 ? 'comment.approved' : delta < 0 ? 'comment.unapproved' : after.status === 'approved' && after.body !== before.body ? 'comment.updated' : undefined
+        await q.recordCommentChange(db.query, before.articleId, delta, type && { type, comment: after, wasApproved: before.status === 'approved' })
         return after
       })
       return { resource: toComment(row, 'staff'), version: row.version }
@@ -130,7 +133,11 @@ export function createCommentService(db: Database, options: CommentServiceOption
       await db.transaction(async () => {
         const before = await lockForWrite(id, expected)
         await q.deleteComment(db.query, id)
-        await q.adjustCommentCount(db.query, before.articleId, -approved(before.status))
+        await q.recordCommentChange(db.query, before.articleId, -approved(before.status), {
+          type: 'comment.deleted',
+          comment: before,
+          wasApproved: before.status === 'approved',
+        })
       })
     },
 

@@ -3,3 +3,20 @@ export interface Versioned<T> {
   resource: T
   version: number
 }
+
+/**
+ * The surrogate keys (CDN cache tags) responses carry and changes purge (services/cdn.ts): one
+ * vocabulary for the routes that tag and the worker that purges.
+ */
+export const keys = {
+  /** Every article list (pages, counts and order change when an article appears or disappears). */
+  articles: 'articles',
+  /** Search results (their matches and ranks change when a live article's text does). */
+  search: 'articles-search',
+  authors: 'authors',
+  article: (id: string) => `article-${id}`,
+  author: (id: string) => `author-${id}`,
+  /** Percent-encoded: tags may be any letters, and a header carries ASCII only (never a space or comma). */
+  tag: (tag: string) => `tag-${encodeURIComponent(tag)}`,
+  comments: (articleId: string) => `comments-${articleId}`,
+} as const

@@ -25,6 +25,11 @@ const PATH_VALUES: Record<string, (app: TestApp, admin: Headers) => Promise<Reco
   '/api/v1/articles/{idOrSlug}/publish': async () => ({ idOrSlug: joaoDraft.id }),
   '/api/v1/articles/{idOrSlug}/preview': async () => ({ idOrSlug: joaoDraft.id }),
   '/api/v1/articles/bulk': async () => ({}),
+  '/api/v1/webhooks': async () => ({}),
+  '/api/v1/webhooks/{id}': async (app) => {
+    const created = await app.services.webhooks.create({ url: 'https://hooks.example.com/broadsheet', events: ['*'] })
+    return { id: created.resource.id }
+  },
   '/api/v1/comments/bulk': async () => ({}),
   '/api/v1/articles/{idOrSlug}/comments': async () => ({ idOrSlug: tram.slug }),
   '/api/v1/authors/{idOrSlug}': async () => ({ idOrSlug: yusuf.slug }),
@@ -68,8 +73,8 @@ t.test('every documented request example is accepted with its documented status'
   }
   t.equal(
     sent,
-    11,
-    'the eleven operations with a body: create and update article, publish, preview, bulk articles, create and update author, comment, moderate, bulk comments, token',
+    13,
+    'the thirteen operations with a body: create and update article, publish, preview, bulk articles, create and update author, comment, moderate, bulk comments, token, create and update webhook',
   )
 })
 
@@ -83,6 +88,7 @@ t.test('the examples that create things can be sent twice (Swagger UI users clic
     ['/api/v1/tokens', 'createToken'],
     ['/api/v1/articles/{idOrSlug}/comments', 'createComment'],
     ['/api/v1/articles/{idOrSlug}/preview', 'createArticlePreview'],
+    ['/api/v1/webhooks', 'createWebhook'],
   ] as const) {
     const operation = document.paths[template]!.post!
     t.equal(operation.operationId, operationId)

@@ -12,7 +12,8 @@ import { freshDatabase, GENEROUS_LIMITS, json } from '../support/app.js'
 t.test('SQL statements per request are constant and few', async (t) => {
   const statements: string[] = []
   let counting = false
-  const app = await buildApp(configWith({ ...(await freshDatabase(t)), LOG_LEVEL: 'silent', ...GENEROUS_LIMITS }), {
+  // No background jobs: only the requests' own statements are counted.
+  const app = await buildApp(configWith({ ...(await freshDatabase(t)), LOG_LEVEL: 'silent', ...GENEROUS_LIMITS, RUN_BACKGROUND_JOBS: false }), {
     logger: false,
     onQuery: (sql) => {
       if (counting) statements.push(sql)

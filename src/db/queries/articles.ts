@@ -1,10 +1,10 @@
 import type { Principal } from '../../auth.js'
 import type { Article as ArticleModel, RevisionAction } from '../../generated/prisma/client.js'
 import { fetchPage, timestampValue, type CursorCodec, type ListMeta, type ListSpec, type Pagination, type SortTerm } from '../paging.js'
-import { byIdOrSlug, empty, idOf, join, sql, timestamp, type Query, type Sql } from '../sql.js'
+import { byIdOrSlug, empty, idOf, join, raw, sql, timestamp, type Query, type Sql } from '../sql.js'
 
 /** An article row as these statements return it: Prisma's model, less the search vector. */
-export type ArticleRow = Omit<ArticleModel, 'searchVector'> & {
+export type ArticleRow = Omit<ArticleModel, 'searchVector' | 'eventSeq' | 'liveEventAt'> & {
   /** With `include=author`. */
   authorSlug?: string
   authorName?: string
@@ -178,35 +178,73 @@ export interface Actor {
   name: string | null
 }
 
-/** What the revision of a change records besides the article's new state. */
-export interface RevisionNote {
+/** The outbox event types of article changes (one per change). */
+export type ArticleEventType =
+  | 'article.created'
+  | 'article.updated'
+  | 'article.published'
+  | 'article.unpublished'
+  | 'article.trashed'
+  | 'article.restored'
+  | 'article.deleted'
+
+/** What a change records besides the article's new state: its revision and its outbox event. */
+export interface ChangeNote {
   action: RevisionAction
   actor: Actor
   /** For `restore`: the revision whose content was copied. */
   restoredFrom?: number
   /** Keep at most this many revisions of the article (REVISIONS_KEEP); unset keeps all. */
   keep?: number | undefined
+  /** The one outbox event this change emits. */
+  event: ArticleEventType
+  /** The server's clock for this change: the status a snapshot or an event records. */
+  now: Date
 }
+
+/** An article's status on row `c` at `now`, in SQL: the same rule as `articleStatus`. */
+const statusAt = (published: Sql, now: Date) =>
+  sql`CASE WHEN ${published} IS NULL THEN 'draft' WHEN ${published} > CAST(${timestamp(now)} AS timestamptz) THEN 'scheduled' ELSE 'published' END`
+/** A timestamp as the API writes it (RFC 3339, UTC, milliseconds). */
+const iso = (at: Sql) => sql`to_char(${at} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`
 
 /**
  * The snapshot a revision keeps of row `c` (a change's RETURNING columns): the editable fields
  * and the publication state, never anything secret. The status is decided by the server's
- * clock, as the API decides it (the database's may differ); timestamps as the API writes them.
+ * clock, as the API decides it (the database's may differ).
  */
-const snapshot = (now = new Date()) => sql`jsonb_build_object(
+const snapshot = (now: Date) => sql`jsonb_build_object(
     'title', c."title", 'slug', c."slug", 'excerpt', c."excerpt", 'body', c."body", 'tags', to_jsonb(c."tags"),
-    'authorId', c."authorId",
-    'status', CASE WHEN c."publishedAt" IS NULL THEN 'draft' WHEN c."publishedAt" > CAST(${timestamp(now)} AS timestamptz) THEN 'scheduled' ELSE 'published' END,
-    'publishedAt', to_char(c."publishedAt" AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+    'authorId', c."authorId", 'status', ${statusAt(sql`c."publishedAt"`, now)}, 'publishedAt', ${iso(sql`c."publishedAt"`)},
     'trashed', c."trashedAt" IS NOT NULL)`
 
 /**
- * A change (an INSERT or UPDATE of "articles" returning `columns`) and its revision, in one
- * statement: the revision is numbered with the article's new version, so it commits with the
- * change or not at all, and costs no extra round trip. With `keep`, older revisions beyond
+ * The `data` of an article event, from row `c`: public identifiers and state (what a frontend
+ * needs to revalidate pages: slug, status, tags, author) and, for a change of an existing
+ * article, the same before it. Never a body or anything private.
+ */
+const eventData = (now: Date) => sql`jsonb_build_object(
+    'id', c."id", 'slug', c."slug", 'status', ${statusAt(sql`c."publishedAt"`, now)}, 'publishedAt', ${iso(sql`c."publishedAt"`)},
+    'authorId', c."authorId", 'tags', to_jsonb(c."tags"), 'trashed', c."trashedAt" IS NOT NULL, 'sequence', c."eventSeq",
+    'previous', CASE WHEN c."prevSlug" IS NULL THEN NULL ELSE jsonb_build_object(
+      'slug', c."prevSlug", 'status', ${statusAt(sql`c."prevPublishedAt"`, now)}, 'authorId', c."prevAuthorId",
+      'tags', to_jsonb(c."prevTags"), 'trashed', c."prevTrashedAt" IS NOT NULL) END)`
+
+/** The article before the change, for an UPDATE's RETURNING (from the locked row `p`). */
+const previousColumns = sql`p."slug" AS "prevSlug", p."tags" AS "prevTags", p."author_id" AS "prevAuthorId",
+  p."published_at" AS "prevPublishedAt", p."trashed_at" AS "prevTrashedAt"`
+const noPreviousColumns = sql`NULL::text AS "prevSlug", NULL::text[] AS "prevTags", NULL::uuid AS "prevAuthorId",
+  NULL::timestamptz AS "prevPublishedAt", NULL::timestamptz AS "prevTrashedAt"`
+
+/**
+ * A change of "articles" (CTEs ending in `"changed"`, an INSERT or UPDATE returning `columns`,
+ * `eventSeq` and the previous state) with its revision and its outbox event, in one statement:
+ * both commit with the change or not at all, and cost no extra round trip. The revision is
+ * numbered with the article's new version, the event with its new `event_seq`; the row lock
+ * orders concurrent writers, so neither number can collide. With `keep`, revisions beyond
  * that many are deleted by the same statement.
  */
-function recorded(change: Sql, note: RevisionNote): Sql {
+function recorded(change: Sql, note: ChangeNote): Sql {
   const prune =
     note.keep === undefined
       ? empty
@@ -214,12 +252,16 @@ function recorded(change: Sql, note: RevisionNote): Sql {
           DELETE FROM "article_revisions" r USING "changed" c
           WHERE r."article_id" = c."id" AND r."number" <= c."version" - ${note.keep})`
   return sql`
-    WITH "changed" AS (${change}),
+    WITH ${change},
     "revision" AS (
       INSERT INTO "article_revisions" ("article_id", "number", "action", "token_id", "token_name", "restored_from", "snapshot")
       SELECT c."id", c."version", CAST(${note.action} AS "RevisionAction"), CAST(${note.actor.tokenId} AS uuid), ${note.actor.name},
-             CAST(${note.restoredFrom ?? null} AS int), ${snapshot()}
+             CAST(${note.restoredFrom ?? null} AS int), ${snapshot(note.now)}
       FROM "changed" c
+    ),
+    "event" AS (
+      INSERT INTO "outbox_events" ("type", "article_id", "sequence", "data")
+      SELECT ${note.event}, c."id", c."eventSeq", ${eventData(note.now)} FROM "changed" c
     ) ${prune}
     SELECT * FROM "changed"`
 }
@@ -231,7 +273,7 @@ function recorded(change: Sql, note: RevisionNote): Sql {
 export async function startHistory(db: Query): Promise<number> {
   const rows = await db(sql`
     INSERT INTO "article_revisions" ("article_id", "number", "action", "snapshot", "created_at")
-    SELECT c."id", c."version", 'create', ${snapshot()}, c."updatedAt"
+    SELECT c."id", c."version", 'create', ${snapshot(new Date())}, c."updatedAt"
     FROM (SELECT ${columns} FROM "articles" a
           WHERE NOT EXISTS (SELECT 1 FROM "article_revisions" r WHERE r."article_id" = a."id")) c
     RETURNING 1`)
@@ -251,14 +293,14 @@ export interface NewArticle {
  * Inserts an article with its first revision; undefined when its slug is taken (nothing
  * written, the transaction intact).
  */
-export async function insertArticle(db: Query, a: NewArticle, note: RevisionNote): Promise<ArticleRow | undefined> {
+export async function insertArticle(db: Query, a: NewArticle, note: ChangeNote): Promise<ArticleRow | undefined> {
   const rows = await db<ArticleRow>(
     recorded(
-      sql`
-        INSERT INTO "articles" AS a ("slug", "title", "excerpt", "body", "tags", "author_id")
-        VALUES (${a.slug}, ${a.title}, ${a.excerpt}, ${a.body}, CAST(${a.tags} AS text[]), CAST(${a.authorId} AS uuid))
+      sql`"changed" AS (
+        INSERT INTO "articles" AS a ("slug", "title", "excerpt", "body", "tags", "author_id", "event_seq")
+        VALUES (${a.slug}, ${a.title}, ${a.excerpt}, ${a.body}, CAST(${a.tags} AS text[]), CAST(${a.authorId} AS uuid), 1)
         ON CONFLICT ("slug") DO NOTHING
-        RETURNING ${columns}`,
+        RETURNING ${columns}, a."event_seq" AS "eventSeq", ${noPreviousColumns})`,
       note,
     ),
   )
@@ -275,6 +317,8 @@ export interface ArticleChanges {
   publishedAt?: Date | null
   /** Into the trash (a moment) or out of it (null). */
   trashedAt?: Date | null
+  /** When `article.published` was emitted for the current publication (null: none yet). */
+  liveEventAt?: Date | null
 }
 
 export interface UpdateConditions {
@@ -296,7 +340,7 @@ export async function updateArticle(
   idOrSlug: string,
   changes: ArticleChanges,
   conditions: UpdateConditions,
-  note: RevisionNote,
+  note: ChangeNote,
 ): Promise<ArticleRow | undefined> {
   const set: Sql[] = []
   if (changes.title !== undefined) set.push(sql`"title" = ${changes.title}`)
@@ -305,21 +349,26 @@ export async function updateArticle(
   if (changes.body !== undefined) set.push(sql`"body" = ${changes.body}`)
   if (changes.tags !== undefined) set.push(sql`"tags" = CAST(${changes.tags} AS text[])`)
   if (changes.authorId !== undefined) set.push(sql`"author_id" = CAST(${changes.authorId} AS uuid)`)
-  if (changes.publishedAt !== undefined) {
-    set.push(sql`"published_at" = CAST(${changes.publishedAt === null ? null : timestamp(changes.publishedAt)} AS timestamptz)`)
+  for (const [column, at] of [
+    ['published_at', changes.publishedAt],
+    ['trashed_at', changes.trashedAt],
+    ['live_event_at', changes.liveEventAt],
+  ] as const) {
+    if (at !== undefined) set.push(sql`${raw(`"${column}"`)} = CAST(${at === null ? null : timestamp(at)} AS timestamptz)`)
   }
-  if (changes.trashedAt !== undefined) {
-    set.push(sql`"trashed_at" = CAST(${changes.trashedAt === null ? null : timestamp(changes.trashedAt)} AS timestamptz)`)
-  }
-  const where = [byIdOrSlug(sql`a`, idOrSlug), conditions.shelf === 'trash' ? sql`a."trashed_at" IS NOT NULL` : sql`a."trashed_at" IS NULL`]
+  const where = [conditions.shelf === 'trash' ? sql`a."trashed_at" IS NOT NULL` : sql`a."trashed_at" IS NULL`]
   if (conditions.expected !== '*') where.push(sql`a."version" = ${conditions.expected}`)
   if (conditions.ownerId !== undefined) where.push(sql`a."author_id" = CAST(${conditions.ownerId} AS uuid)`)
+  // The row is locked and read first ("prev"), so the event can say what it was before.
   const rows = await db<ArticleRow>(
     recorded(
-      sql`
-        UPDATE "articles" a SET ${join([...set, sql`"version" = a."version" + 1`, sql`"updated_at" = now()`], ', ')}
-        WHERE ${join(where, ' AND ')}
-        RETURNING ${columns}`,
+      sql`"prev" AS (SELECT a.* FROM "articles" a WHERE ${byIdOrSlug(sql`a`, idOrSlug)} FOR UPDATE),
+      "changed" AS (
+        UPDATE "articles" a
+        SET ${join([...set, sql`"version" = a."version" + 1`, sql`"event_seq" = a."event_seq" + 1`, sql`"updated_at" = now()`], ', ')}
+        FROM "prev" p
+        WHERE a."id" = p."id" AND ${join(where, ' AND ')}
+        RETURNING ${columns}, a."event_seq" AS "eventSeq", ${previousColumns})`,
       note,
     ),
   )
@@ -327,27 +376,84 @@ export async function updateArticle(
 }
 
 /**
- * Destroys the article (its comments, revisions and preview tokens go with it) if it still
- * has `expected` version; how many rows went.
+ * Destroying articles (a DELETE returning the rows it removed as `g`) with one `article.deleted`
+ * event each, in one statement: what the article was (slug, author, tags, status, whether it
+ * was in the trash), so receivers and caches know what to forget.
  */
-export async function deleteArticle(db: Query, id: string, expected: number | '*' | undefined): Promise<number> {
-  const rows = await db<{ id: string }>(sql`
-    DELETE FROM "articles" WHERE "id" = CAST(${id} AS uuid) ${typeof expected === 'number' ? sql`AND "version" = ${expected}` : empty}
-    RETURNING "id"`)
+function destroyed(deletion: Sql, now: Date): Sql {
+  return sql`
+    WITH "gone" AS (${deletion} RETURNING "id", "slug", "tags", "author_id", "published_at", "trashed_at", "event_seq" + 1 AS "seq"),
+    "event" AS (
+      INSERT INTO "outbox_events" ("type", "article_id", "sequence", "data")
+      SELECT 'article.deleted', g."id", g."seq", jsonb_build_object(
+        'id', g."id", 'slug', g."slug", 'status', 'deleted', 'authorId', g."author_id", 'tags', to_jsonb(g."tags"), 'sequence', g."seq",
+        'previous', jsonb_build_object('slug', g."slug", 'status', ${statusAt(sql`g."published_at"`, now)}, 'authorId', g."author_id",
+          'tags', to_jsonb(g."tags"), 'trashed', g."trashed_at" IS NOT NULL))
+      FROM "gone" g
+    )
+    SELECT "id" FROM "gone"`
+}
+
+/**
+ * Destroys the article (its comments, revisions and preview tokens go with it) if it still
+ * has `expected` version, with its `article.deleted` event; how many rows went.
+ */
+export async function deleteArticle(db: Query, id: string, expected: number | '*' | undefined, now: Date): Promise<number> {
+  const rows = await db<{ id: string }>(
+    destroyed(
+      sql`DELETE FROM "articles" WHERE "id" = CAST(${id} AS uuid) ${typeof expected === 'number' ? sql`AND "version" = ${expected}` : empty}`,
+      now,
+    ),
+  )
   return rows.length
 }
 
 /**
  * Destroys up to `limit` articles that have been in the trash since before `cutoff`, skipping
- * rows another process is destroying right now (so each goes exactly once); their ids.
+ * rows another process is destroying right now (so each goes exactly once, with one event);
+ * their ids.
  */
-export async function purgeTrash(db: Query, cutoff: Date, limit: number): Promise<string[]> {
-  const rows = await db<{ id: string }>(sql`
-    DELETE FROM "articles" WHERE "id" IN (
-      SELECT "id" FROM "articles" WHERE "trashed_at" <= ${timestamp(cutoff)}
-      ORDER BY "trashed_at" LIMIT ${limit} FOR UPDATE SKIP LOCKED)
-    RETURNING "id"`)
+export async function purgeTrash(db: Query, cutoff: Date, limit: number, now: Date): Promise<string[]> {
+  const rows = await db<{ id: string }>(
+    destroyed(
+      sql`DELETE FROM "articles" WHERE "id" IN (
+        SELECT "id" FROM "articles" WHERE "trashed_at" <= ${timestamp(cutoff)}
+        ORDER BY "trashed_at" LIMIT ${limit} FOR UPDATE SKIP LOCKED)`,
+      now,
+    ),
+  )
   return rows.map((r) => r.id)
+}
+
+/**
+ * Scheduled articles whose time has come: marks up to `limit` of them announced and emits
+ * their `article.published` event, skipping rows another process is announcing (each goes
+ * live exactly once); their ids. Not a revision: nobody changed the article.
+ */
+export async function announceDue(db: Query, now: Date, limit: number): Promise<string[]> {
+  const at = timestamp(now)
+  const rows = await db<{ id: string }>(sql`
+    WITH "changed" AS (
+      UPDATE "articles" a SET "live_event_at" = CAST(${at} AS timestamptz), "event_seq" = a."event_seq" + 1
+      WHERE a."id" IN (
+        SELECT "id" FROM "articles"
+        WHERE "live_event_at" IS NULL AND "published_at" <= CAST(${at} AS timestamptz) AND "trashed_at" IS NULL
+        ORDER BY "published_at" LIMIT ${limit} FOR UPDATE SKIP LOCKED)
+      RETURNING ${columns}, a."event_seq" AS "eventSeq", ${noPreviousColumns}),
+    "event" AS (
+      INSERT INTO "outbox_events" ("type", "article_id", "sequence", "data")
+      SELECT 'article.published', c."id", c."eventSeq", ${eventData(now)} FROM "changed" c
+    )
+    SELECT "id" FROM "changed"`)
+  return rows.map((r) => r.id)
+}
+
+/** When the next scheduled article goes live (none: undefined). */
+export async function nextGoLive(db: Query, now: Date): Promise<Date | undefined> {
+  const rows = await db<{ at: Date | null }>(sql`
+    SELECT min("published_at") AS "at" FROM "articles"
+    WHERE "live_event_at" IS NULL AND "published_at" > ${timestamp(now)} AND "trashed_at" IS NULL`)
+  return rows[0]?.at ?? undefined
 }
 
 /** The trash: articles the caller may edit, trashed, newest first unless sorted. */

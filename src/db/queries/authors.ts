@@ -64,7 +64,11 @@ const COLUMN: Record<keyof AuthorFields, string> = {
   website: 'website',
 }
 
-/** Applies `changes` if the author still has `expected` version, bumping it; undefined otherwise. */
+/**
+ * Applies `changes` if the author still has `expected` version, bumping it, with its
+ * `author.updated` outbox event in the same statement (public fields only: never the email);
+ * undefined otherwise.
+ */
 export async function updateAuthor(
   db: Query,
   id: string,
@@ -76,16 +80,31 @@ export async function updateAuthor(
     if (changes[field] !== undefined) set.push(sql`${raw(`"${column}"`)} = ${changes[field]}`)
   }
   const rows = await db<AuthorRow>(sql`
-    UPDATE "authors" au SET ${join([...set, sql`"version" = au."version" + 1`, sql`"updated_at" = now()`], ', ')}
-    WHERE au."id" = CAST(${id} AS uuid) ${expected === '*' ? empty : sql`AND au."version" = ${expected}`}
-    RETURNING ${columns}`)
+    WITH "prev" AS (SELECT au."id", au."slug" FROM "authors" au WHERE au."id" = CAST(${id} AS uuid) FOR UPDATE),
+    "changed" AS (
+      UPDATE "authors" au SET ${join([...set, sql`"version" = au."version" + 1`, sql`"updated_at" = now()`], ', ')}
+      FROM "prev" p
+      WHERE au."id" = p."id" ${expected === '*' ? empty : sql`AND au."version" = ${expected}`}
+      RETURNING ${columns}, p."slug" AS "prevSlug"),
+    "event" AS (
+      INSERT INTO "outbox_events" ("type", "data")
+      SELECT 'author.updated', jsonb_build_object('id', c."id", 'slug', c."slug", 'name', c."name", 'previous', jsonb_build_object('slug', c."prevSlug"))
+      FROM "changed" c
+    )
+    SELECT * FROM "changed"`)
   return rows[0]
 }
 
-/** Deletes the author if it still has `expected` version; how many rows went. */
+/** Deletes the author if it still has `expected` version, with its `author.deleted` event; how many rows went. */
 export async function deleteAuthor(db: Query, id: string, expected: number | '*' | undefined): Promise<number> {
   const rows = await db(sql`
-    DELETE FROM "authors" WHERE "id" = CAST(${id} AS uuid) ${typeof expected === 'number' ? sql`AND "version" = ${expected}` : empty}
-    RETURNING "id"`)
+    WITH "gone" AS (
+      DELETE FROM "authors" WHERE "id" = CAST(${id} AS uuid) ${typeof expected === 'number' ? sql`AND "version" = ${expected}` : empty}
+      RETURNING "id", "slug"),
+    "event" AS (
+      INSERT INTO "outbox_events" ("type", "data")
+      SELECT 'author.deleted', jsonb_build_object('id', g."id", 'slug', g."slug") FROM "gone" g
+    )
+    SELECT "id" FROM "gone"`)
   return rows.length
 }

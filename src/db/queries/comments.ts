@@ -117,11 +117,31 @@ export async function deleteComment(db: Query, id: string): Promise<void> {
   await db(sql`DELETE FROM "comments" WHERE "id" = CAST(${id} AS uuid)`)
 }
 
+export type CommentEventType = 'comment.approved' | 'comment.unapproved' | 'comment.updated' | 'comment.deleted'
+
 /**
- * comment_count is the number of approved comments, adjusted in the transaction that changes
- * one. Not an edit of the article: no updatedAt, no version.
+ * What a moderation write does to its article, in one statement inside the moderation's
+ * transaction: `comment_count` (approved comments; not an edit of the article: no updatedAt,
+ * no version) moves by `delta`, and the comment's outbox event, when it has one, takes the
+ * article's next event sequence number. The event carries the comment's public identity only
+ * (never the commenter's name or email).
  */
-export async function adjustCommentCount(db: Query, articleId: string, delta: number): Promise<void> {
-  if (delta === 0) return
-  await db(sql`UPDATE "articles" SET "comment_count" = "comment_count" + ${delta} WHERE "id" = CAST(${articleId} AS uuid)`)
+export async function recordCommentChange(
+  db: Query,
+  articleId: string,
+  delta: number,
+  event?: { type: CommentEventType; comment: Pick<CommentRow, 'id' | 'parentId' | 'status'>; wasApproved: boolean },
+): Promise<void> {
+  if (delta === 0 && !event) return
+  await db(sql`
+    WITH "changed" AS (
+      UPDATE "articles" SET "comment_count" = "comment_count" + ${delta}, "event_seq" = "event_seq" + ${event ? 1 : 0}
+      WHERE "id" = CAST(${articleId} AS uuid)
+      RETURNING "id", "slug", "event_seq")
+    INSERT INTO "outbox_events" ("type", "article_id", "sequence", "data")
+    SELECT ${event?.type ?? null}, c."id", c."event_seq", jsonb_build_object(
+      'id', CAST(${event?.comment.id ?? null} AS uuid), 'articleId', c."id", 'articleSlug', c."slug",
+      'parentId', CAST(${event?.comment.parentId ?? null} AS uuid), 'status', CAST(${event?.comment.status ?? null} AS text),
+      'wasApproved', CAST(${event?.wasApproved ?? false} AS boolean), 'sequence', c."event_seq")
+    FROM "changed" c WHERE CAST(${event !== undefined} AS boolean)`)
 }

@@ -12,7 +12,7 @@ import {
   type Article,
 } from '../../schemas/article.js'
 import { IdOrSlugParamsSchema, NoBody, described, problems, ref } from '../../schemas/common.js'
-import { linkNext, sendVersioned, smallBody } from '../http.js'
+import { articleListKeys, dependsOn, keys, linkNext, sendVersioned, smallBody } from '../http.js'
 
 const tags = ['articles']
 const security = [{ bearerAuth: [] }]
@@ -22,7 +22,7 @@ const articleRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/articles',
     {
-      config: { etag: 'weak' },
+      config: { surrogateKeys: true, etag: 'weak' },
       schema: {
         tags,
         operationId: 'listArticles',
@@ -41,6 +41,9 @@ const articleRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request, reply) => {
       const list = await app.services.articles.list(request.principal, request.query)
       linkNext(reply, request.url, list.meta)
+      dependsOn(reply, ...articleListKeys(list.data, request.query))
+      // A list is cacheable only until the next scheduled article goes live.
+      reply.freshUntil = app.services.goLive.next
       return list
     },
   )
@@ -49,7 +52,7 @@ const articleRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/articles/:idOrSlug',
     {
       // The one route a preview token opens (plugins/auth).
-      config: { etag: 'strong', preview: true },
+      config: { surrogateKeys: true, etag: 'strong', preview: true },
       schema: {
         tags,
         operationId: 'getArticle',
@@ -69,8 +72,11 @@ const articleRoutes: FastifyPluginAsyncTypebox = async (app) => {
         },
       },
     },
-    async (request, reply) =>
-      sendVersioned(reply, await app.services.articles.get(request.principal, request.params.idOrSlug, request.query.include)),
+    async (request, reply) => {
+      const article = await app.services.articles.get(request.principal, request.params.idOrSlug, request.query.include)
+      dependsOn(reply, keys.article(article.resource.id), ...(article.resource.author ? [keys.author(article.resource.authorId)] : []))
+      return sendVersioned(reply, article)
+    },
   )
 
   app.post(

@@ -10,7 +10,7 @@ import {
   type Author,
 } from '../../schemas/author.js'
 import { IdOrSlugParamsSchema, NoBody, described, problems, ref } from '../../schemas/common.js'
-import { linkNext, sendVersioned, smallBody } from '../http.js'
+import { dependsOn, keys, linkNext, sendVersioned, smallBody } from '../http.js'
 
 const tags = ['authors']
 const security = [{ bearerAuth: [] }]
@@ -20,7 +20,7 @@ const authorRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/authors',
     {
-      config: { etag: 'weak' },
+      config: { surrogateKeys: true, etag: 'weak' },
       schema: {
         tags,
         operationId: 'listAuthors',
@@ -39,6 +39,7 @@ const authorRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request, reply) => {
       const list = await app.services.authors.list(request.principal, request.query)
       linkNext(reply, request.url, list.meta)
+      dependsOn(reply, keys.authors, ...list.data.map((author) => keys.author(author.id)))
       return list
     },
   )
@@ -46,7 +47,7 @@ const authorRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/authors/:idOrSlug',
     {
-      config: { etag: 'strong' },
+      config: { surrogateKeys: true, etag: 'strong' },
       schema: {
         tags,
         operationId: 'getAuthor',
@@ -63,7 +64,11 @@ const authorRoutes: FastifyPluginAsyncTypebox = async (app) => {
         },
       },
     },
-    async (request, reply) => sendVersioned(reply, await app.services.authors.get(request.principal, request.params.idOrSlug)),
+    async (request, reply) => {
+      const author = await app.services.authors.get(request.principal, request.params.idOrSlug)
+      dependsOn(reply, keys.author(author.resource.id))
+      return sendVersioned(reply, author)
+    },
   )
 
   app.post(

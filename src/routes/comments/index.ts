@@ -9,7 +9,7 @@ import {
 } from '../../schemas/comment.js'
 import { BulkCommentsSchema } from '../../schemas/bulk.js'
 import { BulkResultSchema, IdOrSlugParamsSchema, IdParamsSchema, NoBody, described, problems, ref } from '../../schemas/common.js'
-import { linkNext, sendVersioned, smallBody } from '../http.js'
+import { dependsOn, keys, linkNext, sendVersioned, smallBody } from '../http.js'
 
 const tags = ['comments']
 const security = [{ bearerAuth: [] }]
@@ -19,7 +19,7 @@ const commentRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/articles/:idOrSlug/comments',
     {
-      config: { etag: 'weak' },
+      config: { surrogateKeys: true, etag: 'weak' },
       schema: {
         tags,
         operationId: 'listArticleComments',
@@ -38,8 +38,9 @@ const commentRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      const list = await app.services.comments.listForArticle(request.principal, request.params.idOrSlug, request.query)
+      const { list, articleId } = await app.services.comments.listForArticle(request.principal, request.params.idOrSlug, request.query)
       linkNext(reply, request.url, list.meta)
+      dependsOn(reply, keys.comments(articleId), keys.article(articleId))
       return list
     },
   )

@@ -1,0 +1,225 @@
+import type { Delivery as DeliveryModel, OutboxEvent as EventModel } from '../../generated/prisma/client.js'
+import { fetchPage, timestampValue, type CursorCodec, type ListMeta, type ListSpec, type Pagination } from '../paging.js'
+import { join, sql, timestamp, type Query, type Sql } from '../sql.js'
+
+/**
+ * The outbox and its deliveries. Events are written by the changes themselves (queries/articles,
+ * authors, comments); these statements fan them out into deliveries (one per matching webhook
+ * subscription, one per CDN for a purge) and hand deliveries to workers: a lease per claim, so
+ * several processes share the queue without sending a delivery twice at once.
+ */
+
+export type EventRow = Pick<EventModel, 'id' | 'type' | 'articleId' | 'sequence' | 'createdAt'> & {
+  position: string
+  data: Record<string, unknown>
+}
+
+/** Up to `limit` events not yet fanned out, oldest first, locked for this transaction (others skip them). */
+export async function lockUndispatched(db: Query, limit: number): Promise<(EventRow & { subscriptionId: string | null })[]> {
+  return db(sql`
+    SELECT "id", "type", "article_id" AS "articleId", "sequence", "data", "created_at" AS "createdAt",
+           "position"::text AS "position", "subscription_id" AS "subscriptionId"
+    FROM "outbox_events" WHERE "dispatched_at" IS NULL
+    ORDER BY "position" LIMIT ${limit} FOR UPDATE SKIP LOCKED`)
+}
+
+/**
+ * One delivery per event and active webhook subscription that wants it (its `events` name the
+ * type, or `*`; a ping names its one subscription); how many.
+ */
+export async function insertWebhookDeliveries(db: Query, eventIds: string[]): Promise<number> {
+  if (eventIds.length === 0) return 0
+  const rows = await db(sql`
+    INSERT INTO "deliveries" ("event_id", "subscription_id", "article_id", "position")
+    SELECT e."id", s."id", e."article_id", e."position"
+    FROM "outbox_events" e JOIN "webhook_subscriptions" s
+      ON CASE WHEN e."subscription_id" IS NOT NULL THEN s."id" = e."subscription_id"
+              ELSE s."active" AND (e."type" = ANY (s."events") OR '*' = ANY (s."events")) END
+    WHERE e."id" IN (${join(eventIds.map((id) => sql`CAST(${id} AS uuid)`), ', ')})
+    RETURNING 1`)
+  return rows.length
+}
+
+/** Purge deliveries: one per (event, CDN) with the keys it names. */
+export async function insertPurgeDeliveries(
+  db: Query,
+  purges: { eventId: string; articleId: string | null; position: string; cdn: string; keys: string[] }[],
+): Promise<void> {
+  if (purges.length === 0) return
+  await db(sql`
+    INSERT INTO "deliveries" ("event_id", "cdn", "purge_keys", "article_id", "position")
+    VALUES ${join(
+      purges.map(
+        (p) => sql`(CAST(${p.eventId} AS uuid), ${p.cdn}, CAST(${p.keys} AS text[]), CAST(${p.articleId} AS uuid), CAST(${p.position} AS bigint))`,
+      ),
+      ', ',
+    )}`)
+}
+
+export async function markDispatched(db: Query, eventIds: string[]): Promise<void> {
+  if (eventIds.length === 0) return
+  await db(sql`UPDATE "outbox_events" SET "dispatched_at" = now() WHERE "id" IN (${join(eventIds.map((id) => sql`CAST(${id} AS uuid)`), ', ')})`)
+}
+
+/** A delivery as a worker takes it: the event with it, and the attempt it is on. */
+export type ClaimedDelivery = Pick<DeliveryModel, 'id' | 'subscriptionId' | 'cdn' | 'purgeKeys' | 'attempts' | 'createdAt'> & {
+  event: { id: string; type: string; data: Record<string, unknown>; createdAt: Date }
+}
+
+/**
+ * Takes up to `limit` due deliveries for one attempt each: a lease of `leaseMs` (a worker that
+ * dies leaves them to another after it), attempts counted. Deliveries of one webhook
+ * subscription for one article go in event order: one waits while an earlier one is pending
+ * (in flight or backing off). Inactive subscriptions' deliveries wait until it is enabled.
+ */
+export async function claimDue(db: Query, limit: number, leaseMs: number): Promise<ClaimedDelivery[]> {
+  const rows = await db<{
+    id: string
+    subscriptionId: string | null
+    cdn: string | null
+    purgeKeys: string[]
+    attempts: number
+    createdAt: Date
+    eventId: string
+    type: string
+    data: Record<string, unknown>
+    eventCreatedAt: Date
+  }>(sql`
+    UPDATE "deliveries" d
+    SET "locked_until" = now() + CAST(${`${leaseMs} milliseconds`} AS interval), "attempts" = d."attempts" + 1, "last_attempt_at" = now()
+    FROM "outbox_events" ev
+    WHERE ev."id" = d."event_id" AND d."id" IN (
+      SELECT c."id" FROM "deliveries" c LEFT JOIN "webhook_subscriptions" s ON s."id" = c."subscription_id"
+      WHERE c."status" = 'pending' AND c."next_attempt_at" <= now() AND (c."locked_until" IS NULL OR c."locked_until" < now())
+        AND (c."subscription_id" IS NULL OR (s."active" AND NOT EXISTS (
+          SELECT 1 FROM "deliveries" e
+          WHERE e."subscription_id" = c."subscription_id" AND e."article_id" = c."article_id"
+            AND e."position" < c."position" AND e."status" = 'pending')))
+      ORDER BY c."position" LIMIT ${limit}
+      FOR UPDATE OF c SKIP LOCKED)
+    RETURNING d."id", d."subscription_id" AS "subscriptionId", d."cdn", d."purge_keys" AS "purgeKeys", d."attempts",
+              d."created_at" AS "createdAt", ev."id" AS "eventId", ev."type", ev."data", ev."created_at" AS "eventCreatedAt"`)
+  return rows.map(({ eventId, type, data, eventCreatedAt, ...d }) => ({ ...d, event: { id: eventId, type, data, createdAt: eventCreatedAt } }))
+}
+
+/** What one attempt came to, as the delivery log shows it. */
+export interface Attempt {
+  responseStatus: number | null
+  responseBody: string | null
+  error: string | null
+  latencyMs: number | null
+}
+
+export async function markDelivered(db: Query, ids: string[], attempt: Attempt): Promise<void> {
+  await db(sql`
+    UPDATE "deliveries" SET "status" = 'delivered', "delivered_at" = now(), "locked_until" = NULL,
+      "response_status" = ${attempt.responseStatus}, "response_body" = ${attempt.responseBody}, "error" = NULL,
+      "latency_ms" = ${attempt.latencyMs}
+    WHERE "id" IN (${join(ids.map((id) => sql`CAST(${id} AS uuid)`), ', ')})`)
+}
+
+/** A failed attempt: tried again at `next`, or given up (failed) when `next` is undefined. */
+export async function markFailed(db: Query, ids: string[], attempt: Attempt, next: Date | undefined): Promise<void> {
+  await db(sql`
+    UPDATE "deliveries" SET "status" = ${next ? sql`'pending'` : sql`'failed'`}, "locked_until" = NULL,
+      "next_attempt_at" = ${next ? sql`CAST(${timestamp(next)} AS timestamptz)` : sql`"next_attempt_at"`},
+      "response_status" = ${attempt.responseStatus}, "response_body" = ${attempt.responseBody}, "error" = ${attempt.error},
+      "latency_ms" = ${attempt.latencyMs}
+    WHERE "id" IN (${join(ids.map((id) => sql`CAST(${id} AS uuid)`), ', ')})`)
+}
+
+/** A delivery as the log lists it. */
+export type DeliveryRow = Pick<
+  DeliveryModel,
+  | 'id'
+  | 'subscriptionId'
+  | 'cdn'
+  | 'purgeKeys'
+  | 'status'
+  | 'attempts'
+  | 'nextAttemptAt'
+  | 'lastAttemptAt'
+  | 'responseStatus'
+  | 'responseBody'
+  | 'error'
+  | 'latencyMs'
+  | 'createdAt'
+  | 'deliveredAt'
+> & { eventId: string; eventType: string; articleId: string | null; sequence: number | null }
+
+const deliveryColumns = sql`d."id", d."subscription_id" AS "subscriptionId", d."cdn", d."purge_keys" AS "purgeKeys",
+  d."status"::text AS "status", d."attempts", d."next_attempt_at" AS "nextAttemptAt", d."last_attempt_at" AS "lastAttemptAt",
+  d."response_status" AS "responseStatus", d."response_body" AS "responseBody", d."error", d."latency_ms" AS "latencyMs",
+  d."created_at" AS "createdAt", d."delivered_at" AS "deliveredAt", ev."id" AS "eventId", ev."type" AS "eventType",
+  ev."article_id" AS "articleId", ev."sequence"`
+
+export const deliveryListSpec: ListSpec<DeliveryRow> = {
+  name: 'deliveries',
+  sortable: { createdAt: { expr: sql`d."created_at"`, type: 'timestamptz', read: (r) => timestampValue(r.createdAt) } },
+  id: { expr: sql`d."id"`, type: 'uuid', read: (r) => r.id },
+  defaultSort: '-createdAt',
+}
+
+/** A page of one subscription's deliveries, or of one CDN's (or every CDN's) purges. */
+export async function listDeliveries(
+  db: Query,
+  target: { subscriptionId: string } | { cdn: string | undefined },
+  filters: { status?: DeliveryModel['status'] },
+  page: { pagination: Pagination; codec: CursorCodec },
+): Promise<{ rows: DeliveryRow[]; meta: ListMeta }> {
+  const where: Sql[] = [
+    'subscriptionId' in target
+      ? sql`d."subscription_id" = CAST(${target.subscriptionId} AS uuid)`
+      : target.cdn === undefined
+        ? sql`d."cdn" IS NOT NULL`
+        : sql`d."cdn" = ${target.cdn}`,
+  ]
+  if (filters.status !== undefined) where.push(sql`d."status" = CAST(${filters.status} AS "DeliveryStatus")`)
+  return fetchPage<DeliveryRow>(db, {
+    select: deliveryColumns,
+    from: sql`"deliveries" d JOIN "outbox_events" ev ON ev."id" = d."event_id"`,
+    countFrom: sql`"deliveries" d`,
+    where,
+    ...page,
+  })
+}
+
+export async function findDelivery(db: Query, subscriptionId: string, id: string): Promise<DeliveryRow | undefined> {
+  const rows = await db<DeliveryRow>(sql`
+    SELECT ${deliveryColumns} FROM "deliveries" d JOIN "outbox_events" ev ON ev."id" = d."event_id"
+    WHERE d."id" = CAST(${id} AS uuid) AND d."subscription_id" = CAST(${subscriptionId} AS uuid)`)
+  return rows[0]
+}
+
+/** A new delivery of an event already sent to a subscription (redeliver): due now, attempt count from zero. */
+export async function insertRedelivery(db: Query, subscriptionId: string, deliveryId: string): Promise<string | undefined> {
+  const rows = await db<{ id: string }>(sql`
+    INSERT INTO "deliveries" ("event_id", "subscription_id", "article_id", "position")
+    SELECT d."event_id", d."subscription_id", d."article_id", d."position" FROM "deliveries" d
+    WHERE d."id" = CAST(${deliveryId} AS uuid) AND d."subscription_id" = CAST(${subscriptionId} AS uuid)
+    RETURNING "id"`)
+  return rows[0]?.id
+}
+
+/** A ping: an event for one subscription, fanned out at once (one delivery, due now); the delivery's id. */
+export async function insertPing(db: Query, subscriptionId: string, data: Record<string, unknown>): Promise<string> {
+  const rows = await db<{ id: string }>(sql`
+    WITH "event" AS (
+      INSERT INTO "outbox_events" ("type", "data", "subscription_id", "dispatched_at")
+      VALUES ('webhook.ping', CAST(${JSON.stringify(data)} AS jsonb), CAST(${subscriptionId} AS uuid), now())
+      RETURNING "id", "position")
+    INSERT INTO "deliveries" ("event_id", "subscription_id", "position")
+    SELECT e."id", CAST(${subscriptionId} AS uuid), e."position" FROM "event" e
+    RETURNING "id"`)
+  return rows[0]!.id
+}
+
+/** Events older than `before` whose deliveries are all settled (delivered or failed): housekeeping; how many went. */
+export async function pruneEvents(db: Query, before: Date): Promise<number> {
+  const rows = await db(sql`
+    DELETE FROM "outbox_events" e
+    WHERE e."created_at" < ${timestamp(before)} AND e."dispatched_at" IS NOT NULL
+      AND NOT EXISTS (SELECT 1 FROM "deliveries" d WHERE d."event_id" = e."id" AND d."status" = 'pending')
+    RETURNING 1`)
+  return rows.length
+}

@@ -1,0 +1,191 @@
+import { randomBytes } from 'node:crypto'
+import type { Database } from '../db/database.js'
+import { paginate, type CursorCodec } from '../db/paging.js'
+import * as outbox from '../db/queries/outbox.js'
+import * as q from '../db/queries/webhooks.js'
+import { Problems } from '../errors.js'
+import { OutboundRefused, parseAllowList, resolveTarget } from '../net/outbound.js'
+import type {
+  CreateWebhook,
+  CreatedWebhook,
+  Delivery,
+  DeliveryList,
+  ListDeliveriesQuery,
+  ListPurgesQuery,
+  Queued,
+  UpdateWebhook,
+  Webhook,
+  WebhookList,
+} from '../schemas/webhook.js'
+import type { PageRequest } from '../db/paging.js'
+import type { Versioned } from './common.js'
+
+function toWebhook(row: q.SubscriptionRow): Webhook {
+  return {
+    id: row.id,
+    url: row.url,
+    events: row.events,
+    description: row.description,
+    active: row.active,
+    disabledReason: row.disabledReason,
+    consecutiveFailures: row.consecutiveFailures,
+    previousSecretUntil: row.previousSecretUntil?.toISOString() ?? null,
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+  }
+}
+
+export function toDelivery(row: outbox.DeliveryRow): Delivery {
+  return {
+    id: row.id,
+    eventId: row.eventId,
+    eventType: row.eventType,
+    articleId: row.articleId,
+    sequence: row.sequence,
+    status: row.status,
+    attempts: row.attempts,
+    nextAttemptAt: row.status === 'pending' ? row.nextAttemptAt.toISOString() : null,
+    lastAttemptAt: row.lastAttemptAt?.toISOString() ?? null,
+    deliveredAt: row.deliveredAt?.toISOString() ?? null,
+    latencyMs: row.latencyMs,
+    responseStatus: row.responseStatus,
+    responseBody: row.responseBody,
+    error: row.error,
+    ...(row.cdn === null ? {} : { cdn: row.cdn, purgeKeys: row.purgeKeys }),
+    createdAt: row.createdAt.toISOString(),
+  }
+}
+
+/** A Standard Webhooks secret: `whsec_` and 32 random bytes in base64. */
+const newSecret = () => `whsec_${randomBytes(32).toString('base64')}`
+const notFound = () => Problems.notFound('No webhook has this id.')
+
+export interface WebhookServiceOptions {
+  cursors: () => Promise<CursorCodec>
+  /** WEBHOOK_ALLOW_PRIVATE_NETWORKS: the private ranges a webhook URL may nevertheless reach. */
+  allowPrivateNetworks: string
+  /** WEBHOOK_SECRET_OVERLAP_HOURS: how long the old secret keeps signing after a rotation. */
+  overlapHours: number
+}
+
+/**
+ * Webhook subscriptions (admins only): where events go, their delivery log, redelivery and
+ * pings. Deliveries themselves are the delivery worker's (services/deliveries.ts).
+ */
+export function createWebhookService(db: Database, options: WebhookServiceOptions) {
+  const { cursors } = options
+  const allow = parseAllowList(options.allowPrivateNetworks)
+
+  /**
+   * A URL a delivery may go to: its shape, and every address its host resolves to now (400
+   * otherwise). A name that does not resolve yet is accepted: every attempt checks again.
+   */
+  async function checkUrl(url: string): Promise<void> {
+    try {
+      await resolveTarget(url, allow)
+    } catch (error) {
+      if (error instanceof OutboundRefused && error.reason === 'unresolvable') return
+      if (error instanceof OutboundRefused) throw Problems.validation([{ path: '/body/url', message: error.message }])
+      throw error
+    }
+  }
+
+  async function existing(id: string): Promise<q.SubscriptionRow> {
+    const row = await q.findSubscription(db.query, id)
+    if (!row) throw notFound()
+    return row
+  }
+
+  return {
+    async list(query: PageRequest): Promise<WebhookList> {
+      const codec = await cursors()
+      const { rows, meta } = await q.listSubscriptions(db.query, { pagination: paginate(q.subscriptionListSpec, query, codec), codec })
+      return { data: rows.map(toWebhook), meta }
+    },
+
+    async get(id: string): Promise<Versioned<Webhook>> {
+      const row = await existing(id)
+      return { resource: toWebhook(row), version: row.version }
+    },
+
+    async create(input: CreateWebhook): Promise<Versioned<CreatedWebhook>> {
+      await checkUrl(input.url)
+      const secret = newSecret()
+      const row = await q.insertSubscription(db.query, {
+        url: input.url,
+        events: input.events,
+        description: input.description ?? '',
+        active: input.active ?? true,
+        secret,
+      })
+      return { resource: { ...toWebhook(row), secret }, version: row.version }
+    },
+
+    async update(id: string, expected: number | '*', input: UpdateWebhook): Promise<Versioned<Webhook>> {
+      if (input.url !== undefined) await checkUrl(input.url)
+      const row = await q.updateSubscription(db.query, id, input, expected)
+      if (row) return { resource: toWebhook(row), version: row.version }
+      await existing(id) // 404
+      throw Problems.preconditionFailed()
+    },
+
+    async remove(id: string, expected: number | '*' | undefined): Promise<void> {
+      if ((await q.deleteSubscription(db.query, id, expected)) === 1) return
+      await existing(id)
+      throw Problems.preconditionFailed()
+    },
+
+    /**
+     * A new signing secret, shown once. For WEBHOOK_SECRET_OVERLAP_HOURS deliveries carry a
+     * signature with the old secret too, so receivers can switch without losing one.
+     */
+    async rotateSecret(id: string): Promise<Versioned<CreatedWebhook>> {
+      const secret = newSecret()
+      const until = new Date(Date.now() + options.overlapHours * 3_600_000)
+      const row = await q.rotateSecret(db.query, id, secret, until)
+      if (!row) throw notFound()
+      return { resource: { ...toWebhook(row), secret }, version: row.version }
+    },
+
+    async deliveries(id: string, query: ListDeliveriesQuery): Promise<DeliveryList> {
+      await existing(id)
+      const codec = await cursors()
+      const { rows, meta } = await outbox.listDeliveries(
+        db.query,
+        { subscriptionId: id },
+        query.status === undefined ? {} : { status: query.status },
+        { pagination: paginate(outbox.deliveryListSpec, query, codec), codec },
+      )
+      return { data: rows.map(toDelivery), meta }
+    },
+
+    /** The CDN purges, newest first: what was purged, where, and how it went. */
+    async purges(query: ListPurgesQuery): Promise<DeliveryList> {
+      const codec = await cursors()
+      const { rows, meta } = await outbox.listDeliveries(
+        db.query,
+        { cdn: query.cdn },
+        query.status === undefined ? {} : { status: query.status },
+        { pagination: paginate(outbox.deliveryListSpec, query, codec), codec },
+      )
+      return { data: rows.map(toDelivery), meta }
+    },
+
+    /** Sends a delivered (or failed) event again, as a new delivery with the same webhook-id. */
+    async redeliver(id: string, deliveryId: string): Promise<Queued> {
+      await existing(id)
+      const created = await outbox.insertRedelivery(db.query, id, deliveryId)
+      if (!created) throw Problems.notFound('This webhook has no delivery with this id.')
+      return { deliveryId: created, status: 'pending' }
+    },
+
+    /** A `webhook.ping` event for this subscription only, sent now. */
+    async ping(id: string): Promise<Queued> {
+      const row = await existing(id)
+      const deliveryId = await outbox.insertPing(db.query, id, { webhookId: row.id, message: 'Ping from Broadsheet' })
+      return { deliveryId, status: 'pending' }
+    },
+  }
+}
+
+export type WebhookService = ReturnType<typeof createWebhookService>

@@ -1,0 +1,89 @@
+import http from 'node:http'
+import type { AddressInfo } from 'node:net'
+import type { Test } from 'tap'
+import { Webhook } from 'standardwebhooks'
+
+/** One request a receiver got. */
+export interface Received {
+  at: number
+  method: string
+  url: string
+  headers: http.IncomingHttpHeaders
+  body: string
+}
+
+/** A verified Standard Webhooks delivery. */
+export interface Delivered {
+  id: string
+  type: string
+  timestamp: string
+  data: Record<string, any>
+  at: number
+}
+
+/**
+ * A real HTTP endpoint on this machine for webhook and purge tests: records every request and
+ * answers with whatever `respond` says (200 by default). `listen` may be called again after
+ * `close` (a receiver that goes down and comes back on the same port).
+ */
+export async function startReceiver(t: Test, options: { host?: string; port?: number } = {}) {
+  const received: Received[] = []
+  let respond: (request: Received) => { status: number; headers?: Record<string, string>; body?: string } = () => ({ status: 200, body: 'ok' })
+  let server: http.Server | undefined
+  const host = options.host ?? '127.0.0.1'
+  let port = options.port ?? 0
+  const listen = async () => {
+    server = http.createServer((req, res) => {
+      let body = ''
+      req.setEncoding('utf8')
+      req.on('data', (chunk: string) => (body += chunk))
+      req.on('end', () => {
+        const request = { at: Date.now(), method: req.method ?? '', url: req.url ?? '', headers: req.headers, body }
+        received.push(request)
+        const answer = respond(request)
+        res.writeHead(answer.status, answer.headers ?? {}).end(answer.body ?? '')
+      })
+    })
+    await new Promise<void>((resolve, reject) => server!.once('error', reject).listen(port, host, resolve))
+    port = (server.address() as AddressInfo).port
+  }
+  const close = async () => {
+    const s = server
+    server = undefined
+    if (s) await new Promise<void>((resolve) => s.close(() => resolve()).closeAllConnections())
+  }
+  await listen()
+  t.teardown(close)
+  const url = (path = '/hook') => `http://${host.includes(':') ? `[${host}]` : host}:${port}${path}`
+  return {
+    received,
+    url,
+    get port() {
+      return port
+    },
+    listen,
+    close,
+    respondWith(fn: typeof respond) {
+      respond = fn
+    },
+    /** Every request, verified with the `standardwebhooks` package against `secret`; throws on a bad signature. */
+    verified(secret: string): Delivered[] {
+      const webhook = new Webhook(secret)
+      return received.map((r) => {
+        const payload = webhook.verify(r.body, r.headers as Record<string, string>) as { type: string; timestamp: string; data: Record<string, any> }
+        return { id: String(r.headers['webhook-id']), ...payload, at: r.at }
+      })
+    },
+  }
+}
+
+export type Receiver = Awaited<ReturnType<typeof startReceiver>>
+
+/** Polls until `what` holds (every 50 ms), or fails the wait after `timeoutMs`. */
+export async function eventually(what: () => boolean | Promise<boolean>, timeoutMs = 15_000, message = 'condition'): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!(await what())) {
+    if (Date.now() > deadline) throw new Error(`${message}: not within ${timeoutMs} ms`)
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+}
