@@ -612,7 +612,7 @@ export interface paths {
         put?: never;
         /**
          * Send an event again
-         * @description Admin only. A new delivery of the same event, due now, with the same `webhook-id` (receivers deduplicate on it).
+         * @description Admin only. A new delivery of a delivered or failed event, due now, with the same `webhook-id` (receivers deduplicate on it). 409 while the event is still pending for this webhook (it is retried by itself).
          */
         post: operations["redeliverWebhookDelivery"];
         delete?: never;
@@ -1554,7 +1554,7 @@ export interface components {
              */
             url: string;
             /** @description The event types to receive; `*` for all. */
-            events: ("article.created" | "article.updated" | "article.published" | "article.unpublished" | "article.trashed" | "article.restored" | "article.deleted" | "author.updated" | "author.deleted" | "comment.approved" | "comment.unapproved" | "comment.updated" | "comment.deleted" | "*")[];
+            events: ("article.created" | "article.updated" | "article.published" | "article.unpublished" | "article.trashed" | "article.restored" | "article.deleted" | "author.created" | "author.updated" | "author.deleted" | "comment.approved" | "comment.unapproved" | "comment.updated" | "comment.deleted" | "*")[];
             /** @description What this endpoint is for. */
             description?: string;
             /** @default true */
@@ -1703,7 +1703,7 @@ export interface components {
              */
             url?: string;
             /** @description The event types to receive; `*` for all. */
-            events?: ("article.created" | "article.updated" | "article.published" | "article.unpublished" | "article.trashed" | "article.restored" | "article.deleted" | "author.updated" | "author.deleted" | "comment.approved" | "comment.unapproved" | "comment.updated" | "comment.deleted" | "*")[];
+            events?: ("article.created" | "article.updated" | "article.published" | "article.unpublished" | "article.trashed" | "article.restored" | "article.deleted" | "author.created" | "author.updated" | "author.deleted" | "comment.approved" | "comment.unapproved" | "comment.updated" | "comment.deleted" | "*")[];
             /** @description What this endpoint is for. */
             description?: string;
             /** @description true enables it again (and clears its failure run). */
@@ -1928,7 +1928,7 @@ export interface operations {
                     Vary?: string;
                     /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
-                    /** @description Anonymous successful reads: what the response depends on, space-separated (`articles`, `articles-search`, `article-<id>`, `author-<id>`, `tag-<tag>`, `comments-<articleId>`, `authors`), for CDN purges by surrogate key (Fastly, Varnish xkey). Every change purges exactly the keys it made stale (CDN_PURGE). */
+                    /** @description Anonymous successful reads: what the response depends on, space-separated (`articles`, `articles-search`, `articles-sorted`, `article-<id>`, `author-<id>`, `tag-<tag>`, `comments-<articleId>`, `authors`), for CDN purges by surrogate key (Fastly, Varnish xkey). Every change purges exactly the keys it made stale (CDN_PURGE). */
                     "Surrogate-Key"?: string;
                     /** @description The same keys as Surrogate-Key, comma-separated, for CDNs that read Cache-Tag (Cloudflare). */
                     "Cache-Tag"?: string;
@@ -2449,7 +2449,7 @@ export interface operations {
                     Vary?: string;
                     /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
-                    /** @description Anonymous successful reads: what the response depends on, space-separated (`articles`, `articles-search`, `article-<id>`, `author-<id>`, `tag-<tag>`, `comments-<articleId>`, `authors`), for CDN purges by surrogate key (Fastly, Varnish xkey). Every change purges exactly the keys it made stale (CDN_PURGE). */
+                    /** @description Anonymous successful reads: what the response depends on, space-separated (`articles`, `articles-search`, `articles-sorted`, `article-<id>`, `author-<id>`, `tag-<tag>`, `comments-<articleId>`, `authors`), for CDN purges by surrogate key (Fastly, Varnish xkey). Every change purges exactly the keys it made stale (CDN_PURGE). */
                     "Surrogate-Key"?: string;
                     /** @description The same keys as Surrogate-Key, comma-separated, for CDNs that read Cache-Tag (Cloudflare). */
                     "Cache-Tag"?: string;
@@ -3307,7 +3307,7 @@ export interface operations {
                     Vary?: string;
                     /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
-                    /** @description Anonymous successful reads: what the response depends on, space-separated (`articles`, `articles-search`, `article-<id>`, `author-<id>`, `tag-<tag>`, `comments-<articleId>`, `authors`), for CDN purges by surrogate key (Fastly, Varnish xkey). Every change purges exactly the keys it made stale (CDN_PURGE). */
+                    /** @description Anonymous successful reads: what the response depends on, space-separated (`articles`, `articles-search`, `articles-sorted`, `article-<id>`, `author-<id>`, `tag-<tag>`, `comments-<articleId>`, `authors`), for CDN purges by surrogate key (Fastly, Varnish xkey). Every change purges exactly the keys it made stale (CDN_PURGE). */
                     "Surrogate-Key"?: string;
                     /** @description The same keys as Surrogate-Key, comma-separated, for CDNs that read Cache-Tag (Cloudflare). */
                     "Cache-Tag"?: string;
@@ -3838,7 +3838,7 @@ export interface operations {
                     "Cache-Control"?: string;
                     /** @description Only on answers to a preview token: a draft must never be indexed. */
                     "X-Robots-Tag"?: "noindex";
-                    /** @description Anonymous successful reads: what the response depends on, space-separated (`articles`, `articles-search`, `article-<id>`, `author-<id>`, `tag-<tag>`, `comments-<articleId>`, `authors`), for CDN purges by surrogate key (Fastly, Varnish xkey). Every change purges exactly the keys it made stale (CDN_PURGE). */
+                    /** @description Anonymous successful reads: what the response depends on, space-separated (`articles`, `articles-search`, `articles-sorted`, `article-<id>`, `author-<id>`, `tag-<tag>`, `comments-<articleId>`, `authors`), for CDN purges by surrogate key (Fastly, Varnish xkey). Every change purges exactly the keys it made stale (CDN_PURGE). */
                     "Surrogate-Key"?: string;
                     /** @description The same keys as Surrogate-Key, comma-separated, for CDNs that read Cache-Tag (Cloudflare). */
                     "Cache-Tag"?: string;
@@ -7865,7 +7865,7 @@ export interface operations {
                     Vary?: string;
                     /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
-                    /** @description Anonymous successful reads: what the response depends on, space-separated (`articles`, `articles-search`, `article-<id>`, `author-<id>`, `tag-<tag>`, `comments-<articleId>`, `authors`), for CDN purges by surrogate key (Fastly, Varnish xkey). Every change purges exactly the keys it made stale (CDN_PURGE). */
+                    /** @description Anonymous successful reads: what the response depends on, space-separated (`articles`, `articles-search`, `articles-sorted`, `article-<id>`, `author-<id>`, `tag-<tag>`, `comments-<articleId>`, `authors`), for CDN purges by surrogate key (Fastly, Varnish xkey). Every change purges exactly the keys it made stale (CDN_PURGE). */
                     "Surrogate-Key"?: string;
                     /** @description The same keys as Surrogate-Key, comma-separated, for CDNs that read Cache-Tag (Cloudflare). */
                     "Cache-Tag"?: string;

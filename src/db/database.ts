@@ -48,6 +48,8 @@ export interface Database {
    * request's transaction, which is over by the time it runs.
    */
   detached<T>(fn: () => T): T
+  /** Whether the caller runs inside an open transaction. */
+  inTransaction(): boolean
   /**
    * Calls `onNotify` for every NOTIFY on `channel` (outbox events wake the delivery workers).
    * On Postgres a dedicated connection listens, reconnecting with backoff when it is lost (a
@@ -77,7 +79,7 @@ function transactional(
   onQuery: ((sql: string) => void) | undefined,
   run: Connection['query'],
   withTransaction: <T>(fn: (connection: Connection) => Promise<T>) => Promise<T>,
-): Pick<Database, 'query' | 'transaction' | 'savepoint' | 'detached'> {
+): Pick<Database, 'query' | 'transaction' | 'savepoint' | 'detached' | 'inTransaction'> {
   const current = new AsyncLocalStorage<{ connection: Connection; open: boolean; savepoints: number }>()
   const send = (tx: { connection: Connection }, text: string) => {
     onQuery?.(text)
@@ -97,6 +99,7 @@ function transactional(
   return {
     transaction,
     detached: (fn) => current.exit(fn),
+    inTransaction: () => current.getStore()?.open === true,
     query<Row>(statement: Sql) {
       onQuery?.(statement.text)
       const tx = current.getStore()
@@ -289,6 +292,12 @@ async function listenOnPostgres(
     try {
       await next.connect()
       await next.query(`LISTEN "${channel.replaceAll('"', '')}"`)
+      if (stopped) {
+        // Stopped while connecting: this connection is nobody's to close but ours.
+        next.removeAllListeners()
+        await next.end().catch(() => {})
+        return
+      }
       client = next
       delay = 500
       // Whatever was notified while not listening is found by the workers' next poll.

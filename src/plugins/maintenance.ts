@@ -69,8 +69,10 @@ export default fp<{ config: Config }>(
     let closing = false
     const timers = new Map<Job, { timer: NodeJS.Timeout; at: number }>()
     const running = new Set<Promise<void>>()
-    /** Moments a job was asked to run at besides its own plan (a go-live scheduled here). */
-    const wakeUps = new Map<Job, number[]>()
+
+    /** The go-live sweep's next wake-up asked for by a publish here (only the earliest matters). */
+    let wakeUp: number | undefined
+    const goLiveJob = jobs[0]!
     const schedule = (job: Job, at: number) => {
       if (closing) return
       clearTimeout(timers.get(job)?.timer)
@@ -95,20 +97,27 @@ export default fp<{ config: Config }>(
     /** After a run: its own interval, or sooner when the job or a wake-up asks for it. */
     const nextRun = (job: Job, sooner?: number) => {
       const now = Date.now()
-      const pending = (wakeUps.get(job) ?? []).filter((at) => at > now)
-      wakeUps.set(job, pending)
-      schedule(job, Math.min(now + job.everyMs, sooner ?? Infinity, ...pending))
+      let wake = Infinity
+      if (job === goLiveJob && wakeUp !== undefined) {
+        // A wake-up now due was told before its publish committed (inside a bulk's or an
+        // Idempotency-Key's transaction): one more look a second later finds it.
+        wake = wakeUp > now ? wakeUp : now + 1000
+        wakeUp = wakeUp > now ? wakeUp : undefined
+      }
+      schedule(job, Math.min(now + job.everyMs, sooner ?? Infinity, wake))
     }
-    // A go-live scheduled by this process wakes its sweep at that moment (others find it within everyMs).
-    const goLiveJob = jobs[0]!
-    // It is told inside the publishing request's transaction: the timer must not inherit it.
-    goLive.onScheduled((at) =>
+    // A go-live scheduled by this process wakes its sweep at that moment (others find it within
+    // everyMs). It is told from inside the publishing request: the timer must not inherit that.
+    goLive.onScheduled((at) => {
+      if (!config.RUN_BACKGROUND_JOBS) return
+      const time = at.getTime()
+      if (wakeUp !== undefined && wakeUp > Date.now() && wakeUp <= time) return
+      wakeUp = time
       app.db.detached(() => {
-        wakeUps.set(goLiveJob, [...(wakeUps.get(goLiveJob) ?? []), at.getTime()])
         const planned = timers.get(goLiveJob)
-        if (planned && at.getTime() < planned.at) schedule(goLiveJob, at.getTime())
-      }),
-    )
+        if (planned && time < planned.at) schedule(goLiveJob, time)
+      })
+    })
 
     app.addHook('onReady', async () => {
       if (config.RUN_BACKGROUND_JOBS) for (const job of jobs) schedule(job, Date.now())

@@ -63,7 +63,7 @@ export const RESPONSE_HEADERS = {
     300,
   ),
   surrogateKey: header(
-    'Anonymous successful reads: what the response depends on, space-separated (`articles`, `articles-search`, ' +
+    'Anonymous successful reads: what the response depends on, space-separated (`articles`, `articles-search`, `articles-sorted`, ' +
       '`article-<id>`, `author-<id>`, `tag-<tag>`, `comments-<articleId>`, `authors`), for CDN purges by surrogate key ' +
       '(Fastly, Varnish xkey). Every change purges exactly the keys it made stale (CDN_PURGE).',
     65_536,

@@ -10,6 +10,7 @@ export const EVENT_TYPES = [
   'article.trashed',
   'article.restored',
   'article.deleted',
+  'author.created',
   'author.updated',
   'author.deleted',
   'comment.approved',

@@ -103,10 +103,10 @@ export function createArticleService(db: Database, options: ArticleServiceOption
    * the caller may not even see it (so drafts do not leak), 403 when they see it but may not
    * change it.
    */
-  async function writable(principal: Principal, id: string, shelf: q.Shelf = 'live'): Promise<q.ArticleRow> {
+  async function writable(principal: Principal, id: string, shelf: q.Shelf = 'live', lock = false): Promise<q.ArticleRow> {
     // Only tokens change articles (a preview token reads one): to anyone else every article is unknown.
     if (principal.kind !== 'token') throw notFound()
-    const row = await q.findArticle(db.query, principal, id, false, shelf)
+    const row = await q.findArticle(db.query, principal, id, false, shelf, lock)
     if (!row) throw notFound()
     if (!mayActFor(principal, row.authorId)) throw Problems.forbidden('This token may not change this article.')
     return row
@@ -251,7 +251,7 @@ export function createArticleService(db: Database, options: ArticleServiceOption
     /** Back from the trash, as it was (same slug, same comments), with a revision. Not in the trash: as it is. */
     async untrash(principal: Principal, id: string): Promise<VersionedArticle> {
       return db.transaction(async () => {
-        const row = await writable(principal, id, 'any')
+        const row = await writable(principal, id, 'any', true)
         if (row.trashedAt === null) return versioned(row)
         // Back live: its restore is its publication (no go-live event is due for it any more).
         const now = new Date()
@@ -327,8 +327,8 @@ export function createArticleService(db: Database, options: ArticleServiceOption
     },
 
     async publish(principal: Principal, id: string, input: PublishArticle): Promise<VersionedArticle> {
-      return db.transaction(async () => {
-        const row = await writable(principal, id)
+      const published = await db.transaction(async () => {
+        const row = await writable(principal, id, 'live', true)
         const now = new Date()
         if (input.publishAt !== undefined && new Date(input.publishAt).getTime() > LATEST_INSTANT) {
           // 9999-12-31T23:59:59-23:59 is a valid RFC 3339 text, but a moment in the year 10000.
@@ -340,21 +340,24 @@ export function createArticleService(db: Database, options: ArticleServiceOption
         // Live now: published (and announced) by this change. Scheduled: an update now, and
         // `article.published` from the go-live sweep at its time.
         const live = publishedAt <= now
-        const published = await updateOrExplain(
+        return updateOrExplain(
           principal,
           row.id,
           { publishedAt, liveEventAt: live ? now : null },
           '*',
           note(principal, 'publish', live ? 'article.published' : 'article.updated', now),
         )
-        if (!live) options.scheduled?.(publishedAt)
-        return published
       })
+      // Committed (unless an outer transaction, a bulk's or an Idempotency-Key's, is still open:
+      // the go-live sweep then looks again a moment after it wakes).
+      const at = published.resource.publishedAt === null ? undefined : new Date(published.resource.publishedAt)
+      if (at && published.resource.status === 'scheduled') options.scheduled?.(at)
+      return published
     },
 
     async unpublish(principal: Principal, id: string): Promise<VersionedArticle> {
       return db.transaction(async () => {
-        const row = await writable(principal, id)
+        const row = await writable(principal, id, 'live', true)
         if (row.publishedAt === null) return versioned(row)
         return updateOrExplain(principal, row.id, { publishedAt: null, liveEventAt: null }, '*', note(principal, 'unpublish', 'article.unpublished'))
       })
@@ -363,7 +366,7 @@ export function createArticleService(db: Database, options: ArticleServiceOption
     /** Adds and removes tags (bulk actions), keeping the order of the rest; unchanged tags write nothing. */
     async retag(principal: Principal, id: string, add: string[], remove: string[]): Promise<VersionedArticle> {
       return db.transaction(async () => {
-        const row = await writable(principal, id)
+        const row = await writable(principal, id, 'live', true)
         const tags = [...row.tags.filter((t) => !remove.includes(t)), ...add.filter((t) => !row.tags.includes(t))]
         if (tags.length === row.tags.length && tags.every((t, i) => t === row.tags[i])) return versioned(row)
         if (tags.length > MAX_TAGS) {
@@ -402,7 +405,7 @@ export function createArticleService(db: Database, options: ArticleServiceOption
           return 200
       }
     }
-    return runBulk(db, input.ids, input.atomic ?? false, apply, onUnexpected)
+    return runBulk(db, input.ids, input.atomic ?? false, apply, (ids) => q.lockArticles(db.query, ids), onUnexpected)
   }
 
   return { ...service, bulk }

@@ -11,17 +11,22 @@ import { toProblem } from './problems.js'
  * transaction and, if any failed, the whole request is rolled back and answered 409
  * BULK_ABORTED with the same results.
  *
- * `apply` returns the item's success status (200, 204). `onUnexpected` hears errors that are
- * not a client's problem (they are reported per item as a bare 500).
+ * `apply` returns the item's success status (200, 204). `lockAll` locks every item's rows up
+ * front, in one order, whenever the items share a transaction (atomic, or inside an
+ * Idempotency-Key's): item by item, two such requests (or one and a single write) could
+ * deadlock. `onUnexpected` hears errors that are not a client's problem (reported per item as
+ * a bare 500).
  */
 export async function runBulk(
   db: Database,
   ids: string[],
   atomic: boolean,
   apply: (id: string) => Promise<number>,
+  lockAll: (ids: string[]) => Promise<void>,
   onUnexpected: (error: unknown, id: string) => void,
 ): Promise<BulkResult> {
   const all = async (): Promise<BulkItemResult[]> => {
+    if (db.inTransaction()) await lockAll(ids)
     const results: BulkItemResult[] = []
     for (const id of ids) {
       try {

@@ -25,7 +25,9 @@ const isLive = (state: ArticleState | null | undefined) => state?.status === 'pu
  * The keys a change makes stale, and no more: nothing for what the public never saw (drafts,
  * scheduled articles); for an article that appears or disappears, every list (`articles`)
  * and its own page and comments; for an edit of a live article, its page (every cached list
- * that shows it carries its key), search results, and the tag and author lists it joins.
+ * that shows it carries its key), search results and lists in an explicit order (an edit moves
+ * it there), and the tag lists it joins; for a comment, its article's comments and page and
+ * the explicitly ordered lists (commentCount).
  */
 export function purgeKeysFor(event: EventLike): string[] {
   const data = event.data
@@ -40,15 +42,16 @@ export function purgeKeysFor(event: EventLike): string[] {
     const joined = (now.tags ?? []).filter((tag) => !(before?.tags ?? []).includes(tag)).map(keys.tag)
     // A live article moving to another author changes both authors' lists: all lists, then.
     const moved = before?.authorId !== undefined && before.authorId !== now.authorId ? [keys.articles] : []
-    return [keys.article(id), keys.search, ...joined, ...moved]
+    return [keys.article(id), keys.search, keys.sorted, ...joined, ...moved]
   }
-  if (event.type === 'author.updated') return [keys.author(id)]
-  if (event.type === 'author.deleted') return [keys.author(id), keys.authors]
+  if (event.type === 'author.created') return [keys.authors]
+  // The authors list is sorted by name: a rename can move an author on any page.
+  if (event.type === 'author.updated' || event.type === 'author.deleted') return [keys.author(id), keys.authors]
   if (event.type.startsWith('comment.')) {
     // A comment the public never saw changes nothing public.
     if (event.type === 'comment.deleted' && data.wasApproved !== true) return []
     const articleId = String(data.articleId)
-    return [keys.comments(articleId), keys.article(articleId)]
+    return [keys.comments(articleId), keys.article(articleId), keys.sorted]
   }
   return []
 }

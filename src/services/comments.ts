@@ -150,7 +150,7 @@ export function createCommentService(db: Database, options: CommentServiceOption
         }
         await service.update(id, '*', { status: BULK_STATUS[input.action] })
         return 200
-      }, onUnexpected)
+      }, (ids) => q.lockComments(db.query, ids), onUnexpected)
     },
   }
   return service

@@ -13,6 +13,8 @@ export const keys = {
   articles: 'articles',
   /** Search results (their matches and ranks change when a live article's text does). */
   search: 'articles-search',
+  /** Lists in an explicit sort order (title, updatedAt, commentCount: edits and comments move articles in them). */
+  sorted: 'articles-sorted',
   authors: 'authors',
   article: (id: string) => `article-${id}`,
   author: (id: string) => `author-${id}`,

@@ -44,7 +44,9 @@ const anyAddress = parseAllowList('0.0.0.0/0,::/0')
  * whose process dies mid-attempt is taken over when its lease ends, with the same webhook-id.
  */
 export function createDeliveryService(db: Database, settings: DeliverySettings, log: DeliveryLog) {
-  const lease = settings.timeoutMs + 30_000
+  // An attempt ends within timeoutMs; the margin covers recording it. A process that died holds
+  // its deliveries this long before another takes them over.
+  const lease = settings.timeoutMs + 5_000
   const allow = parseAllowList(settings.allowPrivateNetworks)
   const cdnByName = new Map(settings.cdns.map((cdn) => [cdn.name, cdn]))
 

@@ -3,7 +3,7 @@ import type { Database } from '../db/database.js'
 import { paginate, type CursorCodec } from '../db/paging.js'
 import * as outbox from '../db/queries/outbox.js'
 import * as q from '../db/queries/webhooks.js'
-import { Problems } from '../errors.js'
+import { ProblemError, Problems } from '../errors.js'
 import { OutboundRefused, parseAllowList, resolveTarget } from '../net/outbound.js'
 import type {
   CreateWebhook,
@@ -171,12 +171,16 @@ export function createWebhookService(db: Database, options: WebhookServiceOption
       return { data: rows.map(toDelivery), meta }
     },
 
-    /** Sends a delivered (or failed) event again, as a new delivery with the same webhook-id. */
+    /**
+     * Sends a delivered (or failed) event again, as a new delivery with the same webhook-id; 409
+     * while the event is still pending for this subscription (it is being tried already).
+     */
     async redeliver(id: string, deliveryId: string): Promise<Queued> {
       await existing(id)
       const created = await outbox.insertRedelivery(db.query, id, deliveryId)
-      if (!created) throw Problems.notFound('This webhook has no delivery with this id.')
-      return { deliveryId: created, status: 'pending' }
+      if (!created.found) throw Problems.notFound('This webhook has no delivery with this id.')
+      if (!created.id) throw new ProblemError('CONFLICT', 'This event is still pending for this webhook; it is retried by itself.')
+      return { deliveryId: created.id, status: 'pending' }
     },
 
     /** A `webhook.ping` event for this subscription only, sent now. */

@@ -42,6 +42,8 @@ t.test('public reads say what they depend on; token reads stay private', async (
   t.match(authors.headers['surrogate-key'], /^authors author-[0-9a-f-]{36} author-[0-9a-f-]{36}$/)
   const search = await app.inject('/api/v1/articles?q=tram')
   t.match(search.headers['surrogate-key'], /^articles articles-search/)
+  const sorted = await app.inject('/api/v1/articles?sort=-updatedAt&limit=2')
+  t.match(sorted.headers['surrogate-key'], /^articles articles-sorted article-/, 'an explicitly sorted list can be purged as such')
 
   const editor = await tokenHeaders(app, 'editor')
   const privateRead = await app.inject({ url: `/api/v1/articles/${tram.slug}`, headers: editor })
@@ -97,7 +99,7 @@ t.test('Varnish: cached, purged by exactly the keys an edit touched, fresh again
   t.equal((await through(varnish, otherPath)).cache, 'HIT', 'an article the edit did not touch is still cached')
   const purges = json(await app.inject({ url: '/api/v1/purges?cdn=varnish', headers: admin }))
   t.equal(purges.meta.total, 1, 'one purge')
-  t.same(purges.data[0].purgeKeys, [`article-${tram.id}`, 'articles-search'], 'naming exactly the keys the edit touched')
+  t.same(purges.data[0].purgeKeys, [`article-${tram.id}`, 'articles-search', 'articles-sorted'], 'naming exactly the keys the edit touched')
   t.same([purges.data[0].status, purges.data[0].responseStatus, purges.data[0].cdn], ['delivered', 200, 'varnish'])
 
   // Publishing purges every list.
@@ -138,10 +140,10 @@ t.test('Fastly and Cloudflare: the purge requests their APIs take', async (t) =>
   await eventually(() => api.received.length >= 2)
   const fastly = api.received.find((r) => r.url.startsWith('/service/'))!
   t.same([fastly.method, fastly.url, fastly.headers['fastly-key']], ['POST', '/service/SERVICE123/purge', 'fastly-test-token'])
-  t.same(JSON.parse(fastly.body), { surrogate_keys: [`article-${tram.id}`, 'articles-search'] })
+  t.same(JSON.parse(fastly.body), { surrogate_keys: [`article-${tram.id}`, 'articles-search', 'articles-sorted'] })
   const cloudflare = api.received.find((r) => r.url.startsWith('/client/v4/'))!
   t.same([cloudflare.method, cloudflare.url, cloudflare.headers.authorization], ['POST', '/client/v4/zones/ZONE9/purge_cache', 'Bearer cloudflare-test-token'])
-  t.same(JSON.parse(cloudflare.body), { tags: [`article-${tram.id}`, 'articles-search'] })
+  t.same(JSON.parse(cloudflare.body), { tags: [`article-${tram.id}`, 'articles-search', 'articles-sorted'] })
   await eventually(async () => json(await app.inject({ url: '/api/v1/purges?status=delivered', headers: admin })).meta.total === 2)
 
   // A draft's edit touches nothing public: no purge.

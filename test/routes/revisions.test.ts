@@ -326,3 +326,17 @@ t.test('REVISIONS_KEEP keeps the newest revisions only', async (t) => {
   t.same(list.data.map((r: { number: number }) => r.number), [6, 5, 4], 'the newest three of six')
   t.equal(await app.db.prisma.articleRevision.count({ where: { articleId: tram.id } }), 3, 'the rest are deleted')
 })
+
+t.test('two publishes at once: one publication, one revision, one event', async (t) => {
+  const app = await buildTestApp(t, { RUN_BACKGROUND_JOBS: false })
+  const editor = await tokenHeaders(app, 'editor')
+  const id = json(await app.inject({ method: 'POST', url: '/api/v1/articles', headers: editor, payload: { title: 'Raced', authorId: tram.authorId } })).id
+  const answers = await Promise.all(
+    [1, 2, 3].map(() => app.inject({ method: 'POST', url: `/api/v1/articles/${id}/publish`, headers: editor })),
+  )
+  t.same(answers.map((r) => r.statusCode), [200, 200, 200])
+  t.equal(new Set(answers.map((r) => json(r).publishedAt)).size, 1, 'every answer names the same publication time')
+  const history = (await revisions(app, editor, id)).data.map((r: { action: string }) => r.action)
+  t.same(history, ['publish', 'create'], 'one publish revision')
+  t.equal(await app.db.prisma.outboxEvent.count({ where: { articleId: id, type: 'article.published' } }), 1, 'one article.published')
+})

@@ -1,7 +1,7 @@
 import type { Principal } from '../../auth.js'
 import type { Article as ArticleModel, RevisionAction } from '../../generated/prisma/client.js'
 import { fetchPage, timestampValue, type CursorCodec, type ListMeta, type ListSpec, type Pagination, type SortTerm } from '../paging.js'
-import { byIdOrSlug, empty, idOf, join, raw, sql, timestamp, type Query, type Sql } from '../sql.js'
+import { byIdOrSlug, empty, idOf, isUuid, join, raw, sql, timestamp, type Query, type Sql } from '../sql.js'
 
 /** An article row as these statements return it: Prisma's model, less the search vector. */
 export type ArticleRow = Omit<ArticleModel, 'searchVector' | 'eventSeq' | 'liveEventAt'> & {
@@ -103,19 +103,39 @@ export function visibleArticle(principal: Principal, idOrSlug: string, now = new
   return sql`${byIdOrSlug(sql`a`, idOrSlug)} AND ${visible(principal, now, shelf)}`
 }
 
-/** One article by id or slug, if the caller may see it on that shelf (`live` unless told). */
+/**
+ * One article by id or slug, if the caller may see it on that shelf (`live` unless told). With
+ * `lock`, the row is locked for the rest of the transaction (a write that decides from what it
+ * read: two publishes at once must not both see a draft).
+ */
 export async function findArticle(
   db: Query,
   principal: Principal,
   idOrSlug: string,
   withAuthor: boolean,
   shelf: Shelf = 'live',
+  lock = false,
 ): Promise<ArticleRow | undefined> {
   const rows = await db<ArticleRow>(sql`
     SELECT ${columns} ${withAuthor ? authorColumns : empty}
     FROM "articles" a ${withAuthor ? withAuthorJoin : empty}
-    WHERE ${visibleArticle(principal, idOrSlug, new Date(), shelf)}`)
+    WHERE ${visibleArticle(principal, idOrSlug, new Date(), shelf)}
+    ${lock ? sql`FOR NO KEY UPDATE OF a` : empty}`)
   return rows[0]
+}
+
+/**
+ * Locks, in id order, the articles these ids or slugs name (for the rest of the transaction):
+ * a bulk request that runs all its items in one transaction takes its locks up front, in one
+ * order, so it cannot deadlock with another bulk or a single write.
+ */
+export async function lockArticles(db: Query, idsOrSlugs: string[]): Promise<void> {
+  const ids = idsOrSlugs.filter(isUuid).map((id) => id.toLowerCase())
+  const slugs = idsOrSlugs.filter((value) => !isUuid(value))
+  await db(sql`
+    SELECT a."id" FROM "articles" a
+    WHERE a."id" = ANY (CAST(${ids} AS uuid[])) OR a."slug" = ANY (CAST(${slugs} AS text[]))
+    ORDER BY a."id" FOR NO KEY UPDATE`)
 }
 
 /** The id of an article the caller may see. */
@@ -362,7 +382,7 @@ export async function updateArticle(
   // The row is locked and read first ("prev"), so the event can say what it was before.
   const rows = await db<ArticleRow>(
     recorded(
-      sql`"prev" AS (SELECT a.* FROM "articles" a WHERE ${byIdOrSlug(sql`a`, idOrSlug)} FOR UPDATE),
+      sql`"prev" AS (SELECT a.* FROM "articles" a WHERE ${byIdOrSlug(sql`a`, idOrSlug)} FOR NO KEY UPDATE),
       "changed" AS (
         UPDATE "articles" a
         SET ${join([...set, sql`"version" = a."version" + 1`, sql`"event_seq" = a."event_seq" + 1`, sql`"updated_at" = now()`], ', ')}

@@ -45,13 +45,22 @@ export async function listAuthors(
 
 export type AuthorFields = Pick<AuthorRow, 'slug' | 'name' | 'email' | 'bio' | 'avatarUrl' | 'website'>
 
-/** Inserts an author; undefined when its slug is taken. A taken email is a unique violation. */
+/**
+ * Inserts an author with its `author.created` outbox event (public fields only); undefined when
+ * its slug is taken. A taken email is a unique violation.
+ */
 export async function insertAuthor(db: Query, a: AuthorFields): Promise<AuthorRow | undefined> {
   const rows = await db<AuthorRow>(sql`
-    INSERT INTO "authors" AS au ("slug", "name", "email", "bio", "avatar_url", "website")
-    VALUES (${a.slug}, ${a.name}, ${a.email}, ${a.bio}, ${a.avatarUrl}, ${a.website})
-    ON CONFLICT ("slug") DO NOTHING
-    RETURNING ${columns}`)
+    WITH "created" AS (
+      INSERT INTO "authors" AS au ("slug", "name", "email", "bio", "avatar_url", "website")
+      VALUES (${a.slug}, ${a.name}, ${a.email}, ${a.bio}, ${a.avatarUrl}, ${a.website})
+      ON CONFLICT ("slug") DO NOTHING
+      RETURNING ${columns}),
+    "event" AS (
+      INSERT INTO "outbox_events" ("type", "data")
+      SELECT 'author.created', jsonb_build_object('id', c."id", 'slug', c."slug", 'name', c."name") FROM "created" c
+    )
+    SELECT * FROM "created"`)
   return rows[0]
 }
 

@@ -100,6 +100,19 @@ export async function lockComment(db: Query, id: string): Promise<CommentRow | u
   return rows[0]
 }
 
+/**
+ * Locks these comments and their articles (articles first, each in id order, as a single
+ * moderation does): a bulk moderation in one transaction takes its locks up front, so it
+ * cannot deadlock with another one or a single write.
+ */
+export async function lockComments(db: Query, ids: string[]): Promise<void> {
+  await db(sql`
+    SELECT a."id" FROM "articles" a
+    WHERE a."id" IN (SELECT "article_id" FROM "comments" WHERE "id" = ANY (CAST(${ids} AS uuid[])))
+    ORDER BY a."id" FOR NO KEY UPDATE`)
+  await db(sql`SELECT c."id" FROM "comments" c WHERE c."id" = ANY (CAST(${ids} AS uuid[])) ORDER BY c."id" FOR UPDATE`)
+}
+
 /** Moderation: a new status and/or body, bumping the version. */
 export async function updateComment(db: Query, id: string, changes: { status?: CommentStatus; body?: string }): Promise<CommentRow | undefined> {
   const rows = await db<CommentRow>(sql`

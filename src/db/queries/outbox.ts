@@ -9,13 +9,22 @@ import { join, sql, timestamp, type Query, type Sql } from '../sql.js'
  * several processes share the queue without sending a delivery twice at once.
  */
 
+/** The advisory lock key of fan-out (any constant no other lock uses). */
+const FAN_OUT_LOCK = 72_707_371
+
 export type EventRow = Pick<EventModel, 'id' | 'type' | 'articleId' | 'sequence' | 'createdAt'> & {
   position: string
   data: Record<string, unknown>
 }
 
-/** Up to `limit` events not yet fanned out, oldest first, locked for this transaction (others skip them). */
+/**
+ * Up to `limit` events not yet fanned out, oldest first, for this transaction. Fan-out is one
+ * process at a time (a transaction-scoped advisory lock; the others wait, then find what is
+ * left): were two to fan out disjoint batches at once, a later event of an article could get
+ * its deliveries committed, and sent, before an earlier one.
+ */
 export async function lockUndispatched(db: Query, limit: number): Promise<(EventRow & { subscriptionId: string | null })[]> {
+  await db(sql`SELECT pg_advisory_xact_lock(${FAN_OUT_LOCK})`)
   return db(sql`
     SELECT "id", "type", "article_id" AS "articleId", "sequence", "data", "created_at" AS "createdAt",
            "position"::text AS "position", "subscription_id" AS "subscriptionId"
@@ -24,8 +33,9 @@ export async function lockUndispatched(db: Query, limit: number): Promise<(Event
 }
 
 /**
- * One delivery per event and active webhook subscription that wants it (its `events` name the
- * type, or `*`; a ping names its one subscription); how many.
+ * One delivery per event and webhook subscription that wants it (its `events` name the type, or
+ * `*`; a ping names its one subscription); how many. An inactive subscription gets its
+ * deliveries too: they wait until it is enabled again (within the retry window).
  */
 export async function insertWebhookDeliveries(db: Query, eventIds: string[]): Promise<number> {
   if (eventIds.length === 0) return 0
@@ -34,7 +44,7 @@ export async function insertWebhookDeliveries(db: Query, eventIds: string[]): Pr
     SELECT e."id", s."id", e."article_id", e."position"
     FROM "outbox_events" e JOIN "webhook_subscriptions" s
       ON CASE WHEN e."subscription_id" IS NOT NULL THEN s."id" = e."subscription_id"
-              ELSE s."active" AND (e."type" = ANY (s."events") OR '*' = ANY (s."events")) END
+              ELSE e."type" = ANY (s."events") OR '*' = ANY (s."events") END
     WHERE e."id" IN (${join(eventIds.map((id) => sql`CAST(${id} AS uuid)`), ', ')})
     RETURNING 1`)
   return rows.length
@@ -191,14 +201,25 @@ export async function findDelivery(db: Query, subscriptionId: string, id: string
   return rows[0]
 }
 
-/** A new delivery of an event already sent to a subscription (redeliver): due now, attempt count from zero. */
-export async function insertRedelivery(db: Query, subscriptionId: string, deliveryId: string): Promise<string | undefined> {
-  const rows = await db<{ id: string }>(sql`
-    INSERT INTO "deliveries" ("event_id", "subscription_id", "article_id", "position")
-    SELECT d."event_id", d."subscription_id", d."article_id", d."position" FROM "deliveries" d
-    WHERE d."id" = CAST(${deliveryId} AS uuid) AND d."subscription_id" = CAST(${subscriptionId} AS uuid)
-    RETURNING "id"`)
-  return rows[0]?.id
+/**
+ * A new delivery of an event already delivered or failed (redeliver): due now, attempts from
+ * zero. Not while the event is still pending for that subscription (it would go out twice at
+ * once): undefined then, as for an unknown delivery; `found` tells the two apart.
+ */
+export async function insertRedelivery(db: Query, subscriptionId: string, deliveryId: string): Promise<{ id?: string; found: boolean }> {
+  const rows = await db<{ id: string | null }>(sql`
+    WITH "original" AS (
+      SELECT d."event_id", d."subscription_id", d."article_id", d."position" FROM "deliveries" d
+      WHERE d."id" = CAST(${deliveryId} AS uuid) AND d."subscription_id" = CAST(${subscriptionId} AS uuid)),
+    "copy" AS (
+      INSERT INTO "deliveries" ("event_id", "subscription_id", "article_id", "position")
+      SELECT o."event_id", o."subscription_id", o."article_id", o."position" FROM "original" o
+      WHERE NOT EXISTS (
+        SELECT 1 FROM "deliveries" p
+        WHERE p."event_id" = o."event_id" AND p."subscription_id" = o."subscription_id" AND p."status" = 'pending')
+      RETURNING "id")
+    SELECT (SELECT "id" FROM "copy") AS "id" FROM "original"`)
+  return rows.length === 0 ? { found: false } : { found: true, ...(rows[0]!.id ? { id: rows[0]!.id } : {}) }
 }
 
 /** A ping: an event for one subscription, fanned out at once (one delivery, due now); the delivery's id. */

@@ -216,9 +216,11 @@ const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
         security,
         operationId: 'redeliverWebhookDelivery',
         summary: 'Send an event again',
-        description: 'Admin only. A new delivery of the same event, due now, with the same `webhook-id` (receivers deduplicate on it).',
+        description:
+          'Admin only. A new delivery of a delivered or failed event, due now, with the same `webhook-id` (receivers ' +
+          'deduplicate on it). 409 while the event is still pending for this webhook (it is retried by itself).',
         params: DeliveryParamsSchema,
-        response: { 202: described(QueuedSchema, 'Queued'), ...problems(400, 401, 403, 404) },
+        response: { 202: described(QueuedSchema, 'Queued'), ...problems(400, 401, 403, 404, 409) },
       },
     },
     async (request, reply) => {
