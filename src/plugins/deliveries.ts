@@ -7,8 +7,8 @@ const OUTBOX_CHANNEL = 'broadsheet_outbox'
 /**
  * Runs the delivery worker in this server process (services/deliveries.ts): fan out committed
  * outbox events, then send what is due, until there is nothing left. It wakes when an event is
- * committed (LISTEN, from any process), every DELIVERY_POLL_MS for retries that fall due, and
- * at start (what an earlier process left). One run at a time per process; several processes
+ * committed (LISTEN, from any process), every DELIVERY_POLL_MS for retries that fall due (one
+ * statement when there is nothing to do), and at start (what an earlier process left). One run at a time per process; several processes
  * share the queue safely. Closing the app waits for the sends in flight.
  */
 export default fp<{ config: Config }>(
@@ -16,46 +16,60 @@ export default fp<{ config: Config }>(
     const { deliveries } = app.services
     let running: Promise<void> | undefined
     let again = false
+    let fanOut = true
     let closing = false
 
+    // A run fans out new events (when one was notified, and on every tenth poll in case a
+    // notification was missed), then sends what is due, until nothing is left.
     const drain = async () => {
       do {
         again = false
-        while (!closing && (await deliveries.dispatch()) > 0);
+        if (fanOut) {
+          fanOut = false
+          while (!closing && (await deliveries.dispatch()) > 0);
+        }
         while (!closing && (await deliveries.deliverDue()) > 0);
       } while (again && !closing)
     }
-    // Notifications may arrive in the context of the transaction whose commit sent them (PGlite
-    // calls back from inside it): the worker runs detached from it.
-    const wake = () => app.db.detached(run)
-    const run = () => {
+    const run = (withFanOut: boolean) => {
       if (closing) return
+      fanOut ||= withFanOut
       if (running) {
         again = true
         return
       }
       running = drain()
-        .catch((error: unknown) => app.log.warn({ err: error }, 'delivery worker: a run failed; it runs again at the next wake-up'))
+        .catch((error: unknown) => {
+          fanOut = true
+          app.log.warn({ err: error }, 'delivery worker: a run failed; it runs again at the next wake-up')
+        })
         .finally(() => {
           running = undefined
         })
     }
+    // Notifications may arrive in the context of the transaction whose commit sent them (PGlite
+    // calls back from inside it): the worker runs detached from it.
+    const wake = () => app.db.detached(() => run(true))
+    let polls = 0
+    let listening = false
+    const poll = () => app.db.detached(() => run(!listening || ++polls % 10 === 0))
 
     let stopListening: (() => Promise<void>) | undefined
-    let poll: NodeJS.Timeout | undefined
+    let timer: NodeJS.Timeout | undefined
     app.addHook('onReady', async () => {
       if (!config.RUN_BACKGROUND_JOBS) return
       stopListening = await app.db.listen(OUTBOX_CHANNEL, wake).catch((error: unknown) => {
         app.log.warn({ err: error }, 'delivery worker: cannot LISTEN for new events; polling only')
         return undefined
       })
-      poll = setInterval(wake, config.DELIVERY_POLL_MS).unref()
+      listening = stopListening !== undefined
+      timer = setInterval(poll, config.DELIVERY_POLL_MS).unref()
       wake()
     })
     // After the routes have finished (onClose runs in reverse order), before the database closes.
     app.addHook('onClose', async () => {
       closing = true
-      clearInterval(poll)
+      clearInterval(timer)
       await stopListening?.()
       await running
     })

@@ -66,7 +66,7 @@ t.test('public reads say what they depend on; token reads stay private', async (
 t.test('Varnish: cached, purged by exactly the keys an edit touched, fresh again within a second', { skip: !HAS_VARNISH && !process.env.CI && 'needs varnishd with the xkey vmod (.ci/run installs varnish and varnish-modules; in CI its absence fails)' }, async (t) => {
   const appPort = await freePort()
   const varnish = await startVarnish(t, { backendPort: appPort })
-  const app = await buildTestApp(t, { CDN_PURGE: `varnish:${varnish.url}`, CACHE_S_MAXAGE: 3600, DELIVERY_POLL_MS: 1000 })
+  const app = await buildTestApp(t, { CDN_PURGE: `varnish:${varnish.url}`, CACHE_S_MAXAGE: 3600, RUN_BACKGROUND_JOBS: true, DELIVERY_POLL_MS: 1000 })
   await app.listen({ port: appPort, host: '127.0.0.1' })
   const editor = await tokenHeaders(app, 'editor')
   const admin = await tokenHeaders(app, 'admin')
@@ -132,6 +132,7 @@ t.test('Fastly and Cloudflare: the purge requests their APIs take', async (t) =>
     FASTLY_API_URL: api.url(''),
     CLOUDFLARE_API_TOKEN: 'cloudflare-test-token',
     CLOUDFLARE_API_URL: api.url('/client/v4'),
+    RUN_BACKGROUND_JOBS: true,
     DELIVERY_POLL_MS: 100,
   })
   const editor = await tokenHeaders(app, 'editor')

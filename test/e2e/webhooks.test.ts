@@ -10,7 +10,9 @@ import { thuha, tram } from '../support/seed-facts.js'
  * package, the delivery worker running in the app as it does in the server.
  */
 
-const LOCAL = { WEBHOOK_ALLOW_PRIVATE_NETWORKS: '127.0.0.1/32', DELIVERY_POLL_MS: 100 }
+/** The delivery worker runs in the app, as in the server; receivers are on this machine. */
+const WORKER = { RUN_BACKGROUND_JOBS: true, DELIVERY_POLL_MS: 100 }
+const LOCAL = { ...WORKER, WEBHOOK_ALLOW_PRIVATE_NETWORKS: '127.0.0.1/32' }
 
 async function subscribe(app: TestApp, admin: Headers, url: string, events: string[] = ['*']) {
   const res = await app.inject({ method: 'POST', url: '/api/v1/webhooks', headers: admin, payload: { url, events, description: 'test receiver' } })
@@ -139,7 +141,8 @@ t.test('receiver down for a while, then up: every event arrives (duplicates shar
   }, 10_000, 'retries while the receiver is down')
   const failing = json(await app.inject({ url: `/api/v1/webhooks/${hook.id}/deliveries?status=pending&limit=100`, headers: admin }))
   const tried = failing.data.filter((d: { attempts: number }) => d.attempts > 0)
-  t.ok(tried.length > 0 && tried.every((d: { error: string }) => d.error === 'connection refused'), `the log says why: ${JSON.stringify(tried.map((d: { error: string }) => d.error))}`)
+  // (One may be in flight at this moment: attempted, its outcome not yet recorded.)
+  t.same([...new Set(tried.map((d: { error: string | null }) => d.error).filter((e: string | null) => e !== null))], ['connection refused'], 'the log says why')
   t.ok(
     failing.data.filter((d: { eventType: string }) => d.eventType === 'article.published').every((d: { attempts: number }) => d.attempts === 0),
     'an article\'s later event waits behind its earlier one (per-article order)',
@@ -233,7 +236,7 @@ t.test('secret rotation: both signatures during the overlap', async (t) => {
 
 t.test('SSRF: private and loopback targets are refused at subscription and at delivery', async (t) => {
   const receiver = await startReceiver(t)
-  const app = await buildTestApp(t, { DELIVERY_POLL_MS: 100 })
+  const app = await buildTestApp(t, WORKER)
   const admin = await tokenHeaders(app, 'admin')
   const before = await state(app)
   const port = receiver.port
@@ -269,7 +272,7 @@ t.test('redirects are never followed (a redirect to loopback reaches nothing)', 
   const target = await startReceiver(t)
   const redirector = await startReceiver(t, { host: '127.0.0.2' })
   redirector.respondWith(() => ({ status: 302, headers: { location: target.url() } }))
-  const app = await buildTestApp(t, { WEBHOOK_ALLOW_PRIVATE_NETWORKS: '127.0.0.2/32', DELIVERY_POLL_MS: 100, WEBHOOK_RETRY_BASE_MS: 60_000 })
+  const app = await buildTestApp(t, { ...WORKER, WEBHOOK_ALLOW_PRIVATE_NETWORKS: '127.0.0.2/32', WEBHOOK_RETRY_BASE_MS: 60_000 })
   const admin = await tokenHeaders(app, 'admin')
   const hook = await subscribe(app, admin, redirector.url(), ['article.created'])
   await post(app, admin, '/api/v1/articles', { title: 'Redirected', authorId: thuha.id })

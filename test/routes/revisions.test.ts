@@ -328,7 +328,7 @@ t.test('REVISIONS_KEEP keeps the newest revisions only', async (t) => {
 })
 
 t.test('two publishes at once: one publication, one revision, one event', async (t) => {
-  const app = await buildTestApp(t, { RUN_BACKGROUND_JOBS: false })
+  const app = await buildTestApp(t)
   const editor = await tokenHeaders(app, 'editor')
   const id = json(await app.inject({ method: 'POST', url: '/api/v1/articles', headers: editor, payload: { title: 'Raced', authorId: tram.authorId } })).id
   const answers = await Promise.all(

@@ -46,7 +46,8 @@ export const GENEROUS_LIMITS = {
 export type TestApp = Awaited<ReturnType<typeof buildApp>>
 
 /**
- * The real app (same buildApp as the server) on a fresh database, seeded unless told not to.
+ * The real app (same buildApp as the server) on a fresh database, seeded unless told not to,
+ * without background jobs unless `RUN_BACKGROUND_JOBS: true` is among the overrides.
  * Every response it sends is checked against its own OpenAPI document (see
  * test/contract/response-contract.ts): one the document does not describe fails `t`.
  */
@@ -56,7 +57,16 @@ export async function buildTestApp(
   options: { logStream?: NodeJS.WritableStream } = {},
 ): Promise<TestApp> {
   const contract = responseContract(t)
-  const config = configWith({ ...(await freshDatabase(t)), LOG_LEVEL: 'silent', DB_POOL_SIZE: 4, ...GENEROUS_LIMITS, ...overrides })
+  // Background jobs (delivery worker, go-live sweep, housekeeping) only where a test asks for
+  // them: elsewhere they would only add load to every other test running beside it.
+  const config = configWith({
+    ...(await freshDatabase(t)),
+    LOG_LEVEL: 'silent',
+    DB_POOL_SIZE: 4,
+    RUN_BACKGROUND_JOBS: false,
+    ...GENEROUS_LIMITS,
+    ...overrides,
+  })
   const app = await contract.instrument(() => buildApp(config, options.logStream ? { logStream: options.logStream } : { logger: false }))
   t.teardown(() => app.close())
   return app
