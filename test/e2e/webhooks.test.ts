@@ -121,6 +121,12 @@ t.test('a subscription gets the event types it asked for; a ping only its own', 
   await new Promise((resolve) => setTimeout(resolve, 300))
   t.same(receiver.verified(hook.secret).map((e) => e.type), ['article.published', 'webhook.ping'])
   t.equal(other.received.length, 0, 'the other subscription wanted none of these')
+  const list = await app.inject({ url: '/api/v1/webhooks?limit=1', headers: admin })
+  t.equal(list.statusCode, 200)
+  t.same(json(list).data.map((w: { id: string }) => w.id), [hook.id], 'oldest first, paged')
+  t.equal(json(list).meta.total, 2)
+  t.match(list.headers.link, /rel="next"/)
+  t.notOk(list.body.includes('whsec_'), 'no secret in the list')
 })
 
 t.test('receiver down for a while, then up: every event arrives (duplicates share the webhook-id)', async (t) => {
