@@ -61,8 +61,9 @@ export default fp<{ config: Config }>(
     app.decorateReply('surrogateKeys', undefined)
     app.decorateReply('freshUntil', undefined)
     /** Public reads: browsers revalidate every time (ETag), shared caches keep them for s-maxage. */
-    const shared = (maxAge: number) =>
-      `public, max-age=0, s-maxage=${maxAge}, stale-while-revalidate=${config.CACHE_STALE_WHILE_REVALIDATE}, stale-if-error=${config.CACHE_STALE_IF_ERROR}`
+    const stale = `stale-while-revalidate=${config.CACHE_STALE_WHILE_REVALIDATE}, stale-if-error=${config.CACHE_STALE_IF_ERROR}`
+    const shared = (maxAge: number) => `public, max-age=0, s-maxage=${maxAge}, ${stale}`
+    const sharedDefault = shared(config.CACHE_S_MAXAGE)
 
     // The 200 response schema of each GET route, by path template: what a write's If-Match is
     // compared against is the representation GET on the same path sends.
@@ -105,11 +106,12 @@ export default fp<{ config: Config }>(
     })
 
     app.addHook('onSend', async (request, reply, payload) => {
-      const etagKind = reply.routeOptions.config.etag
+      const route = request.routeOptions // a getter that builds a new object: read once
+      const etagKind = route.config.etag
       // Decided by the route that answered, never by the URL's spelling: `/%61pi/v1/tokens`
       // and the absolute form `http://host/api/v1/tokens` reach the same route, and must
       // carry the same private caching headers. Unmatched URLs (404s) go by their path.
-      if ((request.routeOptions.url ?? new URL(request.url, 'http://x').pathname).startsWith('/api/')) {
+      if ((route.url ?? new URL(request.url, 'http://x').pathname).startsWith('/api/')) {
         reply.header('vary', 'Authorization')
         // principal is unset when the request was refused before authentication ran.
         const { kind } = request.principal ?? ANONYMOUS
@@ -121,9 +123,9 @@ export default fp<{ config: Config }>(
           if (kind !== 'anonymous') reply.header('cache-control', 'private, no-cache')
           else if (!cacheable) reply.header('cache-control', 'public, max-age=0, must-revalidate')
           else {
+            // A list before a scheduled go-live: shared caches keep it only until then.
             const left = (reply.freshUntil?.getTime() ?? 0) - Date.now()
-            const until = left > 0 ? Math.floor(left / 1000) : Infinity
-            reply.header('cache-control', shared(Math.max(0, Math.min(config.CACHE_S_MAXAGE, until))))
+            reply.header('cache-control', left > 0 && left < config.CACHE_S_MAXAGE * 1000 ? shared(Math.floor(left / 1000)) : sharedDefault)
             const keys = reply.surrogateKeys
             if (keys && keys.length > 0) {
               const unique = [...new Set(keys)]

@@ -92,6 +92,25 @@ export function createArticleService(db: Database, options: ArticleServiceOption
     ...(restoredFrom === undefined ? {} : { restoredFrom }),
   })
 
+  /**
+   * Tells the go-live clock about an article a committed change left scheduled (unless an outer
+   * transaction, a bulk's or an Idempotency-Key's, is still open: the go-live sweep then looks
+   * again a moment after it wakes).
+   */
+  function tellIfScheduled({ resource }: VersionedArticle): void {
+    if (resource.status === 'scheduled' && resource.publishedAt !== null) options.scheduled?.(new Date(resource.publishedAt))
+  }
+
+  /** Runs `step` in batches of `limit` until one comes back short; everything it returned. */
+  async function drain(step: (limit: number) => Promise<string[]>, limit = 100): Promise<string[]> {
+    const all: string[] = []
+    for (;;) {
+      const batch = await step(limit)
+      all.push(...batch)
+      if (batch.length < limit) return all
+    }
+  }
+
   async function getVersioned(principal: Principal, idOrSlug: string, withAuthor = false): Promise<VersionedArticle> {
     const row = await q.findArticle(db.query, principal, idOrSlug, withAuthor)
     if (!row) throw notFound()
@@ -250,15 +269,18 @@ export function createArticleService(db: Database, options: ArticleServiceOption
 
     /** Back from the trash, as it was (same slug, same comments), with a revision. Not in the trash: as it is. */
     async untrash(principal: Principal, id: string): Promise<VersionedArticle> {
-      return db.transaction(async () => {
+      const restored = await db.transaction(async () => {
         const row = await writable(principal, id, 'any', true)
         if (row.trashedAt === null) return versioned(row)
         // Back live: its restore is its publication (no go-live event is due for it any more).
         const now = new Date()
-        const live = row.publishedAt !== null && row.publishedAt <= now
+        const live = articleStatus(row.publishedAt, now) === 'published'
         const changes = { trashedAt: null, ...(live ? { liveEventAt: now } : {}) }
         return updateOrExplain(principal, row.id, changes, '*', note(principal, 'untrash', 'article.restored', now), 'trash')
       })
+      // Back in the schedule: the go-live clock learns its time now, not at the next sweep.
+      tellIfScheduled(restored)
+      return restored
     },
 
     /** DELETE ?permanent=true (admins): destroys the article, trashed or not, with its comments and revisions. */
@@ -295,12 +317,7 @@ export function createArticleService(db: Database, options: ArticleServiceOption
      */
     async purgeTrash(now = new Date()): Promise<string[]> {
       const cutoff = new Date(now.getTime() - retentionMs)
-      const purged: string[] = []
-      for (;;) {
-        const batch = await db.transaction(() => q.purgeTrash(db.query, cutoff, 100, now))
-        purged.push(...batch)
-        if (batch.length < 100) return purged
-      }
+      return drain((limit) => db.transaction(() => q.purgeTrash(db.query, cutoff, limit, now)))
     },
 
     /**
@@ -308,12 +325,7 @@ export function createArticleService(db: Database, options: ArticleServiceOption
      * across processes); returns how many, and when the next one is due.
      */
     async goLive(now = new Date()): Promise<{ announced: string[]; next: Date | undefined }> {
-      const announced: string[] = []
-      for (;;) {
-        const batch = await q.announceDue(db.query, now, 100)
-        announced.push(...batch)
-        if (batch.length < 100) break
-      }
+      const announced = await drain((limit) => q.announceDue(db.query, now, limit))
       return { announced, next: await q.nextGoLive(db.query, now) }
     },
 
@@ -348,10 +360,7 @@ export function createArticleService(db: Database, options: ArticleServiceOption
           note(principal, 'publish', live ? 'article.published' : 'article.updated', now),
         )
       })
-      // Committed (unless an outer transaction, a bulk's or an Idempotency-Key's, is still open:
-      // the go-live sweep then looks again a moment after it wakes).
-      const at = published.resource.publishedAt === null ? undefined : new Date(published.resource.publishedAt)
-      if (at && published.resource.status === 'scheduled') options.scheduled?.(at)
+      tellIfScheduled(published)
       return published
     },
 

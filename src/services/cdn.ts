@@ -71,6 +71,20 @@ export interface CdnSettings {
   CLOUDFLARE_API_URL: string
 }
 
+/** A CDN purged through its HTTP API: a POST of JSON naming the keys, with the API token. */
+function jsonPurge(
+  name: 'fastly' | 'cloudflare',
+  maxKeys: number,
+  token: string | undefined,
+  url: string,
+  auth: (token: string) => Record<string, string>,
+  body: (keys: string[]) => object,
+): CdnTarget {
+  if (!token) throw new Error(`CDN_PURGE names ${name}, but ${name.toUpperCase()}_API_TOKEN is not set`)
+  const headers = { ...auth(token), 'content-type': 'application/json' }
+  return { name, maxKeys, request: (keys) => ({ url, method: 'POST', headers, body: JSON.stringify(body(keys)) }) }
+}
+
 /**
  * The CDNs named by CDN_PURGE (a comma list of `varnish:<url>`, `fastly:<service id>`,
  * `cloudflare:<zone id>`). Throws a readable Error for a malformed entry or a missing token.
@@ -91,36 +105,14 @@ export function cdnTargets(settings: CdnSettings): CdnTarget[] {
           request: (keys) => ({ url: url.toString(), method: 'PURGE' as const, headers: { xkey: keys.join(' ') } }),
         }
       }
-      case 'fastly': {
-        const token = settings.FASTLY_API_TOKEN
-        if (!token) throw new Error('CDN_PURGE names fastly, but FASTLY_API_TOKEN is not set')
+      case 'fastly':
         // Fastly's batch purge by surrogate key: up to 256 keys a request.
-        return {
-          name: 'fastly' as const,
-          maxKeys: 256,
-          request: (keys) => ({
-            url: `${settings.FASTLY_API_URL}/service/${encodeURIComponent(value)}/purge`,
-            method: 'POST' as const,
-            headers: { 'fastly-key': token, 'content-type': 'application/json', accept: 'application/json' },
-            body: JSON.stringify({ surrogate_keys: keys }),
-          }),
-        }
-      }
-      case 'cloudflare': {
-        const token = settings.CLOUDFLARE_API_TOKEN
-        if (!token) throw new Error('CDN_PURGE names cloudflare, but CLOUDFLARE_API_TOKEN is not set')
+        return jsonPurge('fastly', 256, settings.FASTLY_API_TOKEN, `${settings.FASTLY_API_URL}/service/${encodeURIComponent(value)}/purge`,
+          (token) => ({ 'fastly-key': token, accept: 'application/json' }), (keys) => ({ surrogate_keys: keys }))
+      case 'cloudflare':
         // Cloudflare's purge by cache tag: up to 30 tags a request.
-        return {
-          name: 'cloudflare' as const,
-          maxKeys: 30,
-          request: (keys) => ({
-            url: `${settings.CLOUDFLARE_API_URL}/zones/${encodeURIComponent(value)}/purge_cache`,
-            method: 'POST' as const,
-            headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-            body: JSON.stringify({ tags: keys }),
-          }),
-        }
-      }
+        return jsonPurge('cloudflare', 30, settings.CLOUDFLARE_API_TOKEN, `${settings.CLOUDFLARE_API_URL}/zones/${encodeURIComponent(value)}/purge_cache`,
+          (token) => ({ authorization: `Bearer ${token}` }), (keys) => ({ tags: keys }))
       default:
         throw new Error(`CDN_PURGE entry "${entry}": unknown CDN "${kind}" (varnish, fastly or cloudflare)`)
     }

@@ -21,7 +21,6 @@ export interface DeliverySettings {
 
 export interface DeliveryLog {
   warn(details: Record<string, unknown>, message: string): void
-  info(details: Record<string, unknown>, message: string): void
 }
 
 /** What the log keeps of a response: its first kilobyte. */

@@ -35,7 +35,7 @@ function toWebhook(row: q.SubscriptionRow): Webhook {
   }
 }
 
-export function toDelivery(row: outbox.DeliveryRow): Delivery {
+function toDelivery(row: outbox.DeliveryRow): Delivery {
   return {
     id: row.id,
     eventId: row.eventId,
@@ -96,6 +96,18 @@ export function createWebhookService(db: Database, options: WebhookServiceOption
     return row
   }
 
+  /** One page of the delivery log: a webhook's deliveries or a CDN's purges. */
+  async function log(target: Parameters<typeof outbox.listDeliveries>[1], query: ListDeliveriesQuery): Promise<DeliveryList> {
+    const codec = await cursors()
+    const { rows, meta } = await outbox.listDeliveries(
+      db.query,
+      target,
+      query.status === undefined ? {} : { status: query.status },
+      { pagination: paginate(outbox.deliveryListSpec, query, codec), codec },
+    )
+    return { data: rows.map(toDelivery), meta }
+  }
+
   return {
     async list(query: PageRequest): Promise<WebhookList> {
       const codec = await cursors()
@@ -148,37 +160,25 @@ export function createWebhookService(db: Database, options: WebhookServiceOption
     },
 
     async deliveries(id: string, query: ListDeliveriesQuery): Promise<DeliveryList> {
-      await existing(id)
-      const codec = await cursors()
-      const { rows, meta } = await outbox.listDeliveries(
-        db.query,
-        { subscriptionId: id },
-        query.status === undefined ? {} : { status: query.status },
-        { pagination: paginate(outbox.deliveryListSpec, query, codec), codec },
-      )
-      return { data: rows.map(toDelivery), meta }
+      const list = await log({ subscriptionId: id }, query)
+      // An empty page is the one answer that may mean "no such webhook".
+      if (list.data.length === 0) await existing(id)
+      return list
     },
 
     /** The CDN purges, newest first: what was purged, where, and how it went. */
-    async purges(query: ListPurgesQuery): Promise<DeliveryList> {
-      const codec = await cursors()
-      const { rows, meta } = await outbox.listDeliveries(
-        db.query,
-        { cdn: query.cdn },
-        query.status === undefined ? {} : { status: query.status },
-        { pagination: paginate(outbox.deliveryListSpec, query, codec), codec },
-      )
-      return { data: rows.map(toDelivery), meta }
-    },
+    purges: (query: ListPurgesQuery): Promise<DeliveryList> => log({ cdn: query.cdn }, query),
 
     /**
      * Sends a delivered (or failed) event again, as a new delivery with the same webhook-id; 409
      * while the event is still pending for this subscription (it is being tried already).
      */
     async redeliver(id: string, deliveryId: string): Promise<Queued> {
-      await existing(id)
       const created = await outbox.insertRedelivery(db.query, id, deliveryId)
-      if (!created.found) throw Problems.notFound('This webhook has no delivery with this id.')
+      if (!created.found) {
+        await existing(id) // 404 for the webhook itself first
+        throw Problems.notFound('This webhook has no delivery with this id.')
+      }
       if (!created.id) throw new ProblemError('CONFLICT', 'This event is still pending for this webhook; it is retried by itself.')
       return { deliveryId: created.id, status: 'pending' }
     },

@@ -12,7 +12,7 @@ import { join, sql, timestamp, type Query, type Sql } from '../sql.js'
 /** The advisory lock key of fan-out (any constant no other lock uses). */
 const FAN_OUT_LOCK = 72_707_371
 
-export type EventRow = Pick<EventModel, 'id' | 'type' | 'articleId' | 'sequence' | 'createdAt'> & {
+type EventRow = Pick<EventModel, 'id' | 'type' | 'articleId'> & {
   position: string
   data: Record<string, unknown>
 }
@@ -26,28 +26,25 @@ export type EventRow = Pick<EventModel, 'id' | 'type' | 'articleId' | 'sequence'
 export async function lockUndispatched(db: Query, limit: number): Promise<(EventRow & { subscriptionId: string | null })[]> {
   await db(sql`SELECT pg_advisory_xact_lock(${FAN_OUT_LOCK})`)
   return db(sql`
-    SELECT "id", "type", "article_id" AS "articleId", "sequence", "data", "created_at" AS "createdAt",
-           "position"::text AS "position", "subscription_id" AS "subscriptionId"
+    SELECT "id", "type", "article_id" AS "articleId", "data", "position"::text AS "position", "subscription_id" AS "subscriptionId"
     FROM "outbox_events" WHERE "dispatched_at" IS NULL
     ORDER BY "position" LIMIT ${limit} FOR UPDATE SKIP LOCKED`)
 }
 
 /**
  * One delivery per event and webhook subscription that wants it (its `events` name the type, or
- * `*`; a ping names its one subscription); how many. An inactive subscription gets its
+ * `*`; a ping names its one subscription). An inactive subscription gets its
  * deliveries too: they wait until it is enabled again (within the retry window).
  */
-export async function insertWebhookDeliveries(db: Query, eventIds: string[]): Promise<number> {
-  if (eventIds.length === 0) return 0
-  const rows = await db(sql`
+export async function insertWebhookDeliveries(db: Query, eventIds: string[]): Promise<void> {
+  if (eventIds.length === 0) return
+  await db(sql`
     INSERT INTO "deliveries" ("event_id", "subscription_id", "article_id", "position")
     SELECT e."id", s."id", e."article_id", e."position"
     FROM "outbox_events" e JOIN "webhook_subscriptions" s
       ON CASE WHEN e."subscription_id" IS NOT NULL THEN s."id" = e."subscription_id"
               ELSE e."type" = ANY (s."events") OR '*' = ANY (s."events") END
-    WHERE e."id" IN (${join(eventIds.map((id) => sql`CAST(${id} AS uuid)`), ', ')})
-    RETURNING 1`)
-  return rows.length
+    WHERE e."id" = ANY (CAST(${eventIds} AS uuid[]))`)
 }
 
 /** Purge deliveries: one per (event, CDN) with the keys it names. */
@@ -68,7 +65,7 @@ export async function insertPurgeDeliveries(
 
 export async function markDispatched(db: Query, eventIds: string[]): Promise<void> {
   if (eventIds.length === 0) return
-  await db(sql`UPDATE "outbox_events" SET "dispatched_at" = now() WHERE "id" IN (${join(eventIds.map((id) => sql`CAST(${id} AS uuid)`), ', ')})`)
+  await db(sql`UPDATE "outbox_events" SET "dispatched_at" = now() WHERE "id" = ANY (CAST(${eventIds} AS uuid[]))`)
 }
 
 /** A delivery as a worker takes it: the event with it, and the attempt it is on. */
@@ -125,7 +122,7 @@ export async function markDelivered(db: Query, ids: string[], attempt: Attempt):
     UPDATE "deliveries" SET "status" = 'delivered', "delivered_at" = now(), "locked_until" = NULL,
       "response_status" = ${attempt.responseStatus}, "response_body" = ${attempt.responseBody}, "error" = NULL,
       "latency_ms" = ${attempt.latencyMs}
-    WHERE "id" IN (${join(ids.map((id) => sql`CAST(${id} AS uuid)`), ', ')})`)
+    WHERE "id" = ANY (CAST(${ids} AS uuid[]))`)
 }
 
 /** A failed attempt: tried again at `next`, or given up (failed) when `next` is undefined. */
@@ -135,7 +132,7 @@ export async function markFailed(db: Query, ids: string[], attempt: Attempt, nex
       "next_attempt_at" = ${next ? sql`CAST(${timestamp(next)} AS timestamptz)` : sql`"next_attempt_at"`},
       "response_status" = ${attempt.responseStatus}, "response_body" = ${attempt.responseBody}, "error" = ${attempt.error},
       "latency_ms" = ${attempt.latencyMs}
-    WHERE "id" IN (${join(ids.map((id) => sql`CAST(${id} AS uuid)`), ', ')})`)
+    WHERE "id" = ANY (CAST(${ids} AS uuid[]))`)
 }
 
 /** A delivery as the log lists it. */
@@ -192,13 +189,6 @@ export async function listDeliveries(
     where,
     ...page,
   })
-}
-
-export async function findDelivery(db: Query, subscriptionId: string, id: string): Promise<DeliveryRow | undefined> {
-  const rows = await db<DeliveryRow>(sql`
-    SELECT ${deliveryColumns} FROM "deliveries" d JOIN "outbox_events" ev ON ev."id" = d."event_id"
-    WHERE d."id" = CAST(${id} AS uuid) AND d."subscription_id" = CAST(${subscriptionId} AS uuid)`)
-  return rows[0]
 }
 
 /**

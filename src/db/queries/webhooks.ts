@@ -79,7 +79,7 @@ export async function signingDetails(db: Query, ids: string[]): Promise<SigningR
   if (ids.length === 0) return []
   return db<SigningRow>(sql`
     SELECT "id", "url", "secret", "previous_secret" AS "previousSecret", "previous_secret_until" AS "previousSecretUntil"
-    FROM "webhook_subscriptions" WHERE "id" IN (${join(ids.map((id) => sql`CAST(${id} AS uuid)`), ', ')})`)
+    FROM "webhook_subscriptions" WHERE "id" = ANY (CAST(${ids} AS uuid[]))`)
 }
 
 /** A delivered attempt ends a subscription's failure run. */
