@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto'
+import { hash } from 'node:crypto'
 import type { FastifyReply } from 'fastify'
 import fp from 'fastify-plugin'
 import type { TSchema } from 'typebox'
@@ -154,7 +154,7 @@ export default fp<{ config: Config }>(
 )
 
 /** 16 base64url characters of the SHA-256 of the bytes sent. */
-const digest = (payload: string): string => createHash('sha256').update(payload).digest('base64url').slice(0, 16)
+const digest = (payload: string): string => hash('sha256', payload, 'base64url').slice(0, 16)
 /** A single resource's strong ETag: its stored version and the digest of the representation. */
 const strongTag = (version: number, payload: string): string => `"${version}-${digest(payload)}"`
 const STRONG_TAG = /^"\d{1,9}-[A-Za-z0-9_-]{16}"$/
