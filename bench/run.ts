@@ -19,6 +19,7 @@
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
+import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -64,12 +65,22 @@ interface Server {
   stop(): Promise<void>
 }
 
-let nextPort = 3900 + Math.floor(Math.random() * 500)
+/**
+ * A port nobody listens on, from the OS (a fixed range once collided with a local NATS on 4222).
+ * Released before the server takes it; nothing else on the machine races for ephemeral ports here.
+ */
+async function freePort(): Promise<number> {
+  const probe = net.createServer()
+  await new Promise<void>((resolve, reject) => probe.once('error', reject).listen(0, '127.0.0.1', resolve))
+  const { port } = probe.address() as net.AddressInfo
+  await new Promise((resolve) => probe.close(resolve))
+  return port
+}
 const children = new Set<ChildProcess>()
 process.on('exit', () => children.forEach((c) => c.kill('SIGKILL')))
 
 async function start(name: Server['name'], db: BenchDatabase): Promise<Server> {
-  const port = nextPort++
+  const port = await freePort()
   // Broadsheet as `npm start` runs it (compiled); the baseline through tsx (same V8, same code
   // once loaded; only its start-up and memory differ, and its memory is not a target).
   const argv = name === 'broadsheet' ? startArguments() : ['--import', 'tsx', 'bench/baseline.ts']
