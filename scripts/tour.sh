@@ -125,6 +125,45 @@ curl -s $BASE/api/v1/articles/$ID | field .commentCount
 # 1
 check "$(last .commentCount)" = 1
 
+# 9. Every change is a revision: the history (newest first), what changed between two,
+#    and the text of revision 2 restored (If-Match; publication state never changes)
+expect 200
+curl -s $BASE/api/v1/articles/$ID/revisions -H "authorization: Bearer $TOKEN"
+# {"data":[{"number":3,"action":"update","createdAt":"…","by":{"tokenId":"…","name":"…"},…},{"number":2,"action":"publish",…},…],…}
+check "$(last '.data[0].action')" = update
+expect 200
+curl -s "$BASE/api/v1/articles/$ID/revisions/3/diff?against=1" -H "authorization: Bearer $TOKEN"
+check "$(last .to)" = 3
+expect 200
+ETAG=$(curl -s -o /dev/null -w '%header{etag}' $BASE/api/v1/articles/$ID -H "authorization: Bearer $TOKEN")
+expect 200
+curl -s -X POST $BASE/api/v1/articles/$ID/revisions/2/restore -H "authorization: Bearer $TOKEN" -H "if-match: $ETAG"
+check "$(last .status)" = published
+
+# 10. DELETE moves it to the trash: gone for the public, listed in /trash, restorable
+expect 204
+curl -s -X DELETE $BASE/api/v1/articles/$ID -H "authorization: Bearer $TOKEN"
+expect 404
+curl -s $BASE/api/v1/articles/$ID
+expect 200
+curl -s $BASE/api/v1/trash -H "authorization: Bearer $TOKEN"
+check "$(last '.data[0].id')" = "$ID"
+expect 200
+curl -s -X POST $BASE/api/v1/articles/$ID/restore -H "authorization: Bearer $TOKEN"
+check "$(last .status)" = published
+
+# 11. A preview link for a draft: a token that reads this one article and nothing else
+expect 201
+DRAFT=$(curl -s -X POST $BASE/api/v1/articles -H "authorization: Bearer $TOKEN" \
+  -H 'content-type: application/json' -d "{\"title\":\"Next week's budget\",\"authorId\":\"$AUTHOR\"}" | field .id)
+expect 201
+PREVIEW=$(curl -s -X POST $BASE/api/v1/articles/$DRAFT/preview -H "authorization: Bearer $TOKEN" | field .token)
+expect 200
+curl -s $BASE/api/v1/articles/$DRAFT -H "authorization: Bearer $PREVIEW"
+check "$(last .status)" = draft
+expect 401
+curl -s "$BASE/api/v1/articles?limit=1" -H "authorization: Bearer $PREVIEW"
+
 # Mistakes are problem+json with a stable code (table below)
 expect 400
 curl -s "$BASE/api/v1/articles?limit=500"
