@@ -63,7 +63,7 @@ export default fp<{ config: Config }>(
       comments: createCommentService(db, { cursors, articles }),
       health: createHealthService(db),
       idempotency: createIdempotencyService(db),
-      previews: createPreviewService(db, { articles, previewUrl: config.PREVIEW_URL }),
+      previews: createPreviewService(db, { articles, cursors, previewUrl: config.PREVIEW_URL }),
       revisions: createRevisionService(db, { cursors, articles }),
       tokens: createTokenService(db),
       webhooks: createWebhookService(db, { cursors, allowPrivateNetworks, overlapHours: config.WEBHOOK_SECRET_OVERLAP_HOURS }),

@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox'
-import { IdOrSlugParamsSchema, Timestamp, Uuid } from './common.js'
+import { IdOrSlugParamsSchema, ListOf, ListQuery, Timestamp, Uuid } from './common.js'
 
 export const PREVIEW_DEFAULT_SECONDS = 3600
 export const PREVIEW_MAX_SECONDS = 7 * 24 * 3600
@@ -48,3 +48,25 @@ export const PreviewParamsSchema = Type.Object(
   { additionalProperties: false },
 )
 export type PreviewParams = Static<typeof PreviewParamsSchema>
+
+/** A live preview link as listed: never its token (shown once, stored hashed), only its first characters. */
+export const PreviewLinkSchema = Type.Object(
+  {
+    id: { ...Uuid, description: 'Revoke it with DELETE /api/v1/articles/{idOrSlug}/preview/{id}.' },
+    prefix: Type.String({ description: 'The first characters of the token, to recognise it.', examples: ['bsp_Xk3vQ9aL'] }),
+    createdAt: Timestamp,
+    expiresAt: Timestamp,
+    by: Type.Object(
+      { tokenId: Uuid, name: Type.String({ description: 'The name of the API token that made it.' }) },
+      { description: 'Who made it. Revoking that API token revokes the link too.' },
+    ),
+  },
+  { $id: 'PreviewLink', title: 'PreviewLink', description: 'A preview link that still opens its article (unexpired, not revoked).' },
+)
+export type PreviewLink = Static<typeof PreviewLinkSchema>
+
+export const PreviewLinkListSchema = ListOf(PreviewLinkSchema, 'PreviewLinkList')
+export type PreviewLinkList = Static<typeof PreviewLinkListSchema>
+
+export const ListPreviewsQuerySchema = Type.Object({ ...ListQuery }, { additionalProperties: false })
+export type ListPreviewsQuery = Static<typeof ListPreviewsQuerySchema>

@@ -1,12 +1,14 @@
 import { hashSecret, newPreviewSecret, sameHash, type Principal } from '../auth.js'
 import type { Database } from '../db/database.js'
+import { paginate, type CursorCodec } from '../db/paging.js'
 import * as q from '../db/queries/previews.js'
 import { Problems } from '../errors.js'
-import { PREVIEW_DEFAULT_SECONDS, type CreatePreview, type Preview } from '../schemas/preview.js'
+import { PREVIEW_DEFAULT_SECONDS, type CreatePreview, type ListPreviewsQuery, type Preview, type PreviewLinkList } from '../schemas/preview.js'
 import type { ArticleService } from './articles.js'
 
 export interface PreviewServiceOptions {
   articles: ArticleService
+  cursors: () => Promise<CursorCodec>
   /** PREVIEW_URL: the frontend's draft-mode address, with {token}, {slug} and {id} to fill in. */
   previewUrl?: string | undefined
 }
@@ -17,7 +19,7 @@ export interface PreviewServiceOptions {
  * included) and nothing else (plugins/auth enforces "nothing else" per route).
  */
 export function createPreviewService(db: Database, options: PreviewServiceOptions) {
-  const { articles, previewUrl } = options
+  const { articles, previewUrl, cursors } = options
   const fill = (template: string, values: Record<string, string>) =>
     template.replace(/\{(token|slug|id)\}/g, (_, name: string) => encodeURIComponent(values[name]!))
 
@@ -38,6 +40,23 @@ export function createPreviewService(db: Database, options: PreviewServiceOption
         token,
         expiresAt: row.expiresAt.toISOString(),
         ...(previewUrl ? { url: fill(previewUrl, { token, slug: article.slug, id: article.id }) } : {}),
+      }
+    },
+
+    /** The article's preview links that still open it, newest first (never their tokens). */
+    async list(principal: Principal, idOrSlug: string, query: ListPreviewsQuery): Promise<PreviewLinkList> {
+      const article = await articles.writable(principal, idOrSlug)
+      const codec = await cursors()
+      const { rows, meta } = await q.listPreviews(db.query, article.id, { pagination: paginate(q.previewListSpec, query, codec), codec })
+      return {
+        data: rows.map((row) => ({
+          id: row.id,
+          prefix: row.prefix,
+          createdAt: row.createdAt.toISOString(),
+          expiresAt: row.expiresAt.toISOString(),
+          by: { tokenId: row.tokenId, name: row.tokenName },
+        })),
+        meta,
       }
     },
 

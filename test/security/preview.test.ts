@@ -163,3 +163,53 @@ t.test('who may make preview links, for how long, and the ready link', async (t)
   t.equal((await app.inject({ method: 'POST', url: `/api/v1/articles/${joaoDraft.id}/preview`, headers: key })).statusCode, 201)
   isProblem(t, await app.inject({ method: 'POST', url: `/api/v1/articles/${joaoDraft.id}/preview`, headers: key }), 409, 'IDEMPOTENCY_KEY_USED')
 })
+
+t.test('the live preview links of an article: who made them and until when, never their tokens', async (t) => {
+  const app = await buildTestApp(t)
+  const who = await callers(app, joaoDraft.authorId, tram.authorId)
+  const list = (idOrSlug: string, headers: Headers, query = '') => app.inject({ url: `/api/v1/articles/${idOrSlug}/preview${query}`, headers })
+
+  // Who may see them: whoever may make them.
+  const expected: Record<string, number> = { anonymous: 401, viewer: 403, authorOwn: 200, authorOther: 404, editor: 200, admin: 200 }
+  for (const [caller, headers] of Object.entries(who)) t.equal((await list(joaoDraft.id, headers)).statusCode, expected[caller], caller)
+  const none = json(await list(joaoDraft.slug, who.editor))
+  t.same(none.data, [], 'none yet')
+  t.equal(none.meta.total, 0)
+
+  const desk = await app.services.tokens.create({ name: 'desk', role: 'editor' })
+  const made = []
+  for (const expiresIn of [600, 1200, 1800]) {
+    made.push(await makePreview(app, bearer(desk.secret), joaoDraft.id, { expiresIn }))
+    await new Promise((resolve) => setTimeout(resolve, 5))
+  }
+  const other = await makePreview(app, who.editor, yusufDraft.id)
+
+  const res = await list(joaoDraft.slug, who.editor)
+  t.equal(res.statusCode, 200)
+  t.match(res.headers['cache-control'], /^private/, 'not for shared caches')
+  const page = json(res)
+  t.same(page.data.map((l: { id: string }) => l.id), made.map((m) => m.id).reverse(), 'newest first, only this article\'s')
+  t.equal(page.meta.total, 3)
+  for (const [i, link] of page.data.entries()) {
+    const m = made[made.length - 1 - i]!
+    t.equal(link.prefix, m.token.slice(0, 12), 'the first characters of the token')
+    t.equal(link.expiresAt, m.expiresAt)
+    t.same(link.by, { tokenId: desk.id, name: 'desk' }, 'who made it')
+  }
+  for (const secret of [...made.map((m) => m.token), other.token]) t.notOk(res.body.includes(secret), 'no token in the list')
+  t.notOk(/hash/i.test(res.body), 'no hash either')
+
+  // Paged like every list.
+  const first = await list(joaoDraft.id, who.editor, '?limit=2')
+  t.equal(json(first).data.length, 2)
+  t.match(first.headers.link, /rel="next"/)
+  const rest = json(await list(joaoDraft.id, who.editor, `?limit=2&cursor=${json(first).meta.nextCursor}`))
+  t.same(rest.data.map((l: { id: string }) => l.id), [made[0]!.id], 'the oldest on the second page')
+
+  // Revoked and expired links are no longer listed; a preview token cannot list anything.
+  t.equal((await app.inject({ method: 'DELETE', url: `/api/v1/articles/${joaoDraft.id}/preview/${made[1]!.id}`, headers: who.editor })).statusCode, 204)
+  await app.db.prisma.previewToken.update({ where: { id: made[0]!.id }, data: { expiresAt: new Date(Date.now() - 1000) } })
+  t.same(json(await list(joaoDraft.id, who.editor)).data.map((l: { id: string }) => l.id), [made[2]!.id], 'only the live one')
+  isProblem(t, await list(joaoDraft.id, bearer(made[2]!.token)), 401, 'UNAUTHORIZED')
+  isProblem(t, await list(joaoDraft.id, who.editor, '?limit=500'), 400, 'VALIDATION_FAILED', '/query/limit')
+})

@@ -1,4 +1,5 @@
 import type { PreviewToken as PreviewModel } from '../../generated/prisma/client.js'
+import { fetchPage, timestampValue, type CursorCodec, type ListMeta, type ListSpec, type Pagination } from '../paging.js'
 import { sql, timestamp, type Query } from '../sql.js'
 
 /** A preview token as stored: never its secret, and its hash only for authentication. */
@@ -23,6 +24,32 @@ export async function findPreviewByHash(db: Query, secretHash: string): Promise<
     SELECT ${columns}, "secret_hash" AS "secretHash" FROM "preview_tokens"
     WHERE "secret_hash" = ${secretHash} AND "expires_at" > now()`)
   return rows[0]
+}
+
+/** A live preview link as listed: who made it, when, until when; never the hash. */
+export type PreviewLinkRow = PreviewRow & { prefix: string; createdAt: Date; tokenId: string; tokenName: string }
+
+/** Newest first; paged by creation time, then id. */
+export const previewListSpec: ListSpec<PreviewLinkRow> = {
+  name: 'previews',
+  sortable: { createdAt: { expr: sql`p."created_at"`, type: 'timestamptz', read: (r) => timestampValue(r.createdAt) } },
+  id: { expr: sql`p."id"`, type: 'uuid', read: (r) => r.id },
+  defaultSort: '-createdAt',
+}
+
+/** A page of an article's preview links that still open it (unexpired; revoked ones are deleted). */
+export async function listPreviews(
+  db: Query,
+  articleId: string,
+  page: { pagination: Pagination; codec: CursorCodec },
+): Promise<{ rows: PreviewLinkRow[]; meta: ListMeta }> {
+  return fetchPage<PreviewLinkRow>(db, {
+    select: sql`p."id", p."article_id" AS "articleId", p."prefix", p."created_at" AS "createdAt", p."expires_at" AS "expiresAt",
+      p."token_id" AS "tokenId", t."name" AS "tokenName"`,
+    from: sql`"preview_tokens" p JOIN "api_tokens" t ON t."id" = p."token_id"`,
+    where: [sql`p."article_id" = CAST(${articleId} AS uuid)`, sql`p."expires_at" > now()`],
+    ...page,
+  })
 }
 
 /** Revokes one preview token of an article; whether it existed. */

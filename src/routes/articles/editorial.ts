@@ -3,7 +3,7 @@ import { Type } from 'typebox'
 import { ArticleSchema, ListTrashQuerySchema, TrashListSchema } from '../../schemas/article.js'
 import { BulkArticlesSchema } from '../../schemas/bulk.js'
 import { BulkResultSchema, IdOrSlugParamsSchema, NoBody, described, problems, ref } from '../../schemas/common.js'
-import { CreatePreviewSchema, PreviewParamsSchema, PreviewSchema, type Preview } from '../../schemas/preview.js'
+import { CreatePreviewSchema, ListPreviewsQuerySchema, PreviewLinkListSchema, PreviewParamsSchema, PreviewSchema, type Preview } from '../../schemas/preview.js'
 import { ROLES } from '../../auth.js'
 import { linkNext, sendVersioned, smallBody } from '../http.js'
 
@@ -63,6 +63,36 @@ const editorialRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => sendVersioned(reply, await app.services.articles.untrash(request.principal, request.params.idOrSlug)),
+  )
+
+  app.get(
+    '/articles/:idOrSlug/preview',
+    {
+      config: { etag: 'weak' },
+      preParsing: app.requireRole(...writers),
+      schema: {
+        tags,
+        security,
+        operationId: 'listArticlePreviews',
+        summary: 'List the live preview links of an article',
+        description:
+          'The preview links that still open this article (unexpired and not revoked), newest first, with who made them ' +
+          'and until when. Never the tokens themselves (shown once, stored hashed): `prefix` is enough to recognise one, ' +
+          '`id` revokes it. For callers who may edit the article.',
+        params: IdOrSlugParamsSchema,
+        querystring: ListPreviewsQuerySchema,
+        response: {
+          200: described(PreviewLinkListSchema, 'A page of live preview links'),
+          304: NoBody('Not modified (If-None-Match)'),
+          ...problems(400, 401, 403, 404),
+        },
+      },
+    },
+    async (request, reply) => {
+      const list = await app.services.previews.list(request.principal, request.params.idOrSlug, request.query)
+      linkNext(reply, request.url, list.meta)
+      return list
+    },
   )
 
   app.post(
