@@ -19,13 +19,13 @@
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
-import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { isDeepStrictEqual } from 'node:util'
 import autocannon from 'autocannon'
 import pg from 'pg'
+import { freePort } from '../test/support/process.js'
 import { prepareDatabase, BENCH_COMMENT_EMAIL, type BenchDatabase } from './prepare.js'
 import {
   chart,
@@ -65,17 +65,6 @@ interface Server {
   stop(): Promise<void>
 }
 
-/**
- * A port nobody listens on, from the OS (a fixed range once collided with a local NATS on 4222).
- * Released before the server takes it; nothing else on the machine races for ephemeral ports here.
- */
-async function freePort(): Promise<number> {
-  const probe = net.createServer()
-  await new Promise<void>((resolve, reject) => probe.once('error', reject).listen(0, '127.0.0.1', resolve))
-  const { port } = probe.address() as net.AddressInfo
-  await new Promise((resolve) => probe.close(resolve))
-  return port
-}
 const children = new Set<ChildProcess>()
 process.on('exit', () => children.forEach((c) => c.kill('SIGKILL')))
 

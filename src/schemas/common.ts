@@ -136,6 +136,9 @@ export const ListQuery = {
   count: Type.Optional(Type.Boolean({ default: true, description: 'false skips total and pageCount (faster).' })),
 }
 
+/** The query of a list that takes nothing but paging (webhooks, preview links). */
+export const PageQuerySchema = Type.Object({ ...ListQuery }, { additionalProperties: false })
+
 export const IdParamsSchema = Type.Object({ id: Uuid }, { additionalProperties: false })
 export const IdOrSlugParamsSchema = Type.Object(
   { idOrSlug: Type.String({ minLength: 1, maxLength: 200, description: 'A UUID is an id; anything else a slug.' }) },

@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox'
-import { IdOrSlugParamsSchema, ListOf, ListQuery, Timestamp, Uuid } from './common.js'
+import { IdOrSlugParamsSchema, ListOf, Timestamp, Uuid } from './common.js'
 
 export const PREVIEW_DEFAULT_SECONDS = 3600
 export const PREVIEW_MAX_SECONDS = 7 * 24 * 3600
@@ -67,6 +67,3 @@ export type PreviewLink = Static<typeof PreviewLinkSchema>
 
 export const PreviewLinkListSchema = ListOf(PreviewLinkSchema, 'PreviewLinkList')
 export type PreviewLinkList = Static<typeof PreviewLinkListSchema>
-
-export const ListPreviewsQuerySchema = Type.Object({ ...ListQuery }, { additionalProperties: false })
-export type ListPreviewsQuery = Static<typeof ListPreviewsQuerySchema>

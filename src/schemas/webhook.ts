@@ -141,8 +141,6 @@ export const ListPurgesQuerySchema = Type.Object(
 )
 export type ListPurgesQuery = Static<typeof ListPurgesQuerySchema>
 
-export const ListWebhooksQuerySchema = Type.Object({ ...ListQuery }, { additionalProperties: false })
-
 export const DeliveryParamsSchema = Type.Object({ ...IdParamsSchema.properties, deliveryId: Uuid }, { additionalProperties: false })
 
 export const QueuedSchema = Type.Object(

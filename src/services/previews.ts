@@ -1,9 +1,9 @@
 import { hashSecret, newPreviewSecret, sameHash, type Principal } from '../auth.js'
 import type { Database } from '../db/database.js'
-import { paginate, type CursorCodec } from '../db/paging.js'
+import { paginate, type CursorCodec, type PageRequest } from '../db/paging.js'
 import * as q from '../db/queries/previews.js'
 import { Problems } from '../errors.js'
-import { PREVIEW_DEFAULT_SECONDS, type CreatePreview, type ListPreviewsQuery, type Preview, type PreviewLinkList } from '../schemas/preview.js'
+import { PREVIEW_DEFAULT_SECONDS, type CreatePreview, type Preview, type PreviewLinkList } from '../schemas/preview.js'
 import type { ArticleService } from './articles.js'
 
 export interface PreviewServiceOptions {
@@ -44,7 +44,7 @@ export function createPreviewService(db: Database, options: PreviewServiceOption
     },
 
     /** The article's preview links that still open it, newest first (never their tokens). */
-    async list(principal: Principal, idOrSlug: string, query: ListPreviewsQuery): Promise<PreviewLinkList> {
+    async list(principal: Principal, idOrSlug: string, query: PageRequest): Promise<PreviewLinkList> {
       const article = await articles.writable(principal, idOrSlug)
       const codec = await cursors()
       const { rows, meta } = await q.listPreviews(db.query, article.id, { pagination: paginate(q.previewListSpec, query, codec), codec })

@@ -1,7 +1,8 @@
 import t from 'tap'
 import { buildTestApp, json, tokenHeaders, type Headers, type TestApp } from '../support/app.js'
 import { eventually, startReceiver } from '../support/receiver.js'
-import { HAS_VARNISH, freePort, startVarnish, type Varnish } from '../support/varnish.js'
+import { freePort } from '../support/process.js'
+import { HAS_VARNISH, startVarnish, type Varnish } from '../support/varnish.js'
 import { harbour, tram } from '../support/seed-facts.js'
 
 /**

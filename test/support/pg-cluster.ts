@@ -1,11 +1,11 @@
 import { execFile } from 'node:child_process'
 import { existsSync, readdirSync } from 'node:fs'
 import { chown, mkdtemp, rm } from 'node:fs/promises'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { promisify } from 'node:util'
 import type { Test } from 'tap'
+import { freePort } from './process.js'
 
 const exec = promisify(execFile)
 
@@ -23,17 +23,6 @@ export function clusterUnavailable(): string | undefined {
   if (!binDir()) return 'needs the Postgres server binaries (/usr/lib/postgresql/*/bin)'
   if (process.getuid?.() !== 0) return 'needs root, to run initdb as the postgres user'
   return undefined
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number }
-      server.close(() => resolve(port))
-    })
-    server.on('error', reject)
-  })
 }
 
 export interface Cluster {

@@ -1,12 +1,27 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
 import { mkdtemp, rm } from 'node:fs/promises'
+import { createServer, type AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Test } from 'tap'
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url))
+
+/**
+ * A TCP port on 127.0.0.1 nobody listens on when asked (the OS picks it); whoever takes it
+ * next should do so right away. Tests, the CDN helper, the Postgres cluster and the benchmark use it.
+ */
+export async function freePort(): Promise<number> {
+  const server = createServer()
+  server.listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  const { port } = server.address() as AddressInfo
+  server.close()
+  await once(server, 'close')
+  return port
+}
 
 /** A clean environment: nothing from the developer's shell leaks into the process under test. */
 export function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {

@@ -1,11 +1,10 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
-import { once } from 'node:events'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import type { Test } from 'tap'
-import { ROOT, run } from './process.js'
+import { ROOT, freePort, run } from './process.js'
 
 /** The committed configuration: the helper runs exactly this, with the backend pointed elsewhere. */
 export const VCL_PATH = path.join(ROOT, 'deploy', 'varnish', 'default.vcl')
@@ -76,19 +75,6 @@ export function vclFor(source: string, backendHost: string, backendPort: number)
     .replace(/^(\s*)\.port = "[^"]*";/m, (_, indent: string) => (ports++, `${indent}.port = "${backendPort}";`))
   if (hosts !== 1 || ports !== 1) throw new Error(`${VCL_PATH}: no '.host = "…";' or '.port = "…";' line in the backend`)
   return vcl
-}
-
-/** A free TCP port on 127.0.0.1 (free when asked: varnishd is started right after). */
-export async function freePort(): Promise<number> {
-  const { createServer } = await import('node:net')
-  const server = createServer()
-  server.listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  const address = server.address()
-  server.close()
-  await once(server, 'close')
-  if (address === null || typeof address === 'string') throw new Error('no port')
-  return address.port
 }
 
 /**

@@ -27,7 +27,7 @@ export async function findPreviewByHash(db: Query, secretHash: string): Promise<
 }
 
 /** A live preview link as listed: who made it, when, until when; never the hash. */
-export type PreviewLinkRow = PreviewRow & { prefix: string; createdAt: Date; tokenId: string; tokenName: string }
+export type PreviewLinkRow = Pick<PreviewModel, 'id' | 'prefix' | 'createdAt' | 'expiresAt' | 'tokenId'> & { tokenName: string }
 
 /** Newest first; paged by creation time, then id. */
 export const previewListSpec: ListSpec<PreviewLinkRow> = {
@@ -44,8 +44,8 @@ export async function listPreviews(
   page: { pagination: Pagination; codec: CursorCodec },
 ): Promise<{ rows: PreviewLinkRow[]; meta: ListMeta }> {
   return fetchPage<PreviewLinkRow>(db, {
-    select: sql`p."id", p."article_id" AS "articleId", p."prefix", p."created_at" AS "createdAt", p."expires_at" AS "expiresAt",
-      p."token_id" AS "tokenId", t."name" AS "tokenName"`,
+    select: sql`p."id", p."prefix", p."created_at" AS "createdAt", p."expires_at" AS "expiresAt", p."token_id" AS "tokenId",
+      t."name" AS "tokenName"`,
     from: sql`"preview_tokens" p JOIN "api_tokens" t ON t."id" = p."token_id"`,
     where: [sql`p."article_id" = CAST(${articleId} AS uuid)`, sql`p."expires_at" > now()`],
     ...page,

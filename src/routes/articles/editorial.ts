@@ -2,8 +2,8 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { ArticleSchema, ListTrashQuerySchema, TrashListSchema } from '../../schemas/article.js'
 import { BulkArticlesSchema } from '../../schemas/bulk.js'
-import { BulkResultSchema, IdOrSlugParamsSchema, NoBody, described, problems, ref } from '../../schemas/common.js'
-import { CreatePreviewSchema, ListPreviewsQuerySchema, PreviewLinkListSchema, PreviewParamsSchema, PreviewSchema, type Preview } from '../../schemas/preview.js'
+import { BulkResultSchema, IdOrSlugParamsSchema, NoBody, PageQuerySchema, described, problems, ref } from '../../schemas/common.js'
+import { CreatePreviewSchema, PreviewLinkListSchema, PreviewParamsSchema, PreviewSchema, type Preview } from '../../schemas/preview.js'
 import { ROLES } from '../../auth.js'
 import { linkNext, sendVersioned, smallBody } from '../http.js'
 
@@ -80,7 +80,7 @@ const editorialRoutes: FastifyPluginAsyncTypebox = async (app) => {
           'and until when. Never the tokens themselves (shown once, stored hashed): `prefix` is enough to recognise one, ' +
           '`id` revokes it. For callers who may edit the article.',
         params: IdOrSlugParamsSchema,
-        querystring: ListPreviewsQuerySchema,
+        querystring: PageQuerySchema,
         response: {
           200: described(PreviewLinkListSchema, 'A page of live preview links'),
           304: NoBody('Not modified (If-None-Match)'),

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
-import { IdParamsSchema, NoBody, described, problems, ref } from '../../schemas/common.js'
+import { IdParamsSchema, NoBody, PageQuerySchema, described, problems, ref } from '../../schemas/common.js'
 import {
   CreateWebhookSchema,
   CreatedWebhookSchema,
@@ -8,7 +8,6 @@ import {
   DeliveryParamsSchema,
   ListDeliveriesQuerySchema,
   ListPurgesQuerySchema,
-  ListWebhooksQuerySchema,
   QueuedSchema,
   UpdateWebhookSchema,
   WebhookListSchema,
@@ -55,7 +54,7 @@ const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
         operationId: 'listWebhooks',
         summary: 'List webhook subscriptions',
         description: 'Admin only. Oldest first; secrets are never shown again.',
-        querystring: ListWebhooksQuerySchema,
+        querystring: PageQuerySchema,
         response: { 200: described(WebhookListSchema, 'A page of subscriptions'), 304: NoBody('Not modified (If-None-Match)'), ...problems(400, 401, 403) },
       },
     },
