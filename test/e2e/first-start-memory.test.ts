@@ -9,21 +9,29 @@ import { cleanEnv, getFrom, startServer, tempDir, type Running } from '../suppor
  * memory. When the server did it itself, `npm start` peaked at ~870 MB and stayed at ~520 MB
  * idle, against ~340 MB after a restart. Now it is ~200 MB idle after either. The bounds are
  * for the server as tests run it (TypeScript through tsx, and tap's process-info loader in
- * NODE_OPTIONS), which takes about 100 MB more than `npm start`.
+ * NODE_OPTIONS), which takes about 100 MB more than `npm start`: there, with the first start
+ * moved back into the server, this test read a peak of 975 MB and 503 MB idle after the first
+ * start (308 MB after a restart); as it is, peaks of 380-405 MB and idle readings of 285-365 MB.
+ * The idle bound leaves room for the collector's noise (see idleMb) and still fails that case.
  */
 const MAX_PEAK_MB = 450
-const MAX_IDLE_MB = 380
+const MAX_IDLE_MB = 420
 
 async function statusMb(pid: number, field: 'VmRSS' | 'VmHWM'): Promise<number> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8')
   return Math.round(Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)![1]) / 1024)
 }
 
-/** The server's resident memory with no traffic: the least of five samples, a second apart, after it settled. */
+/**
+ * The server's resident memory with no traffic: the least of a sample a second for 30 seconds.
+ * An idle V8 gives memory back in steps (its memory reducer runs a few garbage collections
+ * seconds apart, 10 to 30 s after the last allocation), so five samples in five seconds read
+ * anything between 280 and 385 MB for the same server. Even the least over 30 s, or a reading
+ * after forced full collections, varies by about ±35 MB between runs of the same server.
+ */
 async function idleMb(server: Running): Promise<number> {
   const samples: number[] = []
-  await new Promise((resolve) => setTimeout(resolve, 3000))
-  for (let i = 0; i < 5; i++) {
+  for (let i = 0; i < 30; i++) {
     samples.push(await statusMb(server.child.pid!, 'VmRSS'))
     await new Promise((resolve) => setTimeout(resolve, 1000))
   }
@@ -59,7 +67,9 @@ t.test('the first start of an embedded database leaves its memory in a child pro
   t.teardown(() => second.stop())
   const afterRestart = await idleMb(second)
   t.ok(afterRestart < MAX_IDLE_MB, `idle RSS after a restart ${afterRestart} MB < ${MAX_IDLE_MB} MB`)
-  // Nothing of the first start stays behind: it costs the server no more than a restart does.
-  t.ok(afterFirst < afterRestart + 40, `first start ${afterFirst} MB, restart ${afterRestart} MB`)
+  // Nothing of the first start stays behind: it costs the server no more than a restart does,
+  // give or take the collector's noise (±35 MB each, see idleMb); keeping the first start's
+  // work in the server adds about 195 MB (above).
+  t.ok(afterFirst < afterRestart + 90, `first start ${afterFirst} MB, restart ${afterRestart} MB`)
   t.equal((await second.stop()).code, 0)
 })
