@@ -5544,7 +5544,10 @@ export interface operations {
     getArticleRevision: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The ETag of a representation you hold: 304 Not Modified, without a body, while it is still current (weak comparison; `*` matches any). */
+                "If-None-Match"?: string;
+            };
             path: {
                 /** @description A UUID is an id; anything else a slug. */
                 idOrSlug: string;
@@ -5558,6 +5561,8 @@ export interface operations {
             /** @description The revision */
             200: {
                 headers: {
+                    /** @description Strong ETag of this version: If-Match for the next PATCH or DELETE, If-None-Match to revalidate (304). */
+                    ETag?: string;
                     /** @description The id of this request, also in the server log: quote it when reporting a problem. */
                     "X-Request-Id"?: string;
                     /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
@@ -5577,6 +5582,27 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Revision"];
                 };
+            };
+            /** @description Not modified (If-None-Match) */
+            304: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Invalid request (VALIDATION_FAILED lists every bad field) */
             400: {
@@ -5800,7 +5826,7 @@ export interface operations {
                     "RateLimit-Remaining"?: string;
                     /** @description Seconds until the window resets. */
                     "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
+                    /** @description `Authorization, Accept`: the answer depends on the token and on the media type asked for. */
                     Vary?: string;
                     /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
@@ -5824,7 +5850,7 @@ export interface operations {
                     "RateLimit-Remaining"?: string;
                     /** @description Seconds until the window resets. */
                     "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
+                    /** @description `Authorization, Accept`: the answer depends on the token and on the media type asked for. */
                     Vary?: string;
                     /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
@@ -5849,7 +5875,7 @@ export interface operations {
                     "RateLimit-Remaining"?: string;
                     /** @description Seconds until the window resets. */
                     "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
+                    /** @description `Authorization, Accept`: the answer depends on the token and on the media type asked for. */
                     Vary?: string;
                     /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
@@ -5872,7 +5898,7 @@ export interface operations {
                     "RateLimit-Remaining"?: string;
                     /** @description Seconds until the window resets. */
                     "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
+                    /** @description `Authorization, Accept`: the answer depends on the token and on the media type asked for. */
                     Vary?: string;
                     /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
@@ -5895,7 +5921,7 @@ export interface operations {
                     "RateLimit-Remaining"?: string;
                     /** @description Seconds until the window resets. */
                     "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
+                    /** @description `Authorization, Accept`: the answer depends on the token and on the media type asked for. */
                     Vary?: string;
                     /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
@@ -5920,7 +5946,7 @@ export interface operations {
                     "RateLimit-Remaining"?: string;
                     /** @description Seconds until the window resets. */
                     "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
+                    /** @description `Authorization, Accept`: the answer depends on the token and on the media type asked for. */
                     Vary?: string;
                     /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
@@ -5943,7 +5969,7 @@ export interface operations {
                     "RateLimit-Remaining"?: string;
                     /** @description Seconds until the window resets. */
                     "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
+                    /** @description `Authorization, Accept`: the answer depends on the token and on the media type asked for. */
                     Vary?: string;
                     /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
@@ -5966,7 +5992,7 @@ export interface operations {
                     "RateLimit-Remaining"?: string;
                     /** @description Seconds until the window resets. */
                     "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
+                    /** @description `Authorization, Accept`: the answer depends on the token and on the media type asked for. */
                     Vary?: string;
                     /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
@@ -5991,7 +6017,7 @@ export interface operations {
                     "RateLimit-Remaining"?: string;
                     /** @description Seconds until the window resets. */
                     "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
+                    /** @description `Authorization, Accept`: the answer depends on the token and on the media type asked for. */
                     Vary?: string;
                     /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
@@ -7075,7 +7101,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Optional; a fresh value (a UUID) per logical operation makes the POST safe to retry: the same key and body within 24 h replays the first response (marked `Idempotent-Replayed: true`); the key with another body is 422; while the first is still running, 409. Keys belong to the caller (token or address). */
+                /** @description Optional; a fresh value (a UUID) per logical operation makes the POST safe to retry: the same key and body within 24 h makes nothing new but is 409 `IDEMPOTENCY_KEY_USED` (the response holds a secret that is shown only once, so it is never stored for a replay); the key with another body is 422; while the first is still running, 409. Keys belong to the caller (token or address). */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -10251,7 +10277,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Optional; a fresh value (a UUID) per logical operation makes the POST safe to retry: the same key and body within 24 h replays the first response (marked `Idempotent-Replayed: true`); the key with another body is 422; while the first is still running, 409. Keys belong to the caller (token or address). */
+                /** @description Optional; a fresh value (a UUID) per logical operation makes the POST safe to retry: the same key and body within 24 h makes nothing new but is 409 `IDEMPOTENCY_KEY_USED` (the response holds a secret that is shown only once, so it is never stored for a replay); the key with another body is 422; while the first is still running, 409. Keys belong to the caller (token or address). */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -11232,7 +11258,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Optional; a fresh value (a UUID) per logical operation makes the POST safe to retry: the same key and body within 24 h replays the first response (marked `Idempotent-Replayed: true`); the key with another body is 422; while the first is still running, 409. Keys belong to the caller (token or address). */
+                /** @description Optional; a fresh value (a UUID) per logical operation makes the POST safe to retry: the same key and body within 24 h makes nothing new but is 409 `IDEMPOTENCY_KEY_USED` (the response holds a secret that is shown only once, so it is never stored for a replay); the key with another body is 422; while the first is still running, 409. Keys belong to the caller (token or address). */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -12357,7 +12383,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Optional; a fresh value (a UUID) per logical operation makes the POST safe to retry: the same key and body within 24 h replays the first response (marked `Idempotent-Replayed: true`); the key with another body is 422; while the first is still running, 409. Keys belong to the caller (token or address). */
+                /** @description Optional; a fresh value (a UUID) per logical operation makes the POST safe to retry: the same key and body within 24 h makes nothing new but is 409 `IDEMPOTENCY_KEY_USED` (the response holds a secret that is shown only once, so it is never stored for a replay); the key with another body is 422; while the first is still running, 409. Keys belong to the caller (token or address). */
                 "Idempotency-Key"?: string;
             };
             path: {

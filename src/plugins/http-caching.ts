@@ -23,6 +23,8 @@ declare module 'fastify' {
      * route's own path: a revision restore writes the article, so it takes the article's ETag.
      */
     ifMatchOf?: string
+    /** A request header the answer depends on besides Authorization (content negotiation); sent in `Vary`. */
+    vary?: 'Accept'
   }
   interface FastifyReply {
     /** The stored version of the resource being sent, for its strong ETag. */
@@ -112,7 +114,7 @@ export default fp<{ config: Config }>(
       // and the absolute form `http://host/api/v1/tokens` reach the same route, and must
       // carry the same private caching headers. Unmatched URLs (404s) go by their path.
       if ((route.url ?? new URL(request.url, 'http://x').pathname).startsWith('/api/')) {
-        reply.header('vary', 'Authorization')
+        reply.header('vary', route.config.vary ? `Authorization, ${route.config.vary}` : 'Authorization')
         // principal is unset when the request was refused before authentication ran.
         const { kind } = request.principal ?? ANONYMOUS
         if (kind === 'preview') {

@@ -54,8 +54,11 @@ export default fp(
             maxLength: 255,
             description:
               'Optional; a fresh value (a UUID) per logical operation makes the POST safe to retry: the same key and ' +
-              'body within 24 h replays the first response (marked `Idempotent-Replayed: true`); the key with another ' +
-              'body is 422; while the first is still running, 409. Keys belong to the caller (token or address).',
+              (route.config?.idempotentReplay === false
+                ? 'body within 24 h makes nothing new but is 409 `IDEMPOTENCY_KEY_USED` (the response holds a secret that is ' +
+                  'shown only once, so it is never stored for a replay); '
+                : 'body within 24 h replays the first response (marked `Idempotent-Replayed: true`); ') +
+              'the key with another body is 422; while the first is still running, 409. Keys belong to the caller (token or address).',
           }),
         ),
       })

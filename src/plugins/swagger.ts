@@ -123,7 +123,7 @@ type Schema = Record<string, unknown>
 type RouteFacts = {
   method: string | string[]
   url: string
-  config?: { etag?: 'strong' | 'weak'; ifMatch?: 'required' | 'optional'; preview?: boolean; surrogateKeys?: boolean }
+  config?: { etag?: 'strong' | 'weak'; ifMatch?: 'required' | 'optional'; preview?: boolean; surrogateKeys?: boolean; vary?: 'Accept' }
 }
 
 /**
@@ -163,7 +163,7 @@ function withHeaders(schema: Schema, route: RouteFacts): Schema {
           'RateLimit-Limit': RESPONSE_HEADERS.rateLimitLimit,
           'RateLimit-Remaining': RESPONSE_HEADERS.rateLimitRemaining,
           'RateLimit-Reset': RESPONSE_HEADERS.rateLimitReset,
-          Vary: RESPONSE_HEADERS.vary,
+          Vary: route.config?.vary === 'Accept' ? RESPONSE_HEADERS.varyAccept : RESPONSE_HEADERS.vary,
         })
         if (methods.includes('GET')) sent['Cache-Control'] = RESPONSE_HEADERS.cacheControl
         if (route.config?.preview) sent['X-Robots-Tag'] = RESPONSE_HEADERS.robotsTag

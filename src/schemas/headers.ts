@@ -55,6 +55,7 @@ export const RESPONSE_HEADERS = {
   rateLimitReset: header('Seconds until the window resets.', 10, INT),
   allowOrigin: header('Only when CORS_ORIGINS allows the request\'s Origin: that origin, or `*`.', 2000),
   vary: header('`Authorization`: the answer depends on the token.', 100),
+  varyAccept: header('`Authorization, Accept`: the answer depends on the token and on the media type asked for.', 100),
   cacheControl: header(
     'Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, ' +
       'stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list ' +

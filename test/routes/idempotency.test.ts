@@ -116,4 +116,14 @@ t.test('token creation: deduplicated, but the secret is never stored or shown tw
   t.equal(await app.db.prisma.apiToken.count({ where: { name: 'ci' } }), 1, 'one token')
   const stored = await app.db.prisma.idempotencyKey.findMany()
   t.notOk(JSON.stringify(stored).includes(json(first).secret), 'the secret is not stored with the key')
+
+  // The document says so on every POST whose answer holds a secret, and only there.
+  const doc = json(await app.inject('/openapi.json'))
+  const keyHelp = (path: string) =>
+    (doc.paths[path].post.parameters as { in: string; name: string; description: string }[]).find((p) => p.in === 'header' && p.name === 'Idempotency-Key')!.description
+  for (const path of ['/api/v1/tokens', '/api/v1/webhooks', '/api/v1/articles/{idOrSlug}/preview']) {
+    t.match(keyHelp(path), /409 `IDEMPOTENCY_KEY_USED`/, `${path}: a retry is 409, not a replay`)
+    t.notMatch(keyHelp(path), /replays the first response/, `${path}: no replay promised`)
+  }
+  t.match(keyHelp('/api/v1/articles'), /replays the first response/, 'other POSTs replay')
 })

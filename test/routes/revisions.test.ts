@@ -83,6 +83,21 @@ t.test('an editor edits a live article three times, diffs, restores, trashes and
     { op: 'replace', path: '/title', value: texts[2]!.title },
     { op: 'replace', path: '/body', value: texts[2]!.body },
   ])
+  // Two representations of one URL, chosen by Accept: caches must keep them apart.
+  t.equal(patchRes.headers.vary, 'Authorization, Accept', 'the JSON Patch varies on Accept')
+  t.equal(diffRes.headers.vary, 'Authorization, Accept', 'the field diff varies on Accept')
+
+  // One revision: a strong ETag, and 304 when it is still the one held.
+  const second = await app.inject({ url: `/api/v1/articles/${tram.id}/revisions/2`, headers: editor })
+  t.equal(second.statusCode, 200)
+  t.equal(json(second).snapshot.body, texts[0]!.body, 'revision 2 holds the first edit')
+  t.match(second.headers.etag, /^"1-[\w-]{16}"$/, 'a strong ETag')
+  const notModified = await app.inject({ url: `/api/v1/articles/${tram.id}/revisions/2`, headers: { ...editor, 'if-none-match': second.headers.etag as string } })
+  t.equal(notModified.statusCode, 304, 'If-None-Match: 304')
+  t.equal(notModified.body, '')
+  const third = await app.inject({ url: `/api/v1/articles/${tram.id}/revisions/3`, headers: { ...editor, 'if-none-match': second.headers.etag as string } })
+  t.equal(third.statusCode, 200, 'another revision does not match it')
+  t.not(third.headers.etag, second.headers.etag)
 
   // Restore revision 2 on the live article.
   const before = await app.inject({ url: `/api/v1/articles/${tram.id}`, headers: editor })

@@ -52,6 +52,7 @@ const revisionRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/articles/:idOrSlug/revisions/:number',
     {
+      config: { etag: 'strong' },
       schema: {
         tags,
         security,
@@ -59,15 +60,24 @@ const revisionRoutes: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'One revision, with its snapshot',
         description: `The article's editable fields and publication state as this change left them. ${WHO}`,
         params: RevisionParamsSchema,
-        response: { 200: described(RevisionSchema, 'The revision'), ...problems(400, 401, 403, 404) },
+        response: {
+          200: described(RevisionSchema, 'The revision'),
+          304: NoBody('Not modified (If-None-Match)'),
+          ...problems(400, 401, 403, 404),
+        },
       },
     },
-    async (request) => app.services.revisions.get(request.principal, request.params.idOrSlug, request.params.number),
+    async (request, reply) => {
+      const revision = await app.services.revisions.get(request.principal, request.params.idOrSlug, request.params.number)
+      // A revision is never changed: version 1 (the ETag's hash still covers every byte sent).
+      return sendVersioned(reply, { resource: revision, version: 1 })
+    },
   )
 
   app.get(
     '/articles/:idOrSlug/revisions/:number/diff',
     {
+      config: { vary: 'Accept' },
       schema: {
         tags,
         security,
