@@ -1,4 +1,5 @@
 import swagger from '@fastify/swagger'
+import type { FastifyContextConfig } from 'fastify'
 import fp from 'fastify-plugin'
 import type { AddressInfo } from 'node:net'
 import type { TSchema } from 'typebox'
@@ -123,7 +124,8 @@ type Schema = Record<string, unknown>
 type RouteFacts = {
   method: string | string[]
   url: string
-  config?: { etag?: 'strong' | 'weak'; ifMatch?: 'required' | 'optional'; preview?: boolean; surrogateKeys?: boolean; vary?: 'Accept' }
+  /** What the route declares for its headers (plugins/http-caching, plugins/auth), as the routes type it. */
+  config?: Pick<FastifyContextConfig, 'etag' | 'ifMatch' | 'preview' | 'surrogateKeys' | 'vary'>
 }
 
 /**
@@ -163,7 +165,7 @@ function withHeaders(schema: Schema, route: RouteFacts): Schema {
           'RateLimit-Limit': RESPONSE_HEADERS.rateLimitLimit,
           'RateLimit-Remaining': RESPONSE_HEADERS.rateLimitRemaining,
           'RateLimit-Reset': RESPONSE_HEADERS.rateLimitReset,
-          Vary: route.config?.vary === 'Accept' ? RESPONSE_HEADERS.varyAccept : RESPONSE_HEADERS.vary,
+          Vary: route.config?.vary ? RESPONSE_HEADERS.varyAccept : RESPONSE_HEADERS.vary,
         })
         if (methods.includes('GET')) sent['Cache-Control'] = RESPONSE_HEADERS.cacheControl
         if (route.config?.preview) sent['X-Robots-Tag'] = RESPONSE_HEADERS.robotsTag
