@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import type { FastifyReply, FastifyRequest, RouteHandlerMethod } from 'fastify'
+import type { FastifyContextConfig, FastifyReply, FastifyRequest, RouteHandlerMethod } from 'fastify'
 import fp from 'fastify-plugin'
 import { Type } from 'typebox'
 import { ProblemError } from '../errors.js'
@@ -13,6 +13,12 @@ declare module 'fastify' {
      * a retry of a request that succeeded gets 409 IDEMPOTENCY_KEY_USED instead.
      */
     idempotentReplay?: boolean
+    /**
+     * Counts the request against a quota (the comment limits), or throws its 429. Run only for
+     * a request that will really run: after its Idempotency-Key was looked up and, with a key,
+     * inside the key's lock, so a replay or a duplicate of a request in flight (409) never counts.
+     */
+    quota?: (request: FastifyRequest, reply: FastifyReply) => Promise<void>
   }
   interface FastifyRequest {
     idempotency: { scope: string; key: string; hash: string } | undefined
@@ -44,7 +50,10 @@ export default fp(
     // Document the header and its answers on every POST, where the routes are defined.
     app.addHook('onRoute', (route) => {
       const methods = Array.isArray(route.method) ? route.method : [route.method]
-      if (!methods.includes('POST') || !route.schema || route.schema.hide || !route.url.startsWith('/api/')) return
+      if (!methods.includes('POST') || !route.schema || route.schema.hide || !route.url.startsWith('/api/')) {
+        if (route.config?.quota) throw new Error(`${route.url}: config.quota is counted only on documented POST routes under /api/`)
+        return
+      }
       // No example value: Swagger UI would pre-fill it, and every POST after the first would
       // then reuse one key with another body (422). Leave it empty there, or send a fresh UUID.
       route.schema.headers ??= Type.Object({
@@ -65,11 +74,13 @@ export default fp(
       const response = (route.schema.response ??= {}) as Record<string, unknown>
       for (const [status, entry] of Object.entries(problems(409, 422))) response[status] ??= entry
       // Only POST routes pay for this: a stored answer is replayed before the route's own
-      // preHandlers (a replay is not a new comment for the rate limits), and the handler
-      // runs inside the key's transaction.
+      // preHandlers, and the handler runs inside the key's transaction. The route's quota
+      // counts after the lookup without a key, and inside the key's lock with one (withKey).
+      const quota = route.config?.quota
       const list = <T>(hooks: T | T[] | undefined): T[] => (hooks === undefined ? [] : Array.isArray(hooks) ? hooks : [hooks])
-      route.preHandler = [lookupKey, ...list(route.preHandler)] as typeof route.preHandler
-      route.handler = withKey(route.handler as RouteHandlerMethod)
+      const counted = quota ? [countUnlessKeyed(quota)] : []
+      route.preHandler = [lookupKey, ...counted, ...list(route.preHandler)] as typeof route.preHandler
+      route.handler = withKey(route.handler as RouteHandlerMethod, quota)
     })
 
     const lookupKey = async (request: FastifyRequest, reply: FastifyReply) => {
@@ -84,12 +95,19 @@ export default fp(
       request.idempotency = { scope, key, hash }
     }
 
+    type Quota = NonNullable<FastifyContextConfig['quota']>
+    const countUnlessKeyed = (quota: Quota) => async (request: FastifyRequest, reply: FastifyReply) => {
+      if (!request.idempotency) await quota(request, reply)
+    }
+
     /** The route's handler, run in the key's transaction when the request has a key. */
-    const withKey = (handler: RouteHandlerMethod): RouteHandlerMethod =>
+    const withKey = (handler: RouteHandlerMethod, quota: Quota | undefined): RouteHandlerMethod =>
       async function (this: unknown, request, reply) {
         const claim = request.idempotency
         if (!claim) return handler.call(this as never, request, reply)
         const outcome = await service.run(claim.scope, claim.key, claim.hash, async () => {
+          // The key is ours and unanswered: this request really runs, so now it counts.
+          await quota?.(request, reply)
           const payload: unknown = await handler.call(this as never, request, reply)
           // Serialized here, by the route's own serializer, so the stored bytes are the bytes sent.
           const body = reply.serialize(payload) as string

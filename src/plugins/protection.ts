@@ -1,7 +1,7 @@
 import cors from '@fastify/cors'
 import helmet from 'helmet'
 import rateLimit from '@fastify/rate-limit'
-import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify'
+import type { FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { Redis } from 'ioredis'
 import type { Config } from '../config.js'
@@ -11,8 +11,11 @@ import { notFound } from './error-handler.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
-    /** preHandlers limiting comment posting: per client address, and per address and article. */
-    commentRateLimits: preHandlerAsyncHookHandler[]
+    /**
+     * The comment limits (per client address, and per address and article), as a route's
+     * `config.quota`: counted only for a request that will really run (plugins/idempotency).
+     */
+    commentQuota(request: FastifyRequest, reply: FastifyReply): Promise<void>
     /** Counts a request with a bad bearer token; throws 429 once the address has too many. */
     countAuthFailure(request: FastifyRequest): Promise<void>
   }
@@ -139,13 +142,11 @@ export default fp<{ config: Config }>(
         return `comments:${request.ip}:${await app.services.articles.canonicalKey(idOrSlug)}`
       },
     })
-    app.decorate('commentRateLimits', [
-      async (request, reply) => {
-        // Editors and admins moderate and may reply freely; every other caller is limited.
-        if (isStaff(request.principal)) return
-        await enforce(request, reply, [perArticle, perAddress])
-      },
-    ])
+    app.decorate('commentQuota', async (request: FastifyRequest, reply: FastifyReply) => {
+      // Editors and admins moderate and may reply freely; every other caller is limited.
+      if (isStaff(request.principal)) return
+      await enforce(request, reply, [perArticle, perAddress])
+    })
 
     // Token guessing: each bad token costs a lookup, so bad tokens are limited per address.
     const authFailures = app.createRateLimit({

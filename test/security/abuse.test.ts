@@ -172,6 +172,27 @@ t.test('anonymous comment limits', async (t) => {
   })
 })
 
+t.test('duplicates of one comment in flight are answered by their key and never spend the reader\'s comment budget', async (t) => {
+  // Red team, third pass: ten concurrent POSTs with one Idempotency-Key were answered
+  // 201, 409, 409, 429 ×6, 201: each duplicate counted against the limits before its key was
+  // looked at, which locked the reader out of the article (and of every article once the
+  // per-address budget was spent). Only a request that will really run counts.
+  const app = await buildTestApp(t, { COMMENT_RATE_LIMIT: 2, COMMENT_RATE_LIMIT_PER_ARTICLE: 3, RATE_LIMIT_PER_MINUTE: 1000 })
+  const remoteAddress = '192.0.2.40'
+  const start = await commentRows(app)
+  const headers = { 'idempotency-key': 'one-comment-ten-retries' }
+  const answers = await Promise.all(Array.from({ length: 10 }, () => postComment(app, tram.slug, comment('retried'), { remoteAddress, headers })))
+  const statuses = answers.map((r) => r.statusCode)
+  t.ok(statuses.every((s) => s === 201 || s === 409), `only 201 (the comment or its replay) and 409 (in flight): ${statuses.join(' ')}`)
+  for (const res of answers.filter((r) => r.statusCode === 409)) isProblem(t, res, 409, 'IDEMPOTENCY_KEY_IN_FLIGHT')
+  t.equal(new Set(answers.filter((r) => r.statusCode === 201).map((r) => body(r).id)).size, 1, 'every 201 names the one comment')
+  t.equal(await commentRows(app), start + 1, 'one comment stored')
+  // One comment counted: the reader still has budget, on this article and on another.
+  t.equal((await postComment(app, harbour.slug, comment('next, elsewhere'), { remoteAddress })).statusCode, 201, 'the next comment on another article is accepted')
+  isRateLimited(t, await postComment(app, tram.slug, comment('over the address budget'), { remoteAddress }), 2)
+  t.equal(await commentRows(app), start + 2)
+})
+
 t.test('comment limits behind a trusted proxy', async (t) => {
   const PER_ARTICLE = 2
   const app = await buildTestApp(t, { TRUST_PROXY: '127.0.0.1', COMMENT_RATE_LIMIT: 10, COMMENT_RATE_LIMIT_PER_ARTICLE: PER_ARTICLE, RATE_LIMIT_PER_MINUTE: 1000 })

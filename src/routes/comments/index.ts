@@ -51,7 +51,7 @@ const commentRoutes: FastifyPluginAsyncTypebox = async (app) => {
       bodyLimit: smallBody(app),
       // No ETag: this is the poster's public copy, not the moderator representation that
       // If-Match on PATCH /comments/{id} compares with.
-      preHandler: app.commentRateLimits,
+      config: { quota: app.commentQuota },
       schema: {
         tags,
         operationId: 'createComment',
