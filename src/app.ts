@@ -104,6 +104,15 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
     },
   }).withTypeProvider<TypeBoxTypeProvider>()
 
+  // Closing stops Node's check for timed-out requests (server.close() clears it), so a client
+  // that stalls its request or never reads would hold app.close() for good. Connections still
+  // open SHUTDOWN_GRACE_MS after closing began are closed, whatever they are doing.
+  app.addHook('preClose', function (done) {
+    const timer = setTimeout(() => this.server.closeAllConnections(), config.SHUTDOWN_GRACE_MS).unref()
+    this.server.once('close', () => clearTimeout(timer))
+    done()
+  })
+
   app.addHook('onSend', (request, reply, payload, done) => {
     reply.header('x-request-id', request.id)
     done(null, payload)
@@ -154,11 +163,21 @@ function clientErrorHandler(error: NodeJS.ErrnoException, socket: Socket): void 
         : 'BAD_REQUEST'
   const problem = new ProblemError(code, code === 'BAD_REQUEST' ? 'The request is not valid HTTP (framing or header syntax).' : undefined)
   const body = JSON.stringify(problemBody(problem))
+  // end() alone is a half-close: the server's sockets allow half-open connections, so one whose
+  // client never reads nor closes would stay open for good (slowloris). Destroyed once the
+  // answer is flushed, as Node does after a `Connection: close` response, and in any case
+  // after a short grace.
+  const grace = setTimeout(() => socket.destroy(), CLOSE_GRACE_MS).unref()
+  socket.once('close', () => clearTimeout(grace))
   socket.end(
     `HTTP/1.1 ${problem.status} ${http.STATUS_CODES[problem.status]}\r\n` +
       `Content-Type: ${PROBLEM_CONTENT_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    () => socket.destroy(),
   )
 }
+
+/** The longest a refused connection's answer may take to flush before its socket is destroyed. */
+const CLOSE_GRACE_MS = 2000
 
 /** TRUST_PROXY as Fastify takes it: false, true, a hop count, or a list of proxy addresses. */
 function trustProxy(value: string): boolean | number | string[] {

@@ -10,7 +10,9 @@ async function main(): Promise<void> {
   const config = loadConfig()
   const app = await buildApp(config)
 
-  closeWithGrace({ delay: config.SHUTDOWN_GRACE_MS }, async ({ signal, err }) => {
+  // The app closes connections still open after SHUTDOWN_GRACE_MS itself; the process is forced
+  // out only if closing takes longer still (the database, say).
+  closeWithGrace({ delay: config.SHUTDOWN_GRACE_MS + 5000 }, async ({ signal, err }) => {
     if (err) app.log.error({ err }, 'shutting down after an uncaught error')
     else app.log.info({ signal }, 'shutting down')
     await app.close()

@@ -373,3 +373,67 @@ t.test('the HTTP layer', async (t) => {
     })
   })
 })
+
+t.test('connections the HTTP layer refuses are closed by the server, whether or not the client reads (slowloris)', async (t) => {
+  // Red team, third pass: the 408 (and 400/431) answers half-closed the socket; 300 clients
+  // that never read kept their connections open for good after their 408.
+  const REQUEST_TIMEOUT_MS = 1000
+  const app = await buildTestApp(t, { REQUEST_TIMEOUT_MS })
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  const port = (app.server.address() as net.AddressInfo).port
+  const clients: net.Socket[] = []
+  t.teardown(() => clients.forEach((socket) => socket.destroy()))
+  const post = 'POST /api/v1/authors HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n'
+  /** What each kind of client sends and then leaves unread: a stalled body (408), a 20 KB header (431), bad framing (400). */
+  const openings = [
+    `${post}Content-Length: 50\r\n\r\n{"nam`,
+    `${post}X-Filler: ${'a'.repeat(20_000)}\r\n\r\n`,
+    `${post}Content-Length: 5\r\nContent-Length: 6\r\n\r\n`,
+  ]
+  const open = () => new Promise<number>((resolve) => app.server.getConnections((_error, count) => resolve(count)))
+  let accepted = 0
+  app.server.on('connection', () => accepted++)
+  for (let i = 0; i < 300; i++) {
+    const socket = net.connect(port, '127.0.0.1')
+    socket.on('error', () => {})
+    // Never read: the answer stays unread in the client's buffers, and the client never closes.
+    socket.pause()
+    socket.write(openings[i % openings.length]!)
+    clients.push(socket)
+  }
+  const started = Date.now()
+  while (accepted < 300 && Date.now() - started < 5000) await new Promise((resolve) => setTimeout(resolve, 20))
+  t.equal(accepted, 300, 'the server accepted all 300 connections')
+  let count = await open()
+  while (count > 0 && Date.now() - started < REQUEST_TIMEOUT_MS + 5000) {
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    count = await open()
+  }
+  t.equal(count, 0, `every refused connection closed by the server within REQUEST_TIMEOUT_MS + 5 s (${Date.now() - started} ms; ${count} open)`)
+})
+
+t.test('closing the app closes connections that stall or never read, within SHUTDOWN_GRACE_MS', async (t) => {
+  // server.close() stops Node's check for timed-out requests: a stalled upload or a client
+  // that never reads used to hold app.close() (and a SIGTERM'd server) for good.
+  const SHUTDOWN_GRACE_MS = 1500
+  const app = await buildTestApp(t, { REQUEST_TIMEOUT_MS: 1000, SHUTDOWN_GRACE_MS })
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  const port = (app.server.address() as net.AddressInfo).port
+  const clients: net.Socket[] = []
+  t.teardown(() => clients.forEach((socket) => socket.destroy()))
+  const client = (text: string, read: boolean) => {
+    const socket = net.connect(port, '127.0.0.1')
+    socket.on('error', () => {})
+    if (!read) socket.pause()
+    socket.write(text)
+    clients.push(socket)
+  }
+  client('GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n', true) // answered, then idle (keep-alive)
+  client('POST /api/v1/authors HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 50\r\n\r\n{"na', false) // a stalled body
+  client('GET /health/live HTTP/1.1\r\nHost: x\r\n', false) // stalled headers
+  await new Promise((resolve) => setTimeout(resolve, 300))
+  const started = Date.now()
+  const closed = await Promise.race([app.close().then(() => true), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), SHUTDOWN_GRACE_MS + 3000))])
+  t.ok(closed, `app.close() finished (${Date.now() - started} ms)`)
+  t.ok(Date.now() - started < SHUTDOWN_GRACE_MS + 1500, 'within SHUTDOWN_GRACE_MS and a little')
+})
