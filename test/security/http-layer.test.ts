@@ -237,6 +237,22 @@ t.test('the HTTP layer', async (t) => {
       await unchanged(t, app, before)
     })
 
+    t.test('headers cannot carry text Postgres refuses: a NUL in a header is 400, a non-ASCII Idempotency-Key is 400', async (t) => {
+      // Bodies, query strings and path parameters are scanned for NUL and lone surrogates
+      // (plugins/strict-input); headers are latin1 bytes, so they cannot hold a lone surrogate,
+      // and Node's parser refuses a NUL. The one header that is stored, Idempotency-Key, is
+      // printable ASCII by its schema.
+      const before = await state(app)
+      const length = String(Buffer.byteLength(newAuthor))
+      const nul = await send(Buffer.concat([Buffer.from(post([['Content-Length', length], ['Idempotency-Key', 'a']]).replace('Idempotency-Key: a', 'Idempotency-Key: a\u0000b'), 'latin1'), Buffer.from(newAuthor)]))
+      isWireProblem(t, nul, 400, 'BAD_REQUEST')
+      const latin1 = await send(
+        Buffer.concat([Buffer.from(post([['Content-Length', length], ['Idempotency-Key', 'cl\u00e9'], ['Connection', 'close']]), 'latin1'), Buffer.from(newAuthor)]),
+      )
+      isProblem(t, latin1, 400, 'VALIDATION_FAILED')
+      await unchanged(t, app, before, 'nothing written, no key stored')
+    })
+
     t.test('an HTTP/1.1 request without Host is 400 BAD_REQUEST problem+json saying why', async (t) => {
       // Node is told not to refuse it (requireHostHeader: false) so that the app's onRequest
       // hook can: the answer is an ordinary Fastify reply (with `instance`) that closes the
