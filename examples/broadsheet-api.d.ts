@@ -237,7 +237,7 @@ export interface paths {
         };
         /**
          * What changed between two revisions
-         * @description From revision `against` (default: the one before) to revision `number`: only the fields that differ, and for `body` a line diff (`lines`: every line of both sides, unchanged, added or removed, with line numbers) a frontend can render. With `Accept: application/json-patch+json` the same change as an RFC 6902 JSON Patch over the snapshots. Only callers who may edit the article (its author's token, editors, admins) see its history, trashed articles included; to anonymous callers every article's history is the same 404 as an unknown article, and a token that may read but not edit the article gets 403.
+         * @description From revision `against` (default: the one before) to revision `number`: only the fields that differ, and for `body` a line diff a frontend can render (`lines`: unchanged, added or removed, with line numbers), with `summary` (lines added, removed, unchanged in all) and `truncated`. A long diff lists only its changes with 3 lines of context, and at most DIFF_MAX_LINES lines (default 2000). With `Accept: application/json-patch+json` the same change as an RFC 6902 JSON Patch over the snapshots. A token may have DIFF_CONCURRENT_PER_TOKEN diffs (default 2) in progress at once in each server process; more are 429. Only callers who may edit the article (its author's token, editors, admins) see its history, trashed articles included; to anonymous callers every article's history is the same 404 as an unknown article, and a token that may read but not edit the article gets 403.
          */
         get: operations["diffArticleRevisions"];
         put?: never;
@@ -1107,6 +1107,27 @@ export interface components {
             toLine: number | null;
         };
         /**
+         * DiffSummary
+         * @description For body: how many lines of the whole line diff are added, removed and unchanged, whether `lines` lists them all or not.
+         */
+        DiffSummary: {
+            /**
+             * Format: int32
+             * @description Lines only in `to`.
+             */
+            added: number;
+            /**
+             * Format: int32
+             * @description Lines only in `from`.
+             */
+            removed: number;
+            /**
+             * Format: int32
+             * @description Lines on both sides.
+             */
+            unchanged: number;
+        };
+        /**
          * JsonPatch
          * @description RFC 6902 JSON Patch that turns snapshot `against` into snapshot `number` (Accept: application/json-patch+json).
          */
@@ -1146,8 +1167,11 @@ export interface components {
                 before: string | string[] | boolean | null;
                 /** @description The field's value (a string, the tags, a boolean or null). */
                 after: string | string[] | boolean | null;
-                /** @description For body: every line of both sides in order, each unchanged, added or removed (render like a unified diff). */
+                /** @description For body: the line diff in order, each line unchanged, added or removed (render like a unified diff). Every line of both sides when the whole diff has at most DIFF_MAX_LINES lines (default 2000). Past that, only the changed lines with 3 unchanged lines of context around each change (unchanged stretches further from a change are left out: `fromLine` and `toLine` jump over them), and at most DIFF_MAX_LINES of those (see `truncated`). */
                 lines?: components["schemas"]["DiffLine"][];
+                summary?: components["schemas"]["DiffSummary"];
+                /** @description For body: true when `lines` stops before the end of the diff because it reached DIFF_MAX_LINES; `summary` counts what is left out. */
+                truncated?: boolean;
             }[];
         };
         /** RevisionList */

@@ -60,7 +60,7 @@ export const ConfigSchema = Type.Object({
     minimum: 0,
     maximum: 600_000,
     default: 10_000,
-    description: 'On SIGTERM/SIGINT, how long in-flight requests may take to finish before the process exits anyway.',
+    description: 'On SIGTERM/SIGINT, how long in-flight requests may take to finish; connections still open then are closed.',
   }),
   PUBLIC_URL: Type.Optional(
     Type.String({
@@ -118,6 +118,20 @@ export const ConfigSchema = Type.Object({
       description: 'Revisions kept per article (the newest ones); older ones are deleted as new ones are written. Unset: all are kept.',
     }),
   ),
+  DIFF_MAX_LINES: Type.Integer({
+    minimum: 10,
+    maximum: 100_000,
+    default: 2000,
+    description:
+      'Most lines a revision diff lists for the body; past it, changes with 3 lines of context, cut at this many (`truncated`). ' +
+      'The `summary` always has the true totals.',
+  }),
+  DIFF_CONCURRENT_PER_TOKEN: Type.Integer({
+    minimum: 1,
+    maximum: 1000,
+    default: 2,
+    description: 'Revision diffs one token may have in flight in each process; more at once are 429.',
+  }),
   TRASH_RETENTION_DAYS: Type.Number({
     minimum: 0,
     maximum: 36_500,
@@ -173,6 +187,17 @@ export const ConfigSchema = Type.Object({
     default: 24,
     description: 'After a secret rotation, how long deliveries carry a signature with the old secret too.',
   }),
+  SECRETS_KEY: Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 4000,
+      description:
+        'Encrypts webhook signing secrets in the database (AES-256-GCM): 32 random bytes as base64 (openssl rand -base64 32) ' +
+        'or 64 hex digits. A comma list rotates keys: the first encrypts, every one decrypts, and stored secrets are ' +
+        're-encrypted under the first at start. Unset: the embedded database keeps a generated key in DATA_DIR/secrets.key; ' +
+        'with DATABASE_URL secrets stay in plaintext (warned at start).',
+    }),
+  ),
   WEBHOOK_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 100, default: 8, description: 'Deliveries each process sends at once.' }),
   DELIVERY_POLL_MS: Type.Integer({
     minimum: 50,
@@ -231,7 +256,7 @@ export class ConfigError extends Error {
 
 const keys = Object.keys(ConfigSchema.properties) as (keyof Config)[]
 /** Values never echoed back in an error message. */
-const secrets = new Set<string>(['ADMIN_TOKEN', 'DATABASE_URL', 'REDIS_URL', 'FASTLY_API_TOKEN', 'CLOUDFLARE_API_TOKEN'])
+const secrets = new Set<string>(['ADMIN_TOKEN', 'DATABASE_URL', 'REDIS_URL', 'FASTLY_API_TOKEN', 'CLOUDFLARE_API_TOKEN', 'SECRETS_KEY'])
 
 /**
  * Builds a validated config from environment-style string values (process.env by default).

@@ -167,6 +167,8 @@ export interface OutboundResponse {
   headers: Record<string, string | string[] | undefined>
   /** The first `maxResponseBytes` bytes of the body, as UTF-8. */
   body: string
+  /** The same bytes as received (the body may be binary, compressed or not UTF-8). */
+  bytes: Buffer
   truncated: boolean
   /** The whole attempt: resolution, connection, headers and the body read. */
   latencyMs: number
@@ -199,7 +201,7 @@ function beforeDeadline<T>(work: Promise<T>, deadline: AbortSignal): Promise<T> 
   })
 }
 
-type Answer = Pick<OutboundResponse, 'status' | 'headers' | 'body' | 'truncated'>
+type Answer = Pick<OutboundResponse, 'status' | 'headers' | 'body' | 'bytes' | 'truncated'>
 
 /**
  * The socket is opened by host name, so the Host header and TLS server name (and certificate
@@ -229,7 +231,10 @@ function exchange(target: Target, request: OutboundRequest, maxBytes: number, de
     deadline.addEventListener('abort', () => fail(deadline.reason as Error), { once: true })
     req.on('error', fail)
     req.on('response', (res) => {
-      readCapped(res, maxBytes).then(({ body, truncated }) => resolve({ status: res.statusCode ?? 0, headers: res.headers, body, truncated }), fail)
+      readCapped(res, maxBytes).then(
+        ({ bytes, truncated }) => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: bytes.toString('utf8'), bytes, truncated }),
+        fail,
+      )
     })
     req.end(request.body)
   })
@@ -243,7 +248,7 @@ function pinnedLookup({ address, family }: Target): LookupFunction {
 }
 
 /** Reads at most `maxBytes`; past it the socket is destroyed, so an endless body costs one chunk more. */
-function readCapped(res: IncomingMessage, maxBytes: number): Promise<{ body: string; truncated: boolean }> {
+function readCapped(res: IncomingMessage, maxBytes: number): Promise<{ bytes: Buffer; truncated: boolean }> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = []
     let size = 0
@@ -252,10 +257,10 @@ function readCapped(res: IncomingMessage, maxBytes: number): Promise<{ body: str
       size += chunk.length
       if (size > maxBytes) {
         res.destroy()
-        resolve({ body: Buffer.concat(chunks).subarray(0, maxBytes).toString('utf8'), truncated: true })
+        resolve({ bytes: Buffer.concat(chunks).subarray(0, maxBytes), truncated: true })
       }
     })
-    res.on('end', () => resolve({ body: Buffer.concat(chunks).toString('utf8'), truncated: false }))
+    res.on('end', () => resolve({ bytes: Buffer.concat(chunks), truncated: false }))
     res.on('error', reject)
   })
 }

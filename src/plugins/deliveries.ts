@@ -6,10 +6,12 @@ const OUTBOX_CHANNEL = 'broadsheet_outbox'
 
 /**
  * Runs the delivery worker in this server process (services/deliveries.ts): fan out committed
- * outbox events, then send what is due, until there is nothing left. It wakes when an event is
- * committed (LISTEN, from any process), every DELIVERY_POLL_MS for retries that fall due (one
- * statement when there is nothing to do), and at start (what an earlier process left). One run at a time per process; several processes
- * share the queue safely. Closing the app waits for the sends in flight.
+ * outbox events, then start what is due in the free sending slots (WEBHOOK_CONCURRENCY), until
+ * nothing is due or no slot is free. It wakes when an event is committed (LISTEN, from any
+ * process), when an attempt ends and frees its slot, every DELIVERY_POLL_MS for retries that
+ * fall due (one statement when there is nothing to do), and at start (what an earlier process
+ * left). One run at a time per process (a run only starts attempts; it does not wait for them);
+ * several processes share the queue safely. Closing the app waits for the attempts in flight.
  */
 export default fp<{ config: Config }>(
   async (app, { config }) => {
@@ -20,7 +22,8 @@ export default fp<{ config: Config }>(
     let closing = false
 
     // A run fans out new events (when one was notified, and on every tenth poll in case a
-    // notification was missed), then sends what is due, until nothing is left.
+    // notification was missed), then fills the free slots with what is due, until nothing is
+    // left or no slot is free; each attempt wakes the worker again when it ends.
     const drain = async () => {
       do {
         again = false
@@ -28,7 +31,11 @@ export default fp<{ config: Config }>(
           fanOut = false
           while (!closing && (await deliveries.dispatch()) > 0);
         }
-        while (!closing && (await deliveries.deliverDue()) > 0);
+        while (!closing) {
+          const { claimed, attempts } = await deliveries.startDue()
+          for (const attempt of attempts) void attempt.then(slotFreed)
+          if (claimed === 0) break
+        }
       } while (again && !closing)
     }
     const run = (withFanOut: boolean) => {
@@ -50,6 +57,7 @@ export default fp<{ config: Config }>(
     // Notifications may arrive in the context of the transaction whose commit sent them (PGlite
     // calls back from inside it): the worker runs detached from it.
     const wake = () => app.db.detached(() => run(true))
+    const slotFreed = () => app.db.detached(() => run(false))
     let polls = 0
     let listening = false
     const poll = () => app.db.detached(() => run(!listening || ++polls % 10 === 0))
@@ -72,6 +80,7 @@ export default fp<{ config: Config }>(
       clearInterval(timer)
       await stopListening?.()
       await running
+      await deliveries.settled()
     })
   },
   { name: 'deliveries', dependencies: ['services'] },

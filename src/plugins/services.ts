@@ -1,3 +1,4 @@
+import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Config } from '../config.js'
 import { createArticleService, type ArticleService } from '../services/articles.js'
@@ -10,6 +11,7 @@ import { createDeliveryService, type DeliveryService } from '../services/deliver
 import { createPreviewService, type PreviewService } from '../services/previews.js'
 import { createGoLiveClock, type GoLiveClock } from '../services/schedule.js'
 import { createWebhookService, type WebhookService } from '../services/webhooks.js'
+import { loadSecretBox } from '../services/secret-box.js'
 import { createRevisionService, type RevisionService } from '../services/revisions.js'
 import { CursorCodec } from '../db/paging.js'
 import { sharedSecret } from '../services/settings.js'
@@ -35,6 +37,27 @@ declare module 'fastify' {
   }
 }
 
+/**
+ * At start, stored webhook secrets not under the current key (plaintext, or an older key) are
+ * encrypted under it. A failure is logged, never fatal: unsealed secrets still sign, and the
+ * next start tries again. A database not migrated yet (the OpenAPI render) has nothing to seal.
+ */
+async function sealWebhookSecrets(app: FastifyInstance, webhooks: WebhookService): Promise<void> {
+  try {
+    const { sealed, unreadable, unreadableKeys } = await webhooks.sealStoredSecrets()
+    if (sealed > 0) app.log.info({ count: sealed }, 'encrypted stored webhook secrets under the current SECRETS_KEY')
+    if (unreadable > 0) {
+      app.log.error(
+        { count: unreadable, keyIds: unreadableKeys },
+        'stored webhook secrets no configured key decrypts: their deliveries fail until the key they name is in SECRETS_KEY again',
+      )
+    }
+  } catch (error) {
+    if ((error as { code?: string }).code === '42P01') return // undefined_table: not migrated
+    app.log.warn({ err: error }, 'could not encrypt stored webhook secrets; the next start tries again')
+  }
+}
+
 /** Services hold the rules and call the statements of src/db/queries; routes call services. */
 export default fp<{ config: Config }>(
   async (app, { config }) => {
@@ -57,6 +80,9 @@ export default fp<{ config: Config }>(
       scheduled: (at) => goLive.scheduled(at),
     })
     const allowPrivateNetworks = config.WEBHOOK_ALLOW_PRIVATE_NETWORKS
+    // Webhook signing secrets are encrypted at rest (SECRETS_KEY, or the embedded database's key file).
+    const secrets = await loadSecretBox(config, app.log)
+    const webhooks = createWebhookService(db, { cursors, allowPrivateNetworks, overlapHours: config.WEBHOOK_SECRET_OVERLAP_HOURS, secrets })
     app.decorate('services', {
       articles,
       authors: createAuthorService(db, { cursors }),
@@ -64,9 +90,9 @@ export default fp<{ config: Config }>(
       health: createHealthService(db),
       idempotency: createIdempotencyService(db),
       previews: createPreviewService(db, { articles, cursors, previewUrl: config.PREVIEW_URL }),
-      revisions: createRevisionService(db, { cursors, articles }),
+      revisions: createRevisionService(db, { cursors, articles, diffMaxLines: config.DIFF_MAX_LINES, diffsPerToken: config.DIFF_CONCURRENT_PER_TOKEN }),
       tokens: createTokenService(db),
-      webhooks: createWebhookService(db, { cursors, allowPrivateNetworks, overlapHours: config.WEBHOOK_SECRET_OVERLAP_HOURS }),
+      webhooks,
       deliveries: createDeliveryService(
         db,
         {
@@ -79,11 +105,13 @@ export default fp<{ config: Config }>(
           retryHours: config.WEBHOOK_RETRY_HOURS,
           disableAfterFailures: config.WEBHOOK_DISABLE_AFTER_FAILURES,
           concurrency: config.WEBHOOK_CONCURRENCY,
+          openSecret: webhooks.openSecret,
         },
         app.log,
       ),
       goLive,
     } satisfies Services)
+    await sealWebhookSecrets(app, webhooks)
   },
   { name: 'services', dependencies: ['database'] },
 )

@@ -86,6 +86,23 @@ export const DiffLineSchema = Type.Object(
   { $id: 'DiffLine', title: 'DiffLine' },
 )
 
+const LineCount = (description: string) => Type.Integer({ minimum: 0, maximum: 2_147_483_647, description })
+
+export const DiffSummarySchema = Type.Object(
+  {
+    added: LineCount('Lines only in `to`.'),
+    removed: LineCount('Lines only in `from`.'),
+    unchanged: LineCount('Lines on both sides.'),
+  },
+  {
+    $id: 'DiffSummary',
+    title: 'DiffSummary',
+    description:
+      'For body: how many lines of the whole line diff are added, removed and unchanged, whether `lines` lists them all or not.',
+  },
+)
+export type DiffSummary = Static<typeof DiffSummarySchema>
+
 export const RevisionDiffSchema = Type.Object(
   {
     from: Type.Integer({ minimum: 1, maximum: 2_147_483_647, description: 'The older side (`against`).' }),
@@ -97,8 +114,20 @@ export const RevisionDiffSchema = Type.Object(
         after: FieldValue,
         lines: Type.Optional(
           Type.Array(Type.Unsafe({ $ref: 'DiffLine#' }), {
-            maxItems: 2_000_000,
-            description: 'For body: every line of both sides in order, each unchanged, added or removed (render like a unified diff).',
+            maxItems: 100_000,
+            description:
+              'For body: the line diff in order, each line unchanged, added or removed (render like a unified diff). Every ' +
+              'line of both sides when the whole diff has at most DIFF_MAX_LINES lines (default 2000). Past that, only the ' +
+              'changed lines with 3 unchanged lines of context around each change (unchanged stretches further from a change ' +
+              'are left out: `fromLine` and `toLine` jump over them), and at most DIFF_MAX_LINES of those (see `truncated`).',
+          }),
+        ),
+        summary: Type.Optional(ref(DiffSummarySchema)),
+        truncated: Type.Optional(
+          Type.Boolean({
+            description:
+              'For body: true when `lines` stops before the end of the diff because it reached DIFF_MAX_LINES; `summary` ' +
+              'counts what is left out.',
           }),
         ),
       }),

@@ -16,7 +16,10 @@ export interface DeliverySettings {
   retryMaxDelayMs: number
   retryHours: number
   disableAfterFailures: number
+  /** WEBHOOK_CONCURRENCY: the attempts (webhook deliveries and CDN purge requests) this process has in flight at most. */
   concurrency: number
+  /** Opens a signing secret as stored (secrets may be encrypted at rest); the stored text by default. */
+  openSecret?: (stored: string) => string
 }
 
 export interface DeliveryLog {
@@ -25,6 +28,43 @@ export interface DeliveryLog {
 
 /** What the log keeps of a response: its first kilobyte. */
 const LOGGED_BYTES = 1024
+
+/** Lone UTF-16 surrogates: a JS string may hold them, UTF-8 (and so Postgres) cannot. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g
+/** Characters no text answer is made of: C0 controls but tab, line feed, form feed and carriage return, and U+FFFD (a byte that was not UTF-8). */
+const NOT_TEXT = /[\u0000-\u0008\u000B\u000E-\u001F\u007F\uFFFD]/g
+
+/** UTF-8 cut anywhere, as text: a byte that is not UTF-8 becomes U+FFFD, a character cut at the end is left out. */
+const decodeHead = (bytes: Uint8Array): string => new TextDecoder('utf-8').decode(bytes, { stream: true })
+
+/**
+ * Text the delivery log can store, whatever it came from: Postgres refuses NUL in text (it
+ * becomes U+FFFD here) and UTF-8 has no lone surrogates (dropped); at most `maxBytes` of
+ * UTF-8, cut between characters.
+ */
+export function loggableText(text: string, maxBytes = LOGGED_BYTES): string {
+  const safe = text.replaceAll('\0', '\uFFFD').replace(LONE_SURROGATE, '')
+  const bytes = Buffer.from(safe, 'utf8')
+  return bytes.length <= maxBytes ? safe : decodeHead(bytes.subarray(0, maxBytes))
+}
+
+/**
+ * What the delivery log keeps of a receiver's answer: its first kilobyte as text (a byte that is
+ * not UTF-8 shown as U+FFFD), or a note of its size when it is not text: compressed, holding a
+ * NUL byte, or more than a quarter control characters and bytes that are not UTF-8. Such an
+ * answer would read as noise, and Postgres cannot store a NUL.
+ */
+export function loggableBody(bytes: Buffer, options: { truncated?: boolean; contentEncoding?: string | string[] | undefined } = {}): string {
+  const size = `${bytes.length}${options.truncated ? '+' : ''} bytes`
+  const encoding = String(options.contentEncoding ?? '').trim().toLowerCase()
+  // The encoding is the receiver's text too.
+  if (bytes.length > 0 && encoding !== '' && encoding !== 'identity') return loggableText(`[${encoding.slice(0, 40)}-encoded response, ${size}]`)
+  const head = bytes.subarray(0, LOGGED_BYTES)
+  const text = decodeHead(head)
+  if (head.includes(0) || (text.match(NOT_TEXT)?.length ?? 0) * 4 > text.length) return `[binary response, ${size}]`
+  return loggableText(text)
+}
+
 /**
  * A CDN endpoint is the operator's own configuration (CDN_PURGE), not a user's, so it may be
  * private (Varnish beside the app); it still goes through the sender (time and size bounds,
@@ -32,15 +72,26 @@ const LOGGED_BYTES = 1024
  */
 const anyAddress = parseAllowList('0.0.0.0/0,::/0')
 
+/** One attempt to make: the deliveries it settles, and the attempt itself. */
+interface Job {
+  ids: string[]
+  run: () => Promise<void>
+}
+
 /**
  * The delivery worker's steps, run by every server process (plugins/deliveries.ts):
  * `dispatch` fans committed outbox events out into deliveries (webhook subscriptions that want
- * them, one purge per CDN with the keys the change made stale); `deliverDue` claims due
+ * them, one purge per CDN with the keys the change made stale); `startDue` claims due
  * deliveries under a lease (SKIP LOCKED: two processes never take the same one), sends each
  * through the SSRF-safe sender (net/outbound.ts) and records the outcome: delivered, or
  * retried with exponential backoff and jitter until WEBHOOK_RETRY_HOURS, a subscription being
  * disabled after WEBHOOK_DISABLE_AFTER_FAILURES failures in a row. At least once: a delivery
  * whose process dies mid-attempt is taken over when its lease ends, with the same webhook-id.
+ *
+ * Sending is a pool of WEBHOOK_CONCURRENCY slots, one per attempt in flight: a claim takes only
+ * as many deliveries as there are free slots, and each attempt frees its slot as soon as it is
+ * recorded, so a receiver that takes the whole WEBHOOK_TIMEOUT_MS holds up no one else. No
+ * receiver gets more than half the slots (the claim's cap), however much it has due.
  */
 export function createDeliveryService(db: Database, settings: DeliverySettings, log: DeliveryLog) {
   // An attempt ends within timeoutMs; the margin covers recording it. A process that died holds
@@ -48,6 +99,12 @@ export function createDeliveryService(db: Database, settings: DeliverySettings, 
   const lease = settings.timeoutMs + 5_000
   const allow = parseAllowList(settings.allowPrivateNetworks)
   const cdnByName = new Map(settings.cdns.map((cdn) => [cdn.name, cdn]))
+  const openSecret = settings.openSecret ?? ((stored: string) => stored)
+  // At most half the slots for one receiver (a subscription or a CDN), however much it has due.
+  const perTarget = Math.max(1, Math.ceil(settings.concurrency / 2))
+  // The slots: attempts in flight, plus those reserved by a claim under way.
+  let busy = 0
+  const inFlight = new Set<Promise<void>>()
 
   /** The delay before attempt `attempts + 1`: exponential, capped, with jitter (half of it random). */
   function backoff(attempts: number): number {
@@ -64,7 +121,7 @@ export function createDeliveryService(db: Database, settings: DeliverySettings, 
         ok,
         record: {
           responseStatus: res.status,
-          responseBody: res.body.slice(0, LOGGED_BYTES),
+          responseBody: loggableBody(res.bytes, { truncated: res.truncated, contentEncoding: res.headers['content-encoding'] }),
           // Redirects are never followed: the receiver must answer at the URL it gave.
           error: ok ? null : res.status >= 300 && res.status < 400 ? `redirect not followed (${res.status})` : `answered ${res.status}`,
           latencyMs: Math.round(res.latencyMs),
@@ -72,7 +129,22 @@ export function createDeliveryService(db: Database, settings: DeliverySettings, 
       }
     } catch (error) {
       if (!(error instanceof OutboundRefused || error instanceof OutboundFailed)) throw error
-      return { ok: false, record: { responseStatus: null, responseBody: null, error: error.message, latencyMs: null } }
+      return { ok: false, record: { responseStatus: null, responseBody: null, error: loggableText(error.message), latencyMs: null } }
+    }
+  }
+
+  /**
+   * Stores an attempt's outcome. Should the log refuse what the attempt carries, the same
+   * outcome is stored without the answer: an outcome left unrecorded would have the delivery
+   * sent again at every lease end, with no backoff and no failure counted.
+   */
+  async function store(write: (record: outbox.Attempt) => Promise<void>, record: outbox.Attempt): Promise<void> {
+    try {
+      await write(record)
+    } catch (error) {
+      log.warn({ err: error }, 'delivery worker: the log refused an attempt as it was; it is recorded without the answer')
+      // Printable ASCII only: nothing in it can be refused.
+      await write({ ...record, responseBody: '[the answer could not be logged]', error: record.error?.replace(/[^\x20-\x7e]/g, '?') ?? null })
     }
   }
 
@@ -82,18 +154,37 @@ export function createDeliveryService(db: Database, settings: DeliverySettings, 
     // Deliveries claimed together share their attempt count closely enough: the first decides.
     const first = deliveries[0]!
     const giveUp = now - first.createdAt.getTime() >= settings.retryHours * 3_600_000
-    await outbox.markFailed(db.query, deliveries.map((d) => d.id), record, giveUp ? undefined : new Date(now + backoff(first.attempts)))
+    const next = giveUp ? undefined : new Date(now + backoff(first.attempts))
+    await store((r) => outbox.markFailed(db.query, deliveries.map((d) => d.id), r, next), record)
+  }
+
+  /**
+   * The signatures of one delivery: with the current secret, and with the previous one during
+   * its overlap. A secret that cannot be opened throws (its key no longer configured, say).
+   */
+  function sign(subscription: subscriptions.SigningRow, eventId: string, now: Date, body: string): string {
+    const signatures = [new Webhook(openSecret(subscription.secret)).sign(eventId, now, body)]
+    if (subscription.previousSecret && subscription.previousSecretUntil && subscription.previousSecretUntil > now) {
+      signatures.push(new Webhook(openSecret(subscription.previousSecret)).sign(eventId, now, body))
+    }
+    return signatures.join(' ')
   }
 
   async function deliverWebhook(delivery: outbox.ClaimedDelivery, subscription: subscriptions.SigningRow): Promise<void> {
     const { event } = delivery
     const body = JSON.stringify({ type: event.type, timestamp: event.createdAt.toISOString(), data: event.data })
     const now = new Date()
-    const signatures = [new Webhook(subscription.secret).sign(event.id, now, body)]
-    if (subscription.previousSecret && subscription.previousSecretUntil && subscription.previousSecretUntil > now) {
-      signatures.push(new Webhook(subscription.previousSecret).sign(event.id, now, body))
+    let signature: string
+    try {
+      signature = sign(subscription, event.id, now, body)
+    } catch (error) {
+      // Nothing is sent, and it counts as a failed attempt: backed off and in the failure run,
+      // not sent again at every lease end.
+      log.warn({ err: error, webhook: subscription.id }, 'webhook delivery: it cannot be signed')
+      const reason = loggableText(`cannot be signed: ${error instanceof Error ? error.message : String(error)}`)
+      return recordWebhook(delivery, subscription, { ok: false, record: { responseStatus: null, responseBody: null, error: reason, latencyMs: null } })
     }
-    const { ok, record } = await attempt(
+    const outcome = await attempt(
       {
         url: subscription.url,
         method: 'POST',
@@ -102,14 +193,23 @@ export function createDeliveryService(db: Database, settings: DeliverySettings, 
           'user-agent': 'Broadsheet-Webhooks/1',
           'webhook-id': event.id,
           'webhook-timestamp': String(Math.floor(now.getTime() / 1000)),
-          'webhook-signature': signatures.join(' '),
+          'webhook-signature': signature,
         },
         body,
       },
       allow,
     )
+    await recordWebhook(delivery, subscription, outcome)
+  }
+
+  /** A webhook attempt's outcome, in the delivery log and in the subscription's failure run. */
+  async function recordWebhook(
+    delivery: outbox.ClaimedDelivery,
+    subscription: subscriptions.SigningRow,
+    { ok, record }: { ok: boolean; record: outbox.Attempt },
+  ): Promise<void> {
     if (ok) {
-      await outbox.markDelivered(db.query, [delivery.id], record)
+      await store((r) => outbox.markDelivered(db.query, [delivery.id], r), record)
       await subscriptions.recordSuccess(db.query, subscription.id)
       return
     }
@@ -128,11 +228,73 @@ export function createDeliveryService(db: Database, settings: DeliverySettings, 
       const part = await attempt(cdn.request(keys.slice(i, i + cdn.maxKeys)), anyAddress)
       outcome = { ok: part.ok, record: { ...part.record, latencyMs: (outcome.record.latencyMs ?? 0) + (part.record.latencyMs ?? 0) } }
     }
-    if (outcome.ok) await outbox.markDelivered(db.query, deliveries.map((d) => d.id), outcome.record)
+    if (outcome.ok) await store((r) => outbox.markDelivered(db.query, deliveries.map((d) => d.id), r), outcome.record)
     else {
       log.warn({ cdn: cdn.name, keys: keys.length, error: outcome.record.error }, 'CDN purge failed; it is retried')
       await failed(deliveries, outcome.record)
     }
+  }
+
+  /** The attempts claimed deliveries make: one per webhook delivery, one per CDN for its purges. */
+  async function attemptsFor(claimed: outbox.ClaimedDelivery[]): Promise<Job[]> {
+    if (claimed.length === 0) return []
+    const hooks = claimed.filter((d) => d.subscriptionId !== null)
+    const signing = new Map((await subscriptions.signingDetails(db.query, [...new Set(hooks.map((d) => d.subscriptionId!))])).map((s) => [s.id, s]))
+    const purges = new Map<string, outbox.ClaimedDelivery[]>()
+    for (const d of claimed) if (d.cdn !== null) purges.set(d.cdn, [...(purges.get(d.cdn) ?? []), d])
+    return [
+      ...hooks.flatMap((d) => {
+        const subscription = signing.get(d.subscriptionId!)
+        // Deleted meanwhile: its deliveries went with it.
+        return subscription ? [{ ids: [d.id], run: () => deliverWebhook(d, subscription) }] : []
+      }),
+      ...[...purges].map(([name, deliveries]) => {
+        const cdn = cdnByName.get(name as CdnTarget['name'])
+        const ids = deliveries.map((d) => d.id)
+        // A CDN no longer configured: nothing to purge there.
+        const unconfigured = { responseStatus: null, responseBody: null, error: `${name} is no longer in CDN_PURGE`, latencyMs: null }
+        return { ids, run: cdn ? () => purge(cdn, deliveries) : () => outbox.markFailed(db.query, ids, unconfigured, undefined) }
+      }),
+    ]
+  }
+
+  /**
+   * Claims due deliveries for the free slots (none when every slot is taken) and starts them:
+   * each webhook delivery, and each CDN's purges claimed together, is one attempt holding one
+   * slot until it is recorded (WEBHOOK_TIMEOUT_MS at most, plus the recording). Resolves once
+   * they have started: how many deliveries it claimed, and the attempts, which never reject
+   * (a failure is logged; its deliveries go again when their lease ends).
+   */
+  async function startDue(): Promise<{ claimed: number; attempts: Promise<void>[] }> {
+    const free = settings.concurrency - busy
+    if (free <= 0) return { claimed: 0, attempts: [] }
+    // Reserved before the claim, so that concurrent calls never claim more than the slots.
+    busy += free
+    let jobs: Job[] = []
+    let claimed = 0
+    try {
+      const rows = await outbox.claimDue(db.query, free, lease, perTarget)
+      claimed = rows.length
+      jobs = await attemptsFor(rows)
+    } finally {
+      busy -= free - jobs.length
+    }
+    return { claimed, attempts: jobs.map(hold) }
+  }
+
+  /** Runs one attempt in a slot, which it frees when it ends, however it ends. */
+  function hold(job: Job): Promise<void> {
+    const attempt: Promise<void> = job
+      .run()
+      .catch((error: unknown) => {
+        log.warn({ err: error, deliveries: job.ids }, 'delivery worker: an attempt failed; its deliveries go again when their lease ends')
+      })
+      .finally(() => {
+        busy--
+        inFlight.delete(attempt)
+      })
+    inFlight.add(attempt)
+    return attempt
   }
 
   return {
@@ -156,32 +318,18 @@ export function createDeliveryService(db: Database, settings: DeliverySettings, 
       })
     },
 
-    /** Claims and sends one batch of due deliveries (at most WEBHOOK_CONCURRENCY at once); how many. */
+    startDue,
+
+    /** Claims and sends what is due, for the free slots, and waits for those attempts; how many deliveries it claimed. */
     async deliverDue(): Promise<number> {
-      const claimed = await outbox.claimDue(db.query, settings.concurrency, lease)
-      if (claimed.length === 0) return 0
-      const hooks = claimed.filter((d) => d.subscriptionId !== null)
-      const signing = new Map((await subscriptions.signingDetails(db.query, [...new Set(hooks.map((d) => d.subscriptionId!))])).map((s) => [s.id, s]))
-      const purges = new Map<string, outbox.ClaimedDelivery[]>()
-      for (const d of claimed) if (d.cdn !== null) purges.set(d.cdn, [...(purges.get(d.cdn) ?? []), d])
-      await Promise.all([
-        ...hooks.map((d) => {
-          const subscription = signing.get(d.subscriptionId!)
-          // Deleted meanwhile: its deliveries went with it.
-          return subscription ? deliverWebhook(d, subscription) : Promise.resolve()
-        }),
-        ...[...purges].map(([name, deliveries]) => {
-          const cdn = cdnByName.get(name as CdnTarget['name'])
-          // A CDN no longer configured: nothing to purge there.
-          return cdn ? purge(cdn, deliveries) : outbox.markFailed(db.query, deliveries.map((d) => d.id), {
-            responseStatus: null,
-            responseBody: null,
-            error: `${name} is no longer in CDN_PURGE`,
-            latencyMs: null,
-          }, undefined)
-        }),
-      ])
-      return claimed.length
+      const { claimed, attempts } = await startDue()
+      await Promise.all(attempts)
+      return claimed
+    },
+
+    /** Resolves when no attempt is in flight (closing waits for them). */
+    async settled(): Promise<void> {
+      while (inFlight.size > 0) await Promise.all(inFlight)
     },
 
     /** Housekeeping: settled events older than `before`, with their delivery log. */

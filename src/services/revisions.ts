@@ -2,11 +2,11 @@ import type { Principal } from '../auth.js'
 import type { Database } from '../db/database.js'
 import { paginate, type CursorCodec } from '../db/paging.js'
 import * as q from '../db/queries/revisions.js'
-import { Problems } from '../errors.js'
+import { ProblemError, Problems } from '../errors.js'
 import type { ListRevisionsQuery, Revision, RevisionDiff, RevisionList, RevisionSummary } from '../schemas/revision.js'
 import { DIFF_FIELDS } from '../schemas/revision.js'
 import type { ArticleService, VersionedArticle } from './articles.js'
-import { jsonPatch, lineDiff } from './diff.js'
+import { jsonPatch, lineDiff, stepQueue } from './diff.js'
 
 function toSummary(row: q.RevisionSummaryRow): RevisionSummary {
   return {
@@ -26,6 +26,38 @@ export interface RevisionServiceOptions {
   cursors: () => Promise<CursorCodec>
   /** Who may see an article's history is who may edit it: the article service decides. */
   articles: ArticleService
+  /** The most lines a body diff lists (DIFF_MAX_LINES). */
+  diffMaxLines: number
+  /** Diffs one token may have in flight in this process (DIFF_CONCURRENT_PER_TOKEN); more at once are 429. */
+  diffsPerToken: number
+}
+
+/** Seconds a caller refused for too many diffs at once is told to wait: a diff takes about a second at most. */
+const DIFF_RETRY_AFTER_SECONDS = 1
+
+/**
+ * Counts the diffs each token has in flight in this process. `enter` either takes a place or
+ * throws 429; the place is given back by the function it returns.
+ */
+function inFlightLimit(perKey: number) {
+  const running = new Map<string, number>()
+  return (key: string) => {
+    const now = running.get(key) ?? 0
+    if (now >= perKey) {
+      throw new ProblemError(
+        'RATE_LIMITED',
+        `This token already has ${now} revision diffs in progress (the most at once); retry in ${DIFF_RETRY_AFTER_SECONDS} second.`,
+        undefined,
+        { 'retry-after': String(DIFF_RETRY_AFTER_SECONDS) },
+      )
+    }
+    running.set(key, now + 1)
+    return () => {
+      const left = (running.get(key) ?? 1) - 1
+      if (left > 0) running.set(key, left)
+      else running.delete(key)
+    }
+  }
 }
 
 /**
@@ -35,7 +67,10 @@ export interface RevisionServiceOptions {
  * they do not exist (404, as for a draft).
  */
 export function createRevisionService(db: Database, options: RevisionServiceOptions) {
-  const { cursors, articles } = options
+  const { cursors, articles, diffMaxLines } = options
+  const enterDiff = inFlightLimit(options.diffsPerToken)
+  /** Every diff's long steps, one at a time (see stepQueue). */
+  const step = stepQueue()
   /** The article whose history is asked for, on any shelf: 404 or 403 as for a write. */
   const target = (principal: Principal, idOrSlug: string) => articles.writable(principal, idOrSlug, 'any')
 
@@ -43,6 +78,32 @@ export function createRevisionService(db: Database, options: RevisionServiceOpti
     const [row] = await q.findRevisions(db.query, articleId, [n])
     if (!row) throw noSuchRevision(n)
     return row
+  }
+
+  /** The diff itself (see `diff`). */
+  async function compare(principal: Principal, idOrSlug: string, n: number, against: number | undefined, format: 'fields' | 'json-patch') {
+    // Reading the article (its body included) is a step too.
+    const article = await step(() => target(principal, idOrSlug))
+    const from = against ?? (await q.previousNumber(db.query, article.id, n))
+    if (from === undefined) {
+      // The first revision is compared with nothing: every field "changed" from null.
+      await one(article.id, n)
+      throw Problems.validation([{ path: '/query/against', message: `revision ${n} is the oldest; name another revision to compare with` }])
+    }
+    // One snapshot at a time, each a step: on the embedded database, reading a long body holds the event loop.
+    const after = (await step(() => one(article.id, n))).snapshot
+    const before = (await step(() => one(article.id, from))).snapshot
+    // Fields in snapshot order (jsonb keeps its keys in an order of its own).
+    const inOrder = (snapshot: q.Snapshot) => Object.fromEntries(DIFF_FIELDS.map((field) => [field, snapshot[field]]))
+    if (format === 'json-patch') return step(() => jsonPatch(inOrder(before), inOrder(after)))
+    const changes: RevisionDiff['changes'] = []
+    for (const field of DIFF_FIELDS) {
+      const [b, a] = [before[field], after[field]]
+      if (JSON.stringify(b) === JSON.stringify(a)) continue
+      const lines = field === 'body' ? await lineDiff(before.body, after.body, { maxLines: diffMaxLines, step }) : {}
+      changes.push({ field, before: b, after: a, ...lines })
+    }
+    return { from, to: n, changes } satisfies RevisionDiff
   }
 
   return {
@@ -64,31 +125,17 @@ export function createRevisionService(db: Database, options: RevisionServiceOpti
 
     /**
      * What changed from revision `against` (default: the one before `n`) to revision `n`,
-     * field by field (the body also line by line), or as an RFC 6902 JSON Patch.
+     * field by field (the body also line by line, at most `diffMaxLines` lines), or as an RFC
+     * 6902 JSON Patch. A token has at most `diffsPerToken` of them in flight (429 past that,
+     * before any other work; anonymous callers only ever get the 404).
      */
     async diff(principal: Principal, idOrSlug: string, n: number, against: number | undefined, format: 'fields' | 'json-patch') {
-      const article = await target(principal, idOrSlug)
-      const from = against ?? (await q.previousNumber(db.query, article.id, n))
-      if (from === undefined) {
-        // The first revision is compared with nothing: every field "changed" from null.
-        await one(article.id, n)
-        throw Problems.validation([{ path: '/query/against', message: `revision ${n} is the oldest; name another revision to compare with` }])
+      const leave = principal.kind === 'token' ? enterDiff(principal.tokenId) : undefined
+      try {
+        return await compare(principal, idOrSlug, n, against, format)
+      } finally {
+        leave?.()
       }
-      const rows = await q.findRevisions(db.query, article.id, [from, n])
-      const before = rows.find((r) => r.number === from)?.snapshot
-      const after = rows.find((r) => r.number === n)?.snapshot
-      if (!after) throw noSuchRevision(n)
-      if (!before) throw noSuchRevision(from)
-      // Fields in snapshot order (jsonb keeps its keys in an order of its own).
-      const inOrder = (snapshot: q.Snapshot) => Object.fromEntries(DIFF_FIELDS.map((field) => [field, snapshot[field]]))
-      if (format === 'json-patch') return jsonPatch(inOrder(before), inOrder(after))
-      const changes: RevisionDiff['changes'] = []
-      for (const field of DIFF_FIELDS) {
-        const [b, a] = [before[field], after[field]]
-        if (JSON.stringify(b) === JSON.stringify(a)) continue
-        changes.push({ field, before: b, after: a, ...(field === 'body' ? { lines: await lineDiff(before.body, after.body) } : {}) })
-      }
-      return { from, to: n, changes } satisfies RevisionDiff
     },
 
     /**

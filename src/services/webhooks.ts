@@ -19,6 +19,7 @@ import type {
 } from '../schemas/webhook.js'
 import type { PageRequest } from '../db/paging.js'
 import type { Versioned } from './common.js'
+import { SecretUnreadable, type SecretBox } from './secret-box.js'
 
 function toWebhook(row: q.SubscriptionRow): Webhook {
   return {
@@ -59,6 +60,18 @@ function toDelivery(row: outbox.DeliveryRow): Delivery {
 /** A Standard Webhooks secret: `whsec_` and 32 random bytes in base64. */
 const newSecret = () => `whsec_${randomBytes(32).toString('base64')}`
 const notFound = () => Problems.notFound('No webhook has this id.')
+/** What a webhook secret's ciphertext is bound to (its authenticated data, with the key id). */
+export const WEBHOOK_SECRET = 'webhook-secret'
+/** Subscriptions read at once by the start-up pass. */
+const SEAL_BATCH = 500
+
+/** What the start-up pass did: secrets (re-)encrypted under the current key, and those no key here opens. */
+export interface SealedSecrets {
+  sealed: number
+  unreadable: number
+  /** The key ids (or `malformed`) of the secrets that could not be read. */
+  unreadableKeys: string[]
+}
 
 export interface WebhookServiceOptions {
   cursors: () => Promise<CursorCodec>
@@ -66,6 +79,8 @@ export interface WebhookServiceOptions {
   allowPrivateNetworks: string
   /** WEBHOOK_SECRET_OVERLAP_HOURS: how long the old secret keeps signing after a rotation. */
   overlapHours: number
+  /** Encrypts the signing secrets at rest (SECRETS_KEY; without a key they are stored as issued). */
+  secrets: SecretBox
 }
 
 /**
@@ -73,8 +88,9 @@ export interface WebhookServiceOptions {
  * pings. Deliveries themselves are the delivery worker's (services/deliveries.ts).
  */
 export function createWebhookService(db: Database, options: WebhookServiceOptions) {
-  const { cursors } = options
+  const { cursors, secrets } = options
   const allow = parseAllowList(options.allowPrivateNetworks)
+  const seal = (secret: string) => secrets.seal(secret, WEBHOOK_SECRET)
 
   /**
    * A URL a delivery may go to: its shape, and every address its host resolves to now (400
@@ -128,7 +144,7 @@ export function createWebhookService(db: Database, options: WebhookServiceOption
         events: input.events,
         description: input.description ?? '',
         active: input.active ?? true,
-        secret,
+        secret: seal(secret),
       })
       return { resource: { ...toWebhook(row), secret }, version: row.version }
     },
@@ -154,7 +170,7 @@ export function createWebhookService(db: Database, options: WebhookServiceOption
     async rotateSecret(id: string): Promise<Versioned<CreatedWebhook>> {
       const secret = newSecret()
       const until = new Date(Date.now() + options.overlapHours * 3_600_000)
-      const row = await q.rotateSecret(db.query, id, secret, until)
+      const row = await q.rotateSecret(db.query, id, seal(secret), until)
       if (!row) throw notFound()
       return { resource: { ...toWebhook(row), secret }, version: row.version }
     },
@@ -181,6 +197,59 @@ export function createWebhookService(db: Database, options: WebhookServiceOption
       }
       if (!created.id) throw new ProblemError('CONFLICT', 'This event is still pending for this webhook; it is retried by itself.')
       return { deliveryId: created.id, status: 'pending' }
+    },
+
+    /**
+     * A signing secret as stored (encrypted, or plaintext from before a key was configured),
+     * readable to sign with. Throws SecretUnreadable, with a message fit for the delivery log,
+     * when no configured key opens it.
+     */
+    openSecret: (stored: string): string => secrets.open(stored, WEBHOOK_SECRET),
+
+    /**
+     * The start-up pass: every stored secret not yet under the current key (plaintext from
+     * before a key was configured, or under an older key of SECRETS_KEY) is encrypted under it.
+     * Each value is replaced only if it is still the one read, so processes starting together,
+     * or a rotation meanwhile, lose nothing; a few rounds pick up what such a race left. Secrets
+     * no configured key opens are left as they are and counted. Without a key, nothing to do.
+     */
+    async sealStoredSecrets(): Promise<SealedSecrets> {
+      const prefix = secrets.currentPrefix
+      const result: SealedSecrets = { sealed: 0, unreadable: 0, unreadableKeys: [] }
+      if (prefix === undefined) return result
+      const unreadableKeys = new Set<string>()
+      for (let round = 0; round < 3; round++) {
+        let missed = 0
+        for (let after: string | null = null; ; ) {
+          const rows = await q.secretsNotUnder(db.query, prefix, after, SEAL_BATCH)
+          if (rows.length === 0) break
+          after = rows[rows.length - 1]!.id
+          const changes = { secret: [] as { id: string; from: string; to: string }[], previousSecret: [] as { id: string; from: string; to: string }[] }
+          for (const row of rows) {
+            for (const column of ['secret', 'previousSecret'] as const) {
+              const from = row[column]
+              if (from === null || from.startsWith(prefix)) continue
+              try {
+                changes[column].push({ id: row.id, from, to: seal(secrets.open(from, WEBHOOK_SECRET)) })
+              } catch (error) {
+                if (!(error instanceof SecretUnreadable)) throw error
+                if (round === 0) {
+                  result.unreadable++
+                  unreadableKeys.add(error.keyId ?? 'malformed')
+                }
+              }
+            }
+          }
+          for (const column of ['secret', 'previousSecret'] as const) {
+            const replaced = await q.replaceStoredSecrets(db.query, column, changes[column])
+            result.sealed += replaced
+            missed += changes[column].length - replaced
+          }
+        }
+        if (missed === 0) break
+      }
+      result.unreadableKeys = [...unreadableKeys].sort()
+      return result
     },
 
     /** A `webhook.ping` event for this subscription only, sent now. */

@@ -87,3 +87,28 @@ export async function eventually(what: () => boolean | Promise<boolean>, timeout
     await new Promise((resolve) => setTimeout(resolve, 50))
   }
 }
+
+/**
+ * A receiver that misbehaves as a test tells it: `handle` gets each request (its body read) and
+ * the raw response, to answer any bytes, drip-feed them or never answer at all. Closing it
+ * destroys the connections still open, so an attempt it holds ends at once (a reset).
+ */
+export async function startScriptedReceiver(t: Test, handle: (request: Received, res: http.ServerResponse) => void) {
+  const received: Received[] = []
+  const server = http.createServer((req, res) => {
+    let body = ''
+    req.setEncoding('utf8')
+    req.on('data', (chunk: string) => (body += chunk))
+    req.on('end', () => {
+      const request = { at: Date.now(), method: req.method ?? '', url: req.url ?? '', headers: req.headers, body }
+      received.push(request)
+      handle(request, res)
+    })
+  })
+  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as AddressInfo
+  let closed: Promise<void> | undefined
+  const close = () => (closed ??= new Promise<void>((resolve) => server.close(() => resolve()).closeAllConnections()))
+  t.teardown(close)
+  return { received, url: (path = '/hook') => `http://127.0.0.1:${port}${path}`, close }
+}

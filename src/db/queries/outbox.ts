@@ -78,8 +78,19 @@ export type ClaimedDelivery = Pick<DeliveryModel, 'id' | 'subscriptionId' | 'cdn
  * dies leaves them to another after it), attempts counted. Deliveries of one webhook
  * subscription for one article go in event order: one waits while an earlier one is pending
  * (in flight or backing off). Inactive subscriptions' deliveries wait until it is enabled.
+ *
+ * No target holds more than `perTarget` attempts in flight (leased, in any process): a webhook
+ * subscription counts its leased deliveries, a CDN its purge requests (the purges one claim
+ * takes for a CDN go out as one request, so they share one lease start). A receiver that never
+ * answers then holds at most that many of the workers' slots, and the rest keep flowing.
+ * Concurrent claims count what was committed before them, so two processes claiming at the
+ * same moment may together go past the cap by what each took.
+ *
+ * Candidates are locked (SKIP LOCKED) in an inner query and ranked per subscription in an outer
+ * one: Postgres does not allow FOR UPDATE beside window functions. Targets already at their
+ * cap are left out before the LIMIT, so their backlog never crowds out everyone else's.
  */
-export async function claimDue(db: Query, limit: number, leaseMs: number): Promise<ClaimedDelivery[]> {
+export async function claimDue(db: Query, limit: number, leaseMs: number, perTarget: number): Promise<ClaimedDelivery[]> {
   const rows = await db<{
     id: string
     subscriptionId: string | null
@@ -92,18 +103,33 @@ export async function claimDue(db: Query, limit: number, leaseMs: number): Promi
     data: Record<string, unknown>
     eventCreatedAt: Date
   }>(sql`
+    WITH "busy" AS (
+      SELECT f."subscription_id", f."cdn", count(*) AS "deliveries", count(DISTINCT f."last_attempt_at") AS "requests"
+      FROM "deliveries" f
+      WHERE f."status" = 'pending' AND f."locked_until" > now()
+      GROUP BY f."subscription_id", f."cdn")
     UPDATE "deliveries" d
     SET "locked_until" = now() + CAST(${`${leaseMs} milliseconds`} AS interval), "attempts" = d."attempts" + 1, "last_attempt_at" = now()
     FROM "outbox_events" ev
     WHERE ev."id" = d."event_id" AND d."id" IN (
-      SELECT c."id" FROM "deliveries" c LEFT JOIN "webhook_subscriptions" s ON s."id" = c."subscription_id"
-      WHERE c."status" = 'pending' AND c."next_attempt_at" <= now() AND (c."locked_until" IS NULL OR c."locked_until" < now())
-        AND (c."subscription_id" IS NULL OR (s."active" AND NOT EXISTS (
-          SELECT 1 FROM "deliveries" e
-          WHERE e."subscription_id" = c."subscription_id" AND e."article_id" = c."article_id"
-            AND e."position" < c."position" AND e."status" = 'pending')))
-      ORDER BY c."position" LIMIT ${limit}
-      FOR UPDATE OF c SKIP LOCKED)
+      SELECT r."id" FROM (
+        SELECT l."id", l."subscription_id", l."busy",
+          row_number() OVER (PARTITION BY l."subscription_id" ORDER BY l."position") AS "rank"
+        FROM (
+          SELECT c."id", c."subscription_id", c."position", COALESCE(b."deliveries", 0) AS "busy"
+          FROM "deliveries" c
+            LEFT JOIN "webhook_subscriptions" s ON s."id" = c."subscription_id"
+            LEFT JOIN "busy" b ON b."subscription_id" IS NOT DISTINCT FROM c."subscription_id" AND b."cdn" IS NOT DISTINCT FROM c."cdn"
+          WHERE c."status" = 'pending' AND c."next_attempt_at" <= now() AND (c."locked_until" IS NULL OR c."locked_until" < now())
+            AND (c."subscription_id" IS NULL OR (s."active" AND NOT EXISTS (
+              SELECT 1 FROM "deliveries" e
+              WHERE e."subscription_id" = c."subscription_id" AND e."article_id" = c."article_id"
+                AND e."position" < c."position" AND e."status" = 'pending')))
+            AND COALESCE(CASE WHEN c."subscription_id" IS NULL THEN b."requests" ELSE b."deliveries" END, 0) < ${perTarget}
+          ORDER BY c."position" LIMIT ${limit}
+          FOR UPDATE OF c SKIP LOCKED) l) r
+      -- A subscription gets what is left of its cap, oldest first; a CDN's purges are one request.
+      WHERE r."subscription_id" IS NULL OR r."busy" + r."rank" <= ${perTarget})
     RETURNING d."id", d."subscription_id" AS "subscriptionId", d."cdn", d."purge_keys" AS "purgeKeys", d."attempts",
               d."created_at" AS "createdAt", ev."id" AS "eventId", ev."type", ev."data", ev."created_at" AS "eventCreatedAt"`)
   return rows.map(({ eventId, type, data, eventCreatedAt, ...d }) => ({ ...d, event: { id: eventId, type, data, createdAt: eventCreatedAt } }))
@@ -195,18 +221,39 @@ export async function listDeliveries(
  * A new delivery of an event already delivered or failed (redeliver): due now, attempts from
  * zero. Not while the event is still pending for that subscription (it would go out twice at
  * once): undefined then, as for an unknown delivery; `found` tells the two apart.
+ *
+ * One statement, atomic across connections and processes. A plain `NOT EXISTS` is not: two
+ * statements that start together both read a snapshot without the other's copy, and a lock
+ * taken later in the same statement does not refresh that snapshot. What does see a concurrent
+ * commit is an UPDATE meeting a row that another transaction changed: Postgres waits for it,
+ * then evaluates the WHERE clause again on the row's new version (READ COMMITTED). So each
+ * redelivery, under the event row's lock (redeliveries of one event take turns, and no two
+ * lock the deliveries below in different orders), touches every delivery of the event for the
+ * subscription, on condition that the row is still the version its snapshot read (`xmin`, the
+ * transaction that wrote it); it copies only if it touched them all. A redelivery that waited
+ * for another finds the rows rewritten by it: it touches none and answers "still pending".
  */
 export async function insertRedelivery(db: Query, subscriptionId: string, deliveryId: string): Promise<{ id?: string; found: boolean }> {
   const rows = await db<{ id: string | null }>(sql`
     WITH "original" AS (
       SELECT d."event_id", d."subscription_id", d."article_id", d."position" FROM "deliveries" d
       WHERE d."id" = CAST(${deliveryId} AS uuid) AND d."subscription_id" = CAST(${subscriptionId} AS uuid)),
+    "seen" AS (
+      SELECT p."id", p."xmin" AS "version", p."status" = 'pending' AS "pending"
+      FROM "deliveries" p JOIN "original" o ON p."event_id" = o."event_id" AND p."subscription_id" = o."subscription_id"),
+    "turn" AS (
+      SELECT e."id" FROM "outbox_events" e JOIN "original" o ON e."id" = o."event_id"
+      WHERE NOT EXISTS (SELECT 1 FROM "seen" WHERE "pending")
+      FOR NO KEY UPDATE OF e),
+    "touched" AS (
+      -- They are settled, so not leased: the value written is the one they have.
+      UPDATE "deliveries" t SET "locked_until" = NULL FROM "seen" s, "turn"
+      WHERE t."id" = s."id" AND t."xmin" = s."version"
+      RETURNING t."id"),
     "copy" AS (
       INSERT INTO "deliveries" ("event_id", "subscription_id", "article_id", "position")
       SELECT o."event_id", o."subscription_id", o."article_id", o."position" FROM "original" o
-      WHERE NOT EXISTS (
-        SELECT 1 FROM "deliveries" p
-        WHERE p."event_id" = o."event_id" AND p."subscription_id" = o."subscription_id" AND p."status" = 'pending')
+      WHERE EXISTS (SELECT 1 FROM "turn") AND (SELECT count(*) FROM "touched") = (SELECT count(*) FROM "seen")
       RETURNING "id")
     SELECT (SELECT "id" FROM "copy") AS "id" FROM "original"`)
   return rows.length === 0 ? { found: false } : { found: true, ...(rows[0]!.id ? { id: rows[0]!.id } : {}) }

@@ -4,7 +4,10 @@ import { empty, join, sql, timestamp, type Query, type Sql } from '../sql.js'
 
 /** A subscription as listed and shown: never its secrets. */
 export type SubscriptionRow = Omit<SubscriptionModel, 'secret' | 'previousSecret'>
-/** A subscription as a worker signs with it. */
+/**
+ * A subscription as a worker signs with it. `secret` and `previousSecret` are as stored:
+ * encrypted (`enc:v1:…`, services/secret-box.ts) or, from before a key was configured, plaintext.
+ */
 export type SigningRow = Pick<SubscriptionModel, 'id' | 'url' | 'secret' | 'previousSecret' | 'previousSecretUntil'>
 
 const columns = sql`w."id", w."url", w."events", w."description", w."active", w."previous_secret_until" AS "previousSecretUntil",
@@ -57,7 +60,10 @@ export async function updateSubscription(db: Query, id: string, changes: Subscri
   return rows[0]
 }
 
-/** A new signing secret; the current one keeps signing too (as a second signature) until `overlapUntil`. */
+/**
+ * A new signing secret (as stored: encrypted by the service); the current one, as stored, keeps
+ * signing too (as a second signature) until `overlapUntil`.
+ */
 export async function rotateSecret(db: Query, id: string, secret: string, overlapUntil: Date): Promise<SubscriptionRow | undefined> {
   const rows = await db<SubscriptionRow>(sql`
     UPDATE "webhook_subscriptions" w SET "previous_secret" = w."secret", "secret" = ${secret},
@@ -80,6 +86,43 @@ export async function signingDetails(db: Query, ids: string[]): Promise<SigningR
   return db<SigningRow>(sql`
     SELECT "id", "url", "secret", "previous_secret" AS "previousSecret", "previous_secret_until" AS "previousSecretUntil"
     FROM "webhook_subscriptions" WHERE "id" = ANY (CAST(${ids} AS uuid[]))`)
+}
+
+/** A subscription's stored secrets, for the start-up pass that encrypts them under the current key. */
+export type StoredSecrets = Pick<SubscriptionModel, 'id' | 'secret' | 'previousSecret'>
+
+/**
+ * Up to `limit` subscriptions (by id, after `after`) with a secret not stored under `prefix`
+ * (`enc:v1:<current key id>:`): plaintext ones and those under an older key.
+ */
+export async function secretsNotUnder(db: Query, prefix: string, after: string | null, limit: number): Promise<StoredSecrets[]> {
+  return db<StoredSecrets>(sql`
+    SELECT "id", "secret", "previous_secret" AS "previousSecret" FROM "webhook_subscriptions"
+    WHERE (NOT starts_with("secret", ${prefix}) OR NOT starts_with("previous_secret", ${prefix}))
+      ${after === null ? empty : sql`AND "id" > CAST(${after} AS uuid)`}
+    ORDER BY "id" LIMIT ${limit}`)
+}
+
+/**
+ * Replaces stored secrets in one statement, each only where the column still holds the value it
+ * was read with (`from`): two processes running the pass at once, or a rotation in between,
+ * cannot overwrite a newer value. The version is not bumped: the secret is the same, only its
+ * storage changed. How many rows changed.
+ */
+export async function replaceStoredSecrets(
+  db: Query,
+  column: 'secret' | 'previousSecret',
+  changes: { id: string; from: string; to: string }[],
+): Promise<number> {
+  if (changes.length === 0) return 0
+  const target = column === 'secret' ? sql`"secret"` : sql`"previous_secret"`
+  const rows = await db(sql`
+    UPDATE "webhook_subscriptions" w SET ${target} = v."to"
+    FROM unnest(CAST(${changes.map((c) => c.id)} AS uuid[]), CAST(${changes.map((c) => c.from)} AS text[]),
+      CAST(${changes.map((c) => c.to)} AS text[])) AS v("id", "from", "to")
+    WHERE w."id" = v."id" AND w.${target} = v."from"
+    RETURNING 1`)
+  return rows.length
 }
 
 /** A delivered attempt ends a subscription's failure run. */

@@ -85,8 +85,11 @@ const revisionRoutes: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'What changed between two revisions',
         description:
           'From revision `against` (default: the one before) to revision `number`: only the fields that differ, and for ' +
-          '`body` a line diff (`lines`: every line of both sides, unchanged, added or removed, with line numbers) a frontend ' +
-          `can render. With \`Accept: ${JSON_PATCH}\` the same change as an RFC 6902 JSON Patch over the snapshots. ${WHO}`,
+          '`body` a line diff a frontend can render (`lines`: unchanged, added or removed, with line numbers), with ' +
+          '`summary` (lines added, removed, unchanged in all) and `truncated`. A long diff lists only its changes with 3 ' +
+          'lines of context, and at most DIFF_MAX_LINES lines (default 2000). With ' +
+          `\`Accept: ${JSON_PATCH}\` the same change as an RFC 6902 JSON Patch over the snapshots. A token may have ` +
+          `DIFF_CONCURRENT_PER_TOKEN diffs (default 2) in progress at once in each server process; more are 429. ${WHO}`,
         params: RevisionParamsSchema,
         querystring: DiffQuerySchema,
         response: {
