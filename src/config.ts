@@ -106,11 +106,15 @@ export const ConfigSchema = Type.Object({
     default: 3,
     description: 'Comments per client address per article per 10 minutes (editors and admins exempt).',
   }),
-  CORS_ORIGINS: Type.String({
-    default: '',
-    maxLength: 4000,
-    description: 'Comma list of origins allowed to call the API from a browser (https://example.com), or * for any. Empty: no CORS.',
-  }),
+  CORS_ORIGINS: Type.Optional(
+    Type.String({
+      maxLength: 4000,
+      pattern: '^(none|\\*|[^,\\s]+(,\\s*[^,\\s]+)*)$',
+      description:
+        'Comma list of origins allowed to call the API from a browser (https://example.com), * for any, or none. ' +
+        'Unset: local frontends (http://localhost:<any port>, http://127.0.0.1:<any port>) on the embedded database, none with DATABASE_URL.',
+    }),
+  ),
   REVISIONS_KEEP: Type.Optional(
     Type.Integer({
       minimum: 1,
@@ -288,6 +292,23 @@ function describe(keyword: string, params: Record<string, unknown>, message: str
     return 'must be a postgres:// or postgresql:// connection string'
   }
   return message
+}
+
+/** The origins of local development servers (Vite, Next.js, Astro...): http://localhost or 127.0.0.1 or [::1], any port. */
+export const LOCAL_ORIGIN = /^http:\/\/(localhost|127\.0\.0\.1|\[::1\])(:\d{1,5})?$/
+
+/**
+ * Which browser origins may call the API: CORS_ORIGINS as given (`none`: no one), or, when it
+ * is unset, local frontends on the embedded database (a developer's machine) and no one with
+ * DATABASE_URL (a deployment says whom it serves).
+ */
+export function corsOrigins(config: Pick<Config, 'CORS_ORIGINS' | 'DATABASE_URL'>): { origins: '*' | (string | RegExp)[]; localDefault: boolean } {
+  if (config.CORS_ORIGINS === undefined) {
+    return config.DATABASE_URL === undefined ? { origins: [LOCAL_ORIGIN], localDefault: true } : { origins: [], localDefault: false }
+  }
+  if (config.CORS_ORIGINS.trim() === 'none') return { origins: [], localDefault: false }
+  const listed = config.CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean)
+  return { origins: listed.includes('*') ? '*' : listed, localDefault: false }
 }
 
 /** Config for code paths that take explicit values (tests, scripts): defaults plus overrides. */

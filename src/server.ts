@@ -1,6 +1,6 @@
 import closeWithGrace from 'close-with-grace'
 import { buildApp } from './app.js'
-import { ConfigError, loadConfig } from './config.js'
+import { ConfigError, corsOrigins, loadConfig } from './config.js'
 
 /**
  * Loads config, builds the app, listens, and shuts down gracefully on SIGTERM/SIGINT:
@@ -33,11 +33,13 @@ async function main(): Promise<void> {
   }
   app.log.info({ api: `${base}/api/v1`, docs: `${base}/docs`, data }, 'Broadsheet is ready')
   // A human summary beside the JSON logs (which go to stdout).
-  if (config.LOG_LEVEL !== 'silent') process.stderr.write(banner(base, data, firstToken?.secret))
+  if (config.LOG_LEVEL !== 'silent') process.stderr.write(banner(base, data, firstToken?.secret, corsOrigins(config).localDefault))
 }
 
-function banner(base: string, data: string, secret: string | undefined): string {
-  const lines = ['', 'Broadsheet is ready', `  API:  ${base}/api/v1/articles`, `  Docs: ${base}/docs`, `  Data: ${data}`, '']
+function banner(base: string, data: string, secret: string | undefined, localCors: boolean): string {
+  const lines = ['', 'Broadsheet is ready', `  API:  ${base}/api/v1/articles`, `  Docs: ${base}/docs`, `  Data: ${data}`]
+  if (localCors) lines.push('  CORS: local frontends (http://localhost:<port>, http://127.0.0.1:<port>) may call the API; CORS_ORIGINS for others')
+  lines.push('')
   if (secret) {
     lines.push(
       '  First start: an admin token was made. It is shown only this once, so store it now:',

@@ -4,7 +4,7 @@ import rateLimit from '@fastify/rate-limit'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { Redis } from 'ioredis'
-import type { Config } from '../config.js'
+import { corsOrigins, type Config } from '../config.js'
 import { ProblemError } from '../errors.js'
 import { isStaff } from '../services/access.js'
 import { notFound } from './error-handler.js'
@@ -57,10 +57,10 @@ export default fp<{ config: Config }>(
     })
     app.addHook('onRequest', (request, reply, done) => securityHeaders(request.raw, reply.raw, (error?: unknown) => done(error as Error | undefined)))
 
-    const origins = config.CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean)
+    const { origins } = corsOrigins(config)
     if (origins.length > 0) {
       await app.register(cors, {
-        origin: origins.includes('*') ? '*' : origins,
+        origin: origins,
         methods: ['GET', 'HEAD', 'POST', 'PATCH', 'DELETE'],
         allowedHeaders: ['Authorization', 'Content-Type', 'If-Match', 'If-None-Match', 'Idempotency-Key', 'X-Request-Id'],
         exposedHeaders: EXPOSED_HEADERS,
