@@ -326,7 +326,10 @@ export interface paths {
          * @description A token bound to this one article, read-only, expiring (default 1 hour, at most 7 days), revocable, stored hashed. Sent as `Authorization: Bearer <token>` to GET /api/v1/articles/{idOrSlug} (id or slug) it answers the current draft with `Cache-Control: private, no-store` and `X-Robots-Tag: noindex`; every other request with it is 401 (other routes) or 404 (other articles). With PREVIEW_URL set, `url` is the ready link for your site's draft mode. Revoking the API token that made it revokes it too.
          */
         post: operations["createArticlePreview"];
-        /** Revoke every preview link of an article */
+        /**
+         * Revoke every preview link of an article
+         * @description Every preview link of this article stops working at once, whoever made it: its token is then a 401 like any unknown token. 204 also when there was none. For callers who may edit the article; to revoke one link, use DELETE /articles/{idOrSlug}/preview/{previewId}.
+         */
         delete: operations["revokeArticlePreviews"];
         options?: never;
         head?: never;
@@ -459,6 +462,26 @@ export interface paths {
          * @description approve, pending, spam, reject or delete each comment exactly as PATCH or DELETE /comments/{id} would; commentCount stays right. `results` holds, in request order, the status each item would have had alone and its problem when it failed. With `atomic: true` any failing item means nothing changes and the answer is 409 BULK_ABORTED with the same results. The whole request honours Idempotency-Key.
          */
         post: operations["bulkComments"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tags": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the tags of published articles, with their counts
+         * @description Everyone may list tags. Always the public view: only live published articles count (never drafts, scheduled or trashed ones), whatever token is sent. `count` is how many of them have the tag. Default order: most used first; ties by tag. `q` keeps tags that start with it. GET /articles?tag=… lists the articles of a tag (repeat `tag` for articles having every one).
+         */
+        get: operations["listTags"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -786,9 +809,9 @@ export interface components {
              * @description UUID
              */
             id: string;
-            /** @example zoe-dordevic */
+            /** @example dang-thu-ha */
             slug: string;
-            /** @example Zoë Ðorđević */
+            /** @example Đặng Thu Hà */
             name: string;
             /**
              * Format: email
@@ -818,9 +841,9 @@ export interface components {
              * @description UUID
              */
             id: string;
-            /** @example zoe-dordevic */
+            /** @example dang-thu-ha */
             slug: string;
-            /** @example Zoë Ðorđević */
+            /** @example Đặng Thu Hà */
             name: string;
             /** Format: uri */
             avatarUrl: string | null;
@@ -978,6 +1001,7 @@ export interface components {
         /**
          * PublishArticle
          * @description An empty object (or no body) publishes now.
+         * @example {}
          * @example {
          *       "publishAt": "2030-01-07T06:00:00Z"
          *     }
@@ -1294,6 +1318,7 @@ export interface components {
         /**
          * CreatePreview
          * @description An empty object (or no body) makes a token for one hour.
+         * @example {}
          * @example {
          *       "expiresIn": 7200
          *     }
@@ -1507,6 +1532,22 @@ export interface components {
             status?: "pending" | "approved" | "spam" | "rejected";
             /** @description Plain text, not blank. Untrusted input, returned byte-exact as stored: escape it (or sanitize rendered HTML) before putting it in a page. */
             body?: string;
+        };
+        /** TagList */
+        TagList: {
+            data: components["schemas"]["Tag"][];
+            meta: components["schemas"]["ListMeta"];
+        };
+        /** Tag */
+        Tag: {
+            /** @example city-hall */
+            tag: string;
+            /**
+             * Format: int32
+             * @description Published articles that have this tag.
+             * @example 4
+             */
+            count: number;
         };
         /**
          * CreateToken
@@ -1822,8 +1863,951 @@ export interface components {
             updatedAt: string;
         };
     };
-    responses: never;
-    parameters: never;
+    responses: {
+        /** @description Invalid request (VALIDATION_FAILED lists every bad field) */
+        BadRequest: {
+            headers: {
+                /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                "X-Request-Id"?: string;
+                /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                "Access-Control-Allow-Origin"?: string;
+                /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                "RateLimit-Limit"?: string;
+                /** @description Requests left in the current window. */
+                "RateLimit-Remaining"?: string;
+                /** @description Seconds until the window resets. */
+                "RateLimit-Reset"?: string;
+                /** @description `Authorization`: the answer depends on the token. */
+                Vary?: string;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Invalid request (VALIDATION_FAILED lists every bad field) */
+        BadRequestNegotiatedRead: {
+            headers: {
+                /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                "X-Request-Id"?: string;
+                /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                "Access-Control-Allow-Origin"?: string;
+                /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                "RateLimit-Limit"?: string;
+                /** @description Requests left in the current window. */
+                "RateLimit-Remaining"?: string;
+                /** @description Seconds until the window resets. */
+                "RateLimit-Reset"?: string;
+                /** @description `Authorization, Accept`: the answer depends on the token and on the media type asked for. */
+                Vary?: string;
+                /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                "Cache-Control"?: string;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Invalid request (VALIDATION_FAILED lists every bad field) */
+        BadRequestPreviewRead: {
+            headers: {
+                /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                "X-Request-Id"?: string;
+                /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                "Access-Control-Allow-Origin"?: string;
+                /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                "RateLimit-Limit"?: string;
+                /** @description Requests left in the current window. */
+                "RateLimit-Remaining"?: string;
+                /** @description Seconds until the window resets. */
+                "RateLimit-Reset"?: string;
+                /** @description `Authorization`: the answer depends on the token. */
+                Vary?: string;
+                /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                "Cache-Control"?: string;
+                /** @description Only on answers to a preview token: a draft must never be indexed. */
+                "X-Robots-Tag"?: "noindex";
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Invalid request (VALIDATION_FAILED lists every bad field) */
+        BadRequestRead: {
+            headers: {
+                /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                "X-Request-Id"?: string;
+                /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                "Access-Control-Allow-Origin"?: string;
+                /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                "RateLimit-Limit"?: string;
+                /** @description Requests left in the current window. */
+                "RateLimit-Remaining"?: string;
+                /** @description Seconds until the window resets. */
+                "RateLimit-Reset"?: string;
+                /** @description `Authorization`: the answer depends on the token. */
+                Vary?: string;
+                /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                "Cache-Control"?: string;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Conflict, e.g. SLUG_TAKEN */
+        Conflict: {
+            headers: {
+                /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                "X-Request-Id"?: string;
+                /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                "Access-Control-Allow-Origin"?: string;
+                /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                "RateLimit-Limit"?: string;
+                /** @description Requests left in the current window. */
+                "RateLimit-Remaining"?: string;
+                /** @description Seconds until the window resets. */
+                "RateLimit-Reset"?: string;
+                /** @description `Authorization`: the answer depends on the token. */
+                Vary?: string;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The token may not do this */
+        Forbidden: {
+            headers: {
+                /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                "X-Request-Id"?: string;
+                /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                "Access-Control-Allow-Origin"?: string;
+                /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                "RateLimit-Limit"?: string;
+                /** @description Requests left in the current window. */
+                "RateLimit-Remaining"?: string;
+                /** @description Seconds until the window resets. */
+                "RateLimit-Reset"?: string;
+                /** @description `Authorization`: the answer depends on the token. */
+                Vary?: string;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The token may not do this */
+        ForbiddenNegotiatedRead: {
+            headers: {
+                /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                "X-Request-Id"?: string;
+                /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                "Access-Control-Allow-Origin"?: string;
+                /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                "RateLimit-Limit"?: string;
+                /** @description Requests left in the current window. */
+                "RateLimit-Remaining"?: string;
+                /** @description Seconds until the window resets. */
+                "RateLimit-Reset"?: string;
+                /** @description `Authorization, Accept`: the answer depends on the token and on the media type asked for. */
+                Vary?: string;
+                /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                "Cache-Control"?: string;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The token may not do this */
+        ForbiddenRead: {
+            headers: {
+                /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                "X-Request-Id"?: string;
+                /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                "Access-Control-Allow-Origin"?: string;
+                /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                "RateLimit-Limit"?: string;
+                /** @description Requests left in the current window. */
+                "RateLimit-Remaining"?: string;
+                /** @description Seconds until the window resets. */
+                "RateLimit-Reset"?: string;
+                /** @description `Authorization`: the answer depends on the token. */
+                Vary?: string;
+                /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                "Cache-Control"?: string;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Unexpected server error (no details are disclosed) */
+        InternalServerError: {
+            headers: {
+                /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                "X-Request-Id"?: string;
+                /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                "Access-Control-Allow-Origin"?: string;
+                /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                "RateLimit-Limit"?: string;
+                /** @description Requests left in the current window. */
+                "RateLimit-Remaining"?: string;
+                /** @description Seconds until the window resets. */
+                "RateLimit-Reset"?: string;
+                /** @description `Authorization`: the answer depends on the token. */
+                Vary?: string;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Unexpected server error (no details are disclosed) */
+        InternalServerErrorNegotiatedRead: {
+            headers: {
+                /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                "X-Request-Id"?: string;
+                /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                "Access-Control-Allow-Origin"?: string;
+                /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                "RateLimit-Limit"?: string;
+                /** @description Requests left in the current window. */
+                "RateLimit-Remaining"?: string;
+                /** @description Seconds until the window resets. */
+                "RateLimit-Reset"?: string;
+                /** @description `Authorization, Accept`: the answer depends on the token and on the media type asked for. */
+                Vary?: string;
+                /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                "Cache-Control"?: string;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Unexpected server error (no details are disclosed) */
+        InternalServerErrorPreviewRead: {
+            headers: {
+                /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                "X-Request-Id"?: string;
+                /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                "Access-Control-Allow-Origin"?: string;
+                /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                "RateLimit-Limit"?: string;
+                /** @description Requests left in the current window. */
+                "RateLimit-Remaining"?: string;
+                /** @description Seconds until the window resets. */
+                "RateLimit-Reset"?: string;
+                /** @description `Authorization`: the answer depends on the token. */
+                Vary?: string;
+                /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                "Cache-Control"?: string;
+                /** @description Only on answers to a preview token: a draft must never be indexed. */
+                "X-Robots-Tag"?: "noindex";
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Unexpected server error (no details are disclosed) */
+        InternalServerErrorRead: {
+            headers: {
+                /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                "X-Request-Id"?: string;
+                /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                "Access-Control-Allow-Origin"?: string;
+                /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                "RateLimit-Limit"?: string;
+                /** @description Requests left in the current window. */
+                "RateLimit-Remaining"?: string;
+                /** @description Seconds until the window resets. */
+                "RateLimit-Reset"?: string;
+                /** @description `Authorization`: the answer depends on the token. */
+                Vary?: string;
+                /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                "Cache-Control"?: string;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Unexpected server error (no details are disclosed) */
+        InternalServerErrorUnmetered: {
+            headers: {
+                /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                "X-Request-Id"?: string;
+                /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                "Access-Control-Allow-Origin"?: string;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Not found (also for drafts the caller may not see) */
+        NotFound: {
+            headers: {
+                /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                "X-Request-Id"?: string;
+                /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                "Access-Control-Allow-Origin"?: string;
+                /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                "RateLimit-Limit"?: string;
+                /** @description Requests left in the current window. */
+                "RateLimit-Remaining"?: string;
+                /** @description Seconds until the window resets. */
+                "RateLimit-Reset"?: string;
+                /** @description `Authorization`: the answer depends on the token. */
+                Vary?: string;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Not found (also for drafts the caller may not see) */
+        NotFoundNegotiatedRead: {
+            headers: {
+                /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                "X-Request-Id"?: string;
+                /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                "Access-Control-Allow-Origin"?: string;
+                /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                "RateLimit-Limit"?: string;
+                /** @description Requests left in the current window. */
+                "RateLimit-Remaining"?: string;
+                /** @description Seconds until the window resets. */
+                "RateLimit-Reset"?: string;
+                /** @description `Authorization, Accept`: the answer depends on the token and on the media type asked for. */
+                Vary?: string;
+                /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                "Cache-Control"?: string;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Not found (also for drafts the caller may not see) */
+        NotFoundPreviewRead: {
+            headers: {
+                /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                "X-Request-Id"?: string;
+                /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                "Access-Control-Allow-Origin"?: string;
+                /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                "RateLimit-Limit"?: string;
+                /** @description Requests left in the current window. */
+                "RateLimit-Remaining"?: string;
+                /** @description Seconds until the window resets. */
+                "RateLimit-Reset"?: string;
+                /** @description `Authorization`: the answer depends on the token. */
+                Vary?: string;
+                /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                "Cache-Control"?: string;
+                /** @description Only on answers to a preview token: a draft must never be indexed. */
+                "X-Robots-Tag"?: "noindex";
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Not found (also for drafts the caller may not see) */
+        NotFoundRead: {
+            headers: {
+                /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                "X-Request-Id"?: string;
+                /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                "Access-Control-Allow-Origin"?: string;
+                /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                "RateLimit-Limit"?: string;
+                /** @description Requests left in the current window. */
+                "RateLimit-Remaining"?: string;
+                /** @description Seconds until the window resets. */
+                "RateLimit-Reset"?: string;
+                /** @description `Authorization`: the answer depends on the token. */
+                Vary?: string;
+                /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                "Cache-Control"?: string;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Request body too large */
+        PayloadTooLarge: {
+            headers: {
+                /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                "X-Request-Id"?: string;
+                /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                "Access-Control-Allow-Origin"?: string;
+                /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                "RateLimit-Limit"?: string;
+                /** @description Requests left in the current window. */
+                "RateLimit-Remaining"?: string;
+                /** @description Seconds until the window resets. */
+                "RateLimit-Reset"?: string;
+                /** @description `Authorization`: the answer depends on the token. */
+                Vary?: string;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description If-Match does not match the current ETag */
+        PreconditionFailed: {
+            headers: {
+                /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                "X-Request-Id"?: string;
+                /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                "Access-Control-Allow-Origin"?: string;
+                /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                "RateLimit-Limit"?: string;
+                /** @description Requests left in the current window. */
+                "RateLimit-Remaining"?: string;
+                /** @description Seconds until the window resets. */
+                "RateLimit-Reset"?: string;
+                /** @description `Authorization`: the answer depends on the token. */
+                Vary?: string;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description If-Match is required */
+        PreconditionRequired: {
+            headers: {
+                /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                "X-Request-Id"?: string;
+                /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                "Access-Control-Allow-Origin"?: string;
+                /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                "RateLimit-Limit"?: string;
+                /** @description Requests left in the current window. */
+                "RateLimit-Remaining"?: string;
+                /** @description Seconds until the window resets. */
+                "RateLimit-Reset"?: string;
+                /** @description `Authorization`: the answer depends on the token. */
+                Vary?: string;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Request line (query string) or headers too large */
+        RequestHeaderFieldsTooLarge: {
+            headers: {
+                /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                "X-Request-Id"?: string;
+                /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                "Access-Control-Allow-Origin"?: string;
+                /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                "RateLimit-Limit"?: string;
+                /** @description Requests left in the current window. */
+                "RateLimit-Remaining"?: string;
+                /** @description Seconds until the window resets. */
+                "RateLimit-Reset"?: string;
+                /** @description `Authorization`: the answer depends on the token. */
+                Vary?: string;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Request line (query string) or headers too large */
+        RequestHeaderFieldsTooLargeNegotiatedRead: {
+            headers: {
+                /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                "X-Request-Id"?: string;
+                /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                "Access-Control-Allow-Origin"?: string;
+                /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                "RateLimit-Limit"?: string;
+                /** @description Requests left in the current window. */
+                "RateLimit-Remaining"?: string;
+                /** @description Seconds until the window resets. */
+                "RateLimit-Reset"?: string;
+                /** @description `Authorization, Accept`: the answer depends on the token and on the media type asked for. */
+                Vary?: string;
+                /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                "Cache-Control"?: string;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Request line (query string) or headers too large */
+        RequestHeaderFieldsTooLargePreviewRead: {
+            headers: {
+                /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                "X-Request-Id"?: string;
+                /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                "Access-Control-Allow-Origin"?: string;
+                /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                "RateLimit-Limit"?: string;
+                /** @description Requests left in the current window. */
+                "RateLimit-Remaining"?: string;
+                /** @description Seconds until the window resets. */
+                "RateLimit-Reset"?: string;
+                /** @description `Authorization`: the answer depends on the token. */
+                Vary?: string;
+                /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                "Cache-Control"?: string;
+                /** @description Only on answers to a preview token: a draft must never be indexed. */
+                "X-Robots-Tag"?: "noindex";
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Request line (query string) or headers too large */
+        RequestHeaderFieldsTooLargeRead: {
+            headers: {
+                /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                "X-Request-Id"?: string;
+                /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                "Access-Control-Allow-Origin"?: string;
+                /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                "RateLimit-Limit"?: string;
+                /** @description Requests left in the current window. */
+                "RateLimit-Remaining"?: string;
+                /** @description Seconds until the window resets. */
+                "RateLimit-Reset"?: string;
+                /** @description `Authorization`: the answer depends on the token. */
+                Vary?: string;
+                /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                "Cache-Control"?: string;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Request line (query string) or headers too large */
+        RequestHeaderFieldsTooLargeUnmetered: {
+            headers: {
+                /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                "X-Request-Id"?: string;
+                /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                "Access-Control-Allow-Origin"?: string;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The request body did not arrive in time (REQUEST_TIMEOUT_MS) */
+        RequestTimeout: {
+            headers: {
+                /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                "X-Request-Id"?: string;
+                /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                "Access-Control-Allow-Origin"?: string;
+                /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                "RateLimit-Limit"?: string;
+                /** @description Requests left in the current window. */
+                "RateLimit-Remaining"?: string;
+                /** @description Seconds until the window resets. */
+                "RateLimit-Reset"?: string;
+                /** @description `Authorization`: the answer depends on the token. */
+                Vary?: string;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Database unavailable; see Retry-After */
+        ServiceUnavailable: {
+            headers: {
+                /** @description Seconds to wait before retrying. */
+                "Retry-After"?: string;
+                /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                "X-Request-Id"?: string;
+                /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                "Access-Control-Allow-Origin"?: string;
+                /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                "RateLimit-Limit"?: string;
+                /** @description Requests left in the current window. */
+                "RateLimit-Remaining"?: string;
+                /** @description Seconds until the window resets. */
+                "RateLimit-Reset"?: string;
+                /** @description `Authorization`: the answer depends on the token. */
+                Vary?: string;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Database unavailable; see Retry-After */
+        ServiceUnavailableNegotiatedRead: {
+            headers: {
+                /** @description Seconds to wait before retrying. */
+                "Retry-After"?: string;
+                /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                "X-Request-Id"?: string;
+                /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                "Access-Control-Allow-Origin"?: string;
+                /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                "RateLimit-Limit"?: string;
+                /** @description Requests left in the current window. */
+                "RateLimit-Remaining"?: string;
+                /** @description Seconds until the window resets. */
+                "RateLimit-Reset"?: string;
+                /** @description `Authorization, Accept`: the answer depends on the token and on the media type asked for. */
+                Vary?: string;
+                /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                "Cache-Control"?: string;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Database unavailable; see Retry-After */
+        ServiceUnavailablePreviewRead: {
+            headers: {
+                /** @description Seconds to wait before retrying. */
+                "Retry-After"?: string;
+                /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                "X-Request-Id"?: string;
+                /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                "Access-Control-Allow-Origin"?: string;
+                /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                "RateLimit-Limit"?: string;
+                /** @description Requests left in the current window. */
+                "RateLimit-Remaining"?: string;
+                /** @description Seconds until the window resets. */
+                "RateLimit-Reset"?: string;
+                /** @description `Authorization`: the answer depends on the token. */
+                Vary?: string;
+                /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                "Cache-Control"?: string;
+                /** @description Only on answers to a preview token: a draft must never be indexed. */
+                "X-Robots-Tag"?: "noindex";
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Database unavailable; see Retry-After */
+        ServiceUnavailableRead: {
+            headers: {
+                /** @description Seconds to wait before retrying. */
+                "Retry-After"?: string;
+                /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                "X-Request-Id"?: string;
+                /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                "Access-Control-Allow-Origin"?: string;
+                /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                "RateLimit-Limit"?: string;
+                /** @description Requests left in the current window. */
+                "RateLimit-Remaining"?: string;
+                /** @description Seconds until the window resets. */
+                "RateLimit-Reset"?: string;
+                /** @description `Authorization`: the answer depends on the token. */
+                Vary?: string;
+                /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                "Cache-Control"?: string;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Database unavailable; see Retry-After */
+        ServiceUnavailableUnmetered: {
+            headers: {
+                /** @description Seconds to wait before retrying. */
+                "Retry-After"?: string;
+                /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                "X-Request-Id"?: string;
+                /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                "Access-Control-Allow-Origin"?: string;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Rate limited; see Retry-After */
+        TooManyRequests: {
+            headers: {
+                /** @description Seconds to wait before retrying. */
+                "Retry-After"?: string;
+                /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                "X-Request-Id"?: string;
+                /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                "Access-Control-Allow-Origin"?: string;
+                /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                "RateLimit-Limit"?: string;
+                /** @description Requests left in the current window. */
+                "RateLimit-Remaining"?: string;
+                /** @description Seconds until the window resets. */
+                "RateLimit-Reset"?: string;
+                /** @description `Authorization`: the answer depends on the token. */
+                Vary?: string;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Rate limited; see Retry-After */
+        TooManyRequestsNegotiatedRead: {
+            headers: {
+                /** @description Seconds to wait before retrying. */
+                "Retry-After"?: string;
+                /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                "X-Request-Id"?: string;
+                /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                "Access-Control-Allow-Origin"?: string;
+                /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                "RateLimit-Limit"?: string;
+                /** @description Requests left in the current window. */
+                "RateLimit-Remaining"?: string;
+                /** @description Seconds until the window resets. */
+                "RateLimit-Reset"?: string;
+                /** @description `Authorization, Accept`: the answer depends on the token and on the media type asked for. */
+                Vary?: string;
+                /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                "Cache-Control"?: string;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Rate limited; see Retry-After */
+        TooManyRequestsPreviewRead: {
+            headers: {
+                /** @description Seconds to wait before retrying. */
+                "Retry-After"?: string;
+                /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                "X-Request-Id"?: string;
+                /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                "Access-Control-Allow-Origin"?: string;
+                /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                "RateLimit-Limit"?: string;
+                /** @description Requests left in the current window. */
+                "RateLimit-Remaining"?: string;
+                /** @description Seconds until the window resets. */
+                "RateLimit-Reset"?: string;
+                /** @description `Authorization`: the answer depends on the token. */
+                Vary?: string;
+                /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                "Cache-Control"?: string;
+                /** @description Only on answers to a preview token: a draft must never be indexed. */
+                "X-Robots-Tag"?: "noindex";
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Rate limited; see Retry-After */
+        TooManyRequestsRead: {
+            headers: {
+                /** @description Seconds to wait before retrying. */
+                "Retry-After"?: string;
+                /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                "X-Request-Id"?: string;
+                /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                "Access-Control-Allow-Origin"?: string;
+                /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                "RateLimit-Limit"?: string;
+                /** @description Requests left in the current window. */
+                "RateLimit-Remaining"?: string;
+                /** @description Seconds until the window resets. */
+                "RateLimit-Reset"?: string;
+                /** @description `Authorization`: the answer depends on the token. */
+                Vary?: string;
+                /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                "Cache-Control"?: string;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Missing, malformed, unknown or revoked bearer token */
+        Unauthorized: {
+            headers: {
+                /** @description The authentication scheme to use. */
+                "WWW-Authenticate"?: "Bearer";
+                /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                "X-Request-Id"?: string;
+                /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                "Access-Control-Allow-Origin"?: string;
+                /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                "RateLimit-Limit"?: string;
+                /** @description Requests left in the current window. */
+                "RateLimit-Remaining"?: string;
+                /** @description Seconds until the window resets. */
+                "RateLimit-Reset"?: string;
+                /** @description `Authorization`: the answer depends on the token. */
+                Vary?: string;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Missing, malformed, unknown or revoked bearer token */
+        UnauthorizedNegotiatedRead: {
+            headers: {
+                /** @description The authentication scheme to use. */
+                "WWW-Authenticate"?: "Bearer";
+                /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                "X-Request-Id"?: string;
+                /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                "Access-Control-Allow-Origin"?: string;
+                /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                "RateLimit-Limit"?: string;
+                /** @description Requests left in the current window. */
+                "RateLimit-Remaining"?: string;
+                /** @description Seconds until the window resets. */
+                "RateLimit-Reset"?: string;
+                /** @description `Authorization, Accept`: the answer depends on the token and on the media type asked for. */
+                Vary?: string;
+                /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                "Cache-Control"?: string;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Missing, malformed, unknown or revoked bearer token */
+        UnauthorizedPreviewRead: {
+            headers: {
+                /** @description The authentication scheme to use. */
+                "WWW-Authenticate"?: "Bearer";
+                /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                "X-Request-Id"?: string;
+                /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                "Access-Control-Allow-Origin"?: string;
+                /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                "RateLimit-Limit"?: string;
+                /** @description Requests left in the current window. */
+                "RateLimit-Remaining"?: string;
+                /** @description Seconds until the window resets. */
+                "RateLimit-Reset"?: string;
+                /** @description `Authorization`: the answer depends on the token. */
+                Vary?: string;
+                /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                "Cache-Control"?: string;
+                /** @description Only on answers to a preview token: a draft must never be indexed. */
+                "X-Robots-Tag"?: "noindex";
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Missing, malformed, unknown or revoked bearer token */
+        UnauthorizedRead: {
+            headers: {
+                /** @description The authentication scheme to use. */
+                "WWW-Authenticate"?: "Bearer";
+                /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                "X-Request-Id"?: string;
+                /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                "Access-Control-Allow-Origin"?: string;
+                /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                "RateLimit-Limit"?: string;
+                /** @description Requests left in the current window. */
+                "RateLimit-Remaining"?: string;
+                /** @description Seconds until the window resets. */
+                "RateLimit-Reset"?: string;
+                /** @description `Authorization`: the answer depends on the token. */
+                Vary?: string;
+                /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                "Cache-Control"?: string;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Idempotency-Key reused with a different body */
+        UnprocessableEntity: {
+            headers: {
+                /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                "X-Request-Id"?: string;
+                /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                "Access-Control-Allow-Origin"?: string;
+                /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                "RateLimit-Limit"?: string;
+                /** @description Requests left in the current window. */
+                "RateLimit-Remaining"?: string;
+                /** @description Seconds until the window resets. */
+                "RateLimit-Reset"?: string;
+                /** @description `Authorization`: the answer depends on the token. */
+                Vary?: string;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Only application/json bodies are accepted */
+        UnsupportedMediaType: {
+            headers: {
+                /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                "X-Request-Id"?: string;
+                /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                "Access-Control-Allow-Origin"?: string;
+                /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                "RateLimit-Limit"?: string;
+                /** @description Requests left in the current window. */
+                "RateLimit-Remaining"?: string;
+                /** @description Seconds until the window resets. */
+                "RateLimit-Reset"?: string;
+                /** @description `Authorization`: the answer depends on the token. */
+                Vary?: string;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+    };
+    parameters: {
+        /** @description Required: 428 without it. The strong ETag of the current representation, exactly as GET on this path (or the previous write) sent it, quotes included, e.g. `"3-4kq0hTVMbqNC8t2Z"`; several may be listed, comma-separated. The whole tag is compared (version and hash): a stale, forged or weak tag is 412 and nothing changes. `*` matches any version. */
+        "If-Match": string;
+        /** @description Optional: without it the delete is unconditional. The strong ETag of the current representation, exactly as GET on this path (or the previous write) sent it, quotes included, e.g. `"3-4kq0hTVMbqNC8t2Z"`; several may be listed, comma-separated. The whole tag is compared (version and hash): a stale, forged or weak tag is 412 and nothing changes. `*` matches any version. */
+        "If-Match-Optional": string;
+        /** @description The ETag of a representation you hold: 304 Not Modified, without a body, while it is still current (weak comparison; `*` matches any). */
+        "If-None-Match": string;
+        /** @description false skips total and pageCount (faster). */
+        count: boolean;
+        /** @description Opaque: meta.nextCursor of the previous page. Not with page. */
+        cursor: string;
+        /** @description UUID */
+        id: string;
+        /** @description A UUID is an id; anything else a slug. */
+        idOrSlug: string;
+        /** @description Page size, 1..100. */
+        limit: number;
+        /** @description 1-based page number. Not with cursor. */
+        page: number;
+    };
     requestBodies: never;
     headers: never;
     pathItems: never;
@@ -1855,32 +2839,8 @@ export interface operations {
                     };
                 };
             };
-            /** @description Request line (query string) or headers too large */
-            431: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unexpected server error (no details are disclosed) */
-            500: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            431: components["responses"]["RequestHeaderFieldsTooLargeUnmetered"];
+            500: components["responses"]["InternalServerErrorUnmetered"];
         };
     };
     getReadiness: {
@@ -1908,60 +2868,22 @@ export interface operations {
                     };
                 };
             };
-            /** @description Request line (query string) or headers too large */
-            431: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unexpected server error (no details are disclosed) */
-            500: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Database unavailable; see Retry-After */
-            503: {
-                headers: {
-                    /** @description Seconds to wait before retrying. */
-                    "Retry-After"?: string;
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            431: components["responses"]["RequestHeaderFieldsTooLargeUnmetered"];
+            500: components["responses"]["InternalServerErrorUnmetered"];
+            503: components["responses"]["ServiceUnavailableUnmetered"];
         };
     };
     listAuthors: {
         parameters: {
             query?: {
                 /** @description Page size, 1..100. */
-                limit?: number;
+                limit?: components["parameters"]["limit"];
                 /** @description 1-based page number. Not with cursor. */
-                page?: number;
+                page?: components["parameters"]["page"];
                 /** @description Opaque: meta.nextCursor of the previous page. Not with page. */
-                cursor?: string;
+                cursor?: components["parameters"]["cursor"];
                 /** @description false skips total and pageCount (faster). */
-                count?: boolean;
+                count?: components["parameters"]["count"];
                 /** @description Comma list of name, slug, createdAt, updatedAt; "-" for descending. Default name. Example: -createdAt,name */
                 sort?: string;
                 /** @description Case-insensitive substring of the name (% and _ are literal characters). */
@@ -1969,7 +2891,7 @@ export interface operations {
             };
             header?: {
                 /** @description The ETag of a representation you hold: 304 Not Modified, without a body, while it is still current (weak comparison; `*` matches any). */
-                "If-None-Match"?: string;
+                "If-None-Match"?: components["parameters"]["If-None-Match"];
             };
             path?: never;
             cookie?: never;
@@ -2028,150 +2950,12 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Invalid request (VALIDATION_FAILED lists every bad field) */
-            400: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
-                    "Cache-Control"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, malformed, unknown or revoked bearer token */
-            401: {
-                headers: {
-                    /** @description The authentication scheme to use. */
-                    "WWW-Authenticate"?: "Bearer";
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
-                    "Cache-Control"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Rate limited; see Retry-After */
-            429: {
-                headers: {
-                    /** @description Seconds to wait before retrying. */
-                    "Retry-After"?: string;
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
-                    "Cache-Control"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Request line (query string) or headers too large */
-            431: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
-                    "Cache-Control"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unexpected server error (no details are disclosed) */
-            500: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
-                    "Cache-Control"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Database unavailable; see Retry-After */
-            503: {
-                headers: {
-                    /** @description Seconds to wait before retrying. */
-                    "Retry-After"?: string;
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
-                    "Cache-Control"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            400: components["responses"]["BadRequestRead"];
+            401: components["responses"]["UnauthorizedRead"];
+            429: components["responses"]["TooManyRequestsRead"];
+            431: components["responses"]["RequestHeaderFieldsTooLargeRead"];
+            500: components["responses"]["InternalServerErrorRead"];
+            503: components["responses"]["ServiceUnavailableRead"];
         };
     };
     createAuthor: {
@@ -2224,264 +3008,18 @@ export interface operations {
                     "application/json": components["schemas"]["Author"];
                 };
             };
-            /** @description Invalid request (VALIDATION_FAILED lists every bad field) */
-            400: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, malformed, unknown or revoked bearer token */
-            401: {
-                headers: {
-                    /** @description The authentication scheme to use. */
-                    "WWW-Authenticate"?: "Bearer";
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The token may not do this */
-            403: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The request body did not arrive in time (REQUEST_TIMEOUT_MS) */
-            408: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Conflict, e.g. SLUG_TAKEN */
-            409: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Request body too large */
-            413: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Only application/json bodies are accepted */
-            415: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Idempotency-Key reused with a different body */
-            422: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Rate limited; see Retry-After */
-            429: {
-                headers: {
-                    /** @description Seconds to wait before retrying. */
-                    "Retry-After"?: string;
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Request line (query string) or headers too large */
-            431: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unexpected server error (no details are disclosed) */
-            500: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Database unavailable; see Retry-After */
-            503: {
-                headers: {
-                    /** @description Seconds to wait before retrying. */
-                    "Retry-After"?: string;
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            408: components["responses"]["RequestTimeout"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     getAuthor: {
@@ -2489,11 +3027,11 @@ export interface operations {
             query?: never;
             header?: {
                 /** @description The ETag of a representation you hold: 304 Not Modified, without a body, while it is still current (weak comparison; `*` matches any). */
-                "If-None-Match"?: string;
+                "If-None-Match"?: components["parameters"]["If-None-Match"];
             };
             path: {
                 /** @description A UUID is an id; anything else a slug. */
-                idOrSlug: string;
+                idOrSlug: components["parameters"]["idOrSlug"];
             };
             cookie?: never;
         };
@@ -2549,173 +3087,13 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Invalid request (VALIDATION_FAILED lists every bad field) */
-            400: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
-                    "Cache-Control"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, malformed, unknown or revoked bearer token */
-            401: {
-                headers: {
-                    /** @description The authentication scheme to use. */
-                    "WWW-Authenticate"?: "Bearer";
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
-                    "Cache-Control"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Not found (also for drafts the caller may not see) */
-            404: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
-                    "Cache-Control"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Rate limited; see Retry-After */
-            429: {
-                headers: {
-                    /** @description Seconds to wait before retrying. */
-                    "Retry-After"?: string;
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
-                    "Cache-Control"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Request line (query string) or headers too large */
-            431: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
-                    "Cache-Control"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unexpected server error (no details are disclosed) */
-            500: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
-                    "Cache-Control"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Database unavailable; see Retry-After */
-            503: {
-                headers: {
-                    /** @description Seconds to wait before retrying. */
-                    "Retry-After"?: string;
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
-                    "Cache-Control"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            400: components["responses"]["BadRequestRead"];
+            401: components["responses"]["UnauthorizedRead"];
+            404: components["responses"]["NotFoundRead"];
+            429: components["responses"]["TooManyRequestsRead"];
+            431: components["responses"]["RequestHeaderFieldsTooLargeRead"];
+            500: components["responses"]["InternalServerErrorRead"];
+            503: components["responses"]["ServiceUnavailableRead"];
         };
     };
     deleteAuthor: {
@@ -2723,11 +3101,11 @@ export interface operations {
             query?: never;
             header?: {
                 /** @description Optional: without it the delete is unconditional. The strong ETag of the current representation, exactly as GET on this path (or the previous write) sent it, quotes included, e.g. `"3-4kq0hTVMbqNC8t2Z"`; several may be listed, comma-separated. The whole tag is compared (version and hash): a stale, forged or weak tag is 412 and nothing changes. `*` matches any version. */
-                "If-Match"?: string;
+                "If-Match"?: components["parameters"]["If-Match-Optional"];
             };
             path: {
                 /** @description A UUID is an id; anything else a slug. */
-                idOrSlug: string;
+                idOrSlug: components["parameters"]["idOrSlug"];
             };
             cookie?: never;
         };
@@ -2752,222 +3130,16 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Invalid request (VALIDATION_FAILED lists every bad field) */
-            400: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, malformed, unknown or revoked bearer token */
-            401: {
-                headers: {
-                    /** @description The authentication scheme to use. */
-                    "WWW-Authenticate"?: "Bearer";
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The token may not do this */
-            403: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Not found (also for drafts the caller may not see) */
-            404: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Conflict, e.g. SLUG_TAKEN */
-            409: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description If-Match does not match the current ETag */
-            412: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Rate limited; see Retry-After */
-            429: {
-                headers: {
-                    /** @description Seconds to wait before retrying. */
-                    "Retry-After"?: string;
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Request line (query string) or headers too large */
-            431: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unexpected server error (no details are disclosed) */
-            500: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Database unavailable; see Retry-After */
-            503: {
-                headers: {
-                    /** @description Seconds to wait before retrying. */
-                    "Retry-After"?: string;
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     updateAuthor: {
@@ -2975,11 +3147,11 @@ export interface operations {
             query?: never;
             header: {
                 /** @description Required: 428 without it. The strong ETag of the current representation, exactly as GET on this path (or the previous write) sent it, quotes included, e.g. `"3-4kq0hTVMbqNC8t2Z"`; several may be listed, comma-separated. The whole tag is compared (version and hash): a stale, forged or weak tag is 412 and nothing changes. `*` matches any version. */
-                "If-Match": string;
+                "If-Match": components["parameters"]["If-Match"];
             };
             path: {
                 /** @description A UUID is an id; anything else a slug. */
-                idOrSlug: string;
+                idOrSlug: components["parameters"]["idOrSlug"];
             };
             cookie?: never;
         };
@@ -3017,326 +3189,41 @@ export interface operations {
                     "application/json": components["schemas"]["Author"];
                 };
             };
-            /** @description Invalid request (VALIDATION_FAILED lists every bad field) */
-            400: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, malformed, unknown or revoked bearer token */
-            401: {
-                headers: {
-                    /** @description The authentication scheme to use. */
-                    "WWW-Authenticate"?: "Bearer";
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The token may not do this */
-            403: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Not found (also for drafts the caller may not see) */
-            404: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The request body did not arrive in time (REQUEST_TIMEOUT_MS) */
-            408: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Conflict, e.g. SLUG_TAKEN */
-            409: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description If-Match does not match the current ETag */
-            412: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Request body too large */
-            413: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Only application/json bodies are accepted */
-            415: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description If-Match is required */
-            428: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Rate limited; see Retry-After */
-            429: {
-                headers: {
-                    /** @description Seconds to wait before retrying. */
-                    "Retry-After"?: string;
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Request line (query string) or headers too large */
-            431: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unexpected server error (no details are disclosed) */
-            500: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Database unavailable; see Retry-After */
-            503: {
-                headers: {
-                    /** @description Seconds to wait before retrying. */
-                    "Retry-After"?: string;
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["RequestTimeout"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            428: components["responses"]["PreconditionRequired"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     listArticles: {
         parameters: {
             query?: {
                 /** @description Page size, 1..100. */
-                limit?: number;
+                limit?: components["parameters"]["limit"];
                 /** @description 1-based page number. Not with cursor. */
-                page?: number;
+                page?: components["parameters"]["page"];
                 /** @description Opaque: meta.nextCursor of the previous page. Not with page. */
-                cursor?: string;
+                cursor?: components["parameters"]["cursor"];
                 /** @description false skips total and pageCount (faster). */
-                count?: boolean;
+                count?: components["parameters"]["count"];
                 /** @description Comma list of publishedAt, createdAt, updatedAt, title, commentCount; "-" for descending. Default -publishedAt, or relevance with q. Example: -publishedAt,title */
                 sort?: string;
                 /** @description Embed the author ({id, slug, name, avatarUrl}). */
                 include?: "author";
                 /** @description Author id or slug. */
                 author?: string;
-                tag?: string;
+                /** @description Articles that have every given tag: repeat the parameter (tag=transport&tag=city-hall); at most 10. */
+                tag?: string[];
                 /** @description Needs a token: without one it is a 401 (anonymous callers see published articles only). */
                 status?: "draft" | "scheduled" | "published";
                 /** @description Full-text search over title, excerpt and body, ranked by relevance. */
@@ -3348,7 +3235,7 @@ export interface operations {
             };
             header?: {
                 /** @description The ETag of a representation you hold: 304 Not Modified, without a body, while it is still current (weak comparison; `*` matches any). */
-                "If-None-Match"?: string;
+                "If-None-Match"?: components["parameters"]["If-None-Match"];
             };
             path?: never;
             cookie?: never;
@@ -3407,150 +3294,12 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Invalid request (VALIDATION_FAILED lists every bad field) */
-            400: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
-                    "Cache-Control"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, malformed, unknown or revoked bearer token */
-            401: {
-                headers: {
-                    /** @description The authentication scheme to use. */
-                    "WWW-Authenticate"?: "Bearer";
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
-                    "Cache-Control"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Rate limited; see Retry-After */
-            429: {
-                headers: {
-                    /** @description Seconds to wait before retrying. */
-                    "Retry-After"?: string;
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
-                    "Cache-Control"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Request line (query string) or headers too large */
-            431: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
-                    "Cache-Control"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unexpected server error (no details are disclosed) */
-            500: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
-                    "Cache-Control"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Database unavailable; see Retry-After */
-            503: {
-                headers: {
-                    /** @description Seconds to wait before retrying. */
-                    "Retry-After"?: string;
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
-                    "Cache-Control"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            400: components["responses"]["BadRequestRead"];
+            401: components["responses"]["UnauthorizedRead"];
+            429: components["responses"]["TooManyRequestsRead"];
+            431: components["responses"]["RequestHeaderFieldsTooLargeRead"];
+            500: components["responses"]["InternalServerErrorRead"];
+            503: components["responses"]["ServiceUnavailableRead"];
         };
     };
     createArticle: {
@@ -3608,264 +3357,18 @@ export interface operations {
                     "application/json": components["schemas"]["Article"];
                 };
             };
-            /** @description Invalid request (VALIDATION_FAILED lists every bad field) */
-            400: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, malformed, unknown or revoked bearer token */
-            401: {
-                headers: {
-                    /** @description The authentication scheme to use. */
-                    "WWW-Authenticate"?: "Bearer";
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The token may not do this */
-            403: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The request body did not arrive in time (REQUEST_TIMEOUT_MS) */
-            408: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Conflict, e.g. SLUG_TAKEN */
-            409: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Request body too large */
-            413: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Only application/json bodies are accepted */
-            415: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Idempotency-Key reused with a different body */
-            422: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Rate limited; see Retry-After */
-            429: {
-                headers: {
-                    /** @description Seconds to wait before retrying. */
-                    "Retry-After"?: string;
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Request line (query string) or headers too large */
-            431: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unexpected server error (no details are disclosed) */
-            500: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Database unavailable; see Retry-After */
-            503: {
-                headers: {
-                    /** @description Seconds to wait before retrying. */
-                    "Retry-After"?: string;
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            408: components["responses"]["RequestTimeout"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     getArticle: {
@@ -3876,11 +3379,11 @@ export interface operations {
             };
             header?: {
                 /** @description The ETag of a representation you hold: 304 Not Modified, without a body, while it is still current (weak comparison; `*` matches any). */
-                "If-None-Match"?: string;
+                "If-None-Match"?: components["parameters"]["If-None-Match"];
             };
             path: {
                 /** @description A UUID is an id; anything else a slug. */
-                idOrSlug: string;
+                idOrSlug: components["parameters"]["idOrSlug"];
             };
             cookie?: never;
         };
@@ -3940,187 +3443,13 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Invalid request (VALIDATION_FAILED lists every bad field) */
-            400: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
-                    "Cache-Control"?: string;
-                    /** @description Only on answers to a preview token: a draft must never be indexed. */
-                    "X-Robots-Tag"?: "noindex";
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, malformed, unknown or revoked bearer token */
-            401: {
-                headers: {
-                    /** @description The authentication scheme to use. */
-                    "WWW-Authenticate"?: "Bearer";
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
-                    "Cache-Control"?: string;
-                    /** @description Only on answers to a preview token: a draft must never be indexed. */
-                    "X-Robots-Tag"?: "noindex";
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Not found (also for drafts the caller may not see) */
-            404: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
-                    "Cache-Control"?: string;
-                    /** @description Only on answers to a preview token: a draft must never be indexed. */
-                    "X-Robots-Tag"?: "noindex";
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Rate limited; see Retry-After */
-            429: {
-                headers: {
-                    /** @description Seconds to wait before retrying. */
-                    "Retry-After"?: string;
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
-                    "Cache-Control"?: string;
-                    /** @description Only on answers to a preview token: a draft must never be indexed. */
-                    "X-Robots-Tag"?: "noindex";
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Request line (query string) or headers too large */
-            431: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
-                    "Cache-Control"?: string;
-                    /** @description Only on answers to a preview token: a draft must never be indexed. */
-                    "X-Robots-Tag"?: "noindex";
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unexpected server error (no details are disclosed) */
-            500: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
-                    "Cache-Control"?: string;
-                    /** @description Only on answers to a preview token: a draft must never be indexed. */
-                    "X-Robots-Tag"?: "noindex";
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Database unavailable; see Retry-After */
-            503: {
-                headers: {
-                    /** @description Seconds to wait before retrying. */
-                    "Retry-After"?: string;
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
-                    "Cache-Control"?: string;
-                    /** @description Only on answers to a preview token: a draft must never be indexed. */
-                    "X-Robots-Tag"?: "noindex";
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            400: components["responses"]["BadRequestPreviewRead"];
+            401: components["responses"]["UnauthorizedPreviewRead"];
+            404: components["responses"]["NotFoundPreviewRead"];
+            429: components["responses"]["TooManyRequestsPreviewRead"];
+            431: components["responses"]["RequestHeaderFieldsTooLargePreviewRead"];
+            500: components["responses"]["InternalServerErrorPreviewRead"];
+            503: components["responses"]["ServiceUnavailablePreviewRead"];
         };
     };
     deleteArticle: {
@@ -4131,11 +3460,11 @@ export interface operations {
             };
             header?: {
                 /** @description Optional: without it the delete is unconditional. The strong ETag of the current representation, exactly as GET on this path (or the previous write) sent it, quotes included, e.g. `"3-4kq0hTVMbqNC8t2Z"`; several may be listed, comma-separated. The whole tag is compared (version and hash): a stale, forged or weak tag is 412 and nothing changes. `*` matches any version. */
-                "If-Match"?: string;
+                "If-Match"?: components["parameters"]["If-Match-Optional"];
             };
             path: {
                 /** @description A UUID is an id; anything else a slug. */
-                idOrSlug: string;
+                idOrSlug: components["parameters"]["idOrSlug"];
             };
             cookie?: never;
         };
@@ -4160,201 +3489,15 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Invalid request (VALIDATION_FAILED lists every bad field) */
-            400: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, malformed, unknown or revoked bearer token */
-            401: {
-                headers: {
-                    /** @description The authentication scheme to use. */
-                    "WWW-Authenticate"?: "Bearer";
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The token may not do this */
-            403: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Not found (also for drafts the caller may not see) */
-            404: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description If-Match does not match the current ETag */
-            412: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Rate limited; see Retry-After */
-            429: {
-                headers: {
-                    /** @description Seconds to wait before retrying. */
-                    "Retry-After"?: string;
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Request line (query string) or headers too large */
-            431: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unexpected server error (no details are disclosed) */
-            500: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Database unavailable; see Retry-After */
-            503: {
-                headers: {
-                    /** @description Seconds to wait before retrying. */
-                    "Retry-After"?: string;
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            412: components["responses"]["PreconditionFailed"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     updateArticle: {
@@ -4362,11 +3505,11 @@ export interface operations {
             query?: never;
             header: {
                 /** @description Required: 428 without it. The strong ETag of the current representation, exactly as GET on this path (or the previous write) sent it, quotes included, e.g. `"3-4kq0hTVMbqNC8t2Z"`; several may be listed, comma-separated. The whole tag is compared (version and hash): a stale, forged or weak tag is 412 and nothing changes. `*` matches any version. */
-                "If-Match": string;
+                "If-Match": components["parameters"]["If-Match"];
             };
             path: {
                 /** @description A UUID is an id; anything else a slug. */
-                idOrSlug: string;
+                idOrSlug: components["parameters"]["idOrSlug"];
             };
             cookie?: never;
         };
@@ -4409,306 +3552,20 @@ export interface operations {
                     "application/json": components["schemas"]["Article"];
                 };
             };
-            /** @description Invalid request (VALIDATION_FAILED lists every bad field) */
-            400: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, malformed, unknown or revoked bearer token */
-            401: {
-                headers: {
-                    /** @description The authentication scheme to use. */
-                    "WWW-Authenticate"?: "Bearer";
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The token may not do this */
-            403: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Not found (also for drafts the caller may not see) */
-            404: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The request body did not arrive in time (REQUEST_TIMEOUT_MS) */
-            408: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Conflict, e.g. SLUG_TAKEN */
-            409: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description If-Match does not match the current ETag */
-            412: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Request body too large */
-            413: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Only application/json bodies are accepted */
-            415: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description If-Match is required */
-            428: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Rate limited; see Retry-After */
-            429: {
-                headers: {
-                    /** @description Seconds to wait before retrying. */
-                    "Retry-After"?: string;
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Request line (query string) or headers too large */
-            431: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unexpected server error (no details are disclosed) */
-            500: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Database unavailable; see Retry-After */
-            503: {
-                headers: {
-                    /** @description Seconds to wait before retrying. */
-                    "Retry-After"?: string;
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["RequestTimeout"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            428: components["responses"]["PreconditionRequired"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     publishArticle: {
@@ -4720,17 +3577,12 @@ export interface operations {
             };
             path: {
                 /** @description A UUID is an id; anything else a slug. */
-                idOrSlug: string;
+                idOrSlug: components["parameters"]["idOrSlug"];
             };
             cookie?: never;
         };
-        requestBody: {
+        requestBody?: {
             content: {
-                /**
-                 * @example {
-                 *       "publishAt": "2030-01-07T06:00:00Z"
-                 *     }
-                 */
                 "application/json": components["schemas"]["PublishArticle"];
             };
         };
@@ -4760,285 +3612,19 @@ export interface operations {
                     "application/json": components["schemas"]["Article"];
                 };
             };
-            /** @description Invalid request (VALIDATION_FAILED lists every bad field) */
-            400: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, malformed, unknown or revoked bearer token */
-            401: {
-                headers: {
-                    /** @description The authentication scheme to use. */
-                    "WWW-Authenticate"?: "Bearer";
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The token may not do this */
-            403: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Not found (also for drafts the caller may not see) */
-            404: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The request body did not arrive in time (REQUEST_TIMEOUT_MS) */
-            408: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Conflict, e.g. SLUG_TAKEN */
-            409: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Request body too large */
-            413: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Only application/json bodies are accepted */
-            415: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Idempotency-Key reused with a different body */
-            422: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Rate limited; see Retry-After */
-            429: {
-                headers: {
-                    /** @description Seconds to wait before retrying. */
-                    "Retry-After"?: string;
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Request line (query string) or headers too large */
-            431: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unexpected server error (no details are disclosed) */
-            500: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Database unavailable; see Retry-After */
-            503: {
-                headers: {
-                    /** @description Seconds to wait before retrying. */
-                    "Retry-After"?: string;
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["RequestTimeout"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     unpublishArticle: {
@@ -5050,7 +3636,7 @@ export interface operations {
             };
             path: {
                 /** @description A UUID is an id; anything else a slug. */
-                idOrSlug: string;
+                idOrSlug: components["parameters"]["idOrSlug"];
             };
             cookie?: never;
         };
@@ -5081,245 +3667,39 @@ export interface operations {
                     "application/json": components["schemas"]["Article"];
                 };
             };
-            /** @description Invalid request (VALIDATION_FAILED lists every bad field) */
-            400: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, malformed, unknown or revoked bearer token */
-            401: {
-                headers: {
-                    /** @description The authentication scheme to use. */
-                    "WWW-Authenticate"?: "Bearer";
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The token may not do this */
-            403: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Not found (also for drafts the caller may not see) */
-            404: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Conflict, e.g. SLUG_TAKEN */
-            409: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Idempotency-Key reused with a different body */
-            422: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Rate limited; see Retry-After */
-            429: {
-                headers: {
-                    /** @description Seconds to wait before retrying. */
-                    "Retry-After"?: string;
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Request line (query string) or headers too large */
-            431: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unexpected server error (no details are disclosed) */
-            500: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Database unavailable; see Retry-After */
-            503: {
-                headers: {
-                    /** @description Seconds to wait before retrying. */
-                    "Retry-After"?: string;
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     listArticleRevisions: {
         parameters: {
             query?: {
                 /** @description Page size, 1..100. */
-                limit?: number;
+                limit?: components["parameters"]["limit"];
                 /** @description 1-based page number. Not with cursor. */
-                page?: number;
+                page?: components["parameters"]["page"];
                 /** @description Opaque: meta.nextCursor of the previous page. Not with page. */
-                cursor?: string;
+                cursor?: components["parameters"]["cursor"];
                 /** @description false skips total and pageCount (faster). */
-                count?: boolean;
+                count?: components["parameters"]["count"];
                 /** @description -number (newest first, the default) or number. */
                 sort?: string;
             };
             header?: {
                 /** @description The ETag of a representation you hold: 304 Not Modified, without a body, while it is still current (weak comparison; `*` matches any). */
-                "If-None-Match"?: string;
+                "If-None-Match"?: components["parameters"]["If-None-Match"];
             };
             path: {
                 /** @description A UUID is an id; anything else a slug. */
-                idOrSlug: string;
+                idOrSlug: components["parameters"]["idOrSlug"];
             };
             cookie?: never;
         };
@@ -5373,196 +3753,14 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Invalid request (VALIDATION_FAILED lists every bad field) */
-            400: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
-                    "Cache-Control"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, malformed, unknown or revoked bearer token */
-            401: {
-                headers: {
-                    /** @description The authentication scheme to use. */
-                    "WWW-Authenticate"?: "Bearer";
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
-                    "Cache-Control"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The token may not do this */
-            403: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
-                    "Cache-Control"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Not found (also for drafts the caller may not see) */
-            404: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
-                    "Cache-Control"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Rate limited; see Retry-After */
-            429: {
-                headers: {
-                    /** @description Seconds to wait before retrying. */
-                    "Retry-After"?: string;
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
-                    "Cache-Control"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Request line (query string) or headers too large */
-            431: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
-                    "Cache-Control"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unexpected server error (no details are disclosed) */
-            500: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
-                    "Cache-Control"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Database unavailable; see Retry-After */
-            503: {
-                headers: {
-                    /** @description Seconds to wait before retrying. */
-                    "Retry-After"?: string;
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
-                    "Cache-Control"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            400: components["responses"]["BadRequestRead"];
+            401: components["responses"]["UnauthorizedRead"];
+            403: components["responses"]["ForbiddenRead"];
+            404: components["responses"]["NotFoundRead"];
+            429: components["responses"]["TooManyRequestsRead"];
+            431: components["responses"]["RequestHeaderFieldsTooLargeRead"];
+            500: components["responses"]["InternalServerErrorRead"];
+            503: components["responses"]["ServiceUnavailableRead"];
         };
     };
     getArticleRevision: {
@@ -5570,11 +3768,11 @@ export interface operations {
             query?: never;
             header?: {
                 /** @description The ETag of a representation you hold: 304 Not Modified, without a body, while it is still current (weak comparison; `*` matches any). */
-                "If-None-Match"?: string;
+                "If-None-Match"?: components["parameters"]["If-None-Match"];
             };
             path: {
                 /** @description A UUID is an id; anything else a slug. */
-                idOrSlug: string;
+                idOrSlug: components["parameters"]["idOrSlug"];
                 /** @description Revision number. */
                 number: number;
             };
@@ -5628,196 +3826,14 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Invalid request (VALIDATION_FAILED lists every bad field) */
-            400: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
-                    "Cache-Control"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, malformed, unknown or revoked bearer token */
-            401: {
-                headers: {
-                    /** @description The authentication scheme to use. */
-                    "WWW-Authenticate"?: "Bearer";
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
-                    "Cache-Control"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The token may not do this */
-            403: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
-                    "Cache-Control"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Not found (also for drafts the caller may not see) */
-            404: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
-                    "Cache-Control"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Rate limited; see Retry-After */
-            429: {
-                headers: {
-                    /** @description Seconds to wait before retrying. */
-                    "Retry-After"?: string;
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
-                    "Cache-Control"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Request line (query string) or headers too large */
-            431: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
-                    "Cache-Control"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unexpected server error (no details are disclosed) */
-            500: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
-                    "Cache-Control"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Database unavailable; see Retry-After */
-            503: {
-                headers: {
-                    /** @description Seconds to wait before retrying. */
-                    "Retry-After"?: string;
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
-                    "Cache-Control"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            400: components["responses"]["BadRequestRead"];
+            401: components["responses"]["UnauthorizedRead"];
+            403: components["responses"]["ForbiddenRead"];
+            404: components["responses"]["NotFoundRead"];
+            429: components["responses"]["TooManyRequestsRead"];
+            431: components["responses"]["RequestHeaderFieldsTooLargeRead"];
+            500: components["responses"]["InternalServerErrorRead"];
+            503: components["responses"]["ServiceUnavailableRead"];
         };
     };
     diffArticleRevisions: {
@@ -5829,7 +3845,7 @@ export interface operations {
             header?: never;
             path: {
                 /** @description A UUID is an id; anything else a slug. */
-                idOrSlug: string;
+                idOrSlug: components["parameters"]["idOrSlug"];
                 /** @description Revision number. */
                 number: number;
             };
@@ -5861,196 +3877,14 @@ export interface operations {
                     "application/json-patch+json": components["schemas"]["JsonPatch"];
                 };
             };
-            /** @description Invalid request (VALIDATION_FAILED lists every bad field) */
-            400: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization, Accept`: the answer depends on the token and on the media type asked for. */
-                    Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
-                    "Cache-Control"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, malformed, unknown or revoked bearer token */
-            401: {
-                headers: {
-                    /** @description The authentication scheme to use. */
-                    "WWW-Authenticate"?: "Bearer";
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization, Accept`: the answer depends on the token and on the media type asked for. */
-                    Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
-                    "Cache-Control"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The token may not do this */
-            403: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization, Accept`: the answer depends on the token and on the media type asked for. */
-                    Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
-                    "Cache-Control"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Not found (also for drafts the caller may not see) */
-            404: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization, Accept`: the answer depends on the token and on the media type asked for. */
-                    Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
-                    "Cache-Control"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Rate limited; see Retry-After */
-            429: {
-                headers: {
-                    /** @description Seconds to wait before retrying. */
-                    "Retry-After"?: string;
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization, Accept`: the answer depends on the token and on the media type asked for. */
-                    Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
-                    "Cache-Control"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Request line (query string) or headers too large */
-            431: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization, Accept`: the answer depends on the token and on the media type asked for. */
-                    Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
-                    "Cache-Control"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unexpected server error (no details are disclosed) */
-            500: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization, Accept`: the answer depends on the token and on the media type asked for. */
-                    Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
-                    "Cache-Control"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Database unavailable; see Retry-After */
-            503: {
-                headers: {
-                    /** @description Seconds to wait before retrying. */
-                    "Retry-After"?: string;
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization, Accept`: the answer depends on the token and on the media type asked for. */
-                    Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
-                    "Cache-Control"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            400: components["responses"]["BadRequestNegotiatedRead"];
+            401: components["responses"]["UnauthorizedNegotiatedRead"];
+            403: components["responses"]["ForbiddenNegotiatedRead"];
+            404: components["responses"]["NotFoundNegotiatedRead"];
+            429: components["responses"]["TooManyRequestsNegotiatedRead"];
+            431: components["responses"]["RequestHeaderFieldsTooLargeNegotiatedRead"];
+            500: components["responses"]["InternalServerErrorNegotiatedRead"];
+            503: components["responses"]["ServiceUnavailableNegotiatedRead"];
         };
     };
     restoreArticleRevision: {
@@ -6060,11 +3894,11 @@ export interface operations {
                 /** @description Optional; a fresh value (a UUID) per logical operation makes the POST safe to retry: the same key and body within 24 h replays the first response (marked `Idempotent-Replayed: true`); the key with another body is 422; while the first is still running, 409. Keys belong to the caller (token or address). */
                 "Idempotency-Key"?: string;
                 /** @description Required: 428 without it. The strong ETag of the current representation, exactly as GET on this path (or the previous write) sent it, quotes included, e.g. `"3-4kq0hTVMbqNC8t2Z"`; several may be listed, comma-separated. The whole tag is compared (version and hash): a stale, forged or weak tag is 412 and nothing changes. `*` matches any version. */
-                "If-Match": string;
+                "If-Match": components["parameters"]["If-Match"];
             };
             path: {
                 /** @description A UUID is an id; anything else a slug. */
-                idOrSlug: string;
+                idOrSlug: components["parameters"]["idOrSlug"];
                 /** @description Revision number. */
                 number: number;
             };
@@ -6099,283 +3933,37 @@ export interface operations {
                     "application/json": components["schemas"]["Article"];
                 };
             };
-            /** @description Invalid request (VALIDATION_FAILED lists every bad field) */
-            400: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, malformed, unknown or revoked bearer token */
-            401: {
-                headers: {
-                    /** @description The authentication scheme to use. */
-                    "WWW-Authenticate"?: "Bearer";
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The token may not do this */
-            403: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Not found (also for drafts the caller may not see) */
-            404: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Conflict, e.g. SLUG_TAKEN */
-            409: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description If-Match does not match the current ETag */
-            412: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Idempotency-Key reused with a different body */
-            422: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description If-Match is required */
-            428: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Rate limited; see Retry-After */
-            429: {
-                headers: {
-                    /** @description Seconds to wait before retrying. */
-                    "Retry-After"?: string;
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Request line (query string) or headers too large */
-            431: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unexpected server error (no details are disclosed) */
-            500: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Database unavailable; see Retry-After */
-            503: {
-                headers: {
-                    /** @description Seconds to wait before retrying. */
-                    "Retry-After"?: string;
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            422: components["responses"]["UnprocessableEntity"];
+            428: components["responses"]["PreconditionRequired"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     listTrash: {
         parameters: {
             query?: {
                 /** @description Page size, 1..100. */
-                limit?: number;
+                limit?: components["parameters"]["limit"];
                 /** @description 1-based page number. Not with cursor. */
-                page?: number;
+                page?: components["parameters"]["page"];
                 /** @description Opaque: meta.nextCursor of the previous page. Not with page. */
-                cursor?: string;
+                cursor?: components["parameters"]["cursor"];
                 /** @description false skips total and pageCount (faster). */
-                count?: boolean;
+                count?: components["parameters"]["count"];
                 /** @description Comma list of trashedAt, title, updatedAt; "-" for descending. Default -trashedAt (newest first). */
                 sort?: string;
             };
             header?: {
                 /** @description The ETag of a representation you hold: 304 Not Modified, without a body, while it is still current (weak comparison; `*` matches any). */
-                "If-None-Match"?: string;
+                "If-None-Match"?: components["parameters"]["If-None-Match"];
             };
             path?: never;
             cookie?: never;
@@ -6430,173 +4018,13 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Invalid request (VALIDATION_FAILED lists every bad field) */
-            400: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
-                    "Cache-Control"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, malformed, unknown or revoked bearer token */
-            401: {
-                headers: {
-                    /** @description The authentication scheme to use. */
-                    "WWW-Authenticate"?: "Bearer";
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
-                    "Cache-Control"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The token may not do this */
-            403: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
-                    "Cache-Control"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Rate limited; see Retry-After */
-            429: {
-                headers: {
-                    /** @description Seconds to wait before retrying. */
-                    "Retry-After"?: string;
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
-                    "Cache-Control"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Request line (query string) or headers too large */
-            431: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
-                    "Cache-Control"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unexpected server error (no details are disclosed) */
-            500: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
-                    "Cache-Control"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Database unavailable; see Retry-After */
-            503: {
-                headers: {
-                    /** @description Seconds to wait before retrying. */
-                    "Retry-After"?: string;
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
-                    "Cache-Control"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            400: components["responses"]["BadRequestRead"];
+            401: components["responses"]["UnauthorizedRead"];
+            403: components["responses"]["ForbiddenRead"];
+            429: components["responses"]["TooManyRequestsRead"];
+            431: components["responses"]["RequestHeaderFieldsTooLargeRead"];
+            500: components["responses"]["InternalServerErrorRead"];
+            503: components["responses"]["ServiceUnavailableRead"];
         };
     };
     restoreArticle: {
@@ -6608,7 +4036,7 @@ export interface operations {
             };
             path: {
                 /** @description A UUID is an id; anything else a slug. */
-                idOrSlug: string;
+                idOrSlug: components["parameters"]["idOrSlug"];
             };
             cookie?: never;
         };
@@ -6639,243 +4067,37 @@ export interface operations {
                     "application/json": components["schemas"]["Article"];
                 };
             };
-            /** @description Invalid request (VALIDATION_FAILED lists every bad field) */
-            400: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, malformed, unknown or revoked bearer token */
-            401: {
-                headers: {
-                    /** @description The authentication scheme to use. */
-                    "WWW-Authenticate"?: "Bearer";
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The token may not do this */
-            403: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Not found (also for drafts the caller may not see) */
-            404: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Conflict, e.g. SLUG_TAKEN */
-            409: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Idempotency-Key reused with a different body */
-            422: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Rate limited; see Retry-After */
-            429: {
-                headers: {
-                    /** @description Seconds to wait before retrying. */
-                    "Retry-After"?: string;
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Request line (query string) or headers too large */
-            431: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unexpected server error (no details are disclosed) */
-            500: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Database unavailable; see Retry-After */
-            503: {
-                headers: {
-                    /** @description Seconds to wait before retrying. */
-                    "Retry-After"?: string;
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     listArticlePreviews: {
         parameters: {
             query?: {
                 /** @description Page size, 1..100. */
-                limit?: number;
+                limit?: components["parameters"]["limit"];
                 /** @description 1-based page number. Not with cursor. */
-                page?: number;
+                page?: components["parameters"]["page"];
                 /** @description Opaque: meta.nextCursor of the previous page. Not with page. */
-                cursor?: string;
+                cursor?: components["parameters"]["cursor"];
                 /** @description false skips total and pageCount (faster). */
-                count?: boolean;
+                count?: components["parameters"]["count"];
             };
             header?: {
                 /** @description The ETag of a representation you hold: 304 Not Modified, without a body, while it is still current (weak comparison; `*` matches any). */
-                "If-None-Match"?: string;
+                "If-None-Match"?: components["parameters"]["If-None-Match"];
             };
             path: {
                 /** @description A UUID is an id; anything else a slug. */
-                idOrSlug: string;
+                idOrSlug: components["parameters"]["idOrSlug"];
             };
             cookie?: never;
         };
@@ -6929,196 +4151,14 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Invalid request (VALIDATION_FAILED lists every bad field) */
-            400: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
-                    "Cache-Control"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, malformed, unknown or revoked bearer token */
-            401: {
-                headers: {
-                    /** @description The authentication scheme to use. */
-                    "WWW-Authenticate"?: "Bearer";
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
-                    "Cache-Control"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The token may not do this */
-            403: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
-                    "Cache-Control"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Not found (also for drafts the caller may not see) */
-            404: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
-                    "Cache-Control"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Rate limited; see Retry-After */
-            429: {
-                headers: {
-                    /** @description Seconds to wait before retrying. */
-                    "Retry-After"?: string;
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
-                    "Cache-Control"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Request line (query string) or headers too large */
-            431: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
-                    "Cache-Control"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unexpected server error (no details are disclosed) */
-            500: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
-                    "Cache-Control"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Database unavailable; see Retry-After */
-            503: {
-                headers: {
-                    /** @description Seconds to wait before retrying. */
-                    "Retry-After"?: string;
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
-                    "Cache-Control"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            400: components["responses"]["BadRequestRead"];
+            401: components["responses"]["UnauthorizedRead"];
+            403: components["responses"]["ForbiddenRead"];
+            404: components["responses"]["NotFoundRead"];
+            429: components["responses"]["TooManyRequestsRead"];
+            431: components["responses"]["RequestHeaderFieldsTooLargeRead"];
+            500: components["responses"]["InternalServerErrorRead"];
+            503: components["responses"]["ServiceUnavailableRead"];
         };
     };
     createArticlePreview: {
@@ -7130,17 +4170,12 @@ export interface operations {
             };
             path: {
                 /** @description A UUID is an id; anything else a slug. */
-                idOrSlug: string;
+                idOrSlug: components["parameters"]["idOrSlug"];
             };
             cookie?: never;
         };
-        requestBody: {
+        requestBody?: {
             content: {
-                /**
-                 * @example {
-                 *       "expiresIn": 7200
-                 *     }
-                 */
                 "application/json": components["schemas"]["CreatePreview"];
             };
         };
@@ -7170,285 +4205,19 @@ export interface operations {
                     "application/json": components["schemas"]["Preview"];
                 };
             };
-            /** @description Invalid request (VALIDATION_FAILED lists every bad field) */
-            400: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, malformed, unknown or revoked bearer token */
-            401: {
-                headers: {
-                    /** @description The authentication scheme to use. */
-                    "WWW-Authenticate"?: "Bearer";
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The token may not do this */
-            403: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Not found (also for drafts the caller may not see) */
-            404: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The request body did not arrive in time (REQUEST_TIMEOUT_MS) */
-            408: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Conflict, e.g. SLUG_TAKEN */
-            409: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Request body too large */
-            413: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Only application/json bodies are accepted */
-            415: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Idempotency-Key reused with a different body */
-            422: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Rate limited; see Retry-After */
-            429: {
-                headers: {
-                    /** @description Seconds to wait before retrying. */
-                    "Retry-After"?: string;
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Request line (query string) or headers too large */
-            431: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unexpected server error (no details are disclosed) */
-            500: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Database unavailable; see Retry-After */
-            503: {
-                headers: {
-                    /** @description Seconds to wait before retrying. */
-                    "Retry-After"?: string;
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["RequestTimeout"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     revokeArticlePreviews: {
@@ -7457,7 +4226,7 @@ export interface operations {
             header?: never;
             path: {
                 /** @description A UUID is an id; anything else a slug. */
-                idOrSlug: string;
+                idOrSlug: components["parameters"]["idOrSlug"];
             };
             cookie?: never;
         };
@@ -7482,180 +4251,14 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Invalid request (VALIDATION_FAILED lists every bad field) */
-            400: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, malformed, unknown or revoked bearer token */
-            401: {
-                headers: {
-                    /** @description The authentication scheme to use. */
-                    "WWW-Authenticate"?: "Bearer";
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The token may not do this */
-            403: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Not found (also for drafts the caller may not see) */
-            404: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Rate limited; see Retry-After */
-            429: {
-                headers: {
-                    /** @description Seconds to wait before retrying. */
-                    "Retry-After"?: string;
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Request line (query string) or headers too large */
-            431: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unexpected server error (no details are disclosed) */
-            500: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Database unavailable; see Retry-After */
-            503: {
-                headers: {
-                    /** @description Seconds to wait before retrying. */
-                    "Retry-After"?: string;
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     revokeArticlePreview: {
@@ -7664,7 +4267,7 @@ export interface operations {
             header?: never;
             path: {
                 /** @description A UUID is an id; anything else a slug. */
-                idOrSlug: string;
+                idOrSlug: components["parameters"]["idOrSlug"];
                 /** @description UUID */
                 previewId: string;
             };
@@ -7691,180 +4294,14 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Invalid request (VALIDATION_FAILED lists every bad field) */
-            400: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, malformed, unknown or revoked bearer token */
-            401: {
-                headers: {
-                    /** @description The authentication scheme to use. */
-                    "WWW-Authenticate"?: "Bearer";
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The token may not do this */
-            403: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Not found (also for drafts the caller may not see) */
-            404: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Rate limited; see Retry-After */
-            429: {
-                headers: {
-                    /** @description Seconds to wait before retrying. */
-                    "Retry-After"?: string;
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Request line (query string) or headers too large */
-            431: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unexpected server error (no details are disclosed) */
-            500: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Database unavailable; see Retry-After */
-            503: {
-                headers: {
-                    /** @description Seconds to wait before retrying. */
-                    "Retry-After"?: string;
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     bulkArticles: {
@@ -7917,287 +4354,41 @@ export interface operations {
                     "application/json": components["schemas"]["BulkResult"];
                 };
             };
-            /** @description Invalid request (VALIDATION_FAILED lists every bad field) */
-            400: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, malformed, unknown or revoked bearer token */
-            401: {
-                headers: {
-                    /** @description The authentication scheme to use. */
-                    "WWW-Authenticate"?: "Bearer";
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The token may not do this */
-            403: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The request body did not arrive in time (REQUEST_TIMEOUT_MS) */
-            408: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Conflict, e.g. SLUG_TAKEN */
-            409: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Request body too large */
-            413: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Only application/json bodies are accepted */
-            415: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Idempotency-Key reused with a different body */
-            422: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Rate limited; see Retry-After */
-            429: {
-                headers: {
-                    /** @description Seconds to wait before retrying. */
-                    "Retry-After"?: string;
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Request line (query string) or headers too large */
-            431: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unexpected server error (no details are disclosed) */
-            500: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Database unavailable; see Retry-After */
-            503: {
-                headers: {
-                    /** @description Seconds to wait before retrying. */
-                    "Retry-After"?: string;
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            408: components["responses"]["RequestTimeout"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     listArticleComments: {
         parameters: {
             query?: {
                 /** @description Page size, 1..100. */
-                limit?: number;
+                limit?: components["parameters"]["limit"];
                 /** @description 1-based page number. Not with cursor. */
-                page?: number;
+                page?: components["parameters"]["page"];
                 /** @description Opaque: meta.nextCursor of the previous page. Not with page. */
-                cursor?: string;
+                cursor?: components["parameters"]["cursor"];
                 /** @description false skips total and pageCount (faster). */
-                count?: boolean;
+                count?: components["parameters"]["count"];
                 /** @description createdAt, or -createdAt for newest first. Default createdAt (oldest first). */
                 sort?: string;
             };
             header?: {
                 /** @description The ETag of a representation you hold: 304 Not Modified, without a body, while it is still current (weak comparison; `*` matches any). */
-                "If-None-Match"?: string;
+                "If-None-Match"?: components["parameters"]["If-None-Match"];
             };
             path: {
                 /** @description A UUID is an id; anything else a slug. */
-                idOrSlug: string;
+                idOrSlug: components["parameters"]["idOrSlug"];
             };
             cookie?: never;
         };
@@ -8255,173 +4446,13 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Invalid request (VALIDATION_FAILED lists every bad field) */
-            400: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
-                    "Cache-Control"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, malformed, unknown or revoked bearer token */
-            401: {
-                headers: {
-                    /** @description The authentication scheme to use. */
-                    "WWW-Authenticate"?: "Bearer";
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
-                    "Cache-Control"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Not found (also for drafts the caller may not see) */
-            404: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
-                    "Cache-Control"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Rate limited; see Retry-After */
-            429: {
-                headers: {
-                    /** @description Seconds to wait before retrying. */
-                    "Retry-After"?: string;
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
-                    "Cache-Control"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Request line (query string) or headers too large */
-            431: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
-                    "Cache-Control"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unexpected server error (no details are disclosed) */
-            500: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
-                    "Cache-Control"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Database unavailable; see Retry-After */
-            503: {
-                headers: {
-                    /** @description Seconds to wait before retrying. */
-                    "Retry-After"?: string;
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
-                    "Cache-Control"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            400: components["responses"]["BadRequestRead"];
+            401: components["responses"]["UnauthorizedRead"];
+            404: components["responses"]["NotFoundRead"];
+            429: components["responses"]["TooManyRequestsRead"];
+            431: components["responses"]["RequestHeaderFieldsTooLargeRead"];
+            500: components["responses"]["InternalServerErrorRead"];
+            503: components["responses"]["ServiceUnavailableRead"];
         };
     };
     createComment: {
@@ -8433,7 +4464,7 @@ export interface operations {
             };
             path: {
                 /** @description A UUID is an id; anything else a slug. */
-                idOrSlug: string;
+                idOrSlug: components["parameters"]["idOrSlug"];
             };
             cookie?: never;
         };
@@ -8473,277 +4504,31 @@ export interface operations {
                     "application/json": components["schemas"]["Comment"];
                 };
             };
-            /** @description Invalid request (VALIDATION_FAILED lists every bad field) */
-            400: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, malformed, unknown or revoked bearer token */
-            401: {
-                headers: {
-                    /** @description The authentication scheme to use. */
-                    "WWW-Authenticate"?: "Bearer";
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Not found (also for drafts the caller may not see) */
-            404: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The request body did not arrive in time (REQUEST_TIMEOUT_MS) */
-            408: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Conflict, e.g. SLUG_TAKEN */
-            409: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Request body too large */
-            413: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Only application/json bodies are accepted */
-            415: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Idempotency-Key reused with a different body */
-            422: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Rate limited; see Retry-After */
-            429: {
-                headers: {
-                    /** @description Seconds to wait before retrying. */
-                    "Retry-After"?: string;
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Request line (query string) or headers too large */
-            431: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unexpected server error (no details are disclosed) */
-            500: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Database unavailable; see Retry-After */
-            503: {
-                headers: {
-                    /** @description Seconds to wait before retrying. */
-                    "Retry-After"?: string;
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["RequestTimeout"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     listComments: {
         parameters: {
             query?: {
                 /** @description Page size, 1..100. */
-                limit?: number;
+                limit?: components["parameters"]["limit"];
                 /** @description 1-based page number. Not with cursor. */
-                page?: number;
+                page?: components["parameters"]["page"];
                 /** @description Opaque: meta.nextCursor of the previous page. Not with page. */
-                cursor?: string;
+                cursor?: components["parameters"]["cursor"];
                 /** @description false skips total and pageCount (faster). */
-                count?: boolean;
+                count?: components["parameters"]["count"];
                 /** @description createdAt, or -createdAt for newest first. Default createdAt (oldest first). */
                 sort?: string;
                 /** @description Only comments in this state (default: every state). */
@@ -8753,7 +4538,7 @@ export interface operations {
             };
             header?: {
                 /** @description The ETag of a representation you hold: 304 Not Modified, without a body, while it is still current (weak comparison; `*` matches any). */
-                "If-None-Match"?: string;
+                "If-None-Match"?: components["parameters"]["If-None-Match"];
             };
             path?: never;
             cookie?: never;
@@ -8808,173 +4593,13 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Invalid request (VALIDATION_FAILED lists every bad field) */
-            400: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
-                    "Cache-Control"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, malformed, unknown or revoked bearer token */
-            401: {
-                headers: {
-                    /** @description The authentication scheme to use. */
-                    "WWW-Authenticate"?: "Bearer";
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
-                    "Cache-Control"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The token may not do this */
-            403: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
-                    "Cache-Control"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Rate limited; see Retry-After */
-            429: {
-                headers: {
-                    /** @description Seconds to wait before retrying. */
-                    "Retry-After"?: string;
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
-                    "Cache-Control"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Request line (query string) or headers too large */
-            431: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
-                    "Cache-Control"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unexpected server error (no details are disclosed) */
-            500: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
-                    "Cache-Control"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Database unavailable; see Retry-After */
-            503: {
-                headers: {
-                    /** @description Seconds to wait before retrying. */
-                    "Retry-After"?: string;
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
-                    "Cache-Control"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            400: components["responses"]["BadRequestRead"];
+            401: components["responses"]["UnauthorizedRead"];
+            403: components["responses"]["ForbiddenRead"];
+            429: components["responses"]["TooManyRequestsRead"];
+            431: components["responses"]["RequestHeaderFieldsTooLargeRead"];
+            500: components["responses"]["InternalServerErrorRead"];
+            503: components["responses"]["ServiceUnavailableRead"];
         };
     };
     getComment: {
@@ -8982,11 +4607,11 @@ export interface operations {
             query?: never;
             header?: {
                 /** @description The ETag of a representation you hold: 304 Not Modified, without a body, while it is still current (weak comparison; `*` matches any). */
-                "If-None-Match"?: string;
+                "If-None-Match"?: components["parameters"]["If-None-Match"];
             };
             path: {
                 /** @description UUID */
-                id: string;
+                id: components["parameters"]["id"];
             };
             cookie?: never;
         };
@@ -9038,196 +4663,14 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Invalid request (VALIDATION_FAILED lists every bad field) */
-            400: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
-                    "Cache-Control"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, malformed, unknown or revoked bearer token */
-            401: {
-                headers: {
-                    /** @description The authentication scheme to use. */
-                    "WWW-Authenticate"?: "Bearer";
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
-                    "Cache-Control"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The token may not do this */
-            403: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
-                    "Cache-Control"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Not found (also for drafts the caller may not see) */
-            404: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
-                    "Cache-Control"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Rate limited; see Retry-After */
-            429: {
-                headers: {
-                    /** @description Seconds to wait before retrying. */
-                    "Retry-After"?: string;
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
-                    "Cache-Control"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Request line (query string) or headers too large */
-            431: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
-                    "Cache-Control"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unexpected server error (no details are disclosed) */
-            500: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
-                    "Cache-Control"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Database unavailable; see Retry-After */
-            503: {
-                headers: {
-                    /** @description Seconds to wait before retrying. */
-                    "Retry-After"?: string;
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
-                    "Cache-Control"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            400: components["responses"]["BadRequestRead"];
+            401: components["responses"]["UnauthorizedRead"];
+            403: components["responses"]["ForbiddenRead"];
+            404: components["responses"]["NotFoundRead"];
+            429: components["responses"]["TooManyRequestsRead"];
+            431: components["responses"]["RequestHeaderFieldsTooLargeRead"];
+            500: components["responses"]["InternalServerErrorRead"];
+            503: components["responses"]["ServiceUnavailableRead"];
         };
     };
     deleteComment: {
@@ -9235,11 +4678,11 @@ export interface operations {
             query?: never;
             header?: {
                 /** @description Optional: without it the delete is unconditional. The strong ETag of the current representation, exactly as GET on this path (or the previous write) sent it, quotes included, e.g. `"3-4kq0hTVMbqNC8t2Z"`; several may be listed, comma-separated. The whole tag is compared (version and hash): a stale, forged or weak tag is 412 and nothing changes. `*` matches any version. */
-                "If-Match"?: string;
+                "If-Match"?: components["parameters"]["If-Match-Optional"];
             };
             path: {
                 /** @description UUID */
-                id: string;
+                id: components["parameters"]["id"];
             };
             cookie?: never;
         };
@@ -9264,201 +4707,15 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Invalid request (VALIDATION_FAILED lists every bad field) */
-            400: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, malformed, unknown or revoked bearer token */
-            401: {
-                headers: {
-                    /** @description The authentication scheme to use. */
-                    "WWW-Authenticate"?: "Bearer";
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The token may not do this */
-            403: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Not found (also for drafts the caller may not see) */
-            404: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description If-Match does not match the current ETag */
-            412: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Rate limited; see Retry-After */
-            429: {
-                headers: {
-                    /** @description Seconds to wait before retrying. */
-                    "Retry-After"?: string;
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Request line (query string) or headers too large */
-            431: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unexpected server error (no details are disclosed) */
-            500: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Database unavailable; see Retry-After */
-            503: {
-                headers: {
-                    /** @description Seconds to wait before retrying. */
-                    "Retry-After"?: string;
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            412: components["responses"]["PreconditionFailed"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     updateComment: {
@@ -9466,11 +4723,11 @@ export interface operations {
             query?: never;
             header: {
                 /** @description Required: 428 without it. The strong ETag of the current representation, exactly as GET on this path (or the previous write) sent it, quotes included, e.g. `"3-4kq0hTVMbqNC8t2Z"`; several may be listed, comma-separated. The whole tag is compared (version and hash): a stale, forged or weak tag is 412 and nothing changes. `*` matches any version. */
-                "If-Match": string;
+                "If-Match": components["parameters"]["If-Match"];
             };
             path: {
                 /** @description UUID */
-                id: string;
+                id: components["parameters"]["id"];
             };
             cookie?: never;
         };
@@ -9508,285 +4765,19 @@ export interface operations {
                     "application/json": components["schemas"]["Comment"];
                 };
             };
-            /** @description Invalid request (VALIDATION_FAILED lists every bad field) */
-            400: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, malformed, unknown or revoked bearer token */
-            401: {
-                headers: {
-                    /** @description The authentication scheme to use. */
-                    "WWW-Authenticate"?: "Bearer";
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The token may not do this */
-            403: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Not found (also for drafts the caller may not see) */
-            404: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The request body did not arrive in time (REQUEST_TIMEOUT_MS) */
-            408: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description If-Match does not match the current ETag */
-            412: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Request body too large */
-            413: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Only application/json bodies are accepted */
-            415: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description If-Match is required */
-            428: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Rate limited; see Retry-After */
-            429: {
-                headers: {
-                    /** @description Seconds to wait before retrying. */
-                    "Retry-After"?: string;
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Request line (query string) or headers too large */
-            431: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unexpected server error (no details are disclosed) */
-            500: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Database unavailable; see Retry-After */
-            503: {
-                headers: {
-                    /** @description Seconds to wait before retrying. */
-                    "Retry-After"?: string;
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["RequestTimeout"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            428: components["responses"]["PreconditionRequired"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     bulkComments: {
@@ -9836,8 +4827,78 @@ export interface operations {
                     "application/json": components["schemas"]["BulkResult"];
                 };
             };
-            /** @description Invalid request (VALIDATION_FAILED lists every bad field) */
-            400: {
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            408: components["responses"]["RequestTimeout"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listTags: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1..100. */
+                limit?: components["parameters"]["limit"];
+                /** @description 1-based page number. Not with cursor. */
+                page?: components["parameters"]["page"];
+                /** @description Opaque: meta.nextCursor of the previous page. Not with page. */
+                cursor?: components["parameters"]["cursor"];
+                /** @description false skips total and pageCount (faster). */
+                count?: components["parameters"]["count"];
+                /** @description Comma list of count, tag; "-" for descending. Default -count (most used first). Ties are always broken by tag, ascending. Example: tag */
+                sort?: string;
+                /** @description Only tags that start with this text (case-insensitive: tags are lowercase; % and _ are literal characters). */
+                q?: string;
+            };
+            header?: {
+                /** @description The ETag of a representation you hold: 304 Not Modified, without a body, while it is still current (weak comparison; `*` matches any). */
+                "If-None-Match"?: components["parameters"]["If-None-Match"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of tags, with paging metadata */
+            200: {
+                headers: {
+                    /** @description Weak ETag of this page: send it as If-None-Match to revalidate (304). */
+                    ETag?: string;
+                    /** @description `<url>; rel="next"` when there is a next page, in the paging mode used (page or cursor). */
+                    Link?: string;
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    "Cache-Control"?: string;
+                    /** @description Anonymous successful reads: what the response depends on, space-separated (`articles`, `articles-search`, `articles-sorted`, `article-<id>`, `author-<id>`, `tag-<tag>`, `comments-<articleId>`, `authors`), for CDN purges by surrogate key (Fastly, Varnish xkey). Every change purges exactly the keys it made stale (CDN_PURGE). */
+                    "Surrogate-Key"?: string;
+                    /** @description The same keys as Surrogate-Key, comma-separated, for CDNs that read Cache-Tag (Cloudflare). */
+                    "Cache-Tag"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TagList"];
+                };
+            };
+            /** @description Not modified (If-None-Match) */
+            304: {
                 headers: {
                     /** @description The id of this request, also in the server log: quote it when reporting a problem. */
                     "X-Request-Id"?: string;
@@ -9851,249 +4912,18 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
+                content?: never;
             };
-            /** @description Missing, malformed, unknown or revoked bearer token */
-            401: {
-                headers: {
-                    /** @description The authentication scheme to use. */
-                    "WWW-Authenticate"?: "Bearer";
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The token may not do this */
-            403: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The request body did not arrive in time (REQUEST_TIMEOUT_MS) */
-            408: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Conflict, e.g. SLUG_TAKEN */
-            409: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Request body too large */
-            413: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Only application/json bodies are accepted */
-            415: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Idempotency-Key reused with a different body */
-            422: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Rate limited; see Retry-After */
-            429: {
-                headers: {
-                    /** @description Seconds to wait before retrying. */
-                    "Retry-After"?: string;
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Request line (query string) or headers too large */
-            431: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unexpected server error (no details are disclosed) */
-            500: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Database unavailable; see Retry-After */
-            503: {
-                headers: {
-                    /** @description Seconds to wait before retrying. */
-                    "Retry-After"?: string;
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            400: components["responses"]["BadRequestRead"];
+            401: components["responses"]["UnauthorizedRead"];
+            429: components["responses"]["TooManyRequestsRead"];
+            431: components["responses"]["RequestHeaderFieldsTooLargeRead"];
+            500: components["responses"]["InternalServerErrorRead"];
+            503: components["responses"]["ServiceUnavailableRead"];
         };
     };
     listTokens: {
@@ -10128,173 +4958,13 @@ export interface operations {
                     "application/json": components["schemas"]["TokenList"];
                 };
             };
-            /** @description Invalid request (VALIDATION_FAILED lists every bad field) */
-            400: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
-                    "Cache-Control"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, malformed, unknown or revoked bearer token */
-            401: {
-                headers: {
-                    /** @description The authentication scheme to use. */
-                    "WWW-Authenticate"?: "Bearer";
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
-                    "Cache-Control"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The token may not do this */
-            403: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
-                    "Cache-Control"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Rate limited; see Retry-After */
-            429: {
-                headers: {
-                    /** @description Seconds to wait before retrying. */
-                    "Retry-After"?: string;
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
-                    "Cache-Control"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Request line (query string) or headers too large */
-            431: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
-                    "Cache-Control"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unexpected server error (no details are disclosed) */
-            500: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
-                    "Cache-Control"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Database unavailable; see Retry-After */
-            503: {
-                headers: {
-                    /** @description Seconds to wait before retrying. */
-                    "Retry-After"?: string;
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
-                    "Cache-Control"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            400: components["responses"]["BadRequestRead"];
+            401: components["responses"]["UnauthorizedRead"];
+            403: components["responses"]["ForbiddenRead"];
+            429: components["responses"]["TooManyRequestsRead"];
+            431: components["responses"]["RequestHeaderFieldsTooLargeRead"];
+            500: components["responses"]["InternalServerErrorRead"];
+            503: components["responses"]["ServiceUnavailableRead"];
         };
     };
     createToken: {
@@ -10346,264 +5016,18 @@ export interface operations {
                     "application/json": components["schemas"]["CreatedToken"];
                 };
             };
-            /** @description Invalid request (VALIDATION_FAILED lists every bad field) */
-            400: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, malformed, unknown or revoked bearer token */
-            401: {
-                headers: {
-                    /** @description The authentication scheme to use. */
-                    "WWW-Authenticate"?: "Bearer";
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The token may not do this */
-            403: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The request body did not arrive in time (REQUEST_TIMEOUT_MS) */
-            408: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Conflict, e.g. SLUG_TAKEN */
-            409: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Request body too large */
-            413: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Only application/json bodies are accepted */
-            415: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Idempotency-Key reused with a different body */
-            422: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Rate limited; see Retry-After */
-            429: {
-                headers: {
-                    /** @description Seconds to wait before retrying. */
-                    "Retry-After"?: string;
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Request line (query string) or headers too large */
-            431: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unexpected server error (no details are disclosed) */
-            500: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Database unavailable; see Retry-After */
-            503: {
-                headers: {
-                    /** @description Seconds to wait before retrying. */
-                    "Retry-After"?: string;
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            408: components["responses"]["RequestTimeout"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     getToken: {
@@ -10612,7 +5036,7 @@ export interface operations {
             header?: never;
             path: {
                 /** @description UUID */
-                id: string;
+                id: components["parameters"]["id"];
             };
             cookie?: never;
         };
@@ -10641,196 +5065,14 @@ export interface operations {
                     "application/json": components["schemas"]["Token"];
                 };
             };
-            /** @description Invalid request (VALIDATION_FAILED lists every bad field) */
-            400: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
-                    "Cache-Control"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, malformed, unknown or revoked bearer token */
-            401: {
-                headers: {
-                    /** @description The authentication scheme to use. */
-                    "WWW-Authenticate"?: "Bearer";
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
-                    "Cache-Control"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The token may not do this */
-            403: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
-                    "Cache-Control"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Not found (also for drafts the caller may not see) */
-            404: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
-                    "Cache-Control"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Rate limited; see Retry-After */
-            429: {
-                headers: {
-                    /** @description Seconds to wait before retrying. */
-                    "Retry-After"?: string;
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
-                    "Cache-Control"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Request line (query string) or headers too large */
-            431: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
-                    "Cache-Control"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unexpected server error (no details are disclosed) */
-            500: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
-                    "Cache-Control"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Database unavailable; see Retry-After */
-            503: {
-                headers: {
-                    /** @description Seconds to wait before retrying. */
-                    "Retry-After"?: string;
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
-                    "Cache-Control"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            400: components["responses"]["BadRequestRead"];
+            401: components["responses"]["UnauthorizedRead"];
+            403: components["responses"]["ForbiddenRead"];
+            404: components["responses"]["NotFoundRead"];
+            429: components["responses"]["TooManyRequestsRead"];
+            431: components["responses"]["RequestHeaderFieldsTooLargeRead"];
+            500: components["responses"]["InternalServerErrorRead"];
+            503: components["responses"]["ServiceUnavailableRead"];
         };
     };
     deleteToken: {
@@ -10839,7 +5081,7 @@ export interface operations {
             header?: never;
             path: {
                 /** @description UUID */
-                id: string;
+                id: components["parameters"]["id"];
             };
             cookie?: never;
         };
@@ -10864,197 +5106,31 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Invalid request (VALIDATION_FAILED lists every bad field) */
-            400: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, malformed, unknown or revoked bearer token */
-            401: {
-                headers: {
-                    /** @description The authentication scheme to use. */
-                    "WWW-Authenticate"?: "Bearer";
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The token may not do this */
-            403: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Not found (also for drafts the caller may not see) */
-            404: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Rate limited; see Retry-After */
-            429: {
-                headers: {
-                    /** @description Seconds to wait before retrying. */
-                    "Retry-After"?: string;
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Request line (query string) or headers too large */
-            431: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unexpected server error (no details are disclosed) */
-            500: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Database unavailable; see Retry-After */
-            503: {
-                headers: {
-                    /** @description Seconds to wait before retrying. */
-                    "Retry-After"?: string;
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     listWebhooks: {
         parameters: {
             query?: {
                 /** @description Page size, 1..100. */
-                limit?: number;
+                limit?: components["parameters"]["limit"];
                 /** @description 1-based page number. Not with cursor. */
-                page?: number;
+                page?: components["parameters"]["page"];
                 /** @description Opaque: meta.nextCursor of the previous page. Not with page. */
-                cursor?: string;
+                cursor?: components["parameters"]["cursor"];
                 /** @description false skips total and pageCount (faster). */
-                count?: boolean;
+                count?: components["parameters"]["count"];
             };
             header?: {
                 /** @description The ETag of a representation you hold: 304 Not Modified, without a body, while it is still current (weak comparison; `*` matches any). */
-                "If-None-Match"?: string;
+                "If-None-Match"?: components["parameters"]["If-None-Match"];
             };
             path?: never;
             cookie?: never;
@@ -11109,173 +5185,13 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Invalid request (VALIDATION_FAILED lists every bad field) */
-            400: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
-                    "Cache-Control"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, malformed, unknown or revoked bearer token */
-            401: {
-                headers: {
-                    /** @description The authentication scheme to use. */
-                    "WWW-Authenticate"?: "Bearer";
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
-                    "Cache-Control"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The token may not do this */
-            403: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
-                    "Cache-Control"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Rate limited; see Retry-After */
-            429: {
-                headers: {
-                    /** @description Seconds to wait before retrying. */
-                    "Retry-After"?: string;
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
-                    "Cache-Control"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Request line (query string) or headers too large */
-            431: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
-                    "Cache-Control"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unexpected server error (no details are disclosed) */
-            500: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
-                    "Cache-Control"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Database unavailable; see Retry-After */
-            503: {
-                headers: {
-                    /** @description Seconds to wait before retrying. */
-                    "Retry-After"?: string;
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
-                    "Cache-Control"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            400: components["responses"]["BadRequestRead"];
+            401: components["responses"]["UnauthorizedRead"];
+            403: components["responses"]["ForbiddenRead"];
+            429: components["responses"]["TooManyRequestsRead"];
+            431: components["responses"]["RequestHeaderFieldsTooLargeRead"];
+            500: components["responses"]["InternalServerErrorRead"];
+            503: components["responses"]["ServiceUnavailableRead"];
         };
     };
     createWebhook: {
@@ -11331,264 +5247,18 @@ export interface operations {
                     "application/json": components["schemas"]["CreatedWebhook"];
                 };
             };
-            /** @description Invalid request (VALIDATION_FAILED lists every bad field) */
-            400: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, malformed, unknown or revoked bearer token */
-            401: {
-                headers: {
-                    /** @description The authentication scheme to use. */
-                    "WWW-Authenticate"?: "Bearer";
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The token may not do this */
-            403: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The request body did not arrive in time (REQUEST_TIMEOUT_MS) */
-            408: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Conflict, e.g. SLUG_TAKEN */
-            409: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Request body too large */
-            413: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Only application/json bodies are accepted */
-            415: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Idempotency-Key reused with a different body */
-            422: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Rate limited; see Retry-After */
-            429: {
-                headers: {
-                    /** @description Seconds to wait before retrying. */
-                    "Retry-After"?: string;
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Request line (query string) or headers too large */
-            431: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unexpected server error (no details are disclosed) */
-            500: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Database unavailable; see Retry-After */
-            503: {
-                headers: {
-                    /** @description Seconds to wait before retrying. */
-                    "Retry-After"?: string;
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            408: components["responses"]["RequestTimeout"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     getWebhook: {
@@ -11596,11 +5266,11 @@ export interface operations {
             query?: never;
             header?: {
                 /** @description The ETag of a representation you hold: 304 Not Modified, without a body, while it is still current (weak comparison; `*` matches any). */
-                "If-None-Match"?: string;
+                "If-None-Match"?: components["parameters"]["If-None-Match"];
             };
             path: {
                 /** @description UUID */
-                id: string;
+                id: components["parameters"]["id"];
             };
             cookie?: never;
         };
@@ -11652,196 +5322,14 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Invalid request (VALIDATION_FAILED lists every bad field) */
-            400: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
-                    "Cache-Control"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, malformed, unknown or revoked bearer token */
-            401: {
-                headers: {
-                    /** @description The authentication scheme to use. */
-                    "WWW-Authenticate"?: "Bearer";
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
-                    "Cache-Control"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The token may not do this */
-            403: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
-                    "Cache-Control"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Not found (also for drafts the caller may not see) */
-            404: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
-                    "Cache-Control"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Rate limited; see Retry-After */
-            429: {
-                headers: {
-                    /** @description Seconds to wait before retrying. */
-                    "Retry-After"?: string;
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
-                    "Cache-Control"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Request line (query string) or headers too large */
-            431: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
-                    "Cache-Control"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unexpected server error (no details are disclosed) */
-            500: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
-                    "Cache-Control"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Database unavailable; see Retry-After */
-            503: {
-                headers: {
-                    /** @description Seconds to wait before retrying. */
-                    "Retry-After"?: string;
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
-                    "Cache-Control"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            400: components["responses"]["BadRequestRead"];
+            401: components["responses"]["UnauthorizedRead"];
+            403: components["responses"]["ForbiddenRead"];
+            404: components["responses"]["NotFoundRead"];
+            429: components["responses"]["TooManyRequestsRead"];
+            431: components["responses"]["RequestHeaderFieldsTooLargeRead"];
+            500: components["responses"]["InternalServerErrorRead"];
+            503: components["responses"]["ServiceUnavailableRead"];
         };
     };
     deleteWebhook: {
@@ -11849,11 +5337,11 @@ export interface operations {
             query?: never;
             header?: {
                 /** @description Optional: without it the delete is unconditional. The strong ETag of the current representation, exactly as GET on this path (or the previous write) sent it, quotes included, e.g. `"3-4kq0hTVMbqNC8t2Z"`; several may be listed, comma-separated. The whole tag is compared (version and hash): a stale, forged or weak tag is 412 and nothing changes. `*` matches any version. */
-                "If-Match"?: string;
+                "If-Match"?: components["parameters"]["If-Match-Optional"];
             };
             path: {
                 /** @description UUID */
-                id: string;
+                id: components["parameters"]["id"];
             };
             cookie?: never;
         };
@@ -11878,201 +5366,15 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Invalid request (VALIDATION_FAILED lists every bad field) */
-            400: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, malformed, unknown or revoked bearer token */
-            401: {
-                headers: {
-                    /** @description The authentication scheme to use. */
-                    "WWW-Authenticate"?: "Bearer";
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The token may not do this */
-            403: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Not found (also for drafts the caller may not see) */
-            404: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description If-Match does not match the current ETag */
-            412: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Rate limited; see Retry-After */
-            429: {
-                headers: {
-                    /** @description Seconds to wait before retrying. */
-                    "Retry-After"?: string;
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Request line (query string) or headers too large */
-            431: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unexpected server error (no details are disclosed) */
-            500: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Database unavailable; see Retry-After */
-            503: {
-                headers: {
-                    /** @description Seconds to wait before retrying. */
-                    "Retry-After"?: string;
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            412: components["responses"]["PreconditionFailed"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     updateWebhook: {
@@ -12080,11 +5382,11 @@ export interface operations {
             query?: never;
             header: {
                 /** @description Required: 428 without it. The strong ETag of the current representation, exactly as GET on this path (or the previous write) sent it, quotes included, e.g. `"3-4kq0hTVMbqNC8t2Z"`; several may be listed, comma-separated. The whole tag is compared (version and hash): a stale, forged or weak tag is 412 and nothing changes. `*` matches any version. */
-                "If-Match": string;
+                "If-Match": components["parameters"]["If-Match"];
             };
             path: {
                 /** @description UUID */
-                id: string;
+                id: components["parameters"]["id"];
             };
             cookie?: never;
         };
@@ -12122,285 +5424,19 @@ export interface operations {
                     "application/json": components["schemas"]["Webhook"];
                 };
             };
-            /** @description Invalid request (VALIDATION_FAILED lists every bad field) */
-            400: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, malformed, unknown or revoked bearer token */
-            401: {
-                headers: {
-                    /** @description The authentication scheme to use. */
-                    "WWW-Authenticate"?: "Bearer";
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The token may not do this */
-            403: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Not found (also for drafts the caller may not see) */
-            404: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The request body did not arrive in time (REQUEST_TIMEOUT_MS) */
-            408: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description If-Match does not match the current ETag */
-            412: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Request body too large */
-            413: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Only application/json bodies are accepted */
-            415: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description If-Match is required */
-            428: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Rate limited; see Retry-After */
-            429: {
-                headers: {
-                    /** @description Seconds to wait before retrying. */
-                    "Retry-After"?: string;
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Request line (query string) or headers too large */
-            431: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unexpected server error (no details are disclosed) */
-            500: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Database unavailable; see Retry-After */
-            503: {
-                headers: {
-                    /** @description Seconds to wait before retrying. */
-                    "Retry-After"?: string;
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["RequestTimeout"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            428: components["responses"]["PreconditionRequired"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     rotateWebhookSecret: {
@@ -12412,7 +5448,7 @@ export interface operations {
             };
             path: {
                 /** @description UUID */
-                id: string;
+                id: components["parameters"]["id"];
             };
             cookie?: never;
         };
@@ -12443,235 +5479,29 @@ export interface operations {
                     "application/json": components["schemas"]["CreatedWebhook"];
                 };
             };
-            /** @description Invalid request (VALIDATION_FAILED lists every bad field) */
-            400: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, malformed, unknown or revoked bearer token */
-            401: {
-                headers: {
-                    /** @description The authentication scheme to use. */
-                    "WWW-Authenticate"?: "Bearer";
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The token may not do this */
-            403: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Not found (also for drafts the caller may not see) */
-            404: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Conflict, e.g. SLUG_TAKEN */
-            409: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Idempotency-Key reused with a different body */
-            422: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Rate limited; see Retry-After */
-            429: {
-                headers: {
-                    /** @description Seconds to wait before retrying. */
-                    "Retry-After"?: string;
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Request line (query string) or headers too large */
-            431: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unexpected server error (no details are disclosed) */
-            500: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Database unavailable; see Retry-After */
-            503: {
-                headers: {
-                    /** @description Seconds to wait before retrying. */
-                    "Retry-After"?: string;
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     listWebhookDeliveries: {
         parameters: {
             query?: {
                 /** @description Page size, 1..100. */
-                limit?: number;
+                limit?: components["parameters"]["limit"];
                 /** @description 1-based page number. Not with cursor. */
-                page?: number;
+                page?: components["parameters"]["page"];
                 /** @description Opaque: meta.nextCursor of the previous page. Not with page. */
-                cursor?: string;
+                cursor?: components["parameters"]["cursor"];
                 /** @description false skips total and pageCount (faster). */
-                count?: boolean;
+                count?: components["parameters"]["count"];
                 status?: "pending" | "delivered" | "failed";
                 /** @description -createdAt (newest first, the default) or createdAt. */
                 sort?: string;
@@ -12679,7 +5509,7 @@ export interface operations {
             header?: never;
             path: {
                 /** @description UUID */
-                id: string;
+                id: components["parameters"]["id"];
             };
             cookie?: never;
         };
@@ -12708,196 +5538,14 @@ export interface operations {
                     "application/json": components["schemas"]["DeliveryList"];
                 };
             };
-            /** @description Invalid request (VALIDATION_FAILED lists every bad field) */
-            400: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
-                    "Cache-Control"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, malformed, unknown or revoked bearer token */
-            401: {
-                headers: {
-                    /** @description The authentication scheme to use. */
-                    "WWW-Authenticate"?: "Bearer";
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
-                    "Cache-Control"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The token may not do this */
-            403: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
-                    "Cache-Control"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Not found (also for drafts the caller may not see) */
-            404: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
-                    "Cache-Control"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Rate limited; see Retry-After */
-            429: {
-                headers: {
-                    /** @description Seconds to wait before retrying. */
-                    "Retry-After"?: string;
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
-                    "Cache-Control"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Request line (query string) or headers too large */
-            431: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
-                    "Cache-Control"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unexpected server error (no details are disclosed) */
-            500: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
-                    "Cache-Control"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Database unavailable; see Retry-After */
-            503: {
-                headers: {
-                    /** @description Seconds to wait before retrying. */
-                    "Retry-After"?: string;
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
-                    "Cache-Control"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            400: components["responses"]["BadRequestRead"];
+            401: components["responses"]["UnauthorizedRead"];
+            403: components["responses"]["ForbiddenRead"];
+            404: components["responses"]["NotFoundRead"];
+            429: components["responses"]["TooManyRequestsRead"];
+            431: components["responses"]["RequestHeaderFieldsTooLargeRead"];
+            500: components["responses"]["InternalServerErrorRead"];
+            503: components["responses"]["ServiceUnavailableRead"];
         };
     };
     redeliverWebhookDelivery: {
@@ -12909,7 +5557,7 @@ export interface operations {
             };
             path: {
                 /** @description UUID */
-                id: string;
+                id: components["parameters"]["id"];
                 /** @description UUID */
                 deliveryId: string;
             };
@@ -12940,222 +5588,16 @@ export interface operations {
                     "application/json": components["schemas"]["Queued"];
                 };
             };
-            /** @description Invalid request (VALIDATION_FAILED lists every bad field) */
-            400: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, malformed, unknown or revoked bearer token */
-            401: {
-                headers: {
-                    /** @description The authentication scheme to use. */
-                    "WWW-Authenticate"?: "Bearer";
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The token may not do this */
-            403: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Not found (also for drafts the caller may not see) */
-            404: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Conflict, e.g. SLUG_TAKEN */
-            409: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Idempotency-Key reused with a different body */
-            422: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Rate limited; see Retry-After */
-            429: {
-                headers: {
-                    /** @description Seconds to wait before retrying. */
-                    "Retry-After"?: string;
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Request line (query string) or headers too large */
-            431: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unexpected server error (no details are disclosed) */
-            500: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Database unavailable; see Retry-After */
-            503: {
-                headers: {
-                    /** @description Seconds to wait before retrying. */
-                    "Retry-After"?: string;
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     pingWebhook: {
@@ -13167,7 +5609,7 @@ export interface operations {
             };
             path: {
                 /** @description UUID */
-                id: string;
+                id: components["parameters"]["id"];
             };
             cookie?: never;
         };
@@ -13196,235 +5638,29 @@ export interface operations {
                     "application/json": components["schemas"]["Queued"];
                 };
             };
-            /** @description Invalid request (VALIDATION_FAILED lists every bad field) */
-            400: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, malformed, unknown or revoked bearer token */
-            401: {
-                headers: {
-                    /** @description The authentication scheme to use. */
-                    "WWW-Authenticate"?: "Bearer";
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The token may not do this */
-            403: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Not found (also for drafts the caller may not see) */
-            404: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Conflict, e.g. SLUG_TAKEN */
-            409: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Idempotency-Key reused with a different body */
-            422: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Rate limited; see Retry-After */
-            429: {
-                headers: {
-                    /** @description Seconds to wait before retrying. */
-                    "Retry-After"?: string;
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Request line (query string) or headers too large */
-            431: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unexpected server error (no details are disclosed) */
-            500: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Database unavailable; see Retry-After */
-            503: {
-                headers: {
-                    /** @description Seconds to wait before retrying. */
-                    "Retry-After"?: string;
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     listPurges: {
         parameters: {
             query?: {
                 /** @description Page size, 1..100. */
-                limit?: number;
+                limit?: components["parameters"]["limit"];
                 /** @description 1-based page number. Not with cursor. */
-                page?: number;
+                page?: components["parameters"]["page"];
                 /** @description Opaque: meta.nextCursor of the previous page. Not with page. */
-                cursor?: string;
+                cursor?: components["parameters"]["cursor"];
                 /** @description false skips total and pageCount (faster). */
-                count?: boolean;
+                count?: components["parameters"]["count"];
                 status?: "pending" | "delivered" | "failed";
                 /** @description -createdAt (newest first, the default) or createdAt. */
                 sort?: string;
@@ -13459,173 +5695,13 @@ export interface operations {
                     "application/json": components["schemas"]["DeliveryList"];
                 };
             };
-            /** @description Invalid request (VALIDATION_FAILED lists every bad field) */
-            400: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
-                    "Cache-Control"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, malformed, unknown or revoked bearer token */
-            401: {
-                headers: {
-                    /** @description The authentication scheme to use. */
-                    "WWW-Authenticate"?: "Bearer";
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
-                    "Cache-Control"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The token may not do this */
-            403: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
-                    "Cache-Control"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Rate limited; see Retry-After */
-            429: {
-                headers: {
-                    /** @description Seconds to wait before retrying. */
-                    "Retry-After"?: string;
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
-                    "Cache-Control"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Request line (query string) or headers too large */
-            431: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
-                    "Cache-Control"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unexpected server error (no details are disclosed) */
-            500: {
-                headers: {
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
-                    "Cache-Control"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Database unavailable; see Retry-After */
-            503: {
-                headers: {
-                    /** @description Seconds to wait before retrying. */
-                    "Retry-After"?: string;
-                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
-                    "X-Request-Id"?: string;
-                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
-                    "RateLimit-Limit"?: string;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: string;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: string;
-                    /** @description `Authorization`: the answer depends on the token. */
-                    Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
-                    "Cache-Control"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            400: components["responses"]["BadRequestRead"];
+            401: components["responses"]["UnauthorizedRead"];
+            403: components["responses"]["ForbiddenRead"];
+            429: components["responses"]["TooManyRequestsRead"];
+            431: components["responses"]["RequestHeaderFieldsTooLargeRead"];
+            500: components["responses"]["InternalServerErrorRead"];
+            503: components["responses"]["ServiceUnavailableRead"];
         };
     };
 }

@@ -19,8 +19,35 @@ const HEADER = `/**
 
 /** TypeScript types (`paths`, `components`, `operations`) for the given OpenAPI document. */
 export async function renderClientTypes(openapiJson: string): Promise<string> {
-  const ast = await openapiTS(JSON.parse(openapiJson) as OpenAPI3)
+  const ast = await openapiTS(withInlineHeaders(JSON.parse(openapiJson) as OpenAPI3))
   return HEADER + astToString(ast)
+}
+
+type Node = Record<string, unknown>
+
+/**
+ * The document with its shared response headers (`$ref` to components/headers) written out in
+ * each response. openapi-typescript types a header given by `$ref` as always present, where the
+ * document says it is optional (no header here is `required`): written out, it is typed `?`.
+ */
+function withInlineHeaders(document: OpenAPI3): OpenAPI3 {
+  const copy = structuredClone(document) as unknown as { paths?: Record<string, Record<string, Node>>; components?: Node }
+  const shared = (copy.components?.headers ?? {}) as Record<string, Node>
+  const inline = (response: Node) => {
+    const headers = response.headers as Record<string, Node> | undefined
+    for (const [name, header] of Object.entries(headers ?? {})) {
+      const ref = typeof header.$ref === 'string' ? /^#\/components\/headers\/(.+)$/.exec(header.$ref)?.[1] : undefined
+      if (ref !== undefined) headers![name] = shared[ref]!
+    }
+  }
+  for (const item of Object.values(copy.paths ?? {})) {
+    for (const operation of Object.values(item)) {
+      for (const response of Object.values((operation.responses ?? {}) as Record<string, Node>)) inline(response)
+    }
+  }
+  for (const response of Object.values((copy.components?.responses ?? {}) as Record<string, Node>)) inline(response)
+  if (copy.components) delete copy.components.headers
+  return copy as unknown as OpenAPI3
 }
 
 async function main(): Promise<void> {

@@ -24,6 +24,7 @@ import revisionRoutes from './routes/articles/revisions.js'
 import authorRoutes from './routes/authors/index.js'
 import commentRoutes from './routes/comments/index.js'
 import healthRoutes from './routes/health/index.js'
+import tagRoutes from './routes/tags/index.js'
 import tokenRoutes from './routes/tokens/index.js'
 import webhookRoutes from './routes/webhooks/index.js'
 import { buildValidatorFactory } from './validation.js'
@@ -138,6 +139,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
   await app.register(revisionRoutes, { prefix: '/api/v1' })
   await app.register(editorialRoutes, { prefix: '/api/v1' })
   await app.register(commentRoutes, { prefix: '/api/v1' })
+  await app.register(tagRoutes, { prefix: '/api/v1' })
   await app.register(tokenRoutes, { prefix: '/api/v1' })
   await app.register(webhookRoutes, { prefix: '/api/v1' })
 

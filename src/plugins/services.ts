@@ -16,6 +16,7 @@ import { createRevisionService, type RevisionService } from '../services/revisio
 import { CursorCodec } from '../db/paging.js'
 import { sharedSecret } from '../services/settings.js'
 import { createTokenService, type TokenService } from '../services/tokens.js'
+import { createTagService, type TagService } from '../services/tags.js'
 
 export interface Services {
   articles: ArticleService
@@ -25,6 +26,7 @@ export interface Services {
   idempotency: IdempotencyService
   previews: PreviewService
   revisions: RevisionService
+  tags: TagService
   tokens: TokenService
   webhooks: WebhookService
   deliveries: DeliveryService
@@ -91,6 +93,7 @@ export default fp<{ config: Config }>(
       idempotency: createIdempotencyService(db),
       previews: createPreviewService(db, { articles, cursors, previewUrl: config.PREVIEW_URL }),
       revisions: createRevisionService(db, { cursors, articles, diffMaxLines: config.DIFF_MAX_LINES, diffsPerToken: config.DIFF_CONCURRENT_PER_TOKEN }),
+      tags: createTagService(db, { cursors }),
       tokens: createTokenService(db),
       webhooks,
       deliveries: createDeliveryService(

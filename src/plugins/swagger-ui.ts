@@ -61,6 +61,29 @@ const topBarLogo = browserPlugin(`function broadsheetTopBar(system) {
   }
 }`)
 
+/**
+ * Swagger UI's plugin for operations that need no token. The document says so the OpenAPI way:
+ * `security: [{}, {bearerAuth: []}]` (anonymous, or with a token, which shows more: drafts,
+ * emails), so the UI sends the token there once authorized. But Swagger UI counts the empty
+ * requirement as always satisfied and draws a closed padlock on every such operation, as if it
+ * needed a token. This draws their summaries as for `security: [{}]`: no padlock. Only the
+ * summary is drawn so: what Execute sends still follows the document.
+ */
+const optionalAuth = browserPlugin(`function broadsheetOptionalAuth() {
+  return {
+    wrapComponents: {
+      OperationSummary: function (Original, system) {
+        return function OperationSummary(props) {
+          var security = props.operationProps && props.operationProps.get('security')
+          var anonymous = security && security.filter(function (requirement) { return requirement.isEmpty() })
+          if (!anonymous || anonymous.size === 0) return system.React.createElement(Original, props)
+          return system.React.createElement(Original, Object.assign({}, props, { operationProps: props.operationProps.set('security', anonymous) }))
+        }
+      }
+    }
+  }
+}`)
+
 // null is "no logo" to @fastify/swagger-ui (lib/swagger-initializer.js); its types leave null out.
 const NO_LOGO = null as unknown as FastifySwaggerUiOptions['logo']
 
@@ -80,7 +103,7 @@ export default fp(
         // top bar shows the URL the rest of the documentation names.
         configUrl: CONFIG_URL,
         // Swagger UI's presets stay (DownloadUrl, the top bar's URL box, is part of them).
-        plugins: [topBarLogo],
+        plugins: [topBarLogo, optionalAuth],
       },
       logo: NO_LOGO,
       theme: {

@@ -46,13 +46,13 @@ export function dependsOn(reply: FastifyReply, ...tags: string[]): void {
 /** The keys of a page of articles: every list, each article shown and, when embedded, its author; what it was filtered by. */
 export function articleListKeys(
   articles: { id: string; authorId: string; author?: unknown }[],
-  query: { q?: string | undefined; tag?: string | undefined; sort?: string | undefined },
+  query: { q?: string | undefined; tag?: string[] | undefined; sort?: string | undefined },
 ): string[] {
   return [
     keys.articles,
     ...(query.q !== undefined ? [keys.search] : []),
     ...(query.sort !== undefined ? [keys.sorted] : []),
-    ...(query.tag !== undefined ? [keys.tag(query.tag)] : []),
+    ...new Set((query.tag ?? []).map(keys.tag)),
     ...articles.flatMap((a) => [keys.article(a.id), ...(a.author ? [keys.author(a.authorId)] : [])]),
   ]
 }

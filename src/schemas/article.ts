@@ -92,6 +92,15 @@ export const UpdateArticleSchema = Type.Object(
 )
 export type UpdateArticle = Static<typeof UpdateArticleSchema>
 
+/**
+ * The publish body's examples, by name. The first is what Swagger UI pre-fills: it publishes
+ * now, as a newcomer clicking Execute expects; scheduling is the second.
+ */
+export const PUBLISH_EXAMPLES = {
+  now: { summary: 'Publish now (the same as no body)', value: {} },
+  scheduled: { summary: 'Schedule: the article goes live by itself at publishAt', value: { publishAt: '2030-01-07T06:00:00Z' } },
+}
+
 export const PublishArticleSchema = Type.Object(
   {
     publishAt: Type.Optional({
@@ -104,10 +113,13 @@ export const PublishArticleSchema = Type.Object(
     title: 'PublishArticle',
     additionalProperties: false,
     description: 'An empty object (or no body) publishes now.',
-    examples: [{ publishAt: '2030-01-07T06:00:00Z' }],
+    examples: Object.values(PUBLISH_EXAMPLES).map((example) => example.value),
   },
 )
 export type PublishArticle = Static<typeof PublishArticleSchema>
+
+/** The most `tag` parameters one article list takes. */
+const MAX_TAG_FILTERS = 10
 
 export const ListArticlesQuerySchema = Type.Object(
   {
@@ -122,7 +134,13 @@ export const ListArticlesQuerySchema = Type.Object(
     ),
     include: Type.Optional(StringEnum(['author'], { description: 'Embed the author ({id, slug, name, avatarUrl}).' })),
     author: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Author id or slug.' })),
-    tag: Type.Optional(Type.String({ minLength: 1, maxLength: 50 })),
+    tag: Type.Optional(
+      Type.Array(Type.String({ minLength: 1, maxLength: 50 }), {
+        minItems: 1,
+        maxItems: MAX_TAG_FILTERS,
+        description: `Articles that have every given tag: repeat the parameter (tag=transport&tag=city-hall); at most ${MAX_TAG_FILTERS}.`,
+      }),
+    ),
     status: Type.Optional(
       StringEnum(ARTICLE_STATUSES, {
         description: 'Needs a token: without one it is a 401 (anonymous callers see published articles only).',

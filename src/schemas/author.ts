@@ -6,8 +6,8 @@ import { NOT_BLANK, UNTRUSTED } from './text.js'
 export const AuthorSummarySchema = Type.Object(
   {
     id: Uuid,
-    slug: Type.String({ examples: ['zoe-dordevic'] }),
-    name: Type.String({ examples: ['Zoë Ðorđević'] }),
+    slug: Type.String({ examples: ['dang-thu-ha'] }),
+    name: Type.String({ examples: ['Đặng Thu Hà'] }),
     avatarUrl: Nullable(Type.String({ format: 'uri' })),
   },
   { $id: 'AuthorSummary', title: 'AuthorSummary' },
@@ -17,8 +17,8 @@ export type AuthorSummary = Static<typeof AuthorSummarySchema>
 export const AuthorSchema = Type.Object(
   {
     id: Uuid,
-    slug: Type.String({ examples: ['zoe-dordevic'] }),
-    name: Type.String({ examples: ['Zoë Ðorđević'] }),
+    slug: Type.String({ examples: ['dang-thu-ha'] }),
+    name: Type.String({ examples: ['Đặng Thu Hà'] }),
     email: Type.Optional({
       ...Nullable(Type.String({ format: 'email' })),
       description: 'Private: present only for editor and admin tokens and for an author token bound to this author.',

@@ -1,5 +1,6 @@
 import { Type, type Static, type TSchema } from 'typebox'
 import { CATALOGUE, MAX_FIELD_ERRORS, problemType, type ProblemCode } from '../errors.js'
+import { RESPONSE_HEADERS } from './headers.js'
 
 export const SLUG_PATTERN = '^[a-z0-9]+(?:-[a-z0-9]+)*$'
 export const SLUG_MAX_LENGTH = 120
@@ -192,9 +193,9 @@ export function problems(...statuses: number[]): Record<number, TSchema> {
     statuses.map((status) => {
       const headers =
         status === 429 || status === 503
-          ? { 'Retry-After': { type: 'string', pattern: '^[0-9]+$', description: 'Seconds to wait before retrying.' } }
+          ? { 'Retry-After': RESPONSE_HEADERS.retryAfter }
           : status === 401
-            ? { 'WWW-Authenticate': { type: 'string', const: 'Bearer', description: 'The authentication scheme to use.' } }
+            ? { 'WWW-Authenticate': RESPONSE_HEADERS.wwwAuthenticate }
             : undefined
       const codes = CODES_BY_STATUS.get(status) ?? ['INTERNAL_ERROR']
       return [

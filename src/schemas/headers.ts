@@ -76,6 +76,8 @@ export const RESPONSE_HEADERS = {
     enum: ['noindex'],
     description: 'Only on answers to a preview token: a draft must never be indexed.',
   } satisfies Omit<HeaderSchema, 'pattern'>,
+  retryAfter: { type: 'string', pattern: '^[0-9]+$', description: 'Seconds to wait before retrying.' },
+  wwwAuthenticate: { type: 'string', const: 'Bearer', description: 'The authentication scheme to use.' },
   idempotentReplayed: {
     type: 'string',
     maxLength: 4,

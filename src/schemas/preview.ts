@@ -4,6 +4,12 @@ import { IdOrSlugParamsSchema, ListOf, Timestamp, Uuid } from './common.js'
 export const PREVIEW_DEFAULT_SECONDS = 3600
 export const PREVIEW_MAX_SECONDS = 7 * 24 * 3600
 
+/** The preview body's examples, by name; the first (the default hour) is what Swagger UI pre-fills. */
+export const PREVIEW_EXAMPLES = {
+  default: { summary: 'A link for one hour, the default (the same as no body)', value: {} },
+  twoHours: { summary: 'A link for two hours', value: { expiresIn: 7200 } },
+}
+
 export const CreatePreviewSchema = Type.Object(
   {
     expiresIn: Type.Optional(
@@ -20,7 +26,7 @@ export const CreatePreviewSchema = Type.Object(
     title: 'CreatePreview',
     additionalProperties: false,
     description: 'An empty object (or no body) makes a token for one hour.',
-    examples: [{ expiresIn: 7200 }],
+    examples: Object.values(PREVIEW_EXAMPLES).map((example) => example.value),
   },
 )
 export type CreatePreview = Static<typeof CreatePreviewSchema>

@@ -199,7 +199,7 @@ export function createArticleService(db: Database, options: ArticleServiceOption
         {
           ...(search ? { search } : {}),
           ...(query.author !== undefined ? { author: query.author } : {}),
-          ...(query.tag !== undefined ? { tag: query.tag } : {}),
+          ...(query.tag !== undefined ? { tags: [...new Set(query.tag)] } : {}),
           ...(query.publishedAfter !== undefined ? { publishedAfter: query.publishedAfter } : {}),
           ...(query.publishedBefore !== undefined ? { publishedBefore: query.publishedBefore } : {}),
           ...(query.status !== undefined ? { status: query.status } : {}),

@@ -27,7 +27,8 @@ const isLive = (state: ArticleState | null | undefined) => state?.status === 'pu
  * and its own page and comments; for an edit of a live article, its page (every cached list
  * that shows it carries its key), search results and lists in an explicit order (an edit moves
  * it there), and the tag lists it joins; for a comment, its article's comments and page and
- * the explicitly ordered lists (commentCount).
+ * the explicitly ordered lists (commentCount). The tag index (`tags`) is stale whenever a
+ * tagged article appears or disappears, or a live article's tags change.
  */
 export function purgeKeysFor(event: EventLike): string[] {
   const data = event.data
@@ -38,11 +39,18 @@ export function purgeKeysFor(event: EventLike): string[] {
     const live = event.type !== 'article.deleted' && isLive(now)
     const wasLive = event.type === 'article.published' ? false : isLive(before)
     if (!live && !wasLive) return []
-    if (live !== wasLive) return [keys.articles, keys.article(id), keys.comments(id)]
-    const joined = (now.tags ?? []).filter((tag) => !(before?.tags ?? []).includes(tag)).map(keys.tag)
+    const tagsNow = now.tags ?? []
+    const tagsBefore = before?.tags ?? []
+    if (live !== wasLive) {
+      const counted = (live ? tagsNow : tagsBefore).length > 0 ? [keys.tags] : []
+      return [keys.articles, keys.article(id), keys.comments(id), ...counted]
+    }
+    const joined = tagsNow.filter((tag) => !tagsBefore.includes(tag))
+    const left = tagsBefore.filter((tag) => !tagsNow.includes(tag))
+    const recounted = joined.length > 0 || left.length > 0 ? [keys.tags] : []
     // A live article moving to another author changes both authors' lists: all lists, then.
     const moved = before?.authorId !== undefined && before.authorId !== now.authorId ? [keys.articles] : []
-    return [keys.article(id), keys.search, keys.sorted, ...joined, ...moved]
+    return [keys.article(id), keys.search, keys.sorted, ...joined.map(keys.tag), ...recounted, ...moved]
   }
   if (event.type === 'author.created') return [keys.authors]
   // The authors list is sorted by name: a rename can move an author on any page.

@@ -16,6 +16,8 @@ export const keys = {
   /** Lists in an explicit sort order (title, updatedAt, commentCount: edits and comments move articles in them). */
   sorted: 'articles-sorted',
   authors: 'authors',
+  /** The tag index (GET /tags): which tags published articles have, and how many. */
+  tags: 'tags',
   article: (id: string) => `article-${id}`,
   author: (id: string) => `author-${id}`,
   /** Percent-encoded: tags may be any letters, and a header carries ASCII only (never a space or comma). */

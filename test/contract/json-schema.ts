@@ -76,3 +76,24 @@ export function describeErrors(errors: readonly SchemaError[]): string[] {
     return `${at}: ${e.message ?? e.keyword}`
   })
 }
+
+/**
+ * An OpenAPI object that may be a Reference Object to a shared response, parameter or header
+ * (`#/components/responses/…`, `…/parameters/…`, `…/headers/…`): the object it names. Schemas
+ * are returned as they are: their `$ref`s are JSON Schema's, which Ajv resolves.
+ */
+export function deref<T = JsonObject>(document: JsonObject, node: unknown): T {
+  let current = node
+  for (let hops = 0; hops < 10; hops++) {
+    const ref = typeof current === 'object' && current !== null ? (current as JsonObject).$ref : undefined
+    if (typeof ref !== 'string' || !/^#\/components\/(responses|parameters|headers|requestBodies|examples)\//.test(ref)) break
+    const target = ref
+      .slice(2)
+      .split('/')
+      .map((part) => part.replaceAll('~1', '/').replaceAll('~0', '~'))
+      .reduce<unknown>((at, part) => (typeof at === 'object' && at !== null ? (at as JsonObject)[part] : undefined), document)
+    if (target === undefined) throw new Error(`${ref} does not resolve`)
+    current = target
+  }
+  return current as T
+}

@@ -1,8 +1,10 @@
 import { readFile } from 'node:fs/promises'
 import { Validator } from '@seriousme/openapi-schema-validator'
 import t from 'tap'
+import { buildApp } from '../../src/app.js'
+import { configWith } from '../../src/config.js'
 import { renderOpenApi } from '../../src/openapi.js'
-import { COMPONENTS_ID, newAjv, prepareSchema, registerComponents, type JsonObject } from './json-schema.js'
+import { COMPONENTS_ID, deref, newAjv, prepareSchema, registerComponents, type JsonObject } from './json-schema.js'
 
 /**
  * The OpenAPI document is checked by tools that did not write it: the OpenAPI 3.1 schema
@@ -21,6 +23,7 @@ const PUBLIC_OPERATIONS = [
   'getArticle',
   'listArticleComments',
   'createComment',
+  'listTags',
 ]
 const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace']
 
@@ -57,22 +60,26 @@ function resolvePointer(doc: unknown, ref: string): unknown {
     .reduce<unknown>((node, part) => (typeof node === 'object' && node !== null ? (node as JsonObject)[part] : undefined), doc)
 }
 
-/** Every schema the document holds outside components: parameters, bodies, responses, headers. */
+/**
+ * Every schema the document holds outside components.schemas: parameters, bodies, responses,
+ * headers (shared ones, `$ref` to components/parameters, responses and headers, resolved).
+ */
 function inlineSchemas(doc: JsonObject): { at: string; schema: unknown }[] {
   const found: { at: string; schema: unknown }[] = []
   for (const { method, path, op } of operations(doc)) {
     const at = `${method.toUpperCase()} ${path}`
-    for (const p of (op.parameters ?? []) as JsonObject[]) {
+    for (const p of ((op.parameters ?? []) as unknown[]).map((p) => deref(doc, p))) {
       found.push({ at: `${at} parameter ${String(p.name)}`, schema: p.schema })
     }
     const body = op.requestBody as { content?: Record<string, { schema?: unknown }> } | undefined
     for (const [media, c] of Object.entries(body?.content ?? {})) found.push({ at: `${at} body ${media}`, schema: c.schema })
-    for (const [status, r] of Object.entries((op.responses ?? {}) as Record<string, JsonObject>)) {
+    for (const [status, ref] of Object.entries((op.responses ?? {}) as Record<string, unknown>)) {
+      const r = deref(doc, ref)
       for (const [media, c] of Object.entries((r.content ?? {}) as Record<string, { schema?: unknown }>)) {
         found.push({ at: `${at} ${status} ${media}`, schema: c.schema })
       }
-      for (const [name, h] of Object.entries((r.headers ?? {}) as Record<string, { schema?: unknown }>)) {
-        found.push({ at: `${at} ${status} header ${name}`, schema: h.schema })
+      for (const [name, h] of Object.entries((r.headers ?? {}) as Record<string, unknown>)) {
+        found.push({ at: `${at} ${status} header ${name}`, schema: deref<{ schema?: unknown }>(doc, h).schema })
       }
     }
   }
@@ -141,7 +148,9 @@ for (const [name, doc] of await documents()) {
       if (!Array.isArray(op.tags) || op.tags.length === 0) problems.push(`${at}: no tag`)
       for (const tag of op.tags ?? []) if (!declaredTags.has(tag)) problems.push(`${at}: tag "${tag}" is not declared`)
       if (typeof op.summary !== 'string' || op.summary.trim() === '') problems.push(`${at}: no summary`)
-      const responses = (op.responses ?? {}) as Record<string, JsonObject & { description?: string }>
+      const responses = Object.fromEntries(
+        Object.entries((op.responses ?? {}) as Record<string, unknown>).map(([s, r]) => [s, deref<JsonObject & { description?: string }>(doc, r)]),
+      )
       if (!Object.keys(responses).some((s) => /^2/.test(s))) problems.push(`${at}: no success status`)
       for (const [status, response] of Object.entries(responses)) {
         const description = response.description ?? ''
@@ -149,7 +158,7 @@ for (const [name, doc] of await documents()) {
         if ((status === '204' || status === '304') && response.content) problems.push(`${at} ${status}: documents a body`)
       }
       const templated = [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]!).sort()
-      const parameters = (op.parameters ?? []) as { in: string; name: string; required?: boolean }[]
+      const parameters = ((op.parameters ?? []) as unknown[]).map((p) => deref<{ in: string; name: string; required?: boolean }>(doc, p))
       const declared = parameters.filter((p) => p.in === 'path')
       if (declared.map((p) => p.name).sort().join() !== templated.join()) problems.push(`${at}: path parameters differ from the template`)
       if (!declared.every((p) => p.required === true)) problems.push(`${at}: a path parameter is not required`)
@@ -180,3 +189,42 @@ for (const [name, doc] of await documents()) {
     t.same(problems, [], `${protectedCount} protected operations require bearerAuth and document 401; the public ones do not`)
   })
 }
+
+t.test('the served /openapi.json stays small: under 300 KB, what operations share said once', async (t) => {
+  const app = await buildApp(
+    configWith({ DATA_DIR: 'memory://', DATABASE_URL: undefined, MIGRATE_ON_START: false, SEED_ON_EMPTY: false }),
+    { logger: false },
+  )
+  t.teardown(() => app.close())
+  const res = await app.inject('/openapi.json')
+  t.equal(res.statusCode, 200)
+  const bytes = res.rawPayload.length
+  // Swagger UI parses and draws all of it before showing anything (it was 906 KB inline).
+  t.ok(bytes < 300_000, `${bytes} bytes, under 300 KB`)
+  const doc = res.json() as JsonObject
+  const inline: string[] = []
+  for (const { method, path, op } of operations(doc)) {
+    for (const [status, response] of Object.entries((op.responses ?? {}) as Record<string, JsonObject>)) {
+      if (response.$ref === undefined && (response.content as JsonObject | undefined)?.['application/problem+json']) {
+        inline.push(`${method.toUpperCase()} ${path} ${status}`)
+      }
+      for (const [name, header] of Object.entries((response.headers ?? {}) as Record<string, JsonObject>)) {
+        if (header.$ref === undefined && ['X-Request-Id', 'Access-Control-Allow-Origin', 'RateLimit-Limit', 'Vary'].includes(name)) {
+          inline.push(`${method.toUpperCase()} ${path} ${status} header ${name}`)
+        }
+      }
+    }
+  }
+  t.same(inline, [], 'problem responses and the headers on every response are $refs to components')
+  // .spectral.yaml waives the rate-limit rule for the responses without RateLimit headers: health probes only.
+  const unmetered = operations(doc).flatMap(({ method, path, op }) =>
+    Object.values((op.responses ?? {}) as Record<string, JsonObject>)
+      .filter((r) => String(r.$ref).endsWith('Unmetered'))
+      .map(() => `${method.toUpperCase()} ${path}`),
+  )
+  t.ok(unmetered.length > 0 && unmetered.every((at) => at.startsWith('GET /health/')), 'only health probes answer without RateLimit headers')
+  const components = doc.components as Record<string, JsonObject>
+  t.ok(Object.keys(components.responses ?? {}).length > 0, 'components/responses')
+  t.ok(Object.keys(components.parameters ?? {}).length > 0, 'components/parameters')
+  t.ok(Object.keys(components.headers ?? {}).length > 0, 'components/headers')
+})

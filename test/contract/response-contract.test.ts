@@ -1,7 +1,10 @@
 import t from 'tap'
 import { ContractChecker, type Exchange } from './response-contract.js'
 
-/** The checker buildTestApp runs on every response, proven on a small hand-written document. */
+/**
+ * The checker buildTestApp runs on every response, proven on a small hand-written document,
+ * with a shared response and a shared header referenced by `$ref` as the app's document has them.
+ */
 const problem = {
   description: 'Not found',
   content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
@@ -16,11 +19,11 @@ const document = {
         responses: {
           200: {
             description: 'The thing',
-            headers: { ETag: { schema: { type: 'string', pattern: '^"\\d+-\\w+"$' } } },
+            headers: { ETag: { $ref: '#/components/headers/ETag' } },
             content: { 'application/json': { schema: { $ref: '#/components/schemas/Thing' } } },
           },
           304: { description: 'Not modified' },
-          404: problem,
+          404: { $ref: '#/components/responses/NotFound' },
         },
       },
       delete: {
@@ -31,6 +34,8 @@ const document = {
     },
   },
   components: {
+    responses: { NotFound: problem },
+    headers: { ETag: { schema: { type: 'string', pattern: '^"\\d+-\\w+"$' } } },
     schemas: {
       Thing: {
         type: 'object',

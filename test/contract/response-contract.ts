@@ -3,14 +3,15 @@ import { subscribe, unsubscribe } from 'node:diagnostics_channel'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify'
 import type { Test } from 'tap'
-import { describeErrors, newAjv, prepareSchema, registerComponents, type Ajv, type JsonObject, type SchemaError } from './json-schema.js'
+import { deref, describeErrors, newAjv, prepareSchema, registerComponents, type Ajv, type JsonObject, type SchemaError } from './json-schema.js'
 
 /**
  * The response contract: every response an app built by `buildTestApp` sends must be one its
  * own OpenAPI document (`app.swagger()`) describes — a documented status for that operation, a
  * documented content type, a body that validates against the documented schema (objects are
  * treated as closed: an undocumented field is an error), and the ETag/Link/Location headers
- * it sends documented too. Violations are collected while the test runs and reported as one
+ * it sends documented too. Shared responses and headers (`$ref` to `components/responses` and
+ * `components/headers`) are resolved first. Violations are collected while the test runs and reported as one
  * failing assertion when it ends; the operations and statuses seen are written to
  * test-artifacts/contract/ for scripts/contract-coverage.ts.
  */
@@ -68,7 +69,7 @@ export class ContractChecker {
       problems.push(`status ${status} is not documented (documented: ${Object.keys(responses).join(', ')})`)
       return verdict
     }
-    const response = responses[key]!
+    const response = deref(this.#document, responses[key])
     this.#checkBody(`${method} ${path} ${key}`, response, exchange, problems)
     if (exchange.status >= 200 && exchange.status < 300) {
       this.#checkHeaders(`${method} ${path} ${key}`, response, exchange, problems)
@@ -126,8 +127,8 @@ export class ContractChecker {
   }
 
   #checkHeaders(at: string, response: JsonObject, exchange: Exchange, problems: string[]) {
-    const headers = Object.entries((response.headers ?? {}) as Record<string, { schema?: unknown }>)
-    const documented = new Map(headers.map(([name, header]) => [name.toLowerCase(), header]))
+    const headers = Object.entries((response.headers ?? {}) as Record<string, unknown>)
+    const documented = new Map(headers.map(([name, header]) => [name.toLowerCase(), deref<{ schema?: unknown }>(this.#document, header)]))
     for (const name of DOCUMENTED_HEADERS) {
       if (exchange.headers[name] !== undefined && !documented.has(name)) {
         problems.push(`sends a ${name} header the document does not describe for ${exchange.status}`)

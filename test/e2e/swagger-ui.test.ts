@@ -9,8 +9,9 @@ import { joao, newestPublished, tram } from '../support/seed-facts.js'
 /**
  * Swagger UI at /docs, driven in Debian's Chromium (never a downloaded browser): it renders
  * every operation under Broadsheet's name, "Try it out" gets real data, "Authorize" sends the
- * bearer token, and a newcomer's first writes (create twice, read, PATCH with the ETag read,
- * PATCH with a stale one, comment twice) go through with nothing logged to the console.
+ * bearer token, and a newcomer's first writes (create twice, publish as pre-filled, read, PATCH
+ * with the ETag read, PATCH with a stale one, comment twice) go through with nothing logged to
+ * the console.
  */
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 // Flags from shared/ENVIRONMENT.md. Playwright adds --headless and a fresh --user-data-dir
@@ -198,6 +199,9 @@ t.test('Swagger UI at /docs in Chromium', { skip }, async (t) => {
     t.ok(documented.length >= 20, `the document has its operations (${documented.length})`)
     t.same(rendered, documented, 'one rendered operation per documented operation')
     t.ok(await page.locator('.auth-wrapper .authorize').isVisible(), 'an Authorize button (bearerAuth)')
+    const padlocks = (operationId: string) => page.locator(`#operations-articles-${operationId} .opblock-summary .authorization__btn`).count()
+    t.equal(await padlocks('listArticles'), 0, 'no padlock on a public read (a token is optional there)')
+    t.equal(await padlocks('createArticle'), 1, 'a padlock on a write, which needs a token')
     quietConsole(t, log)
   })
 
@@ -240,7 +244,7 @@ t.test('Swagger UI at /docs in Chromium', { skip }, async (t) => {
     quietConsole(t, log, ['401 /api/v1/tokens'])
   })
 
-  await t.test("a newcomer's first writes: create twice, read, PATCH with the ETag read, then with a stale one, comment twice", async (t) => {
+  await t.test("a newcomer's first writes: create twice, publish as pre-filled, read, PATCH with the ETag read, then with a stale one, comment twice", async (t) => {
     const { page, log } = await openDocs(t)
     const provoked: string[] = []
     // The console is checked however far the steps get, so a failing step shows what it logged.
@@ -268,7 +272,15 @@ t.test('Swagger UI at /docs in Chromium', { skip }, async (t) => {
     t.match(created, [{ title: 'Night shift at the river desk', status: 'draft' }, { title: 'Morning briefing from the river desk', status: 'draft' }], 'two drafts')
     t.ok(created[0]?.id && created[1]?.id && created[0].id !== created[1].id, 'two articles, not a replay of the first')
     const article = created[0]
-    if (!article?.id) return
+    if (!article?.id || !created[1]?.id) return
+
+    // Publish the second one as "Try it out" leaves the form: the pre-filled body publishes now.
+    const publish = await tryItOut(page, 'articles', 'publishArticle')
+    await fillParameter(publish, 'path', 'idOrSlug', created[1].id)
+    t.same(JSON.parse(await publish.locator('textarea.body-param__text').inputValue()), {}, 'the pre-filled body is {}')
+    const published = await execute(publish)
+    t.equal(published.status, '200', `publishArticle as pre-filled: 200 (got ${published.status}: ${published.body.slice(0, 300)})`)
+    t.match(JSON.parse(published.body), { id: created[1].id, status: 'published' }, 'published now, not scheduled')
 
     // Read it by slug; the ETag is in the response headers the UI lists.
     const read = await tryItOut(page, 'articles', 'getArticle')

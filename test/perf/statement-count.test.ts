@@ -65,6 +65,14 @@ t.test('SQL statements per request are constant and few', async (t) => {
   t.ok(c100.n <= 3, `comments: at most 3 statements (${c100.n})`)
   t.equal(c100.n, 1, 'an article’s comments are one statement, the article lookup included')
 
+  const tags1 = await count('/api/v1/tags?limit=1')
+  const tags100 = await count('/api/v1/tags?limit=100&sort=tag')
+  const tagsNext = await count(`/api/v1/tags?limit=5&cursor=${tags1.body.meta.nextCursor}`)
+  const tagsPrefix = await count('/api/v1/tags?q=c')
+  t.same([tags1.n, tags100.n, tagsNext.n, tagsPrefix.n], [1, 1, 1, 1], 'the tag index is one statement: counts, total and cursor page')
+  const twoTags = await count('/api/v1/articles?tag=transport&tag=housing&limit=100')
+  t.equal(twoTags.n, 1, 'an article list filtered by several tags is one statement')
+
   // Writes. The first use of a token records last_used_at and the first comment on an
   // article looks its id up for the rate-limit key; both are remembered, so count the second.
   const { secret } = await app.services.tokens.create({ name: 'counting editor', role: 'editor' })

@@ -1,7 +1,7 @@
 import t from 'tap'
 import { articles as seedArticles, authors as seedAuthors } from '../../src/db/seed-data.js'
 import { seedId } from '../../src/db/seed.js'
-import { buildTestApp, callers, json, snapshot, tokenHeaders, type Caller, type Headers, type TestApp } from '../support/app.js'
+import { buildTestApp, callers, json, snapshot, tokenHeaders, walk, type Caller } from '../support/app.js'
 import { scheduled } from '../support/seed-facts.js'
 
 type Row = { slug: string; [key: string]: unknown }
@@ -12,27 +12,6 @@ const published = seedArticles
 const drafts = seedArticles.filter((a) => a.publishedAt === null && a.scheduledInDays === undefined)
 
 const slugs = (res: { body: string }) => json<{ data: Row[] }>(res).data.map((a) => a.slug)
-
-/** Walks a list through `meta.nextCursor`, asserting the Link header agrees, until the end. */
-async function walk(app: TestApp, url: string, headers: Headers = {}): Promise<Row[]> {
-  const rows: Row[] = []
-  let next: string | null = url
-  for (let i = 0; next && i < 100; i++) {
-    const res = await app.inject({ url: next, headers })
-    if (res.statusCode !== 200) throw new Error(`${next}: ${res.statusCode} ${res.body}`)
-    const body = json<{ data: Row[]; meta: { nextCursor: string | null } }>(res)
-    rows.push(...body.data)
-    const link = res.headers.link as string | undefined
-    if (body.meta.nextCursor === null) {
-      if (link) throw new Error('Link header on the last page')
-      next = null
-    } else {
-      next = /^<([^>]+)>; rel="next"$/.exec(link ?? '')?.[1] ?? null
-      if (!next?.includes(`cursor=${encodeURIComponent(body.meta.nextCursor)}`)) throw new Error(`bad Link: ${link}`)
-    }
-  }
-  return rows
-}
 
 t.test('public list: published articles only, newest first, public fields only', async (t) => {
   const app = await buildTestApp(t)

@@ -77,6 +77,27 @@ export function json<T = any>(response: { body: string }): T {
   return JSON.parse(response.body) as T
 }
 
+/** Walks a list through `meta.nextCursor`, asserting the Link header agrees, until the end: every row, in order. */
+export async function walk<Row = Record<string, any>>(app: TestApp, url: string, headers: Headers = {}): Promise<Row[]> {
+  const rows: Row[] = []
+  let next: string | null = url
+  for (let i = 0; next && i < 100; i++) {
+    const res = await app.inject({ url: next, headers })
+    if (res.statusCode !== 200) throw new Error(`${next}: ${res.statusCode} ${res.body}`)
+    const body = json<{ data: Row[]; meta: { nextCursor: string | null } }>(res)
+    rows.push(...body.data)
+    const link = res.headers.link as string | undefined
+    if (body.meta.nextCursor === null) {
+      if (link) throw new Error('Link header on the last page')
+      next = null
+    } else {
+      next = /^<([^>]+)>; rel="next"$/.exec(link ?? '')?.[1] ?? null
+      if (!next?.includes(`cursor=${encodeURIComponent(body.meta.nextCursor)}`)) throw new Error(`bad Link: ${link}`)
+    }
+  }
+  return rows
+}
+
 export type Headers = Record<string, string>
 
 /** `Authorization` headers for a new token of `role` (author tokens are bound to `authorId`). */

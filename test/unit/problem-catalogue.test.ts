@@ -33,7 +33,9 @@ t.test('the OpenAPI document shows every code, each as the catalogue makes it', 
   let examples = 0
   for (const [route, operations] of Object.entries(doc.paths as Record<string, Record<string, any>>)) {
     for (const [method, operation] of Object.entries(operations)) {
-      for (const [status, response] of Object.entries(operation.responses ?? {}) as [string, any][]) {
+      for (const [status, shared] of Object.entries(operation.responses ?? {}) as [string, any][]) {
+        // Problem responses are shared: `$ref` to components/responses.
+        const response = shared.$ref ? doc.components.responses[shared.$ref.replace('#/components/responses/', '')] : shared
         const media = response.content?.['application/problem+json']
         if (!media) continue
         t.notOk(media.example, `${method} ${route} ${status}: examples by code, not one example`)

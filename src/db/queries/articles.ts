@@ -1,4 +1,4 @@
-import type { Principal } from '../../auth.js'
+import { ANONYMOUS, type Principal } from '../../auth.js'
 import type { Article as ArticleModel, RevisionAction } from '../../generated/prisma/client.js'
 import { fetchPage, timestampValue, type CursorCodec, type ListMeta, type ListSpec, type Pagination, type SortTerm } from '../paging.js'
 import { byIdOrSlug, empty, idOf, isUuid, join, raw, sql, timestamp, type Query, type Sql } from '../sql.js'
@@ -95,6 +95,9 @@ function visible(principal: Principal, now: Date, shelf: Shelf = 'live'): Sql {
   return shelf === 'trash' ? trashed : sql`((${live}) OR (${trashed}))`
 }
 
+/** The articles anyone may read, on alias `a` (live and published at `now`): what public aggregates count. */
+export const publiclyVisible = (now: Date): Sql => visible(ANONYMOUS, now)
+
 /**
  * This article (by id or slug), if the caller may see it: a condition on alias `a`, also for
  * the statements of routes nested under an article (comments), so they need no lookup.
@@ -147,7 +150,8 @@ export async function findVisibleId(db: Query, principal: Principal, idOrSlug: s
 export interface ArticleFilters {
   search?: Sql
   author?: string
-  tag?: string
+  /** The article must have every one of these tags. */
+  tags?: string[]
   publishedAfter?: string
   publishedBefore?: string
   status?: 'draft' | 'scheduled' | 'published'
@@ -164,7 +168,8 @@ export async function listArticles(
   const where: Sql[] = [visible(principal, now)]
   if (filters.search) where.push(sql`a."search_vector" @@ ${filters.search}`)
   if (filters.author !== undefined) where.push(sql`a."author_id" = ${idOf('authors', filters.author)}`)
-  if (filters.tag !== undefined) where.push(sql`a."tags" @> ARRAY[${filters.tag}]::text[]`)
+  // Containment, so the GIN index on "tags" answers it: every given tag, in any order.
+  if (filters.tags !== undefined && filters.tags.length > 0) where.push(sql`a."tags" @> CAST(${filters.tags} AS text[])`)
   if (filters.publishedAfter !== undefined) where.push(sql`a."published_at" > CAST(${filters.publishedAfter} AS timestamptz)`)
   if (filters.publishedBefore !== undefined) where.push(sql`a."published_at" < CAST(${filters.publishedBefore} AS timestamptz)`)
   if (filters.status === 'draft') where.push(sql`a."published_at" IS NULL`)

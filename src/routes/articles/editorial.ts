@@ -100,10 +100,8 @@ const editorialRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       bodyLimit: smallBody(app),
       // The token is shown once: a retry with the same Idempotency-Key is told so, never shown it again.
-      config: { idempotentReplay: false },
-      preValidation: async (request) => {
-        request.body ??= {}
-      },
+      // The body is optional: a bare POST makes a link for an hour.
+      config: { idempotentReplay: false, optionalBody: true },
       preParsing: app.requireRole(...writers),
       schema: {
         tags,
@@ -145,6 +143,10 @@ const editorialRoutes: FastifyPluginAsyncTypebox = async (app) => {
         security,
         operationId: 'revokeArticlePreviews',
         summary: 'Revoke every preview link of an article',
+        description:
+          'Every preview link of this article stops working at once, whoever made it: its token is then a 401 like any ' +
+          'unknown token. 204 also when there was none. For callers who may edit the article; to revoke one link, use ' +
+          'DELETE /articles/{idOrSlug}/preview/{previewId}.',
         params: IdOrSlugParamsSchema,
         response: { 204: NoBody('Revoked (also when there were none)'), ...problems(400, 401, 403, 404) },
       },

@@ -179,11 +179,8 @@ const articleRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/articles/:idOrSlug/publish',
     {
       bodyLimit: smallBody(app),
-      config: { etag: 'strong' },
       // The body is optional: a bare POST publishes now.
-      preValidation: async (request) => {
-        request.body ??= {}
-      },
+      config: { etag: 'strong', optionalBody: true },
       preParsing: app.requireRole(...writers),
       schema: {
         tags,
