@@ -1,12 +1,13 @@
 # syntax=docker/dockerfile:1
 # Multi-stage: build with dev dependencies, ship only what runs.
-FROM node:20-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json prisma.config.ts ./
 COPY prisma ./prisma
 # postinstall runs `prisma generate`, which needs no engine download (see prisma.config.ts).
 RUN npm ci
 COPY tsconfig.json tsconfig.build.json ./
+COPY scripts/build.mjs ./scripts/
 COPY src ./src
 RUN npm run build && npm prune --omit=dev
 
@@ -18,7 +19,7 @@ RUN npm run build && npm prune --omit=dev
 #   node dist/src/cli/migrate.js                pending migrations (npm run db:migrate outside)
 # No engine runs in CI: scripts/docker-layout-check.sh rebuilds this file layout from the
 # instructions below and runs each of them against Postgres.
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
 ENV NODE_ENV=production HOST=0.0.0.0 PORT=3000 DATA_DIR=/data
 WORKDIR /app
 COPY --from=build /app/package.json /app/prisma.config.ts ./
@@ -29,5 +30,5 @@ RUN mkdir -p /data && chown node:node /data
 USER node
 EXPOSE 3000
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
-  CMD ["node", "-e", "fetch('http://127.0.0.1:3000/health/ready').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/health/ready').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 CMD ["node", "dist/src/server.js"]

@@ -4,7 +4,7 @@
  * `prisma migrate deploy`. Needs no engine download.
  */
 import { ConfigError, loadConfig } from '../config.js'
-import { openDatabase } from '../db/database.js'
+import { EmbeddedDatabaseInUse, openDatabase } from '../db/database.js'
 import { applyMigrations } from '../db/migrate.js'
 
 try {
@@ -16,6 +16,18 @@ try {
     await db.close()
   }
 } catch (error) {
-  console.error(`db:migrate: ${error instanceof ConfigError ? error.message : (error as Error).message}`)
+  console.error(`db:migrate: ${message(error)}`)
   process.exitCode = 1
+}
+
+function message(error: unknown): string {
+  if (error instanceof ConfigError) return error.message
+  if (error instanceof EmbeddedDatabaseInUse) {
+    return (
+      `the embedded database in ${error.dir} is in use by process ${error.owner} (a running server?), ` +
+      'and only one process can open it: stop the server and run this again, or restart the server instead, ' +
+      'which applies pending migrations when it starts (MIGRATE_ON_START).'
+    )
+  }
+  return (error as Error).message
 }

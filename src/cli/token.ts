@@ -7,11 +7,10 @@
  * not be in use by a running server: then it points to the API instead). A new secret is
  * printed once and never again.
  */
-import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { ROLES, type Role } from '../auth.js'
 import { ConfigError, loadConfig, type Config } from '../config.js'
-import { openDatabase } from '../db/database.js'
+import { EmbeddedDatabaseInUse, openDatabase } from '../db/database.js'
 import { applyMigrations } from '../db/migrate.js'
 import { findAuthor } from '../db/queries/authors.js'
 import { isUuid } from '../db/sql.js'
@@ -76,14 +75,12 @@ async function main(argv: string[]): Promise<void> {
  * ADMIN_TOKEN) rather than only "stop the server".
  */
 function inUseByServer(error: unknown, config: Config): UsageError | undefined {
-  // The data layer says so only in words (no error code yet).
-  const owner = /in use by process (\d+)/.exec((error as Error | undefined)?.message ?? '')
-  if (config.DATABASE_URL || !owner) return undefined
+  if (config.DATABASE_URL || !(error instanceof EmbeddedDatabaseInUse)) return undefined
   const host = ['0.0.0.0', '::'].includes(config.HOST) ? 'localhost' : config.HOST
   const api = `http://${host.includes(':') ? `[${host}]` : host}:${config.PORT}/api/v1/tokens`
   return new UsageError(
     [
-      `the embedded database in ${path.resolve(config.DATA_DIR)} is in use by process ${owner[1]} (a running server?);`,
+      `the embedded database in ${error.dir} is in use by process ${error.owner} (a running server?);`,
       'only one process can open it. While the server runs, manage tokens over its API with an admin token',
       '(the first start of the server printed one; TOKEN=bs_…):',
       `  curl -X POST ${api} -H "authorization: Bearer $TOKEN" \\`,

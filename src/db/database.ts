@@ -400,6 +400,26 @@ async function openEmbedded(dataDir: string, options: DatabaseOptions): Promise<
 }
 
 /**
+ * The embedded database is held by another live process (a running server, most likely). Its
+ * message suits a second server; each CLI catches this class and says what to do instead, in
+ * one sentence and without a stack trace.
+ */
+export class EmbeddedDatabaseInUse extends Error {
+  override name = 'EmbeddedDatabaseInUse'
+  constructor(
+    /** The data directory, absolute. */
+    readonly dir: string,
+    /** The pid in its lock file. */
+    readonly owner: number,
+  ) {
+    super(
+      `The embedded database in ${dir} is in use by process ${owner}. ` +
+        'Stop it, or set DATABASE_URL to share a Postgres database between processes.',
+    )
+  }
+}
+
+/**
  * PGlite cannot be shared between processes, and two of them on one directory corrupt it.
  * A lock file holding the owner's pid turns that into a clear error; a stale file (its
  * process gone) is taken over.
@@ -417,10 +437,7 @@ async function lockDataDir(dir: string): Promise<() => Promise<void>> {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
       const owner = Number.parseInt(await readFile(file, 'utf8').catch(() => ''), 10)
       if (Number.isInteger(owner) && owner !== process.pid && isAlive(owner)) {
-        throw new Error(
-          `The embedded database in ${dir} is in use by process ${owner}. ` +
-            'Stop it, or set DATABASE_URL to share a Postgres database between processes.',
-        )
+        throw new EmbeddedDatabaseInUse(path.resolve(dir), owner)
       }
       await rm(file, { force: true })
     }

@@ -93,7 +93,11 @@ export async function resolveTarget(text: string, allow: AllowList): Promise<Tar
   const host = bareHostname(url)
   const addresses = isIP(host) ? [{ address: host, family: isIP(host) }] : await resolveAll(host)
   if (addresses.some(({ address }) => !permitted(address, allow))) {
-    throw new OutboundRefused('blocked-address', "the URL's host is a private, local or reserved address")
+    throw new OutboundRefused(
+      'blocked-address',
+      "the URL's host is a private, local or reserved address; to allow it, list its network (a CIDR) in the server's " +
+        'WEBHOOK_ALLOW_PRIVATE_NETWORKS setting',
+    )
   }
   const [first] = addresses as [LookupAddress]
   return { url, address: first.address, family: first.family as 4 | 6 }

@@ -240,6 +240,11 @@ t.test('secret rotation: both signatures during the overlap', async (t) => {
   t.equal(JSON.stringify(json(await app.inject({ url: `/api/v1/webhooks/${hook.id}`, headers: admin }))).includes('whsec_'), false, 'never shown again')
 })
 
+/** The refusal of a private, local or reserved address, at subscription (400) and in the delivery log. */
+const BLOCKED =
+  "the URL's host is a private, local or reserved address; to allow it, list its network (a CIDR) in the server's " +
+  'WEBHOOK_ALLOW_PRIVATE_NETWORKS setting'
+
 t.test('SSRF: private and loopback targets are refused at subscription and at delivery', async (t) => {
   const receiver = await startReceiver(t)
   const app = await buildTestApp(t, WORKER)
@@ -259,6 +264,10 @@ t.test('SSRF: private and loopback targets are refused at subscription and at de
   ]) {
     const res = await app.inject({ method: 'POST', url: '/api/v1/webhooks', headers: admin, payload: { url, events: ['*'] } })
     isProblem(t, res, 400, 'VALIDATION_FAILED', '/body/url')
+    // An address refusal names the setting that would allow it; a malformed URL does not.
+    const [error] = (json(res) as { errors: { message: string }[] }).errors
+    if (url.startsWith('http://') && !url.includes('@')) t.equal(error?.message, BLOCKED, `${url}: names WEBHOOK_ALLOW_PRIVATE_NETWORKS`)
+    else t.notMatch(error?.message, /WEBHOOK_ALLOW_PRIVATE_NETWORKS/, `${url}: no setting cures it`)
   }
   const webhooks = await app.db.prisma.webhookSubscription.count()
   t.equal(webhooks, 0, 'no subscription stored')
@@ -270,7 +279,7 @@ t.test('SSRF: private and loopback targets are refused at subscription and at de
   await post(app, admin, '/api/v1/articles', { title: 'Not to loopback', authorId: thuha.id })
   await eventually(async () => (await app.db.prisma.delivery.findFirst({ where: { subscriptionId: sub.id } }))?.error != null, 10_000)
   const refused = await app.db.prisma.delivery.findFirst({ where: { subscriptionId: sub.id } })
-  t.equal(refused?.error, "the URL's host is a private, local or reserved address")
+  t.equal(refused?.error, BLOCKED, 'the delivery log names the setting too')
   t.equal(receiver.received.length, 0, 'nothing reached the receiver')
 })
 

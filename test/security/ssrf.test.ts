@@ -97,6 +97,9 @@ async function isRefused(t: Test, work: Promise<unknown>, reason: RefusalReason,
   }
   t.equal(error.reason, reason, `${what}: refused (${reason})`)
   t.notMatch(error.message, /\d+\.\d+\.\d+\.\d+|::|example|passwd|localhost/, `${what}: the message names no address or host`)
+  // Only the allow list cures an address refusal, and the message says so; nothing cures the others.
+  if (reason === 'blocked-address') t.match(error.message, /WEBHOOK_ALLOW_PRIVATE_NETWORKS/, `${what}: names the setting that allows it`)
+  else t.notMatch(error.message, /WEBHOOK_ALLOW_PRIVATE_NETWORKS/, `${what}: names no setting`)
 }
 
 t.test('private, local and reserved targets are refused without an allow list; nothing reaches the servers', async (t) => {
