@@ -33,17 +33,12 @@ export async function startReceiver(t: Test, options: { host?: string; port?: nu
   const host = options.host ?? '127.0.0.1'
   let port = options.port ?? 0
   const listen = async () => {
-    server = http.createServer((req, res) => {
-      let body = ''
-      req.setEncoding('utf8')
-      req.on('data', (chunk: string) => (body += chunk))
-      req.on('end', () => {
-        const request = { at: Date.now(), method: req.method ?? '', url: req.url ?? '', headers: req.headers, body }
-        received.push(request)
+    server = http.createServer(
+      recording(received, (request, res) => {
         const answer = respond(request)
         res.writeHead(answer.status, answer.headers ?? {}).end(answer.body ?? '')
-      })
-    })
+      }),
+    )
     await new Promise<void>((resolve, reject) => server!.once('error', reject).listen(port, host, resolve))
     port = (server.address() as AddressInfo).port
   }
@@ -95,7 +90,18 @@ export async function eventually(what: () => boolean | Promise<boolean>, timeout
  */
 export async function startScriptedReceiver(t: Test, handle: (request: Received, res: http.ServerResponse) => void) {
   const received: Received[] = []
-  const server = http.createServer((req, res) => {
+  const server = http.createServer(recording(received, handle))
+  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as AddressInfo
+  let closed: Promise<void> | undefined
+  const close = () => (closed ??= new Promise<void>((resolve) => server.close(() => resolve()).closeAllConnections()))
+  t.teardown(close)
+  return { received, url: (path = '/hook') => `http://127.0.0.1:${port}${path}`, close }
+}
+
+/** A request listener that reads each body, records the request in `received`, then lets `handle` answer. */
+function recording(received: Received[], handle: (request: Received, res: http.ServerResponse) => void): http.RequestListener {
+  return (req, res) => {
     let body = ''
     req.setEncoding('utf8')
     req.on('data', (chunk: string) => (body += chunk))
@@ -104,11 +110,5 @@ export async function startScriptedReceiver(t: Test, handle: (request: Received,
       received.push(request)
       handle(request, res)
     })
-  })
-  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as AddressInfo
-  let closed: Promise<void> | undefined
-  const close = () => (closed ??= new Promise<void>((resolve) => server.close(() => resolve()).closeAllConnections()))
-  t.teardown(close)
-  return { received, url: (path = '/hook') => `http://127.0.0.1:${port}${path}`, close }
+  }
 }
