@@ -32,6 +32,7 @@ const LOGGED_BYTES = 1024
 /** Lone UTF-16 surrogates: a JS string may hold them, UTF-8 (and so Postgres) cannot. */
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g
 /** Characters no text answer is made of: C0 controls but tab, line feed, form feed and carriage return, and U+FFFD (a byte that was not UTF-8). */
+// eslint-disable-next-line no-control-regex -- control characters are exactly what this finds
 const NOT_TEXT = /[\u0000-\u0008\u000B\u000E-\u001F\u007F\uFFFD]/g
 
 /** UTF-8 cut anywhere, as text: a byte that is not UTF-8 becomes U+FFFD, a character cut at the end is left out. */
@@ -271,7 +272,7 @@ export function createDeliveryService(db: Database, settings: DeliverySettings, 
     // Reserved before the claim, so that concurrent calls never claim more than the slots.
     busy += free
     let jobs: Job[] = []
-    let claimed = 0
+    let claimed: number
     try {
       const rows = await outbox.claimDue(db.query, free, lease, perTarget)
       claimed = rows.length

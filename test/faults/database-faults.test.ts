@@ -90,7 +90,7 @@ t.test('connections killed under load: only 503s, no crash, every acknowledged w
     } catch (error) {
       const cause = (error as { cause?: { code?: string; message?: string } }).cause
       await new Promise((resolve) => setTimeout(resolve, 1000))
-      throw new Error(`${method} ${path}: ${cause?.code ?? ''} ${cause?.message ?? error}; server exit code ${server.child.exitCode}\n${server.stdout().split('\n').filter((l) => /"level":(50|60)|shutting down/.test(l)).slice(-5).join('\n')}\n${server.stderr().slice(-2000)}`)
+      throw new Error(`${method} ${path}: ${cause?.code ?? ''} ${cause?.message ?? error}; server exit code ${server.child.exitCode}\n${server.stdout().split('\n').filter((l) => /"level":(50|60)|shutting down/.test(l)).slice(-5).join('\n')}\n${server.stderr().slice(-2000)}`, { cause: error })
     }
     return { status: res.status, etag: res.headers.get('etag'), body: await res.text() }
   }

@@ -159,7 +159,9 @@ t.test(
         if (res.status >= 400) {
           try {
             code = (JSON.parse(body) as { code?: string }).code
-          } catch {}
+          } catch {
+            // not JSON: no code to report
+          }
         }
         return {
           status: res.status,
