@@ -21,7 +21,8 @@ pool.on('error', () => {})
 await pool.query(`INSERT INTO "settings" ("key", "value") VALUES ('cursor-signing-key', $1) ON CONFLICT DO NOTHING`, [
   randomBytes(32).toString('base64url'),
 ])
-const key = (await pool.query<{ value: string }>(`SELECT "value" FROM "settings" WHERE "key" = 'cursor-signing-key'`)).rows[0]!.value
+const key = (await pool.query<{ value: string }>(`SELECT "value" FROM "settings" WHERE "key" = 'cursor-signing-key'`))
+  .rows[0]!.value
 
 const sign = (payload: string) => createHmac('sha256', key).update(payload).digest('base64url').slice(0, 27)
 const encodeCursor = (s: string, v: unknown[]) => {
@@ -40,7 +41,13 @@ function decodeCursor(s: string, cursor: string): unknown[] | undefined {
 
 const hash = (body: string) => createHash('sha256').update(body).digest('base64url').slice(0, 16)
 
-function send(reply: FastifyReply, status: number, body: unknown, etag?: (hash: string) => string, cache = false): string {
+function send(
+  reply: FastifyReply,
+  status: number,
+  body: unknown,
+  etag?: (hash: string) => string,
+  cache = false,
+): string {
   const json = JSON.stringify(body)
   reply.code(status).header('content-type', 'application/json; charset=utf-8').header('vary', 'Authorization')
   if (cache) reply.header('cache-control', 'public, max-age=0, must-revalidate')
@@ -88,7 +95,14 @@ function article(row: ArticleRow, now: Date) {
     updatedAt: row.updated_at.toISOString(),
     ...(row.author_slug === undefined
       ? {}
-      : { author: { id: row.author_id, slug: row.author_slug, name: row.author_name, avatarUrl: row.author_avatar_url ?? null } }),
+      : {
+          author: {
+            id: row.author_id,
+            slug: row.author_slug,
+            name: row.author_name,
+            avatarUrl: row.author_avatar_url ?? null,
+          },
+        }),
   }
 }
 
@@ -96,29 +110,31 @@ const app = Fastify({ logger: false })
 
 // Published articles, newest first (or by relevance with q), 20 a page, optionally with their
 // authors, with the total: one statement.
-app.get<{ Querystring: { limit?: string; include?: string; q?: string; cursor?: string } }>('/api/v1/articles', async (request, reply) => {
-  const { q, cursor, include } = request.query
-  const limit = Number(request.query.limit ?? 20)
-  const now = new Date()
-  const params: unknown[] = [now.toISOString(), limit + 1]
-  const search = q === undefined ? '' : `AND a."search_vector" @@ websearch_to_tsquery('english', $${params.push(q)})`
-  const rank = q === undefined ? '' : `, ts_rank(a."search_vector", websearch_to_tsquery('english', $3)) AS rank`
-  const sortKey = q === undefined ? 'articles:-publishedAt,-id' : 'articles:-relevance,-publishedAt,-id'
-  let after = ''
-  if (cursor !== undefined) {
-    const v = q === undefined ? decodeCursor(sortKey, cursor) : undefined
-    if (!v) return send(reply, 400, { type: 'about:blank', title: 'Bad Request', status: 400 })
-    after = `AND (a."published_at", a."id") < ($${params.push(v[0])}::timestamptz, $${params.push(v[1])}::uuid)`
-  }
-  const withAuthor = include === 'author'
-  // The total: read from the counters the schema's triggers keep (minus the few scheduled
-  // articles) when unfiltered; counted when searching.
-  const count =
-    q === undefined
-      ? `((SELECT "value" FROM "counters" WHERE "name" = 'articles_dated') - (SELECT count(*) FROM "articles" WHERE "published_at" > $1))::int`
-      : `(SELECT count(*) FROM "articles" a WHERE a."published_at" <= $1 ${search})::int`
-  const { rows } = await pool.query<ArticleRow & { total: number }>(
-    `SELECT t.total, p.* FROM (SELECT ${count} AS total) t
+app.get<{ Querystring: { limit?: string; include?: string; q?: string; cursor?: string } }>(
+  '/api/v1/articles',
+  async (request, reply) => {
+    const { q, cursor, include } = request.query
+    const limit = Number(request.query.limit ?? 20)
+    const now = new Date()
+    const params: unknown[] = [now.toISOString(), limit + 1]
+    const search = q === undefined ? '' : `AND a."search_vector" @@ websearch_to_tsquery('english', $${params.push(q)})`
+    const rank = q === undefined ? '' : `, ts_rank(a."search_vector", websearch_to_tsquery('english', $3)) AS rank`
+    const sortKey = q === undefined ? 'articles:-publishedAt,-id' : 'articles:-relevance,-publishedAt,-id'
+    let after = ''
+    if (cursor !== undefined) {
+      const v = q === undefined ? decodeCursor(sortKey, cursor) : undefined
+      if (!v) return send(reply, 400, { type: 'about:blank', title: 'Bad Request', status: 400 })
+      after = `AND (a."published_at", a."id") < ($${params.push(v[0])}::timestamptz, $${params.push(v[1])}::uuid)`
+    }
+    const withAuthor = include === 'author'
+    // The total: read from the counters the schema's triggers keep (minus the few scheduled
+    // articles) when unfiltered; counted when searching.
+    const count =
+      q === undefined
+        ? `((SELECT "value" FROM "counters" WHERE "name" = 'articles_dated') - (SELECT count(*) FROM "articles" WHERE "published_at" > $1))::int`
+        : `(SELECT count(*) FROM "articles" a WHERE a."published_at" <= $1 ${search})::int`
+    const { rows } = await pool.query<ArticleRow & { total: number }>(
+      `SELECT t.total, p.* FROM (SELECT ${count} AS total) t
      LEFT JOIN LATERAL (
        SELECT ${ARTICLE} ${withAuthor ? ', au."slug" AS author_slug, au."name" AS author_name, au."avatar_url" AS author_avatar_url' : ''} ${rank}
        FROM "articles" a ${withAuthor ? 'JOIN "authors" au ON au."id" = a."author_id"' : ''}
@@ -126,35 +142,32 @@ app.get<{ Querystring: { limit?: string; include?: string; q?: string; cursor?: 
        ORDER BY ${q === undefined ? '' : 'rank DESC,'} a."published_at" DESC, a."id" DESC
        LIMIT $2
      ) p ON TRUE`,
-    params,
-  )
-  const total = rows[0]!.total
-  const page = rows[0]!.id === null ? [] : rows
-  const more = page.length > limit
-  const kept = more ? page.slice(0, limit) : page
-  const last = kept[kept.length - 1]
-  const nextCursor =
-    more && last
-      ? encodeCursor(sortKey, [
-          ...(q === undefined ? [] : [last.rank]),
-          last.published_at!.toISOString(),
-          last.id,
-        ])
-      : null
-  if (nextCursor) {
-    const url = new URL(request.url, 'http://localhost')
-    url.searchParams.set('cursor', nextCursor)
-    reply.header('link', `<${url.pathname}${url.search}>; rel="next"`)
-  }
-  const meta = {
-    limit,
-    nextCursor,
-    ...(cursor === undefined ? { page: 1 } : {}),
-    total,
-    pageCount: Math.ceil(total / limit),
-  }
-  return send(reply, 200, { data: kept.map((row) => article(row, now)), meta }, (h) => `W/"${h}"`, true)
-})
+      params,
+    )
+    const total = rows[0]!.total
+    const page = rows[0]!.id === null ? [] : rows
+    const more = page.length > limit
+    const kept = more ? page.slice(0, limit) : page
+    const last = kept[kept.length - 1]
+    const nextCursor =
+      more && last
+        ? encodeCursor(sortKey, [...(q === undefined ? [] : [last.rank]), last.published_at!.toISOString(), last.id])
+        : null
+    if (nextCursor) {
+      const url = new URL(request.url, 'http://localhost')
+      url.searchParams.set('cursor', nextCursor)
+      reply.header('link', `<${url.pathname}${url.search}>; rel="next"`)
+    }
+    const meta = {
+      limit,
+      nextCursor,
+      ...(cursor === undefined ? { page: 1 } : {}),
+      total,
+      pageCount: Math.ceil(total / limit),
+    }
+    return send(reply, 200, { data: kept.map((row) => article(row, now)), meta }, (h) => `W/"${h}"`, true)
+  },
+)
 
 app.get<{ Params: { slug: string } }>('/api/v1/articles/:slug', async (request, reply) => {
   const now = new Date()
@@ -211,7 +224,8 @@ app.get<{ Params: { slug: string } }>('/api/v1/articles/:slug/comments', async (
   const more = page.length > limit
   const kept = more ? page.slice(0, limit) : page
   const last = kept[kept.length - 1]
-  const nextCursor = more && last ? encodeCursor('comments:createdAt,id', [last.created_at.toISOString(), last.id]) : null
+  const nextCursor =
+    more && last ? encodeCursor('comments:createdAt,id', [last.created_at.toISOString(), last.id]) : null
   if (nextCursor) {
     const url = new URL(request.url, 'http://localhost')
     url.searchParams.set('cursor', nextCursor)
@@ -223,23 +237,23 @@ app.get<{ Params: { slug: string } }>('/api/v1/articles/:slug/comments', async (
 
 // A reader's comment on a published article: the insert selects the article, so a draft or
 // unknown one inserts nothing (404). Same spam rule, same "always pending" answer.
-app.post<{ Params: { slug: string }; Body: { authorName: string; authorEmail: string; body: string; website?: string } }>(
-  '/api/v1/articles/:slug/comments',
-  async (request, reply) => {
-    const { authorName, authorEmail, body, website } = request.body
-    const links = `${authorName} ${body}`.match(/\bhttps?:\/\/|\bwww\./gi)?.length ?? 0
-    const status = (website ?? '').trim() !== '' || links >= 3 ? 'spam' : 'pending'
-    const { rows } = await pool.query<CommentRow>(
-      `INSERT INTO "comments" ("article_id", "author_name", "author_email", "body", "status")
+app.post<{
+  Params: { slug: string }
+  Body: { authorName: string; authorEmail: string; body: string; website?: string }
+}>('/api/v1/articles/:slug/comments', async (request, reply) => {
+  const { authorName, authorEmail, body, website } = request.body
+  const links = `${authorName} ${body}`.match(/\bhttps?:\/\/|\bwww\./gi)?.length ?? 0
+  const status = (website ?? '').trim() !== '' || links >= 3 ? 'spam' : 'pending'
+  const { rows } = await pool.query<CommentRow>(
+    `INSERT INTO "comments" ("article_id", "author_name", "author_email", "body", "status")
        SELECT a."id", $2, $3, $4, $5::"CommentStatus" FROM "articles" a WHERE a."slug" = $1 AND a."published_at" <= now()
        RETURNING ${COMMENT.replaceAll('c.', '')}`,
-      [request.params.slug, authorName, authorEmail, body, status],
-    )
-    const row = rows[0]
-    if (!row) return notFound(reply)
-    return send(reply, 201, { ...comment(row), status: 'pending' }, (h) => `"${row.version}-${h}"`)
-  },
-)
+    [request.params.slug, authorName, authorEmail, body, status],
+  )
+  const row = rows[0]
+  if (!row) return notFound(reply)
+  return send(reply, 201, { ...comment(row), status: 'pending' }, (h) => `"${row.version}-${h}"`)
+})
 
 // An editor's conditional edit, with If-Match compared whole as Broadsheet does (RFC 9110
 // strong comparison of the ETag of the current representation, version and hash): one read
@@ -249,10 +263,14 @@ app.post<{ Params: { slug: string }; Body: { authorName: string; authorEmail: st
 app.patch<{ Params: { id: string }; Body: { title: string } }>('/api/v1/articles/:id', async (request, reply) => {
   const secret = /^Bearer (\S+)$/.exec(request.headers.authorization ?? '')?.[1] ?? ''
   const ifMatch = request.headers['if-match']
-  if (ifMatch === undefined) return send(reply, 428, { type: 'about:blank', title: 'Precondition Required', status: 428 })
+  if (ifMatch === undefined)
+    return send(reply, 428, { type: 'about:blank', title: 'Precondition Required', status: 428 })
   const stale = () => send(reply, 412, { type: 'about:blank', title: 'Precondition Failed', status: 412 })
-  const current = (await pool.query<ArticleRow>(`SELECT ${ARTICLE} FROM "articles" a WHERE a."id" = $1`, [request.params.id])).rows[0]
-  if (!current || ifMatch.trim() !== `"${current.version}-${hash(JSON.stringify(article(current, new Date())))}"`) return stale()
+  const current = (
+    await pool.query<ArticleRow>(`SELECT ${ARTICLE} FROM "articles" a WHERE a."id" = $1`, [request.params.id])
+  ).rows[0]
+  if (!current || ifMatch.trim() !== `"${current.version}-${hash(JSON.stringify(article(current, new Date())))}"`)
+    return stale()
   // Like Broadsheet, the edit writes its revision (who, and a snapshot of the editable fields
   // and the publication state) and its outbox event (public state, per-article sequence) in the
   // same statement.
@@ -287,4 +305,12 @@ app.patch<{ Params: { id: string }; Body: { title: string } }>('/api/v1/articles
 app.get('/health/ready', async () => ({ status: 'ok' }))
 
 await app.listen({ port: Number(process.env.PORT ?? 3100), host: '127.0.0.1' })
-for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => void app.close().then(() => pool.end()).then(() => process.exit(0)))
+for (const signal of ['SIGTERM', 'SIGINT'] as const)
+  process.on(
+    signal,
+    () =>
+      void app
+        .close()
+        .then(() => pool.end())
+        .then(() => process.exit(0)),
+  )

@@ -42,7 +42,8 @@ export async function prepareDatabase(serverUrl: string, name: string, size: Lar
     const [{ n }] = await db.prisma.$queryRaw<[{ n: number }]>`
       SELECT count(*)::int AS n FROM "articles" WHERE "slug" LIKE 'bench-article-%'`
     if (n !== size.articles) {
-      if (n > size.articles) throw new Error(`${name} holds ${n} bench articles, more than the ${size.articles} asked for; drop it`)
+      if (n > size.articles)
+        throw new Error(`${name} holds ${n} bench articles, more than the ${size.articles} asked for; drop it`)
       await seedLarge(db.prisma, size)
       seededMs = Date.now() - started
     }
@@ -51,7 +52,12 @@ export async function prepareDatabase(serverUrl: string, name: string, size: Lar
     await db.prisma.apiToken.deleteMany({ where: { name: 'bench editor' } })
     const editorToken = newTokenSecret()
     await db.prisma.apiToken.create({
-      data: { name: 'bench editor', role: 'editor', secretHash: hashSecret(editorToken), prefix: editorToken.slice(0, 7) },
+      data: {
+        name: 'bench editor',
+        role: 'editor',
+        secretHash: hashSecret(editorToken),
+        prefix: editorToken.slice(0, 7),
+      },
     })
     await db.prisma.$executeRawUnsafe('VACUUM ANALYZE')
     return { url: url.toString(), size, editorToken, seededMs }

@@ -82,7 +82,11 @@ export function verdicts(run: Run): Verdict[] {
       met: ratio <= 1.3,
     })
   }
-  out.push({ target: 'Broadsheet peak RSS < 250 MB', measured: mb(run.peakRss.broadsheet), met: run.peakRss.broadsheet < 250 * 1024 * 1024 })
+  out.push({
+    target: 'Broadsheet peak RSS < 250 MB',
+    measured: mb(run.peakRss.broadsheet),
+    met: run.peakRss.broadsheet < 250 * 1024 * 1024,
+  })
   return out
 }
 
@@ -135,9 +139,11 @@ export function growthTable(run: Run): string {
 }
 
 export function verdictTable(run: Run): string {
-  return ['| Target | Measured | Met |', '|---|---|---|', ...verdicts(run).map((v) => `| ${v.target} | ${v.measured} | ${v.met ? 'yes' : '**no**'} |`)].join(
-    '\n',
-  )
+  return [
+    '| Target | Measured | Met |',
+    '|---|---|---|',
+    ...verdicts(run).map((v) => `| ${v.target} | ${v.measured} | ${v.met ? 'yes' : '**no**'} |`),
+  ].join('\n')
 }
 
 /** Two panels: req/s ratio per endpoint (with min–max whiskers and the target lines), and growth. */
@@ -181,7 +187,10 @@ export function chart(run: Run): string {
       `<text x="${x(ratio) + 4}" y="${y + 24}" font-size="10">${f(ratio, 2)}×</text>`,
     )
   })
-  const maxMs = Math.max(...run.growth.flatMap((g) => [g.small.broadsheet, g.large.broadsheet, g.small.baseline, g.large.baseline])) * 1.1
+  const maxMs =
+    Math.max(
+      ...run.growth.flatMap((g) => [g.small.broadsheet, g.large.broadsheet, g.small.baseline, g.large.baseline]),
+    ) * 1.1
   const gx = (ms: number) => left + (ms / maxMs) * (plotW - 150) // room for the labels
   parts.push(
     `<text x="10" y="${top2 - 20}" font-size="14" font-weight="bold">Growth: mean latency at one connection, ${run.growthSizes.small / 1000}k vs ${run.growthSizes.large / 1000}k articles (ms)</text>`,

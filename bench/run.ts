@@ -101,7 +101,10 @@ async function start(name: Server['name'], db: BenchDatabase): Promise<Server> {
   for (;;) {
     if (child.exitCode !== null) throw new Error(`${name} exited while starting:\n${stderr}`)
     if (Date.now() > deadline) throw new Error(`${name} did not become ready in 120 s:\n${stderr}`)
-    const ready = await fetch(`${url}/health/ready`).then((r) => r.ok, () => false)
+    const ready = await fetch(`${url}/health/ready`).then(
+      (r) => r.ok,
+      () => false,
+    )
     if (ready) break
     await sleep(200)
   }
@@ -120,7 +123,8 @@ async function start(name: Server['name'], db: BenchDatabase): Promise<Server> {
 
 /** The node arguments of `npm start` (e.g. its heap limit), so the benchmark runs what users run. */
 function startArguments(): string[] {
-  const start = (JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start
+  const start = (JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts: { start: string } })
+    .scripts.start
   const [command, ...rest] = start.split(/\s+/)
   if (command !== 'node') throw new Error(`npm start is not "node …": ${start}`)
   return rest
@@ -215,11 +219,20 @@ function endpoints(db: BenchDatabase, deepCursor: string, patchTargets: string[]
                   ...request,
                   method: 'PATCH',
                   path: `/api/v1/articles/${id}`,
-                  headers: { 'content-type': 'application/json', authorization: `Bearer ${db.editorToken}`, 'if-match': etags.get(id)! },
+                  headers: {
+                    'content-type': 'application/json',
+                    authorization: `Bearer ${db.editorToken}`,
+                    'if-match': etags.get(id)!,
+                  },
                   body: JSON.stringify({ title: `Edited by the benchmark, edit ${++edit}` }),
                 }
               },
-              onResponse: (_status: number, _body: string, context: Record<string, unknown>, headers?: Record<string, string>) => {
+              onResponse: (
+                _status: number,
+                _body: string,
+                context: Record<string, unknown>,
+                headers?: Record<string, string>,
+              ) => {
                 const id = context.id as string
                 if (headers?.etag) etags.set(id, headers.etag)
                 if (_status === 200) free.push(id) // a refused edit (it is counted) retires its article
@@ -233,7 +246,11 @@ function endpoints(db: BenchDatabase, deepCursor: string, patchTargets: string[]
 }
 
 /** One statement on a benchmark database, on a connection of its own (not the servers' pools). */
-async function select<Row extends pg.QueryResultRow>(db: BenchDatabase, text: string, values: unknown[] = []): Promise<Row[]> {
+async function select<Row extends pg.QueryResultRow>(
+  db: BenchDatabase,
+  text: string,
+  values: unknown[] = [],
+): Promise<Row[]> {
   const client = new pg.Client({ connectionString: db.url })
   await client.connect()
   try {
@@ -247,10 +264,13 @@ async function select<Row extends pg.QueryResultRow>(db: BenchDatabase, text: st
 async function currentEtags(server: Server, db: BenchDatabase, ids: string[]): Promise<Map<string, string>> {
   const etags = new Map<string, string>()
   for (const id of ids) {
-    const response = await fetch(`${server.url}/api/v1/articles/${id}`, { headers: { authorization: `Bearer ${db.editorToken}` } })
+    const response = await fetch(`${server.url}/api/v1/articles/${id}`, {
+      headers: { authorization: `Bearer ${db.editorToken}` },
+    })
     const etag = response.headers.get('etag')
     await response.arrayBuffer()
-    if (response.status !== 200 || !etag) throw new Error(`${server.name}: GET /api/v1/articles/${id} answered ${response.status} without an ETag`)
+    if (response.status !== 200 || !etag)
+      throw new Error(`${server.name}: GET /api/v1/articles/${id} answered ${response.status} without an ETag`)
     etags.set(id, etag)
   }
   return etags
@@ -261,12 +281,7 @@ async function currentEtags(server: Server, db: BenchDatabase, ids: string[]): P
 
 const failures: string[] = []
 
-async function measure(
-  server: Server,
-  endpoint: Endpoint,
-  seconds: number,
-  extra: Load = {},
-): Promise<Sample> {
+async function measure(server: Server, endpoint: Endpoint, seconds: number, extra: Load = {}): Promise<Sample> {
   const options = await endpoint.options(server)
   const cpuBefore = cpuMs(server.pid)
   const { path: requestPath = '/', ...rest } = { ...options, ...extra }
@@ -280,8 +295,14 @@ async function measure(
   const done = result['2xx']
   const bad = result.non2xx + result.errors + result.timeouts
   if (bad > 0) {
-    const how = extra.overallRate ? ` at ${extra.overallRate} req/s` : extra.connections ? ` at ${extra.connections} connection(s)` : ''
-    failures.push(`${server.name} ${endpoint.name}${how}: ${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts`)
+    const how = extra.overallRate
+      ? ` at ${extra.overallRate} req/s`
+      : extra.connections
+        ? ` at ${extra.connections} connection(s)`
+        : ''
+    failures.push(
+      `${server.name} ${endpoint.name}${how}: ${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts`,
+    )
   }
   return {
     rps: done / (result.duration || seconds),
@@ -306,7 +327,12 @@ async function verify(servers: Server[], list: Endpoint[]): Promise<void> {
         headers: request.headers ?? {},
         ...(request.body === undefined ? {} : { body: request.body }),
       })
-      answers.push({ status: response.status, etag: response.headers.get('etag'), link: response.headers.get('link'), text: await response.text() })
+      answers.push({
+        status: response.status,
+        etag: response.headers.get('etag'),
+        link: response.headers.get('link'),
+        text: await response.text(),
+      })
     }
     const [a, b] = answers as [(typeof answers)[0], (typeof answers)[0]]
     const same =
@@ -316,7 +342,11 @@ async function verify(servers: Server[], list: Endpoint[]): Promise<void> {
     if (a.status >= 300 || !same) {
       throw new Error(
         `${endpoint.name}: the two servers disagree (or failed).\n` +
-          servers.map((s, i) => `${s.name}: ${answers[i]!.status} etag=${answers[i]!.etag}\n${answers[i]!.text.slice(0, 600)}`).join('\n'),
+          servers
+            .map(
+              (s, i) => `${s.name}: ${answers[i]!.status} etag=${answers[i]!.etag}\n${answers[i]!.text.slice(0, 600)}`,
+            )
+            .join('\n'),
       )
     }
     log(`same answer from both: ${endpoint.name} (${a.status}, ${a.text.length} bytes)`)
@@ -338,13 +368,34 @@ async function deepCursor(server: Server, pages: number): Promise<string> {
 // ---------------------------------------------------------------------------------------------
 
 async function main(): Promise<void> {
-  log(`${quick ? 'quick' : 'full'} run: ${plan.rounds} rounds of ${plan.seconds} s per endpoint and server, ${CONNECTIONS} connections`)
+  log(
+    `${quick ? 'quick' : 'full'} run: ${plan.rounds} rounds of ${plan.seconds} s per endpoint and server, ${CONNECTIONS} connections`,
+  )
   execFileSync('npm', ['run', 'build'], { cwd: root, stdio: 'ignore' })
   log('built Broadsheet (npm run build)')
-  const benchDb = await prepareDatabase(serverUrl, 'broadsheet_bench', { authors: 1_000, articles: 10_000, comments: 100_000 })
-  const small = await prepareDatabase(serverUrl, 'broadsheet_bench_1k', { authors: 100, articles: 1_000, comments: 10_000 })
-  const large = await prepareDatabase(serverUrl, 'broadsheet_bench_100k', { authors: 1_000, articles: 100_000, comments: 200_000 })
-  log(`databases ready (seeded now: ${[benchDb, small, large].filter((d) => d.seededMs > 0).map((d) => `${d.size.articles} articles in ${d.seededMs} ms`).join(', ') || 'none, reused'})`)
+  const benchDb = await prepareDatabase(serverUrl, 'broadsheet_bench', {
+    authors: 1_000,
+    articles: 10_000,
+    comments: 100_000,
+  })
+  const small = await prepareDatabase(serverUrl, 'broadsheet_bench_1k', {
+    authors: 100,
+    articles: 1_000,
+    comments: 10_000,
+  })
+  const large = await prepareDatabase(serverUrl, 'broadsheet_bench_100k', {
+    authors: 1_000,
+    articles: 100_000,
+    comments: 200_000,
+  })
+  log(
+    `databases ready (seeded now: ${
+      [benchDb, small, large]
+        .filter((d) => d.seededMs > 0)
+        .map((d) => `${d.size.articles} articles in ${d.seededMs} ms`)
+        .join(', ') || 'none, reused'
+    })`,
+  )
 
   const broadsheet = await start('broadsheet', benchDb)
   const baseline = await start('baseline', benchDb)
@@ -358,7 +409,13 @@ async function main(): Promise<void> {
   for (const endpoint of list) for (const server of servers) await measure(server, endpoint, plan.warmup)
   log('warmed up')
 
-  const results: EndpointResult[] = list.map((e) => ({ name: e.name, kind: e.kind, broadsheet: [], baseline: [], ratios: [] }))
+  const results: EndpointResult[] = list.map((e) => ({
+    name: e.name,
+    kind: e.kind,
+    broadsheet: [],
+    baseline: [],
+    ratios: [],
+  }))
   for (let round = 0; round < plan.rounds; round++) {
     for (const [i, endpoint] of list.entries()) {
       const order = round % 2 === 0 ? servers : [...servers].reverse()
@@ -421,7 +478,11 @@ async function measureGrowth(small: BenchDatabase, large: BenchDatabase): Promis
   }
   const all = [servers.small.broadsheet, servers.small.baseline, servers.large.broadsheet, servers.large.baseline]
   const probes: Endpoint[] = [
-    { name: 'GET /articles?limit=20&include=author', kind: 'read', options: async () => ({ path: '/api/v1/articles?limit=20&include=author' }) },
+    {
+      name: 'GET /articles?limit=20&include=author',
+      kind: 'read',
+      options: async () => ({ path: '/api/v1/articles?limit=20&include=author' }),
+    },
     { name: 'GET /articles/{slug}', kind: 'read', options: async () => ({ path: '/api/v1/articles/bench-article-1' }) },
   ]
   for (const probe of probes) for (const server of all) await measure(server, probe, plan.warmup, { connections: 1 })
@@ -431,7 +492,8 @@ async function measureGrowth(small: BenchDatabase, large: BenchDatabase): Promis
       const order = round % 2 === 0 ? all : [...all].reverse()
       // One connection, one request at a time: the mean latency is the time per request
       // (autocannon's own latency figures are whole milliseconds, too coarse here).
-      for (const server of order) means[i]!.get(server)!.push(1000 / (await measure(server, probe, plan.growthSeconds, { connections: 1 })).rps)
+      for (const server of order)
+        means[i]!.get(server)!.push(1000 / (await measure(server, probe, plan.growthSeconds, { connections: 1 })).rps)
     }
   }
   await Promise.all(all.map((s) => s.stop()))
@@ -462,7 +524,8 @@ async function machine(db: BenchDatabase): Promise<string> {
 
 function versions(): Record<string, string> {
   const version = (name: string) =>
-    (JSON.parse(readFileSync(path.join(root, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version
+    (JSON.parse(readFileSync(path.join(root, 'node_modules', name, 'package.json'), 'utf8')) as { version: string })
+      .version
   return {
     Node: process.version,
     fastify: version('fastify'),
@@ -481,7 +544,8 @@ function render(): void {
 }
 
 if (args.includes('--render')) render()
-else main().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.stack ?? error.message : error)
-  process.exit(1)
-})
+else
+  main().catch((error: unknown) => {
+    console.error(error instanceof Error ? (error.stack ?? error.message) : error)
+    process.exit(1)
+  })

@@ -37,11 +37,18 @@ interface Api {
 }
 
 async function main() {
-  const { url, token, stop } = values.url ? { url: values.url, token: values.token ?? '', stop: async () => {} } : await ownServer()
+  const { url, token, stop } = values.url
+    ? { url: values.url, token: values.token ?? '', stop: async () => {} }
+    : await ownServer()
   const auth = { authorization: `Bearer ${token}` }
   const statuses = new Map<string, number>()
   const latencies: number[] = []
-  const call = async (method: string, p: string, body?: unknown, headers: Record<string, string> = {}): Promise<Api> => {
+  const call = async (
+    method: string,
+    p: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<Api> => {
     const started = performance.now()
     try {
       const res = await fetch(url + p, {
@@ -73,7 +80,12 @@ async function main() {
   const stopAt = Date.now() + seconds * 1000
 
   const worker = async (n: number) => {
-    const created = await call('POST', '/api/v1/articles', { title: `Soak ${n} ${randomUUID()}`, authorId: authors[n % authors.length].id }, { ...auth, 'idempotency-key': randomUUID() })
+    const created = await call(
+      'POST',
+      '/api/v1/articles',
+      { title: `Soak ${n} ${randomUUID()}`, authorId: authors[n % authors.length].id },
+      { ...auth, 'idempotency-key': randomUUID() },
+    )
     if (created.status !== 201) throw new Error(`could not create an article: ${created.status}`)
     const mine = created.body.id as string
     let etag = created.etag
@@ -81,13 +93,20 @@ async function main() {
     for (let i = 0; Date.now() < stopAt; i++) {
       const dice = i % 10
       if (dice < 5) {
-        await call('GET', dice % 2 ? `/api/v1/articles/${published[i % published.length]!.slug}?include=author` : '/api/v1/articles?include=author&limit=20')
+        await call(
+          'GET',
+          dice % 2
+            ? `/api/v1/articles/${published[i % published.length]!.slug}?include=author`
+            : '/api/v1/articles?include=author&limit=20',
+        )
       } else if (dice < 7) {
         // A frontend that retries with the same Idempotency-Key until it gets an answer.
         const key = randomUUID()
         const body = { authorName: `Soak ${n}`, authorEmail: 'soak@example.org', body: `comment ${n}/${i}` }
         for (let attempt = 0; attempt < 5; attempt++) {
-          const res = await call('POST', `/api/v1/articles/${published[i % published.length]!.slug}/comments`, body, { 'idempotency-key': key })
+          const res = await call('POST', `/api/v1/articles/${published[i % published.length]!.slug}/comments`, body, {
+            'idempotency-key': key,
+          })
           if (res.status === 201) {
             comments.push(res.body.id)
             break
@@ -142,15 +161,18 @@ async function main() {
   for (const [id, record] of articles) {
     const res = await call('GET', `/api/v1/articles/${id}`, undefined, auth)
     if (res.status !== 200) problems.push(`article ${id}: ${res.status}`)
-    else if (res.body.title !== record.title) problems.push(`article ${id}: stored "${res.body.title}", acknowledged "${record.title}"`)
+    else if (res.body.title !== record.title)
+      problems.push(`article ${id}: stored "${res.body.title}", acknowledged "${record.title}"`)
     const grew = record.versions.every((v, i) => i === 0 || v > record.versions[i - 1]!)
     if (!grew) problems.push(`article ${id}: versions did not only grow: ${record.versions.join(',')}`)
-    if (versionOf(res.etag) < record.versions[record.versions.length - 1]!) problems.push(`article ${id}: stored version went back`)
+    if (versionOf(res.etag) < record.versions[record.versions.length - 1]!)
+      problems.push(`article ${id}: stored version went back`)
   }
   await stop()
 
   latencies.sort((a, b) => a - b)
-  const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))]!.toFixed(1)
+  const pct = (p: number) =>
+    latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))]!.toFixed(1)
   const edits = [...articles.values()].reduce((n, r) => n + r.versions.length - 1, 0)
   console.log(`
 ## Soak report (${new Date().toISOString()})
@@ -158,12 +180,20 @@ async function main() {
 - ${seconds} s, ${concurrency} workers against ${values.url ?? 'a fresh local server'}${values.chaos ? `, database connections killed ${kills} times` : ''}; ${latencies.length} requests (${(latencies.length / elapsed).toFixed(0)}/s)
 - latency p50 ${pct(50)} ms, p99 ${pct(99)} ms
 - acknowledged: ${comments.length} comments, ${articles.size} articles, ${edits} edits
-- statuses: ${[...statuses].sort().map(([k, v]) => `${k}: ${v}`).join(', ')}
+- statuses: ${[...statuses]
+    .sort()
+    .map(([k, v]) => `${k}: ${v}`)
+    .join(', ')}
 - verification: ${problems.length === 0 ? 'every acknowledged write is stored; versions only grew' : `${problems.length} PROBLEMS`}
-${problems.slice(0, 20).map((p) => `  - ${p}`).join('\n')}`)
+${problems
+  .slice(0, 20)
+  .map((p) => `  - ${p}`)
+  .join('\n')}`)
   const unexpected = [...statuses.keys()].filter((k) => /\s5\d\d$/.test(k) && !k.endsWith(' 503'))
   if (problems.length > 0 || unexpected.length > 0) {
-    console.error(`soak failed: ${problems.length} lost or inconsistent writes, unexpected statuses: ${unexpected.join(', ') || 'none'}`)
+    console.error(
+      `soak failed: ${problems.length} lost or inconsistent writes, unexpected statuses: ${unexpected.join(', ') || 'none'}`,
+    )
     process.exitCode = 1
   }
 }
@@ -173,7 +203,16 @@ async function ownServer() {
   const token = `soak-admin-${randomUUID()}`
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
     // One client address plays many readers here: lift the per-address limits.
-    env: { ...process.env, PORT: '0', DATA_DIR: dir, ADMIN_TOKEN: token, LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '1000000', COMMENT_RATE_LIMIT: '1000000', COMMENT_RATE_LIMIT_PER_ARTICLE: '1000000' },
+    env: {
+      ...process.env,
+      PORT: '0',
+      DATA_DIR: dir,
+      ADMIN_TOKEN: token,
+      LOG_LEVEL: 'warn',
+      RATE_LIMIT_PER_MINUTE: '1000000',
+      COMMENT_RATE_LIMIT: '1000000',
+      COMMENT_RATE_LIMIT_PER_ARTICLE: '1000000',
+    },
     stdio: ['ignore', 'ignore', 'pipe'],
   })
   let stderr = ''

@@ -31,7 +31,9 @@ async function main(idOrSlug: string, title: string): Promise<void> {
     body: { title },
   })
   if (!updated.data) throw failure(`PATCH ${idOrSlug}`, updated.response, updated.error)
-  console.log(`"${read.data.title}" is now "${updated.data.title}" (ETag ${etag} → ${updated.response.headers.get('ETag')})`)
+  console.log(
+    `"${read.data.title}" is now "${updated.data.title}" (ETag ${etag} → ${updated.response.headers.get('ETag')})`,
+  )
 }
 
 const [idOrSlug, title] = process.argv.slice(2)

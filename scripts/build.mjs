@@ -48,7 +48,9 @@ const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc')
 const args = [tsc, '-p', PROJECT, '--incremental', '--tsBuildInfoFile', path.relative(root, BUILD_INFO)]
 const result = spawnSync(process.execPath, args, { cwd: root, stdio: 'inherit' })
 if (result.status !== 0) {
-  console.error(`broadsheet: the build failed (tsc -p ${PROJECT}${result.signal ? `: ${result.signal}` : `, exit ${result.status}`}); dist/ is not current.`)
+  console.error(
+    `broadsheet: the build failed (tsc -p ${PROJECT}${result.signal ? `: ${result.signal}` : `, exit ${result.status}`}); dist/ is not current.`,
+  )
   process.exit(result.status || 1)
 }
 writeFileSync(STAMP, `${fingerprint}\n`)
@@ -88,7 +90,9 @@ function inputs() {
     }
     hash.update('\0')
   }
-  const outputs = [...files].filter((file) => /\.[cm]?ts$/.test(file) && !/\.d\.[cm]?ts$/.test(file) && !file.startsWith('scripts/'))
+  const outputs = [...files].filter(
+    (file) => /\.[cm]?ts$/.test(file) && !/\.d\.[cm]?ts$/.test(file) && !file.startsWith('scripts/'),
+  )
   return { fingerprint: hash.digest('hex'), outputs: outputs.map((file) => file.replace(/ts$/, 'js')) }
 }
 
@@ -99,7 +103,8 @@ function inputs() {
 function includes() {
   try {
     const { include } = JSON.parse(readFileSync(path.join(root, PROJECT), 'utf8'))
-    if (Array.isArray(include) && include.every((entry) => typeof entry === 'string' && !/[*?]/.test(entry))) return include
+    if (Array.isArray(include) && include.every((entry) => typeof entry === 'string' && !/[*?]/.test(entry)))
+      return include
   } catch {
     // fall through
   }

@@ -66,7 +66,9 @@ if (process.argv.includes('--statuses')) {
 }
 
 if (missing.length > 0) {
-  console.error(`contract coverage: ${missing.length} of ${operations.length} operations were never exercised by the tests:`)
+  console.error(
+    `contract coverage: ${missing.length} of ${operations.length} operations were never exercised by the tests:`,
+  )
   for (const op of missing) console.error(`  ${op.operationId} (${op.label})`)
   process.exit(1)
 }

@@ -31,7 +31,10 @@ type Node = Record<string, unknown>
  * document says it is optional (no header here is `required`): written out, it is typed `?`.
  */
 function withInlineHeaders(document: OpenAPI3): OpenAPI3 {
-  const copy = structuredClone(document) as unknown as { paths?: Record<string, Record<string, Node>>; components?: Node }
+  const copy = structuredClone(document) as unknown as {
+    paths?: Record<string, Record<string, Node>>
+    components?: Node
+  }
   const shared = (copy.components?.headers ?? {}) as Record<string, Node>
   const inline = (response: Node) => {
     const headers = response.headers as Record<string, Node> | undefined

@@ -163,7 +163,10 @@ function clientErrorHandler(error: NodeJS.ErrnoException, socket: Socket): void 
       : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
         ? 'REQUEST_TIMEOUT'
         : 'BAD_REQUEST'
-  const problem = new ProblemError(code, code === 'BAD_REQUEST' ? 'The request is not valid HTTP (framing or header syntax).' : undefined)
+  const problem = new ProblemError(
+    code,
+    code === 'BAD_REQUEST' ? 'The request is not valid HTTP (framing or header syntax).' : undefined,
+  )
   const body = JSON.stringify(problemBody(problem))
   // end() alone is a half-close: the server's sockets allow half-open connections, so one whose
   // client never reads nor closes would stay open for good (slowloris). Destroyed once the

@@ -30,7 +30,7 @@ export const ConfigSchema = Type.Object({
     minimum: 100,
     maximum: 600_000,
     default: 10_000,
-    description: 'Postgres statement_timeout for the app\'s queries: a stuck query fails (503) instead of hanging.',
+    description: "Postgres statement_timeout for the app's queries: a stuck query fails (503) instead of hanging.",
   }),
   DB_STARTUP_TIMEOUT_MS: Type.Integer({
     minimum: 0,
@@ -60,7 +60,8 @@ export const ConfigSchema = Type.Object({
     minimum: 0,
     maximum: 600_000,
     default: 10_000,
-    description: 'On SIGTERM/SIGINT, how long in-flight requests may take to finish; connections still open then are closed.',
+    description:
+      'On SIGTERM/SIGINT, how long in-flight requests may take to finish; connections still open then are closed.',
   }),
   PUBLIC_URL: Type.Optional(
     Type.String({
@@ -68,7 +69,7 @@ export const ConfigSchema = Type.Object({
       pattern: '^https?://[^/?#\\s]+(/[^?#\\s]*[^/?#\\s])?$',
       description:
         'The address clients reach the API at (https://cms.example.com), without a trailing slash: the OpenAPI ' +
-        'document\'s server. Unset: http://localhost:<the port it listens on>.',
+        "document's server. Unset: http://localhost:<the port it listens on>.",
     }),
   ),
   TRUST_PROXY: Type.String({
@@ -79,9 +80,17 @@ export const ConfigSchema = Type.Object({
       'a hop count, or a comma list of proxy addresses/CIDRs. true trusts everyone: only behind a proxy that overwrites the header.',
   }),
   REDIS_URL: Type.Optional(
-    Type.String({ pattern: '^rediss?://', description: 'Shares rate limits between processes. Unset: in memory, per process.' }),
+    Type.String({
+      pattern: '^rediss?://',
+      description: 'Shares rate limits between processes. Unset: in memory, per process.',
+    }),
   ),
-  REDIS_KEY_PREFIX: Type.String({ minLength: 1, maxLength: 100, default: 'broadsheet:ratelimit:', description: 'Prefix of the rate-limit keys in Redis.' }),
+  REDIS_KEY_PREFIX: Type.String({
+    minLength: 1,
+    maxLength: 100,
+    default: 'broadsheet:ratelimit:',
+    description: 'Prefix of the rate-limit keys in Redis.',
+  }),
   RATE_LIMIT_PER_MINUTE: Type.Integer({
     minimum: 1,
     maximum: 10_000_000,
@@ -119,7 +128,8 @@ export const ConfigSchema = Type.Object({
     Type.Integer({
       minimum: 1,
       maximum: 1_000_000,
-      description: 'Revisions kept per article (the newest ones); older ones are deleted as new ones are written. Unset: all are kept.',
+      description:
+        'Revisions kept per article (the newest ones); older ones are deleted as new ones are written. Unset: all are kept.',
     }),
   ),
   DIFF_MAX_LINES: Type.Integer({
@@ -140,7 +150,8 @@ export const ConfigSchema = Type.Object({
     minimum: 0,
     maximum: 36_500,
     default: 30,
-    description: 'Days an article stays in the trash before the server destroys it (fractions allowed; 0: at the next sweep).',
+    description:
+      'Days an article stays in the trash before the server destroys it (fractions allowed; 0: at the next sweep).',
   }),
   TRASH_PURGE_INTERVAL_SECONDS: Type.Integer({
     minimum: 1,
@@ -153,7 +164,7 @@ export const ConfigSchema = Type.Object({
       maxLength: 2000,
       pattern: '^https?://[^\\s]*\\{token\\}[^\\s]*$',
       description:
-        'Your frontend\'s draft-mode address, with {token} (and optionally {slug}, {id}) to fill in, e.g. ' +
+        "Your frontend's draft-mode address, with {token} (and optionally {slug}, {id}) to fill in, e.g. " +
         'https://site.example/api/draft?token={token}&slug={slug}. Preview responses then carry the ready link as `url`.',
     }),
   ),
@@ -164,15 +175,30 @@ export const ConfigSchema = Type.Object({
       'Comma list of CIDRs (or addresses) that webhook URLs may resolve to although private, loopback or link-local ' +
       '(e.g. 127.0.0.1/32 for local development). Empty: only public addresses.',
   }),
-  WEBHOOK_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 120_000, default: 10_000, description: 'One delivery attempt, connect to last byte.' }),
+  WEBHOOK_TIMEOUT_MS: Type.Integer({
+    minimum: 100,
+    maximum: 120_000,
+    default: 10_000,
+    description: 'One delivery attempt, connect to last byte.',
+  }),
   WEBHOOK_MAX_RESPONSE_BYTES: Type.Integer({
     minimum: 0,
     maximum: 10 * 1024 * 1024,
     default: 64 * 1024,
-    description: 'The most of a receiver\'s response read per attempt (the first 1 KB is kept in the delivery log).',
+    description: "The most of a receiver's response read per attempt (the first 1 KB is kept in the delivery log).",
   }),
-  WEBHOOK_RETRY_BASE_MS: Type.Integer({ minimum: 10, maximum: 3_600_000, default: 10_000, description: 'First retry delay; doubled per attempt, with jitter.' }),
-  WEBHOOK_RETRY_MAX_DELAY_MS: Type.Integer({ minimum: 10, maximum: 86_400_000, default: 3_600_000, description: 'The longest delay between two attempts.' }),
+  WEBHOOK_RETRY_BASE_MS: Type.Integer({
+    minimum: 10,
+    maximum: 3_600_000,
+    default: 10_000,
+    description: 'First retry delay; doubled per attempt, with jitter.',
+  }),
+  WEBHOOK_RETRY_MAX_DELAY_MS: Type.Integer({
+    minimum: 10,
+    maximum: 86_400_000,
+    default: 3_600_000,
+    description: 'The longest delay between two attempts.',
+  }),
   WEBHOOK_RETRY_HOURS: Type.Number({
     minimum: 0,
     maximum: 24 * 30,
@@ -183,7 +209,8 @@ export const ConfigSchema = Type.Object({
     minimum: 1,
     maximum: 100_000,
     default: 30,
-    description: 'Failed attempts in a row after which a subscription is disabled (its deliveries wait until it is enabled).',
+    description:
+      'Failed attempts in a row after which a subscription is disabled (its deliveries wait until it is enabled).',
   }),
   WEBHOOK_SECRET_OVERLAP_HOURS: Type.Number({
     minimum: 0,
@@ -202,7 +229,12 @@ export const ConfigSchema = Type.Object({
         'with DATABASE_URL secrets stay in plaintext (warned at start).',
     }),
   ),
-  WEBHOOK_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 100, default: 8, description: 'Deliveries each process sends at once.' }),
+  WEBHOOK_CONCURRENCY: Type.Integer({
+    minimum: 1,
+    maximum: 100,
+    default: 8,
+    description: 'Deliveries each process sends at once.',
+  }),
   DELIVERY_POLL_MS: Type.Integer({
     minimum: 50,
     maximum: 60_000,
@@ -224,12 +256,18 @@ export const ConfigSchema = Type.Object({
       'cloudflare:<zone id> (CLOUDFLARE_API_TOKEN). Empty: no purges.',
   }),
   FASTLY_API_TOKEN: Type.Optional(Type.String({ minLength: 1, description: 'Fastly API token with purge rights.' })),
-  FASTLY_API_URL: Type.String({ default: 'https://api.fastly.com', pattern: '^https?://', description: 'Fastly\'s API (tests point it elsewhere).' }),
-  CLOUDFLARE_API_TOKEN: Type.Optional(Type.String({ minLength: 1, description: 'Cloudflare API token with Cache Purge rights.' })),
+  FASTLY_API_URL: Type.String({
+    default: 'https://api.fastly.com',
+    pattern: '^https?://',
+    description: "Fastly's API (tests point it elsewhere).",
+  }),
+  CLOUDFLARE_API_TOKEN: Type.Optional(
+    Type.String({ minLength: 1, description: 'Cloudflare API token with Cache Purge rights.' }),
+  ),
   CLOUDFLARE_API_URL: Type.String({
     default: 'https://api.cloudflare.com/client/v4',
     pattern: '^https?://',
-    description: 'Cloudflare\'s API (tests point it elsewhere).',
+    description: "Cloudflare's API (tests point it elsewhere).",
   }),
   CACHE_S_MAXAGE: Type.Integer({
     minimum: 0,
@@ -237,8 +275,18 @@ export const ConfigSchema = Type.Object({
     default: 60,
     description: 'Seconds shared caches (CDNs) may keep a public read (s-maxage). With CDN_PURGE set, hours are safe.',
   }),
-  CACHE_STALE_WHILE_REVALIDATE: Type.Integer({ minimum: 0, maximum: 31_536_000, default: 30, description: 'stale-while-revalidate, seconds.' }),
-  CACHE_STALE_IF_ERROR: Type.Integer({ minimum: 0, maximum: 31_536_000, default: 86_400, description: 'stale-if-error, seconds.' }),
+  CACHE_STALE_WHILE_REVALIDATE: Type.Integer({
+    minimum: 0,
+    maximum: 31_536_000,
+    default: 30,
+    description: 'stale-while-revalidate, seconds.',
+  }),
+  CACHE_STALE_IF_ERROR: Type.Integer({
+    minimum: 0,
+    maximum: 31_536_000,
+    default: 86_400,
+    description: 'stale-if-error, seconds.',
+  }),
   RUN_BACKGROUND_JOBS: Type.Boolean({
     default: true,
     description:
@@ -260,7 +308,14 @@ export class ConfigError extends Error {
 
 const keys = Object.keys(ConfigSchema.properties) as (keyof Config)[]
 /** Values never echoed back in an error message. */
-const secrets = new Set<string>(['ADMIN_TOKEN', 'DATABASE_URL', 'REDIS_URL', 'FASTLY_API_TOKEN', 'CLOUDFLARE_API_TOKEN', 'SECRETS_KEY'])
+const secrets = new Set<string>([
+  'ADMIN_TOKEN',
+  'DATABASE_URL',
+  'REDIS_URL',
+  'FASTLY_API_TOKEN',
+  'CLOUDFLARE_API_TOKEN',
+  'SECRETS_KEY',
+])
 
 /**
  * Builds a validated config from environment-style string values (process.env by default).
@@ -302,18 +357,25 @@ export const LOCAL_ORIGIN = /^http:\/\/(localhost|127\.0\.0\.1|\[::1\])(:\d{1,5}
  * is unset, local frontends on the embedded database (a developer's machine) and no one with
  * DATABASE_URL (a deployment says whom it serves).
  */
-export function corsOrigins(config: Pick<Config, 'CORS_ORIGINS' | 'DATABASE_URL'>): { origins: '*' | (string | RegExp)[]; localDefault: boolean } {
+export function corsOrigins(config: Pick<Config, 'CORS_ORIGINS' | 'DATABASE_URL'>): {
+  origins: '*' | (string | RegExp)[]
+  localDefault: boolean
+} {
   if (config.CORS_ORIGINS === undefined) {
-    return config.DATABASE_URL === undefined ? { origins: [LOCAL_ORIGIN], localDefault: true } : { origins: [], localDefault: false }
+    return config.DATABASE_URL === undefined
+      ? { origins: [LOCAL_ORIGIN], localDefault: true }
+      : { origins: [], localDefault: false }
   }
   if (config.CORS_ORIGINS.trim() === 'none') return { origins: [], localDefault: false }
-  const listed = config.CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean)
+  const listed = config.CORS_ORIGINS.split(',')
+    .map((o) => o.trim())
+    .filter(Boolean)
   return { origins: listed.includes('*') ? '*' : listed, localDefault: false }
 }
 
 /** Config for code paths that take explicit values (tests, scripts): defaults plus overrides. */
 export function configWith(overrides: Partial<Config>): Config {
-  const value = { ...Value.Default(ConfigSchema, {}) as Config, ...overrides }
+  const value = { ...(Value.Default(ConfigSchema, {}) as Config), ...overrides }
   if (!Value.Check(ConfigSchema, value)) throw new ConfigError('Invalid configuration override')
   return value
 }

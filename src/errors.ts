@@ -9,8 +9,16 @@ export const MAX_FIELD_ERRORS = 20
 
 export const CATALOGUE = {
   VALIDATION_FAILED: { status: 400, title: 'Validation failed', detail: 'The request is not valid; see `errors`.' },
-  BAD_REQUEST: { status: 400, title: 'Bad request', detail: 'The request could not be understood (malformed JSON or URL).' },
-  INVALID_VALUE: { status: 400, title: 'Invalid value', detail: 'A value in the request is out of range or malformed.' },
+  BAD_REQUEST: {
+    status: 400,
+    title: 'Bad request',
+    detail: 'The request could not be understood (malformed JSON or URL).',
+  },
+  INVALID_VALUE: {
+    status: 400,
+    title: 'Invalid value',
+    detail: 'A value in the request is out of range or malformed.',
+  },
   UNAUTHORIZED: { status: 401, title: 'Unauthorized', detail: 'A valid bearer token is required.' },
   FORBIDDEN: { status: 403, title: 'Forbidden', detail: 'This token may not do that.' },
   NOT_FOUND: { status: 404, title: 'Not found', detail: 'No such resource (drafts the caller may not see included).' },
@@ -29,7 +37,11 @@ export const CATALOGUE = {
     detail: 'atomic was true and at least one item would have failed, so nothing was changed; see `results`.',
   },
   CONFLICT: { status: 409, title: 'Conflict', detail: 'A resource with the same unique value already exists.' },
-  REFERENCE_CONFLICT: { status: 409, title: 'Reference conflict', detail: 'The change would break a reference between resources.' },
+  REFERENCE_CONFLICT: {
+    status: 409,
+    title: 'Reference conflict',
+    detail: 'The change would break a reference between resources.',
+  },
   IDEMPOTENCY_KEY_IN_FLIGHT: {
     status: 409,
     title: 'Request in progress',
@@ -45,9 +57,21 @@ export const CATALOGUE = {
     title: 'Precondition failed',
     detail: 'The resource has changed since you read it (If-Match did not match).',
   },
-  REQUEST_TIMEOUT: { status: 408, title: 'Request timeout', detail: 'The request was not received completely in time.' },
-  PAYLOAD_TOO_LARGE: { status: 413, title: 'Payload too large', detail: 'The request body is larger than the server accepts.' },
-  UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported media type', detail: 'Only application/json bodies are accepted.' },
+  REQUEST_TIMEOUT: {
+    status: 408,
+    title: 'Request timeout',
+    detail: 'The request was not received completely in time.',
+  },
+  PAYLOAD_TOO_LARGE: {
+    status: 413,
+    title: 'Payload too large',
+    detail: 'The request body is larger than the server accepts.',
+  },
+  UNSUPPORTED_MEDIA_TYPE: {
+    status: 415,
+    title: 'Unsupported media type',
+    detail: 'Only application/json bodies are accepted.',
+  },
   IDEMPOTENCY_KEY_REUSED: {
     status: 422,
     title: 'Idempotency key reused',
@@ -63,7 +87,11 @@ export const CATALOGUE = {
     title: 'Request header fields too large',
     detail: 'The request line or headers (a long query string included) are larger than the server accepts.',
   },
-  RATE_LIMITED: { status: 429, title: 'Too many requests', detail: 'Rate limit exceeded; retry after Retry-After seconds.' },
+  RATE_LIMITED: {
+    status: 429,
+    title: 'Too many requests',
+    detail: 'Rate limit exceeded; retry after Retry-After seconds.',
+  },
   INTERNAL_ERROR: { status: 500, title: 'Internal server error', detail: 'Something went wrong on our side.' },
   SERVICE_UNAVAILABLE: {
     status: 503,
@@ -123,7 +151,8 @@ export function problemBody(problem: ProblemError, instance?: string) {
 /** Shorthands for the problems services raise most. */
 export const Problems = {
   validation: (errors: FieldError[], detail?: string) => new ProblemError('VALIDATION_FAILED', detail, errors),
-  unauthorized: (detail?: string) => new ProblemError('UNAUTHORIZED', detail, undefined, { 'www-authenticate': 'Bearer' }),
+  unauthorized: (detail?: string) =>
+    new ProblemError('UNAUTHORIZED', detail, undefined, { 'www-authenticate': 'Bearer' }),
   forbidden: (detail?: string) => new ProblemError('FORBIDDEN', detail),
   notFound: (detail = 'No such resource.') => new ProblemError('NOT_FOUND', detail),
   slugTaken: (slug: string) => new ProblemError('SLUG_TAKEN', `The slug "${slug}" is already in use.`),

@@ -33,12 +33,22 @@ async function main(): Promise<void> {
   }
   app.log.info({ api: `${base}/api/v1`, docs: `${base}/docs`, data }, 'Broadsheet is ready')
   // A human summary beside the JSON logs (which go to stdout).
-  if (config.LOG_LEVEL !== 'silent') process.stderr.write(banner(base, data, firstToken?.secret, corsOrigins(config).localDefault))
+  if (config.LOG_LEVEL !== 'silent')
+    process.stderr.write(banner(base, data, firstToken?.secret, corsOrigins(config).localDefault))
 }
 
 function banner(base: string, data: string, secret: string | undefined, localCors: boolean): string {
-  const lines = ['', 'Broadsheet is ready', `  API:  ${base}/api/v1/articles`, `  Docs: ${base}/docs`, `  Data: ${data}`]
-  if (localCors) lines.push('  CORS: local frontends (http://localhost:<port>, http://127.0.0.1:<port>) may call the API; CORS_ORIGINS for others')
+  const lines = [
+    '',
+    'Broadsheet is ready',
+    `  API:  ${base}/api/v1/articles`,
+    `  Docs: ${base}/docs`,
+    `  Data: ${data}`,
+  ]
+  if (localCors)
+    lines.push(
+      '  CORS: local frontends (http://localhost:<port>, http://127.0.0.1:<port>) may call the API; CORS_ORIGINS for others',
+    )
   lines.push('')
   if (secret) {
     lines.push(

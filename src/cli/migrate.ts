@@ -11,7 +11,9 @@ try {
   const db = await openDatabase(loadConfig())
   try {
     const { applied } = await db.withMigrationLock(() => applyMigrations(db))
-    console.log(applied.length > 0 ? `Applied: ${applied.join(', ')}` : 'Database is up to date: no pending migrations.')
+    console.log(
+      applied.length > 0 ? `Applied: ${applied.join(', ')}` : 'Database is up to date: no pending migrations.',
+    )
   } finally {
     await db.close()
   }

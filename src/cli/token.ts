@@ -41,7 +41,9 @@ async function main(argv: string[]): Promise<void> {
     const tokens = createTokenService(db)
     if (command === 'list') {
       for (const t of await tokens.list()) {
-        console.log(`${t.id}  ${t.role.padEnd(6)}  ${t.prefix.padEnd(10)}  ${t.name}${t.authorId ? `  (author ${t.authorId})` : ''}`)
+        console.log(
+          `${t.id}  ${t.role.padEnd(6)}  ${t.prefix.padEnd(10)}  ${t.name}${t.authorId ? `  (author ${t.authorId})` : ''}`,
+        )
       }
       return
     }

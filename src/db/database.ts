@@ -166,10 +166,7 @@ const MIGRATION_LOCK_KEY = 72_707_370
 type DatabaseConfig = Pick<Config, 'DATABASE_URL' | 'DATA_DIR' | 'DB_POOL_SIZE' | 'DB_CONNECT_TIMEOUT_MS'> &
   Partial<Pick<Config, 'DB_STATEMENT_TIMEOUT_MS'>>
 
-export async function openDatabase(
-  config: DatabaseConfig,
-  options: DatabaseOptions = {},
-): Promise<Database> {
+export async function openDatabase(config: DatabaseConfig, options: DatabaseOptions = {}): Promise<Database> {
   return config.DATABASE_URL
     ? openPostgres(config.DATABASE_URL, config, options)
     : openEmbedded(config.DATA_DIR, options)
@@ -221,7 +218,9 @@ async function openPostgres(url: string, config: DatabaseConfig, options: Databa
       }
       try {
         await send('BEGIN')
-        const result = await fn({ query: async <Row>(text: string, values: unknown[]) => (await client.query(text, values)).rows as Row[] })
+        const result = await fn({
+          query: async <Row>(text: string, values: unknown[]) => (await client.query(text, values)).rows as Row[],
+        })
         await send('COMMIT')
         return result
       } catch (error) {
@@ -243,7 +242,10 @@ async function openPostgres(url: string, config: DatabaseConfig, options: Databa
     ...statements,
     migrationAdapter() {
       // Migrations may legitimately run long: no statement timeout for them.
-      const migrationPool = new pg.Pool({ ...poolConfig(url, { ...config, DB_STATEMENT_TIMEOUT_MS: undefined }), max: 2 })
+      const migrationPool = new pg.Pool({
+        ...poolConfig(url, { ...config, DB_STATEMENT_TIMEOUT_MS: undefined }),
+        max: 2,
+      })
       migrationPool.on('error', onPoolError)
       migrationPool.on('connect', (client) => client.on('error', onPoolError))
       return {
@@ -370,7 +372,10 @@ async function openEmbedded(dataDir: string, options: DatabaseOptions): Promise<
     options.onQuery,
     async <Row>(text: string, values: unknown[]) => (await pglite.query<Row>(text, values)).rows,
     // PGlite's own transaction: BEGIN/COMMIT on its single connection, other queries wait.
-    (fn) => pglite.transaction((tx) => fn({ query: async <Row>(text: string, values: unknown[]) => (await tx.query<Row>(text, values)).rows })),
+    (fn) =>
+      pglite.transaction((tx) =>
+        fn({ query: async <Row>(text: string, values: unknown[]) => (await tx.query<Row>(text, values)).rows }),
+      ),
   )
   return {
     kind: 'embedded',

@@ -15,9 +15,22 @@ const UNAVAILABLE_KINDS = new Set([
  * Node socket errors, and Postgres SQLSTATEs: admin/crash shutdown, cannot connect now, too
  * many connections, statement timeout (class 08, connection exceptions, is matched as a class).
  */
-const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', '57P01', '57P02', '57P03', '53300', '57014'])
+const UNAVAILABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  '57P01',
+  '57P02',
+  '57P03',
+  '53300',
+  '57014',
+])
 /** What node-postgres says when a connection dies or never comes. */
-const UNAVAILABLE_MESSAGES = /Connection terminated|connection error and is not queryable|timeout exceeded when trying to connect|Can't reach database|Query read timeout/i
+const UNAVAILABLE_MESSAGES =
+  /Connection terminated|connection error and is not queryable|timeout exceeded when trying to connect|Can't reach database|Query read timeout/i
 
 interface ErrorLike {
   code?: unknown
@@ -34,14 +47,21 @@ interface ErrorLike {
  * error, the driver adapter's, node-postgres') for a code, kind or message that says so.
  */
 export function isDatabaseUnavailable(error: unknown): boolean {
-  return someLayer(error, (e) => {
-    if (error instanceof Prisma.PrismaClientKnownRequestError && e === error && UNAVAILABLE_PRISMA_CODES.has(error.code)) return true
-    for (const code of [e.code, e.originalCode]) {
-      if (typeof code === 'string' && (UNAVAILABLE_CODES.has(code) || /^08[0-9A-Z]{3}$/.test(code))) return true
-    }
-    if (typeof e.kind === 'string' && UNAVAILABLE_KINDS.has(e.kind)) return true
-    return typeof e.message === 'string' && UNAVAILABLE_MESSAGES.test(e.message)
-  }) || error instanceof Prisma.PrismaClientInitializationError
+  return (
+    someLayer(error, (e) => {
+      if (
+        error instanceof Prisma.PrismaClientKnownRequestError &&
+        e === error &&
+        UNAVAILABLE_PRISMA_CODES.has(error.code)
+      )
+        return true
+      for (const code of [e.code, e.originalCode]) {
+        if (typeof code === 'string' && (UNAVAILABLE_CODES.has(code) || /^08[0-9A-Z]{3}$/.test(code))) return true
+      }
+      if (typeof e.kind === 'string' && UNAVAILABLE_KINDS.has(e.kind)) return true
+      return typeof e.message === 'string' && UNAVAILABLE_MESSAGES.test(e.message)
+    }) || error instanceof Prisma.PrismaClientInitializationError
+  )
 }
 
 /**

@@ -25,7 +25,9 @@ try {
   await send({ result })
 } catch (error) {
   const e = error as { message?: string; code?: unknown }
-  await send({ error: { message: e.message ?? String(error), ...(typeof e.code === 'string' ? { code: e.code } : {}) } })
+  await send({
+    error: { message: e.message ?? String(error), ...(typeof e.code === 'string' ? { code: e.code } : {}) },
+  })
   process.exitCode = 1
 }
 // Left to end by itself, the process took another ~8 s to exit after everything was closed

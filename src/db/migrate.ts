@@ -5,7 +5,14 @@ import { fileURLToPath } from 'node:url'
 import type { PGlite } from '@electric-sql/pglite'
 import { Prisma } from '../generated/prisma/client.js'
 import type { Database } from './database.js'
-import { NO_FILTERS, createSchemaEngine, readMigrations, readSchema, scriptSafeFactory, type EngineLog } from './schema-engine.js'
+import {
+  NO_FILTERS,
+  createSchemaEngine,
+  readMigrations,
+  readSchema,
+  scriptSafeFactory,
+  type EngineLog,
+} from './schema-engine.js'
 import { seedSampleContent, type SeedCounts } from './seed.js'
 
 /** The checkout or image root: the nearest ancestor holding prisma/schema.prisma (works from src/ and dist/src/). */
@@ -42,7 +49,13 @@ export async function applyMigrations(
   const migrationsList = await readMigrations(paths.migrations ?? MIGRATIONS_DIR)
   // The usual start: nothing pending. Then the schema engine (WebAssembly, tens of MB that
   // a running server would keep) is not loaded at all.
-  if (await allApplied(db, migrationsList.migrationDirectories.map((m) => m.path))) return { applied: [], createdSchema: false }
+  if (
+    await allApplied(
+      db,
+      migrationsList.migrationDirectories.map((m) => m.path),
+    )
+  )
+    return { applied: [], createdSchema: false }
   const schema = await readSchema(paths.schema ?? SCHEMA_PATH)
   const adapter = db.migrationAdapter()
   try {
@@ -73,7 +86,10 @@ export interface StartupResult {
  * What start-up does to the database before it serves: pending migrations under the migration
  * lock, then, when that created the schema and `seed` is on, the sample content.
  */
-export async function migrateOnStart(db: Database, options: { seed: boolean; log?: EngineLog }): Promise<StartupResult> {
+export async function migrateOnStart(
+  db: Database,
+  options: { seed: boolean; log?: EngineLog },
+): Promise<StartupResult> {
   return db.withMigrationLock(async () => {
     const { applied, createdSchema } = await applyMigrations(db, {}, options.log)
     return createdSchema && options.seed ? { applied, seeded: await seedSampleContent(db.prisma) } : { applied }
@@ -81,7 +97,8 @@ export async function migrateOnStart(db: Database, options: { seed: boolean; log
 }
 
 /** What src/db/first-start.ts sends its parent. */
-export type FirstStartMessage = { log: string } | { result: StartupResult } | { error: { message: string; code?: string } }
+export type FirstStartMessage =
+  { log: string } | { result: StartupResult } | { error: { message: string; code?: string } }
 
 /**
  * `migrateOnStart` on the embedded database in `dataDir`, in a short-lived child process
@@ -92,13 +109,20 @@ export type FirstStartMessage = { log: string } | { result: StartupResult } | { 
  * afterwards (340 MB after a restart); an exited process returns all of it. The server then
  * opens the database as on any later start.
  */
-export async function migrateOnStartInChild(dataDir: string, options: { seed: boolean; log?: EngineLog }): Promise<StartupResult> {
+export async function migrateOnStartInChild(
+  dataDir: string,
+  options: { seed: boolean; log?: EngineLog },
+): Promise<StartupResult> {
   // The same kind of file as this one: first-start.ts under tsx (tests, npm run dev), .js in dist.
   const entry = fileURLToPath(new URL(`./first-start${path.extname(fileURLToPath(import.meta.url))}`, import.meta.url))
-  const child = spawn(process.execPath, [...loaderArgs(process.execArgv), entry, path.resolve(dataDir), options.seed ? 'seed' : 'no-seed'], {
-    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
-    serialization: 'json',
-  })
+  const child = spawn(
+    process.execPath,
+    [...loaderArgs(process.execArgv), entry, path.resolve(dataDir), options.seed ? 'seed' : 'no-seed'],
+    {
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+      serialization: 'json',
+    },
+  )
   let stderr = ''
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr = (stderr + chunk).slice(-4000)))
   let outcome: FirstStartMessage | undefined
@@ -112,7 +136,9 @@ export async function migrateOnStartInChild(dataDir: string, options: { seed: bo
   })
   if (outcome && 'result' in outcome && code === 0) return outcome.result
   if (outcome && 'error' in outcome) throw Object.assign(new Error(outcome.error.message), { code: outcome.error.code })
-  throw new Error(`the first start of the embedded database (${entry}) exited with ${signal ?? `code ${code}`}: ${stderr.trim() || 'no output'}`)
+  throw new Error(
+    `the first start of the embedded database (${entry}) exited with ${signal ?? `code ${code}`}: ${stderr.trim() || 'no output'}`,
+  )
 }
 
 /**
@@ -146,9 +172,7 @@ async function allApplied(db: Database, names: string[]): Promise<boolean> {
  * that would take a database built from the migrations to the state `schema.prisma`
  * describes, or '' when they agree. Uses throw-away in-memory PGlite databases.
  */
-export async function diffMigrationsToSchema(
-  paths: { schema?: string; migrations?: string } = {},
-): Promise<string> {
+export async function diffMigrationsToSchema(paths: { schema?: string; migrations?: string } = {}): Promise<string> {
   const migrationsList = await readMigrations(paths.migrations ?? MIGRATIONS_DIR)
   const schema = await readSchema(paths.schema ?? SCHEMA_PATH)
   const { PGlite } = await import('@electric-sql/pglite')

@@ -109,7 +109,9 @@ export class CursorCodec {
     }
     const { s, v } = (parsed ?? {}) as { s?: unknown; v?: unknown }
     if (s !== sortKey) {
-      throw Problems.validation([{ path: '/query/cursor', message: 'this cursor belongs to another list or sort order' }])
+      throw Problems.validation([
+        { path: '/query/cursor', message: 'this cursor belongs to another list or sort order' },
+      ])
     }
     if (!Array.isArray(v) || v.length !== types.length || !v.every((value, i) => fits(value, types[i]!))) {
       throw invalidCursor()
@@ -143,10 +145,17 @@ function fits(value: unknown, type: SortType): boolean {
 }
 
 function invalidCursor(): ProblemError {
-  return Problems.validation([{ path: '/query/cursor', message: 'is not a valid cursor (use meta.nextCursor as given)' }])
+  return Problems.validation([
+    { path: '/query/cursor', message: 'is not a valid cursor (use meta.nextCursor as given)' },
+  ])
 }
 
-export function paginate(spec: ListSpec, request: PageRequest, codec: CursorCodec, extraTerms: SortTerm[] = []): Pagination {
+export function paginate(
+  spec: ListSpec,
+  request: PageRequest,
+  codec: CursorCodec,
+  extraTerms: SortTerm[] = [],
+): Pagination {
   if (request.page !== undefined && request.cursor !== undefined) {
     throw Problems.validation(
       [{ path: '/query/cursor', message: 'use either page or cursor, not both' }],
@@ -160,7 +169,11 @@ export function paginate(spec: ListSpec, request: PageRequest, codec: CursorCode
   const sortKey = `${spec.name}:${terms.map((t) => (t.descending ? '-' : '') + t.name).join(',')}`
   const count = request.count !== false
   if (request.cursor !== undefined) {
-    const after = codec.decode(sortKey, request.cursor, terms.map((t) => t.field.type))
+    const after = codec.decode(
+      sortKey,
+      request.cursor,
+      terms.map((t) => t.field.type),
+    )
     return { limit, after, offset: 0, count, terms, sortKey }
   }
   const page = request.page ?? 1
@@ -174,7 +187,9 @@ export function paginate(spec: ListSpec, request: PageRequest, codec: CursorCode
  */
 export function orderBy(terms: SortTerm[]): Sql {
   return join(
-    terms.map((t) => sql`${t.field.expr} ${raw(t.descending ? (t.field.nullable ? 'DESC NULLS LAST' : 'DESC') : 'ASC')}`),
+    terms.map(
+      (t) => sql`${t.field.expr} ${raw(t.descending ? (t.field.nullable ? 'DESC NULLS LAST' : 'DESC') : 'ASC')}`,
+    ),
     ', ',
   )
 }
@@ -188,7 +203,10 @@ export function orderBy(terms: SortTerm[]): Sql {
 export function after(terms: SortTerm[], values: CursorValue[]): Sql {
   const direction = terms[0]?.descending
   if (terms.every((t, i) => !t.field.nullable && t.descending === direction && values[i] !== null)) {
-    return sql`(${join(terms.map((t) => t.field.expr), ', ')}) ${raw(direction ? '<' : '>')} (${join(
+    return sql`(${join(
+      terms.map((t) => t.field.expr),
+      ', ',
+    )}) ${raw(direction ? '<' : '>')} (${join(
       terms.map((t, i) => param(t, values[i]!)),
       ', ',
     )})`
@@ -199,7 +217,12 @@ export function after(terms: SortTerm[], values: CursorValue[]): Sql {
     const beyond = strictlyAfter(terms[i]!, values[i]!)
     if (beyond) disjuncts.push(join([...equal, beyond], ' AND '))
   }
-  return disjuncts.length === 0 ? sql`FALSE` : sql`(${join(disjuncts.map((d) => sql`(${d})`), ' OR ')})`
+  return disjuncts.length === 0
+    ? sql`FALSE`
+    : sql`(${join(
+        disjuncts.map((d) => sql`(${d})`),
+        ' OR ',
+      )})`
 }
 
 function param(t: SortTerm, value: CursorValue): Sql {
@@ -240,7 +263,13 @@ export function pageResult<Row>(
   const lastRow = kept[kept.length - 1]
   const meta: ListMeta = {
     limit: p.limit,
-    nextCursor: hasMore && lastRow !== undefined ? codec.encode(p.sortKey, p.terms.map((t) => t.field.read(lastRow))) : null,
+    nextCursor:
+      hasMore && lastRow !== undefined
+        ? codec.encode(
+            p.sortKey,
+            p.terms.map((t) => t.field.read(lastRow)),
+          )
+        : null,
     ...(p.page === undefined ? {} : { page: p.page }),
     ...(total === undefined ? {} : { total, pageCount: Math.ceil(total / p.limit) }),
   }
@@ -290,8 +319,13 @@ export async function fetchPage<Row>(query: Query, q: PageQuery): Promise<{ rows
   if (total) {
     // An empty page (past the end, or nothing there) reads the total off any matching row;
     // none matching means 0. So `total` may refer to the listed tables' columns.
-    n = rows[0]?.__total ??
-      (await query<{ n: number }>(sql`SELECT CAST(${total} AS int) AS n FROM ${q.countFrom ?? q.from} WHERE ${where} LIMIT 1`))[0]?.n ??
+    n =
+      rows[0]?.__total ??
+      (
+        await query<{ n: number }>(
+          sql`SELECT CAST(${total} AS int) AS n FROM ${q.countFrom ?? q.from} WHERE ${where} LIMIT 1`,
+        )
+      )[0]?.n ??
       0
   }
   return pageResult(rows, p, q.codec, n)

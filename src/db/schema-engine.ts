@@ -139,7 +139,14 @@ function withScriptRunner(adapter: SqlDriverAdapter, run: ScriptRunner): SqlDriv
 }
 
 function asDriverError(error: unknown): DriverAdapterError {
-  const e = error as { code?: string; severity?: string; message?: string; detail?: string; column?: string; hint?: string }
+  const e = error as {
+    code?: string
+    severity?: string
+    message?: string
+    detail?: string
+    column?: string
+    hint?: string
+  }
   return new DriverAdapterError({
     kind: 'postgres',
     code: e.code ?? 'XX000',

@@ -106,7 +106,8 @@ export const articles: SeedArticle[] = [
     key: 'tram-opening',
     slug: 'riverside-tram-line-9-stops-3-years-late-and-finally-open',
     title: 'Riverside tram line: 9 stops, 3 years late — and finally open',
-    excerpt: 'The first passengers boarded the Riverside line at 05:40 on Monday. We rode it end to end to see whether it was worth the wait.',
+    excerpt:
+      'The first passengers boarded the Riverside line at 05:40 on Monday. We rode it end to end to see whether it was worth the wait.',
     body: `At 05:40 on Monday morning, a silver tram eased out of Eastbank depot with exactly eleven passengers on board, three of them transport enthusiasts who had been waiting since four o’clock. 🚋 The Riverside line — 6.8 km, nine stops and roughly three years behind its original schedule — is finally carrying people.
 
 The project was approved in 2018 and was meant to open in 2023. Delays followed: a contractor’s insolvency, a flooded cutting near Millford, and what the transport authority politely calls “unforeseen archaeology” — the remains of a medieval tannery under what is now the Tannery Square stop.
@@ -130,7 +131,8 @@ Planners point to Kraków and Zürich, where new tram lines drew trade back to t
     key: 'hot-nights',
     slug: 'why-greyhavens-summer-nights-stopped-cooling-down',
     title: 'Why Greyhaven’s summer nights stopped cooling down',
-    excerpt: 'The city centre stayed above 20 °C on 23 nights this summer — more than in the whole of 1991–2000. Researchers say concrete, not just the climate, is to blame.',
+    excerpt:
+      'The city centre stayed above 20 °C on 23 nights this summer — more than in the whole of 1991–2000. Researchers say concrete, not just the climate, is to blame.',
     body: `When the sun goes down, cities are supposed to exhale. This summer, Greyhaven barely did. A study published on Tuesday by researchers at Greyhaven University found that the centre’s overnight temperature stayed above 20 °C on 23 nights between June and August — compared with 17 such nights across the *entire decade* of 1991–2000.
 
 ## The heat island, measured street by street
@@ -159,7 +161,8 @@ The full dataset is available on the [university’s open data portal](https://d
     key: 'poetry-festival',
     slug: 'poets-across-borders-the-festival-that-reads-in-11-languages',
     title: 'Poets across borders: the festival that reads in 11 languages',
-    excerpt: 'At this year’s Wren Poetry Festival, every poem is read twice — once in its original language, once in English. The result is slower, stranger and rather wonderful.',
+    excerpt:
+      'At this year’s Wren Poetry Festival, every poem is read twice — once in its original language, once in English. The result is slower, stranger and rather wonderful.',
     body: `There is a moment, about halfway through each reading at the Wren Poetry Festival, when the room goes completely quiet. The poet has finished in their own language; the translator has not yet begun. For a few seconds nobody in the audience is quite sure what they have just heard — and that, says festival director Siddharth Rao-Nilsson, is the point.
 
 “We are so used to understanding everything instantly,” he said. “Here you have to sit with not knowing for a moment. It’s uncomfortable, and then it isn’t.”
@@ -184,7 +187,8 @@ Other readers included a student from São Paulo who performed a sequence about 
     key: 'parking-app',
     slug: 'the-citys-new-parking-app-convenient-clever-and-collecting-a-lot-of-data',
     title: 'The city’s new parking app: convenient, clever… and collecting a lot of data',
-    excerpt: 'ParkGrey lets drivers pay by phone and find free spaces in real time. Its privacy policy, we found, runs to more than 9,000 words — and allows more than most users would expect.',
+    excerpt:
+      'ParkGrey lets drivers pay by phone and find free spaces in real time. Its privacy policy, we found, runs to more than 9,000 words — and allows more than most users would expect.',
     body: `Since its launch in July, ParkGrey has been downloaded more than 60,000 times — roughly once for every three adults in Greyhaven. The app, built for the council by a private contractor, lets drivers pay for parking, extend their stay remotely and see which streets have free spaces, using sensors set into the road surface.
 
 By most accounts it works well. But when we read its privacy policy — all 9,112 words of it — we found that the app collects considerably more than a number plate and a payment card.
@@ -214,7 +218,8 @@ Following our questions, the council said it would publish a list of its data pr
     key: 'harbour-comeback',
     slug: 'harbour-fcs-comeback-we-stopped-being-afraid-of-the-ball',
     title: 'Harbour FC’s comeback: ‘We stopped being afraid of the ball’',
-    excerpt: 'Two goals down at half-time and bottom of the table since August — then came 45 minutes that may have saved Harbour FC’s season.',
+    excerpt:
+      'Two goals down at half-time and bottom of the table since August — then came 45 minutes that may have saved Harbour FC’s season.',
     body: `For 45 minutes on Saturday, Harbour FC looked exactly like a team that had not won since August. They were slow to the ball, careless in possession and 2–0 down to Millford Athletic when the half-time whistle offered some relief. Some supporters in the East Stand didn’t wait for the second half.
 
 They missed one of the more remarkable turnarounds the Quayside Ground has seen in years.
@@ -239,7 +244,8 @@ The win lifts Harbour off the bottom for the first time in seven weeks, but only
     key: 'ferreira-bakery',
     slug: 'after-62-years-the-ferreira-bakery-on-dock-lane-changes-hands',
     title: 'After 62 years, the Ferreira bakery on Dock Lane changes hands',
-    excerpt: 'When Rosa Ferreira’s parents arrived from São Paulo in 1964, they baked bread in a borrowed kitchen. Now the family is handing the business to two of its longest-serving bakers.',
+    excerpt:
+      'When Rosa Ferreira’s parents arrived from São Paulo in 1964, they baked bread in a borrowed kitchen. Now the family is handing the business to two of its longest-serving bakers.',
     body: `The queue outside Padaria Ferreira on Saturday morning stretched past the launderette and round the corner into Net Street. Some customers had come for the *pão de queijo*; most had come to say thank you.
 
 After 62 years, the bakery that Rosa Ferreira’s parents started in 1964 is changing hands. Rosa, now 71, is retiring, and the business will pass not to a chain or a developer but to two of her staff — Ahmet Yıldız and Mirela Kovačević, who between them have worked there for 31 years.
@@ -264,7 +270,8 @@ Rosa isn’t going far. “Tuesdays and Thursdays,” she said. “Someone has t
     key: 'housing-opinion',
     slug: 'opinion-we-keep-studying-the-housing-crisis-its-time-to-build',
     title: 'Opinion: we keep studying the housing crisis — it’s time to build',
-    excerpt: 'Greyhaven has commissioned five housing reviews since 2015, and every one reached roughly the same conclusion. Małgorzata Wróbel-Ekström argues it’s time to stop reading and start building.',
+    excerpt:
+      'Greyhaven has commissioned five housing reviews since 2015, and every one reached roughly the same conclusion. Małgorzata Wróbel-Ekström argues it’s time to stop reading and start building.',
     body: `Since 2015, Greyhaven has commissioned five separate reviews of its housing market. I have read all of them — more than 900 pages in total — and I can save the council the cost of a sixth. They say, with remarkable consistency, the same three things: we have not built enough homes, the homes we have built are too expensive, and the land to fix both problems is already sitting there.
 
 ## What we already know
@@ -293,7 +300,8 @@ None of this is revolutionary; cities from Vienna to Kraków have tried versions
     key: 'budget-2027',
     slug: 'budget-2027-where-the-councils-extra-14m-will-go',
     title: 'Budget 2027: where the council’s extra €14m will go',
-    excerpt: 'Greyhaven’s council approved a 3% rise in local tax on Tuesday night after a five-hour debate. Here’s what changes for bins, buses and libraries — and what doesn’t.',
+    excerpt:
+      'Greyhaven’s council approved a 3% rise in local tax on Tuesday night after a five-hour debate. Here’s what changes for bins, buses and libraries — and what doesn’t.',
     body: `Greyhaven City Council approved its 2027 budget late on Tuesday by 31 votes to 24, ending a debate that ran past midnight and, at one point, paused for twenty minutes while the chamber’s heating was fixed. The headline figure — a 3% rise in local tax — will bring in roughly €14 million more than this year.
 
 ## Where the money goes
@@ -325,7 +333,8 @@ The new rates take effect on 1 April. The full budget papers are on the [council
     key: 'lumen-centenary',
     slug: 'greyhavens-last-independent-cinema-turns-100',
     title: 'Greyhaven’s last independent cinema turns 100',
-    excerpt: 'The Lumen opened in 1926 with a silent comedy and a live pianist. A century, one fire and one near-demolition later, it’s still showing films — and the pianist is back.',
+    excerpt:
+      'The Lumen opened in 1926 with a silent comedy and a live pianist. A century, one fire and one near-demolition later, it’s still showing films — and the pianist is back.',
     body: `On 9 November 1926, the Lumen Picture House on Chapel Row opened its doors with a silent comedy, a live pianist and, according to the *Greyhaven Gazette* of the day, “an unseemly crush at the box office”. Exactly a hundred years later, on Monday night, the crush was back — this time for a free anniversary screening, with a pianist once again at the front of the stalls.
 
 ## A century in four acts
@@ -351,7 +360,8 @@ The centenary season runs until January and includes restored prints of 1920s co
     key: 'hospital-waits',
     slug: 'hospital-wait-times-what-the-2019-2025-figures-really-show',
     title: 'Hospital wait times: what the 2019–2025 figures really show',
-    excerpt: 'Emergency waits at Greyhaven General are longer than before the pandemic — but the headline number hides a more complicated picture.',
+    excerpt:
+      'Emergency waits at Greyhaven General are longer than before the pandemic — but the headline number hides a more complicated picture.',
     body: `Every month, Greyhaven General publishes a single number: the share of emergency patients seen within four hours. In 2019 it was 86%. Last year it was 71%. That fall has been quoted in council debates, on campaign leaflets and at at least one very heated public meeting.
 
 The number is real. On its own, though, it is slightly misleading.
@@ -382,7 +392,8 @@ The health board’s winter plan, due next week, is expected to include 40 extra
     key: 'marathon-start',
     slug: 'marathon-2027-organisers-weigh-a-cooler-earlier-start',
     title: 'Marathon 2027: organisers weigh a cooler, earlier start',
-    excerpt: 'After 214 runners needed treatment for heat exhaustion in September, the Greyhaven Marathon may start at 7 a.m. next year — an hour earlier than usual.',
+    excerpt:
+      'After 214 runners needed treatment for heat exhaustion in September, the Greyhaven Marathon may start at 7 a.m. next year — an hour earlier than usual.',
     body: `Organisers of the Greyhaven Marathon are considering moving next year’s start from 8 a.m. to 7 a.m., after an unusually warm race in September left 214 runners needing treatment for heat-related illness.
 
 ## A hot day on the course
@@ -407,7 +418,8 @@ Other options under discussion include:
     key: 'smart-city-opinion',
     slug: 'opinion-smart-city-shouldnt-mean-watched-city',
     title: 'Opinion: ‘smart city’ shouldn’t mean ‘watched city’',
-    excerpt: 'Sensors, apps and cameras can make a city work better. Yusuf Çağlar Öztürk argues they should come with rules written before they’re switched on, not after.',
+    excerpt:
+      'Sensors, apps and cameras can make a city work better. Yusuf Çağlar Öztürk argues they should come with rules written before they’re switched on, not after.',
     body: `I like technology. I write about it for a living, I own too many gadgets, and I was genuinely pleased when the city’s parking sensors told me there was a free space on Chapel Row last Tuesday. So please read what follows not as a rejection of the “smart city”, but as a request for some manners.
 
 ## The order matters
@@ -435,7 +447,8 @@ Being watched is not the price of convenience. It is a design decision — and d
     key: 'footbridge-closure',
     slug: 'wren-footbridge-closed-until-further-notice-what-we-know-so-far',
     title: 'Wren footbridge closed ‘until further notice’: what we know so far',
-    excerpt: 'Engineers closed the Wren footbridge on Wednesday after finding corrosion in two of its main supports. Here’s what it means for the 6,000 people who cross it every day.',
+    excerpt:
+      'Engineers closed the Wren footbridge on Wednesday after finding corrosion in two of its main supports. Here’s what it means for the 6,000 people who cross it every day.',
     body: `The Wren footbridge, which links Eastbank to Old Town and carries around 6,000 pedestrians and cyclists a day, has been closed “until further notice” after a routine inspection found corrosion in two of its steel supports.
 
 ## What we know
@@ -463,7 +476,8 @@ Commuters were already adjusting on Wednesday evening. “It adds twenty minutes
     key: 'winter-lights',
     slug: 'winter-lights-2026-a-guide-to-the-festivals-12-nights',
     title: 'Winter Lights 2026: a guide to the festival’s 12 nights',
-    excerpt: 'Lanterns on the Wren, a light maze in Tannery Square and a silent disco on the old ferry — here’s everything you need to know about this year’s Winter Lights.',
+    excerpt:
+      'Lanterns on the Wren, a light maze in Tannery Square and a silent disco on the old ferry — here’s everything you need to know about this year’s Winter Lights.',
     body: `Greyhaven’s Winter Lights festival returns on 4 December for twelve nights, with 23 installations along a 3 km trail from the Corn Exchange to the harbour. ✨ This year’s theme is “Tides”, and most of the work responds in some way to the river and the sea.
 
 ## Highlights

@@ -44,7 +44,10 @@ export async function seedSampleContent(prisma: PrismaClient, now = new Date()):
           website: author.website,
         })),
       })
-      const authorIds = await existingIds(tx.author, authors.map((x) => seedId('author', x.key)))
+      const authorIds = await existingIds(
+        tx.author,
+        authors.map((x) => seedId('author', x.key)),
+      )
       const seedArticles = articles.filter((x) => authorIds.has(seedId('author', x.authorKey)))
       const b = await tx.article.createMany({
         skipDuplicates: true,
@@ -64,7 +67,10 @@ export async function seedSampleContent(prisma: PrismaClient, now = new Date()):
           updatedAt: new Date(article.publishedAt ?? article.createdAt),
         })),
       })
-      const articleIds = await existingIds(tx.article, seedArticles.map((x) => seedId('article', x.key)))
+      const articleIds = await existingIds(
+        tx.article,
+        seedArticles.map((x) => seedId('article', x.key)),
+      )
       const c = await tx.comment.createMany({
         skipDuplicates: true,
         data: comments

@@ -69,11 +69,13 @@ export class OutboundFailed extends Error {
 export function checkUrlShape(text: string): URL {
   if (!URL.canParse(text)) throw new OutboundRefused('invalid-url', 'the URL is not valid')
   const url = new URL(text)
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new OutboundRefused('scheme', 'the URL must use http or https')
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new OutboundRefused('scheme', 'the URL must use http or https')
   if (url.username !== '' || url.password !== '') {
     throw new OutboundRefused('credentials', 'the URL must not contain a username or password')
   }
-  if (url.hash !== '' || url.href.endsWith('#')) throw new OutboundRefused('fragment', 'the URL must not contain a fragment')
+  if (url.hash !== '' || url.href.endsWith('#'))
+    throw new OutboundRefused('fragment', 'the URL must not contain a fragment')
   return url
 }
 
@@ -138,7 +140,8 @@ function covers(allow: AllowList, address: Address): boolean {
 function withEmbedded(address: Address): Address[] {
   if (address instanceof ipaddr.IPv4) return [address]
   const bytes = address.toByteArray()
-  const ipv4At = (offset: number, mask = 0) => new ipaddr.IPv4(bytes.slice(offset, offset + 4).map((byte) => byte ^ mask))
+  const ipv4At = (offset: number, mask = 0) =>
+    new ipaddr.IPv4(bytes.slice(offset, offset + 4).map((byte) => byte ^ mask))
   switch (address.range()) {
     case '6to4':
       return [address, ipv4At(2)]
@@ -187,7 +190,10 @@ export interface OutboundResponse {
 export async function send(request: OutboundRequest, options: OutboundOptions): Promise<OutboundResponse> {
   const started = performance.now()
   const deadline = new AbortController()
-  const timer = setTimeout(() => deadline.abort(new OutboundFailed(`timed out after ${options.timeoutMs} ms`)), options.timeoutMs)
+  const timer = setTimeout(
+    () => deadline.abort(new OutboundFailed(`timed out after ${options.timeoutMs} ms`)),
+    options.timeoutMs,
+  )
   try {
     const target = await beforeDeadline(resolveTarget(request.url, options.allow), deadline.signal)
     const answer = await exchange(target, request, options.maxResponseBytes, deadline.signal)
@@ -236,7 +242,14 @@ function exchange(target: Target, request: OutboundRequest, maxBytes: number, de
     req.on('error', fail)
     req.on('response', (res) => {
       readCapped(res, maxBytes).then(
-        ({ bytes, truncated }) => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: bytes.toString('utf8'), bytes, truncated }),
+        ({ bytes, truncated }) =>
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            body: bytes.toString('utf8'),
+            bytes,
+            truncated,
+          }),
         fail,
       )
     })

@@ -48,16 +48,22 @@ export default fp<{ config: Config }>(
       }
       const secret = match[1]!
       const preview = secret.startsWith(PREVIEW_PREFIX)
-      const principal = preview ? await app.services.previews.authenticate(secret) : await app.services.tokens.authenticate(secret)
+      const principal = preview
+        ? await app.services.previews.authenticate(secret)
+        : await app.services.tokens.authenticate(secret)
       if (!principal) {
         await app.countAuthFailure(request)
         throw Problems.unauthorized(
-          preview ? 'The preview token is not valid (unknown, expired or revoked).' : 'The bearer token is not valid (unknown or revoked).',
+          preview
+            ? 'The preview token is not valid (unknown, expired or revoked).'
+            : 'The bearer token is not valid (unknown or revoked).',
         )
       }
       // A preview token opens one read of one article: every other route refuses it.
       if (principal.kind === 'preview' && request.routeOptions.config?.preview !== true) {
-        throw Problems.unauthorized('A preview token only reads the article it was made for (GET /api/v1/articles/{idOrSlug}).')
+        throw Problems.unauthorized(
+          'A preview token only reads the article it was made for (GET /api/v1/articles/{idOrSlug}).',
+        )
       }
       request.principal = principal
     })

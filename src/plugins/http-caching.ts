@@ -76,17 +76,30 @@ export default fp<{ config: Config }>(
       if (methods.includes('GET') && ok) getSchemas.set(route.url, ok)
     })
 
-    async function ifMatch(reply: FastifyReply, header: string, current: () => Promise<Current>): Promise<number | '*'> {
+    async function ifMatch(
+      reply: FastifyReply,
+      header: string,
+      current: () => Promise<Current>,
+    ): Promise<number | '*'> {
       if (header.trim() === '*') return '*'
       // Only strong tags in the form this API issues can match; a weak one never does (§8.8.3.2).
-      const tags = header.split(',').map((tag) => tag.trim()).filter((tag) => STRONG_TAG.test(tag))
-      if (tags.length === 0) throw Problems.preconditionFailed('If-Match must be an ETag this API sent (a strong one, unmodified).')
+      const tags = header
+        .split(',')
+        .map((tag) => tag.trim())
+        .filter((tag) => STRONG_TAG.test(tag))
+      if (tags.length === 0)
+        throw Problems.preconditionFailed('If-Match must be an ETag this API sent (a strong one, unmodified).')
       const url = reply.routeOptions.config.ifMatchOf ?? reply.request.routeOptions.url ?? ''
       const schema = getSchemas.get(url)
       if (!schema) throw new Error(`If-Match on ${url}: no GET route on this path to compare with`)
       const representations = [await current()].flat()
-      const matches = representations.some(
-        ({ resource, version }) => tags.includes(strongTag(version, reply.serializeInput(resource as Record<string, unknown>, schema as Record<string, unknown>))),
+      const matches = representations.some(({ resource, version }) =>
+        tags.includes(
+          strongTag(
+            version,
+            reply.serializeInput(resource as Record<string, unknown>, schema as Record<string, unknown>),
+          ),
+        ),
       )
       if (!matches) throw Problems.preconditionFailed()
       return representations[0]!.version
@@ -94,7 +107,8 @@ export default fp<{ config: Config }>(
     // The route's config declares what the document says; a handler that reads If-Match
     // without declaring it (or the other way round) fails its first request in the tests.
     const declared = (reply: FastifyReply, as: 'required' | 'optional') => {
-      if (reply.routeOptions.config.ifMatch !== as) throw new Error(`${reply.routeOptions.url ?? ''}: config.ifMatch must be '${as}'`)
+      if (reply.routeOptions.config.ifMatch !== as)
+        throw new Error(`${reply.routeOptions.url ?? ''}: config.ifMatch must be '${as}'`)
     }
     app.decorateReply('ifMatch', function (this: FastifyReply, current: () => Promise<Current>) {
       declared(this, 'optional')
@@ -127,7 +141,10 @@ export default fp<{ config: Config }>(
           else {
             // A list before a scheduled go-live: shared caches keep it only until then.
             const left = (reply.freshUntil?.getTime() ?? 0) - Date.now()
-            reply.header('cache-control', left > 0 && left < config.CACHE_S_MAXAGE * 1000 ? shared(Math.floor(left / 1000)) : sharedDefault)
+            reply.header(
+              'cache-control',
+              left > 0 && left < config.CACHE_S_MAXAGE * 1000 ? shared(Math.floor(left / 1000)) : sharedDefault,
+            )
             const keys = reply.surrogateKeys
             if (keys && keys.length > 0) {
               const unique = [...new Set(keys)]
@@ -145,7 +162,10 @@ export default fp<{ config: Config }>(
         etag = `W/"${digest(payload)}"`
       }
       reply.header('etag', etag)
-      if ((request.method === 'GET' || request.method === 'HEAD') && noneMatch(request.headers['if-none-match'], etag)) {
+      if (
+        (request.method === 'GET' || request.method === 'HEAD') &&
+        noneMatch(request.headers['if-none-match'], etag)
+      ) {
         reply.code(304).removeHeader('content-type')
         return ''
       }
@@ -160,7 +180,6 @@ const digest = (payload: string): string => hash('sha256', payload, 'base64url')
 /** A single resource's strong ETag: its stored version and the digest of the representation. */
 const strongTag = (version: number, payload: string): string => `"${version}-${digest(payload)}"`
 const STRONG_TAG = /^"\d{1,9}-[A-Za-z0-9_-]{16}"$/
-
 
 /** If-None-Match uses weak comparison (RFC 9110 §13.1.2). */
 function noneMatch(header: string | undefined, etag: string): boolean {

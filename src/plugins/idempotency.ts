@@ -51,7 +51,8 @@ export default fp(
     app.addHook('onRoute', (route) => {
       const methods = Array.isArray(route.method) ? route.method : [route.method]
       if (!methods.includes('POST') || !route.schema || route.schema.hide || !route.url.startsWith('/api/')) {
-        if (route.config?.quota) throw new Error(`${route.url}: config.quota is counted only on documented POST routes under /api/`)
+        if (route.config?.quota)
+          throw new Error(`${route.url}: config.quota is counted only on documented POST routes under /api/`)
         return
       }
       // No example value: Swagger UI would pre-fill it, and every POST after the first would
@@ -77,7 +78,8 @@ export default fp(
       // preHandlers, and the handler runs inside the key's transaction. The route's quota
       // counts after the lookup without a key, and inside the key's lock with one (withKey).
       const quota = route.config?.quota
-      const list = <T>(hooks: T | T[] | undefined): T[] => (hooks === undefined ? [] : Array.isArray(hooks) ? hooks : [hooks])
+      const list = <T>(hooks: T | T[] | undefined): T[] =>
+        hooks === undefined ? [] : Array.isArray(hooks) ? hooks : [hooks]
       const counted = quota ? [countUnlessKeyed(quota)] : []
       route.preHandler = [lookupKey, ...counted, ...list(route.preHandler)] as typeof route.preHandler
       route.handler = withKey(route.handler as RouteHandlerMethod, quota)
@@ -127,7 +129,8 @@ function stored(reply: FastifyReply, body: string): StoredResponse {
   const headers: Record<string, string> = {}
   const location = reply.getHeader('location')
   if (location !== undefined) headers.location = String(location)
-  if (reply.routeOptions.config.idempotentReplay === false) return { status: reply.statusCode, headers: { [NOT_REPLAYABLE]: '1', ...headers }, body: '' }
+  if (reply.routeOptions.config.idempotentReplay === false)
+    return { status: reply.statusCode, headers: { [NOT_REPLAYABLE]: '1', ...headers }, body: '' }
   if (reply.resourceVersion !== undefined) headers[VERSION] = String(reply.resourceVersion)
   return { status: reply.statusCode, headers, body }
 }
@@ -135,7 +138,10 @@ function stored(reply: FastifyReply, body: string): StoredResponse {
 function replay(request: FastifyRequest, reply: FastifyReply, answer: StoredResponse) {
   if (answer.headers[NOT_REPLAYABLE]) {
     const where = answer.headers.location ? ` (${answer.headers.location})` : ''
-    throw new ProblemError('IDEMPOTENCY_KEY_USED', `The request with this Idempotency-Key already succeeded${where}; its response is shown only once.`)
+    throw new ProblemError(
+      'IDEMPOTENCY_KEY_USED',
+      `The request with this Idempotency-Key already succeeded${where}; its response is shown only once.`,
+    )
   }
   request.log.info({ status: answer.status }, 'idempotent replay')
   reply.code(answer.status).header('idempotent-replayed', 'true')

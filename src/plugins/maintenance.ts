@@ -28,7 +28,8 @@ export default fp<{ config: Config }>(
         async run() {
           const { announced, next } = await articles.goLive()
           goLive.set(next)
-          if (announced.length > 0) app.log.info({ count: announced.length, ids: announced }, 'scheduled articles went live')
+          if (announced.length > 0)
+            app.log.info({ count: announced.length, ids: announced }, 'scheduled articles went live')
           return next
         },
       },
@@ -45,7 +46,11 @@ export default fp<{ config: Config }>(
         everyMs: sweep,
         async run() {
           const ids = await articles.purgeTrash()
-          if (ids.length > 0) app.log.info({ count: ids.length, ids }, 'destroyed articles whose time in the trash (TRASH_RETENTION_DAYS) was over')
+          if (ids.length > 0)
+            app.log.info(
+              { count: ids.length, ids },
+              'destroyed articles whose time in the trash (TRASH_RETENTION_DAYS) was over',
+            )
         },
       },
       {
@@ -77,20 +82,23 @@ export default fp<{ config: Config }>(
       if (closing) return
       clearTimeout(timers.get(job)?.timer)
       // Node's timers hold 32-bit milliseconds; a later moment is reached by re-planning.
-      const timer = setTimeout(() => {
-        timers.delete(job)
-        const run = job
-          .run()
-          .then(
-            (sooner) => nextRun(job, sooner?.getTime()),
-            (error: unknown) => {
-              app.log.warn({ err: error, job: job.name }, 'maintenance job failed; it runs again at the next tick')
-              nextRun(job)
-            },
-          )
-          .finally(() => running.delete(run))
-        running.add(run)
-      }, Math.min(Math.max(0, at - Date.now()), 2 ** 31 - 1))
+      const timer = setTimeout(
+        () => {
+          timers.delete(job)
+          const run = job
+            .run()
+            .then(
+              (sooner) => nextRun(job, sooner?.getTime()),
+              (error: unknown) => {
+                app.log.warn({ err: error, job: job.name }, 'maintenance job failed; it runs again at the next tick')
+                nextRun(job)
+              },
+            )
+            .finally(() => running.delete(run))
+          running.add(run)
+        },
+        Math.min(Math.max(0, at - Date.now()), 2 ** 31 - 1),
+      )
       timer.unref()
       timers.set(job, { timer, at })
     }

@@ -23,9 +23,9 @@ declare module 'fastify' {
 
 const TEN_MINUTES = 10 * 60 * 1000
 
-type Limiter = (request: FastifyRequest) => Promise<
-  { isAllowed: true } | { isAllowed: false; isExceeded: boolean; max: number; ttlInSeconds: number }
->
+type Limiter = (
+  request: FastifyRequest,
+) => Promise<{ isAllowed: true } | { isAllowed: false; isExceeded: boolean; max: number; ttlInSeconds: number }>
 
 /** Headers a browser frontend needs to read from our responses. */
 export const EXPOSED_HEADERS = [
@@ -55,14 +55,23 @@ export default fp<{ config: Config }>(
       contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
       crossOriginResourcePolicy: { policy: 'cross-origin' },
     })
-    app.addHook('onRequest', (request, reply, done) => securityHeaders(request.raw, reply.raw, (error?: unknown) => done(error as Error | undefined)))
+    app.addHook('onRequest', (request, reply, done) =>
+      securityHeaders(request.raw, reply.raw, (error?: unknown) => done(error as Error | undefined)),
+    )
 
     const { origins } = corsOrigins(config)
     if (origins.length > 0) {
       await app.register(cors, {
         origin: origins,
         methods: ['GET', 'HEAD', 'POST', 'PATCH', 'DELETE'],
-        allowedHeaders: ['Authorization', 'Content-Type', 'If-Match', 'If-None-Match', 'Idempotency-Key', 'X-Request-Id'],
+        allowedHeaders: [
+          'Authorization',
+          'Content-Type',
+          'If-Match',
+          'If-None-Match',
+          'Idempotency-Key',
+          'X-Request-Id',
+        ],
         exposedHeaders: EXPOSED_HEADERS,
         credentials: false,
         maxAge: 600,
@@ -114,7 +123,8 @@ export default fp<{ config: Config }>(
       keyGenerator: (request) => request.ip,
       // Admin tokens and health probes are never limited.
       allowList: (request) =>
-        (request.principal?.kind === 'token' && request.principal.role === 'admin') || (request.routeOptions.url ?? '').startsWith('/health/'),
+        (request.principal?.kind === 'token' && request.principal.role === 'admin') ||
+        (request.routeOptions.url ?? '').startsWith('/health/'),
       enableDraftSpec: true,
       // A Redis outage must not take the API down with it: fail open, and say so in the log.
       skipOnError: true,

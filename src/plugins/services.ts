@@ -84,7 +84,12 @@ export default fp<{ config: Config }>(
     const allowPrivateNetworks = config.WEBHOOK_ALLOW_PRIVATE_NETWORKS
     // Webhook signing secrets are encrypted at rest (SECRETS_KEY, or the embedded database's key file).
     const secrets = await loadSecretBox(config, app.log)
-    const webhooks = createWebhookService(db, { cursors, allowPrivateNetworks, overlapHours: config.WEBHOOK_SECRET_OVERLAP_HOURS, secrets })
+    const webhooks = createWebhookService(db, {
+      cursors,
+      allowPrivateNetworks,
+      overlapHours: config.WEBHOOK_SECRET_OVERLAP_HOURS,
+      secrets,
+    })
     app.decorate('services', {
       articles,
       authors: createAuthorService(db, { cursors }),
@@ -92,7 +97,12 @@ export default fp<{ config: Config }>(
       health: createHealthService(db),
       idempotency: createIdempotencyService(db),
       previews: createPreviewService(db, { articles, cursors, previewUrl: config.PREVIEW_URL }),
-      revisions: createRevisionService(db, { cursors, articles, diffMaxLines: config.DIFF_MAX_LINES, diffsPerToken: config.DIFF_CONCURRENT_PER_TOKEN }),
+      revisions: createRevisionService(db, {
+        cursors,
+        articles,
+        diffMaxLines: config.DIFF_MAX_LINES,
+        diffsPerToken: config.DIFF_CONCURRENT_PER_TOKEN,
+      }),
       tags: createTagService(db, { cursors }),
       tokens: createTokenService(db),
       webhooks,

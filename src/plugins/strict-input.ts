@@ -31,7 +31,12 @@ export default fp(
     app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
       const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(request.headers['content-type'] ?? '')?.[1]
       if (charset !== undefined && !/^utf-?8$/i.test(charset)) {
-        done(new ProblemError('UNSUPPORTED_MEDIA_TYPE', `JSON bodies are UTF-8; charset=${charset.slice(0, 40)} is not accepted.`))
+        done(
+          new ProblemError(
+            'UNSUPPORTED_MEDIA_TYPE',
+            `JSON bodies are UTF-8; charset=${charset.slice(0, 40)} is not accepted.`,
+          ),
+        )
         return
       }
       let text: string
@@ -69,7 +74,8 @@ export default fp(
 function scan(value: unknown, path: string, errors: FieldError[], depth: number): void {
   if (errors.length >= MAX_ERRORS) return
   if (typeof value === 'string') {
-    if (FORBIDDEN.test(value)) errors.push({ path, message: 'must be text without NUL characters or unpaired surrogates' })
+    if (FORBIDDEN.test(value))
+      errors.push({ path, message: 'must be text without NUL characters or unpaired surrogates' })
     return
   }
   if (value === null || typeof value !== 'object') return
@@ -84,7 +90,8 @@ function scan(value: unknown, path: string, errors: FieldError[], depth: number)
   }
   for (const [key, child] of entries) {
     const pointer = `${path}/${key.replaceAll('~', '~0').replaceAll('/', '~1')}`
-    if (FORBIDDEN.test(key)) errors.push({ path: pointer, message: 'property names must be text without NUL characters' })
+    if (FORBIDDEN.test(key))
+      errors.push({ path: pointer, message: 'property names must be text without NUL characters' })
     scan(child, pointer, errors, depth + 1)
   }
 }

@@ -40,7 +40,9 @@ const NAMED_EXAMPLES: Record<string, Record<string, { summary: string; value: un
 function components(...modules: Record<string, unknown>[]): TSchema[] {
   return modules
     .flatMap((m) => Object.values(m))
-    .filter((v): v is TSchema => typeof v === 'object' && v !== null && typeof (v as { $id?: unknown }).$id === 'string')
+    .filter(
+      (v): v is TSchema => typeof v === 'object' && v !== null && typeof (v as { $id?: unknown }).$id === 'string',
+    )
 }
 
 /**
@@ -52,7 +54,20 @@ export default fp<{ config: Config }>(
   async (app, { config }) => {
     /** The operationIds of the routes declaring `config.optionalBody`, as the document is built. */
     const optionalBodies = new Set<string>()
-    for (const schema of [...sharedSchemas, ...components(authorSchemas, articleSchemas, revisionSchemas, previewSchemas, bulkSchemas, commentSchemas, tagSchemas, tokenSchemas, webhookSchemas)]) {
+    for (const schema of [
+      ...sharedSchemas,
+      ...components(
+        authorSchemas,
+        articleSchemas,
+        revisionSchemas,
+        previewSchemas,
+        bulkSchemas,
+        commentSchemas,
+        tagSchemas,
+        tokenSchemas,
+        webhookSchemas,
+      ),
+    ]) {
       app.addSchema(schema)
     }
 
@@ -104,16 +119,30 @@ export default fp<{ config: Config }>(
         },
         tags: [
           { name: 'authors', description: 'Authors (email visible to editors, admins and the author only)' },
-          { name: 'articles', description: 'Articles: drafts, scheduled and published; the trash, draft preview links, bulk actions' },
-          { name: 'revisions', description: 'Article history: every change as an immutable revision; diffs; restoring old content' },
+          {
+            name: 'articles',
+            description: 'Articles: drafts, scheduled and published; the trash, draft preview links, bulk actions',
+          },
+          {
+            name: 'revisions',
+            description: 'Article history: every change as an immutable revision; diffs; restoring old content',
+          },
           { name: 'comments', description: 'Reader comments and moderation' },
           { name: 'tokens', description: 'API tokens and roles (admin only)' },
-          { name: 'webhooks', description: 'Signed webhooks (Standard Webhooks) from the transactional outbox, their delivery log, and the CDN purge log (admin only)' },
+          {
+            name: 'webhooks',
+            description:
+              'Signed webhooks (Standard Webhooks) from the transactional outbox, their delivery log, and the CDN purge log (admin only)',
+          },
           { name: 'service', description: 'Health and API description' },
         ],
         components: {
           securitySchemes: {
-            bearerAuth: { type: 'http', scheme: 'bearer', description: 'An API token: `Authorization: Bearer <secret>`.' },
+            bearerAuth: {
+              type: 'http',
+              scheme: 'bearer',
+              description: 'An API token: `Authorization: Bearer <secret>`.',
+            },
           },
         },
       },
@@ -123,8 +152,12 @@ export default fp<{ config: Config }>(
       // Headers, declared from what each route says it does (config.etag, config.ifMatch,
       // its method and path), in the document only: no request pays for validating them.
       transform: ({ schema, url, route }) => {
-        if (route.config?.optionalBody && typeof schema?.operationId === 'string') optionalBodies.add(schema.operationId)
-        return { schema: schema && !schema.hide ? (withHeaders(schema as Schema, route) as typeof schema) : schema, url }
+        if (route.config?.optionalBody && typeof schema?.operationId === 'string')
+          optionalBodies.add(schema.operationId)
+        return {
+          schema: schema && !schema.hide ? (withHeaders(schema as Schema, route) as typeof schema) : schema,
+          url,
+        }
       },
       // The document is built on its first request, after listen: the server is where it listens.
       // Without PUBLIC_URL the first server is relative ("/"): clients resolve it against the
@@ -135,12 +168,25 @@ export default fp<{ config: Config }>(
         const address = app.server.address() as AddressInfo | null
         const listening = `http://localhost:${address?.port ?? config.PORT}`
         const servers = config.PUBLIC_URL
-          ? [{ url: config.PUBLIC_URL, description: 'Production: this API at its public address (PUBLIC_URL)', 'x-internal': false }]
+          ? [
+              {
+                url: config.PUBLIC_URL,
+                description: 'Production: this API at its public address (PUBLIC_URL)',
+                'x-internal': false,
+              },
+            ]
           : [
-              { url: '/', description: 'Local: this server, at the address this document was fetched from (set PUBLIC_URL in production)', 'x-internal': false },
+              {
+                url: '/',
+                description:
+                  'Local: this server, at the address this document was fetched from (set PUBLIC_URL in production)',
+                'x-internal': false,
+              },
               { url: listening, description: 'Local: the address this server listens on', 'x-internal': false },
             ]
-        return sharedComponents(optionalBodyRequests(bodyExamples(integerFormats({ ...openapiObject, servers })), optionalBodies))
+        return sharedComponents(
+          optionalBodyRequests(bodyExamples(integerFormats({ ...openapiObject, servers })), optionalBodies),
+        )
       },
     })
 
@@ -175,13 +221,17 @@ function withHeaders(schema: Schema, route: RouteFacts): Schema {
   const runtime = schema.headers as { properties?: Schema; required?: string[] } | undefined
   const headers = runtime && {
     ...runtime,
-    properties: Object.fromEntries(Object.entries(runtime.properties ?? {}).map(([name, value]) => [wireName(name), value])),
+    properties: Object.fromEntries(
+      Object.entries(runtime.properties ?? {}).map(([name, value]) => [wireName(name), value]),
+    ),
     ...(runtime.required ? { required: runtime.required.map(wireName) } : {}),
   }
   const properties = { ...headers?.properties, ...params }
   const required = [...(headers?.required ?? []), ...(route.config?.ifMatch === 'required' ? ['If-Match'] : [])]
   const documented =
-    Object.keys(properties).length === 0 ? undefined : { type: 'object', ...headers, properties, ...(required.length ? { required } : {}) }
+    Object.keys(properties).length === 0
+      ? undefined
+      : { type: 'object', ...headers, properties, ...(required.length ? { required } : {}) }
   const response = Object.fromEntries(
     Object.entries((schema.response ?? {}) as Record<string, Schema>).map(([status, entry]) => {
       const sent: Record<string, unknown> = {}
@@ -191,7 +241,10 @@ function withHeaders(schema: Schema, route: RouteFacts): Schema {
         sent.ETag = etag === 'strong' ? RESPONSE_HEADERS.strongEtag : RESPONSE_HEADERS.weakEtag
         if (etag === 'weak') sent.Link = RESPONSE_HEADERS.linkNext
       }
-      Object.assign(sent, { 'X-Request-Id': RESPONSE_HEADERS.requestId, 'Access-Control-Allow-Origin': RESPONSE_HEADERS.allowOrigin })
+      Object.assign(sent, {
+        'X-Request-Id': RESPONSE_HEADERS.requestId,
+        'Access-Control-Allow-Origin': RESPONSE_HEADERS.allowOrigin,
+      })
       if (api) {
         Object.assign(sent, {
           'RateLimit-Limit': RESPONSE_HEADERS.rateLimitLimit,
@@ -202,9 +255,13 @@ function withHeaders(schema: Schema, route: RouteFacts): Schema {
         if (methods.includes('GET')) sent['Cache-Control'] = RESPONSE_HEADERS.cacheControl
         if (route.config?.preview) sent['X-Robots-Tag'] = RESPONSE_HEADERS.robotsTag
         if (route.config?.surrogateKeys && /^2\d\d$/.test(status)) {
-          Object.assign(sent, { 'Surrogate-Key': RESPONSE_HEADERS.surrogateKey, 'Cache-Tag': RESPONSE_HEADERS.cacheTag })
+          Object.assign(sent, {
+            'Surrogate-Key': RESPONSE_HEADERS.surrogateKey,
+            'Cache-Tag': RESPONSE_HEADERS.cacheTag,
+          })
         }
-        if (methods.includes('POST') && /^2/.test(status)) sent['Idempotent-Replayed'] = RESPONSE_HEADERS.idempotentReplayed
+        if (methods.includes('POST') && /^2/.test(status))
+          sent['Idempotent-Replayed'] = RESPONSE_HEADERS.idempotentReplayed
       }
       return [status, { ...entry, headers: { ...(entry.headers as Schema | undefined), ...sent } }]
     }),
@@ -236,12 +293,15 @@ function integerFormats<T>(node: T): T {
  * Every one is sent to the server by test/contract/request-examples.test.ts.
  */
 function bodyExamples<T extends { paths?: unknown; components?: unknown }>(document: T): T {
-  const components = ((document.components as { schemas?: Record<string, Schema> } | undefined)?.schemas ?? {}) as Record<string, Schema>
+  const components = ((document.components as { schemas?: Record<string, Schema> } | undefined)?.schemas ??
+    {}) as Record<string, Schema>
   for (const operations of Object.values((document.paths ?? {}) as Record<string, Record<string, Schema>>)) {
     for (const operation of Object.values(operations)) {
       const content = (operation.requestBody as { content?: Record<string, Schema> } | undefined)?.content ?? {}
       for (const media of Object.values(content)) {
-        const name = /^#\/components\/schemas\/(.+)$/.exec(String((media.schema as Schema | undefined)?.$ref ?? ''))?.[1]
+        const name = /^#\/components\/schemas\/(.+)$/.exec(
+          String((media.schema as Schema | undefined)?.$ref ?? ''),
+        )?.[1]
         const examples = name ? (components[name]?.examples as unknown[] | undefined) : undefined
         const named = name ? NAMED_EXAMPLES[name] : undefined
         if (named) media.examples ??= named
@@ -253,7 +313,8 @@ function bodyExamples<T extends { paths?: unknown; components?: unknown }>(docum
 }
 
 /** `idempotency-key` → `Idempotency-Key`. */
-const wireName = (name: string) => name.replace(/(^|-)([a-z])/g, (_, dash: string, letter: string) => dash + letter.toUpperCase())
+const wireName = (name: string) =>
+  name.replace(/(^|-)([a-z])/g, (_, dash: string, letter: string) => dash + letter.toUpperCase())
 
 const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace']
 
@@ -369,7 +430,9 @@ function sharedComponents<T extends { paths?: unknown; components?: unknown }>(d
     for (const [status, response] of entries) {
       const content = Object.keys((response.content ?? {}) as Schema)
       if (content.length !== 1 || content[0] !== 'application/problem+json') continue
-      const refs = new Set(Object.values((response.headers ?? {}) as Record<string, Schema>).map((h) => String(h.$ref).split('/').pop()))
+      const refs = new Set(
+        Object.values((response.headers ?? {}) as Record<string, Schema>).map((h) => String(h.$ref).split('/').pop()),
+      )
       const variant =
         (refs.has('RateLimit-Limit') ? '' : 'Unmetered') +
         (refs.has('Vary-Accept') ? 'Negotiated' : '') +

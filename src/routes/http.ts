@@ -39,7 +39,8 @@ export function smallBody(app: FastifyInstance): number {
  * sends them. The route must declare `config.surrogateKeys`, which puts them in the document.
  */
 export function dependsOn(reply: FastifyReply, ...tags: string[]): void {
-  if (reply.routeOptions.config.surrogateKeys !== true) throw new Error(`${reply.routeOptions.url ?? ''}: config.surrogateKeys must be true`)
+  if (reply.routeOptions.config.surrogateKeys !== true)
+    throw new Error(`${reply.routeOptions.url ?? ''}: config.surrogateKeys must be true`)
   reply.surrogateKeys = [...(reply.surrogateKeys ?? []), ...tags]
 }
 

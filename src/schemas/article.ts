@@ -31,14 +31,24 @@ export const ArticleListSchema = ListOf(ArticleSchema, 'ArticleList')
 export type ArticleList = Static<typeof ArticleListSchema>
 
 const Slug = SlugInput('title')
-const Title = Type.String({ minLength: 1, maxLength: 300, pattern: NOT_BLANK, description: `Plain text, not blank. ${UNTRUSTED}` })
+const Title = Type.String({
+  minLength: 1,
+  maxLength: 300,
+  pattern: NOT_BLANK,
+  description: `Plain text, not blank. ${UNTRUSTED}`,
+})
 const Excerpt = Type.String({ maxLength: 2000, description: `Plain text. ${UNTRUSTED}` })
 const Body = Type.String({
   maxLength: 500_000,
   description: `Markdown, returned byte-exact; raw HTML in it (script elements included) is kept as written. ${UNTRUSTED}`,
 })
 const Tag = Type.String({ minLength: 1, maxLength: 50, pattern: TAG_PATTERN })
-export const Tags = Type.Array(Tag, { maxItems: 20, uniqueItems: true, description: 'Lowercase letters, letters without case and digits, hyphenated (no fullwidth forms, no invisible letters); at most 20.' })
+export const Tags = Type.Array(Tag, {
+  maxItems: 20,
+  uniqueItems: true,
+  description:
+    'Lowercase letters, letters without case and digits, hyphenated (no fullwidth forms, no invisible letters); at most 20.',
+})
 
 export const CreateArticleSchema = Type.Object(
   {
@@ -87,7 +97,12 @@ export const UpdateArticleSchema = Type.Object(
     additionalProperties: false,
     minProperties: 1,
     description: 'Only the fields given change.',
-    examples: [{ title: 'Night buses return to the harbour line, every 20 minutes', tags: ['transport', 'night-life', 'harbour'] }],
+    examples: [
+      {
+        title: 'Night buses return to the harbour line, every 20 minutes',
+        tags: ['transport', 'night-life', 'harbour'],
+      },
+    ],
   },
 )
 export type UpdateArticle = Static<typeof UpdateArticleSchema>
@@ -98,7 +113,10 @@ export type UpdateArticle = Static<typeof UpdateArticleSchema>
  */
 export const PUBLISH_EXAMPLES = {
   now: { summary: 'Publish now (the same as no body)', value: {} },
-  scheduled: { summary: 'Schedule: the article goes live by itself at publishAt', value: { publishAt: '2030-01-07T06:00:00Z' } },
+  scheduled: {
+    summary: 'Schedule: the article goes live by itself at publishAt',
+    value: { publishAt: '2030-01-07T06:00:00Z' },
+  },
 }
 
 export const PublishArticleSchema = Type.Object(
@@ -147,7 +165,11 @@ export const ListArticlesQuerySchema = Type.Object(
       }),
     ),
     q: Type.Optional(
-      Type.String({ minLength: 1, maxLength: 200, description: 'Full-text search over title, excerpt and body, ranked by relevance.' }),
+      Type.String({
+        minLength: 1,
+        maxLength: 200,
+        description: 'Full-text search over title, excerpt and body, ranked by relevance.',
+      }),
     ),
     publishedAfter: Type.Optional({ ...TimestampInput, description: 'Published strictly after this instant.' }),
     publishedBefore: Type.Optional({ ...TimestampInput, description: 'Published strictly before this instant.' }),
@@ -166,7 +188,11 @@ export const TrashedArticleSchema = Type.Object(
   {
     ...ArticleSchema.properties,
     trashedAt: Timestamp,
-    purgeAt: { ...Timestamp, description: 'When the server destroys it for good (trashedAt + TRASH_RETENTION_DAYS) unless it is restored first.' },
+    purgeAt: {
+      ...Timestamp,
+      description:
+        'When the server destroys it for good (trashedAt + TRASH_RETENTION_DAYS) unless it is restored first.',
+    },
   },
   {
     $id: 'TrashedArticle',
@@ -183,7 +209,11 @@ export const ListTrashQuerySchema = Type.Object(
   {
     ...ListQuery,
     sort: Type.Optional(
-      Type.String({ maxLength: 100, description: 'Comma list of trashedAt, title, updatedAt; "-" for descending. Default -trashedAt (newest first).' }),
+      Type.String({
+        maxLength: 100,
+        description:
+          'Comma list of trashedAt, title, updatedAt; "-" for descending. Default -trashedAt (newest first).',
+      }),
     ),
   },
   { additionalProperties: false },
@@ -195,7 +225,8 @@ export const DeleteArticleQuerySchema = Type.Object(
     permanent: Type.Optional(
       Type.Boolean({
         default: false,
-        description: 'true (admin tokens only): destroy the article now, trashed or not, with its comments and revisions. Default: move it to the trash.',
+        description:
+          'true (admin tokens only): destroy the article now, trashed or not, with its comments and revisions. Default: move it to the trash.',
       }),
     ),
   },

@@ -43,7 +43,12 @@ export const AuthorListSchema = ListOf(AuthorSchema, 'AuthorList')
 export type AuthorList = Static<typeof AuthorListSchema>
 
 const Slug = SlugInput('name')
-const Name = Type.String({ minLength: 1, maxLength: 200, pattern: NOT_BLANK, description: `Plain text, not blank. ${UNTRUSTED}` })
+const Name = Type.String({
+  minLength: 1,
+  maxLength: 200,
+  pattern: NOT_BLANK,
+  description: `Plain text, not blank. ${UNTRUSTED}`,
+})
 const Email = Type.String({ format: 'email', maxLength: 254, description: 'Private; unique among authors.' })
 const Bio = Type.String({ maxLength: 5000, description: `Plain text. ${UNTRUSTED}` })
 // format uri alone accepts javascript: and data: URLs; these end up in frontends' href and src.
@@ -94,7 +99,8 @@ export const ListAuthorsQuerySchema = Type.Object(
     sort: Type.Optional(
       Type.String({
         maxLength: 200,
-        description: 'Comma list of name, slug, createdAt, updatedAt; "-" for descending. Default name. Example: -createdAt,name',
+        description:
+          'Comma list of name, slug, createdAt, updatedAt; "-" for descending. Default name. Example: -createdAt,name',
       }),
     ),
     q: Type.Optional(

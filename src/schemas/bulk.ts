@@ -31,15 +31,21 @@ export const BulkArticlesSchema = Type.Object(
       uniqueItems: true,
       description: `1 to ${BULK_MAX_IDS} article ids or slugs; results come back in this order.`,
     }),
-    tags: Type.Optional({ ...Tags, description: 'For addTags and removeTags (and only for them): the tags to add or remove.' }),
+    tags: Type.Optional({
+      ...Tags,
+      description: 'For addTags and removeTags (and only for them): the tags to add or remove.',
+    }),
     atomic: Atomic,
   },
   {
     $id: 'BulkArticles',
     title: 'BulkArticles',
     additionalProperties: false,
-    description: 'One action on many articles. Each item obeys the rules, roles and revisions of the single-item route.',
-    examples: [{ action: 'addTags', ids: ['riverside-tram-line-9-stops-3-years-late-and-finally-open'], tags: ['transport'] }],
+    description:
+      'One action on many articles. Each item obeys the rules, roles and revisions of the single-item route.',
+    examples: [
+      { action: 'addTags', ids: ['riverside-tram-line-9-stops-3-years-late-and-finally-open'], tags: ['transport'] },
+    ],
   },
 )
 export type BulkArticles = Static<typeof BulkArticlesSchema>

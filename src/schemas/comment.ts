@@ -21,7 +21,8 @@ export const CommentSchema = Type.Object(
     authorEmail: Type.Optional(
       Type.String({
         format: 'email',
-        description: 'Private: present only in responses to editor and admin tokens (moderation), never in public lists.',
+        description:
+          'Private: present only in responses to editor and admin tokens (moderation), never in public lists.',
       }),
     ),
     body: Type.String({ description: 'Plain text, returned byte-exact.' }),
@@ -36,13 +37,23 @@ export const CommentListSchema = ListOf(CommentSchema, 'CommentList')
 export type CommentList = Static<typeof CommentListSchema>
 
 // Blank (no visible character: schemas/text.ts) is a 400 like a missing value.
-const AuthorName = Type.String({ minLength: 1, maxLength: 100, pattern: NOT_BLANK, description: `The commenter's name as shown, plain text, not blank. ${UNTRUSTED}` })
+const AuthorName = Type.String({
+  minLength: 1,
+  maxLength: 100,
+  pattern: NOT_BLANK,
+  description: `The commenter's name as shown, plain text, not blank. ${UNTRUSTED}`,
+})
 const AuthorEmail = Type.String({
   format: 'email',
   maxLength: 254,
   description: 'Private: shown to editors and admins only, never published.',
 })
-const Body = Type.String({ minLength: 1, maxLength: 10_000, pattern: NOT_BLANK, description: `Plain text, not blank. ${UNTRUSTED}` })
+const Body = Type.String({
+  minLength: 1,
+  maxLength: 10_000,
+  pattern: NOT_BLANK,
+  description: `Plain text, not blank. ${UNTRUSTED}`,
+})
 
 export const CreateCommentSchema = Type.Object(
   {
@@ -64,7 +75,13 @@ export const CreateCommentSchema = Type.Object(
     title: 'CreateComment',
     additionalProperties: false,
     description: 'New comments are pending until a moderator approves them; status is not writable here.',
-    examples: [{ authorName: 'Ines Duarte', authorEmail: 'ines.duarte@reader.example', body: 'I took the N4 last night: on time, and full.' }],
+    examples: [
+      {
+        authorName: 'Ines Duarte',
+        authorEmail: 'ines.duarte@reader.example',
+        body: 'I took the N4 last night: on time, and full.',
+      },
+    ],
   },
 )
 export type CreateComment = Static<typeof CreateCommentSchema>
@@ -96,7 +113,9 @@ export const ListCommentsQuerySchema = Type.Object(
   {
     ...ListQuery,
     sort: Sort,
-    status: Type.Optional(StringEnum(COMMENT_STATUSES, { description: 'Only comments in this state (default: every state).' })),
+    status: Type.Optional(
+      StringEnum(COMMENT_STATUSES, { description: 'Only comments in this state (default: every state).' }),
+    ),
     article: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Article id or slug.' })),
   },
   { additionalProperties: false },

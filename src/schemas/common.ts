@@ -55,10 +55,16 @@ const problemFields = {
   errors: Type.Optional(
     Type.Array(
       Type.Object({
-        path: Type.String({ description: 'JSON Pointer into the request, prefixed by its part.', examples: ['/body/title'] }),
+        path: Type.String({
+          description: 'JSON Pointer into the request, prefixed by its part.',
+          examples: ['/body/title'],
+        }),
         message: Type.String({ examples: ['is required'] }),
       }),
-      { maxItems: MAX_FIELD_ERRORS, description: `VALIDATION_FAILED: each invalid field (at most ${MAX_FIELD_ERRORS}).` },
+      {
+        maxItems: MAX_FIELD_ERRORS,
+        description: `VALIDATION_FAILED: each invalid field (at most ${MAX_FIELD_ERRORS}).`,
+      },
     ),
   ),
 }
@@ -73,7 +79,11 @@ export const ItemProblemSchema = Type.Object(problemFields, {
 export const BulkItemResultSchema = Type.Object(
   {
     id: Type.String({ description: 'The id (or slug) as sent.' }),
-    status: Type.Integer({ minimum: 200, maximum: 599, description: 'The HTTP status this item would have had alone (200, 204, 403, 404, …).' }),
+    status: Type.Integer({
+      minimum: 200,
+      maximum: 599,
+      description: 'The HTTP status this item would have had alone (200, 204, 403, 404, …).',
+    }),
     problem: Type.Optional(ref(ItemProblemSchema)),
   },
   { $id: 'BulkItemResult', title: 'BulkItemResult' },
@@ -105,14 +115,19 @@ export const ListMetaSchema = Type.Object(
     nextCursor: Nullable(Type.String({ description: 'Opaque cursor for the next page; null on the last page.' })),
     page: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000 })),
     total: Type.Optional(Type.Integer({ minimum: 0, maximum: 2_147_483_647, description: 'Absent when count=false.' })),
-    pageCount: Type.Optional(Type.Integer({ minimum: 0, maximum: 2_147_483_647, description: 'Absent when count=false.' })),
+    pageCount: Type.Optional(
+      Type.Integer({ minimum: 0, maximum: 2_147_483_647, description: 'Absent when count=false.' }),
+    ),
   },
   { $id: 'ListMeta', title: 'ListMeta' },
 )
 
 /** `{ data: [item], meta }`, the shape of every list, as the named component `id`. */
 export function ListOf<T extends TSchema>(item: T, id: string) {
-  return Type.Object({ data: Type.Array(ref(item), { maxItems: 100 }), meta: ref(ListMetaSchema) }, { $id: id, title: id })
+  return Type.Object(
+    { data: Type.Array(ref(item), { maxItems: 100 }), meta: ref(ListMetaSchema) },
+    { $id: id, title: id },
+  )
 }
 
 /** A client-chosen slug; made from `source` (the title, the name) when not given. */
@@ -128,11 +143,17 @@ export function SlugInput(source: string) {
 /** Query parameters every list takes. */
 export const ListQuery = {
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20, description: 'Page size, 1..100.' })),
-  page: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000, description: '1-based page number. Not with cursor.' })),
+  page: Type.Optional(
+    Type.Integer({ minimum: 1, maximum: 100_000, description: '1-based page number. Not with cursor.' }),
+  ),
   cursor: Type.Optional(
     // Bounded by construction: a cursor holds the sort values of one row, and the longest
     // (a 300-character title of six-byte JSON escapes, test/unit/cursor.test.ts) fits.
-    Type.String({ minLength: 1, maxLength: 4096, description: 'Opaque: meta.nextCursor of the previous page. Not with page.' }),
+    Type.String({
+      minLength: 1,
+      maxLength: 4096,
+      description: 'Opaque: meta.nextCursor of the previous page. Not with page.',
+    }),
   ),
   count: Type.Optional(Type.Boolean({ default: true, description: 'false skips total and pageCount (faster).' })),
 }
@@ -147,7 +168,13 @@ export const IdOrSlugParamsSchema = Type.Object(
 )
 
 /** Schemas registered with `addSchema`, i.e. the named OpenAPI components. */
-export const sharedSchemas: TSchema[] = [ItemProblemSchema, BulkItemResultSchema, BulkResultSchema, ProblemSchema, ListMetaSchema]
+export const sharedSchemas: TSchema[] = [
+  ItemProblemSchema,
+  BulkItemResultSchema,
+  BulkResultSchema,
+  ProblemSchema,
+  ListMetaSchema,
+]
 
 const PROBLEM_DESCRIPTIONS: Record<number, string> = {
   400: 'Invalid request (VALIDATION_FAILED lists every bad field)',
@@ -206,7 +233,9 @@ export function problems(...statuses: number[]): Record<number, TSchema> {
           content: {
             'application/problem+json': {
               schema: { $ref: 'Problem#' },
-              examples: Object.fromEntries(codes.map((code) => [code, { summary: CATALOGUE[code].title, value: problemExample(code) }])),
+              examples: Object.fromEntries(
+                codes.map((code) => [code, { summary: CATALOGUE[code].title, value: problemExample(code) }]),
+              ),
             },
           },
         }),

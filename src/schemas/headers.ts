@@ -37,7 +37,8 @@ export const RESPONSE_HEADERS = {
   strongEtag: {
     type: 'string',
     pattern: '^"\\d+-[\\w-]{16}"$',
-    description: 'Strong ETag of this version: If-Match for the next PATCH or DELETE, If-None-Match to revalidate (304).',
+    description:
+      'Strong ETag of this version: If-Match for the next PATCH or DELETE, If-None-Match to revalidate (304).',
   },
   weakEtag: {
     type: 'string',
@@ -50,10 +51,14 @@ export const RESPONSE_HEADERS = {
     description: '`<url>; rel="next"` when there is a next page, in the paging mode used (page or cursor).',
   },
   requestId: header('The id of this request, also in the server log: quote it when reporting a problem.', 200),
-  rateLimitLimit: header('Requests allowed per window for this client (absent for admin tokens, which are exempt).', 10, INT),
+  rateLimitLimit: header(
+    'Requests allowed per window for this client (absent for admin tokens, which are exempt).',
+    10,
+    INT,
+  ),
   rateLimitRemaining: header('Requests left in the current window.', 10, INT),
   rateLimitReset: header('Seconds until the window resets.', 10, INT),
-  allowOrigin: header('Only when CORS_ORIGINS allows the request\'s Origin: that origin, or `*`.', 2000),
+  allowOrigin: header("Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`.", 2000),
   vary: header('`Authorization`: the answer depends on the token.', 100),
   varyAccept: header('`Authorization, Accept`: the answer depends on the token and on the media type asked for.', 100),
   cacheControl: header(
@@ -69,7 +74,10 @@ export const RESPONSE_HEADERS = {
       '(Fastly, Varnish xkey). Every change purges exactly the keys it made stale (CDN_PURGE).',
     65_536,
   ),
-  cacheTag: header('The same keys as Surrogate-Key, comma-separated, for CDNs that read Cache-Tag (Cloudflare).', 65_536),
+  cacheTag: header(
+    'The same keys as Surrogate-Key, comma-separated, for CDNs that read Cache-Tag (Cloudflare).',
+    65_536,
+  ),
   robotsTag: {
     type: 'string',
     maxLength: 20,

@@ -42,7 +42,11 @@ export const PreviewSchema = Type.Object(
     }),
     expiresAt: Timestamp,
     url: Type.Optional(
-      Type.String({ format: 'uri', description: 'PREVIEW_URL with {token}, {slug} and {id} filled in: the link to your site\'s draft mode. Absent when PREVIEW_URL is not set.' }),
+      Type.String({
+        format: 'uri',
+        description:
+          "PREVIEW_URL with {token}, {slug} and {id} filled in: the link to your site's draft mode. Absent when PREVIEW_URL is not set.",
+      }),
     ),
   },
   { $id: 'Preview', title: 'Preview', description: 'A draft preview link for one article.' },
@@ -59,7 +63,10 @@ export type PreviewParams = Static<typeof PreviewParamsSchema>
 export const PreviewLinkSchema = Type.Object(
   {
     id: { ...Uuid, description: 'Revoke it with DELETE /api/v1/articles/{idOrSlug}/preview/{id}.' },
-    prefix: Type.String({ description: 'The first characters of the token, to recognise it.', examples: ['bsp_Xk3vQ9aL'] }),
+    prefix: Type.String({
+      description: 'The first characters of the token, to recognise it.',
+      examples: ['bsp_Xk3vQ9aL'],
+    }),
     createdAt: Timestamp,
     expiresAt: Timestamp,
     by: Type.Object(
@@ -67,7 +74,11 @@ export const PreviewLinkSchema = Type.Object(
       { description: 'Who made it. Revoking that API token revokes the link too.' },
     ),
   },
-  { $id: 'PreviewLink', title: 'PreviewLink', description: 'A preview link that still opens its article (unexpired, not revoked).' },
+  {
+    $id: 'PreviewLink',
+    title: 'PreviewLink',
+    description: 'A preview link that still opens its article (unexpired, not revoked).',
+  },
 )
 export type PreviewLink = Static<typeof PreviewLinkSchema>
 

@@ -8,23 +8,32 @@ export const REVISION_ACTIONS = ['create', 'update', 'publish', 'unpublish', 're
 const By = Type.Object(
   {
     tokenId: Nullable(Uuid),
-    name: Nullable(Type.String({ description: 'The token\'s name when it made the change.' })),
+    name: Nullable(Type.String({ description: "The token's name when it made the change." })),
   },
-  { description: 'Who made the change (null for sample content and the history baseline of articles older than revisions).' },
+  {
+    description:
+      'Who made the change (null for sample content and the history baseline of articles older than revisions).',
+  },
 )
 
 const summary = {
-  number: Type.Integer({ minimum: 1, maximum: 2_147_483_647, description: 'The article\'s version after this change: 1, 2, 3, …' }),
+  number: Type.Integer({
+    minimum: 1,
+    maximum: 2_147_483_647,
+    description: "The article's version after this change: 1, 2, 3, …",
+  }),
   action: StringEnum(REVISION_ACTIONS, {
     description:
-      'create, update (PATCH, bulk tag changes), publish (also scheduling), unpublish, restore (an older revision\'s ' +
+      "create, update (PATCH, bulk tag changes), publish (also scheduling), unpublish, restore (an older revision's " +
       'content copied back; see restoredFrom), trash, untrash (back from the trash).',
   }),
   createdAt: Timestamp,
   by: By,
   title: Type.String({ description: 'The title after this change.' }),
   status: StringEnum(ARTICLE_STATUSES, { description: 'The publication state after this change.' }),
-  restoredFrom: Nullable(Type.Integer({ minimum: 1, maximum: 2_147_483_647, description: 'For restore: the revision copied.' })),
+  restoredFrom: Nullable(
+    Type.Integer({ minimum: 1, maximum: 2_147_483_647, description: 'For restore: the revision copied.' }),
+  ),
 }
 
 export const RevisionSummarySchema = Type.Object(summary, {
@@ -52,7 +61,7 @@ export const SnapshotSchema = Type.Object(
   {
     $id: 'RevisionSnapshot',
     title: 'RevisionSnapshot',
-    description: 'The article\'s editable fields and publication state after the change. Never anything secret.',
+    description: "The article's editable fields and publication state after the change. Never anything secret.",
   },
 )
 export type Snapshot = Static<typeof SnapshotSchema>
@@ -63,7 +72,17 @@ export const RevisionSchema = Type.Object(
 )
 export type Revision = Static<typeof RevisionSchema>
 
-export const DIFF_FIELDS = ['title', 'slug', 'excerpt', 'body', 'tags', 'authorId', 'status', 'publishedAt', 'trashed'] as const
+export const DIFF_FIELDS = [
+  'title',
+  'slug',
+  'excerpt',
+  'body',
+  'tags',
+  'authorId',
+  'status',
+  'publishedAt',
+  'trashed',
+] as const
 
 /** A snapshot field's value: text, a tag list, a flag or null. */
 const FieldValue = Type.Unsafe<string | string[] | boolean | null>({
@@ -73,15 +92,27 @@ const FieldValue = Type.Unsafe<string | string[] | boolean | null>({
     { type: 'boolean' },
     { type: 'null' },
   ],
-  description: 'The field\'s value (a string, the tags, a boolean or null).',
+  description: "The field's value (a string, the tags, a boolean or null).",
 })
 
 export const DiffLineSchema = Type.Object(
   {
     kind: StringEnum(['unchanged', 'added', 'removed'] as const),
     text: Type.String({ description: 'The line, without its line break.' }),
-    fromLine: Nullable(Type.Integer({ minimum: 1, maximum: 2_147_483_647, description: 'Line number in `from` (null for an added line).' })),
-    toLine: Nullable(Type.Integer({ minimum: 1, maximum: 2_147_483_647, description: 'Line number in `to` (null for a removed line).' })),
+    fromLine: Nullable(
+      Type.Integer({
+        minimum: 1,
+        maximum: 2_147_483_647,
+        description: 'Line number in `from` (null for an added line).',
+      }),
+    ),
+    toLine: Nullable(
+      Type.Integer({
+        minimum: 1,
+        maximum: 2_147_483_647,
+        description: 'Line number in `to` (null for a removed line).',
+      }),
+    ),
   },
   { $id: 'DiffLine', title: 'DiffLine' },
 )
@@ -134,13 +165,19 @@ export const RevisionDiffSchema = Type.Object(
       { maxItems: DIFF_FIELDS.length, description: 'Only the fields that differ, in snapshot order.' },
     ),
   },
-  { $id: 'RevisionDiff', title: 'RevisionDiff', description: 'Field-by-field changes from revision `from` to revision `to`.' },
+  {
+    $id: 'RevisionDiff',
+    title: 'RevisionDiff',
+    description: 'Field-by-field changes from revision `from` to revision `to`.',
+  },
 )
 export type RevisionDiff = Static<typeof RevisionDiffSchema>
 
 export const JsonPatchSchema = Type.Array(
   Type.Object({
-    op: StringEnum(['add', 'remove', 'replace', 'move', 'copy', 'test'] as const, { description: 'In practice add, remove and replace.' }),
+    op: StringEnum(['add', 'remove', 'replace', 'move', 'copy', 'test'] as const, {
+      description: 'In practice add, remove and replace.',
+    }),
     path: Type.String({ description: 'JSON Pointer into the snapshot, e.g. /title or /tags/2.' }),
     from: Type.Optional(Type.String({ description: 'move and copy: where from.' })),
     value: Type.Optional(Type.Unsafe({ description: 'The new value (add, replace, test).' })),
@@ -149,7 +186,8 @@ export const JsonPatchSchema = Type.Array(
     $id: 'JsonPatch',
     title: 'JsonPatch',
     maxItems: 100_000,
-    description: 'RFC 6902 JSON Patch that turns snapshot `against` into snapshot `number` (Accept: application/json-patch+json).',
+    description:
+      'RFC 6902 JSON Patch that turns snapshot `against` into snapshot `number` (Accept: application/json-patch+json).',
   },
 )
 

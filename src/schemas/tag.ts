@@ -5,7 +5,12 @@ import { ListOf, ListQuery } from './common.js'
 export const TagSchema = Type.Object(
   {
     tag: Type.String({ maxLength: 50, examples: ['city-hall'] }),
-    count: Type.Integer({ minimum: 1, maximum: 2_147_483_647, description: 'Published articles that have this tag.', examples: [4] }),
+    count: Type.Integer({
+      minimum: 1,
+      maximum: 2_147_483_647,
+      description: 'Published articles that have this tag.',
+      examples: [4],
+    }),
   },
   { $id: 'Tag', title: 'Tag' },
 )
@@ -29,7 +34,8 @@ export const ListTagsQuerySchema = Type.Object(
       Type.String({
         minLength: 1,
         maxLength: 50,
-        description: 'Only tags that start with this text (case-insensitive: tags are lowercase; % and _ are literal characters).',
+        description:
+          'Only tags that start with this text (case-insensitive: tags are lowercase; % and _ are literal characters).',
       }),
     ),
   },

@@ -4,7 +4,8 @@ import { Nullable, StringEnum, Timestamp, Uuid, ref } from './common.js'
 import { NOT_BLANK } from './text.js'
 
 export const RoleSchema = StringEnum(ROLES, {
-  description: 'admin: everything; editor: all content and moderation; author: own articles; viewer: read-only, drafts included.',
+  description:
+    'admin: everything; editor: all content and moderation; author: own articles; viewer: read-only, drafts included.',
 })
 
 export const TokenSchema = Type.Object(
@@ -48,4 +49,7 @@ export const CreateTokenSchema = Type.Object(
 )
 export type CreateToken = Static<typeof CreateTokenSchema>
 
-export const TokenListSchema = Type.Object({ data: Type.Array(ref(TokenSchema)) }, { $id: 'TokenList', title: 'TokenList' })
+export const TokenListSchema = Type.Object(
+  { data: Type.Array(ref(TokenSchema)) },
+  { $id: 'TokenList', title: 'TokenList' },
+)

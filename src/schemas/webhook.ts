@@ -45,11 +45,18 @@ export const WebhookSchema = Type.Object(
     active: Type.Boolean({ description: 'false: nothing is sent; deliveries wait until it is enabled again.' }),
     disabledReason: Nullable(Type.String({ description: 'Why the server disabled it (a run of failed attempts).' })),
     consecutiveFailures: Type.Integer({ minimum: 0, maximum: 2_147_483_647, description: 'Failed attempts in a row.' }),
-    previousSecretUntil: Nullable({ ...Timestamp, description: 'After a rotation: until when deliveries are signed with the old secret too.' }),
+    previousSecretUntil: Nullable({
+      ...Timestamp,
+      description: 'After a rotation: until when deliveries are signed with the old secret too.',
+    }),
     createdAt: Timestamp,
     updatedAt: Timestamp,
   },
-  { $id: 'Webhook', title: 'Webhook', description: 'A webhook subscription. Its signing secret is shown only at creation and rotation.' },
+  {
+    $id: 'Webhook',
+    title: 'Webhook',
+    description: 'A webhook subscription. Its signing secret is shown only at creation and rotation.',
+  },
 )
 export type Webhook = Static<typeof WebhookSchema>
 
@@ -61,7 +68,11 @@ export const CreatedWebhookSchema = Type.Object(
       description: 'The Standard Webhooks signing secret (whsec_…), shown only this once: verify deliveries with it.',
     }),
   },
-  { $id: 'CreatedWebhook', title: 'CreatedWebhook', description: 'A subscription with its signing secret, shown this once.' },
+  {
+    $id: 'CreatedWebhook',
+    title: 'CreatedWebhook',
+    description: 'A subscription with its signing secret, shown this once.',
+  },
 )
 export type CreatedWebhook = Static<typeof CreatedWebhookSchema>
 
@@ -69,12 +80,23 @@ export const WebhookListSchema = ListOf(WebhookSchema, 'WebhookList')
 export type WebhookList = Static<typeof WebhookListSchema>
 
 export const CreateWebhookSchema = Type.Object(
-  { url: Url, events: Events, description: Type.Optional(Description), active: Type.Optional(Type.Boolean({ default: true })) },
+  {
+    url: Url,
+    events: Events,
+    description: Type.Optional(Description),
+    active: Type.Optional(Type.Boolean({ default: true })),
+  },
   {
     $id: 'CreateWebhook',
     title: 'CreateWebhook',
     additionalProperties: false,
-    examples: [{ url: 'https://hooks.example.com/broadsheet', events: ['article.published', 'article.updated'], description: 'Revalidate the site' }],
+    examples: [
+      {
+        url: 'https://hooks.example.com/broadsheet',
+        events: ['article.published', 'article.updated'],
+        description: 'Revalidate the site',
+      },
+    ],
   },
 )
 export type CreateWebhook = Static<typeof CreateWebhookSchema>
@@ -102,9 +124,12 @@ export const DeliverySchema = Type.Object(
     eventId: { ...Uuid, description: 'Sent as `webhook-id`: the same for every attempt and redelivery of the event.' },
     eventType: Type.String(),
     articleId: Nullable(Uuid),
-    sequence: Nullable(Type.Integer({ minimum: 1, maximum: 2_147_483_647, description: 'Per-article event sequence number.' })),
+    sequence: Nullable(
+      Type.Integer({ minimum: 1, maximum: 2_147_483_647, description: 'Per-article event sequence number.' }),
+    ),
     status: StringEnum(['pending', 'delivered', 'failed'] as const, {
-      description: 'pending (not yet, or retrying), delivered (a 2xx answer), failed (retried for WEBHOOK_RETRY_HOURS).',
+      description:
+        'pending (not yet, or retrying), delivered (a 2xx answer), failed (retried for WEBHOOK_RETRY_HOURS).',
     }),
     attempts: Type.Integer({ minimum: 0, maximum: 2_147_483_647 }),
     nextAttemptAt: Nullable({ ...Timestamp, description: 'When a pending delivery is tried next.' }),
@@ -113,12 +138,20 @@ export const DeliverySchema = Type.Object(
     latencyMs: Nullable(Type.Integer({ minimum: 0, maximum: 2_147_483_647, description: 'Of the last attempt.' })),
     responseStatus: Nullable(Type.Integer({ minimum: 100, maximum: 599, description: 'Of the last attempt.' })),
     responseBody: Nullable(Type.String({ description: 'The first 1 KB of the last response.' })),
-    error: Nullable(Type.String({ description: 'Why the last attempt failed without a response (timeout, refused address, …).' })),
-    purgeKeys: Type.Optional(Type.Array(Type.String(), { maxItems: 10_000, description: 'CDN purges: the surrogate keys purged.' })),
+    error: Nullable(
+      Type.String({ description: 'Why the last attempt failed without a response (timeout, refused address, …).' }),
+    ),
+    purgeKeys: Type.Optional(
+      Type.Array(Type.String(), { maxItems: 10_000, description: 'CDN purges: the surrogate keys purged.' }),
+    ),
     cdn: Type.Optional(Type.String({ description: 'CDN purges: which CDN.' })),
     createdAt: Timestamp,
   },
-  { $id: 'Delivery', title: 'Delivery', description: 'One event sent to one target (a webhook, or a CDN purge), with its last attempt.' },
+  {
+    $id: 'Delivery',
+    title: 'Delivery',
+    description: 'One event sent to one target (a webhook, or a CDN purge), with its last attempt.',
+  },
 )
 export type Delivery = Static<typeof DeliverySchema>
 
@@ -129,19 +162,27 @@ export const ListDeliveriesQuerySchema = Type.Object(
   {
     ...ListQuery,
     status: Type.Optional(StringEnum(['pending', 'delivered', 'failed'] as const)),
-    sort: Type.Optional(Type.String({ maxLength: 20, description: '-createdAt (newest first, the default) or createdAt.' })),
+    sort: Type.Optional(
+      Type.String({ maxLength: 20, description: '-createdAt (newest first, the default) or createdAt.' }),
+    ),
   },
   { additionalProperties: false },
 )
 export type ListDeliveriesQuery = Static<typeof ListDeliveriesQuerySchema>
 
 export const ListPurgesQuerySchema = Type.Object(
-  { ...ListDeliveriesQuerySchema.properties, cdn: Type.Optional(StringEnum(['varnish', 'fastly', 'cloudflare'] as const)) },
+  {
+    ...ListDeliveriesQuerySchema.properties,
+    cdn: Type.Optional(StringEnum(['varnish', 'fastly', 'cloudflare'] as const)),
+  },
   { additionalProperties: false },
 )
 export type ListPurgesQuery = Static<typeof ListPurgesQuerySchema>
 
-export const DeliveryParamsSchema = Type.Object({ ...IdParamsSchema.properties, deliveryId: Uuid }, { additionalProperties: false })
+export const DeliveryParamsSchema = Type.Object(
+  { ...IdParamsSchema.properties, deliveryId: Uuid },
+  { additionalProperties: false },
+)
 
 export const QueuedSchema = Type.Object(
   { deliveryId: Uuid, status: StringEnum(['pending'] as const) },

@@ -42,15 +42,27 @@ function toArticle(row: q.ArticleRow, now: Date): Article {
     updatedAt: row.updatedAt.toISOString(),
     ...(row.authorSlug === undefined
       ? {}
-      : { author: { id: row.authorId, slug: row.authorSlug, name: row.authorName!, avatarUrl: row.authorAvatarUrl ?? null } }),
+      : {
+          author: {
+            id: row.authorId,
+            slug: row.authorSlug,
+            name: row.authorName!,
+            avatarUrl: row.authorAvatarUrl ?? null,
+          },
+        }),
   }
 }
 
-const versioned = (row: q.ArticleRow): VersionedArticle => ({ resource: toArticle(row, new Date()), version: row.version })
+const versioned = (row: q.ArticleRow): VersionedArticle => ({
+  resource: toArticle(row, new Date()),
+  version: row.version,
+})
 
 /** Who a change is by, as its revision records it. */
 export function actorOf(principal: Principal): q.Actor {
-  return principal.kind === 'token' ? { tokenId: principal.tokenId, name: principal.name } : { tokenId: null, name: null }
+  return principal.kind === 'token'
+    ? { tokenId: principal.tokenId, name: principal.name }
+    : { tokenId: null, name: null }
 }
 
 export type VersionedArticle = Versioned<Article>
@@ -83,7 +95,13 @@ export function createArticleService(db: Database, options: ArticleServiceOption
   const searchConfig = options.searchConfig ?? 'english'
   const retentionMs = (options.trashRetentionDays ?? 30) * 86_400_000
   /** What a change by `principal` records: its revision (`action`) and its outbox event. */
-  const note = (principal: Principal, action: q.ChangeNote['action'], event: q.ArticleEventType, now = new Date(), restoredFrom?: number): q.ChangeNote => ({
+  const note = (
+    principal: Principal,
+    action: q.ChangeNote['action'],
+    event: q.ArticleEventType,
+    now = new Date(),
+    restoredFrom?: number,
+  ): q.ChangeNote => ({
     action,
     actor: actorOf(principal),
     keep: revisionsKeep,
@@ -98,7 +116,8 @@ export function createArticleService(db: Database, options: ArticleServiceOption
    * again a moment after it wakes).
    */
   function tellIfScheduled({ resource }: VersionedArticle): void {
-    if (resource.status === 'scheduled' && resource.publishedAt !== null) options.scheduled?.(new Date(resource.publishedAt))
+    if (resource.status === 'scheduled' && resource.publishedAt !== null)
+      options.scheduled?.(new Date(resource.publishedAt))
   }
 
   /** Runs `step` in batches of `limit` until one comes back short; everything it returned. */
@@ -122,7 +141,12 @@ export function createArticleService(db: Database, options: ArticleServiceOption
    * the caller may not even see it (so drafts do not leak), 403 when they see it but may not
    * change it.
    */
-  async function writable(principal: Principal, id: string, shelf: q.Shelf = 'live', lock = false): Promise<q.ArticleRow> {
+  async function writable(
+    principal: Principal,
+    id: string,
+    shelf: q.Shelf = 'live',
+    lock = false,
+  ): Promise<q.ArticleRow> {
     // Only tokens change articles (a preview token reads one): to anyone else every article is unknown.
     if (principal.kind !== 'token') throw notFound()
     const row = await q.findArticle(db.query, principal, id, false, shelf, lock)
@@ -143,7 +167,13 @@ export function createArticleService(db: Database, options: ArticleServiceOption
     revision: q.ChangeNote,
     shelf: 'live' | 'trash' = 'live',
   ): Promise<VersionedArticle> {
-    const row = await q.updateArticle(db.query, id, changes, { expected, ownerId: authorScope(principal), shelf }, revision)
+    const row = await q.updateArticle(
+      db.query,
+      id,
+      changes,
+      { expected, ownerId: authorScope(principal), shelf },
+      revision,
+    )
     if (row) return versioned(row)
     await writable(principal, id, shelf) // 404 or 403
     throw Problems.preconditionFailed()
@@ -152,13 +182,15 @@ export function createArticleService(db: Database, options: ArticleServiceOption
   async function resolveAuthorId(principal: Principal, requested: string | undefined): Promise<string> {
     const own = authorScope(principal)
     if (own !== undefined) {
-      if (requested !== undefined && requested !== own) throw Problems.forbidden('An author token can only write its own articles.')
+      if (requested !== undefined && requested !== own)
+        throw Problems.forbidden('An author token can only write its own articles.')
       return own
     }
     if (requested === undefined) {
       throw Problems.validation([{ path: '/body/authorId', message: 'is required for editor and admin tokens' }])
     }
-    if (!(await authorExists(db.query, requested))) throw Problems.validation([{ path: '/body/authorId', message: 'no author has this id' }])
+    if (!(await authorExists(db.query, requested)))
+      throw Problems.validation([{ path: '/body/authorId', message: 'no author has this id' }])
     return requested
   }
 
@@ -192,7 +224,12 @@ export function createArticleService(db: Database, options: ArticleServiceOption
       const search = query.q === undefined ? undefined : q.searchQuery(searchConfig, query.q)
       const codec = await cursors()
       const dated = principal.kind === 'anonymous' || query.status === 'published' || query.status === 'scheduled'
-      const pagination = paginate(q.listSpec(dated), query, codec, search && query.sort === undefined ? [q.rankTerm(search)] : [])
+      const pagination = paginate(
+        q.listSpec(dated),
+        query,
+        codec,
+        search && query.sort === undefined ? [q.rankTerm(search)] : [],
+      )
       const { rows, meta } = await q.listArticles(
         db.query,
         principal,
@@ -209,7 +246,8 @@ export function createArticleService(db: Database, options: ArticleServiceOption
       return { data: rows.map((row) => toArticle(row, now)), meta }
     },
 
-    get: (principal: Principal, idOrSlug: string, include?: 'author') => getVersioned(principal, idOrSlug, include === 'author'),
+    get: (principal: Principal, idOrSlug: string, include?: 'author') =>
+      getVersioned(principal, idOrSlug, include === 'author'),
 
     /**
      * The article a write or an editor's read (revisions, previews) targets, on `shelf`: 404
@@ -235,7 +273,13 @@ export function createArticleService(db: Database, options: ArticleServiceOption
       return db.transaction(async () => {
         const authorId = await resolveAuthorId(principal, input.authorId)
         const base = input.slug ?? slugify(input.title, 'article')
-        const fields = { title: input.title, excerpt: input.excerpt ?? '', body: input.body ?? '', tags: input.tags ?? [], authorId }
+        const fields = {
+          title: input.title,
+          excerpt: input.excerpt ?? '',
+          body: input.body ?? '',
+          tags: input.tags ?? [],
+          authorId,
+        }
         const row = await insertWithSlug(db.query, 'articles', input.slug, base, (slug) =>
           q.insertArticle(db.query, { ...fields, slug }, note(principal, 'create', 'article.created')),
         )
@@ -243,7 +287,12 @@ export function createArticleService(db: Database, options: ArticleServiceOption
       })
     },
 
-    async update(principal: Principal, id: string, expected: number | '*', input: UpdateArticle): Promise<VersionedArticle> {
+    async update(
+      principal: Principal,
+      id: string,
+      expected: number | '*',
+      input: UpdateArticle,
+    ): Promise<VersionedArticle> {
       rejectUuidSlug(input.slug)
       if (input.authorId !== undefined && !isStaff(principal)) {
         throw Problems.forbidden('Only editors and admins may move an article to another author.')
@@ -264,7 +313,13 @@ export function createArticleService(db: Database, options: ArticleServiceOption
     /** DELETE: into the trash (its comments go with it, out of sight), with a revision. */
     async trash(principal: Principal, id: string, expected: number | '*' | undefined): Promise<void> {
       const now = new Date()
-      await updateOrExplain(principal, id, { trashedAt: now }, expected ?? '*', note(principal, 'trash', 'article.trashed', now))
+      await updateOrExplain(
+        principal,
+        id,
+        { trashedAt: now },
+        expected ?? '*',
+        note(principal, 'trash', 'article.trashed', now),
+      )
     },
 
     /** Back from the trash, as it was (same slug, same comments), with a revision. Not in the trash: as it is. */
@@ -276,7 +331,14 @@ export function createArticleService(db: Database, options: ArticleServiceOption
         const now = new Date()
         const live = articleStatus(row.publishedAt, now) === 'published'
         const changes = { trashedAt: null, ...(live ? { liveEventAt: now } : {}) }
-        return updateOrExplain(principal, row.id, changes, '*', note(principal, 'untrash', 'article.restored', now), 'trash')
+        return updateOrExplain(
+          principal,
+          row.id,
+          changes,
+          '*',
+          note(principal, 'untrash', 'article.restored', now),
+          'trash',
+        )
       })
       // Back in the schedule: the go-live clock learns its time now, not at the next sweep.
       tellIfScheduled(restored)
@@ -288,7 +350,9 @@ export function createArticleService(db: Database, options: ArticleServiceOption
       if (principal.kind !== 'token' || principal.role !== 'admin') {
         // Whether the article exists is the caller's business only if they may see it.
         await writable(principal, id, 'any')
-        throw Problems.forbidden('Only admin tokens may destroy an article; without permanent=true it goes to the trash.')
+        throw Problems.forbidden(
+          'Only admin tokens may destroy an article; without permanent=true it goes to the trash.',
+        )
       }
       await db.transaction(async () => {
         const row = await writable(principal, id, 'any')
@@ -299,7 +363,10 @@ export function createArticleService(db: Database, options: ArticleServiceOption
     /** The trash: what the caller may edit, newest first; when each will be destroyed. */
     async listTrash(principal: Principal, query: PageRequest): Promise<TrashList> {
       const codec = await cursors()
-      const { rows, meta } = await q.listTrash(db.query, principal, { pagination: paginate(q.trashSpec, query, codec), codec })
+      const { rows, meta } = await q.listTrash(db.query, principal, {
+        pagination: paginate(q.trashSpec, query, codec),
+        codec,
+      })
       const now = new Date()
       return {
         data: rows.map((row) => ({
@@ -334,8 +401,19 @@ export function createArticleService(db: Database, options: ArticleServiceOption
      * as a new revision, if it still has `expected` version. Publication state, slug and author
      * stay as they are.
      */
-    async restoreRevision(principal: Principal, id: string, expected: number | '*', revision: { number: number; content: RestorableContent }): Promise<VersionedArticle> {
-      return updateOrExplain(principal, id, revision.content, expected, note(principal, 'restore', 'article.updated', new Date(), revision.number))
+    async restoreRevision(
+      principal: Principal,
+      id: string,
+      expected: number | '*',
+      revision: { number: number; content: RestorableContent },
+    ): Promise<VersionedArticle> {
+      return updateOrExplain(
+        principal,
+        id,
+        revision.content,
+        expected,
+        note(principal, 'restore', 'article.updated', new Date(), revision.number),
+      )
     },
 
     async publish(principal: Principal, id: string, input: PublishArticle): Promise<VersionedArticle> {
@@ -368,7 +446,13 @@ export function createArticleService(db: Database, options: ArticleServiceOption
       return db.transaction(async () => {
         const row = await writable(principal, id, 'live', true)
         if (row.publishedAt === null) return versioned(row)
-        return updateOrExplain(principal, row.id, { publishedAt: null, liveEventAt: null }, '*', note(principal, 'unpublish', 'article.unpublished'))
+        return updateOrExplain(
+          principal,
+          row.id,
+          { publishedAt: null, liveEventAt: null },
+          '*',
+          note(principal, 'unpublish', 'article.unpublished'),
+        )
       })
     },
 
@@ -379,7 +463,9 @@ export function createArticleService(db: Database, options: ArticleServiceOption
         const tags = [...row.tags.filter((t) => !remove.includes(t)), ...add.filter((t) => !row.tags.includes(t))]
         if (tags.length === row.tags.length && tags.every((t, i) => t === row.tags[i])) return versioned(row)
         if (tags.length > MAX_TAGS) {
-          throw Problems.validation([{ path: '/body/tags', message: `would give this article more than ${MAX_TAGS} tags` }])
+          throw Problems.validation([
+            { path: '/body/tags', message: `would give this article more than ${MAX_TAGS} tags` },
+          ])
         }
         return updateOrExplain(principal, row.id, { tags }, row.version, note(principal, 'update', 'article.updated'))
       })
@@ -387,10 +473,16 @@ export function createArticleService(db: Database, options: ArticleServiceOption
   }
 
   /** One action on up to 100 articles, each as its single-item route would do it (services/bulk.ts). */
-  async function bulk(principal: Principal, input: BulkArticles, onUnexpected: (error: unknown, id: string) => void): Promise<BulkResult> {
+  async function bulk(
+    principal: Principal,
+    input: BulkArticles,
+    onUnexpected: (error: unknown, id: string) => void,
+  ): Promise<BulkResult> {
     const tagging = input.action === 'addTags' || input.action === 'removeTags'
-    if (tagging && input.tags === undefined) throw Problems.validation([{ path: '/body/tags', message: `is required for ${input.action}` }])
-    if (!tagging && input.tags !== undefined) throw Problems.validation([{ path: '/body/tags', message: 'is only for addTags and removeTags' }])
+    if (tagging && input.tags === undefined)
+      throw Problems.validation([{ path: '/body/tags', message: `is required for ${input.action}` }])
+    if (!tagging && input.tags !== undefined)
+      throw Problems.validation([{ path: '/body/tags', message: 'is only for addTags and removeTags' }])
     const tags = input.tags ?? []
     const apply = async (id: string): Promise<number> => {
       switch (input.action) {

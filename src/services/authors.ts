@@ -58,7 +58,10 @@ export function createAuthorService(db: Database, options: AuthorServiceOptions)
     async list(principal: Principal, query: ListAuthorsQuery): Promise<AuthorList> {
       const codec = await cursors()
       const pagination = paginate(q.authorListSpec, query, codec)
-      const { rows, meta } = await q.listAuthors(db.query, query.q === undefined ? {} : { q: query.q }, { pagination, codec })
+      const { rows, meta } = await q.listAuthors(db.query, query.q === undefined ? {} : { q: query.q }, {
+        pagination,
+        codec,
+      })
       return { data: rows.map((row) => toAuthor(row, principal)), meta }
     },
 
@@ -90,7 +93,9 @@ export function createAuthorService(db: Database, options: AuthorServiceOptions)
       }
       try {
         const row = await db.transaction(() =>
-          insertWithSlug(db.query, 'authors', input.slug, base, (slug) => q.insertAuthor(db.query, { ...fields, slug })),
+          insertWithSlug(db.query, 'authors', input.slug, base, (slug) =>
+            q.insertAuthor(db.query, { ...fields, slug }),
+          ),
         )
         return { resource: toAuthor(row, principal), version: row.version }
       } catch (error) {
@@ -98,7 +103,12 @@ export function createAuthorService(db: Database, options: AuthorServiceOptions)
       }
     },
 
-    async update(principal: Principal, id: string, expected: number | '*', input: UpdateAuthor): Promise<VersionedAuthor> {
+    async update(
+      principal: Principal,
+      id: string,
+      expected: number | '*',
+      input: UpdateAuthor,
+    ): Promise<VersionedAuthor> {
       rejectUuidSlug(input.slug)
       const row = await writable(principal, id)
       let updated: q.AuthorRow | undefined

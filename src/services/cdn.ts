@@ -98,7 +98,9 @@ function jsonPurge(
  * `cloudflare:<zone id>`). Throws a readable Error for a malformed entry or a missing token.
  */
 export function cdnTargets(settings: CdnSettings): CdnTarget[] {
-  const entries = settings.CDN_PURGE.split(',').map((e) => e.trim()).filter(Boolean)
+  const entries = settings.CDN_PURGE.split(',')
+    .map((e) => e.trim())
+    .filter(Boolean)
   return entries.map((entry) => {
     const [kind, ...rest] = entry.split(':')
     const value = rest.join(':')
@@ -115,12 +117,24 @@ export function cdnTargets(settings: CdnSettings): CdnTarget[] {
       }
       case 'fastly':
         // Fastly's batch purge by surrogate key: up to 256 keys a request.
-        return jsonPurge('fastly', 256, settings.FASTLY_API_TOKEN, `${settings.FASTLY_API_URL}/service/${encodeURIComponent(value)}/purge`,
-          (token) => ({ 'fastly-key': token, accept: 'application/json' }), (keys) => ({ surrogate_keys: keys }))
+        return jsonPurge(
+          'fastly',
+          256,
+          settings.FASTLY_API_TOKEN,
+          `${settings.FASTLY_API_URL}/service/${encodeURIComponent(value)}/purge`,
+          (token) => ({ 'fastly-key': token, accept: 'application/json' }),
+          (keys) => ({ surrogate_keys: keys }),
+        )
       case 'cloudflare':
         // Cloudflare's purge by cache tag: up to 30 tags a request.
-        return jsonPurge('cloudflare', 30, settings.CLOUDFLARE_API_TOKEN, `${settings.CLOUDFLARE_API_URL}/zones/${encodeURIComponent(value)}/purge_cache`,
-          (token) => ({ authorization: `Bearer ${token}` }), (keys) => ({ tags: keys }))
+        return jsonPurge(
+          'cloudflare',
+          30,
+          settings.CLOUDFLARE_API_TOKEN,
+          `${settings.CLOUDFLARE_API_URL}/zones/${encodeURIComponent(value)}/purge_cache`,
+          (token) => ({ authorization: `Bearer ${token}` }),
+          (keys) => ({ tags: keys }),
+        )
       default:
         throw new Error(`CDN_PURGE entry "${entry}": unknown CDN "${kind}" (varnish, fastly or cloudflare)`)
     }

@@ -62,9 +62,16 @@ export function createCommentService(db: Database, options: CommentServiceOption
 
   const service = {
     /** Approved comments of an article the caller may see, in the public representation. */
-    async listForArticle(principal: Principal, idOrSlug: string, query: ListArticleCommentsQuery): Promise<{ list: CommentList; articleId: string }> {
+    async listForArticle(
+      principal: Principal,
+      idOrSlug: string,
+      query: ListArticleCommentsQuery,
+    ): Promise<{ list: CommentList; articleId: string }> {
       const codec = await cursors()
-      const { rows, meta } = await q.listArticleComments(db.query, principal, idOrSlug, { pagination: paginate(q.commentListSpec, query, codec), codec })
+      const { rows, meta } = await q.listArticleComments(db.query, principal, idOrSlug, {
+        pagination: paginate(q.commentListSpec, query, codec),
+        codec,
+      })
       // Only an empty page asks whether the article exists (a 404 when it does not).
       const articleId = rows[0]?.articleId ?? (await articles.visibleId(principal, idOrSlug))
       return { list: { data: rows.map((row) => toComment(row, 'public')), meta }, articleId }
@@ -77,7 +84,10 @@ export function createCommentService(db: Database, options: CommentServiceOption
         ...(query.status !== undefined ? { status: query.status } : {}),
         ...(query.article !== undefined ? { article: query.article } : {}),
       }
-      const { rows, meta } = await q.listComments(db.query, filters, { pagination: paginate(q.commentListSpec, query, codec), codec })
+      const { rows, meta } = await q.listComments(db.query, filters, {
+        pagination: paginate(q.commentListSpec, query, codec),
+        codec,
+      })
       return { data: rows.map((row) => toComment(row, 'staff')), meta }
     },
 
@@ -121,8 +131,20 @@ export function createCommentService(db: Database, options: CommentServiceOption
         const after = (await q.updateComment(db.query, id, input))!
         const delta = approved(after.status) - approved(before.status)
         // The public sees a change: approved, unapproved, or the text of an approved comment.
-        const type = delta > 0 ? 'comment.approved' : delta < 0 ? 'comment.unapproved' : after.status === 'approved' && after.body !== before.body ? 'comment.updated' : undefined
-        await q.recordCommentChange(db.query, before.articleId, delta, type && { type, comment: after, wasApproved: before.status === 'approved' })
+        const type =
+          delta > 0
+            ? 'comment.approved'
+            : delta < 0
+              ? 'comment.unapproved'
+              : after.status === 'approved' && after.body !== before.body
+                ? 'comment.updated'
+                : undefined
+        await q.recordCommentChange(
+          db.query,
+          before.articleId,
+          delta,
+          type && { type, comment: after, wasApproved: before.status === 'approved' },
+        )
         return after
       })
       return { resource: toComment(row, 'staff'), version: row.version }
@@ -143,14 +165,21 @@ export function createCommentService(db: Database, options: CommentServiceOption
 
     /** One moderation action on up to 100 comments, each as PATCH or DELETE would do it (services/bulk.ts). */
     async bulk(input: BulkComments, onUnexpected: (error: unknown, id: string) => void): Promise<BulkResult> {
-      return runBulk(db, input.ids, input.atomic ?? false, async (id) => {
-        if (input.action === 'delete') {
-          await service.remove(id, undefined)
-          return 204
-        }
-        await service.update(id, '*', { status: BULK_STATUS[input.action] })
-        return 200
-      }, (ids) => q.lockComments(db.query, ids), onUnexpected)
+      return runBulk(
+        db,
+        input.ids,
+        input.atomic ?? false,
+        async (id) => {
+          if (input.action === 'delete') {
+            await service.remove(id, undefined)
+            return 204
+          }
+          await service.update(id, '*', { status: BULK_STATUS[input.action] })
+          return 200
+        },
+        (ids) => q.lockComments(db.query, ids),
+        onUnexpected,
+      )
     },
   }
   return service

@@ -2,7 +2,14 @@ import { Webhook } from 'standardwebhooks'
 import type { Database } from '../db/database.js'
 import * as outbox from '../db/queries/outbox.js'
 import * as subscriptions from '../db/queries/webhooks.js'
-import { OutboundFailed, OutboundRefused, parseAllowList, send, type AllowList, type OutboundRequest } from '../net/outbound.js'
+import {
+  OutboundFailed,
+  OutboundRefused,
+  parseAllowList,
+  send,
+  type AllowList,
+  type OutboundRequest,
+} from '../net/outbound.js'
 import { purgeKeysFor, type CdnTarget } from './cdn.js'
 
 export interface DeliverySettings {
@@ -55,11 +62,17 @@ export function loggableText(text: string, maxBytes = LOGGED_BYTES): string {
  * NUL byte, or more than a quarter control characters and bytes that are not UTF-8. Such an
  * answer would read as noise, and Postgres cannot store a NUL.
  */
-export function loggableBody(bytes: Buffer, options: { truncated?: boolean; contentEncoding?: string | string[] | undefined } = {}): string {
+export function loggableBody(
+  bytes: Buffer,
+  options: { truncated?: boolean; contentEncoding?: string | string[] | undefined } = {},
+): string {
   const size = `${bytes.length}${options.truncated ? '+' : ''} bytes`
-  const encoding = String(options.contentEncoding ?? '').trim().toLowerCase()
+  const encoding = String(options.contentEncoding ?? '')
+    .trim()
+    .toLowerCase()
   // The encoding is the receiver's text too.
-  if (bytes.length > 0 && encoding !== '' && encoding !== 'identity') return loggableText(`[${encoding.slice(0, 40)}-encoded response, ${size}]`)
+  if (bytes.length > 0 && encoding !== '' && encoding !== 'identity')
+    return loggableText(`[${encoding.slice(0, 40)}-encoded response, ${size}]`)
   const head = bytes.subarray(0, LOGGED_BYTES)
   const text = decodeHead(head)
   if (head.includes(0) || (text.match(NOT_TEXT)?.length ?? 0) * 4 > text.length) return `[binary response, ${size}]`
@@ -116,21 +129,35 @@ export function createDeliveryService(db: Database, settings: DeliverySettings, 
   /** One request through the sender, as the log records it. */
   async function attempt(request: OutboundRequest, allow: AllowList): Promise<{ ok: boolean; record: outbox.Attempt }> {
     try {
-      const res = await send(request, { allow, timeoutMs: settings.timeoutMs, maxResponseBytes: settings.maxResponseBytes })
+      const res = await send(request, {
+        allow,
+        timeoutMs: settings.timeoutMs,
+        maxResponseBytes: settings.maxResponseBytes,
+      })
       const ok = res.status >= 200 && res.status < 300
       return {
         ok,
         record: {
           responseStatus: res.status,
-          responseBody: loggableBody(res.bytes, { truncated: res.truncated, contentEncoding: res.headers['content-encoding'] }),
+          responseBody: loggableBody(res.bytes, {
+            truncated: res.truncated,
+            contentEncoding: res.headers['content-encoding'],
+          }),
           // Redirects are never followed: the receiver must answer at the URL it gave.
-          error: ok ? null : res.status >= 300 && res.status < 400 ? `redirect not followed (${res.status})` : `answered ${res.status}`,
+          error: ok
+            ? null
+            : res.status >= 300 && res.status < 400
+              ? `redirect not followed (${res.status})`
+              : `answered ${res.status}`,
           latencyMs: Math.round(res.latencyMs),
         },
       }
     } catch (error) {
       if (!(error instanceof OutboundRefused || error instanceof OutboundFailed)) throw error
-      return { ok: false, record: { responseStatus: null, responseBody: null, error: loggableText(error.message), latencyMs: null } }
+      return {
+        ok: false,
+        record: { responseStatus: null, responseBody: null, error: loggableText(error.message), latencyMs: null },
+      }
     }
   }
 
@@ -143,9 +170,16 @@ export function createDeliveryService(db: Database, settings: DeliverySettings, 
     try {
       await write(record)
     } catch (error) {
-      log.warn({ err: error }, 'delivery worker: the log refused an attempt as it was; it is recorded without the answer')
+      log.warn(
+        { err: error },
+        'delivery worker: the log refused an attempt as it was; it is recorded without the answer',
+      )
       // Printable ASCII only: nothing in it can be refused.
-      await write({ ...record, responseBody: '[the answer could not be logged]', error: record.error?.replace(/[^\x20-\x7e]/g, '?') ?? null })
+      await write({
+        ...record,
+        responseBody: '[the answer could not be logged]',
+        error: record.error?.replace(/[^\x20-\x7e]/g, '?') ?? null,
+      })
     }
   }
 
@@ -156,7 +190,16 @@ export function createDeliveryService(db: Database, settings: DeliverySettings, 
     const first = deliveries[0]!
     const giveUp = now - first.createdAt.getTime() >= settings.retryHours * 3_600_000
     const next = giveUp ? undefined : new Date(now + backoff(first.attempts))
-    await store((r) => outbox.markFailed(db.query, deliveries.map((d) => d.id), r, next), record)
+    await store(
+      (r) =>
+        outbox.markFailed(
+          db.query,
+          deliveries.map((d) => d.id),
+          r,
+          next,
+        ),
+      record,
+    )
   }
 
   /**
@@ -171,7 +214,10 @@ export function createDeliveryService(db: Database, settings: DeliverySettings, 
     return signatures.join(' ')
   }
 
-  async function deliverWebhook(delivery: outbox.ClaimedDelivery, subscription: subscriptions.SigningRow): Promise<void> {
+  async function deliverWebhook(
+    delivery: outbox.ClaimedDelivery,
+    subscription: subscriptions.SigningRow,
+  ): Promise<void> {
     const { event } = delivery
     const body = JSON.stringify({ type: event.type, timestamp: event.createdAt.toISOString(), data: event.data })
     const now = new Date()
@@ -183,7 +229,10 @@ export function createDeliveryService(db: Database, settings: DeliverySettings, 
       // not sent again at every lease end.
       log.warn({ err: error, webhook: subscription.id }, 'webhook delivery: it cannot be signed')
       const reason = loggableText(`cannot be signed: ${error instanceof Error ? error.message : String(error)}`)
-      return recordWebhook(delivery, subscription, { ok: false, record: { responseStatus: null, responseBody: null, error: reason, latencyMs: null } })
+      return recordWebhook(delivery, subscription, {
+        ok: false,
+        record: { responseStatus: null, responseBody: null, error: reason, latencyMs: null },
+      })
     }
     const outcome = await attempt(
       {
@@ -224,12 +273,27 @@ export function createDeliveryService(db: Database, settings: DeliverySettings, 
   /** Purges claimed together for one CDN go out as few requests as its key limit allows. */
   async function purge(cdn: CdnTarget, deliveries: outbox.ClaimedDelivery[]): Promise<void> {
     const keys = [...new Set(deliveries.flatMap((d) => d.purgeKeys))]
-    let outcome: { ok: boolean; record: outbox.Attempt } = { ok: true, record: { responseStatus: null, responseBody: null, error: null, latencyMs: 0 } }
+    let outcome: { ok: boolean; record: outbox.Attempt } = {
+      ok: true,
+      record: { responseStatus: null, responseBody: null, error: null, latencyMs: 0 },
+    }
     for (let i = 0; i < keys.length && outcome.ok; i += cdn.maxKeys) {
       const part = await attempt(cdn.request(keys.slice(i, i + cdn.maxKeys)), anyAddress)
-      outcome = { ok: part.ok, record: { ...part.record, latencyMs: (outcome.record.latencyMs ?? 0) + (part.record.latencyMs ?? 0) } }
+      outcome = {
+        ok: part.ok,
+        record: { ...part.record, latencyMs: (outcome.record.latencyMs ?? 0) + (part.record.latencyMs ?? 0) },
+      }
     }
-    if (outcome.ok) await store((r) => outbox.markDelivered(db.query, deliveries.map((d) => d.id), r), outcome.record)
+    if (outcome.ok)
+      await store(
+        (r) =>
+          outbox.markDelivered(
+            db.query,
+            deliveries.map((d) => d.id),
+            r,
+          ),
+        outcome.record,
+      )
     else {
       log.warn({ cdn: cdn.name, keys: keys.length, error: outcome.record.error }, 'CDN purge failed; it is retried')
       await failed(deliveries, outcome.record)
@@ -240,7 +304,12 @@ export function createDeliveryService(db: Database, settings: DeliverySettings, 
   async function attemptsFor(claimed: outbox.ClaimedDelivery[]): Promise<Job[]> {
     if (claimed.length === 0) return []
     const hooks = claimed.filter((d) => d.subscriptionId !== null)
-    const signing = new Map((await subscriptions.signingDetails(db.query, [...new Set(hooks.map((d) => d.subscriptionId!))])).map((s) => [s.id, s]))
+    const signing = new Map(
+      (await subscriptions.signingDetails(db.query, [...new Set(hooks.map((d) => d.subscriptionId!))])).map((s) => [
+        s.id,
+        s,
+      ]),
+    )
     const purges = new Map<string, outbox.ClaimedDelivery[]>()
     for (const d of claimed) if (d.cdn !== null) purges.set(d.cdn, [...(purges.get(d.cdn) ?? []), d])
     return [
@@ -253,8 +322,16 @@ export function createDeliveryService(db: Database, settings: DeliverySettings, 
         const cdn = cdnByName.get(name as CdnTarget['name'])
         const ids = deliveries.map((d) => d.id)
         // A CDN no longer configured: nothing to purge there.
-        const unconfigured = { responseStatus: null, responseBody: null, error: `${name} is no longer in CDN_PURGE`, latencyMs: null }
-        return { ids, run: cdn ? () => purge(cdn, deliveries) : () => outbox.markFailed(db.query, ids, unconfigured, undefined) }
+        const unconfigured = {
+          responseStatus: null,
+          responseBody: null,
+          error: `${name} is no longer in CDN_PURGE`,
+          latencyMs: null,
+        }
+        return {
+          ids,
+          run: cdn ? () => purge(cdn, deliveries) : () => outbox.markFailed(db.query, ids, unconfigured, undefined),
+        }
       }),
     ]
   }
@@ -288,7 +365,10 @@ export function createDeliveryService(db: Database, settings: DeliverySettings, 
     const attempt: Promise<void> = job
       .run()
       .catch((error: unknown) => {
-        log.warn({ err: error, deliveries: job.ids }, 'delivery worker: an attempt failed; its deliveries go again when their lease ends')
+        log.warn(
+          { err: error, deliveries: job.ids },
+          'delivery worker: an attempt failed; its deliveries go again when their lease ends',
+        )
       })
       .finally(() => {
         busy--
@@ -311,7 +391,13 @@ export function createDeliveryService(db: Database, settings: DeliverySettings, 
           events.flatMap((event) => {
             const keys = event.subscriptionId === null ? purgeKeysFor(event) : []
             if (keys.length === 0) return []
-            return settings.cdns.map((cdn) => ({ eventId: event.id, articleId: event.articleId, position: event.position, cdn: cdn.name, keys }))
+            return settings.cdns.map((cdn) => ({
+              eventId: event.id,
+              articleId: event.articleId,
+              position: event.position,
+              cdn: cdn.name,
+              keys,
+            }))
           }),
         )
         await outbox.markDispatched(db.query, ids)

@@ -150,7 +150,11 @@ async function fewestEdits(a: readonly string[], b: readonly string[], step: Ste
  * CONTEXT_LINES unchanged lines around each (line numbers jump over what is left out), cut at
  * `maxLines` lines (`truncated`). `summary` counts the whole diff.
  */
-export async function lineDiff(before: string, after: string, options: { maxLines: number; step: Step }): Promise<LineDiff> {
+export async function lineDiff(
+  before: string,
+  after: string,
+  options: { maxLines: number; step: Step },
+): Promise<LineDiff> {
   const { maxLines, step } = options
   const a = await step(() => before.split('\n'))
   const b = await step(() => after.split('\n'))
@@ -179,7 +183,11 @@ function render(runs: Run[], maxLines: number): LineDiff {
       // Context after the change before the run, and before the change after it.
       const trailing = r > 0 ? Math.min(CONTEXT_LINES, run.count) : 0
       const leading = r < runs.length - 1 ? Math.min(CONTEXT_LINES, run.count) : 0
-      if (trailing + leading < run.count) shown = [[0, trailing], [run.count - leading, run.count]]
+      if (trailing + leading < run.count)
+        shown = [
+          [0, trailing],
+          [run.count - leading, run.count],
+        ]
     }
     for (const [start, end] of shown) {
       for (let i = start; i < end; i++) {

@@ -11,10 +11,11 @@ export function createHealthService(db: Database) {
       })
       // Twice: after a database restart the first try may draw a dead pooled connection
       // (which the pool then discards); that says nothing about the database now.
-      const once = () => ping(db.query).then(
-        () => true,
-        () => false,
-      )
+      const once = () =>
+        ping(db.query).then(
+          () => true,
+          () => false,
+        )
       const pinged = once().then((ok) => ok || once())
       try {
         return await Promise.race([pinged, timeout])

@@ -47,7 +47,10 @@ export function createPreviewService(db: Database, options: PreviewServiceOption
     async list(principal: Principal, idOrSlug: string, query: PageRequest): Promise<PreviewLinkList> {
       const article = await articles.writable(principal, idOrSlug)
       const codec = await cursors()
-      const { rows, meta } = await q.listPreviews(db.query, article.id, { pagination: paginate(q.previewListSpec, query, codec), codec })
+      const { rows, meta } = await q.listPreviews(db.query, article.id, {
+        pagination: paginate(q.previewListSpec, query, codec),
+        codec,
+      })
       return {
         data: rows.map((row) => ({
           id: row.id,
@@ -67,7 +70,8 @@ export function createPreviewService(db: Database, options: PreviewServiceOption
         await q.deletePreviews(db.query, article.id)
         return
       }
-      if (!(await q.deletePreview(db.query, article.id, previewId))) throw Problems.notFound('This article has no preview link with this id.')
+      if (!(await q.deletePreview(db.query, article.id, previewId)))
+        throw Problems.notFound('This article has no preview link with this id.')
     },
 
     /** The principal of an unexpired preview token's secret, or null. */

@@ -81,14 +81,22 @@ export function createRevisionService(db: Database, options: RevisionServiceOpti
   }
 
   /** The diff itself (see `diff`). */
-  async function compare(principal: Principal, idOrSlug: string, n: number, against: number | undefined, format: 'fields' | 'json-patch') {
+  async function compare(
+    principal: Principal,
+    idOrSlug: string,
+    n: number,
+    against: number | undefined,
+    format: 'fields' | 'json-patch',
+  ) {
     // Reading the article (its body included) is a step too.
     const article = await step(() => target(principal, idOrSlug))
     const from = against ?? (await q.previousNumber(db.query, article.id, n))
     if (from === undefined) {
       // The first revision is compared with nothing: every field "changed" from null.
       await one(article.id, n)
-      throw Problems.validation([{ path: '/query/against', message: `revision ${n} is the oldest; name another revision to compare with` }])
+      throw Problems.validation([
+        { path: '/query/against', message: `revision ${n} is the oldest; name another revision to compare with` },
+      ])
     }
     // One snapshot at a time, each a step: on the embedded database, reading a long body holds the event loop.
     const after = (await step(() => one(article.id, n))).snapshot
@@ -113,7 +121,10 @@ export function createRevisionService(db: Database, options: RevisionServiceOpti
     async list(principal: Principal, idOrSlug: string, query: ListRevisionsQuery): Promise<RevisionList> {
       const article = await target(principal, idOrSlug)
       const codec = await cursors()
-      const { rows, meta } = await q.listRevisions(db.query, article.id, { pagination: paginate(q.revisionListSpec, query, codec), codec })
+      const { rows, meta } = await q.listRevisions(db.query, article.id, {
+        pagination: paginate(q.revisionListSpec, query, codec),
+        codec,
+      })
       return { data: rows.map(toSummary), meta }
     },
 
@@ -129,7 +140,13 @@ export function createRevisionService(db: Database, options: RevisionServiceOpti
      * 6902 JSON Patch. A token has at most `diffsPerToken` of them in flight (429 past that,
      * before any other work; anonymous callers only ever get the 404).
      */
-    async diff(principal: Principal, idOrSlug: string, n: number, against: number | undefined, format: 'fields' | 'json-patch') {
+    async diff(
+      principal: Principal,
+      idOrSlug: string,
+      n: number,
+      against: number | undefined,
+      format: 'fields' | 'json-patch',
+    ) {
       const leave = principal.kind === 'token' ? enterDiff(principal.tokenId) : undefined
       try {
         return await compare(principal, idOrSlug, n, against, format)
@@ -143,7 +160,12 @@ export function createRevisionService(db: Database, options: RevisionServiceOpti
      * revision, if the article still has `expected` version. Publication state, slug and
      * author are left as they are: a live article stays live with the restored text.
      */
-    async restore(principal: Principal, idOrSlug: string, n: number, expected: number | '*'): Promise<VersionedArticle> {
+    async restore(
+      principal: Principal,
+      idOrSlug: string,
+      n: number,
+      expected: number | '*',
+    ): Promise<VersionedArticle> {
       const article = await target(principal, idOrSlug)
       const { snapshot } = await one(article.id, n)
       const content = { title: snapshot.title, excerpt: snapshot.excerpt, body: snapshot.body, tags: snapshot.tags }

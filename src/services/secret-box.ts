@@ -56,14 +56,16 @@ export function parseKey(text: string, where = 'SECRETS_KEY'): SecretKey {
   let bytes: Buffer | undefined
   if (HEX_KEY.test(value)) bytes = Buffer.from(value, 'hex')
   else if (BASE64_KEY.test(value)) bytes = Buffer.from(value.replace(/-/g, '+').replace(/_/g, '/'), 'base64')
-  if (bytes?.length !== KEY_BYTES) throw new ConfigError(`Invalid configuration: ${where} is not a valid key: ${KEY_FORMAT}`)
+  if (bytes?.length !== KEY_BYTES)
+    throw new ConfigError(`Invalid configuration: ${where} is not a valid key: ${KEY_FORMAT}`)
   return { id: keyId(bytes), bytes }
 }
 
 /** SECRETS_KEY: a comma list of keys, the first encrypts and every one decrypts. */
 export function parseKeys(text: string, where = 'SECRETS_KEY'): SecretKey[] {
   const parts = text.split(',').map((part) => part.trim())
-  if (parts.some((part) => part === '')) throw new ConfigError(`Invalid configuration: ${where} has an empty entry; ${KEY_FORMAT}, comma-separated`)
+  if (parts.some((part) => part === ''))
+    throw new ConfigError(`Invalid configuration: ${where} has an empty entry; ${KEY_FORMAT}, comma-separated`)
   return parts.map((part, i) => parseKey(part, parts.length > 1 ? `${where} (key ${i + 1} of ${parts.length})` : where))
 }
 
@@ -115,15 +117,23 @@ export class SecretBox {
     const match = /^enc:([^:]*):([^:]*):([A-Za-z0-9_-]*)$/.exec(stored)
     const what = context.replace(/-/g, ' ')
     if (!match || match[1] !== VERSION || !/^[0-9a-f]{8}$/.test(match[2]!)) {
-      throw new SecretUnreadable('malformed', `the stored ${what} is not in a known format (expected enc:${VERSION}:<key id>:<data>)`)
+      throw new SecretUnreadable(
+        'malformed',
+        `the stored ${what} is not in a known format (expected enc:${VERSION}:<key id>:<data>)`,
+      )
     }
     const id = match[2]!
     const data = Buffer.from(match[3]!, 'base64url')
-    if (data.length < IV_BYTES + TAG_BYTES) throw new SecretUnreadable('malformed', `the stored ${what} (key ${id}) is truncated`, id)
+    if (data.length < IV_BYTES + TAG_BYTES)
+      throw new SecretUnreadable('malformed', `the stored ${what} (key ${id}) is truncated`, id)
     const candidates = this.keys.filter((key) => key.id === id)
     if (candidates.length === 0) {
       throw this.keys.length === 0
-        ? new SecretUnreadable('no-key', `cannot decrypt the ${what}: it is encrypted with key ${id}, but no SECRETS_KEY is configured`, id)
+        ? new SecretUnreadable(
+            'no-key',
+            `cannot decrypt the ${what}: it is encrypted with key ${id}, but no SECRETS_KEY is configured`,
+            id,
+          )
         : new SecretUnreadable(
             'unknown-key',
             `cannot decrypt the ${what}: it is encrypted with key ${id}, which is not among the configured keys ` +
@@ -133,7 +143,9 @@ export class SecretBox {
     }
     for (const key of candidates) {
       try {
-        const decipher = createDecipheriv('aes-256-gcm', key.bytes, data.subarray(0, IV_BYTES), { authTagLength: TAG_BYTES })
+        const decipher = createDecipheriv('aes-256-gcm', key.bytes, data.subarray(0, IV_BYTES), {
+          authTagLength: TAG_BYTES,
+        })
         decipher.setAAD(aad(id, context))
         decipher.setAuthTag(data.subarray(IV_BYTES, IV_BYTES + TAG_BYTES))
         return Buffer.concat([decipher.update(data.subarray(IV_BYTES + TAG_BYTES)), decipher.final()]).toString('utf8')
@@ -141,7 +153,11 @@ export class SecretBox {
         // Authentication failed with this key; another one with the same id may fit.
       }
     }
-    throw new SecretUnreadable('tampered', `cannot decrypt the ${what} with key ${id}: the stored value was altered or belongs to something else`, id)
+    throw new SecretUnreadable(
+      'tampered',
+      `cannot decrypt the ${what} with key ${id}: the stored value was altered or belongs to something else`,
+      id,
+    )
   }
 
   /** Whether `stored` is sealed under the current key already (nothing to re-encrypt). */
@@ -235,6 +251,9 @@ async function createKeyFile(file: string, log: SecretBoxLog): Promise<SecretKey
     await unlink(temporary)
   }
   const key = parseKey(text, file)
-  log.info({ file, keyId: key.id }, 'made the key that encrypts webhook secrets in the embedded database; back it up with the data directory')
+  log.info(
+    { file, keyId: key.id },
+    'made the key that encrypts webhook secrets in the embedded database; back it up with the data directory',
+  )
   return key
 }

@@ -28,7 +28,11 @@ export function createTagService(db: Database, options: TagServiceOptions) {
       const pagination = paginate(q.tagListSpec, { ...query, sort: withTagOrder(query.sort) }, codec)
       // Tags are stored lowercase (the write schema's pattern), so the prefix is compared lowercase.
       const prefix = query.q?.toLowerCase()
-      const { rows, meta } = await q.listTags(db.query, prefix === undefined ? {} : { prefix }, { pagination, codec, now: new Date() })
+      const { rows, meta } = await q.listTags(db.query, prefix === undefined ? {} : { prefix }, {
+        pagination,
+        codec,
+        now: new Date(),
+      })
       return { data: rows.map((row) => ({ tag: row.tag, count: row.count })), meta }
     },
   }

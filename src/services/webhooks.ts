@@ -113,7 +113,10 @@ export function createWebhookService(db: Database, options: WebhookServiceOption
   }
 
   /** One page of the delivery log: a webhook's deliveries or a CDN's purges. */
-  async function log(target: Parameters<typeof outbox.listDeliveries>[1], query: ListDeliveriesQuery): Promise<DeliveryList> {
+  async function log(
+    target: Parameters<typeof outbox.listDeliveries>[1],
+    query: ListDeliveriesQuery,
+  ): Promise<DeliveryList> {
     const codec = await cursors()
     const { rows, meta } = await outbox.listDeliveries(
       db.query,
@@ -127,7 +130,10 @@ export function createWebhookService(db: Database, options: WebhookServiceOption
   return {
     async list(query: PageRequest): Promise<WebhookList> {
       const codec = await cursors()
-      const { rows, meta } = await q.listSubscriptions(db.query, { pagination: paginate(q.subscriptionListSpec, query, codec), codec })
+      const { rows, meta } = await q.listSubscriptions(db.query, {
+        pagination: paginate(q.subscriptionListSpec, query, codec),
+        codec,
+      })
       return { data: rows.map(toWebhook), meta }
     },
 
@@ -195,7 +201,8 @@ export function createWebhookService(db: Database, options: WebhookServiceOption
         await existing(id) // 404 for the webhook itself first
         throw Problems.notFound('This webhook has no delivery with this id.')
       }
-      if (!created.id) throw new ProblemError('CONFLICT', 'This event is still pending for this webhook; it is retried by itself.')
+      if (!created.id)
+        throw new ProblemError('CONFLICT', 'This event is still pending for this webhook; it is retried by itself.')
       return { deliveryId: created.id, status: 'pending' }
     },
 
@@ -220,11 +227,14 @@ export function createWebhookService(db: Database, options: WebhookServiceOption
       const unreadableKeys = new Set<string>()
       for (let round = 0; round < 3; round++) {
         let missed = 0
-        for (let after: string | null = null; ; ) {
+        for (let after: string | null = null; ;) {
           const rows = await q.secretsNotUnder(db.query, prefix, after, SEAL_BATCH)
           if (rows.length === 0) break
           after = rows[rows.length - 1]!.id
-          const changes = { secret: [] as { id: string; from: string; to: string }[], previousSecret: [] as { id: string; from: string; to: string }[] }
+          const changes = {
+            secret: [] as { id: string; from: string; to: string }[],
+            previousSecret: [] as { id: string; from: string; to: string }[],
+          }
           for (const row of rows) {
             for (const column of ['secret', 'previousSecret'] as const) {
               const from = row[column]

@@ -33,7 +33,9 @@ export function prepareSchema(schema: unknown, options: { closed: boolean }): un
 /** Registers `components.schemas` once, so prepared schemas can `$ref` them. */
 export function registerComponents(ajv: Ajv, document: JsonObject, options: { closed: boolean }): void {
   const schemas = ((document.components as JsonObject | undefined)?.schemas ?? {}) as JsonObject
-  const $defs = Object.fromEntries(Object.entries(schemas).map(([name, schema]) => [name, prepareSchema(schema, options)]))
+  const $defs = Object.fromEntries(
+    Object.entries(schemas).map(([name, schema]) => [name, prepareSchema(schema, options)]),
+  )
   ajv.addSchema({ $id: COMPONENTS_ID, $defs })
 }
 
@@ -41,7 +43,17 @@ const COMPONENT_REF = '#/components/schemas/'
 /** The JSON Schema keywords whose values are schemas: maps of them, lists of them, or one. */
 const SCHEMA_MAPS = ['properties', 'patternProperties', '$defs', 'dependentSchemas']
 const SCHEMA_LISTS = ['anyOf', 'oneOf', 'prefixItems']
-const SCHEMAS = ['items', 'contains', 'not', 'if', 'then', 'else', 'additionalProperties', 'unevaluatedProperties', 'propertyNames']
+const SCHEMAS = [
+  'items',
+  'contains',
+  'not',
+  'if',
+  'then',
+  'else',
+  'additionalProperties',
+  'unevaluatedProperties',
+  'propertyNames',
+]
 
 function rewrite(node: unknown, closed: boolean, allOfBranch = false): void {
   if (typeof node !== 'object' || node === null || Array.isArray(node)) return
@@ -49,13 +61,18 @@ function rewrite(node: unknown, closed: boolean, allOfBranch = false): void {
   if (typeof schema.$ref === 'string' && schema.$ref.startsWith(COMPONENT_REF)) {
     schema.$ref = `${COMPONENTS_ID}#/$defs/${schema.$ref.slice(COMPONENT_REF.length)}`
   }
-  for (const key of SCHEMA_MAPS) for (const sub of Object.values((schema[key] ?? {}) as JsonObject)) rewrite(sub, closed)
+  for (const key of SCHEMA_MAPS)
+    for (const sub of Object.values((schema[key] ?? {}) as JsonObject)) rewrite(sub, closed)
   for (const key of SCHEMA_LISTS) for (const sub of Array.isArray(schema[key]) ? schema[key] : []) rewrite(sub, closed)
   for (const sub of Array.isArray(schema.allOf) ? schema.allOf : []) rewrite(sub, closed, true)
   for (const key of SCHEMAS) rewrite(schema[key], closed)
   // A branch of allOf stays open: the other branches describe the rest of the object.
   const isObject = schema.type === 'object' || (schema.type === undefined && schema.properties !== undefined)
-  const saysNothing = !('additionalProperties' in schema || 'unevaluatedProperties' in schema || 'patternProperties' in schema)
+  const saysNothing = !(
+    'additionalProperties' in schema ||
+    'unevaluatedProperties' in schema ||
+    'patternProperties' in schema
+  )
   if (closed && !allOfBranch && isObject && saysNothing) schema.additionalProperties = false
 }
 
@@ -70,7 +87,8 @@ export interface SchemaError {
 export function describeErrors(errors: readonly SchemaError[]): string[] {
   return errors.map((e) => {
     const at = e.instancePath || '(root)'
-    if (e.keyword === 'additionalProperties') return `${at}: unexpected property "${String(e.params.additionalProperty)}"`
+    if (e.keyword === 'additionalProperties')
+      return `${at}: unexpected property "${String(e.params.additionalProperty)}"`
     if (e.keyword === 'required') return `${at}: missing property "${String(e.params.missingProperty)}"`
     if (e.keyword === 'enum') return `${at}: must be one of ${JSON.stringify(e.params.allowedValues)}`
     return `${at}: ${e.message ?? e.keyword}`
@@ -86,12 +104,16 @@ export function deref<T = JsonObject>(document: JsonObject, node: unknown): T {
   let current = node
   for (let hops = 0; hops < 10; hops++) {
     const ref = typeof current === 'object' && current !== null ? (current as JsonObject).$ref : undefined
-    if (typeof ref !== 'string' || !/^#\/components\/(responses|parameters|headers|requestBodies|examples)\//.test(ref)) break
+    if (typeof ref !== 'string' || !/^#\/components\/(responses|parameters|headers|requestBodies|examples)\//.test(ref))
+      break
     const target = ref
       .slice(2)
       .split('/')
       .map((part) => part.replaceAll('~1', '/').replaceAll('~0', '~'))
-      .reduce<unknown>((at, part) => (typeof at === 'object' && at !== null ? (at as JsonObject)[part] : undefined), document)
+      .reduce<unknown>(
+        (at, part) => (typeof at === 'object' && at !== null ? (at as JsonObject)[part] : undefined),
+        document,
+      )
     if (target === undefined) throw new Error(`${ref} does not resolve`)
     current = target
   }

@@ -11,5 +11,9 @@ t.test('the committed OpenAPI files and client types are what the app generates'
   t.equal(committedYaml, yaml, 'openapi/openapi.yaml is current (regenerate with `npm run openapi`)')
 
   const committedTypes = await readFile(CLIENT_TYPES_FILE, 'utf8')
-  t.equal(committedTypes, await renderClientTypes(json), 'examples/broadsheet-api.d.ts is current (regenerate with `npm run openapi`)')
+  t.equal(
+    committedTypes,
+    await renderClientTypes(json),
+    'examples/broadsheet-api.d.ts is current (regenerate with `npm run openapi`)',
+  )
 })

@@ -34,7 +34,14 @@ function requiresIfMatch(document: Document, operation: Operation): boolean {
 }
 
 /** The URL and headers (the admin token, a current If-Match where required) to send an operation's request with. */
-async function target(t: Test, app: TestApp, admin: Headers, document: Document, template: string, operation: Operation) {
+async function target(
+  t: Test,
+  app: TestApp,
+  admin: Headers,
+  document: Document,
+  template: string,
+  operation: Operation,
+) {
   const values = PATH_VALUES[template]
   t.ok(values, 'this test knows which resource to send it to')
   if (!values) return undefined
@@ -67,7 +74,11 @@ const PATH_VALUES: Record<string, (app: TestApp, admin: Headers) => Promise<Reco
   '/api/v1/articles/{idOrSlug}/comments': async () => ({ idOrSlug: tram.slug }),
   '/api/v1/authors/{idOrSlug}': async () => ({ idOrSlug: yusuf.slug }),
   '/api/v1/comments/{id}': async (app) => {
-    const posted = await postComment(app, tram.slug, { authorName: 'Queue', authorEmail: 'queue@example.org', body: 'To moderate.' })
+    const posted = await postComment(app, tram.slug, {
+      authorName: 'Queue',
+      authorEmail: 'queue@example.org',
+      body: 'To moderate.',
+    })
     if (posted.statusCode !== 201) throw new Error(`setup comment: ${posted.statusCode}`)
     return { id: json(posted).id }
   },
@@ -86,12 +97,23 @@ t.test('every documented request example is accepted with its documented status'
         t.ok(media, 'takes application/json')
         const examples = examplesOf(media)
         t.ok(examples.length > 0, 'has an example')
-        const expected = Object.keys(operation.responses).filter((s) => /^2\d\d$/.test(s)).sort()[0]
+        const expected = Object.keys(operation.responses)
+          .filter((s) => /^2\d\d$/.test(s))
+          .sort()[0]
         for (const [name, example] of examples) {
           const to = await target(t, app, admin, document, template, operation)
           if (!to) return
-          const res = await app.inject({ method: method.toUpperCase() as 'POST', url: to.url, headers: to.headers, payload: example as object })
-          t.equal(String(res.statusCode), expected, `${name}: documented ${expected} (got ${res.statusCode}: ${res.body.slice(0, 300)})`)
+          const res = await app.inject({
+            method: method.toUpperCase() as 'POST',
+            url: to.url,
+            headers: to.headers,
+            payload: example as object,
+          })
+          t.equal(
+            String(res.statusCode),
+            expected,
+            `${name}: documented ${expected} (got ${res.statusCode}: ${res.body.slice(0, 300)})`,
+          )
           // Swagger UI pre-fills the first example: Execute as it is must publish now, not schedule.
           if (operation.operationId === 'publishArticle' && name === examples[0]![0]) {
             t.equal(json(res).status, 'published', `${name}, pre-filled in Swagger UI, publishes now`)
@@ -145,16 +167,34 @@ t.test('a request body is optional in the document exactly where the server take
         const res = await app.inject({ method: method.toUpperCase() as 'POST', url: to.url, headers: to.headers })
         if (operation.requestBody!.required === false) {
           optional.push(operation.operationId)
-          const expected = Object.keys(operation.responses).filter((s) => /^2\d\d$/.test(s)).sort()[0]
-          t.equal(String(res.statusCode), expected, `documented as optional: ${expected} without one (got ${res.statusCode}: ${res.body.slice(0, 300)})`)
+          const expected = Object.keys(operation.responses)
+            .filter((s) => /^2\d\d$/.test(s))
+            .sort()[0]
+          t.equal(
+            String(res.statusCode),
+            expected,
+            `documented as optional: ${expected} without one (got ${res.statusCode}: ${res.body.slice(0, 300)})`,
+          )
         } else {
           // Required: refused for the missing body itself, and for nothing else (auth, If-Match and path are right).
-          t.equal(res.statusCode, 400, `documented as required: 400 without one (got ${res.statusCode}: ${res.body.slice(0, 300)})`)
+          t.equal(
+            res.statusCode,
+            400,
+            `documented as required: 400 without one (got ${res.statusCode}: ${res.body.slice(0, 300)})`,
+          )
           t.match(json(res), { code: 'VALIDATION_FAILED', errors: [{ path: '/body' }] }, 'because the body is missing')
         }
       })
     }
   }
-  t.same(optional.sort(), ['createArticlePreview', 'publishArticle'], 'publish (now) and preview (an hour) take no body')
-  t.equal(json(await app.inject({ url: `/api/v1/articles/${joaoDraft.id}`, headers: admin })).status, 'published', 'a bare publish published the draft')
+  t.same(
+    optional.sort(),
+    ['createArticlePreview', 'publishArticle'],
+    'publish (now) and preview (an hour) take no body',
+  )
+  t.equal(
+    json(await app.inject({ url: `/api/v1/articles/${joaoDraft.id}`, headers: admin })).status,
+    'published',
+    'a bare publish published the draft',
+  )
 })

@@ -47,7 +47,11 @@ const document = {
         },
       },
       Owner: { type: 'object', required: ['name'], properties: { name: { type: 'string' } } },
-      Problem: { type: 'object', required: ['status'], properties: { status: { type: 'integer' }, detail: { type: 'string' } } },
+      Problem: {
+        type: 'object',
+        required: ['status'],
+        properties: { status: { type: 'integer' }, detail: { type: 'string' } },
+      },
     },
   },
 }
@@ -86,7 +90,11 @@ t.test('an undocumented status fails', async (t) => {
 t.test('an extra, a missing or a mistyped field fails', async (t) => {
   const body = (value: unknown) => check({ body: JSON.stringify(value) }).problems
   t.match(body({ ...thing, secret: 'x' }), [/unexpected property "secret"/], 'extra (objects are closed)')
-  t.match(body({ ...thing, owner: { name: 'Ana', email: 'a@b.c' } }), [/\/owner: unexpected property "email"/], 'extra, in a component')
+  t.match(
+    body({ ...thing, owner: { name: 'Ana', email: 'a@b.c' } }),
+    [/\/owner: unexpected property "email"/],
+    'extra, in a component',
+  )
   t.match(body({ id, owner: null }), [/missing property "count"/], 'missing')
   t.match(body({ ...thing, count: '2' }), [/\/count: must be integer/], 'mistyped')
   t.match(body({ ...thing, id: 'nope' }), [/\/id: must match format "uuid"/], 'format')
@@ -105,7 +113,9 @@ t.test('content types and bodies must be the documented ones', async (t) => {
 t.test('headers a client relies on must be documented, and match', async (t) => {
   t.match(check({ headers: { ...json, etag: 'W/"abc"' } }).problems, [/etag header "W\/\\"abc\\"" must match pattern/])
   const link = '</things?page=2>; rel="next"'
-  t.match(check({ headers: { ...json, etag: '"3-abc"', link } }).problems, [/sends a link header the document does not describe for 200/])
+  t.match(check({ headers: { ...json, etag: '"3-abc"', link } }).problems, [
+    /sends a link header the document does not describe for 200/,
+  ])
 })
 
 t.test('security and routes must be the documented ones', async (t) => {

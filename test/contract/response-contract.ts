@@ -3,7 +3,16 @@ import { subscribe, unsubscribe } from 'node:diagnostics_channel'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify'
 import type { Test } from 'tap'
-import { deref, describeErrors, newAjv, prepareSchema, registerComponents, type Ajv, type JsonObject, type SchemaError } from './json-schema.js'
+import {
+  deref,
+  describeErrors,
+  newAjv,
+  prepareSchema,
+  registerComponents,
+  type Ajv,
+  type JsonObject,
+  type SchemaError,
+} from './json-schema.js'
 
 /**
  * The response contract: every response an app built by `buildTestApp` sends must be one its
@@ -106,7 +115,9 @@ export class ContractChecker {
     const match = [mediaType, `${type}/*`, '*/*'].find((m) => content[m])
     if (!match) {
       const sent = contentType || '(none)'
-      problems.push(`content-type "${sent}" is not documented for ${exchange.status} (documented: ${documented.join(', ')})`)
+      problems.push(
+        `content-type "${sent}" is not documented for ${exchange.status} (documented: ${documented.join(', ')})`,
+      )
       return
     }
     const schema = content[match]!.schema
@@ -128,7 +139,9 @@ export class ContractChecker {
 
   #checkHeaders(at: string, response: JsonObject, exchange: Exchange, problems: string[]) {
     const headers = Object.entries((response.headers ?? {}) as Record<string, unknown>)
-    const documented = new Map(headers.map(([name, header]) => [name.toLowerCase(), deref<{ schema?: unknown }>(this.#document, header)]))
+    const documented = new Map(
+      headers.map(([name, header]) => [name.toLowerCase(), deref<{ schema?: unknown }>(this.#document, header)]),
+    )
     for (const name of DOCUMENTED_HEADERS) {
       if (exchange.headers[name] !== undefined && !documented.has(name)) {
         problems.push(`sends a ${name} header the document does not describe for ${exchange.status}`)
@@ -176,7 +189,9 @@ function checkerFor(document: JsonObject): ContractChecker {
 
 function writeCoverage() {
   if (seen.size === 0) return
-  const operations = Object.fromEntries([...seen].sort().map(([id, statuses]) => [id, [...statuses].sort((a, b) => a - b)]))
+  const operations = Object.fromEntries(
+    [...seen].sort().map(([id, statuses]) => [id, [...statuses].sort((a, b) => a - b)]),
+  )
   mkdirSync(new URL('.', artifact), { recursive: true })
   writeFileSync(artifact, `${JSON.stringify({ pid: process.pid, file: process.argv[1], operations }, null, 2)}\n`)
 }
@@ -198,7 +213,9 @@ interface Violation {
  * hook runs after every app-level one, so it sees the final status, headers and bytes (after
  * the 304 rewrite, for instance).
  */
-export function responseContract(t: Test): { instrument<T extends FastifyInstance>(build: () => Promise<T>): Promise<T> } {
+export function responseContract(t: Test): {
+  instrument<T extends FastifyInstance>(build: () => Promise<T>): Promise<T>
+} {
   const violations = new Map<string, Violation>()
   let instance: FastifyInstance | undefined
   let checker: ContractChecker | undefined
@@ -223,7 +240,14 @@ export function responseContract(t: Test): { instrument<T extends FastifyInstanc
       url: request.url,
       status: reply.statusCode,
       headers: reply.getHeaders(),
-      body: typeof payload === 'string' ? payload : Buffer.isBuffer(payload) ? payload.toString() : payload == null ? '' : undefined,
+      body:
+        typeof payload === 'string'
+          ? payload
+          : Buffer.isBuffer(payload)
+            ? payload.toString()
+            : payload == null
+              ? ''
+              : undefined,
       authorized: request.headers.authorization !== undefined,
     }
     let verdict: Verdict
@@ -268,7 +292,9 @@ export function responseContract(t: Test): { instrument<T extends FastifyInstanc
       }
       const app = await pending
       if (instance !== app) {
-        throw new Error('response contract: build() did not create the app synchronously, so its responses cannot be checked')
+        throw new Error(
+          'response contract: build() did not create the app synchronously, so its responses cannot be checked',
+        )
       }
       return app
     },

@@ -31,7 +31,10 @@ t.test('applies every migration once and records it like `prisma migrate deploy`
   const rows = await db.prisma.$queryRawUnsafe<MigrationRow[]>(
     'SELECT migration_name, checksum, finished_at, rolled_back_at, applied_steps_count FROM _prisma_migrations ORDER BY migration_name',
   )
-  t.same(rows.map((r) => r.migration_name), first.applied)
+  t.same(
+    rows.map((r) => r.migration_name),
+    first.applied,
+  )
   for (const row of rows) {
     const sql = await readFile(path.join(MIGRATIONS_DIR, row.migration_name, 'migration.sql'))
     t.equal(row.checksum, createHash('sha256').update(sql).digest('hex'), `${row.migration_name}: checksum of the file`)
@@ -51,7 +54,13 @@ t.test('the migration creates the full-text trigger: search_vector is maintained
   await db.withMigrationLock(() => applyMigrations(db))
   const author = await db.prisma.author.create({ data: { slug: 'a', name: 'A' } })
   await db.prisma.article.create({
-    data: { slug: 'x', title: 'Harbour ferries', excerpt: 'Running late', body: 'The council voted.', authorId: author.id },
+    data: {
+      slug: 'x',
+      title: 'Harbour ferries',
+      excerpt: 'Running late',
+      body: 'The council voted.',
+      authorId: author.id,
+    },
   })
   const [row] = await db.prisma.$queryRawUnsafe<{ v: string }[]>(`SELECT search_vector::text AS v FROM articles`)
   t.equal(row?.v, "'council':6C 'ferri':2A 'harbour':1A 'late':4B 'run':3B 'vote':7C")
@@ -68,7 +77,10 @@ t.test('a failing migration leaves nothing half-applied', async (t) => {
       `CREATE TABLE "half_written" ("id" int);\nSELECT 1/0;\n`,
   )
   const db = await open(t)
-  await t.rejects(db.withMigrationLock(() => applyMigrations(db, { migrations: dir })), /division by zero/)
+  await t.rejects(
+    db.withMigrationLock(() => applyMigrations(db, { migrations: dir })),
+    /division by zero/,
+  )
   const [state] = await db.prisma.$queryRawUnsafe<{ t: string | null; f: number }[]>(
     `SELECT to_regclass('half_written')::text AS t, (SELECT count(*)::int FROM pg_proc WHERE proname = 'half_written') AS f`,
   )
@@ -77,17 +89,25 @@ t.test('a failing migration leaves nothing half-applied', async (t) => {
   t.equal(authors?.t, 'authors', 'the earlier, good migration stayed applied')
 })
 
-t.test('two processes migrating the same empty Postgres database at once', { skip: !onPostgres && 'needs TEST_DATABASE_URL (Postgres)' }, async (t) => {
-  const config = configWith({ ...(await freshDatabase(t)), DB_POOL_SIZE: 3 })
-  const [a, b] = await Promise.all([openDatabase(config), openDatabase(config)])
-  t.teardown(async () => {
-    await a.close()
-    await b.close()
-  })
-  const results = await Promise.all([a, b].map((db) => db.withMigrationLock(() => applyMigrations(db))))
-  const applied = results.flatMap((r) => r.applied)
-  t.same(applied.sort(), results.find((r) => r.applied.length > 0)?.applied.sort(), 'each migration applied exactly once')
-  t.equal(results.filter((r) => r.createdSchema).length, 1, 'exactly one of them created the schema')
-  const rows = await a.prisma.$queryRawUnsafe<{ n: number }[]>('SELECT count(*)::int AS n FROM _prisma_migrations')
-  t.equal(rows[0]?.n, applied.length)
-})
+t.test(
+  'two processes migrating the same empty Postgres database at once',
+  { skip: !onPostgres && 'needs TEST_DATABASE_URL (Postgres)' },
+  async (t) => {
+    const config = configWith({ ...(await freshDatabase(t)), DB_POOL_SIZE: 3 })
+    const [a, b] = await Promise.all([openDatabase(config), openDatabase(config)])
+    t.teardown(async () => {
+      await a.close()
+      await b.close()
+    })
+    const results = await Promise.all([a, b].map((db) => db.withMigrationLock(() => applyMigrations(db))))
+    const applied = results.flatMap((r) => r.applied)
+    t.same(
+      applied.sort(),
+      results.find((r) => r.applied.length > 0)?.applied.sort(),
+      'each migration applied exactly once',
+    )
+    t.equal(results.filter((r) => r.createdSchema).length, 1, 'exactly one of them created the schema')
+    const rows = await a.prisma.$queryRawUnsafe<{ n: number }[]>('SELECT count(*)::int AS n FROM _prisma_migrations')
+    t.equal(rows[0]?.n, applied.length)
+  },
+)

@@ -19,8 +19,10 @@ async function open(t: Parameters<typeof freshDatabase>[0]): Promise<Database> {
   return db
 }
 
-const txid = async (db: Database) => (await db.query<{ id: string }>(sql`SELECT CAST(txid_current() AS text) AS "id"`))[0]!.id
-const note = (db: Database, tx: string, n: number) => db.query(sql`INSERT INTO "notes" ("tx", "n") VALUES (${tx}, ${n})`)
+const txid = async (db: Database) =>
+  (await db.query<{ id: string }>(sql`SELECT CAST(txid_current() AS text) AS "id"`))[0]!.id
+const note = (db: Database, tx: string, n: number) =>
+  db.query(sql`INSERT INTO "notes" ("tx", "n") VALUES (${tx}, ${n})`)
 const notes = async (db: Database, tx: string) =>
   (await db.query<{ n: number }>(sql`SELECT "n" FROM "notes" WHERE "tx" = ${tx} ORDER BY "n"`)).map((r) => r.n)
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
@@ -98,50 +100,58 @@ t.test('detached work and savepoints', async (t) => {
   t.same(await notes(db, 'c'), [1, 3], 'the failed savepoint undone, the rest committed')
 })
 
-t.test('a transaction ending leaves another one that is still open intact', { skip: !onPostgres && 'PGlite has one connection: its transactions run one after another' }, async (t) => {
-  const db = await open(t)
-  let endFirst!: () => void
-  const firstMayEnd = new Promise<void>((resolve) => (endFirst = resolve))
-  let firstEnded!: () => void
-  const firstHasEnded = new Promise<void>((resolve) => (firstEnded = resolve))
+t.test(
+  'a transaction ending leaves another one that is still open intact',
+  { skip: !onPostgres && 'PGlite has one connection: its transactions run one after another' },
+  async (t) => {
+    const db = await open(t)
+    let endFirst!: () => void
+    const firstMayEnd = new Promise<void>((resolve) => (endFirst = resolve))
+    let firstEnded!: () => void
+    const firstHasEnded = new Promise<void>((resolve) => (firstEnded = resolve))
 
-  const first = db.transaction(async () => {
-    await note(db, 'first', 1)
-    await firstMayEnd
-    return txid(db)
-  })
-  void first.then(() => firstEnded())
-  const second = db.transaction(async () => {
-    const before = await txid(db)
-    await note(db, 'second', 1)
-    endFirst()
-    await firstHasEnded
-    // The first transaction is over; this one is not, and its statements stay in it.
-    await sleep(5)
-    t.equal(db.inTransaction(), true, 'still in the second transaction')
-    const after = await deep(() => txid(db))
-    await deep(() => note(db, 'second', 2))
-    t.same(await notes(db, 'second'), [1, 2], 'sees its own uncommitted rows')
-    t.equal(after, before, 'the same transaction before and after the other one ended')
-    throw new Error('roll the second one back')
-  })
-  await t.rejects(second, /roll the second one back/)
-  t.match(await first, /^\d+$/)
-  t.same(await notes(db, 'first'), [1], 'the first committed')
-  t.same(await notes(db, 'second'), [], 'every statement of the second rolled back with it, including those after the first ended')
+    const first = db.transaction(async () => {
+      await note(db, 'first', 1)
+      await firstMayEnd
+      return txid(db)
+    })
+    void first.then(() => firstEnded())
+    const second = db.transaction(async () => {
+      const before = await txid(db)
+      await note(db, 'second', 1)
+      endFirst()
+      await firstHasEnded
+      // The first transaction is over; this one is not, and its statements stay in it.
+      await sleep(5)
+      t.equal(db.inTransaction(), true, 'still in the second transaction')
+      const after = await deep(() => txid(db))
+      await deep(() => note(db, 'second', 2))
+      t.same(await notes(db, 'second'), [1, 2], 'sees its own uncommitted rows')
+      t.equal(after, before, 'the same transaction before and after the other one ended')
+      throw new Error('roll the second one back')
+    })
+    await t.rejects(second, /roll the second one back/)
+    t.match(await first, /^\d+$/)
+    t.same(await notes(db, 'first'), [1], 'the first committed')
+    t.same(
+      await notes(db, 'second'),
+      [],
+      'every statement of the second rolled back with it, including those after the first ended',
+    )
 
-  // Many at once, ending in every order: each keeps its own statements.
-  const results = await Promise.all(
-    Array.from({ length: 8 }, (_, i) =>
-      db.transaction(async () => {
-        const id = await txid(db)
-        await sleep((i * 7) % 5)
-        await note(db, `many-${i}`, 1)
-        await deep(() => sleep((i * 3) % 4))
-        return { id, again: await txid(db) }
-      }),
-    ),
-  )
-  for (const [i, r] of results.entries()) t.equal(r.again, r.id, `transaction ${i} kept its statements`)
-  t.equal(new Set(results.map((r) => r.id)).size, 8, 'eight transactions')
-})
+    // Many at once, ending in every order: each keeps its own statements.
+    const results = await Promise.all(
+      Array.from({ length: 8 }, (_, i) =>
+        db.transaction(async () => {
+          const id = await txid(db)
+          await sleep((i * 7) % 5)
+          await note(db, `many-${i}`, 1)
+          await deep(() => sleep((i * 3) % 4))
+          return { id, again: await txid(db) }
+        }),
+      ),
+    )
+    for (const [i, r] of results.entries()) t.equal(r.again, r.id, `transaction ${i} kept its statements`)
+    t.equal(new Set(results.map((r) => r.id)).size, 8, 'eight transactions')
+  },
+)

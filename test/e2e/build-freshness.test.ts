@@ -15,18 +15,41 @@ t.test('scripts/build.mjs --if-stale builds exactly when the sources changed', a
   await mkdir(path.join(dir, 'src'))
   await cp(path.join(ROOT, 'scripts', 'build.mjs'), path.join(dir, 'scripts', 'build.mjs'))
   await symlink(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'), 'dir')
-  const compilerOptions = { target: 'ES2023', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, outDir: 'dist', rootDir: '.', types: [] }
-  await writeFile(path.join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions: { ...compilerOptions, noEmit: true }, include: ['src'] }))
-  await writeFile(path.join(dir, 'tsconfig.build.json'), JSON.stringify({ extends: './tsconfig.json', compilerOptions: { noEmit: false }, include: ['src'] }))
+  const compilerOptions = {
+    target: 'ES2023',
+    module: 'NodeNext',
+    moduleResolution: 'NodeNext',
+    strict: true,
+    outDir: 'dist',
+    rootDir: '.',
+    types: [],
+  }
+  await writeFile(
+    path.join(dir, 'tsconfig.json'),
+    JSON.stringify({ compilerOptions: { ...compilerOptions, noEmit: true }, include: ['src'] }),
+  )
+  await writeFile(
+    path.join(dir, 'tsconfig.build.json'),
+    JSON.stringify({ extends: './tsconfig.json', compilerOptions: { noEmit: false }, include: ['src'] }),
+  )
   await writeFile(path.join(dir, 'package.json'), JSON.stringify({ name: 'probe', type: 'module' }))
   await writeFile(path.join(dir, 'package-lock.json'), '{}')
   const source = path.join(dir, 'src', 'a.ts')
   const output = path.join(dir, 'dist', 'src', 'a.js')
   const stamp = path.join(dir, 'dist', '.build-stamp')
-  const exists = (file: string) => stat(file).then(() => true, () => false)
+  const exists = (file: string) =>
+    stat(file).then(
+      () => true,
+      () => false,
+    )
 
   const build = (...args: string[]) =>
-    run(process.execPath, [path.join(dir, 'scripts', 'build.mjs'), ...args], { PATH: process.env.PATH, HOME: process.env.HOME }, 60_000)
+    run(
+      process.execPath,
+      [path.join(dir, 'scripts', 'build.mjs'), ...args],
+      { PATH: process.env.PATH, HOME: process.env.HOME },
+      60_000,
+    )
 
   await writeFile(source, 'export const answer: number = 1\n')
   const first = await build('--if-stale')
@@ -65,7 +88,14 @@ t.test('scripts/build.mjs --if-stale builds exactly when the sources changed', a
   t.match(missing.stderr, /compiling \(dist\/src\/a\.js is missing\)/, 'an output gone from dist/: compiles')
   t.ok(await exists(output), 'and it is back')
 
-  await writeFile(path.join(dir, 'tsconfig.build.json'), JSON.stringify({ extends: './tsconfig.json', compilerOptions: { noEmit: false, removeComments: true }, include: ['src'] }))
+  await writeFile(
+    path.join(dir, 'tsconfig.build.json'),
+    JSON.stringify({
+      extends: './tsconfig.json',
+      compilerOptions: { noEmit: false, removeComments: true },
+      include: ['src'],
+    }),
+  )
   t.match((await build('--if-stale')).stderr, /compiling/, 'a changed tsconfig: compiles')
 
   const forced = await build()

@@ -19,7 +19,12 @@ const WORKER = { ...LOCAL, RUN_BACKGROUND_JOBS: true, DELIVERY_POLL_MS: 100 }
 
 async function subscribe(app: TestApp, admin: Headers, url: string) {
   // Pings go to their one subscription whatever it asked for; no article event goes here.
-  const res = await app.inject({ method: 'POST', url: '/api/v1/webhooks', headers: admin, payload: { url, events: ['author.deleted'] } })
+  const res = await app.inject({
+    method: 'POST',
+    url: '/api/v1/webhooks',
+    headers: admin,
+    payload: { url, events: ['author.deleted'] },
+  })
   if (res.statusCode !== 201) throw new Error(`subscribe: ${res.statusCode} ${res.body}`)
   return json(res) as { id: string; secret: string }
 }
@@ -45,53 +50,71 @@ async function deliveries(app: TestApp, admin: Headers, hookId: string) {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 /** Waits for `receiver` to get a request, at most `withinMs`; how long it took. */
-async function arrival(receiver: { received: unknown[] }, count: number, withinMs: number, what: string): Promise<number> {
+async function arrival(
+  receiver: { received: unknown[] },
+  count: number,
+  withinMs: number,
+  what: string,
+): Promise<number> {
   const started = Date.now()
   await eventually(() => receiver.received.length >= count, withinMs, what)
   return Date.now() - started
 }
 
-t.test('a receiver that never answers holds its slots, not the worker; no receiver gets more than half of them', async (t) => {
-  const dead = await startScriptedReceiver(t, () => {}) // reads the request, never answers
-  const fast = await startReceiver(t)
-  // Four slots: at most two for one receiver. An attempt may take 10 s.
-  const app = await buildTestApp(t, { ...WORKER, WEBHOOK_TIMEOUT_MS: 10_000, WEBHOOK_CONCURRENCY: 4 })
-  // The attempts the dead receiver holds end at once when it closes, so closing the app does not wait 10 s.
-  t.teardown(dead.close)
-  const admin = await tokenHeaders(app, 'admin')
-  const slow = await subscribe(app, admin, dead.url())
-  const quick = await subscribe(app, admin, fast.url())
+t.test(
+  'a receiver that never answers holds its slots, not the worker; no receiver gets more than half of them',
+  async (t) => {
+    const dead = await startScriptedReceiver(t, () => {}) // reads the request, never answers
+    const fast = await startReceiver(t)
+    // Four slots: at most two for one receiver. An attempt may take 10 s.
+    const app = await buildTestApp(t, { ...WORKER, WEBHOOK_TIMEOUT_MS: 10_000, WEBHOOK_CONCURRENCY: 4 })
+    // The attempts the dead receiver holds end at once when it closes, so closing the app does not wait 10 s.
+    t.teardown(dead.close)
+    const admin = await tokenHeaders(app, 'admin')
+    const slow = await subscribe(app, admin, dead.url())
+    const quick = await subscribe(app, admin, fast.url())
 
-  await ping(app, admin, slow.id)
-  await arrival(dead, 1, 5_000, 'the dead receiver reached')
-  await sleep(1_000)
-  await ping(app, admin, quick.id)
-  const first = await arrival(fast, 1, 2_000, 'the other receiver served while the dead one holds its attempt')
-  t.pass(`the fast receiver got its ping ${first} ms after it was sent, beside an attempt waiting for 10 s`)
+    await ping(app, admin, slow.id)
+    await arrival(dead, 1, 5_000, 'the dead receiver reached')
+    await sleep(1_000)
+    await ping(app, admin, quick.id)
+    const first = await arrival(fast, 1, 2_000, 'the other receiver served while the dead one holds its attempt')
+    t.pass(`the fast receiver got its ping ${first} ms after it was sent, beside an attempt waiting for 10 s`)
 
-  // Five more pings to the dead receiver: it gets two slots in all, never the four.
-  for (let i = 0; i < 5; i++) await ping(app, admin, slow.id)
-  await arrival(dead, 2, 5_000, 'a second attempt at the dead receiver')
-  await sleep(500)
-  t.equal(dead.received.length, 2, 'two attempts in flight at the dead receiver (its cap), however many are due')
-  const log = await deliveries(app, admin, slow.id)
-  t.same(log.map((d) => d.attempts).sort(), [0, 0, 0, 0, 1, 1], 'the others wait, unclaimed')
-  await ping(app, admin, quick.id)
-  const second = await arrival(fast, 2, 2_000, 'the other receiver served while the dead one is at its cap')
-  t.pass(`and the next ping ${second} ms after it was sent`)
-})
+    // Five more pings to the dead receiver: it gets two slots in all, never the four.
+    for (let i = 0; i < 5; i++) await ping(app, admin, slow.id)
+    await arrival(dead, 2, 5_000, 'a second attempt at the dead receiver')
+    await sleep(500)
+    t.equal(dead.received.length, 2, 'two attempts in flight at the dead receiver (its cap), however many are due')
+    const log = await deliveries(app, admin, slow.id)
+    t.same(log.map((d) => d.attempts).sort(), [0, 0, 0, 0, 1, 1], 'the others wait, unclaimed')
+    await ping(app, admin, quick.id)
+    const second = await arrival(fast, 2, 2_000, 'the other receiver served while the dead one is at its cap')
+    t.pass(`and the next ping ${second} ms after it was sent`)
+  },
+)
 
 t.test('a CDN that never answers holds at most half the slots too', async (t) => {
   const deadCdn = await startScriptedReceiver(t, () => {})
   const fast = await startReceiver(t)
-  const app = await buildTestApp(t, { ...WORKER, WEBHOOK_TIMEOUT_MS: 10_000, WEBHOOK_CONCURRENCY: 4, CDN_PURGE: `varnish:${deadCdn.url('/')}` })
+  const app = await buildTestApp(t, {
+    ...WORKER,
+    WEBHOOK_TIMEOUT_MS: 10_000,
+    WEBHOOK_CONCURRENCY: 4,
+    CDN_PURGE: `varnish:${deadCdn.url('/')}`,
+  })
   t.teardown(deadCdn.close)
   const admin = await tokenHeaders(app, 'admin')
   const quick = await subscribe(app, admin, fast.url())
   // Each edit of a live article is a purge; each waits for the one before to be claimed, so
   // without a cap each would become a request of its own, taking a slot each.
   for (const [i, article] of [tram, harbour, tram, harbour].entries()) {
-    const res = await app.inject({ method: 'PATCH', url: `/api/v1/articles/${article.id}`, headers: { ...admin, 'if-match': '*' }, payload: { body: `Edit ${i}.` } })
+    const res = await app.inject({
+      method: 'PATCH',
+      url: `/api/v1/articles/${article.id}`,
+      headers: { ...admin, 'if-match': '*' },
+      payload: { body: `Edit ${i}.` },
+    })
     t.equal(res.statusCode, 200)
     if (i < 2) await arrival(deadCdn, i + 1, 5_000, `purge request ${i + 1}`)
     else await sleep(500)
@@ -125,11 +148,22 @@ t.test('an answer drip-fed or without end holds its slot for at most WEBHOOK_TIM
   const started = Date.now()
   t.equal(await app.services.deliveries.deliverDue(), 2)
   const took = Date.now() - started
-  t.ok(took < 5_000, `both attempts over within the timeout and the recording (${took} ms), not whenever the receivers stop`)
+  t.ok(
+    took < 5_000,
+    `both attempts over within the timeout and the recording (${took} ms), not whenever the receivers stop`,
+  )
   const [dripped] = await deliveries(app, admin, dripping.id)
-  t.same([dripped!.status, dripped!.attempts, dripped!.error], ['pending', 1, 'timed out after 800 ms'], 'the drip-feed is cut at the deadline, body read included')
+  t.same(
+    [dripped!.status, dripped!.attempts, dripped!.error],
+    ['pending', 1, 'timed out after 800 ms'],
+    'the drip-feed is cut at the deadline, body read included',
+  )
   const [flooded] = await deliveries(app, admin, flooding.id)
-  t.same([flooded!.status, flooded!.responseStatus, flooded!.responseBody], ['delivered', 200, 'x'.repeat(1024)], 'the endless answer is read up to its bound; the log keeps 1 KB')
+  t.same(
+    [flooded!.status, flooded!.responseStatus, flooded!.responseBody],
+    ['delivered', 200, 'x'.repeat(1024)],
+    'the endless answer is read up to its bound; the log keeps 1 KB',
+  )
 })
 
 t.test('concurrent redeliveries of one event: one is queued, the others are 409', async (t) => {
@@ -143,23 +177,40 @@ t.test('concurrent redeliveries of one event: one is queued, the others are 409'
   t.equal(receiver.received.length, 1)
   for (let round = 1; round <= 4; round++) {
     const answers = await Promise.all(
-      Array.from({ length: 8 }, () => app.inject({ method: 'POST', url: `/api/v1/webhooks/${hook.id}/deliveries/${deliveryId}/redeliver`, headers: admin })),
+      Array.from({ length: 8 }, () =>
+        app.inject({
+          method: 'POST',
+          url: `/api/v1/webhooks/${hook.id}/deliveries/${deliveryId}/redeliver`,
+          headers: admin,
+        }),
+      ),
     )
     const statuses = answers.map((res) => res.statusCode)
-    t.same([statuses.filter((s) => s === 202).length, statuses.filter((s) => s === 409).length], [1, 7], `round ${round}: one 202, seven 409 (${statuses.join(' ')})`)
+    t.same(
+      [statuses.filter((s) => s === 202).length, statuses.filter((s) => s === 409).length],
+      [1, 7],
+      `round ${round}: one 202, seven 409 (${statuses.join(' ')})`,
+    )
     for (const res of answers) if (res.statusCode === 409) isProblem(t, res, 409, 'CONFLICT')
     t.equal(await app.services.deliveries.deliverDue(), 1, `round ${round}: one copy was queued`)
     t.equal(receiver.received.length, 1 + round, `round ${round}: the receiver got it once`)
   }
   t.equal(new Set(receiver.received.map((r) => r.headers['webhook-id'])).size, 1, 'every copy with the same webhook-id')
-  t.same((await deliveries(app, admin, hook.id)).map((d) => d.status), Array(5).fill('delivered'))
+  t.same(
+    (await deliveries(app, admin, hook.id)).map((d) => d.status),
+    Array(5).fill('delivered'),
+  )
 })
 
 t.test('whatever a receiver answers is recorded: a failure backs off and is counted', async (t) => {
   const answers: Record<string, { status: number; headers?: Record<string, string>; body: Buffer }> = {
     '/nul-ok': { status: 200, body: Buffer.from('ok\0tail') },
     '/nul-error': { status: 500, body: Buffer.from('broken\0\0\0 and more') },
-    '/gzip': { status: 500, headers: { 'content-encoding': 'gzip', 'content-type': 'application/json' }, body: gzipSync('{"error":"broken"}') },
+    '/gzip': {
+      status: 500,
+      headers: { 'content-encoding': 'gzip', 'content-type': 'application/json' },
+      body: gzipSync('{"error":"broken"}'),
+    },
     '/latin1': { status: 500, body: Buffer.from('Erreur: caf\xe9 cr\xe8me br\xfbl\xe9e', 'latin1') },
     '/binary': { status: 500, body: Buffer.from(Array.from({ length: 300 }, (_, i) => (i * 37) % 256)) },
     '/purge': { status: 200, body: Buffer.from('purged\0') },
@@ -168,7 +219,11 @@ t.test('whatever a receiver answers is recorded: a failure backs off and is coun
     const answer = answers[request.url]!
     res.writeHead(answer.status, answer.headers ?? {}).end(answer.body)
   })
-  const app = await buildTestApp(t, { ...LOCAL, WEBHOOK_RETRY_BASE_MS: 60_000, CDN_PURGE: `varnish:${receiver.url('/purge')}` })
+  const app = await buildTestApp(t, {
+    ...LOCAL,
+    WEBHOOK_RETRY_BASE_MS: 60_000,
+    CDN_PURGE: `varnish:${receiver.url('/purge')}`,
+  })
   const admin = await tokenHeaders(app, 'admin')
   const hooks = new Map<string, string>()
   for (const path of ['/nul-ok', '/nul-error', '/gzip', '/latin1', '/binary']) {
@@ -177,13 +232,22 @@ t.test('whatever a receiver answers is recorded: a failure backs off and is coun
     await ping(app, admin, hook.id)
   }
   // An edit of a live article: a purge, whose answer holds a NUL too.
-  await app.inject({ method: 'PATCH', url: `/api/v1/articles/${tram.id}`, headers: { ...admin, 'if-match': '*' }, payload: { body: 'Edited.' } })
+  await app.inject({
+    method: 'PATCH',
+    url: `/api/v1/articles/${tram.id}`,
+    headers: { ...admin, 'if-match': '*' },
+    payload: { body: 'Edited.' },
+  })
   await app.services.deliveries.dispatch()
   const started = Date.now()
   t.equal(await app.services.deliveries.deliverDue(), 6, 'five webhook deliveries and a purge, each attempted once')
 
   const [ok] = await deliveries(app, admin, hooks.get('/nul-ok')!)
-  t.same([ok!.status, ok!.attempts, ok!.responseStatus, ok!.responseBody], ['delivered', 1, 200, '[binary response, 7 bytes]'], 'a 200 with a NUL in it is delivered')
+  t.same(
+    [ok!.status, ok!.attempts, ok!.responseStatus, ok!.responseBody],
+    ['delivered', 1, 200, '[binary response, 7 bytes]'],
+    'a 200 with a NUL in it is delivered',
+  )
   const expected: Record<string, string> = {
     '/nul-error': `[binary response, ${answers['/nul-error']!.body.length} bytes]`,
     '/gzip': `[gzip-encoded response, ${answers['/gzip']!.body.length} bytes]`,
@@ -192,13 +256,24 @@ t.test('whatever a receiver answers is recorded: a failure backs off and is coun
   }
   for (const [path, body] of Object.entries(expected)) {
     const [failed] = await deliveries(app, admin, hooks.get(path)!)
-    t.same([failed!.status, failed!.attempts, failed!.responseStatus, failed!.responseBody, failed!.error], ['pending', 1, 500, body, 'answered 500'], `${path}: a failed attempt, recorded`)
-    t.ok(Date.parse(failed!.nextAttemptAt!) > started + 20_000, `${path}: retried after the backoff, not at the lease end`)
+    t.same(
+      [failed!.status, failed!.attempts, failed!.responseStatus, failed!.responseBody, failed!.error],
+      ['pending', 1, 500, body, 'answered 500'],
+      `${path}: a failed attempt, recorded`,
+    )
+    t.ok(
+      Date.parse(failed!.nextAttemptAt!) > started + 20_000,
+      `${path}: retried after the backoff, not at the lease end`,
+    )
     const hook = json(await app.inject({ url: `/api/v1/webhooks/${hooks.get(path)}`, headers: admin }))
     t.equal(hook.consecutiveFailures, 1, `${path}: the failure counts`)
   }
   const [purge] = json(await app.inject({ url: '/api/v1/purges', headers: admin })).data
-  t.same([purge.status, purge.responseStatus, purge.responseBody], ['delivered', 200, '[binary response, 7 bytes]'], 'a purge answer is recorded the same way')
+  t.same(
+    [purge.status, purge.responseStatus, purge.responseBody],
+    ['delivered', 200, '[binary response, 7 bytes]'],
+    'a purge answer is recorded the same way',
+  )
 
   t.equal(await app.services.deliveries.deliverDue(), 0, 'nothing is due again: every outcome was recorded')
 })
@@ -234,6 +309,10 @@ t.test('an attempt the log refuses is recorded without the answer, with its back
     'the outcome is recorded without the answer',
   )
   t.ok(Date.parse(delivery!.nextAttemptAt!) > started + 20_000, 'with its backoff')
-  t.equal(json(await app.inject({ url: `/api/v1/webhooks/${hook.id}`, headers: admin })).consecutiveFailures, 1, 'and the failure counted')
+  t.equal(
+    json(await app.inject({ url: `/api/v1/webhooks/${hook.id}`, headers: admin })).consecutiveFailures,
+    1,
+    'and the failure counted',
+  )
   t.equal(warnings.length, 1, 'the refusal is logged')
 })

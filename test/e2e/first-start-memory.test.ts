@@ -41,35 +41,47 @@ async function idleMb(server: Running): Promise<number> {
 /** The command lines of `pid`'s child processes (under tsx that may include esbuild's service). */
 async function childrenOf(pid: number): Promise<string[]> {
   const tasks = await readdir(`/proc/${pid}/task`)
-  const lists = await Promise.all(tasks.map((task) => readFile(`/proc/${pid}/task/${task}/children`, 'utf8').catch(() => '')))
+  const lists = await Promise.all(
+    tasks.map((task) => readFile(`/proc/${pid}/task/${task}/children`, 'utf8').catch(() => '')),
+  )
   const pids = lists.join(' ').split(/\s+/).filter(Boolean)
-  return Promise.all(pids.map(async (child) => (await readFile(`/proc/${child}/cmdline`, 'utf8').catch(() => '')).replaceAll('\0', ' ')))
+  return Promise.all(
+    pids.map(async (child) => (await readFile(`/proc/${child}/cmdline`, 'utf8').catch(() => '')).replaceAll('\0', ' ')),
+  )
 }
 
-t.test('the first start of an embedded database leaves its memory in a child process that exited', { skip: process.platform !== 'linux' && 'reads /proc' }, async (t) => {
-  const dir = await tempDir(t, 'broadsheet-first-memory-')
-  const env = cleanEnv({ DATA_DIR: dir, LOG_LEVEL: 'warn' })
+t.test(
+  'the first start of an embedded database leaves its memory in a child process that exited',
+  { skip: process.platform !== 'linux' && 'reads /proc' },
+  async (t) => {
+    const dir = await tempDir(t, 'broadsheet-first-memory-')
+    const env = cleanEnv({ DATA_DIR: dir, LOG_LEVEL: 'warn' })
 
-  const first = await startServer(env, 120_000)
-  t.teardown(() => first.stop())
-  const list = await getFrom(first, '/api/v1/articles?limit=1')
-  t.equal(list.status, 200)
-  const published = articles.filter((article) => article.publishedAt !== null).length
-  t.equal((JSON.parse(list.text) as { meta: { total: number } }).meta.total, published, 'migrated and seeded')
-  t.same((await childrenOf(first.child.pid!)).filter((command) => command.includes('first-start')), [], 'the first-start process has exited')
-  const peak = await statusMb(first.child.pid!, 'VmHWM')
-  t.ok(peak < MAX_PEAK_MB, `the server's peak RSS ${peak} MB < ${MAX_PEAK_MB} MB`)
-  const afterFirst = await idleMb(first)
-  t.ok(afterFirst < MAX_IDLE_MB, `idle RSS after the first start ${afterFirst} MB < ${MAX_IDLE_MB} MB`)
-  t.equal((await first.stop()).code, 0)
+    const first = await startServer(env, 120_000)
+    t.teardown(() => first.stop())
+    const list = await getFrom(first, '/api/v1/articles?limit=1')
+    t.equal(list.status, 200)
+    const published = articles.filter((article) => article.publishedAt !== null).length
+    t.equal((JSON.parse(list.text) as { meta: { total: number } }).meta.total, published, 'migrated and seeded')
+    t.same(
+      (await childrenOf(first.child.pid!)).filter((command) => command.includes('first-start')),
+      [],
+      'the first-start process has exited',
+    )
+    const peak = await statusMb(first.child.pid!, 'VmHWM')
+    t.ok(peak < MAX_PEAK_MB, `the server's peak RSS ${peak} MB < ${MAX_PEAK_MB} MB`)
+    const afterFirst = await idleMb(first)
+    t.ok(afterFirst < MAX_IDLE_MB, `idle RSS after the first start ${afterFirst} MB < ${MAX_IDLE_MB} MB`)
+    t.equal((await first.stop()).code, 0)
 
-  const second = await startServer(env, 60_000)
-  t.teardown(() => second.stop())
-  const afterRestart = await idleMb(second)
-  t.ok(afterRestart < MAX_IDLE_MB, `idle RSS after a restart ${afterRestart} MB < ${MAX_IDLE_MB} MB`)
-  // Nothing of the first start stays behind: it costs the server no more than a restart does,
-  // give or take the collector's noise (±35 MB each, see idleMb); keeping the first start's
-  // work in the server adds about 195 MB (above).
-  t.ok(afterFirst < afterRestart + 90, `first start ${afterFirst} MB, restart ${afterRestart} MB`)
-  t.equal((await second.stop()).code, 0)
-})
+    const second = await startServer(env, 60_000)
+    t.teardown(() => second.stop())
+    const afterRestart = await idleMb(second)
+    t.ok(afterRestart < MAX_IDLE_MB, `idle RSS after a restart ${afterRestart} MB < ${MAX_IDLE_MB} MB`)
+    // Nothing of the first start stays behind: it costs the server no more than a restart does,
+    // give or take the collector's noise (±35 MB each, see idleMb); keeping the first start's
+    // work in the server adds about 195 MB (above).
+    t.ok(afterFirst < afterRestart + 90, `first start ${afterFirst} MB, restart ${afterRestart} MB`)
+    t.equal((await second.stop()).code, 0)
+  },
+)

@@ -7,7 +7,8 @@ const TOKEN_CLI = [process.execPath, ['--import', 'tsx', path.join('src', 'cli',
 const SECRET = /bs_[A-Za-z0-9_-]{43}/g
 
 /** Until the whole banner is on stderr (one write, but a pipe may deliver it in parts). */
-const banner = (server: Running) => until(async () => /Data: /.test(server.stderr()) && server.stderr().endsWith('\n\n'), 10_000)
+const banner = (server: Running) =>
+  until(async () => /Data: /.test(server.stderr()) && server.stderr().endsWith('\n\n'), 10_000)
 
 async function bannerSecret(server: Running): Promise<string | undefined> {
   await banner(server)
@@ -25,7 +26,10 @@ t.test('the first start of an embedded database that serves prints an admin toke
   // uses nothing up: the next start is still the first that serves.
   const busy = net.createServer()
   await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve))
-  const failed = await run(SERVER[0], [...SERVER[1]], { ...env, PORT: String((busy.address() as net.AddressInfo).port) })
+  const failed = await run(SERVER[0], [...SERVER[1]], {
+    ...env,
+    PORT: String((busy.address() as net.AddressInfo).port),
+  })
   busy.close()
   t.equal(failed.code, 1, 'a busy port: exit 1')
   t.match(failed.stdout, /seeded sample content/, 'after migrating and seeding')
@@ -53,7 +57,11 @@ t.test('the first start of an embedded database that serves prints an admin toke
   const cli = await run(TOKEN_CLI[0], [...TOKEN_CLI[1], 'create', '--role', 'editor', '--name', 'frontend'], env)
   t.equal(cli.code, 1, 'the CLI cannot open the database beside the server')
   t.match(cli.stderr, new RegExp(`in use by process ${first.child.pid}`))
-  t.match(cli.stderr, /curl -X POST http:\/\/127\.0\.0\.1:\d+\/api\/v1\/tokens -H "authorization: Bearer \$TOKEN"/, 'names the API')
+  t.match(
+    cli.stderr,
+    /curl -X POST http:\/\/127\.0\.0\.1:\d+\/api\/v1\/tokens -H "authorization: Bearer \$TOKEN"/,
+    'names the API',
+  )
   t.match(cli.stderr, /ADMIN_TOKEN/, 'and ADMIN_TOKEN')
 
   // The secret still works through the API the CLI pointed to.
@@ -76,7 +84,11 @@ t.test('the first start of an embedded database that serves prints an admin toke
   // Not even once every token is gone: the first start is over for this database.
   const auth = { authorization: `Bearer ${secret}` }
   for (const id of [editor, data[0]!.id]) {
-    t.equal((await fetch(`${second.url}/api/v1/tokens/${id}`, { method: 'DELETE', headers: auth })).status, 204, 'revoked')
+    t.equal(
+      (await fetch(`${second.url}/api/v1/tokens/${id}`, { method: 'DELETE', headers: auth })).status,
+      204,
+      'revoked',
+    )
   }
   t.equal((await second.stop()).code, 0)
 
@@ -96,5 +108,9 @@ t.test('with ADMIN_TOKEN on the first start, no token is made or printed', async
   const listed = await tokens(server, ADMIN_TOKEN)
   t.equal(listed.status, 200)
   const { data } = (await listed.json()) as { data: { name: string }[] }
-  t.same(data.map((token) => token.name), ['ADMIN_TOKEN (environment)'], 'only the environment token')
+  t.same(
+    data.map((token) => token.name),
+    ['ADMIN_TOKEN (environment)'],
+    'only the environment token',
+  )
 })

@@ -19,15 +19,35 @@ t.test('frontend flow: author → draft → publish → list → read → commen
     return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : undefined }
   }
 
-  const token = await call('POST', '/api/v1/tokens', { name: 'newsroom', role: 'editor' }, { authorization: `Bearer ${ADMIN_TOKEN}` })
+  const token = await call(
+    'POST',
+    '/api/v1/tokens',
+    { name: 'newsroom', role: 'editor' },
+    { authorization: `Bearer ${ADMIN_TOKEN}` },
+  )
   t.equal(token.status, 201)
   const editor = { authorization: `Bearer ${token.body.secret}` }
 
-  const author = await call('POST', '/api/v1/authors', { name: 'Zoë Ðorđević', email: 'zoe@example.org', bio: 'City desk.' }, editor)
+  const author = await call(
+    'POST',
+    '/api/v1/authors',
+    { name: 'Zoë Ðorđević', email: 'zoe@example.org', bio: 'City desk.' },
+    editor,
+  )
   t.equal(author.status, 201)
   t.equal(author.body.slug, 'zoe-dordevic')
 
-  const draft = await call('POST', '/api/v1/articles', { title: 'Minsk: a tale of 2 rallies', body: '“Two” rallies — one city.', tags: ['politics'], authorId: author.body.id }, editor)
+  const draft = await call(
+    'POST',
+    '/api/v1/articles',
+    {
+      title: 'Minsk: a tale of 2 rallies',
+      body: '“Two” rallies — one city.',
+      tags: ['politics'],
+      authorId: author.body.id,
+    },
+    editor,
+  )
   t.equal(draft.status, 201)
   t.match(draft.body, { slug: 'minsk-a-tale-of-2-rallies', status: 'draft' })
   t.same((await call('GET', '/api/v1/articles')).body.data, [], 'a draft is invisible to the public')
@@ -37,7 +57,9 @@ t.test('frontend flow: author → draft → publish → list → read → commen
 
   const list = await call('GET', '/api/v1/articles?include=author')
   t.equal(list.status, 200)
-  t.match(list.body.data, [{ slug: 'minsk-a-tale-of-2-rallies', author: { id: author.body.id, slug: 'zoe-dordevic', name: 'Zoë Ðorđević' } }])
+  t.match(list.body.data, [
+    { slug: 'minsk-a-tale-of-2-rallies', author: { id: author.body.id, slug: 'zoe-dordevic', name: 'Zoë Ðorđević' } },
+  ])
   t.notOk(JSON.stringify(list.body).includes('zoe@example.org'), 'no author email in public responses')
 
   const read = await call('GET', '/api/v1/articles/minsk-a-tale-of-2-rallies')
@@ -46,7 +68,11 @@ t.test('frontend flow: author → draft → publish → list → read → commen
   t.equal(read.body.commentCount, 0)
   t.ok(read.headers.get('etag'))
 
-  const comment = await call('POST', '/api/v1/articles/minsk-a-tale-of-2-rallies/comments', { authorName: 'Reader', authorEmail: 'reader@example.net', body: 'Great piece!' })
+  const comment = await call('POST', '/api/v1/articles/minsk-a-tale-of-2-rallies/comments', {
+    authorName: 'Reader',
+    authorEmail: 'reader@example.net',
+    body: 'Great piece!',
+  })
   t.equal(comment.status, 201)
   t.equal(comment.body.status, 'pending')
   t.notOk('authorEmail' in comment.body, 'the public representation has no email')
@@ -55,11 +81,20 @@ t.test('frontend flow: author → draft → publish → list → read → commen
   const queue = await call('GET', '/api/v1/comments?status=pending', undefined, editor)
   t.match(queue.body.data, [{ id: comment.body.id, authorEmail: 'reader@example.net' }])
   const forModeration = await call('GET', `/api/v1/comments/${comment.body.id}`, undefined, editor)
-  const approved = await call('PATCH', `/api/v1/comments/${comment.body.id}`, { status: 'approved' }, { ...editor, 'if-match': forModeration.headers.get('etag')! })
+  const approved = await call(
+    'PATCH',
+    `/api/v1/comments/${comment.body.id}`,
+    { status: 'approved' },
+    { ...editor, 'if-match': forModeration.headers.get('etag')! },
+  )
   t.equal(approved.status, 200)
   const visible = await call('GET', '/api/v1/articles/minsk-a-tale-of-2-rallies/comments')
   t.match(visible.body.data, [{ id: comment.body.id, body: 'Great piece!', status: 'approved' }])
-  t.equal((await call('GET', '/api/v1/articles/minsk-a-tale-of-2-rallies')).body.commentCount, 1, 'commentCount incremented')
+  t.equal(
+    (await call('GET', '/api/v1/articles/minsk-a-tale-of-2-rallies')).body.commentCount,
+    1,
+    'commentCount incremented',
+  )
 
   const later = await call('POST', '/api/v1/articles', { title: 'Embargoed', authorId: author.body.id }, editor)
   const at = new Date(Date.now() + 3000).toISOString()

@@ -62,7 +62,11 @@ t.test('bad configuration ends with one clear line, not a stack trace', async (t
     [{ LOG_LEVEL: 'chatty' }, /^broadsheet: Invalid configuration: LOG_LEVEL must be one of /],
     [{ DATABASE_URL: 'mysql://localhost/x' }, /^broadsheet: Invalid configuration: DATABASE_URL must be a postgres/],
     [
-      { DATABASE_URL: 'postgres://postgres@127.0.0.1:1/nowhere', DB_CONNECT_TIMEOUT_MS: '1000', DB_STARTUP_TIMEOUT_MS: '1500' },
+      {
+        DATABASE_URL: 'postgres://postgres@127.0.0.1:1/nowhere',
+        DB_CONNECT_TIMEOUT_MS: '1000',
+        DB_STARTUP_TIMEOUT_MS: '1500',
+      },
       /^broadsheet: cannot reach the database at DATABASE_URL \(ECONNREFUSED\)/,
     ],
   ] as const
@@ -75,7 +79,11 @@ t.test('bad configuration ends with one clear line, not a stack trace', async (t
     t.match(lines[0], message, `${label}: names the problem`)
     t.notMatch(result.stderr, /\n\s+at /, `${label}: no stack trace`)
     if ('DB_STARTUP_TIMEOUT_MS' in vars) {
-      t.match(result.stdout, /database not reachable \(ECONNREFUSED\); retrying in/, 'it retried, with a log line saying so')
+      t.match(
+        result.stdout,
+        /database not reachable \(ECONNREFUSED\); retrying in/,
+        'it retried, with a log line saying so',
+      )
     }
   }
 })
@@ -99,21 +107,25 @@ t.test('`npx prisma db seed` works on the embedded database and is idempotent', 
   await server.stop()
 })
 
-t.test('Postgres: two processes started at once on an empty database', { skip: !onPostgres && 'needs TEST_DATABASE_URL' }, async (t) => {
-  const { DATABASE_URL } = await freshDatabase(t)
-  const env = cleanEnv({ DATABASE_URL: DATABASE_URL! })
-  const servers = await Promise.all([startServer(env), startServer(env)])
-  t.teardown(() => Promise.all(servers.map((s) => s.stop())))
-  for (const server of servers) {
-    const list = await checkServes(t, server)
-    t.equal(list.meta.total, publishedCount, 'seeded articles, once')
-  }
-  const logs = servers.map((s) => s.stdout()).join('\n')
-  t.equal(logs.match(/applied migrations/g)?.length, 1, 'exactly one process applied the migrations')
-  t.equal(logs.match(/seeded sample content/g)?.length, 1, 'exactly one process seeded')
+t.test(
+  'Postgres: two processes started at once on an empty database',
+  { skip: !onPostgres && 'needs TEST_DATABASE_URL' },
+  async (t) => {
+    const { DATABASE_URL } = await freshDatabase(t)
+    const env = cleanEnv({ DATABASE_URL: DATABASE_URL! })
+    const servers = await Promise.all([startServer(env), startServer(env)])
+    t.teardown(() => Promise.all(servers.map((s) => s.stop())))
+    for (const server of servers) {
+      const list = await checkServes(t, server)
+      t.equal(list.meta.total, publishedCount, 'seeded articles, once')
+    }
+    const logs = servers.map((s) => s.stdout()).join('\n')
+    t.equal(logs.match(/applied migrations/g)?.length, 1, 'exactly one process applied the migrations')
+    t.equal(logs.match(/seeded sample content/g)?.length, 1, 'exactly one process seeded')
 
-  const prisma = [path.join('node_modules', 'prisma', 'build', 'index.js'), 'db', 'seed']
-  const seed = await run(process.execPath, prisma, env)
-  t.equal(seed.code, 0, seed.stderr)
-  t.match(seed.stdout, /inserted 0 authors, 0 articles, 0 comments/, '`prisma db seed` on Postgres: idempotent')
-})
+    const prisma = [path.join('node_modules', 'prisma', 'build', 'index.js'), 'db', 'seed']
+    const seed = await run(process.execPath, prisma, env)
+    t.equal(seed.code, 0, seed.stderr)
+    t.match(seed.stdout, /inserted 0 authors, 0 articles, 0 comments/, '`prisma db seed` on Postgres: idempotent')
+  },
+)

@@ -57,7 +57,11 @@ t.test('two server processes sharing Postgres and Redis enforce one comment limi
   }
   const results = []
   for (let n = 0; n < 7; n++) results.push(await post(n % 2 === 0 ? a : b, n))
-  t.same(results.map((r) => r.status), [201, 201, 201, 201, 429, 429, 429], 'the 5th comment is refused, whichever process gets it')
+  t.same(
+    results.map((r) => r.status),
+    [201, 201, 201, 201, 429, 429, 429],
+    'the 5th comment is refused, whichever process gets it',
+  )
   for (const refused of results.slice(4)) {
     t.ok(Number(refused.retryAfter) > 0, 'Retry-After on 429')
     t.equal(JSON.parse(refused.body).code, 'RATE_LIMITED')

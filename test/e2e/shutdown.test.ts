@@ -3,7 +3,9 @@ import { cleanEnv, startServer, tempDir } from '../support/process.js'
 
 t.test('SIGTERM under load: requests already sent complete, then a clean exit 0', async (t) => {
   const dir = await tempDir(t, 'broadsheet-shutdown-')
-  const server = await startServer(cleanEnv({ DATA_DIR: dir, SHUTDOWN_GRACE_MS: '8000', RATE_LIMIT_PER_MINUTE: '1000000' }))
+  const server = await startServer(
+    cleanEnv({ DATA_DIR: dir, SHUTDOWN_GRACE_MS: '8000', RATE_LIMIT_PER_MINUTE: '1000000' }),
+  )
 
   let signalledAt = 0
   // Every request with the time the client sent it and how it ended.
@@ -13,7 +15,9 @@ t.test('SIGTERM under load: requests already sent complete, then a clean exit 0'
       const sentAt = Date.now()
       let outcome: string
       try {
-        const res = await fetch(`${server.url}/api/v1/articles?include=author&limit=20`, { signal: AbortSignal.timeout(10_000) })
+        const res = await fetch(`${server.url}/api/v1/articles?include=author&limit=20`, {
+          signal: AbortSignal.timeout(10_000),
+        })
         await res.text()
         outcome = String(res.status)
       } catch (error) {

@@ -95,7 +95,12 @@ async function execute(operation: Locator): Promise<LiveResponse> {
  * Types into an operation's parameter field (header names match in any case) and leaves it:
  * Swagger UI debounces what is typed there, and leaving the field hands the value over at once.
  */
-async function fillParameter(operation: Locator, location: 'path' | 'query' | 'header', name: string, value: string): Promise<void> {
+async function fillParameter(
+  operation: Locator,
+  location: 'path' | 'query' | 'header',
+  name: string,
+  value: string,
+): Promise<void> {
   const input = operation.locator(`tr[data-param-in="${location}"][data-param-name="${name}" i] input`)
   await input.fill(value)
   await input.blur()
@@ -121,7 +126,11 @@ async function authorize(page: Page, token: string): Promise<string> {
 
 /** Asserts the browser logged nothing but the refusals the test provoked; prints what it did log. */
 function quietConsole(t: Test, log: BrowserLog, refusals: string[] = []): void {
-  t.same(log.errors, [], `no console errors or uncaught exceptions${log.errors.length ? `:\n${log.errors.join('\n')}` : ''}`)
+  t.same(
+    log.errors,
+    [],
+    `no console errors or uncaught exceptions${log.errors.length ? `:\n${log.errors.join('\n')}` : ''}`,
+  )
   t.same(log.refusals, refusals, `the only failed responses are the ones provoked: ${JSON.stringify(refusals)}`)
   t.same(log.elsewhere, [], 'no request left the server')
 }
@@ -178,11 +187,21 @@ t.test('Swagger UI at /docs in Chromium', { skip }, async (t) => {
   await t.test("renders the API description and every operation, under Broadsheet's name", async (t) => {
     const { page, log } = await openDocs(t)
     t.equal(await page.title(), 'Broadsheet API', 'the page title')
-    t.equal((await page.locator('.topbar .broadsheet-logo').innerText()).trim(), 'Broadsheet API', "the top bar's name (not Swagger's logo)")
-    t.equal(await page.locator('.topbar .download-url-input').inputValue(), '/openapi.json', "the top bar's URL: the served document")
+    t.equal(
+      (await page.locator('.topbar .broadsheet-logo').innerText()).trim(),
+      'Broadsheet API',
+      "the top bar's name (not Swagger's logo)",
+    )
+    t.equal(
+      await page.locator('.topbar .download-url-input').inputValue(),
+      '/openapi.json',
+      "the top bar's URL: the served document",
+    )
     t.match(await page.locator('.info .title').innerText(), /^Broadsheet API\s*1\.0\.0/, 'title and version')
 
-    const document = (await (await fetch(`${server.url}/openapi.json`)).json()) as { paths: Record<string, Record<string, unknown>> }
+    const document = (await (await fetch(`${server.url}/openapi.json`)).json()) as {
+      paths: Record<string, Record<string, unknown>>
+    }
     const documented = Object.entries(document.paths)
       .flatMap(([pathname, item]) =>
         Object.keys(item)
@@ -199,7 +218,8 @@ t.test('Swagger UI at /docs in Chromium', { skip }, async (t) => {
     t.ok(documented.length >= 20, `the document has its operations (${documented.length})`)
     t.same(rendered, documented, 'one rendered operation per documented operation')
     t.ok(await page.locator('.auth-wrapper .authorize').isVisible(), 'an Authorize button (bearerAuth)')
-    const padlocks = (operationId: string) => page.locator(`#operations-articles-${operationId} .opblock-summary .authorization__btn`).count()
+    const padlocks = (operationId: string) =>
+      page.locator(`#operations-articles-${operationId} .opblock-summary .authorization__btn`).count()
     t.equal(await padlocks('listArticles'), 0, 'no padlock on a public read (a token is optional there)')
     t.equal(await padlocks('createArticle'), 1, 'a padlock on a write, which needs a token')
     quietConsole(t, log)
@@ -215,8 +235,15 @@ t.test('Swagger UI at /docs in Chromium', { skip }, async (t) => {
     // Swagger UI also fills in defaults and examples (count=true, sort=-publishedAt,title).
     t.match(live.requestUrl, `${server.url}/api/v1/articles?limit=3&`, 'with the parameter typed into the form')
     const body = JSON.parse(live.body) as { data: { title: string; status: string }[]; meta: { limit: number } }
-    t.same(body.data.map((a) => a.title), newestTitles.slice(0, 3), 'the rendered body holds the three newest articles')
-    t.ok(body.data.every((a) => a.status === 'published'), 'published only')
+    t.same(
+      body.data.map((a) => a.title),
+      newestTitles.slice(0, 3),
+      'the rendered body holds the three newest articles',
+    )
+    t.ok(
+      body.data.every((a) => a.status === 'published'),
+      'published only',
+    )
     t.equal(body.meta.limit, 3)
 
     await screenshot(page, operation, 'swagger-ui.png')
@@ -244,16 +271,19 @@ t.test('Swagger UI at /docs in Chromium', { skip }, async (t) => {
     quietConsole(t, log, ['401 /api/v1/tokens'])
   })
 
-  await t.test("a newcomer's first writes: create twice, publish as pre-filled, read, PATCH with the ETag read, then with a stale one, comment twice", async (t) => {
-    const { page, log } = await openDocs(t)
-    const provoked: string[] = []
-    // The console is checked however far the steps get, so a failing step shows what it logged.
-    try {
-      await newcomer(t, page, provoked)
-    } finally {
-      quietConsole(t, log, provoked)
-    }
-  })
+  await t.test(
+    "a newcomer's first writes: create twice, publish as pre-filled, read, PATCH with the ETag read, then with a stale one, comment twice",
+    async (t) => {
+      const { page, log } = await openDocs(t)
+      const provoked: string[] = []
+      // The console is checked however far the steps get, so a failing step shows what it logged.
+      try {
+        await newcomer(t, page, provoked)
+      } finally {
+        quietConsole(t, log, provoked)
+      }
+    },
+  )
 
   /** The steps, in one page: each waits for what the UI shows, never for a fixed time. */
   async function newcomer(t: Test, page: Page, provoked: string[]): Promise<void> {
@@ -263,13 +293,26 @@ t.test('Swagger UI at /docs in Chromium', { skip }, async (t) => {
     const create = await tryItOut(page, 'articles', 'createArticle')
     const created: { id: string; slug: string; title: string; status: string }[] = []
     for (const title of ['Night shift at the river desk', 'Morning briefing from the river desk']) {
-      await fillBody(create, { title, excerpt: 'What the desk saw.', body: 'First paragraph.\n\nSecond paragraph.', tags: ['newsroom'], authorId: joao.id })
+      await fillBody(create, {
+        title,
+        excerpt: 'What the desk saw.',
+        body: 'First paragraph.\n\nSecond paragraph.',
+        tags: ['newsroom'],
+        authorId: joao.id,
+      })
       const live = await execute(create)
       t.equal(live.status, '201', `createArticle "${title}": 201 (got ${live.status}: ${live.body.slice(0, 300)})`)
       t.notMatch(live.curl, /idempotency-key/i, 'no Idempotency-Key sent: none is prefilled')
       created.push(JSON.parse(live.body))
     }
-    t.match(created, [{ title: 'Night shift at the river desk', status: 'draft' }, { title: 'Morning briefing from the river desk', status: 'draft' }], 'two drafts')
+    t.match(
+      created,
+      [
+        { title: 'Night shift at the river desk', status: 'draft' },
+        { title: 'Morning briefing from the river desk', status: 'draft' },
+      ],
+      'two drafts',
+    )
     t.ok(created[0]?.id && created[1]?.id && created[0].id !== created[1].id, 'two articles, not a replay of the first')
     const article = created[0]
     if (!article?.id || !created[1]?.id) return
@@ -279,7 +322,11 @@ t.test('Swagger UI at /docs in Chromium', { skip }, async (t) => {
     await fillParameter(publish, 'path', 'idOrSlug', created[1].id)
     t.same(JSON.parse(await publish.locator('textarea.body-param__text').inputValue()), {}, 'the pre-filled body is {}')
     const published = await execute(publish)
-    t.equal(published.status, '200', `publishArticle as pre-filled: 200 (got ${published.status}: ${published.body.slice(0, 300)})`)
+    t.equal(
+      published.status,
+      '200',
+      `publishArticle as pre-filled: 200 (got ${published.status}: ${published.body.slice(0, 300)})`,
+    )
     t.match(JSON.parse(published.body), { id: created[1].id, status: 'published' }, 'published now, not scheduled')
 
     // Read it by slug; the ETag is in the response headers the UI lists.
@@ -298,16 +345,28 @@ t.test('Swagger UI at /docs in Chromium', { skip }, async (t) => {
     await fillParameter(update, 'header', 'If-Match', etag)
     await fillBody(update, { title: 'Night shift at the river desk (updated)' })
     const patched = await execute(update)
-    t.equal(patched.status, '200', `updateArticle with the ETag read: 200 (got ${patched.status}: ${patched.body.slice(0, 300)})`)
+    t.equal(
+      patched.status,
+      '200',
+      `updateArticle with the ETag read: 200 (got ${patched.status}: ${patched.body.slice(0, 300)})`,
+    )
     t.match(patched.curl.toLowerCase(), `if-match: ${etag.toLowerCase()}`, 'the UI sent If-Match')
-    t.match(JSON.parse(patched.body), { id: article.id, title: 'Night shift at the river desk (updated)' }, 'the article changed')
+    t.match(
+      JSON.parse(patched.body),
+      { id: article.id, title: 'Night shift at the river desk (updated)' },
+      'the article changed',
+    )
     t.ok(patched.headers.etag && patched.headers.etag !== etag, `a new ETag (${patched.headers.etag})`)
 
     // Execute again, the form as it is (the old ETag still in If-Match): stale now.
     await fillBody(update, { title: 'Night shift at the river desk (stale edit)' })
     provoked.push(`412 /api/v1/articles/${article.id}`)
     const stale = await execute(update)
-    t.equal(stale.status, '412', `updateArticle with the old ETag: 412 (got ${stale.status}: ${stale.body.slice(0, 300)})`)
+    t.equal(
+      stale.status,
+      '412',
+      `updateArticle with the old ETag: 412 (got ${stale.status}: ${stale.body.slice(0, 300)})`,
+    )
     t.match(JSON.parse(stale.body), { status: 412, code: 'PRECONDITION_FAILED' }, 'problem+json')
 
     // Two comments in a row on a published article.
@@ -321,8 +380,18 @@ t.test('Swagger UI at /docs in Chromium', { skip }, async (t) => {
       t.notMatch(live.curl, /idempotency-key/i, 'no Idempotency-Key sent: none is prefilled')
       comments.push(JSON.parse(live.body))
     }
-    t.match(comments, [{ articleId: tram.id, status: 'pending' }, { articleId: tram.id, status: 'pending' }], 'two pending comments on the article')
-    t.ok(comments[0]?.id && comments[1]?.id && comments[0].id !== comments[1].id, 'two comments, not a replay of the first')
+    t.match(
+      comments,
+      [
+        { articleId: tram.id, status: 'pending' },
+        { articleId: tram.id, status: 'pending' },
+      ],
+      'two pending comments on the article',
+    )
+    t.ok(
+      comments[0]?.id && comments[1]?.id && comments[0].id !== comments[1].id,
+      'two comments, not a replay of the first',
+    )
     await screenshot(page, comment, 'swagger-ui-comments.png')
   }
 })

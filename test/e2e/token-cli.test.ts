@@ -27,7 +27,9 @@ t.test('`npm run token -- create` prints a working secret once; revoke stops it'
   t.match(bad.stderr, /^token: authorId is required for role author$/m)
 
   const server = await startServer(env)
-  const drafts = await fetch(`${server.url}/api/v1/articles?status=draft`, { headers: { authorization: `Bearer ${secret}` } })
+  const drafts = await fetch(`${server.url}/api/v1/articles?status=draft`, {
+    headers: { authorization: `Bearer ${secret}` },
+  })
   t.equal(drafts.status, 200, 'the printed secret authenticates')
   await server.stop()
 

@@ -26,7 +26,11 @@ function client(server: () => Running) {
   return async (method: string, path: string, body?: object, headers: Record<string, string> = {}) => {
     const res = await fetch(server().url + path, {
       method,
-      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, ...(body ? { 'content-type': 'application/json' } : {}), ...headers },
+      headers: {
+        authorization: `Bearer ${ADMIN_TOKEN}`,
+        ...(body ? { 'content-type': 'application/json' } : {}),
+        ...headers,
+      },
       ...(body ? { body: JSON.stringify(body) } : {}),
     })
     const text = await res.text()
@@ -60,7 +64,10 @@ t.test('two server processes on one database', { skip }, async (t) => {
   const author = (await onA('GET', '/api/v1/authors?limit=1')).body.data[0].id
   const articles = async (prefix: string) => {
     const ids: string[] = []
-    for (let i = 0; i < 10; i++) ids.push((await (i % 2 ? onA : onB)('POST', '/api/v1/articles', { title: `${prefix} ${i}`, authorId: author })).body.id)
+    for (let i = 0; i < 10; i++)
+      ids.push(
+        (await (i % 2 ? onA : onB)('POST', '/api/v1/articles', { title: `${prefix} ${i}`, authorId: author })).body.id,
+      )
     return ids
   }
 
@@ -70,21 +77,45 @@ t.test('two server processes on one database', { skip }, async (t) => {
     const ids = await articles('Two workers')
     // 100 edits, half through each process, ten at a time.
     for (let round = 0; round < 10; round++) {
-      await Promise.all(ids.map((id, i) => ((round + i) % 2 ? onA : onB)('PATCH', `/api/v1/articles/${id}`, { body: `Round ${round}` }, { 'if-match': '*' })))
+      await Promise.all(
+        ids.map((id, i) =>
+          ((round + i) % 2 ? onA : onB)(
+            'PATCH',
+            `/api/v1/articles/${id}`,
+            { body: `Round ${round}` },
+            { 'if-match': '*' },
+          ),
+        ),
+      )
     }
     await eventually(() => drained(DATABASE_URL!), 30_000, 'every delivery settled')
     const events = receiver.verified(hook.secret)
     const counts = new Map<string, number>()
     for (const e of events) counts.set(e.id, (counts.get(e.id) ?? 0) + 1)
-    const [outboxed] = await query<{ n: string }>(DATABASE_URL!, `SELECT count(*) AS n FROM outbox_events WHERE type LIKE 'article.%'`)
+    const [outboxed] = await query<{ n: string }>(
+      DATABASE_URL!,
+      `SELECT count(*) AS n FROM outbox_events WHERE type LIKE 'article.%'`,
+    )
     t.equal(events.length, 110, '110 deliveries (10 creates, 100 edits), every one verified')
     t.equal(counts.size, Number(outboxed!.n), 'one per event in the outbox')
-    t.same([...counts.values()].filter((c) => c !== 1), [], 'no event sent twice by the two workers')
+    t.same(
+      [...counts.values()].filter((c) => c !== 1),
+      [],
+      'no event sent twice by the two workers',
+    )
     for (const id of ids) {
       const sequences = events.filter((e) => e.data.id === id).map((e) => e.data.sequence)
-      t.same(sequences, Array.from({ length: 11 }, (_, i) => i + 1), `article ${id.slice(0, 8)}: 1..11 in order`)
+      t.same(
+        sequences,
+        Array.from({ length: 11 }, (_, i) => i + 1),
+        `article ${id.slice(0, 8)}: 1..11 in order`,
+      )
     }
-    t.equal((await onA('DELETE', `/api/v1/webhooks/${hook.id}`)).status, 204, 'unsubscribed (its receiver goes with this test)')
+    t.equal(
+      (await onA('DELETE', `/api/v1/webhooks/${hook.id}`)).status,
+      204,
+      'unsubscribed (its receiver goes with this test)',
+    )
   })
 
   await t.test('SIGKILL in a burst of 200 edits: every committed change is delivered, nothing else', async (t) => {
@@ -103,7 +134,12 @@ t.test('two server processes on one database', { skip }, async (t) => {
       await Promise.all(
         ids.map(async (id) => {
           try {
-            const res = await onA('PATCH', `/api/v1/articles/${id}`, { body: `Edit ${round} of ${id}` }, { 'if-match': '*' })
+            const res = await onA(
+              'PATCH',
+              `/api/v1/articles/${id}`,
+              { body: `Edit ${round} of ${id}` },
+              { 'if-match': '*' },
+            )
             if (res.status === 200) answered++
             else failed++
           } catch {
@@ -125,12 +161,23 @@ t.test('two server processes on one database', { skip }, async (t) => {
     )
     const delivered = new Map(receiver.verified(hook.secret).map((e) => [e.id, e]))
     t.ok(committed.length >= answered, `${committed.length} committed edits (at least the ${answered} answered)`)
-    t.equal(delivered.size, committed.length, 'every committed change delivered, and no event for one that did not commit')
+    t.equal(
+      delivered.size,
+      committed.length,
+      'every committed change delivered, and no event for one that did not commit',
+    )
     for (const id of ids) {
-      const mine = [...delivered.values()].filter((e) => e.data.id === id).map((e) => e.data.sequence).sort((x, y) => x - y)
+      const mine = [...delivered.values()]
+        .filter((e) => e.data.id === id)
+        .map((e) => e.data.sequence)
+        .sort((x, y) => x - y)
       const revisions = committed.filter((r) => r.article_id === id).length
       // created = 1, then one event per committed edit: 2, 3, … without a gap.
-      t.same(mine, Array.from({ length: revisions }, (_, i) => i + 2), `article ${id.slice(0, 8)}: events 2..${revisions + 1}, no gap, no extra`)
+      t.same(
+        mine,
+        Array.from({ length: revisions }, (_, i) => i + 2),
+        `article ${id.slice(0, 8)}: events 2..${revisions + 1}, no gap, no extra`,
+      )
     }
   })
 })

@@ -83,7 +83,9 @@ t.test(
     // Every server started is killed at the end, whatever happened.
     const servers: Running[] = []
     t.teardown(async () => {
-      await Promise.all(servers.filter((s) => s.child.exitCode === null && s.child.signalCode === null).map((s) => s.stop('SIGKILL')))
+      await Promise.all(
+        servers.filter((s) => s.child.exitCode === null && s.child.signalCode === null).map((s) => s.stop('SIGKILL')),
+      )
     })
     const pool = new pg.Pool({ connectionString: DATABASE_URL, max: 4, application_name: OWN_APP_NAME })
     pool.on('error', () => {}) // the database is dropped WITH (FORCE) in teardown
@@ -98,7 +100,9 @@ t.test(
     // The first start migrates and seeds.
     let server = await start(0)
     let current: { gen: number; url: string } | undefined = { gen: 0, url: server.url }
-    const list = await fetch(`${server.url}/api/v1/articles?limit=1`, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) })
+    const list = await fetch(`${server.url}/api/v1/articles?limit=1`, {
+      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+    })
     t.equal(list.status, 200, 'the seeded database lists articles')
     const slug = ((await list.json()) as { data: { slug: string; status?: string }[] }).data[0]!.slug
     t.ok(slug, `published seed article ${slug}`)
@@ -128,10 +132,10 @@ t.test(
     const connectionsOf = async (gen: number) =>
       Number(
         (
-          await pool.query<{ n: string }>('SELECT count(*) AS n FROM pg_stat_activity WHERE datname = $1 AND application_name = $2', [
-            dbName,
-            tag(gen),
-          ])
+          await pool.query<{ n: string }>(
+            'SELECT count(*) AS n FROM pg_stat_activity WHERE datname = $1 AND application_name = $2',
+            [dbName, tag(gen)],
+          )
         ).rows[0]!.n,
       )
     /** Waits until no connection of killed generation `gen` is left: every transaction it had open is now committed or rolled back. */
@@ -254,7 +258,8 @@ t.test(
           await sleep(randomInt(KILL_AFTER_MS[0], KILL_AFTER_MS[1]))
           connectionsAtKill.push(await connectionsOf(gen - 1))
           const exit = await server.stop('SIGKILL')
-          if (exit.signal !== 'SIGKILL') throw new Error(`server exited with ${exit.code}/${exit.signal} before its kill`)
+          if (exit.signal !== 'SIGKILL')
+            throw new Error(`server exited with ${exit.code}/${exit.signal} before its kill`)
           kills++
           current = undefined
           const next = gen < KILLS ? warm[gen - 1]! : (cold = start(gen))
@@ -302,7 +307,9 @@ t.test(
       `SELECT body, count(*) AS n FROM comments WHERE body LIKE 'kill-retry %' GROUP BY body`,
     )
     const rowsByBody = new Map(grouped.rows.map((r) => [r.body, Number(r.n)]))
-    const idRows = await pool.query<{ id: string; body: string }>(`SELECT id, body FROM comments WHERE body LIKE 'kill-retry %'`)
+    const idRows = await pool.query<{ id: string; body: string }>(
+      `SELECT id, body FROM comments WHERE body LIKE 'kill-retry %'`,
+    )
     const idsByBody = new Map<string, string[]>()
     for (const row of idRows.rows) idsByBody.set(row.body, [...(idsByBody.get(row.body) ?? []), row.id])
     const totalRows = [...rowsByBody.values()].reduce((a, b) => a + b, 0)
@@ -319,7 +326,11 @@ t.test(
         resend: record.resend,
       })
     const problems = (label: string, bad: KeyRecord[]) =>
-      t.same(bad.map((r) => r.key), [], `${label}${bad.length ? `: ${bad.length} keys, e.g.\n${bad.slice(0, 3).map(show).join('\n')}` : ''}`)
+      t.same(
+        bad.map((r) => r.key),
+        [],
+        `${label}${bad.length ? `: ${bad.length} keys, e.g.\n${bad.slice(0, 3).map(show).join('\n')}` : ''}`,
+      )
 
     const retried = keys.filter((k) => k.unanswered > 0)
     const checkedRetries = retried.filter((k) => k.rowsBefore !== undefined)
@@ -336,13 +347,29 @@ t.test(
 
     t.equal(fatal, undefined, 'the killer loop ran to the end')
     t.ok(kills > 0, `${kills} kills`)
-    t.ok(connectionsAtKill.every((n) => n > 0), `every killed server had Postgres connections open (${connectionsAtKill.join(', ')}): the wait for them to close meant something`)
+    t.ok(
+      connectionsAtKill.every((n) => n > 0),
+      `every killed server had Postgres connections open (${connectionsAtKill.join(', ')}): the wait for them to close meant something`,
+    )
     t.ok(retried.length > 0, `${retried.length} keys were left unanswered by a kill and retried`)
 
-    problems('every key ended with a 201', keys.filter((k) => k.first?.status !== 201))
-    problems('exactly one comment row for every key', keys.filter((k) => rowsByBody.get(k.body) !== 1))
-    problems('no row for a key that never got a 201', keys.filter((k) => k.first?.status !== 201 && rowsByBody.has(k.body)))
-    t.same([...rowsByBody.keys()].filter((b) => !knownBodies.has(b)), [], 'no row for a body no key sent')
+    problems(
+      'every key ended with a 201',
+      keys.filter((k) => k.first?.status !== 201),
+    )
+    problems(
+      'exactly one comment row for every key',
+      keys.filter((k) => rowsByBody.get(k.body) !== 1),
+    )
+    problems(
+      'no row for a key that never got a 201',
+      keys.filter((k) => k.first?.status !== 201 && rowsByBody.has(k.body)),
+    )
+    t.same(
+      [...rowsByBody.keys()].filter((b) => !knownBodies.has(b)),
+      [],
+      'no row for a body no key sent',
+    )
     problems(
       'every 201 names the stored row',
       keys.filter((k) => {
@@ -364,7 +391,7 @@ t.test(
       checkedRetries.filter((k) => k.rowsBefore === 0 && k.first?.replayed === 'true'),
     )
     problems(
-      'every re-send replays the first answer byte for byte (201, same body and Location, no ETag on the poster\'s copy, idempotent-replayed: true)',
+      "every re-send replays the first answer byte for byte (201, same body and Location, no ETag on the poster's copy, idempotent-replayed: true)",
       answered.filter((k) => {
         const again = k.resend
         const first = k.first!

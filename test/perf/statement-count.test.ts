@@ -13,12 +13,15 @@ t.test('SQL statements per request are constant and few', async (t) => {
   const statements: string[] = []
   let counting = false
   // No background jobs: only the requests' own statements are counted.
-  const app = await buildApp(configWith({ ...(await freshDatabase(t)), LOG_LEVEL: 'silent', ...GENEROUS_LIMITS, RUN_BACKGROUND_JOBS: false }), {
-    logger: false,
-    onQuery: (sql) => {
-      if (counting) statements.push(sql)
+  const app = await buildApp(
+    configWith({ ...(await freshDatabase(t)), LOG_LEVEL: 'silent', ...GENEROUS_LIMITS, RUN_BACKGROUND_JOBS: false }),
+    {
+      logger: false,
+      onQuery: (sql) => {
+        if (counting) statements.push(sql)
+      },
     },
-  })
+  )
   t.teardown(() => app.close())
   // The first list request loads the cursor signing key once per process: not per request.
   await app.inject('/api/v1/articles?limit=1')
@@ -69,7 +72,11 @@ t.test('SQL statements per request are constant and few', async (t) => {
   const tags100 = await count('/api/v1/tags?limit=100&sort=tag')
   const tagsNext = await count(`/api/v1/tags?limit=5&cursor=${tags1.body.meta.nextCursor}`)
   const tagsPrefix = await count('/api/v1/tags?q=c')
-  t.same([tags1.n, tags100.n, tagsNext.n, tagsPrefix.n], [1, 1, 1, 1], 'the tag index is one statement: counts, total and cursor page')
+  t.same(
+    [tags1.n, tags100.n, tagsNext.n, tagsPrefix.n],
+    [1, 1, 1, 1],
+    'the tag index is one statement: counts, total and cursor page',
+  )
   const twoTags = await count('/api/v1/articles?tag=transport&tag=housing&limit=100')
   t.equal(twoTags.n, 1, 'an article list filtered by several tags is one statement')
 
@@ -77,7 +84,12 @@ t.test('SQL statements per request are constant and few', async (t) => {
   // article looks its id up for the rate-limit key; both are remembered, so count the second.
   const { secret } = await app.services.tokens.create({ name: 'counting editor', role: 'editor' })
   const editor = { authorization: `Bearer ${secret}` }
-  const write = async (method: 'PATCH' | 'POST', url: string, payload: object, headers: Record<string, string> = {}) => {
+  const write = async (
+    method: 'PATCH' | 'POST',
+    url: string,
+    payload: object,
+    headers: Record<string, string> = {},
+  ) => {
     statements.length = 0
     counting = true
     const res = await app.inject({ method, url, payload, headers })
@@ -86,12 +98,18 @@ t.test('SQL statements per request are constant and few', async (t) => {
   }
   let etag = (await app.inject(`/api/v1/articles/${first.id}`)).headers.etag as string
   for (const attempt of [1, 2]) {
-    const { n, res } = await write('PATCH', `/api/v1/articles/${first.id}`, { title: `Counted edit ${attempt}` }, { ...editor, 'if-match': etag })
+    const { n, res } = await write(
+      'PATCH',
+      `/api/v1/articles/${first.id}`,
+      { title: `Counted edit ${attempt}` },
+      { ...editor, 'if-match': etag },
+    )
     t.equal(res.statusCode, 200)
     etag = res.headers.etag as string
     // The current representation is read to compare the whole ETag (hash included) with
     // If-Match; the UPDATE then checks the version again, atomically.
-    if (attempt === 2) t.equal(n, 3, `PATCH with If-Match: token lookup + the current representation + one conditional UPDATE (${n})`)
+    if (attempt === 2)
+      t.equal(n, 3, `PATCH with If-Match: token lookup + the current representation + one conditional UPDATE (${n})`)
   }
   for (const attempt of [1, 2]) {
     const { n, res } = await write('POST', `/api/v1/articles/${first.slug}/comments`, {

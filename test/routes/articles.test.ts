@@ -17,18 +17,35 @@ t.test('public list: published articles only, newest first, public fields only',
   const app = await buildTestApp(t)
   const res = await app.inject('/api/v1/articles')
   t.equal(res.statusCode, 200)
-  t.same(slugs(res), published.map((a) => a.slug))
+  t.same(
+    slugs(res),
+    published.map((a) => a.slug),
+  )
   t.same(json(res).meta, { limit: 20, page: 1, nextCursor: null, total: published.length, pageCount: 1 })
   t.match(res.headers.etag, /^W\/"/, 'lists carry a weak ETag')
   t.equal(res.headers.vary, 'Authorization')
   const first = json(res).data[0]
   t.same(Object.keys(first).sort(), [
-    'authorId', 'body', 'commentCount', 'createdAt', 'excerpt', 'id', 'publishedAt', 'slug', 'status', 'tags', 'title', 'updatedAt',
+    'authorId',
+    'body',
+    'commentCount',
+    'createdAt',
+    'excerpt',
+    'id',
+    'publishedAt',
+    'slug',
+    'status',
+    'tags',
+    'title',
+    'updatedAt',
   ])
   t.equal(first.body, published[0]!.body, 'Markdown body byte-exact')
   t.equal(first.status, 'published')
   t.notMatch(res.body, /@example\./, 'no email address')
-  const notModified = await app.inject({ url: '/api/v1/articles', headers: { 'if-none-match': res.headers.etag as string } })
+  const notModified = await app.inject({
+    url: '/api/v1/articles',
+    headers: { 'if-none-match': res.headers.etag as string },
+  })
   t.equal(notModified.statusCode, 304)
   t.equal(notModified.body, '')
 })
@@ -36,15 +53,26 @@ t.test('public list: published articles only, newest first, public fields only',
 t.test('paging: page numbers, cursors, count=false, and their errors', async (t) => {
   const app = await buildTestApp(t)
   const page1 = await app.inject('/api/v1/articles?limit=3&page=1')
-  t.same(slugs(page1), published.slice(0, 3).map((a) => a.slug))
+  t.same(
+    slugs(page1),
+    published.slice(0, 3).map((a) => a.slug),
+  )
   t.match(json(page1).meta, { limit: 3, page: 1, total: published.length, pageCount: Math.ceil(published.length / 3) })
   t.equal(page1.headers.link, '</api/v1/articles?limit=3&page=2>; rel="next"', 'page mode links the next page number')
 
   const walked = await walk(app, '/api/v1/articles?limit=3')
-  t.same(walked.map((a) => a.slug), published.map((a) => a.slug), 'cursors visit every article once, in order')
+  t.same(
+    walked.map((a) => a.slug),
+    published.map((a) => a.slug),
+    'cursors visit every article once, in order',
+  )
 
   const noCount = await app.inject('/api/v1/articles?limit=3&count=false')
-  t.same(Object.keys(json(noCount).meta).sort(), ['limit', 'nextCursor', 'page'], 'count=false drops total and pageCount')
+  t.same(
+    Object.keys(json(noCount).meta).sort(),
+    ['limit', 'nextCursor', 'page'],
+    'count=false drops total and pageCount',
+  )
 
   const cursor = json(page1).meta.nextCursor as string
   for (const [query, path] of [
@@ -62,7 +90,10 @@ t.test('paging: page numbers, cursors, count=false, and their errors', async (t)
     const res = await app.inject(`/api/v1/articles?${query}`)
     t.equal(res.statusCode, 400, query)
     t.match(res.headers['content-type'], /^application\/problem\+json/)
-    t.ok(json(res).errors?.some((e: { path: string }) => e.path === path), `${query}: error at ${path}`)
+    t.ok(
+      json(res).errors?.some((e: { path: string }) => e.path === path),
+      `${query}: error at ${path}`,
+    )
   }
 })
 
@@ -70,11 +101,19 @@ t.test('sorting: allowlisted fields only', async (t) => {
   const app = await buildTestApp(t)
   const byTitle = await app.inject('/api/v1/articles?sort=title')
   const titles = json<{ data: { title: string }[] }>(byTitle).data.map((a) => a.title)
-  t.same(titles, [...titles].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)), 'title ascending (byte order)')
+  t.same(
+    titles,
+    [...titles].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)),
+    'title ascending (byte order)',
+  )
 
   const walked = await walk(app, '/api/v1/articles?sort=-commentCount,title&limit=4')
   const counts = walked.map((a) => a.commentCount as number)
-  t.same(counts, [...counts].sort((a, b) => b - a), 'commentCount descending across cursor pages')
+  t.same(
+    counts,
+    [...counts].sort((a, b) => b - a),
+    'commentCount descending across cursor pages',
+  )
   t.equal(walked.length, published.length)
 
   for (const field of ['email', 'authorEmail', 'body', 'search_vector', 'published_at', '-', 'title,title']) {
@@ -90,7 +129,10 @@ t.test('filters: tag, author, dates, unknown parameters', async (t) => {
   const app = await buildTestApp(t)
   const tag = published[0]!.tags[0]!
   const tagged = await app.inject(`/api/v1/articles?tag=${tag}`)
-  t.same(slugs(tagged), published.filter((a) => a.tags.includes(tag)).map((a) => a.slug))
+  t.same(
+    slugs(tagged),
+    published.filter((a) => a.tags.includes(tag)).map((a) => a.slug),
+  )
 
   const author = seedAuthors[0]!
   const expected = published.filter((a) => a.authorKey === author.key).map((a) => a.slug)
@@ -99,10 +141,23 @@ t.test('filters: tag, author, dates, unknown parameters', async (t) => {
   t.same(slugs(await app.inject('/api/v1/articles?author=nobody-at-all')), [], 'unknown author: empty list')
 
   const mid = published[4]!.publishedAt!
-  t.same(slugs(await app.inject(`/api/v1/articles?publishedBefore=${mid}`)), published.slice(5).map((a) => a.slug))
-  t.same(slugs(await app.inject(`/api/v1/articles?publishedAfter=${mid}`)), published.slice(0, 4).map((a) => a.slug))
+  t.same(
+    slugs(await app.inject(`/api/v1/articles?publishedBefore=${mid}`)),
+    published.slice(5).map((a) => a.slug),
+  )
+  t.same(
+    slugs(await app.inject(`/api/v1/articles?publishedAfter=${mid}`)),
+    published.slice(0, 4).map((a) => a.slug),
+  )
 
-  for (const query of ['authorEmail=x', 'email=a@b.c', 'filter[title]=x', 'include=comments', 'include=author,email', 'publishedAfter=yesterday']) {
+  for (const query of [
+    'authorEmail=x',
+    'email=a@b.c',
+    'filter[title]=x',
+    'include=comments',
+    'include=author,email',
+    'publishedAfter=yesterday',
+  ]) {
     const res = await app.inject(`/api/v1/articles?${query}`)
     t.equal(res.statusCode, 400, query)
   }
@@ -119,7 +174,11 @@ t.test('full-text search: ranked, literal wildcards, published only', async (t) 
   t.ok(slugs(res).includes(target.slug), `"${word}" finds ${target.slug}`)
   t.equal(slugs(res)[0], target.slug, 'a title match ranks first')
   const walked = await walk(app, `/api/v1/articles?q=${encodeURIComponent(word)}&limit=1`)
-  t.same(walked.map((a) => a.slug), slugs(res), 'relevance order is stable across cursor pages')
+  t.same(
+    walked.map((a) => a.slug),
+    slugs(res),
+    'relevance order is stable across cursor pages',
+  )
 
   for (const q of ['%', '_', '%25', 'a%b_c', "' OR 1=1 --", '\\']) {
     const r = await app.inject(`/api/v1/articles?q=${encodeURIComponent(q)}`)
@@ -155,18 +214,37 @@ t.test('single article: by id or slug; drafts and scheduled are private', async 
   t.equal(byId.statusCode, 200)
   t.equal(byId.body, bySlug.body, 'same article by id and by slug')
   t.match(byId.headers.etag, /^"\d+-[\w-]{16}"$/, 'strong ETag')
-  t.equal((await app.inject({ url: `/api/v1/articles/${pub.slug}`, headers: { 'if-none-match': byId.headers.etag as string } })).statusCode, 304)
+  t.equal(
+    (
+      await app.inject({
+        url: `/api/v1/articles/${pub.slug}`,
+        headers: { 'if-none-match': byId.headers.etag as string },
+      })
+    ).statusCode,
+    304,
+  )
 
   const unknown = await app.inject('/api/v1/articles/no-such-article')
   for (const hidden of [drafts[0]!, scheduled]) {
     for (const key of [hidden.slug, seedId('article', hidden.key)]) {
       const res = await app.inject(`/api/v1/articles/${key}`)
       t.equal(res.statusCode, 404, `anonymous: ${key} is 404`)
-      t.same({ ...json(res), instance: null }, { ...json(unknown), instance: null }, 'indistinguishable from an unknown article')
+      t.same(
+        { ...json(res), instance: null },
+        { ...json(unknown), instance: null },
+        'indistinguishable from an unknown article',
+      )
     }
   }
   const draftUrl = `/api/v1/articles/${drafts[0]!.slug}`
-  const expectations: Record<Caller, number> = { anonymous: 404, viewer: 200, authorOwn: 200, authorOther: 404, editor: 200, admin: 200 }
+  const expectations: Record<Caller, number> = {
+    anonymous: 404,
+    viewer: 200,
+    authorOwn: 200,
+    authorOther: 404,
+    editor: 200,
+    admin: 200,
+  }
   for (const [caller, status] of Object.entries(expectations)) {
     const res = await app.inject({ url: draftUrl, headers: who[caller as Caller] })
     t.equal(res.statusCode, status, `${caller} reading a draft`)
@@ -179,7 +257,14 @@ t.test('single article: by id or slug; drafts and scheduled are private', async 
   const listAsViewer = await app.inject({ url: '/api/v1/articles?status=draft', headers: who.viewer })
   t.same(slugs(listAsViewer).sort(), drafts.map((a) => a.slug).sort(), 'status=draft for a token')
   const listAsOwn = await app.inject({ url: '/api/v1/articles?status=draft', headers: who.authorOwn })
-  t.same(slugs(listAsOwn).sort(), drafts.filter((a) => a.authorKey === ownAuthor.key).map((a) => a.slug).sort(), 'an author sees only its own drafts')
+  t.same(
+    slugs(listAsOwn).sort(),
+    drafts
+      .filter((a) => a.authorKey === ownAuthor.key)
+      .map((a) => a.slug)
+      .sort(),
+    'an author sees only its own drafts',
+  )
   const anonStatus = await app.inject('/api/v1/articles?status=draft')
   t.equal(anonStatus.statusCode, 401, 'status filter needs a token')
 })
@@ -205,25 +290,63 @@ t.test('create: roles, ownership, slugs, server-owned fields', async (t) => {
     t.same(await snapshot(app), before, `${caller}: nothing written`)
   }
 
-  const mine = await app.inject({ method: 'POST', url: '/api/v1/articles', headers: who.authorOwn, payload: { title: 'Minsk: a tale of 2 rallies' } })
+  const mine = await app.inject({
+    method: 'POST',
+    url: '/api/v1/articles',
+    headers: who.authorOwn,
+    payload: { title: 'Minsk: a tale of 2 rallies' },
+  })
   t.equal(mine.statusCode, 201)
-  t.match(json(mine), { slug: 'minsk-a-tale-of-2-rallies', status: 'draft', authorId: own, publishedAt: null, commentCount: 0, tags: [] })
+  t.match(json(mine), {
+    slug: 'minsk-a-tale-of-2-rallies',
+    status: 'draft',
+    authorId: own,
+    publishedAt: null,
+    commentCount: 0,
+    tags: [],
+  })
   t.equal(mine.headers.location, `/api/v1/articles/${json(mine).id}`)
   t.match(mine.headers.etag, /^"1-/)
 
-  const again = await app.inject({ method: 'POST', url: '/api/v1/articles', headers: who.editor, payload: { title: 'Minsk: a tale of 2 rallies', authorId: other } })
+  const again = await app.inject({
+    method: 'POST',
+    url: '/api/v1/articles',
+    headers: who.editor,
+    payload: { title: 'Minsk: a tale of 2 rallies', authorId: other },
+  })
   t.equal(json(again).slug, 'minsk-a-tale-of-2-rallies-2')
-  const third = await app.inject({ method: 'POST', url: '/api/v1/articles', headers: who.admin, payload: { title: 'Minsk — a tale of 2 rallies!', authorId: other } })
+  const third = await app.inject({
+    method: 'POST',
+    url: '/api/v1/articles',
+    headers: who.admin,
+    payload: { title: 'Minsk — a tale of 2 rallies!', authorId: other },
+  })
   t.equal(json(third).slug, 'minsk-a-tale-of-2-rallies-3')
-  const translit = await app.inject({ method: 'POST', url: '/api/v1/articles', headers: who.editor, payload: { title: 'Zürich’s “Grüße” & Łódź', authorId: other } })
+  const translit = await app.inject({
+    method: 'POST',
+    url: '/api/v1/articles',
+    headers: who.editor,
+    payload: { title: 'Zürich’s “Grüße” & Łódź', authorId: other },
+  })
   t.equal(json(translit).slug, 'zurichs-grusse-and-lodz')
 
-  const dup = await app.inject({ method: 'POST', url: '/api/v1/articles', headers: who.editor, payload: { title: 'X', slug: 'minsk-a-tale-of-2-rallies', authorId: own } })
+  const dup = await app.inject({
+    method: 'POST',
+    url: '/api/v1/articles',
+    headers: who.editor,
+    payload: { title: 'X', slug: 'minsk-a-tale-of-2-rallies', authorId: own },
+  })
   t.equal(dup.statusCode, 409)
   t.equal(json(dup).code, 'SLUG_TAKEN')
 
-  const text = 'Quotes “curly” ‘single’ — dash – en… emoji 🗞️👩🏽‍💻, RTL: مرحبا بالعالم, עִברִית, combining: e\u0301, NBSP:\u00a0end'
-  const exact = await app.inject({ method: 'POST', url: '/api/v1/articles', headers: who.editor, payload: { title: text, body: text, excerpt: text, tags: ['città', 'kraków'], authorId: own } })
+  const text =
+    'Quotes “curly” ‘single’ — dash – en… emoji 🗞️👩🏽‍💻, RTL: مرحبا بالعالم, עִברִית, combining: e\u0301, NBSP:\u00a0end'
+  const exact = await app.inject({
+    method: 'POST',
+    url: '/api/v1/articles',
+    headers: who.editor,
+    payload: { title: text, body: text, excerpt: text, tags: ['città', 'kraków'], authorId: own },
+  })
   t.equal(exact.statusCode, 201)
   const read = await app.inject({ url: `/api/v1/articles/${json(exact).id}`, headers: who.editor })
   t.equal(json(read).title, text, 'title byte-exact')
@@ -232,9 +355,17 @@ t.test('create: roles, ownership, slugs, server-owned fields', async (t) => {
 
   for (const field of ['id', 'status', 'commentCount', 'createdAt', 'updatedAt', 'publishedAt', 'version']) {
     const before = await snapshot(app)
-    const res = await app.inject({ method: 'POST', url: '/api/v1/articles', headers: who.editor, payload: { title: 'Mass', authorId: own, [field]: field === 'commentCount' || field === 'version' ? 99 : 'x' } })
+    const res = await app.inject({
+      method: 'POST',
+      url: '/api/v1/articles',
+      headers: who.editor,
+      payload: { title: 'Mass', authorId: own, [field]: field === 'commentCount' || field === 'version' ? 99 : 'x' },
+    })
     t.equal(res.statusCode, 400, `${field} cannot be written`)
-    t.ok(json(res).errors.some((e: { path: string }) => e.path === `/body/${field}`), `names /body/${field}`)
+    t.ok(
+      json(res).errors.some((e: { path: string }) => e.path === `/body/${field}`),
+      `names /body/${field}`,
+    )
     t.same(await snapshot(app), before)
   }
   for (const [payload, path] of [
@@ -249,10 +380,24 @@ t.test('create: roles, ownership, slugs, server-owned fields', async (t) => {
   ] as const) {
     const res = await app.inject({ method: 'POST', url: '/api/v1/articles', headers: who.editor, payload })
     t.equal(res.statusCode, 400, JSON.stringify(payload).slice(0, 60))
-    t.ok(json(res).errors.some((e: { path: string }) => e.path === path), `error at ${path}`)
+    t.ok(
+      json(res).errors.some((e: { path: string }) => e.path === path),
+      `error at ${path}`,
+    )
   }
-  const all = await app.inject({ method: 'POST', url: '/api/v1/articles', headers: who.editor, payload: { title: 7, slug: 'BAD', color: 'red' } })
-  t.same(json(all).errors.map((e: { path: string }) => e.path).sort(), ['/body/color', '/body/slug', '/body/title'], 'every bad field is listed at once')
+  const all = await app.inject({
+    method: 'POST',
+    url: '/api/v1/articles',
+    headers: who.editor,
+    payload: { title: 7, slug: 'BAD', color: 'red' },
+  })
+  t.same(
+    json(all)
+      .errors.map((e: { path: string }) => e.path)
+      .sort(),
+    ['/body/color', '/body/slug', '/body/title'],
+    'every bad field is listed at once',
+  )
 })
 
 t.test('update and delete: roles, If-Match, atomic preconditions', async (t) => {
@@ -264,7 +409,8 @@ t.test('update and delete: roles, If-Match, atomic preconditions', async (t) => 
   const ownDraft = seedId('article', drafts[0]!.key)
   const othersPublished = seedId('article', published.find((a) => a.authorKey !== ownKey)!.key)
 
-  const etagOf = async (id: string) => (await app.inject({ url: `/api/v1/articles/${id}`, headers: who.admin })).headers.etag as string
+  const etagOf = async (id: string) =>
+    (await app.inject({ url: `/api/v1/articles/${id}`, headers: who.admin })).headers.etag as string
 
   const matrix: [Caller, string, number][] = [
     ['anonymous', ownDraft, 401],
@@ -275,7 +421,12 @@ t.test('update and delete: roles, If-Match, atomic preconditions', async (t) => 
   for (const [caller, id, status] of matrix) {
     const before = await snapshot(app)
     const headers = { ...who[caller], 'if-match': await etagOf(id) }
-    const patch = await app.inject({ method: 'PATCH', url: `/api/v1/articles/${id}`, headers, payload: { title: 'Hijacked' } })
+    const patch = await app.inject({
+      method: 'PATCH',
+      url: `/api/v1/articles/${id}`,
+      headers,
+      payload: { title: 'Hijacked' },
+    })
     t.equal(patch.statusCode, status, `${caller} PATCH`)
     const del = await app.inject({ method: 'DELETE', url: `/api/v1/articles/${id}`, headers })
     t.equal(del.statusCode, status, `${caller} DELETE`)
@@ -286,29 +437,68 @@ t.test('update and delete: roles, If-Match, atomic preconditions', async (t) => 
     t.same(await snapshot(app), before, `${caller}: nothing written`)
   }
 
-  const noMatch = await app.inject({ method: 'PATCH', url: `/api/v1/articles/${ownDraft}`, headers: who.authorOwn, payload: { title: 'T' } })
+  const noMatch = await app.inject({
+    method: 'PATCH',
+    url: `/api/v1/articles/${ownDraft}`,
+    headers: who.authorOwn,
+    payload: { title: 'T' },
+  })
   t.equal(noMatch.statusCode, 428)
   t.equal(json(noMatch).code, 'PRECONDITION_REQUIRED')
-  const garbage = await app.inject({ method: 'PATCH', url: `/api/v1/articles/${ownDraft}`, headers: { ...who.authorOwn, 'if-match': '"nonsense"' }, payload: { title: 'T' } })
+  const garbage = await app.inject({
+    method: 'PATCH',
+    url: `/api/v1/articles/${ownDraft}`,
+    headers: { ...who.authorOwn, 'if-match': '"nonsense"' },
+    payload: { title: 'T' },
+  })
   t.equal(garbage.statusCode, 412)
 
   const etag = await etagOf(ownDraft)
-  const ok = await app.inject({ method: 'PATCH', url: `/api/v1/articles/${ownDraft}`, headers: { ...who.authorOwn, 'if-match': etag }, payload: { title: 'Own edit', tags: ['housing'] } })
+  const ok = await app.inject({
+    method: 'PATCH',
+    url: `/api/v1/articles/${ownDraft}`,
+    headers: { ...who.authorOwn, 'if-match': etag },
+    payload: { title: 'Own edit', tags: ['housing'] },
+  })
   t.equal(ok.statusCode, 200)
   t.match(json(ok), { title: 'Own edit', tags: ['housing'], status: 'draft' })
   t.not(ok.headers.etag, etag, 'new ETag after a write')
-  const stale = await app.inject({ method: 'PATCH', url: `/api/v1/articles/${ownDraft}`, headers: { ...who.editor, 'if-match': etag }, payload: { title: 'Lost update' } })
+  const stale = await app.inject({
+    method: 'PATCH',
+    url: `/api/v1/articles/${ownDraft}`,
+    headers: { ...who.editor, 'if-match': etag },
+    payload: { title: 'Lost update' },
+  })
   t.equal(stale.statusCode, 412)
   t.equal(json(stale).code, 'PRECONDITION_FAILED')
-  t.equal(json(await app.inject({ url: `/api/v1/articles/${ownDraft}`, headers: who.editor })).title, 'Own edit', 'the stale write changed nothing')
+  t.equal(
+    json(await app.inject({ url: `/api/v1/articles/${ownDraft}`, headers: who.editor })).title,
+    'Own edit',
+    'the stale write changed nothing',
+  )
 
-  const steal = await app.inject({ method: 'PATCH', url: `/api/v1/articles/${ownDraft}`, headers: { ...who.authorOwn, 'if-match': ok.headers.etag as string }, payload: { authorId: seedId('author', otherAuthor.key) } })
+  const steal = await app.inject({
+    method: 'PATCH',
+    url: `/api/v1/articles/${ownDraft}`,
+    headers: { ...who.authorOwn, 'if-match': ok.headers.etag as string },
+    payload: { authorId: seedId('author', otherAuthor.key) },
+  })
   t.equal(steal.statusCode, 403, 'an author cannot hand an article to someone else')
 
-  const slugClash = await app.inject({ method: 'PATCH', url: `/api/v1/articles/${ownDraft}`, headers: { ...who.editor, 'if-match': ok.headers.etag as string }, payload: { slug: published[0]!.slug } })
+  const slugClash = await app.inject({
+    method: 'PATCH',
+    url: `/api/v1/articles/${ownDraft}`,
+    headers: { ...who.editor, 'if-match': ok.headers.etag as string },
+    payload: { slug: published[0]!.slug },
+  })
   t.equal(slugClash.statusCode, 409)
   t.equal(json(slugClash).code, 'SLUG_TAKEN')
-  const empty = await app.inject({ method: 'PATCH', url: `/api/v1/articles/${ownDraft}`, headers: { ...who.editor, 'if-match': ok.headers.etag as string }, payload: {} })
+  const empty = await app.inject({
+    method: 'PATCH',
+    url: `/api/v1/articles/${ownDraft}`,
+    headers: { ...who.editor, 'if-match': ok.headers.etag as string },
+    payload: {},
+  })
   t.equal(empty.statusCode, 400)
 
   // Two editors saving with the same ETag: exactly one wins, every time.
@@ -316,18 +506,35 @@ t.test('update and delete: roles, If-Match, atomic preconditions', async (t) => 
     const current = await etagOf(ownDraft)
     const results = await Promise.all(
       ['A', 'B'].map((who2) =>
-        app.inject({ method: 'PATCH', url: `/api/v1/articles/${ownDraft}`, headers: { ...who.editor, 'if-match': current }, payload: { title: `Round ${round} ${who2}` } }),
+        app.inject({
+          method: 'PATCH',
+          url: `/api/v1/articles/${ownDraft}`,
+          headers: { ...who.editor, 'if-match': current },
+          payload: { title: `Round ${round} ${who2}` },
+        }),
       ),
     )
     t.same(results.map((r) => r.statusCode).sort(), [200, 412], `round ${round}: one 200, one 412`)
   }
 
-  const delStale = await app.inject({ method: 'DELETE', url: `/api/v1/articles/${ownDraft}`, headers: { ...who.authorOwn, 'if-match': etag } })
+  const delStale = await app.inject({
+    method: 'DELETE',
+    url: `/api/v1/articles/${ownDraft}`,
+    headers: { ...who.authorOwn, 'if-match': etag },
+  })
   t.equal(delStale.statusCode, 412)
-  const del = await app.inject({ method: 'DELETE', url: `/api/v1/articles/${ownDraft}`, headers: { ...who.authorOwn, 'if-match': await etagOf(ownDraft) } })
+  const del = await app.inject({
+    method: 'DELETE',
+    url: `/api/v1/articles/${ownDraft}`,
+    headers: { ...who.authorOwn, 'if-match': await etagOf(ownDraft) },
+  })
   t.equal(del.statusCode, 204)
   t.equal(del.body, '')
-  t.equal((await app.inject({ method: 'DELETE', url: `/api/v1/articles/${ownDraft}`, headers: who.editor })).statusCode, 404, 'in the trash: gone for DELETE too')
+  t.equal(
+    (await app.inject({ method: 'DELETE', url: `/api/v1/articles/${ownDraft}`, headers: who.editor })).statusCode,
+    404,
+    'in the trash: gone for DELETE too',
+  )
   const trashed = await app.db.prisma.article.findUnique({ where: { id: ownDraft } })
   t.ok(trashed?.trashedAt, 'DELETE moved it to the trash, it did not destroy it')
   // Destroying is for admins, and takes the comments with it.
@@ -335,15 +542,36 @@ t.test('update and delete: roles, If-Match, atomic preconditions', async (t) => 
   const comments = await app.db.prisma.comment.count({ where: { articleId: withComments } })
   t.ok(comments > 0)
   for (const role of ['authorOwn', 'editor'] as const) {
-    const res = await app.inject({ method: 'DELETE', url: `/api/v1/articles/${withComments}?permanent=true`, headers: who[role] })
+    const res = await app.inject({
+      method: 'DELETE',
+      url: `/api/v1/articles/${withComments}?permanent=true`,
+      headers: who[role],
+    })
     t.equal(res.statusCode, 403, `${role}: only admins destroy`)
   }
-  t.equal(await app.db.prisma.comment.count({ where: { articleId: withComments } }), comments, 'refused: nothing destroyed')
-  t.equal((await app.inject({ method: 'DELETE', url: `/api/v1/articles/${withComments}?permanent=true`, headers: who.admin })).statusCode, 204)
+  t.equal(
+    await app.db.prisma.comment.count({ where: { articleId: withComments } }),
+    comments,
+    'refused: nothing destroyed',
+  )
+  t.equal(
+    (await app.inject({ method: 'DELETE', url: `/api/v1/articles/${withComments}?permanent=true`, headers: who.admin }))
+      .statusCode,
+    204,
+  )
   t.equal(await app.db.prisma.article.count({ where: { id: withComments } }), 0, 'destroyed')
-  t.equal(await app.db.prisma.comment.count({ where: { articleId: withComments } }), 0, "an article's comments go with it")
+  t.equal(
+    await app.db.prisma.comment.count({ where: { articleId: withComments } }),
+    0,
+    "an article's comments go with it",
+  )
   t.equal(await app.db.prisma.articleRevision.count({ where: { articleId: withComments } }), 0, 'and its revisions')
-  t.equal((await app.inject({ method: 'DELETE', url: `/api/v1/articles/${ownDraft}?permanent=true`, headers: who.admin })).statusCode, 204, 'an admin destroys a trashed one too')
+  t.equal(
+    (await app.inject({ method: 'DELETE', url: `/api/v1/articles/${ownDraft}?permanent=true`, headers: who.admin }))
+      .statusCode,
+    204,
+    'an admin destroys a trashed one too',
+  )
   t.equal(await app.db.prisma.article.count({ where: { id: ownDraft } }), 0)
 })
 
@@ -351,7 +579,12 @@ t.test('publish now, schedule, go live by itself, unpublish', async (t) => {
   const app = await buildTestApp(t, { SEED_ON_EMPTY: false })
   const author = await app.db.prisma.author.create({ data: { slug: 'ana', name: 'Ana' } })
   const editor = await tokenHeaders(app, 'editor')
-  const created = await app.inject({ method: 'POST', url: '/api/v1/articles', headers: editor, payload: { title: 'Going live', authorId: author.id } })
+  const created = await app.inject({
+    method: 'POST',
+    url: '/api/v1/articles',
+    headers: editor,
+    payload: { title: 'Going live', authorId: author.id },
+  })
   const id = json(created).id as string
   const list = async () => slugs(await app.inject('/api/v1/articles'))
 
@@ -361,7 +594,12 @@ t.test('publish now, schedule, go live by itself, unpublish', async (t) => {
   t.equal(json(now).status, 'published')
   t.ok(Math.abs(Date.parse(json(now).publishedAt) - Date.now()) < 5000, 'published just now')
   t.same(await list(), ['going-live'])
-  const twice = await app.inject({ method: 'POST', url: `/api/v1/articles/${id}/publish`, headers: editor, payload: {} })
+  const twice = await app.inject({
+    method: 'POST',
+    url: `/api/v1/articles/${id}/publish`,
+    headers: editor,
+    payload: {},
+  })
   t.equal(json(twice).publishedAt, json(now).publishedAt, 'publishing again keeps the original time')
 
   const off = await app.inject({ method: 'POST', url: `/api/v1/articles/${id}/unpublish`, headers: editor })
@@ -370,7 +608,12 @@ t.test('publish now, schedule, go live by itself, unpublish', async (t) => {
   t.equal((await app.inject(`/api/v1/articles/${id}`)).statusCode, 404)
 
   const at = new Date(Date.now() + 1500).toISOString()
-  const sched = await app.inject({ method: 'POST', url: `/api/v1/articles/${id}/publish`, headers: editor, payload: { publishAt: at } })
+  const sched = await app.inject({
+    method: 'POST',
+    url: `/api/v1/articles/${id}/publish`,
+    headers: editor,
+    payload: { publishAt: at },
+  })
   t.match(json(sched), { status: 'scheduled', publishedAt: at })
   t.same(await list(), [], 'scheduled: not yet visible')
   t.equal((await app.inject('/api/v1/articles/going-live')).statusCode, 404)

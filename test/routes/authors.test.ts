@@ -1,7 +1,16 @@
 import t from 'tap'
 import { authors as seedAuthors } from '../../src/db/seed-data.js'
 import { seedId } from '../../src/db/seed.js'
-import { buildTestApp, callers, json, snapshot, tokenHeaders, type Caller, type Headers, type TestApp } from '../support/app.js'
+import {
+  buildTestApp,
+  callers,
+  json,
+  snapshot,
+  tokenHeaders,
+  type Caller,
+  type Headers,
+  type TestApp,
+} from '../support/app.js'
 import { errorPaths, isProblem } from '../support/assert.js'
 
 const API = '/api/v1/authors'
@@ -63,7 +72,13 @@ t.test('reads on the seeded database', async (t) => {
     t.notMatch(res.body, /@example\./, 'no email address anywhere')
     const thuha = body.data.find((a: AuthorBody) => a.id === authorId('thuha'))
     const seed = seedAuthors.find((a) => a.key === 'thuha')!
-    t.match(thuha, { slug: seed.slug, name: seed.name, bio: seed.bio, avatarUrl: seed.avatarUrl, website: seed.website })
+    t.match(thuha, {
+      slug: seed.slug,
+      name: seed.name,
+      bio: seed.bio,
+      avatarUrl: seed.avatarUrl,
+      website: seed.website,
+    })
 
     // Default order is by name; the ASCII-initial names sort the same under every collation.
     const names: string[] = body.data.map((a: AuthorBody) => a.name)
@@ -95,17 +110,26 @@ t.test('reads on the seeded database', async (t) => {
       const explicit = await app.inject(`${API}?limit=2&page=1`)
       t.equal(explicit.headers.link, `<${API}?limit=2&page=2>; rel="next"`, 'with page, Link moves on by page')
       t.equal(explicit.body, page1.body)
-      t.same(json(page1).data.map((a: AuthorBody) => a.id), everyone.slice(0, 2))
+      t.same(
+        json(page1).data.map((a: AuthorBody) => a.id),
+        everyone.slice(0, 2),
+      )
 
       const page3 = await app.inject(`${API}?limit=2&page=3&count=false`)
       t.same(json(page3).meta, { limit: 2, page: 3, nextCursor: null }, 'count=false drops total and pageCount')
-      t.same(json(page3).data.map((a: AuthorBody) => a.id), everyone.slice(4))
+      t.same(
+        json(page3).data.map((a: AuthorBody) => a.id),
+        everyone.slice(4),
+      )
       t.notOk(page3.headers.link, 'no Link on the last page')
     })
 
     t.test('cursor paging with limit=2 visits every author exactly once', async (t) => {
       const pages = await walk(app, 'limit=2')
-      t.same(pages.map((p) => p.length), [2, 2, 1])
+      t.same(
+        pages.map((p) => p.length),
+        [2, 2, 1],
+      )
       t.same(pages.flat(), everyone, 'same order as one big page, no repeats, no gaps')
 
       const first = await app.inject(`${API}?limit=2&count=false`)
@@ -122,7 +146,10 @@ t.test('reads on the seeded database', async (t) => {
         .map((r) => r.id)
       const res = await app.inject(`${API}?sort=-createdAt`)
       t.equal(res.statusCode, 200)
-      t.same(json(res).data.map((a: AuthorBody) => a.id), expected)
+      t.same(
+        json(res).data.map((a: AuthorBody) => a.id),
+        expected,
+      )
       t.same((await walk(app, 'sort=-createdAt&limit=2')).flat(), expected, 'cursor paging agrees')
     })
 
@@ -137,7 +164,11 @@ t.test('reads on the seeded database', async (t) => {
       const decoded = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'))
       decoded.v[0] = 'A'
       const forged = `${Buffer.from(JSON.stringify(decoded)).toString('base64url')}.${signature}`
-      for (const bad of [forged, `${payload}.${signature.slice(0, -1)}${signature.endsWith('A') ? 'B' : 'A'}`, 'not-a-cursor']) {
+      for (const bad of [
+        forged,
+        `${payload}.${signature.slice(0, -1)}${signature.endsWith('A') ? 'B' : 'A'}`,
+        'not-a-cursor',
+      ]) {
         const res = await app.inject(`${API}?limit=2&cursor=${encodeURIComponent(bad)}`)
         isProblem(t, res, 400, 'VALIDATION_FAILED')
         t.same(errorPaths(res), ['/query/cursor'])
@@ -188,7 +219,10 @@ t.test('reads on the seeded database', async (t) => {
     t.equal(bySlug.headers.etag, byId.headers.etag)
     t.equal((await app.inject(`${API}/${id.toUpperCase()}`)).body, byId.body, 'an upper-case UUID is the same id')
 
-    const notModified = await app.inject({ url: `${API}/${id}`, headers: { 'if-none-match': String(byId.headers.etag) } })
+    const notModified = await app.inject({
+      url: `${API}/${id}`,
+      headers: { 'if-none-match': String(byId.headers.etag) },
+    })
     t.equal(notModified.statusCode, 304)
     t.equal(notModified.body, '')
     const stale = await app.inject({ url: `${API}/${id}`, headers: { 'if-none-match': '"1-AAAAAAAAAAAAAAAA"' } })
@@ -233,7 +267,8 @@ t.test('POST /authors and searching the new authors', async (t) => {
 
   t.test('q searches names only, case-insensitively, with literal % and _', async (t) => {
     const admin = await tokenHeaders(app, 'admin')
-    for (const name of ['Percy 100% Pure', 'Una Under_Score', 'Plain Person']) t.equal((await create(app, admin, { name })).statusCode, 201)
+    for (const name of ['Percy 100% Pure', 'Una Under_Score', 'Plain Person'])
+      t.equal((await create(app, admin, { name })).statusCode, 201)
 
     const search = async (q: string, headers: Headers = {}) => {
       const res = await app.inject({ url: `${API}?q=${encodeURIComponent(q)}`, headers })
@@ -241,11 +276,30 @@ t.test('POST /authors and searching the new authors', async (t) => {
       return json(res) as { data: AuthorBody[]; meta: { total: number } }
     }
 
-    t.same((await search('%')).data.map((a) => a.name), ['Percy 100% Pure'], '% is literal')
-    t.same((await search('_')).data.map((a) => a.name), ['Una Under_Score'], '_ is literal')
-    t.same((await search('0%')).data.map((a) => a.name), ['Percy 100% Pure'])
-    t.same((await search('BHRIAIN')).data.map((a) => a.slug), ['siobhan-ni-bhriain'], 'case-insensitive')
-    t.same((await search('per')).data.map((a) => a.name).sort(), ['Percy 100% Pure', 'Plain Person'], 'substring anywhere')
+    t.same(
+      (await search('%')).data.map((a) => a.name),
+      ['Percy 100% Pure'],
+      '% is literal',
+    )
+    t.same(
+      (await search('_')).data.map((a) => a.name),
+      ['Una Under_Score'],
+      '_ is literal',
+    )
+    t.same(
+      (await search('0%')).data.map((a) => a.name),
+      ['Percy 100% Pure'],
+    )
+    t.same(
+      (await search('BHRIAIN')).data.map((a) => a.slug),
+      ['siobhan-ni-bhriain'],
+      'case-insensitive',
+    )
+    t.same(
+      (await search('per')).data.map((a) => a.name).sort(),
+      ['Percy 100% Pure', 'Plain Person'],
+      'substring anywhere',
+    )
     t.equal((await search('per')).meta.total, 2, 'total counts matches only')
     for (const q of ['example', '@', 'thu.ha.dang', 'm.wrobel-ekstrom@example.org']) {
       const found = await search(q, admin)
@@ -258,7 +312,11 @@ t.test('POST /authors and searching the new authors', async (t) => {
     const editor = await tokenHeaders(app, 'editor')
 
     t.test('slug from a non-ASCII name, made unique with -2, -3', async (t) => {
-      const res = await create(app, editor, { name: 'Zoë Ðorđević', bio: 'Writes about “cities” — and 🚲.', website: 'https://zoe.example.org' })
+      const res = await create(app, editor, {
+        name: 'Zoë Ðorđević',
+        bio: 'Writes about “cities” — and 🚲.',
+        website: 'https://zoe.example.org',
+      })
       t.equal(res.statusCode, 201)
       const author = json(res)
       t.equal(author.slug, 'zoe-dordevic')
@@ -278,7 +336,11 @@ t.test('POST /authors and searching the new authors', async (t) => {
 
       t.equal(json(await create(app, editor, { name: 'Zoë Ðorđević' })).slug, 'zoe-dordevic-2')
       t.equal(json(await create(app, editor, { name: 'ZOE dordevic!' })).slug, 'zoe-dordevic-3')
-      t.equal(json(await create(app, editor, { name: '★★★' })).slug, 'author', 'fallback when nothing is left of the name')
+      t.equal(
+        json(await create(app, editor, { name: '★★★' })).slug,
+        'author',
+        'fallback when nothing is left of the name',
+      )
     })
 
     t.test('explicit duplicate slug is 409 SLUG_TAKEN, duplicate email 409 EMAIL_TAKEN', async (t) => {
@@ -292,7 +354,11 @@ t.test('POST /authors and searching the new authors', async (t) => {
       t.notMatch(email.body, /thu\.ha\.dang/, 'the address is not echoed')
       t.same(await snapshot(app), before, 'nothing stored')
 
-      const ok = await create(app, editor, { name: 'Someone Else', slug: 'someone-else-entirely', email: 'someone@example.test' })
+      const ok = await create(app, editor, {
+        name: 'Someone Else',
+        slug: 'someone-else-entirely',
+        email: 'someone@example.test',
+      })
       t.equal(ok.statusCode, 201)
       t.match(json(ok), { slug: 'someone-else-entirely', email: 'someone@example.test' })
     })
@@ -300,7 +366,8 @@ t.test('POST /authors and searching the new authors', async (t) => {
     t.test('server-owned and unknown fields are 400 naming the field', async (t) => {
       const before = await snapshot(app)
       for (const field of ['id', 'version', 'createdAt', 'updatedAt', 'role']) {
-        const value = field === 'version' ? 7 : field === 'id' ? '00000000-0000-4000-8000-000000000000' : '2020-01-01T00:00:00.000Z'
+        const value =
+          field === 'version' ? 7 : field === 'id' ? '00000000-0000-4000-8000-000000000000' : '2020-01-01T00:00:00.000Z'
         const res = await create(app, editor, { name: 'Mass Assignment', [field]: value })
         isProblem(t, res, 400, 'VALIDATION_FAILED')
         t.ok(errorPaths(res).includes(`/body/${field}`), `names /body/${field}`)
@@ -417,7 +484,12 @@ t.test('PATCH and DELETE', async (t) => {
     const editor = await tokenHeaders(app, 'editor')
     const id = authorId('yusuf')
     const patch = (headers: Headers, payload: unknown, target = id) =>
-      app.inject({ method: 'PATCH', url: `${API}/${target}`, headers: { ...editor, ...headers }, payload: payload as object })
+      app.inject({
+        method: 'PATCH',
+        url: `${API}/${target}`,
+        headers: { ...editor, ...headers },
+        payload: payload as object,
+      })
 
     t.test('without If-Match 428, stale 412, current 200', async (t) => {
       const before = await snapshot(app)
@@ -427,7 +499,13 @@ t.test('PATCH and DELETE', async (t) => {
       const first = await etagOf(app, id)
       const ok = await patch({ 'if-match': first }, { name: 'Yusuf Ç. Öztürk', avatarUrl: null })
       t.equal(ok.statusCode, 200)
-      t.match(json(ok), { id, name: 'Yusuf Ç. Öztürk', avatarUrl: null, slug: 'yusuf-caglar-ozturk', email: 'yusuf.ozturk@example.net' })
+      t.match(json(ok), {
+        id,
+        name: 'Yusuf Ç. Öztürk',
+        avatarUrl: null,
+        slug: 'yusuf-caglar-ozturk',
+        email: 'yusuf.ozturk@example.net',
+      })
       t.match(ok.headers.etag, STRONG_ETAG)
       t.not(ok.headers.etag, first, 'a new ETag')
       const fetched = await app.inject({ url: `${API}/${id}`, headers: editor })
@@ -470,18 +548,29 @@ t.test('PATCH and DELETE', async (t) => {
       }
       t.same(await snapshot(app), before, 'refused writes changed nothing')
 
-      const cleared = await patch({ 'if-match': await etagOf(app, id) }, { email: null, website: null, slug: 'yusuf-ozturk' })
+      const cleared = await patch(
+        { 'if-match': await etagOf(app, id) },
+        { email: null, website: null, slug: 'yusuf-ozturk' },
+      )
       t.equal(cleared.statusCode, 200)
       t.match(json(cleared), { email: null, website: null, slug: 'yusuf-ozturk' })
       const stored = await app.db.prisma.author.findUniqueOrThrow({ where: { id } })
-      t.same({ email: stored.email, website: stored.website, slug: stored.slug }, { email: null, website: null, slug: 'yusuf-ozturk' })
+      t.same(
+        { email: stored.email, website: stored.website, slug: stored.slug },
+        { email: null, website: null, slug: 'yusuf-ozturk' },
+      )
       t.equal((await app.inject(`${API}/yusuf-ozturk`)).statusCode, 200, 'reachable by the new slug')
       t.equal((await app.inject(`${API}/yusuf-caglar-ozturk`)).statusCode, 404, 'not by the old one')
     })
 
     t.test('unknown id or slug', async (t) => {
       const before = await snapshot(app)
-      isProblem(t, await patch({ 'if-match': '*' }, { name: 'Ghost' }, '00000000-0000-4000-8000-000000000000'), 404, 'NOT_FOUND')
+      isProblem(
+        t,
+        await patch({ 'if-match': '*' }, { name: 'Ghost' }, '00000000-0000-4000-8000-000000000000'),
+        404,
+        'NOT_FOUND',
+      )
       isProblem(t, await patch({ 'if-match': '*' }, { name: 'Ghost' }, 'no-such-author'), 404, 'NOT_FOUND')
       t.same(await snapshot(app), before, 'nothing written')
     })
@@ -489,7 +578,8 @@ t.test('PATCH and DELETE', async (t) => {
 
   t.test('DELETE /authors/{id}', async (t) => {
     const admin = await tokenHeaders(app, 'admin')
-    const remove = (id: string, headers: Headers = {}) => app.inject({ method: 'DELETE', url: `${API}/${id}`, headers: { ...admin, ...headers } })
+    const remove = (id: string, headers: Headers = {}) =>
+      app.inject({ method: 'DELETE', url: `${API}/${id}`, headers: { ...admin, ...headers } })
 
     t.test('an author with articles is 409 AUTHOR_HAS_ARTICLES and nothing is deleted', async (t) => {
       const id = authorId('thuha')
@@ -507,7 +597,12 @@ t.test('PATCH and DELETE', async (t) => {
       const id = json(created).id as string
       const oldEtag = String(created.headers.etag)
       const bound = await tokenHeaders(app, 'author', id)
-      const renamed = await app.inject({ method: 'PATCH', url: `${API}/${id}`, headers: { ...admin, 'if-match': oldEtag }, payload: { name: 'Shorter Lived' } })
+      const renamed = await app.inject({
+        method: 'PATCH',
+        url: `${API}/${id}`,
+        headers: { ...admin, 'if-match': oldEtag },
+        payload: { name: 'Shorter Lived' },
+      })
       t.equal(renamed.statusCode, 200)
 
       const before = await snapshot(app)

@@ -9,10 +9,21 @@ import { joao, thuha, tram, UNKNOWN_UUID } from '../support/seed-facts.js'
  * nothing; the whole request honours Idempotency-Key.
  */
 
-async function createArticles(app: TestApp, headers: Headers, authorId: string, n: number, prefix: string): Promise<string[]> {
+async function createArticles(
+  app: TestApp,
+  headers: Headers,
+  authorId: string,
+  n: number,
+  prefix: string,
+): Promise<string[]> {
   const ids: string[] = []
   for (let i = 0; i < n; i++) {
-    const res = await app.inject({ method: 'POST', url: '/api/v1/articles', headers, payload: { title: `${prefix} ${i}`, authorId, tags: ['bulk'] } })
+    const res = await app.inject({
+      method: 'POST',
+      url: '/api/v1/articles',
+      headers,
+      payload: { title: `${prefix} ${i}`, authorId, tags: ['bulk'] },
+    })
     if (res.statusCode !== 201) throw new Error(res.body)
     ids.push(json(res).id)
   }
@@ -31,7 +42,10 @@ t.test('100 articles, mixed permissions: per-item results in request order; atom
   const othersLive = await createArticles(app, editor, joao.id, 30, 'Joao live')
   const published = await bulk(app, editor, { action: 'publish', ids: othersLive })
   t.equal(published.statusCode, 200)
-  t.ok(json(published).results.every((r: { status: number }) => r.status === 200), 'an editor publishes any 30')
+  t.ok(
+    json(published).results.every((r: { status: number }) => r.status === 200),
+    'an editor publishes any 30',
+  )
 
   // Interleave the three kinds so order matters.
   const ids: string[] = []
@@ -47,10 +61,22 @@ t.test('100 articles, mixed permissions: per-item results in request order; atom
   const before = await state(app)
   const aborted = await bulk(app, author, { action: 'publish', ids, atomic: true })
   const problem = isProblem(t, aborted, 409, 'BULK_ABORTED')
-  t.same(problem.results.map((r: { id: string }) => r.id), ids, 'the results carry every id, in request order')
-  t.same(problem.results.map((r: { status: number }) => r.status), expected, 'each with the status it would have had')
+  t.same(
+    problem.results.map((r: { id: string }) => r.id),
+    ids,
+    'the results carry every id, in request order',
+  )
+  t.same(
+    problem.results.map((r: { status: number }) => r.status),
+    expected,
+    'each with the status it would have had',
+  )
   await unchanged(t, app, before, 'atomic with a forbidden item: every table as before (articles, revisions, …)')
-  const oneForbidden = await bulk(app, author, { action: 'publish', ids: [...own.slice(0, 5), othersLive[0]!], atomic: true })
+  const oneForbidden = await bulk(app, author, {
+    action: 'publish',
+    ids: [...own.slice(0, 5), othersLive[0]!],
+    atomic: true,
+  })
   isProblem(t, oneForbidden, 409, 'BULK_ABORTED')
   await unchanged(t, app, before, 'five allowed and one forbidden item, atomic: nothing changed')
 
@@ -58,17 +84,38 @@ t.test('100 articles, mixed permissions: per-item results in request order; atom
   const res = await bulk(app, author, { action: 'publish', ids })
   t.equal(res.statusCode, 200)
   const { results } = json(res)
-  t.same(results.map((r: { id: string }) => r.id), ids, 'in request order')
-  t.same(results.map((r: { status: number }) => r.status), expected, 'own drafts 200, others\' drafts 404 (hidden), others\' live ones 403')
+  t.same(
+    results.map((r: { id: string }) => r.id),
+    ids,
+    'in request order',
+  )
+  t.same(
+    results.map((r: { status: number }) => r.status),
+    expected,
+    "own drafts 200, others' drafts 404 (hidden), others' live ones 403",
+  )
   for (const r of results as { status: number; problem?: { code: string; status: number } }[]) {
     if (r.status === 200) t.notOk(r.problem)
     else t.same([r.problem?.status, r.problem?.code], [r.status, r.status === 404 ? 'NOT_FOUND' : 'FORBIDDEN'])
   }
   const rows = await app.db.prisma.article.findMany({ where: { id: { in: ids } } })
-  t.ok(rows.filter((r) => own.includes(r.id)).every((r) => r.publishedAt !== null), 'the 40 own drafts are published')
-  t.ok(rows.filter((r) => othersDrafts.includes(r.id)).every((r) => r.publishedAt === null), 'the others\' drafts are not')
-  const revisions = await app.db.prisma.articleRevision.findMany({ where: { articleId: { in: own } }, orderBy: { number: 'desc' } })
-  t.equal(revisions.filter((r) => r.action === 'publish').length, 40, 'one publish revision per published item, as the single route writes')
+  t.ok(
+    rows.filter((r) => own.includes(r.id)).every((r) => r.publishedAt !== null),
+    'the 40 own drafts are published',
+  )
+  t.ok(
+    rows.filter((r) => othersDrafts.includes(r.id)).every((r) => r.publishedAt === null),
+    "the others' drafts are not",
+  )
+  const revisions = await app.db.prisma.articleRevision.findMany({
+    where: { articleId: { in: own } },
+    orderBy: { number: 'desc' },
+  })
+  t.equal(
+    revisions.filter((r) => r.action === 'publish').length,
+    40,
+    'one publish revision per published item, as the single route writes',
+  )
   t.ok(revisions.filter((r) => r.action === 'publish').every((r) => r.tokenName === 'test author'))
 })
 
@@ -81,16 +128,26 @@ t.test('every article action, with its revisions; tags; validation', async (t) =
     t.equal(res.statusCode, status, `${JSON.stringify(payload).slice(0, 80)}: ${res.body.slice(0, 200)}`)
     return json(res)
   }
-  t.same((await run({ action: 'publish', ids })).results.map((r: { status: number }) => r.status), [200, 200, 200])
+  t.same(
+    (await run({ action: 'publish', ids })).results.map((r: { status: number }) => r.status),
+    [200, 200, 200],
+  )
   t.same((await run({ action: 'unpublish', ids: [ids[0]] })).results, [{ id: ids[0], status: 200 }])
-  t.same((await run({ action: 'addTags', ids, tags: ['budget', 'bulk'] })).results.map((r: { status: number }) => r.status), [200, 200, 200])
+  t.same(
+    (await run({ action: 'addTags', ids, tags: ['budget', 'bulk'] })).results.map((r: { status: number }) => r.status),
+    [200, 200, 200],
+  )
   const tagged = await app.db.prisma.article.findUnique({ where: { id: ids[1]! } })
   t.same(tagged?.tags, ['bulk', 'budget'], 'added once, order kept')
   await run({ action: 'removeTags', ids: [ids[1]], tags: ['bulk'] })
   t.same((await app.db.prisma.article.findUnique({ where: { id: ids[1]! } }))?.tags, ['budget'])
   const unchangedTags = await app.db.prisma.articleRevision.count({ where: { articleId: ids[2]! } })
   await run({ action: 'addTags', ids: [ids[2]], tags: ['bulk'] })
-  t.equal(await app.db.prisma.articleRevision.count({ where: { articleId: ids[2]! } }), unchangedTags, 'a tag already there writes nothing')
+  t.equal(
+    await app.db.prisma.articleRevision.count({ where: { articleId: ids[2]! } }),
+    unchangedTags,
+    'a tag already there writes nothing',
+  )
 
   const full = Array.from({ length: 20 }, (_, i) => `tag-${i}`)
   const crowded = await run({ action: 'addTags', ids: [ids[0], UNKNOWN_UUID], tags: full })
@@ -99,14 +156,29 @@ t.test('every article action, with its revisions; tags; validation', async (t) =
   t.equal(crowded.results[1].status, 404)
 
   const trashed = await run({ action: 'trash', ids: [ids[0], ids[1]] })
-  t.same(trashed.results.map((r: { status: number }) => r.status), [204, 204], 'trash answers 204, like DELETE')
+  t.same(
+    trashed.results.map((r: { status: number }) => r.status),
+    [204, 204],
+    'trash answers 204, like DELETE',
+  )
   t.equal((await app.inject(`/api/v1/articles/${ids[1]}`)).statusCode, 404)
   t.same(json(await app.inject({ url: '/api/v1/trash', headers: editor })).meta.total, 2)
   const restored = await run({ action: 'restore', ids: [ids[0], ids[1], ids[2]] })
-  t.same(restored.results.map((r: { status: number }) => r.status), [200, 200, 200], 'restore; one not in the trash stays as it is')
+  t.same(
+    restored.results.map((r: { status: number }) => r.status),
+    [200, 200, 200],
+    'restore; one not in the trash stays as it is',
+  )
   t.equal((await app.inject(`/api/v1/articles/${ids[1]}`)).statusCode, 200)
-  const history = await app.db.prisma.articleRevision.findMany({ where: { articleId: ids[0]! }, orderBy: { number: 'asc' } })
-  t.same(history.map((r) => r.action), ['create', 'publish', 'unpublish', 'update', 'trash', 'untrash'], 'each item writes the revisions its single route would')
+  const history = await app.db.prisma.articleRevision.findMany({
+    where: { articleId: ids[0]! },
+    orderBy: { number: 'asc' },
+  })
+  t.same(
+    history.map((r) => r.action),
+    ['create', 'publish', 'unpublish', 'update', 'trash', 'untrash'],
+    'each item writes the revisions its single route would',
+  )
   t.equal((await app.inject(`/api/v1/articles/${ids[0]}`)).statusCode, 404, 'restored as it was: still a draft')
 
   for (const [payload, path] of [
@@ -139,8 +211,16 @@ t.test('a bulk request honours Idempotency-Key as a whole', async (t) => {
   isProblem(t, await bulk(app, editor, { action: 'unpublish', ids }, key), 422, 'IDEMPOTENCY_KEY_REUSED')
   // Keyed and not atomic: the items run as savepoints inside the key's transaction, so a failing one
   // undoes only itself.
-  const mixed = await bulk(app, editor, { action: 'trash', ids: [ids[0], UNKNOWN_UUID, ids[1]] }, { 'idempotency-key': 'bulk-trash-1' })
-  t.same(json(mixed).results.map((r: { status: number }) => r.status), [204, 404, 204])
+  const mixed = await bulk(
+    app,
+    editor,
+    { action: 'trash', ids: [ids[0], UNKNOWN_UUID, ids[1]] },
+    { 'idempotency-key': 'bulk-trash-1' },
+  )
+  t.same(
+    json(mixed).results.map((r: { status: number }) => r.status),
+    [204, 404, 204],
+  )
   t.equal((await app.inject(`/api/v1/articles/${ids[1]}`)).statusCode, 404, 'the item after the failed one is trashed')
 })
 
@@ -157,14 +237,21 @@ t.test('comment moderation in bulk keeps commentCount right', async (t) => {
     posted.push(json(res).id)
   }
   const count = await commentCount(app, tram.slug)
-  const moderate = (payload: object, headers = editor) => app.inject({ method: 'POST', url: '/api/v1/comments/bulk', headers, payload })
+  const moderate = (payload: object, headers = editor) =>
+    app.inject({ method: 'POST', url: '/api/v1/comments/bulk', headers, payload })
 
   const approve = await moderate({ action: 'approve', ids: [...posted, UNKNOWN_UUID] })
   t.equal(approve.statusCode, 200)
-  t.same(json(approve).results.map((r: { status: number }) => r.status), [200, 200, 200, 200, 200, 404])
+  t.same(
+    json(approve).results.map((r: { status: number }) => r.status),
+    [200, 200, 200, 200, 200, 404],
+  )
   t.equal(await commentCount(app, tram.slug), count + 5, 'five more approved comments counted')
   const again = await moderate({ action: 'approve', ids: posted.slice(0, 2) })
-  t.same(json(again).results.map((r: { status: number }) => r.status), [200, 200])
+  t.same(
+    json(again).results.map((r: { status: number }) => r.status),
+    [200, 200],
+  )
   t.equal(await commentCount(app, tram.slug), count + 5, 'approving an approved comment counts nothing twice')
 
   const before = await state(app)
@@ -173,10 +260,17 @@ t.test('comment moderation in bulk keeps commentCount right', async (t) => {
   await unchanged(t, app, before, 'atomic with an unknown comment: nothing changed')
 
   const spam = await moderate({ action: 'spam', ids: posted.slice(0, 2) })
-  t.same(json(spam).results.map((r: { status: number }) => r.status), [200, 200])
+  t.same(
+    json(spam).results.map((r: { status: number }) => r.status),
+    [200, 200],
+  )
   t.equal(await commentCount(app, tram.slug), count + 3)
   const removed = await moderate({ action: 'delete', ids: posted.slice(1, 4) })
-  t.same(json(removed).results.map((r: { status: number }) => r.status), [204, 204, 204], 'delete answers 204, like DELETE')
+  t.same(
+    json(removed).results.map((r: { status: number }) => r.status),
+    [204, 204, 204],
+    'delete answers 204, like DELETE',
+  )
   t.equal(await commentCount(app, tram.slug), count + 1, 'two approved ones deleted (the spam one was not counted)')
   for (const action of ['pending', 'reject'] as const) {
     t.equal((await moderate({ action, ids: [posted[4]] })).statusCode, 200)
@@ -190,5 +284,10 @@ t.test('comment moderation in bulk keeps commentCount right', async (t) => {
   // A trashed article's comments went with it: not moderated in bulk either.
   const draftComment = await app.db.prisma.comment.findFirst({ where: { articleId: tram.id, status: 'approved' } })
   await app.inject({ method: 'DELETE', url: `/api/v1/articles/${tram.id}`, headers: editor })
-  t.same(json(await moderate({ action: 'reject', ids: [draftComment!.id] })).results.map((r: { status: number }) => r.status), [404])
+  t.same(
+    json(await moderate({ action: 'reject', ids: [draftComment!.id] })).results.map(
+      (r: { status: number }) => r.status,
+    ),
+    [404],
+  )
 })

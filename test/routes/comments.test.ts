@@ -22,9 +22,15 @@ const tramAuthor = tram.authorId
 const otherAuthor = seedId('author', seedArticles.find((a) => a.authorKey !== tram.authorKey)!.authorKey)
 
 const approvedOf = (key: string) =>
-  seedComments.filter((c) => c.articleKey === key && c.status === 'approved').sort((a, b) => a.createdAt.localeCompare(b.createdAt))
+  seedComments
+    .filter((c) => c.articleKey === key && c.status === 'approved')
+    .sort((a, b) => a.createdAt.localeCompare(b.createdAt))
 
-const newComment = { authorName: 'Ines Ødegård', authorEmail: 'ines@example.org', body: 'Ein “guter” Text — merci ✨ مرحبا' }
+const newComment = {
+  authorName: 'Ines Ødegård',
+  authorEmail: 'ines@example.org',
+  body: 'Ein “guter” Text — merci ✨ مرحبا',
+}
 
 /** The ETag PATCH and DELETE compare with: that of the moderator representation. */
 async function moderatorEtag(app: TestApp, id: string): Promise<string> {
@@ -76,7 +82,10 @@ t.test('reading: public comments and the moderation queue', async (t) => {
     t.notOk(res.body.includes('deals4u'), 'spam stays hidden')
     t.match(res.headers.etag, /^W\//, 'weak ETag on the list')
 
-    const again = await app.inject({ url: `/api/v1/articles/${tram.slug}/comments`, headers: { 'if-none-match': res.headers.etag as string } })
+    const again = await app.inject({
+      url: `/api/v1/articles/${tram.slug}/comments`,
+      headers: { 'if-none-match': res.headers.etag as string },
+    })
     t.equal(again.statusCode, 304)
     t.equal(again.body, '')
   })
@@ -96,21 +105,30 @@ t.test('reading: public comments and the moderation queue', async (t) => {
     const meta = json(first).meta
     t.equal(meta.total, expected.length)
     t.equal(meta.pageCount, Math.ceil(expected.length / 2))
-    t.equal(first.headers.link, `</api/v1/articles/${tram.slug}/comments?limit=2&cursor=${meta.nextCursor}>; rel="next"`)
+    t.equal(
+      first.headers.link,
+      `</api/v1/articles/${tram.slug}/comments?limit=2&cursor=${meta.nextCursor}>; rel="next"`,
+    )
     const paged = await app.inject(`/api/v1/articles/${tram.slug}/comments?limit=2&page=1`)
     t.equal(paged.headers.link, `</api/v1/articles/${tram.slug}/comments?limit=2&page=2>; rel="next"`)
 
     const seen: string[] = json(first).data.map((c: { id: string }) => c.id)
     let cursor: string | null = meta.nextCursor
     while (cursor) {
-      const res = await app.inject(`/api/v1/articles/${tram.slug}/comments?limit=2&count=false&cursor=${encodeURIComponent(cursor)}`)
+      const res = await app.inject(
+        `/api/v1/articles/${tram.slug}/comments?limit=2&count=false&cursor=${encodeURIComponent(cursor)}`,
+      )
       t.equal(res.statusCode, 200)
       t.notOk('total' in json(res).meta, 'count=false drops total')
       seen.push(...json(res).data.map((c: { id: string }) => c.id))
       cursor = json(res).meta.nextCursor
       if (cursor) t.match(res.headers.link, /cursor=/)
     }
-    t.same(seen, expected.map((c) => seedId('comment', c.key)), 'cursors walk the whole list once')
+    t.same(
+      seen,
+      expected.map((c) => seedId('comment', c.key)),
+      'cursors walk the whole list once',
+    )
 
     const newest = await app.inject(`/api/v1/articles/${tram.slug}/comments?sort=-createdAt`)
     t.same(
@@ -130,12 +148,22 @@ t.test('reading: public comments and the moderation queue', async (t) => {
       const res = await app.inject(`/api/v1/articles/${tram.slug}/comments?${query}`)
       t.equal(res.statusCode, 400, query)
       t.equal(json(res).code, 'VALIDATION_FAILED', query)
-      t.ok(json(res).errors.some((e: { path: string }) => e.path === path), `${query} names ${path}`)
+      t.ok(
+        json(res).errors.some((e: { path: string }) => e.path === path),
+        `${query} names ${path}`,
+      )
     }
   })
 
   t.test('draft, scheduled and unknown articles are the same 404', async (t) => {
-    const targets = [draft.slug, draft.id, scheduled.slug, scheduled.id, 'no-such-article', '00000000-0000-4000-8000-000000000000']
+    const targets = [
+      draft.slug,
+      draft.id,
+      scheduled.slug,
+      scheduled.id,
+      'no-such-article',
+      '00000000-0000-4000-8000-000000000000',
+    ]
     const bodies = []
     for (const target of targets) {
       const res = await app.inject(`/api/v1/articles/${target}/comments`)
@@ -150,7 +178,10 @@ t.test('reading: public comments and the moderation queue', async (t) => {
   })
 
   t.test('a viewer token sees the (empty) comments of a draft it may read', async (t) => {
-    const res = await app.inject({ url: `/api/v1/articles/${draft.slug}/comments`, headers: await tokenHeaders(app, 'viewer') })
+    const res = await app.inject({
+      url: `/api/v1/articles/${draft.slug}/comments`,
+      headers: await tokenHeaders(app, 'viewer'),
+    })
     t.equal(res.statusCode, 200)
     t.same(json(res).data, [])
   })
@@ -165,7 +196,10 @@ t.test('reading: public comments and the moderation queue', async (t) => {
         const body = json(res)
         t.equal(body.meta.total, seedComments.length)
         const sorted = [...seedComments].sort((a, b) => a.createdAt.localeCompare(b.createdAt))
-        t.same(body.data.map((c: { id: string }) => c.id), sorted.map((c) => seedId('comment', c.key)))
+        t.same(
+          body.data.map((c: { id: string }) => c.id),
+          sorted.map((c) => seedId('comment', c.key)),
+        )
         const spam = body.data.find((c: { id: string }) => c.id === seedId('comment', 'tram-6'))
         t.same(spam, {
           id: seedId('comment', 'tram-6'),
@@ -177,7 +211,10 @@ t.test('reading: public comments and the moderation queue', async (t) => {
           status: 'spam',
           createdAt: '2026-08-05T03:47:00.000Z',
         })
-        t.ok(body.data.every((c: { authorEmail?: string }) => typeof c.authorEmail === 'string'), 'every row has its email')
+        t.ok(
+          body.data.every((c: { authorEmail?: string }) => typeof c.authorEmail === 'string'),
+          'every row has its email',
+        )
         t.equal(res.headers['cache-control'], 'private, no-cache')
       }
     })
@@ -186,17 +223,40 @@ t.test('reading: public comments and the moderation queue', async (t) => {
       const ids = async (query: string) => {
         const res = await app.inject({ url: `/api/v1/comments?limit=100&${query}`, headers: editor })
         t.equal(res.statusCode, 200, query)
-        return json(res).data.map((c: { id: string }) => c.id).sort()
+        return json(res)
+          .data.map((c: { id: string }) => c.id)
+          .sort()
       }
       const expect = (pred: (c: (typeof seedComments)[number]) => boolean) =>
-        seedComments.filter(pred).map((c) => seedId('comment', c.key)).sort()
+        seedComments
+          .filter(pred)
+          .map((c) => seedId('comment', c.key))
+          .sort()
 
-      t.same(await ids('status=pending'), expect((c) => c.status === 'pending'))
-      t.same(await ids('status=spam'), expect((c) => c.status === 'spam'))
-      t.same(await ids(`article=${tram.id}`), expect((c) => c.articleKey === 'tram-opening'))
-      t.same(await ids(`article=${tram.slug}`), expect((c) => c.articleKey === 'tram-opening'))
-      t.same(await ids(`article=${tram.id.toUpperCase()}`), expect((c) => c.articleKey === 'tram-opening'))
-      t.same(await ids(`article=${parking.slug}&status=pending`), expect((c) => c.articleKey === 'parking-app' && c.status === 'pending'))
+      t.same(
+        await ids('status=pending'),
+        expect((c) => c.status === 'pending'),
+      )
+      t.same(
+        await ids('status=spam'),
+        expect((c) => c.status === 'spam'),
+      )
+      t.same(
+        await ids(`article=${tram.id}`),
+        expect((c) => c.articleKey === 'tram-opening'),
+      )
+      t.same(
+        await ids(`article=${tram.slug}`),
+        expect((c) => c.articleKey === 'tram-opening'),
+      )
+      t.same(
+        await ids(`article=${tram.id.toUpperCase()}`),
+        expect((c) => c.articleKey === 'tram-opening'),
+      )
+      t.same(
+        await ids(`article=${parking.slug}&status=pending`),
+        expect((c) => c.articleKey === 'parking-app' && c.status === 'pending'),
+      )
       t.same(await ids('article=no-such-article'), [], 'an unknown article has no comments')
     })
 
@@ -204,11 +264,16 @@ t.test('reading: public comments and the moderation queue', async (t) => {
       const res = await app.inject({ url: '/api/v1/comments?limit=5&status=approved&page=1', headers: editor })
       t.equal(json(res).data.length, 5)
       t.equal(res.headers.link, '</api/v1/comments?limit=5&status=approved&page=2>; rel="next"')
-      const next = await app.inject({ url: `/api/v1/comments?limit=5&status=approved&cursor=${json(res).meta.nextCursor}`, headers: editor })
+      const next = await app.inject({
+        url: `/api/v1/comments?limit=5&status=approved&cursor=${json(res).meta.nextCursor}`,
+        headers: editor,
+      })
       t.equal(next.statusCode, 200)
       t.same(
         json(next).data.map((c: { id: string }) => c.id),
-        json(await app.inject({ url: '/api/v1/comments?limit=5&status=approved&page=2', headers: editor })).data.map((c: { id: string }) => c.id),
+        json(await app.inject({ url: '/api/v1/comments?limit=5&status=approved&page=2', headers: editor })).data.map(
+          (c: { id: string }) => c.id,
+        ),
         'the cursor continues where page 1 ended',
       )
       for (const [query, path] of [
@@ -218,7 +283,10 @@ t.test('reading: public comments and the moderation queue', async (t) => {
       ] as const) {
         const bad = await app.inject({ url: `/api/v1/comments?${query}`, headers: editor })
         t.equal(bad.statusCode, 400, query)
-        t.ok(json(bad).errors.some((e: { path: string }) => e.path === path), `${query} names ${path}`)
+        t.ok(
+          json(bad).errors.some((e: { path: string }) => e.path === path),
+          `${query} names ${path}`,
+        )
       }
     })
   })
@@ -241,7 +309,11 @@ t.test('posting a comment', async (t) => {
     // The poster's copy is the public representation; If-Match compares with the moderator's
     // (GET /comments/{id}), so an ETag here would validate nothing.
     t.equal(res.headers.etag, undefined, 'no ETag on the public copy')
-    t.match(await moderatorEtag(app, created.id), /^"1-[A-Za-z0-9_-]{16}"$/, 'GET /comments/{id}: strong ETag of version 1')
+    t.match(
+      await moderatorEtag(app, created.id),
+      /^"1-[A-Za-z0-9_-]{16}"$/,
+      'GET /comments/{id}: strong ETag of version 1',
+    )
 
     t.notOk((await publicCommentIds(app, tram.slug)).includes(created.id), 'pending: not public')
     t.equal(await commentCount(app, tram.slug), countBefore, 'pending comments are not counted')
@@ -274,7 +346,12 @@ t.test('posting a comment', async (t) => {
     t.equal(json(early).errors?.[0]?.path, '/body/parentId')
 
     const etag = (await app.inject({ url: `/api/v1/comments/${json(res).id}`, headers: editor })).headers.etag as string
-    const approve = await app.inject({ method: 'PATCH', url: `/api/v1/comments/${json(res).id}`, headers: { ...editor, 'if-match': etag }, payload: { status: 'approved' } })
+    const approve = await app.inject({
+      method: 'PATCH',
+      url: `/api/v1/comments/${json(res).id}`,
+      headers: { ...editor, 'if-match': etag },
+      payload: { status: 'approved' },
+    })
     t.equal(approve.statusCode, 200)
     const reply = await postComment(app, tram.slug, { ...newComment, parentId: json(res).id })
     t.equal(reply.statusCode, 201, 'a reply to the approved comment of the same article')
@@ -284,11 +361,17 @@ t.test('posting a comment', async (t) => {
   t.test('a parent from another article, or none at all, is 400 on /body/parentId', async (t) => {
     const before = await snapshot(app)
     const foreign = await postComment(app, tram.slug, { ...newComment, parentId: seedId('comment', 'parking-1') })
-    const unknown = await postComment(app, tram.slug, { ...newComment, parentId: '00000000-0000-4000-8000-000000000000' })
+    const unknown = await postComment(app, tram.slug, {
+      ...newComment,
+      parentId: '00000000-0000-4000-8000-000000000000',
+    })
     for (const res of [foreign, unknown]) {
       t.equal(res.statusCode, 400)
       t.equal(json(res).code, 'VALIDATION_FAILED')
-      t.same(json(res).errors.map((e: { path: string }) => e.path), ['/body/parentId'])
+      t.same(
+        json(res).errors.map((e: { path: string }) => e.path),
+        ['/body/parentId'],
+      )
     }
     t.same(json(foreign).errors, json(unknown).errors, 'does not reveal that the id exists elsewhere')
     t.same(await snapshot(app), before, 'nothing stored')
@@ -320,11 +403,16 @@ t.test('posting a comment', async (t) => {
       t.equal(res.statusCode, 400, name)
       t.match(res.headers['content-type'], /^application\/problem\+json/, name)
       t.equal(json(res).code, 'VALIDATION_FAILED', name)
-      t.ok(json(res).errors.some((e: { path: string }) => e.path === path), `${name} names ${path}`)
+      t.ok(
+        json(res).errors.some((e: { path: string }) => e.path === path),
+        `${name} names ${path}`,
+      )
     }
     const all = await postComment(app, tram.slug, {})
     t.same(
-      json(all).errors.map((e: { path: string }) => e.path).sort(),
+      json(all)
+        .errors.map((e: { path: string }) => e.path)
+        .sort(),
       ['/body/authorEmail', '/body/authorName', '/body/body'],
       'every missing field is reported at once',
     )
@@ -403,14 +491,24 @@ t.test('moderation keeps commentCount exact', async (t) => {
     const created = await postComment(app, tram.slug, newComment)
     const id = json(created).id
 
-    const approved = await patch(app, id, { status: 'approved' }, { ...editor, 'if-match': await moderatorEtag(app, id) })
+    const approved = await patch(
+      app,
+      id,
+      { status: 'approved' },
+      { ...editor, 'if-match': await moderatorEtag(app, id) },
+    )
     t.equal(approved.statusCode, 200)
     t.same(json(approved), { ...json(created), status: 'approved', authorEmail: newComment.authorEmail })
     t.match(approved.headers.etag, /^"2-[A-Za-z0-9_-]{16}"$/, 'new strong ETag, next version')
     t.ok((await publicCommentIds(app, tram.slug)).includes(id), 'approved: public')
     t.equal(await commentCount(app, tram.slug), start + 1, 'approval counts')
 
-    const again = await patch(app, id, { status: 'approved' }, { ...admin, 'if-match': approved.headers.etag as string })
+    const again = await patch(
+      app,
+      id,
+      { status: 'approved' },
+      { ...admin, 'if-match': approved.headers.etag as string },
+    )
     t.equal(again.statusCode, 200)
     t.equal(await commentCount(app, tram.slug), start + 1, 'approving twice counts once')
 
@@ -419,23 +517,42 @@ t.test('moderation keeps commentCount exact', async (t) => {
     t.notOk((await publicCommentIds(app, tram.slug)).includes(id), 'un-approved: hidden again')
     t.equal(await commentCount(app, tram.slug), start, 'un-approval uncounts')
 
-    const reapproved = await patch(app, id, { status: 'approved' }, { ...editor, 'if-match': pending.headers.etag as string })
+    const reapproved = await patch(
+      app,
+      id,
+      { status: 'approved' },
+      { ...editor, 'if-match': pending.headers.etag as string },
+    )
     t.equal(await commentCount(app, tram.slug), start + 1)
     const spam = await patch(app, id, { status: 'spam' }, { ...editor, 'if-match': reapproved.headers.etag as string })
     t.equal(json(spam).status, 'spam')
     t.equal(await commentCount(app, tram.slug), start, 'spam uncounts')
 
-    const rejected = await patch(app, id, { status: 'rejected' }, { ...editor, 'if-match': spam.headers.etag as string })
+    const rejected = await patch(
+      app,
+      id,
+      { status: 'rejected' },
+      { ...editor, 'if-match': spam.headers.etag as string },
+    )
     t.equal(json(rejected).status, 'rejected')
     t.equal(await commentCount(app, tram.slug), start, 'spam → rejected: no change')
 
-    const edited = await patch(app, seedId('comment', 'tram-1'), { body: 'Edited — by the desk 🚋' }, { ...editor, 'if-match': '*' })
+    const edited = await patch(
+      app,
+      seedId('comment', 'tram-1'),
+      { body: 'Edited — by the desk 🚋' },
+      { ...editor, 'if-match': '*' },
+    )
     t.equal(edited.statusCode, 200)
     t.equal(json(edited).body, 'Edited — by the desk 🚋', 'body edit, byte-exact')
     t.equal(json(edited).status, 'approved', 'status untouched')
     t.equal(await commentCount(app, tram.slug), start, 'a body edit does not count')
 
-    const del = await app.inject({ method: 'DELETE', url: `/api/v1/comments/${seedId('comment', 'tram-4')}`, headers: editor })
+    const del = await app.inject({
+      method: 'DELETE',
+      url: `/api/v1/comments/${seedId('comment', 'tram-4')}`,
+      headers: editor,
+    })
     t.equal(del.statusCode, 204)
     t.equal(await commentCount(app, tram.slug), start - 1, 'deleting an approved comment uncounts')
     const reply = await app.db.prisma.comment.findUniqueOrThrow({ where: { id: seedId('comment', 'tram-5') } })
@@ -445,11 +562,23 @@ t.test('moderation keeps commentCount exact', async (t) => {
     )
     t.equal(publicReply.parentId, null)
 
-    const delPending = await app.inject({ method: 'DELETE', url: `/api/v1/comments/${seedId('comment', 'parking-4')}`, headers: admin })
+    const delPending = await app.inject({
+      method: 'DELETE',
+      url: `/api/v1/comments/${seedId('comment', 'parking-4')}`,
+      headers: admin,
+    })
     t.equal(delPending.statusCode, 204)
-    t.equal(await commentCount(app, parking.slug), approvedOf('parking-app').length, 'deleting a pending comment: no change')
+    t.equal(
+      await commentCount(app, parking.slug),
+      approvedOf('parking-app').length,
+      'deleting a pending comment: no change',
+    )
 
-    const gone = await app.inject({ method: 'DELETE', url: `/api/v1/comments/${seedId('comment', 'tram-4')}`, headers: editor })
+    const gone = await app.inject({
+      method: 'DELETE',
+      url: `/api/v1/comments/${seedId('comment', 'tram-4')}`,
+      headers: editor,
+    })
     t.equal(gone.statusCode, 404, 'already deleted')
     t.equal(json(gone).code, 'NOT_FOUND')
 
@@ -517,11 +646,19 @@ t.test('conditional writes', async (t) => {
     ] as const) {
       const res = await patch(app, id, payload, { ...editor, 'if-match': '*' })
       t.equal(res.statusCode, 400, name)
-      t.ok(json(res).errors.some((e: { path: string }) => e.path === path), `${name} names ${path}`)
+      t.ok(
+        json(res).errors.some((e: { path: string }) => e.path === path),
+        `${name} names ${path}`,
+      )
     }
     const notUuid = await patch(app, 'parking-4', { status: 'approved' }, { ...editor, 'if-match': '*' })
     t.equal(notUuid.statusCode, 400)
-    const unknown = await patch(app, '00000000-0000-4000-8000-000000000000', { status: 'approved' }, { ...editor, 'if-match': '*' })
+    const unknown = await patch(
+      app,
+      '00000000-0000-4000-8000-000000000000',
+      { status: 'approved' },
+      { ...editor, 'if-match': '*' },
+    )
     t.equal(unknown.statusCode, 404)
     t.equal(json(unknown).code, 'NOT_FOUND')
     t.same(await snapshot(app), before, 'nothing changed')
@@ -535,11 +672,19 @@ t.test('conditional writes', async (t) => {
     const count = await commentCount(app, tram.slug)
     const before = await snapshot(app)
 
-    const stale = await app.inject({ method: 'DELETE', url: `/api/v1/comments/${id}`, headers: { ...editor, 'if-match': first } })
+    const stale = await app.inject({
+      method: 'DELETE',
+      url: `/api/v1/comments/${id}`,
+      headers: { ...editor, 'if-match': first },
+    })
     t.equal(stale.statusCode, 412)
     t.same(await snapshot(app), before, 'a stale DELETE changes nothing')
 
-    const ok = await app.inject({ method: 'DELETE', url: `/api/v1/comments/${id}`, headers: { ...editor, 'if-match': approved.headers.etag as string } })
+    const ok = await app.inject({
+      method: 'DELETE',
+      url: `/api/v1/comments/${id}`,
+      headers: { ...editor, 'if-match': approved.headers.etag as string },
+    })
     t.equal(ok.statusCode, 204)
     t.equal(await commentCount(app, tram.slug), count - 1)
   })
@@ -568,7 +713,14 @@ t.test('GET /comments/{id}: moderators read any comment and its ETag drives PATC
   const who = await callers(app, tramAuthor, otherAuthor)
   const pending = seedComments.find((c) => c.status === 'pending')!
   const id = seedId('comment', pending.key)
-  const expectations: Record<Caller, number> = { anonymous: 401, viewer: 403, authorOwn: 403, authorOther: 403, editor: 200, admin: 200 }
+  const expectations: Record<Caller, number> = {
+    anonymous: 401,
+    viewer: 403,
+    authorOwn: 403,
+    authorOther: 403,
+    editor: 200,
+    admin: 200,
+  }
   for (const [caller, status] of Object.entries(expectations) as [Caller, number][]) {
     const res = await app.inject({ url: `/api/v1/comments/${id}`, headers: who[caller] })
     t.equal(res.statusCode, status, `${caller}`)
@@ -577,9 +729,26 @@ t.test('GET /comments/{id}: moderators read any comment and its ETag drives PATC
   const res = await app.inject({ url: `/api/v1/comments/${id}`, headers: who.editor })
   t.match(json(res), { id, status: 'pending', authorEmail: pending.authorEmail, body: pending.body })
   t.match(res.headers.etag, /^"\d+-[\w-]{16}"$/)
-  t.equal((await app.inject({ url: `/api/v1/comments/${id}`, headers: { ...who.editor, 'if-none-match': res.headers.etag as string } })).statusCode, 304)
-  const approve = await patch(app, id, { status: 'approved' }, { ...who.editor, 'if-match': res.headers.etag as string })
+  t.equal(
+    (
+      await app.inject({
+        url: `/api/v1/comments/${id}`,
+        headers: { ...who.editor, 'if-none-match': res.headers.etag as string },
+      })
+    ).statusCode,
+    304,
+  )
+  const approve = await patch(
+    app,
+    id,
+    { status: 'approved' },
+    { ...who.editor, 'if-match': res.headers.etag as string },
+  )
   t.equal(approve.statusCode, 200)
-  t.equal((await app.inject({ url: '/api/v1/comments/00000000-0000-4000-8000-000000000000', headers: who.editor })).statusCode, 404)
+  t.equal(
+    (await app.inject({ url: '/api/v1/comments/00000000-0000-4000-8000-000000000000', headers: who.editor }))
+      .statusCode,
+    404,
+  )
   t.equal((await app.inject({ url: '/api/v1/comments/not-a-uuid', headers: who.editor })).statusCode, 400)
 })

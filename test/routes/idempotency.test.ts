@@ -5,18 +5,29 @@ import { buildTestApp, json, tokenHeaders } from '../support/app.js'
 
 const slug = seedArticles.find((a) => a.publishedAt !== null)!.slug
 const url = `/api/v1/articles/${slug}/comments`
-const payload = { authorName: 'Retry Reader', authorEmail: 'retry@example.org', body: 'Posted once, whatever the network does.' }
+const payload = {
+  authorName: 'Retry Reader',
+  authorEmail: 'retry@example.org',
+  body: 'Posted once, whatever the network does.',
+}
 
 t.test('the same key fired 10 times at once creates one comment', async (t) => {
   const app = await buildTestApp(t)
   const results = await Promise.all(
-    Array.from({ length: 10 }, () => app.inject({ method: 'POST', url, payload, headers: { 'idempotency-key': 'burst-1' } })),
+    Array.from({ length: 10 }, () =>
+      app.inject({ method: 'POST', url, payload, headers: { 'idempotency-key': 'burst-1' } }),
+    ),
   )
   const rows = await app.db.prisma.comment.count({ where: { body: payload.body } })
   t.equal(rows, 1, 'exactly one row')
   const created = results.filter((r) => r.statusCode === 201)
   t.ok(created.length >= 1, 'at least one 201')
-  t.ok(results.every((r) => r.statusCode === 201 || (r.statusCode === 409 && json(r).code === 'IDEMPOTENCY_KEY_IN_FLIGHT')), 'the rest are replays or 409 in flight')
+  t.ok(
+    results.every(
+      (r) => r.statusCode === 201 || (r.statusCode === 409 && json(r).code === 'IDEMPOTENCY_KEY_IN_FLIGHT'),
+    ),
+    'the rest are replays or 409 in flight',
+  )
   const ids = new Set(created.map((r) => json(r).id))
   t.equal(ids.size, 1, 'every 201 names the same comment')
 })
@@ -35,7 +46,12 @@ t.test('a replay is the first response byte for byte, marked as a replay', async
   t.equal(again.headers['idempotent-replayed'], 'true')
   t.equal(await app.db.prisma.comment.count({ where: { body: payload.body } }), 1)
 
-  const other = await app.inject({ method: 'POST', url, payload: { ...payload, body: 'Something else' }, headers: { 'idempotency-key': 'k-replay' } })
+  const other = await app.inject({
+    method: 'POST',
+    url,
+    payload: { ...payload, body: 'Something else' },
+    headers: { 'idempotency-key': 'k-replay' },
+  })
   t.equal(other.statusCode, 422)
   t.equal(json(other).code, 'IDEMPOTENCY_KEY_REUSED')
   t.equal(await app.db.prisma.comment.count({ where: { body: 'Something else' } }), 0, 'nothing written')
@@ -52,8 +68,18 @@ t.test('keys belong to their caller', async (t) => {
   const [a, b] = [await tokenHeaders(app, 'editor'), await tokenHeaders(app, 'editor')]
   const authorId = (await app.db.prisma.author.findFirstOrThrow()).id
   const body = { title: 'Shared key', authorId }
-  const one = await app.inject({ method: 'POST', url: '/api/v1/articles', payload: body, headers: { ...a, 'idempotency-key': 'same' } })
-  const two = await app.inject({ method: 'POST', url: '/api/v1/articles', payload: body, headers: { ...b, 'idempotency-key': 'same' } })
+  const one = await app.inject({
+    method: 'POST',
+    url: '/api/v1/articles',
+    payload: body,
+    headers: { ...a, 'idempotency-key': 'same' },
+  })
+  const two = await app.inject({
+    method: 'POST',
+    url: '/api/v1/articles',
+    payload: body,
+    headers: { ...b, 'idempotency-key': 'same' },
+  })
   t.equal(one.statusCode, 201)
   t.equal(two.statusCode, 201)
   t.not(json(one).id, json(two).id, "another token's key never replays someone else's response")
@@ -62,7 +88,12 @@ t.test('keys belong to their caller', async (t) => {
 
 t.test('requests that fail validation are not remembered', async (t) => {
   const app = await buildTestApp(t)
-  const bad = await app.inject({ method: 'POST', url, payload: { ...payload, authorEmail: 'nope' }, headers: { 'idempotency-key': 'fix-me' } })
+  const bad = await app.inject({
+    method: 'POST',
+    url,
+    payload: { ...payload, authorEmail: 'nope' },
+    headers: { 'idempotency-key': 'fix-me' },
+  })
   t.equal(bad.statusCode, 400)
   const good = await app.inject({ method: 'POST', url, payload, headers: { 'idempotency-key': 'fix-me' } })
   t.equal(good.statusCode, 201, 'the corrected request runs')
@@ -107,9 +138,19 @@ t.test('token creation: deduplicated, but the secret is never stored or shown tw
   const app = await buildTestApp(t)
   const admin = await tokenHeaders(app, 'admin')
   const body = { name: 'ci', role: 'viewer' }
-  const first = await app.inject({ method: 'POST', url: '/api/v1/tokens', payload: body, headers: { ...admin, 'idempotency-key': 'tok' } })
+  const first = await app.inject({
+    method: 'POST',
+    url: '/api/v1/tokens',
+    payload: body,
+    headers: { ...admin, 'idempotency-key': 'tok' },
+  })
   t.equal(first.statusCode, 201)
-  const again = await app.inject({ method: 'POST', url: '/api/v1/tokens', payload: body, headers: { ...admin, 'idempotency-key': 'tok' } })
+  const again = await app.inject({
+    method: 'POST',
+    url: '/api/v1/tokens',
+    payload: body,
+    headers: { ...admin, 'idempotency-key': 'tok' },
+  })
   t.equal(again.statusCode, 409)
   t.equal(json(again).code, 'IDEMPOTENCY_KEY_USED')
   t.notOk(again.body.includes(json(first).secret), 'no secret in the retry')
@@ -120,7 +161,9 @@ t.test('token creation: deduplicated, but the secret is never stored or shown tw
   // The document says so on every POST whose answer holds a secret, and only there.
   const doc = json(await app.inject('/openapi.json'))
   const keyHelp = (path: string) =>
-    (doc.paths[path].post.parameters as { in: string; name: string; description: string }[]).find((p) => p.in === 'header' && p.name === 'Idempotency-Key')!.description
+    (doc.paths[path].post.parameters as { in: string; name: string; description: string }[]).find(
+      (p) => p.in === 'header' && p.name === 'Idempotency-Key',
+    )!.description
   for (const path of ['/api/v1/tokens', '/api/v1/webhooks', '/api/v1/articles/{idOrSlug}/preview']) {
     t.match(keyHelp(path), /409 `IDEMPOTENCY_KEY_USED`/, `${path}: a retry is 409, not a replay`)
     t.notMatch(keyHelp(path), /replays the first response/, `${path}: no replay promised`)

@@ -34,9 +34,17 @@ t.test('articles: the hash half must match; slugs work on every write', async (t
     ['unquoted', etag.slice(1, -1)],
     ['another version, real hash', etag.replace(/^"\d+/, '"999')],
   ] as const) {
-    await t.test(label, async (t) => void isProblem(t, await patch(tag, `Forged: ${label}`), 412, 'PRECONDITION_FAILED'))
+    await t.test(
+      label,
+      async (t) => void isProblem(t, await patch(tag, `Forged: ${label}`), 412, 'PRECONDITION_FAILED'),
+    )
   }
-  isProblem(t, await app.inject({ method: 'DELETE', url, headers: { ...editor, 'if-match': forge(etag) } }), 412, 'PRECONDITION_FAILED')
+  isProblem(
+    t,
+    await app.inject({ method: 'DELETE', url, headers: { ...editor, 'if-match': forge(etag) } }),
+    412,
+    'PRECONDITION_FAILED',
+  )
   t.same(await snapshot(app), before, 'no refused write changed anything')
 
   // A list of tags matches when one of them is the current one.
@@ -50,7 +58,11 @@ t.test('articles: the hash half must match; slugs work on every write', async (t
 
   // A new approved comment changes the representation (commentCount) without a new version:
   // the tag read before it no longer names what GET sends.
-  const posted = await postComment(app, harbour.slug, { authorName: 'Reader', authorEmail: 'reader@example.org', body: 'Well said.' })
+  const posted = await postComment(app, harbour.slug, {
+    authorName: 'Reader',
+    authorEmail: 'reader@example.org',
+    body: 'Well said.',
+  })
   t.equal(posted.statusCode, 201)
   const commentId = json(posted).id as string
   const moderator = await read(app, `/api/v1/comments/${commentId}`, editor)
@@ -88,9 +100,24 @@ t.test('authors: the caller’s view or the public view of the current version',
   t.not(anonymous.etag, own.etag, 'two representations, two tags')
 
   const before = await snapshot(app)
-  isProblem(t, await app.inject({ method: 'PATCH', url, headers: { ...editor, 'if-match': forge(own.etag) }, payload: { bio: 'Forged' } }), 412, 'PRECONDITION_FAILED')
+  isProblem(
+    t,
+    await app.inject({
+      method: 'PATCH',
+      url,
+      headers: { ...editor, 'if-match': forge(own.etag) },
+      payload: { bio: 'Forged' },
+    }),
+    412,
+    'PRECONDITION_FAILED',
+  )
   t.same(await snapshot(app), before)
-  const res = await app.inject({ method: 'PATCH', url, headers: { ...editor, 'if-match': anonymous.etag }, payload: { bio: 'Read in public, edited by slug.' } })
+  const res = await app.inject({
+    method: 'PATCH',
+    url,
+    headers: { ...editor, 'if-match': anonymous.etag },
+    payload: { bio: 'Read in public, edited by slug.' },
+  })
   t.equal(res.statusCode, 200, 'the public tag of the current version is accepted')
   t.equal(json(res).bio, 'Read in public, edited by slug.')
 })
@@ -98,14 +125,28 @@ t.test('authors: the caller’s view or the public view of the current version',
 t.test('comments: the moderator representation, whole tag', async (t) => {
   const app = await buildTestApp(t)
   const editor = await tokenHeaders(app, 'editor')
-  const posted = await postComment(app, harbour.slug, { authorName: 'Reader', authorEmail: 'reader@example.org', body: 'First!' })
+  const posted = await postComment(app, harbour.slug, {
+    authorName: 'Reader',
+    authorEmail: 'reader@example.org',
+    body: 'First!',
+  })
   const id = json(posted).id as string
   t.equal(posted.headers.etag, undefined, 'the poster’s public copy has no ETag')
   const { etag } = await read(app, `/api/v1/comments/${id}`, editor)
   const before = await snapshot(app)
-  const forged = await app.inject({ method: 'PATCH', url: `/api/v1/comments/${id}`, headers: { ...editor, 'if-match': forge(etag) }, payload: { status: 'approved' } })
+  const forged = await app.inject({
+    method: 'PATCH',
+    url: `/api/v1/comments/${id}`,
+    headers: { ...editor, 'if-match': forge(etag) },
+    payload: { status: 'approved' },
+  })
   isProblem(t, forged, 412, 'PRECONDITION_FAILED')
   t.same(await snapshot(app), before)
-  const ok = await app.inject({ method: 'PATCH', url: `/api/v1/comments/${id}`, headers: { ...editor, 'if-match': etag }, payload: { status: 'approved' } })
+  const ok = await app.inject({
+    method: 'PATCH',
+    url: `/api/v1/comments/${id}`,
+    headers: { ...editor, 'if-match': etag },
+    payload: { status: 'approved' },
+  })
   t.equal(ok.statusCode, 200)
 })

@@ -47,14 +47,20 @@ async function collect(app: TestApp) {
   const responses: { url: string; status: number; body: string; headers: string }[] = []
   const get = async (url: string, method: 'GET' | 'POST' = 'GET', payload?: object) => {
     const res = await app.inject({ url, method, ...(payload ? { payload } : {}) })
-    responses.push({ url: `${method} ${url}`, status: res.statusCode, body: res.body, headers: JSON.stringify(res.headers) })
+    responses.push({
+      url: `${method} ${url}`,
+      status: res.statusCode,
+      body: res.body,
+      headers: JSON.stringify(res.headers),
+    })
     return res
   }
   const walk = async (url: string) => {
     let next: string | null = url
     while (next) {
       const res = await get(next)
-      next = res.statusCode === 200 ? (/^<([^>]+)>/.exec((res.headers.link as string | undefined) ?? '')?.[1] ?? null) : null
+      next =
+        res.statusCode === 200 ? (/^<([^>]+)>/.exec((res.headers.link as string | undefined) ?? '')?.[1] ?? null) : null
     }
   }
 
@@ -74,7 +80,11 @@ async function collect(app: TestApp) {
       await get(`/api/v1/articles/${key}`)
       await get(`/api/v1/articles/${key}?include=author`)
       await walk(`/api/v1/articles/${key}/comments?limit=2`)
-      await get(`/api/v1/articles/${key}/comments`, 'POST', { authorName: 'Probe', authorEmail: 'probe@example.test', body: 'hi' })
+      await get(`/api/v1/articles/${key}/comments`, 'POST', {
+        authorName: 'Probe',
+        authorEmail: 'probe@example.test',
+        body: 'hi',
+      })
       // History, restores, previews and bulk actions are for editors: to the public, nothing.
       await get(`/api/v1/articles/${key}/revisions`)
       await get(`/api/v1/articles/${key}/revisions/1`)
@@ -95,7 +105,15 @@ async function collect(app: TestApp) {
     await get(`/api/v1/authors?email=${encodeURIComponent(author.email)}`)
   }
   for (const word of probeWords()) await get(`/api/v1/articles?q=${encodeURIComponent(word)}`)
-  for (const url of ['/api/v1/comments', '/api/v1/comments?status=pending', '/api/v1/tokens', '/api/v1/articles?status=draft', '/api/v1/trash', '/openapi.json', '/api/v1/nope']) {
+  for (const url of [
+    '/api/v1/comments',
+    '/api/v1/comments?status=pending',
+    '/api/v1/tokens',
+    '/api/v1/articles?status=draft',
+    '/api/v1/trash',
+    '/openapi.json',
+    '/api/v1/nope',
+  ]) {
     await get(url)
   }
   await get('/api/v1/articles/bulk', 'POST', { action: 'restore', ids: seedArticles.map((a) => a.slug) })
@@ -107,19 +125,34 @@ t.test('no public response leaks private data', async (t) => {
   const editor = await app.services.tokens.create({ name: 'probe editor', role: 'editor' })
   const secrets = [
     editor.secret,
-    (await app.services.tokens.create({ name: 'probe author', role: 'author', authorId: seedId('author', seedAuthors[0]!.key) })).secret,
+    (
+      await app.services.tokens.create({
+        name: 'probe author',
+        role: 'author',
+        authorId: seedId('author', seedAuthors[0]!.key),
+      })
+    ).secret,
   ]
   // A published article moved to the trash, with its comments, and a draft with a preview link:
   // the public must learn nothing of either.
   const trashedId = seedId('article', trashed.key)
-  const trash = await app.inject({ method: 'DELETE', url: `/api/v1/articles/${trashedId}`, headers: { authorization: `Bearer ${editor.secret}` } })
+  const trash = await app.inject({
+    method: 'DELETE',
+    url: `/api/v1/articles/${trashedId}`,
+    headers: { authorization: `Bearer ${editor.secret}` },
+  })
   t.equal(trash.statusCode, 204)
-  const preview = await app.inject({ method: 'POST', url: `/api/v1/articles/${hidden[0]!.slug}/preview`, headers: { authorization: `Bearer ${editor.secret}` } })
+  const preview = await app.inject({
+    method: 'POST',
+    url: `/api/v1/articles/${hidden[0]!.slug}/preview`,
+    headers: { authorization: `Bearer ${editor.secret}` },
+  })
   secrets.push(JSON.parse(preview.body).token)
   const forbidden = forbiddenStrings(secrets)
   forbidden.set(trashed.title, `title of trashed ${trashed.slug}`)
   forbidden.set(trashed.body.slice(0, 60), `body of trashed ${trashed.slug}`)
-  for (const c of seedComments.filter((c) => c.articleKey === trashed.key)) forbidden.set(c.body.slice(0, 50), `comment ${c.key} of the trashed article`)
+  for (const c of seedComments.filter((c) => c.articleKey === trashed.key))
+    forbidden.set(c.body.slice(0, 50), `comment ${c.key} of the trashed article`)
   t.ok(forbidden.size > 40, `${forbidden.size} private strings to look for`)
 
   const responses = await collect(app)
@@ -132,7 +165,8 @@ t.test('no public response leaks private data', async (t) => {
     for (const [needle, what] of forbidden) {
       if (body.includes(needle) || r.headers.includes(needle)) leaks.push(`${r.url} (${r.status}) shows ${what}`)
     }
-    if (/[\w.+-]+@[\w-]+\.[\w.]+/.test(r.body) && !r.url.startsWith('GET /openapi')) leaks.push(`${r.url} contains an email-like string`)
+    if (/[\w.+-]+@[\w-]+\.[\w.]+/.test(r.body) && !r.url.startsWith('GET /openapi'))
+      leaks.push(`${r.url} contains an email-like string`)
   }
   t.same(leaks, [], 'no private string in any public response')
 
@@ -142,14 +176,20 @@ t.test('no public response leaks private data', async (t) => {
   t.ok(totals.length > 0 && totals.every((n) => n === published.length), 'every count covers published articles only')
 
   const hiddenReads = responses.filter(
-    (r) => !r.url.endsWith('/preview') && [...hidden, trashed].some((a) => r.url.includes(a.slug) || r.url.includes(seedId('article', a.key))),
+    (r) =>
+      !r.url.endsWith('/preview') &&
+      [...hidden, trashed].some((a) => r.url.includes(a.slug) || r.url.includes(seedId('article', a.key))),
   )
   const unknown = json(await app.inject('/api/v1/articles/no-such-article'))
   const shape = (body: string) => ({ ...JSON.parse(body), instance: undefined, detail: undefined })
   t.ok(hiddenReads.length > 0)
   for (const r of hiddenReads) {
     t.equal(r.status, 404, `${r.url}: 404`)
-    t.same(shape(r.body), { ...unknown, instance: undefined, detail: undefined }, `${r.url}: same problem as an unknown article`)
+    t.same(
+      shape(r.body),
+      { ...unknown, instance: undefined, detail: undefined },
+      `${r.url}: same problem as an unknown article`,
+    )
   }
 })
 
@@ -160,6 +200,8 @@ t.test('the detector is live: staff responses do contain what the public ones mu
   const queue = await app.inject({ url: '/api/v1/comments?limit=100', headers: editor })
   const drafts = await app.inject({ url: '/api/v1/articles?status=draft&limit=100', headers: editor })
   const authors = await app.inject({ url: '/api/v1/authors?limit=100', headers: editor })
-  const seen = [...forbidden.keys()].filter((needle) => [queue.body, drafts.body, authors.body].some((b) => b.includes(needle)))
+  const seen = [...forbidden.keys()].filter((needle) =>
+    [queue.body, drafts.body, authors.body].some((b) => b.includes(needle)),
+  )
   t.ok(seen.length > 20, `${seen.length} private strings visible to an editor`)
 })

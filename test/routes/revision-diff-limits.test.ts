@@ -38,7 +38,12 @@ function get(port: number, path: string, headers: Headers = {}): Promise<Answer>
       res.on('data', (chunk: Buffer) => chunks.push(chunk))
       res.on('end', () => {
         const buffer = Buffer.concat(chunks)
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: buffer.toString('utf8'), bytes: buffer.length })
+        resolve({
+          status: res.statusCode ?? 0,
+          headers: res.headers,
+          body: buffer.toString('utf8'),
+          bytes: buffer.length,
+        })
       })
       res.on('error', reject)
     })
@@ -73,13 +78,23 @@ function pollLiveness(port: number, everyMs = 20) {
 
 async function patch(app: TestApp, headers: Headers, id: string, payload: object) {
   const etag = (await app.inject({ url: `/api/v1/articles/${id}`, headers })).headers.etag as string
-  const res = await app.inject({ method: 'PATCH', url: `/api/v1/articles/${id}`, headers: { ...headers, 'if-match': etag }, payload })
+  const res = await app.inject({
+    method: 'PATCH',
+    url: `/api/v1/articles/${id}`,
+    headers: { ...headers, 'if-match': etag },
+    payload,
+  })
   if (res.statusCode !== 200) throw new Error(`PATCH ${id}: ${res.statusCode} ${res.body.slice(0, 500)}`)
 }
 
 /** An article of the author's own, created and then given each body in turn: revisions 1, then 2, 3, … */
 async function articleWith(app: TestApp, headers: Headers, ...bodies: string[]) {
-  const created = await app.inject({ method: 'POST', url: '/api/v1/articles', headers, payload: { title: 'A long read', body: 'Draft.' } })
+  const created = await app.inject({
+    method: 'POST',
+    url: '/api/v1/articles',
+    headers,
+    payload: { title: 'A long read', body: 'Draft.' },
+  })
   if (created.statusCode !== 201) throw new Error(`POST: ${created.statusCode} ${created.body}`)
   const id = json(created).id as string
   for (const body of bodies) await patch(app, headers, id, { body })
@@ -112,52 +127,76 @@ t.test('revision diffs are bounded work', async (t) => {
   const moved = `/api/v1/articles/${id}/revisions/4/diff?against=2`
   // Warm up what a first request pays once (the response contract compiles its validators).
   t.equal((await get(port, `/api/v1/articles/${id}/revisions/2/diff?against=1`, author)).status, 200)
-  t.equal((await get(port, `/api/v1/articles/${id}/revisions/2/diff?against=1`, { ...author, accept: 'application/json-patch+json' })).status, 200)
+  t.equal(
+    (
+      await get(port, `/api/v1/articles/${id}/revisions/2/diff?against=1`, {
+        ...author,
+        accept: 'application/json-patch+json',
+      })
+    ).status,
+    200,
+  )
   t.equal((await get(port, '/health/live')).status, 200)
 
-  t.test('four concurrent diffs of huge bodies (unrelated, and the same lines moved): bounded answers, and the server stays live', async (t) => {
-    const poll = pollLiveness(port)
-    const started = performance.now()
-    // Two tokens, two diffs each: the most each may have in flight, so all four compute.
-    const answers = await Promise.all([
-      get(port, unrelated, author),
-      get(port, moved, author),
-      get(port, unrelated, sameAuthor),
-      get(port, moved, sameAuthor),
-    ])
-    const patches = await Promise.all([author, sameAuthor].map((headers) => get(port, unrelated, { ...headers, accept: 'application/json-patch+json' })))
-    const elapsed = performance.now() - started
-    const live = await poll.stop()
-    t.comment(`diffs took ${Math.round(elapsed)} ms; /health/live: ${live.polls} polls, max ${Math.round(live.max)} ms; answers ${answers.map((a) => a.bytes).join(', ')} bytes`)
+  t.test(
+    'four concurrent diffs of huge bodies (unrelated, and the same lines moved): bounded answers, and the server stays live',
+    async (t) => {
+      const poll = pollLiveness(port)
+      const started = performance.now()
+      // Two tokens, two diffs each: the most each may have in flight, so all four compute.
+      const answers = await Promise.all([
+        get(port, unrelated, author),
+        get(port, moved, author),
+        get(port, unrelated, sameAuthor),
+        get(port, moved, sameAuthor),
+      ])
+      const patches = await Promise.all(
+        [author, sameAuthor].map((headers) =>
+          get(port, unrelated, { ...headers, accept: 'application/json-patch+json' }),
+        ),
+      )
+      const elapsed = performance.now() - started
+      const live = await poll.stop()
+      t.comment(
+        `diffs took ${Math.round(elapsed)} ms; /health/live: ${live.polls} polls, max ${Math.round(live.max)} ms; answers ${answers.map((a) => a.bytes).join(', ')} bytes`,
+      )
 
-    t.ok(live.polls >= 5, `/health/live was polled while the diffs ran (${live.polls} times)`)
-    t.ok(live.max < 200, `/health/live answered within 200 ms throughout (max ${Math.round(live.max)} ms)`)
-    for (const answer of answers) {
-      t.equal(answer.status, 200)
-      t.ok(answer.bytes < 2 * MB, `the answer is bounded (${answer.bytes} bytes)`)
-    }
-    for (const [answer, after] of [[answers[0]!, AFTER], [answers[1]!, MOVED]] as const) {
-      const body = bodyChange(answer)
-      t.equal(body.before, BEFORE, 'before: the whole old body')
-      t.equal(body.after, after, 'after: the whole new body')
-      t.same(body.summary, { added: LINES, removed: LINES, unchanged: 0 }, 'summary: the true totals')
-      t.equal(body.truncated, true, 'the line list is cut')
-      t.equal(body.lines.length, 2000, 'at DIFF_MAX_LINES (default 2000) lines')
-      t.same(body.lines.slice(0, 2), [
-        { kind: 'removed', text: 'a', fromLine: 1, toLine: null },
-        { kind: 'removed', text: 'b', fromLine: 2, toLine: null },
-      ], 'in order from the first line')
-    }
-    t.equal(answers[2]!.body, answers[0]!.body, 'the same answer for the other token')
-    t.equal(answers[3]!.body, answers[1]!.body, 'the same answer for the other token')
+      t.ok(live.polls >= 5, `/health/live was polled while the diffs ran (${live.polls} times)`)
+      t.ok(live.max < 200, `/health/live answered within 200 ms throughout (max ${Math.round(live.max)} ms)`)
+      for (const answer of answers) {
+        t.equal(answer.status, 200)
+        t.ok(answer.bytes < 2 * MB, `the answer is bounded (${answer.bytes} bytes)`)
+      }
+      for (const [answer, after] of [
+        [answers[0]!, AFTER],
+        [answers[1]!, MOVED],
+      ] as const) {
+        const body = bodyChange(answer)
+        t.equal(body.before, BEFORE, 'before: the whole old body')
+        t.equal(body.after, after, 'after: the whole new body')
+        t.same(body.summary, { added: LINES, removed: LINES, unchanged: 0 }, 'summary: the true totals')
+        t.equal(body.truncated, true, 'the line list is cut')
+        t.equal(body.lines.length, 2000, 'at DIFF_MAX_LINES (default 2000) lines')
+        t.same(
+          body.lines.slice(0, 2),
+          [
+            { kind: 'removed', text: 'a', fromLine: 1, toLine: null },
+            { kind: 'removed', text: 'b', fromLine: 2, toLine: null },
+          ],
+          'in order from the first line',
+        )
+      }
+      t.equal(answers[2]!.body, answers[0]!.body, 'the same answer for the other token')
+      t.equal(answers[3]!.body, answers[1]!.body, 'the same answer for the other token')
 
-    for (const answer of patches) {
-      t.equal(answer.status, 200)
-      t.match(answer.headers['content-type'], /^application\/json-patch\+json/)
-      t.ok(answer.bytes < 2 * MB, `the JSON Patch is bounded (${answer.bytes} bytes)`)
-      t.same(json(answer), [{ op: 'replace', path: '/body', value: AFTER }], 'one replace of the body')
-    }
-  })
+      for (const answer of patches) {
+        t.equal(answer.status, 200)
+        t.match(answer.headers['content-type'], /^application\/json-patch\+json/)
+        t.ok(answer.bytes < 2 * MB, `the JSON Patch is bounded (${answer.bytes} bytes)`)
+        t.same(json(answer), [{ op: 'replace', path: '/body', value: AFTER }], 'one replace of the body')
+      }
+    },
+  )
 
   t.test('one token has at most DIFF_CONCURRENT_PER_TOKEN (default 2) diffs in flight; the rest are 429', async (t) => {
     const poll = pollLiveness(port)
@@ -189,25 +228,47 @@ t.test('revision diffs are bounded work', async (t) => {
     t.same(body.summary, { added: 2, removed: 1, unchanged: 2999 })
     t.equal(body.truncated, false, 'every change is listed')
     const u = (n: number, m = n): Line => ({ kind: 'unchanged', text: `line ${n}`, fromLine: n, toLine: m })
-    t.same(body.lines, [
-      u(7), u(8), u(9),
-      { kind: 'removed', text: 'line 10', fromLine: 10, toLine: null },
-      { kind: 'added', text: 'line 10, rewritten', fromLine: null, toLine: 10 },
-      u(11), u(12), u(13),
-      u(1998), u(1999), u(2000),
-      { kind: 'added', text: 'a new line', fromLine: null, toLine: 2001 },
-      u(2001, 2002), u(2002, 2003), u(2003, 2004),
-    ], 'three unchanged lines around each change; the stretches between are left out')
+    t.same(
+      body.lines,
+      [
+        u(7),
+        u(8),
+        u(9),
+        { kind: 'removed', text: 'line 10', fromLine: 10, toLine: null },
+        { kind: 'added', text: 'line 10, rewritten', fromLine: null, toLine: 10 },
+        u(11),
+        u(12),
+        u(13),
+        u(1998),
+        u(1999),
+        u(2000),
+        { kind: 'added', text: 'a new line', fromLine: null, toLine: 2001 },
+        u(2001, 2002),
+        u(2002, 2003),
+        u(2003, 2004),
+      ],
+      'three unchanged lines around each change; the stretches between are left out',
+    )
 
     // Lines 11 to 2010 of 3000 rewritten: more changed lines than the cap.
     const rewritten = old.map((line, i) => (i >= 10 && i < 2010 ? `${line}, rewritten` : line))
     const cutId = await articleWith(app, author, old.join('\n'), rewritten.join('\n'))
-    const cut = bodyChange(await app.inject({ url: `/api/v1/articles/${cutId}/revisions/3/diff?against=2`, headers: author }))
+    const cut = bodyChange(
+      await app.inject({ url: `/api/v1/articles/${cutId}/revisions/3/diff?against=2`, headers: author }),
+    )
     t.same(cut.summary, { added: 2000, removed: 2000, unchanged: 1000 }, 'the true totals')
     t.equal(cut.truncated, true)
     t.equal(cut.lines.length, 2000, 'cut at the cap')
-    t.same(cut.lines.slice(0, 4), [u(8), u(9), u(10), { kind: 'removed', text: 'line 11', fromLine: 11, toLine: null }], 'context first')
-    t.same(cut.lines.at(-1), { kind: 'removed', text: 'line 2007', fromLine: 2007, toLine: null }, 'then the changes, up to the cap')
+    t.same(
+      cut.lines.slice(0, 4),
+      [u(8), u(9), u(10), { kind: 'removed', text: 'line 11', fromLine: 11, toLine: null }],
+      'context first',
+    )
+    t.same(
+      cut.lines.at(-1),
+      { kind: 'removed', text: 'line 2007', fromLine: 2007, toLine: null },
+      'then the changes, up to the cap',
+    )
 
     // Within the cap, every line is listed, unchanged ones included, as always.
     const short = await articleWith(app, author, 'one\ntwo\nthree', 'one\n2\nthree')

@@ -1,5 +1,13 @@
 import t from 'tap'
-import { buildTestApp, callers, json, publicCommentIds, tokenHeaders, type Headers, type TestApp } from '../support/app.js'
+import {
+  buildTestApp,
+  callers,
+  json,
+  publicCommentIds,
+  tokenHeaders,
+  type Headers,
+  type TestApp,
+} from '../support/app.js'
 import { isProblem, state, unchanged, withoutInstance } from '../support/assert.js'
 import { joaoDraft, tram, UNKNOWN_UUID } from '../support/seed-facts.js'
 
@@ -11,7 +19,12 @@ import { joaoDraft, tram, UNKNOWN_UUID } from '../support/seed-facts.js'
 
 async function patch(app: TestApp, headers: Headers, id: string, payload: object) {
   const etag = (await app.inject({ url: `/api/v1/articles/${id}`, headers })).headers.etag as string
-  const res = await app.inject({ method: 'PATCH', url: `/api/v1/articles/${id}`, headers: { ...headers, 'if-match': etag }, payload })
+  const res = await app.inject({
+    method: 'PATCH',
+    url: `/api/v1/articles/${id}`,
+    headers: { ...headers, 'if-match': etag },
+    payload,
+  })
   if (res.statusCode !== 200) throw new Error(`PATCH ${id}: ${res.statusCode} ${res.body}`)
   return json(res)
 }
@@ -30,7 +43,11 @@ t.test('an editor edits a live article three times, diffs, restores, trashes and
   const firstEtag = (await app.inject({ url: `/api/v1/articles/${tram.id}`, headers: editor })).headers.etag as string
   // History starts with the seeded state: revision 1.
   const start = await revisions(app, editor, tram.id)
-  t.same(start.data.map((r: { number: number; action: string }) => [r.number, r.action]), [[1, 'create']], 'seeded content has one revision')
+  t.same(
+    start.data.map((r: { number: number; action: string }) => [r.number, r.action]),
+    [[1, 'create']],
+    'seeded content has one revision',
+  )
   t.same(start.data[0].by, { tokenId: null, name: null }, 'by nobody')
 
   const texts = [
@@ -43,13 +60,18 @@ t.test('an editor edits a live article three times, diffs, restores, trashes and
   const list = await revisions(app, editor, tram.id)
   t.same(
     list.data.map((r: { number: number; action: string }) => [r.number, r.action]),
-    [[4, 'update'], [3, 'update'], [2, 'update'], [1, 'create']],
+    [
+      [4, 'update'],
+      [3, 'update'],
+      [2, 'update'],
+      [1, 'create'],
+    ],
     'newest first: 4, 3, 2, 1',
   )
   t.equal(list.meta.total, 4)
-  t.same(list.data[0].by.name, editorName, 'who: the token\'s name')
-  t.match(list.data[0].by.tokenId, /^[0-9a-f-]{36}$/, 'who: the token\'s id')
-  t.equal(list.data[0].title, texts[2]!.title, 'the list shows each revision\'s title')
+  t.same(list.data[0].by.name, editorName, "who: the token's name")
+  t.match(list.data[0].by.tokenId, /^[0-9a-f-]{36}$/, "who: the token's id")
+  t.equal(list.data[0].title, texts[2]!.title, "the list shows each revision's title")
   t.notOk('snapshot' in list.data[0], 'the list carries no snapshots (no bodies)')
 
   // Diff 1 → 4: field by field, the body line by line.
@@ -58,16 +80,26 @@ t.test('an editor edits a live article three times, diffs, restores, trashes and
   const diff = json(diffRes)
   t.equal(diff.from, 1)
   t.equal(diff.to, 4)
-  t.same(diff.changes.map((c: { field: string }) => c.field), ['title', 'body'], 'only title and body changed')
+  t.same(
+    diff.changes.map((c: { field: string }) => c.field),
+    ['title', 'body'],
+    'only title and body changed',
+  )
   const title = diff.changes[0]
   t.same([title.before, title.after], [tram.title, texts[2]!.title])
   const body = diff.changes[1]
   t.equal(body.before, tram.body)
   t.equal(body.after, texts[2]!.body)
   t.ok(body.lines.length > 1, 'the body has a line diff')
-  t.same(body.lines.filter((l: { kind: string }) => l.kind === 'added'), [{ kind: 'added', text: 'Oops, everything replaced.', fromLine: null, toLine: 1 }])
+  t.same(
+    body.lines.filter((l: { kind: string }) => l.kind === 'added'),
+    [{ kind: 'added', text: 'Oops, everything replaced.', fromLine: null, toLine: 1 }],
+  )
   t.equal(
-    body.lines.filter((l: { kind: string }) => l.kind === 'removed').map((l: { text: string }) => l.text).join('\n'),
+    body.lines
+      .filter((l: { kind: string }) => l.kind === 'removed')
+      .map((l: { text: string }) => l.text)
+      .join('\n'),
     tram.body,
     'every old line removed, in order',
   )
@@ -92,16 +124,26 @@ t.test('an editor edits a live article three times, diffs, restores, trashes and
   t.equal(second.statusCode, 200)
   t.equal(json(second).snapshot.body, texts[0]!.body, 'revision 2 holds the first edit')
   t.match(second.headers.etag, /^"1-[\w-]{16}"$/, 'a strong ETag')
-  const notModified = await app.inject({ url: `/api/v1/articles/${tram.id}/revisions/2`, headers: { ...editor, 'if-none-match': second.headers.etag as string } })
+  const notModified = await app.inject({
+    url: `/api/v1/articles/${tram.id}/revisions/2`,
+    headers: { ...editor, 'if-none-match': second.headers.etag as string },
+  })
   t.equal(notModified.statusCode, 304, 'If-None-Match: 304')
   t.equal(notModified.body, '')
-  const third = await app.inject({ url: `/api/v1/articles/${tram.id}/revisions/3`, headers: { ...editor, 'if-none-match': second.headers.etag as string } })
+  const third = await app.inject({
+    url: `/api/v1/articles/${tram.id}/revisions/3`,
+    headers: { ...editor, 'if-none-match': second.headers.etag as string },
+  })
   t.equal(third.statusCode, 200, 'another revision does not match it')
   t.not(third.headers.etag, second.headers.etag)
 
   // Restore revision 2 on the live article.
   const before = await app.inject({ url: `/api/v1/articles/${tram.id}`, headers: editor })
-  const noIfMatch = await app.inject({ method: 'POST', url: `/api/v1/articles/${tram.id}/revisions/2/restore`, headers: editor })
+  const noIfMatch = await app.inject({
+    method: 'POST',
+    url: `/api/v1/articles/${tram.id}/revisions/2/restore`,
+    headers: editor,
+  })
   isProblem(t, noIfMatch, 428, 'PRECONDITION_REQUIRED')
   const stale = await app.inject({
     method: 'POST',
@@ -118,10 +160,14 @@ t.test('an editor edits a live article three times, diffs, restores, trashes and
   const article = json(restored)
   t.equal(article.status, 'published', 'it stays live')
   t.equal(article.publishedAt, json(before).publishedAt, 'with its original publication time')
-  t.equal(article.title, texts[0]!.title, 'its title is revision 2\'s')
-  t.equal(article.body, texts[0]!.body, 'its body is revision 2\'s')
+  t.equal(article.title, texts[0]!.title, "its title is revision 2's")
+  t.equal(article.body, texts[0]!.body, "its body is revision 2's")
   t.equal(article.slug, tram.slug, 'slug unchanged')
-  t.equal(restored.headers['restored-from'], 'revision 2; publication state unchanged (published)', 'and the response says so')
+  t.equal(
+    restored.headers['restored-from'],
+    'revision 2; publication state unchanged (published)',
+    'and the response says so',
+  )
   t.match(restored.headers.etag, /^"5-/, 'a new version, 5')
   const publicRead = json(await app.inject(`/api/v1/articles/${tram.slug}`))
   t.equal(publicRead.body, texts[0]!.body, 'readers see the restored text')
@@ -131,7 +177,17 @@ t.test('an editor edits a live article three times, diffs, restores, trashes and
   t.equal(five.restoredFrom, 2)
   t.equal(five.snapshot.body, texts[0]!.body)
   t.equal(five.snapshot.status, 'published')
-  t.same(Object.keys(five.snapshot).sort(), ['authorId', 'body', 'excerpt', 'publishedAt', 'slug', 'status', 'tags', 'title', 'trashed'])
+  t.same(Object.keys(five.snapshot).sort(), [
+    'authorId',
+    'body',
+    'excerpt',
+    'publishedAt',
+    'slug',
+    'status',
+    'tags',
+    'title',
+    'trashed',
+  ])
 
   // Trash it: the public sees nothing, everywhere.
   const trash = await app.inject({ method: 'DELETE', url: `/api/v1/articles/${tram.id}`, headers: editor })
@@ -165,16 +221,29 @@ t.test('an editor edits a live article three times, diffs, restores, trashes and
   }
   t.equal(json(await app.inject('/api/v1/articles?limit=1')).meta.total, publicBefore - 1, 'not counted')
   t.notOk(
-    json(await app.inject({ url: '/api/v1/articles?limit=100', headers: editor })).data.some((a: { id: string }) => a.id === tram.id),
-    'absent from an editor\'s list too',
+    json(await app.inject({ url: '/api/v1/articles?limit=100', headers: editor })).data.some(
+      (a: { id: string }) => a.id === tram.id,
+    ),
+    "absent from an editor's list too",
   )
   const queue = json(await app.inject({ url: `/api/v1/comments?limit=100`, headers: editor })).data
-  t.notOk(queue.some((c: { articleId: string }) => c.articleId === tram.id), 'its comments left the moderation queue with it')
+  t.notOk(
+    queue.some((c: { articleId: string }) => c.articleId === tram.id),
+    'its comments left the moderation queue with it',
+  )
   const trashList = json(await app.inject({ url: '/api/v1/trash', headers: editor }))
-  t.same(trashList.data.map((a: { id: string }) => a.id), [tram.id], 'listed in the trash')
+  t.same(
+    trashList.data.map((a: { id: string }) => a.id),
+    [tram.id],
+    'listed in the trash',
+  )
   const trashed = trashList.data[0]
   t.equal(trashed.slug, tram.slug)
-  t.equal(Date.parse(trashed.purgeAt) - Date.parse(trashed.trashedAt), 30 * 86_400_000, 'destroyed 30 days later by default')
+  t.equal(
+    Date.parse(trashed.purgeAt) - Date.parse(trashed.trashedAt),
+    30 * 86_400_000,
+    'destroyed 30 days later by default',
+  )
   t.equal((await revisions(app, editor, tram.id)).data[0].action, 'trash', 'revision 6 records the trash')
 
   // The slug stays reserved while it is in the trash.
@@ -198,7 +267,15 @@ t.test('an editor edits a live article three times, diffs, restores, trashes and
   const history = await revisions(app, editor, tram.id)
   t.same(
     history.data.map((r: { number: number; action: string }) => [r.number, r.action]),
-    [[7, 'untrash'], [6, 'trash'], [5, 'restore'], [4, 'update'], [3, 'update'], [2, 'update'], [1, 'create']],
+    [
+      [7, 'untrash'],
+      [6, 'trash'],
+      [5, 'restore'],
+      [4, 'update'],
+      [3, 'update'],
+      [2, 'update'],
+      [1, 'create'],
+    ],
   )
   const again = await app.inject({ method: 'POST', url: `/api/v1/articles/${tram.id}/restore`, headers: editor })
   t.equal(again.statusCode, 200, 'restoring an article that is not in the trash returns it as it is')
@@ -221,13 +298,20 @@ t.test('a new article: every create, publish, edit, restore, unpublish and trash
   await patch(app, editor, id, { body: 'Third.' })
   await patch(app, editor, id, { title: 'Council votes on the bridge, again' })
   const etag = (await app.inject({ url: `/api/v1/articles/${id}`, headers: editor })).headers.etag as string
-  const restored = await app.inject({ method: 'POST', url: `/api/v1/articles/${id}/revisions/3/restore`, headers: { ...editor, 'if-match': etag } })
+  const restored = await app.inject({
+    method: 'POST',
+    url: `/api/v1/articles/${id}/revisions/3/restore`,
+    headers: { ...editor, 'if-match': etag },
+  })
   t.equal(json(restored).body, 'Second.')
   await app.inject({ method: 'POST', url: `/api/v1/articles/${id}/unpublish`, headers: editor })
   const draftRestore = await app.inject({
     method: 'POST',
     url: `/api/v1/articles/${id}/revisions/2/restore`,
-    headers: { ...editor, 'if-match': (await app.inject({ url: `/api/v1/articles/${id}`, headers: editor })).headers.etag as string },
+    headers: {
+      ...editor,
+      'if-match': (await app.inject({ url: `/api/v1/articles/${id}`, headers: editor })).headers.etag as string,
+    },
   })
   t.equal(json(draftRestore).status, 'draft', 'a draft stays a draft when a published revision is restored')
   t.equal(draftRestore.headers['restored-from'], 'revision 2; publication state unchanged (draft)')
@@ -252,12 +336,29 @@ t.test('a new article: every create, publish, edit, restore, unpublish and trash
 
   // Paging, like every list.
   const page = await app.inject({ url: `/api/v1/articles/${id}/revisions?limit=4`, headers: editor })
-  t.same(json(page).data.map((r: { number: number }) => r.number), [9, 8, 7, 6])
+  t.same(
+    json(page).data.map((r: { number: number }) => r.number),
+    [9, 8, 7, 6],
+  )
   t.match(page.headers.link, /rel="next"/)
-  const next = json(await app.inject({ url: `/api/v1/articles/${id}/revisions?limit=4&cursor=${json(page).meta.nextCursor}`, headers: editor }))
-  t.same(next.data.map((r: { number: number }) => r.number), [5, 4, 3, 2])
-  const oldest = json(await app.inject({ url: `/api/v1/articles/${id}/revisions?sort=number&limit=2`, headers: editor }))
-  t.same(oldest.data.map((r: { number: number }) => r.number), [1, 2], 'sort=number: oldest first')
+  const next = json(
+    await app.inject({
+      url: `/api/v1/articles/${id}/revisions?limit=4&cursor=${json(page).meta.nextCursor}`,
+      headers: editor,
+    }),
+  )
+  t.same(
+    next.data.map((r: { number: number }) => r.number),
+    [5, 4, 3, 2],
+  )
+  const oldest = json(
+    await app.inject({ url: `/api/v1/articles/${id}/revisions?sort=number&limit=2`, headers: editor }),
+  )
+  t.same(
+    oldest.data.map((r: { number: number }) => r.number),
+    [1, 2],
+    'sort=number: oldest first',
+  )
 
   // The default diff compares with the revision before.
   const diff = json(await app.inject({ url: `/api/v1/articles/${id}/revisions/4/diff`, headers: editor }))
@@ -266,12 +367,30 @@ t.test('a new article: every create, publish, edit, restore, unpublish and trash
     { kind: 'removed', text: 'Second.', fromLine: 1, toLine: null },
     { kind: 'added', text: 'Third.', fromLine: null, toLine: 1 },
   ])
-  const backwards = json(await app.inject({ url: `/api/v1/articles/${id}/revisions/1/diff?against=9`, headers: editor }))
+  const backwards = json(
+    await app.inject({ url: `/api/v1/articles/${id}/revisions/1/diff?against=9`, headers: editor }),
+  )
   t.same([backwards.from, backwards.to], [9, 1], 'either direction: from against, to number')
-  isProblem(t, await app.inject({ url: `/api/v1/articles/${id}/revisions/1/diff`, headers: editor }), 400, 'VALIDATION_FAILED', '/query/against')
-  isProblem(t, await app.inject({ url: `/api/v1/articles/${id}/revisions/4/diff?against=99`, headers: editor }), 404, 'NOT_FOUND')
+  isProblem(
+    t,
+    await app.inject({ url: `/api/v1/articles/${id}/revisions/1/diff`, headers: editor }),
+    400,
+    'VALIDATION_FAILED',
+    '/query/against',
+  )
+  isProblem(
+    t,
+    await app.inject({ url: `/api/v1/articles/${id}/revisions/4/diff?against=99`, headers: editor }),
+    404,
+    'NOT_FOUND',
+  )
   isProblem(t, await app.inject({ url: `/api/v1/articles/${id}/revisions/99`, headers: editor }), 404, 'NOT_FOUND')
-  isProblem(t, await app.inject({ url: `/api/v1/articles/${id}/revisions/0`, headers: editor }), 400, 'VALIDATION_FAILED')
+  isProblem(
+    t,
+    await app.inject({ url: `/api/v1/articles/${id}/revisions/0`, headers: editor }),
+    400,
+    'VALIDATION_FAILED',
+  )
 })
 
 t.test('only callers who may edit an article see its history', async (t) => {
@@ -288,11 +407,15 @@ t.test('only callers who may edit an article see its history', async (t) => {
     admin: { published: 200, draft: 200 },
   }
   for (const [caller, headers] of Object.entries(who)) {
-    for (const [kind, target] of [['published', tram], ['draft', joaoDraft]] as const) {
+    for (const [kind, target] of [
+      ['published', tram],
+      ['draft', joaoDraft],
+    ] as const) {
       for (const path of ['revisions', 'revisions/1', 'revisions/1/diff?against=1']) {
         const res = await app.inject({ url: `/api/v1/articles/${target.slug}/${path}`, headers })
         t.equal(res.statusCode, expected[caller]![kind], `${caller} ${kind} ${path}`)
-        if (caller === 'anonymous') t.same(withoutInstance(res), unknown, `${caller} ${kind} ${path}: the same 404 as an unknown article`)
+        if (caller === 'anonymous')
+          t.same(withoutInstance(res), unknown, `${caller} ${kind} ${path}: the same 404 as an unknown article`)
       }
     }
   }
@@ -302,14 +425,43 @@ t.test('only callers who may edit an article see its history', async (t) => {
   t.equal(anon.statusCode, 404)
   t.same(withoutInstance(anon), unknown)
   const etag = (await app.inject(`/api/v1/articles/${tram.id}`)).headers.etag as string
-  isProblem(t, await app.inject({ method: 'POST', url: `/api/v1/articles/${tram.id}/revisions/1/restore`, headers: { ...who.viewer, 'if-match': etag } }), 403, 'FORBIDDEN')
-  isProblem(t, await app.inject({ method: 'POST', url: `/api/v1/articles/${tram.id}/revisions/1/restore`, headers: { ...who.authorOther, 'if-match': etag } }), 403, 'FORBIDDEN')
+  isProblem(
+    t,
+    await app.inject({
+      method: 'POST',
+      url: `/api/v1/articles/${tram.id}/revisions/1/restore`,
+      headers: { ...who.viewer, 'if-match': etag },
+    }),
+    403,
+    'FORBIDDEN',
+  )
+  isProblem(
+    t,
+    await app.inject({
+      method: 'POST',
+      url: `/api/v1/articles/${tram.id}/revisions/1/restore`,
+      headers: { ...who.authorOther, 'if-match': etag },
+    }),
+    403,
+    'FORBIDDEN',
+  )
   await unchanged(t, app, before, 'refused restores wrote nothing')
 
   // A trashed article's history: its editors still see it; nobody else.
-  t.equal((await app.inject({ method: 'DELETE', url: `/api/v1/articles/${tram.id}`, headers: who.authorOwn })).statusCode, 204)
-  t.equal((await app.inject({ url: `/api/v1/articles/${tram.id}/revisions`, headers: who.authorOwn })).statusCode, 200, 'its author')
-  t.equal((await app.inject({ url: `/api/v1/articles/${tram.id}/revisions`, headers: who.editor })).statusCode, 200, 'editors')
+  t.equal(
+    (await app.inject({ method: 'DELETE', url: `/api/v1/articles/${tram.id}`, headers: who.authorOwn })).statusCode,
+    204,
+  )
+  t.equal(
+    (await app.inject({ url: `/api/v1/articles/${tram.id}/revisions`, headers: who.authorOwn })).statusCode,
+    200,
+    'its author',
+  )
+  t.equal(
+    (await app.inject({ url: `/api/v1/articles/${tram.id}/revisions`, headers: who.editor })).statusCode,
+    200,
+    'editors',
+  )
   for (const caller of ['anonymous', 'viewer', 'authorOther'] as const) {
     const res = await app.inject({ url: `/api/v1/articles/${tram.id}/revisions`, headers: who[caller] })
     t.equal(res.statusCode, 404, `${caller}: a trashed article's history is a 404`)
@@ -329,7 +481,17 @@ t.test('revisions hold nothing secret', async (t) => {
   t.notMatch(stored, /\b[0-9a-f]{64}\b/, 'no token hash stored')
   t.notMatch(stored, /@/, 'no email address stored')
   for (const row of rows) {
-    t.same(Object.keys(row.snapshot as object).sort(), ['authorId', 'body', 'excerpt', 'publishedAt', 'slug', 'status', 'tags', 'title', 'trashed'])
+    t.same(Object.keys(row.snapshot as object).sort(), [
+      'authorId',
+      'body',
+      'excerpt',
+      'publishedAt',
+      'slug',
+      'status',
+      'tags',
+      'title',
+      'trashed',
+    ])
   }
 })
 
@@ -338,20 +500,38 @@ t.test('REVISIONS_KEEP keeps the newest revisions only', async (t) => {
   const editor = await tokenHeaders(app, 'editor')
   for (let i = 1; i <= 5; i++) await patch(app, editor, tram.id, { excerpt: `Edit ${i}` })
   const list = await revisions(app, editor, tram.id)
-  t.same(list.data.map((r: { number: number }) => r.number), [6, 5, 4], 'the newest three of six')
+  t.same(
+    list.data.map((r: { number: number }) => r.number),
+    [6, 5, 4],
+    'the newest three of six',
+  )
   t.equal(await app.db.prisma.articleRevision.count({ where: { articleId: tram.id } }), 3, 'the rest are deleted')
 })
 
 t.test('two publishes at once: one publication, one revision, one event', async (t) => {
   const app = await buildTestApp(t)
   const editor = await tokenHeaders(app, 'editor')
-  const id = json(await app.inject({ method: 'POST', url: '/api/v1/articles', headers: editor, payload: { title: 'Raced', authorId: tram.authorId } })).id
+  const id = json(
+    await app.inject({
+      method: 'POST',
+      url: '/api/v1/articles',
+      headers: editor,
+      payload: { title: 'Raced', authorId: tram.authorId },
+    }),
+  ).id
   const answers = await Promise.all(
     [1, 2, 3].map(() => app.inject({ method: 'POST', url: `/api/v1/articles/${id}/publish`, headers: editor })),
   )
-  t.same(answers.map((r) => r.statusCode), [200, 200, 200])
+  t.same(
+    answers.map((r) => r.statusCode),
+    [200, 200, 200],
+  )
   t.equal(new Set(answers.map((r) => json(r).publishedAt)).size, 1, 'every answer names the same publication time')
   const history = (await revisions(app, editor, id)).data.map((r: { action: string }) => r.action)
   t.same(history, ['publish', 'create'], 'one publish revision')
-  t.equal(await app.db.prisma.outboxEvent.count({ where: { articleId: id, type: 'article.published' } }), 1, 'one article.published')
+  t.equal(
+    await app.db.prisma.outboxEvent.count({ where: { articleId: id, type: 'article.published' } }),
+    1,
+    'one article.published',
+  )
 })

@@ -21,7 +21,10 @@ t.test('service routes', async (t) => {
     t.equal(doc.openapi, '3.1.0')
     t.ok(doc.paths['/api/v1/articles']?.get, 'documents the article list')
     t.ok(doc.components.schemas.Article && doc.components.schemas.Problem, 'named components')
-    t.equal(doc.paths['/api/v1/articles'].get.responses['200'].content['application/json'].schema.$ref, '#/components/schemas/ArticleList')
+    t.equal(
+      doc.paths['/api/v1/articles'].get.responses['200'].content['application/json'].schema.$ref,
+      '#/components/schemas/ArticleList',
+    )
     t.notOk(doc.paths['/openapi.json'], 'the document does not describe itself')
 
     const yaml = await app.inject('/openapi.yaml')
@@ -47,7 +50,13 @@ t.test('service routes', async (t) => {
       const res = await app.inject(url)
       t.equal(res.statusCode, 404, url)
       t.match(res.headers['content-type'], /^application\/problem\+json/, url)
-      t.match(json(res), { type: 'urn:broadsheet:problem:not-found', title: 'Not found', status: 404, code: 'NOT_FOUND', detail: String })
+      t.match(json(res), {
+        type: 'urn:broadsheet:problem:not-found',
+        title: 'Not found',
+        status: 404,
+        code: 'NOT_FOUND',
+        detail: String,
+      })
     }
     const post = await app.inject({ method: 'DELETE', url: '/health/live' })
     t.equal(post.statusCode, 404)

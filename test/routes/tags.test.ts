@@ -29,7 +29,11 @@ t.test('GET /tags: the tags of published articles with exact counts, most used f
   const hiddenOnly = [...new Set(seedArticles.filter((a) => a.publishedAt === null).flatMap((a) => a.tags))].filter(
     (tag) => !seedCounts.some((c) => c.tag === tag),
   )
-  for (const tag of hiddenOnly) t.notOk(tagsOf(res).some((c) => c.tag === tag), `${tag}: only on drafts or scheduled articles, not listed`)
+  for (const tag of hiddenOnly)
+    t.notOk(
+      tagsOf(res).some((c) => c.tag === tag),
+      `${tag}: only on drafts or scheduled articles, not listed`,
+    )
 
   t.match(res.headers.etag, /^W\/"/, 'a weak ETag, like every list')
   t.equal(res.headers['surrogate-key'], 'tags', 'one surrogate key, purged when public tags change')
@@ -45,7 +49,12 @@ t.test('GET /tags: the tags of published articles with exact counts, most used f
   t.same(tagsOf(asEditor), mostUsedFirst, 'an editor sees the same counts (no drafts)')
   t.equal(asEditor.headers['cache-control'], 'private, no-cache')
   t.notOk(asEditor.headers['surrogate-key'])
-  isProblem(t, await app.inject({ url: '/api/v1/tags', headers: { authorization: 'Bearer bs_not-a-real-token' } }), 401, 'UNAUTHORIZED')
+  isProblem(
+    t,
+    await app.inject({ url: '/api/v1/tags', headers: { authorization: 'Bearer bs_not-a-real-token' } }),
+    401,
+    'UNAUTHORIZED',
+  )
 })
 
 t.test('GET /tags: sorts, paging by cursor and page, and their refusals', async (t) => {
@@ -61,18 +70,40 @@ t.test('GET /tags: sorts, paging by cursor and page, and their refusals', async 
     ['-count,-tag', [...seedCounts].sort((a, b) => b.count - a.count || byTag(b, a))],
   ] as const) {
     t.same(tagsOf(await app.inject(`/api/v1/tags?sort=${sort}`)), expected, `sort=${sort}`)
-    t.same(await walk(app, `/api/v1/tags?sort=${encodeURIComponent(sort)}&limit=3`), expected, `sort=${sort}: cursors visit every tag once, in order`)
+    t.same(
+      await walk(app, `/api/v1/tags?sort=${encodeURIComponent(sort)}&limit=3`),
+      expected,
+      `sort=${sort}: cursors visit every tag once, in order`,
+    )
   }
   t.same(await walk(app, '/api/v1/tags?limit=1'), mostUsedFirst, 'default order across cursor pages of one')
 
   const page2 = await app.inject('/api/v1/tags?limit=5&page=2')
   t.same(tagsOf(page2), mostUsedFirst.slice(5, 10))
-  t.match(json(page2).meta, { limit: 5, page: 2, total: seedCounts.length, pageCount: Math.ceil(seedCounts.length / 5) })
+  t.match(json(page2).meta, {
+    limit: 5,
+    page: 2,
+    total: seedCounts.length,
+    pageCount: Math.ceil(seedCounts.length / 5),
+  })
   t.equal(page2.headers.link, '</api/v1/tags?limit=5&page=3>; rel="next"', 'page mode links the next page number')
   const noCount = await app.inject('/api/v1/tags?limit=3&count=false')
-  t.same(Object.keys(json(noCount).meta).sort(), ['limit', 'nextCursor', 'page'], 'count=false drops total and pageCount')
+  t.same(
+    Object.keys(json(noCount).meta).sort(),
+    ['limit', 'nextCursor', 'page'],
+    'count=false drops total and pageCount',
+  )
   const past = await app.inject('/api/v1/tags?limit=5&page=100')
-  t.same(json(past), { data: [], meta: { limit: 5, page: 100, nextCursor: null, total: seedCounts.length, pageCount: Math.ceil(seedCounts.length / 5) } })
+  t.same(json(past), {
+    data: [],
+    meta: {
+      limit: 5,
+      page: 100,
+      nextCursor: null,
+      total: seedCounts.length,
+      pageCount: Math.ceil(seedCounts.length / 5),
+    },
+  })
 
   const cursor = json(await app.inject('/api/v1/tags?limit=2')).meta.nextCursor as string
   const articleCursor = json(await app.inject('/api/v1/articles?limit=1')).meta.nextCursor as string
@@ -122,20 +153,35 @@ t.test('GET /tags?q=: a prefix, case-insensitive, with literal wildcards', async
     t.same(tagsOf(res), expected, `q=${q}`)
     t.equal(json(res).meta.total, expected.length, `q=${q}: the total counts matching tags only`)
   }
-  t.same(await walk(app, '/api/v1/tags?q=c&limit=1&sort=tag'), startingWith('c').sort(byTag), 'a filtered list pages like any other')
+  t.same(
+    await walk(app, '/api/v1/tags?q=c&limit=1&sort=tag'),
+    startingWith('c').sort(byTag),
+    'a filtered list pages like any other',
+  )
 })
 
 t.test('GET /tags follows publication: drafts, scheduled and trashed articles never count', async (t) => {
   const app = await buildTestApp(t)
   const editor = await tokenHeaders(app, 'editor')
-  const countOf = async (tag: string) => tagsOf(await app.inject(`/api/v1/tags?q=${tag}`)).find((c) => c.tag === tag)?.count ?? 0
+  const countOf = async (tag: string) =>
+    tagsOf(await app.inject(`/api/v1/tags?q=${tag}`)).find((c) => c.tag === tag)?.count ?? 0
   const create = async (title: string, tags: string[]) => {
-    const res = await app.inject({ method: 'POST', url: '/api/v1/articles', headers: editor, payload: { title, tags, authorId: thuha.id } })
+    const res = await app.inject({
+      method: 'POST',
+      url: '/api/v1/articles',
+      headers: editor,
+      payload: { title, tags, authorId: thuha.id },
+    })
     t.equal(res.statusCode, 201)
     return json(res).id as string
   }
   const act = async (id: string, action: 'publish' | 'unpublish', payload?: object) => {
-    const res = await app.inject({ method: 'POST', url: `/api/v1/articles/${id}/${action}`, headers: editor, ...(payload ? { payload } : {}) })
+    const res = await app.inject({
+      method: 'POST',
+      url: `/api/v1/articles/${id}/${action}`,
+      headers: editor,
+      ...(payload ? { payload } : {}),
+    })
     t.equal(res.statusCode, 200, `${action}`)
   }
   const a = await create('First with the probe tag', ['probe-tag', 'транспорт'])
@@ -153,7 +199,12 @@ t.test('GET /tags follows publication: drafts, scheduled and trashed articles ne
   t.equal(await countOf('probe-tag'), 1, 'trashed: no longer counted')
   t.equal(await countOf('транспорт'), 0, 'a tag only a trashed article had is gone')
   const etag = (await app.inject({ url: `/api/v1/articles/${b}`, headers: editor })).headers.etag as string
-  const retag = await app.inject({ method: 'PATCH', url: `/api/v1/articles/${b}`, headers: { ...editor, 'if-match': etag }, payload: { tags: ['other-probe'] } })
+  const retag = await app.inject({
+    method: 'PATCH',
+    url: `/api/v1/articles/${b}`,
+    headers: { ...editor, 'if-match': etag },
+    payload: { tags: ['other-probe'] },
+  })
   t.equal(retag.statusCode, 200)
   t.equal(await countOf('probe-tag'), 0, 'retagged: the old tag is gone')
   t.equal(await countOf('other-probe'), 1, 'and the new one counted')
@@ -168,13 +219,29 @@ t.test('an article change purges the tag index exactly when public tags change',
   }
   const edit = async (id: string, payload: object) => {
     const etag = (await app.inject({ url: `/api/v1/articles/${id}`, headers: editor })).headers.etag as string
-    const res = await app.inject({ method: 'PATCH', url: `/api/v1/articles/${id}`, headers: { ...editor, 'if-match': etag }, payload })
+    const res = await app.inject({
+      method: 'PATCH',
+      url: `/api/v1/articles/${id}`,
+      headers: { ...editor, 'if-match': etag },
+      payload,
+    })
     t.equal(res.statusCode, 200)
   }
   const post = async (id: string, action: string) =>
-    t.equal((await app.inject({ method: 'POST', url: `/api/v1/articles/${id}/${action}`, headers: editor })).statusCode, 200, action)
+    t.equal(
+      (await app.inject({ method: 'POST', url: `/api/v1/articles/${id}/${action}`, headers: editor })).statusCode,
+      200,
+      action,
+    )
 
-  const tagged = json(await app.inject({ method: 'POST', url: '/api/v1/articles', headers: editor, payload: { title: 'Tagged', tags: ['alpha'], authorId: thuha.id } })).id
+  const tagged = json(
+    await app.inject({
+      method: 'POST',
+      url: '/api/v1/articles',
+      headers: editor,
+      payload: { title: 'Tagged', tags: ['alpha'], authorId: thuha.id },
+    }),
+  ).id
   t.notOk((await lastEvent(tagged)).includes('tags'), 'a new draft: nothing public changed')
   await edit(tagged, { tags: ['alpha', 'beta'] })
   t.notOk((await lastEvent(tagged)).includes('tags'), 'retagging a draft: nothing public changed')
@@ -183,16 +250,36 @@ t.test('an article change purges the tag index exactly when public tags change',
   await edit(tagged, { title: 'Tagged, retitled' })
   t.notOk((await lastEvent(tagged)).includes('tags'), 'a live edit that keeps the tags')
   await edit(tagged, { tags: ['alpha', 'beta', 'gamma'] })
-  t.same((await lastEvent(tagged)).filter((k) => k.startsWith('tag')), ['tag-gamma', 'tags'], 'a live article joining a tag')
+  t.same(
+    (await lastEvent(tagged)).filter((k) => k.startsWith('tag')),
+    ['tag-gamma', 'tags'],
+    'a live article joining a tag',
+  )
   await edit(tagged, { tags: ['alpha'] })
   t.ok((await lastEvent(tagged)).includes('tags'), 'a live article leaving tags')
   await post(tagged, 'unpublish')
   t.ok((await lastEvent(tagged)).includes('tags'), 'a tagged article going off line')
   await post(tagged, 'publish')
-  t.equal((await app.inject({ method: 'DELETE', url: `/api/v1/articles/${tagged}?permanent=true`, headers: await tokenHeaders(app, 'admin') })).statusCode, 204)
+  t.equal(
+    (
+      await app.inject({
+        method: 'DELETE',
+        url: `/api/v1/articles/${tagged}?permanent=true`,
+        headers: await tokenHeaders(app, 'admin'),
+      })
+    ).statusCode,
+    204,
+  )
   t.ok((await lastEvent(tagged)).includes('tags'), 'a live tagged article destroyed')
 
-  const untagged = json(await app.inject({ method: 'POST', url: '/api/v1/articles', headers: editor, payload: { title: 'Untagged', authorId: thuha.id } })).id
+  const untagged = json(
+    await app.inject({
+      method: 'POST',
+      url: '/api/v1/articles',
+      headers: editor,
+      payload: { title: 'Untagged', authorId: thuha.id },
+    }),
+  ).id
   await post(untagged, 'publish')
   t.notOk((await lastEvent(untagged)).includes('tags'), 'an untagged article going live changes no count')
 })
@@ -200,10 +287,14 @@ t.test('an article change purges the tag index exactly when public tags change',
 t.test('GET /articles: tag repeated means every given tag', async (t) => {
   const app = await buildTestApp(t)
   const newestFirst = [...published].sort((a, b) => b.publishedAt!.localeCompare(a.publishedAt!))
-  const having = (...tags: string[]) => newestFirst.filter((a) => tags.every((tag) => a.tags.includes(tag))).map((a) => a.slug)
+  const having = (...tags: string[]) =>
+    newestFirst.filter((a) => tags.every((tag) => a.tags.includes(tag))).map((a) => a.slug)
   const slugs = (res: { body: string }) => json<{ data: { slug: string }[] }>(res).data.map((a) => a.slug)
   const pair = having('transport', 'housing')
-  t.ok(pair.length > 0 && pair.length < having('transport').length && pair.length < having('housing').length, 'the seed tells them apart')
+  t.ok(
+    pair.length > 0 && pair.length < having('transport').length && pair.length < having('housing').length,
+    'the seed tells them apart',
+  )
 
   t.same(slugs(await app.inject('/api/v1/articles?tag=transport')), having('transport'), 'one tag, as before')
   const both = await app.inject('/api/v1/articles?tag=transport&tag=housing')
@@ -211,23 +302,43 @@ t.test('GET /articles: tag repeated means every given tag', async (t) => {
   t.same(slugs(both), pair, 'articles having both')
   t.equal(json(both).meta.total, pair.length, 'the total counts them')
   t.same(slugs(await app.inject('/api/v1/articles?tag=housing&tag=transport')), pair, 'in any order')
-  t.same(slugs(await app.inject('/api/v1/articles?tag=transport&tag=city-hall')), having('transport', 'city-hall'), 'the example of the API notes')
-  t.same(slugs(await app.inject('/api/v1/articles?tag=transport&tag=transport')), having('transport'), 'a repeated tag is one tag')
+  t.same(
+    slugs(await app.inject('/api/v1/articles?tag=transport&tag=city-hall')),
+    having('transport', 'city-hall'),
+    'the example of the API notes',
+  )
+  t.same(
+    slugs(await app.inject('/api/v1/articles?tag=transport&tag=transport')),
+    having('transport'),
+    'a repeated tag is one tag',
+  )
   t.same(slugs(await app.inject('/api/v1/articles?tag=transport&tag=sport')), [], 'no article has both: empty')
   t.same(slugs(await app.inject('/api/v1/articles?tag=transport&tag=no-such-tag')), [], 'an unknown tag: nothing')
   const keys = String(both.headers['surrogate-key']).split(' ')
   t.same(keys.slice(0, 3), ['articles', 'tag-transport', 'tag-housing'], 'each tag is a surrogate key')
 
-  const walked = (await walk<{ slug: string }>(app, '/api/v1/articles?tag=transport&tag=city-hall&limit=1')).map((a) => a.slug)
+  const walked = (await walk<{ slug: string }>(app, '/api/v1/articles?tag=transport&tag=city-hall&limit=1')).map(
+    (a) => a.slug,
+  )
   t.ok(walked.length > 1)
   t.same(walked, having('transport', 'city-hall'), 'cursor pages keep both tags (Link repeats them)')
   const cursor = json(await app.inject('/api/v1/articles?tag=transport&limit=1')).meta.nextCursor as string
-  t.same(slugs(await app.inject(`/api/v1/articles?tag=transport&limit=5&cursor=${cursor}`)), having('transport').slice(1, 6), 'single-tag cursors as before')
+  t.same(
+    slugs(await app.inject(`/api/v1/articles?tag=transport&limit=5&cursor=${cursor}`)),
+    having('transport').slice(1, 6),
+    'single-tag cursors as before',
+  )
 
   const eleven = Array.from({ length: 11 }, (_, i) => `tag=t${i}`).join('&')
   isProblem(t, await app.inject(`/api/v1/articles?${eleven}`), 400, 'VALIDATION_FAILED', '/query/tag')
   const ten = Array.from({ length: 10 }, (_, i) => `tag=t${i}`).join('&')
   t.equal((await app.inject(`/api/v1/articles?${ten}`)).statusCode, 200, 'ten tags are fine')
   isProblem(t, await app.inject('/api/v1/articles?tag='), 400, 'VALIDATION_FAILED', '/query/tag/0')
-  isProblem(t, await app.inject(`/api/v1/articles?tag=transport&tag=${'x'.repeat(51)}`), 400, 'VALIDATION_FAILED', '/query/tag/1')
+  isProblem(
+    t,
+    await app.inject(`/api/v1/articles?tag=transport&tag=${'x'.repeat(51)}`),
+    400,
+    'VALIDATION_FAILED',
+    '/query/tag/1',
+  )
 })

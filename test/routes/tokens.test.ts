@@ -23,7 +23,10 @@ t.test('a changed ADMIN_TOKEN replaces the old one', async (t) => {
   await app.services.tokens.ensureEnvironmentAdmin('another-admin-secret-0123456789')
   const old = await app.inject({ url: '/api/v1/tokens', headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })
   t.equal(old.statusCode, 401, 'the old value no longer works')
-  const fresh = await app.inject({ url: '/api/v1/tokens', headers: { authorization: 'Bearer another-admin-secret-0123456789' } })
+  const fresh = await app.inject({
+    url: '/api/v1/tokens',
+    headers: { authorization: 'Bearer another-admin-secret-0123456789' },
+  })
   t.equal(fresh.statusCode, 200)
   t.equal(json(fresh).data.length, 1)
 })
@@ -32,16 +35,37 @@ t.test('token CRUD: admins only; the secret is shown once', async (t) => {
   const app = await buildTestApp(t)
   const own = seedId('author', seedAuthors[0]!.key)
   const who = await callers(app, own, seedId('author', seedAuthors[1]!.key))
-  const expectations: Record<Caller, number> = { anonymous: 401, viewer: 403, authorOwn: 403, authorOther: 403, editor: 403, admin: 200 }
+  const expectations: Record<Caller, number> = {
+    anonymous: 401,
+    viewer: 403,
+    authorOwn: 403,
+    authorOther: 403,
+    editor: 403,
+    admin: 200,
+  }
   for (const [caller, status] of Object.entries(expectations) as [Caller, number][]) {
     const before = await app.db.prisma.apiToken.count()
-    t.equal((await app.inject({ url: '/api/v1/tokens', headers: who[caller] })).statusCode, status, `${caller} GET /tokens`)
-    const post = await app.inject({ method: 'POST', url: '/api/v1/tokens', headers: who[caller], payload: { name: 'x', role: 'admin' } })
+    t.equal(
+      (await app.inject({ url: '/api/v1/tokens', headers: who[caller] })).statusCode,
+      status,
+      `${caller} GET /tokens`,
+    )
+    const post = await app.inject({
+      method: 'POST',
+      url: '/api/v1/tokens',
+      headers: who[caller],
+      payload: { name: 'x', role: 'admin' },
+    })
     t.equal(post.statusCode, status === 200 ? 201 : status, `${caller} POST /tokens`)
     if (status !== 200) t.equal(await app.db.prisma.apiToken.count(), before, `${caller}: no token created`)
   }
 
-  const created = await app.inject({ method: 'POST', url: '/api/v1/tokens', headers: who.admin, payload: { name: 'frontend', role: 'editor' } })
+  const created = await app.inject({
+    method: 'POST',
+    url: '/api/v1/tokens',
+    headers: who.admin,
+    payload: { name: 'frontend', role: 'editor' },
+  })
   t.equal(created.statusCode, 201)
   const token = json(created)
   t.match(token, { name: 'frontend', role: 'editor', authorId: null, secret: /^bs_[A-Za-z0-9_-]{43}$/ })
@@ -61,14 +85,28 @@ t.test('token CRUD: admins only; the secret is shown once', async (t) => {
     const res = await app.inject({ url: created.headers.location as string, headers: who[caller] })
     t.equal(res.statusCode, caller === 'anonymous' ? 401 : 403, `${caller} GET /tokens/{id}`)
   }
-  t.equal((await app.inject({ url: '/api/v1/tokens/00000000-0000-4000-8000-000000000000', headers: who.admin })).statusCode, 404)
+  t.equal(
+    (await app.inject({ url: '/api/v1/tokens/00000000-0000-4000-8000-000000000000', headers: who.admin })).statusCode,
+    404,
+  )
 
   const use = { authorization: `Bearer ${token.secret}` }
-  t.equal((await app.inject({ url: '/api/v1/articles?status=draft', headers: use })).statusCode, 200, 'the new token works')
+  t.equal(
+    (await app.inject({ url: '/api/v1/articles?status=draft', headers: use })).statusCode,
+    200,
+    'the new token works',
+  )
   const revoke = await app.inject({ method: 'DELETE', url: `/api/v1/tokens/${token.id}`, headers: who.admin })
   t.equal(revoke.statusCode, 204)
-  t.equal((await app.inject({ url: '/api/v1/articles', headers: use })).statusCode, 401, 'revoked: refused on the very next request')
-  t.equal((await app.inject({ method: 'DELETE', url: `/api/v1/tokens/${token.id}`, headers: who.admin })).statusCode, 404)
+  t.equal(
+    (await app.inject({ url: '/api/v1/articles', headers: use })).statusCode,
+    401,
+    'revoked: refused on the very next request',
+  )
+  t.equal(
+    (await app.inject({ method: 'DELETE', url: `/api/v1/tokens/${token.id}`, headers: who.admin })).statusCode,
+    404,
+  )
 })
 
 t.test('token validation: author tokens need an author, others must not have one', async (t) => {
@@ -85,15 +123,31 @@ t.test('token validation: author tokens need an author, others must not have one
   ] as const) {
     const res = await app.inject({ method: 'POST', url: '/api/v1/tokens', headers: admin, payload })
     t.equal(res.statusCode, 400, JSON.stringify(payload))
-    t.ok(json(res).errors.some((e: { path: string }) => e.path === path), `error at ${path}`)
+    t.ok(
+      json(res).errors.some((e: { path: string }) => e.path === path),
+      `error at ${path}`,
+    )
   }
-  const ok = await app.inject({ method: 'POST', url: '/api/v1/tokens', headers: admin, payload: { name: 'a', role: 'author', authorId: author } })
+  const ok = await app.inject({
+    method: 'POST',
+    url: '/api/v1/tokens',
+    headers: admin,
+    payload: { name: 'a', role: 'author', authorId: author },
+  })
   t.match(json(ok), { role: 'author', authorId: author })
 })
 
 t.test('bad Authorization headers are 401 everywhere, public routes included', async (t) => {
   const app = await buildTestApp(t, { SEED_ON_EMPTY: false })
-  for (const header of ['Bearer', 'Bearer ', 'Basic dXNlcjpwYXNz', 'Bearer bs_unknown', 'Bearer a b', 'bs_abc', `Bearer ${'x'.repeat(600)}`]) {
+  for (const header of [
+    'Bearer',
+    'Bearer ',
+    'Basic dXNlcjpwYXNz',
+    'Bearer bs_unknown',
+    'Bearer a b',
+    'bs_abc',
+    `Bearer ${'x'.repeat(600)}`,
+  ]) {
     for (const url of ['/api/v1/articles', '/api/v1/tokens']) {
       const res = await app.inject({ url, headers: { authorization: header } })
       t.equal(res.statusCode, 401, `${url} with "${header.slice(0, 20)}"`)
@@ -102,6 +156,9 @@ t.test('bad Authorization headers are 401 everywhere, public routes included', a
     }
   }
   const lower = await tokenHeaders(app, 'viewer')
-  const res = await app.inject({ url: '/api/v1/articles?status=draft', headers: { authorization: lower.authorization!.replace('Bearer', 'bearer') } })
+  const res = await app.inject({
+    url: '/api/v1/articles?status=draft',
+    headers: { authorization: lower.authorization!.replace('Bearer', 'bearer') },
+  })
   t.equal(res.statusCode, 200, 'the scheme is case-insensitive')
 })

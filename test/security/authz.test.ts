@@ -57,7 +57,12 @@ const staffReads: Call[] = [
 
 async function call(app: TestApp, c: Call, headers: Headers): Promise<Res> {
   const withIfMatch = c.method === 'PATCH' ? { ...headers, 'if-match': '*' } : headers
-  return app.inject({ method: c.method, url: c.url, headers: withIfMatch, ...(c.payload ? jsonPayload(c.payload) : {}) })
+  return app.inject({
+    method: c.method,
+    url: c.url,
+    headers: withIfMatch,
+    ...(c.payload ? jsonPayload(c.payload) : {}),
+  })
 }
 
 t.test('roles', async (t) => {
@@ -65,16 +70,19 @@ t.test('roles', async (t) => {
   const who = await callers(app, joao.id, yusuf.id)
   const victimToken = await app.services.tokens.create({ name: 'victim', role: 'editor' })
 
-  t.test('anonymous callers get 401 with WWW-Authenticate on every write and staff read, nothing written', async (t) => {
-    const before = await state(app)
-    for (const c of [...everyWrite(victimToken.id), ...staffReads]) {
-      const res = await call(app, c, who.anonymous)
-      isProblem(t, res, 401, 'UNAUTHORIZED')
-      t.equal(res.headers['www-authenticate'], 'Bearer', `${c.method} ${c.url} challenges for a bearer token`)
-      noLeak(t, res, hiddenStrings())
-    }
-    await unchanged(t, app, before)
-  })
+  t.test(
+    'anonymous callers get 401 with WWW-Authenticate on every write and staff read, nothing written',
+    async (t) => {
+      const before = await state(app)
+      for (const c of [...everyWrite(victimToken.id), ...staffReads]) {
+        const res = await call(app, c, who.anonymous)
+        isProblem(t, res, 401, 'UNAUTHORIZED')
+        t.equal(res.headers['www-authenticate'], 'Bearer', `${c.method} ${c.url} challenges for a bearer token`)
+        noLeak(t, res, hiddenStrings())
+      }
+      await unchanged(t, app, before)
+    },
+  )
 
   t.test('a viewer token writes nothing: every write and staff read is 403', async (t) => {
     const before = await state(app)
@@ -108,31 +116,44 @@ t.test('roles', async (t) => {
         t.equal(res.headers['www-authenticate'], 'Bearer')
         noLeak(t, res)
       }
-      const post = await app.inject({ method: 'POST', url: `/api/v1/articles/${tram.slug}/comments`, headers: { authorization }, ...jsonPayload({ authorName: 'A', authorEmail: 'a@reader.test', body: 'x' }) })
+      const post = await app.inject({
+        method: 'POST',
+        url: `/api/v1/articles/${tram.slug}/comments`,
+        headers: { authorization },
+        ...jsonPayload({ authorName: 'A', authorEmail: 'a@reader.test', body: 'x' }),
+      })
       isProblem(t, post, 401, 'UNAUTHORIZED')
     }
     await unchanged(t, app, before)
   })
 
-  t.test('an author token cannot edit, delete, publish or unpublish another author’s published article (403)', async (t) => {
-    const before = await state(app)
-    for (const c of [
-      { method: 'PATCH', url: `/api/v1/articles/${tram.id}`, payload: { title: 'Not mine' } },
-      { method: 'PATCH', url: `/api/v1/articles/${tram.id}`, payload: { authorId: joao.id } },
-      { method: 'DELETE', url: `/api/v1/articles/${tram.id}` },
-      { method: 'POST', url: `/api/v1/articles/${tram.id}/publish`, payload: { publishAt: '2099-01-01T00:00:00Z' } },
-      { method: 'POST', url: `/api/v1/articles/${tram.id}/unpublish` },
-    ] as Call[]) {
-      const res = await call(app, c, who.authorOwn)
-      isProblem(t, res, 403, 'FORBIDDEN')
-    }
-    await unchanged(t, app, before)
-  })
+  t.test(
+    'an author token cannot edit, delete, publish or unpublish another author’s published article (403)',
+    async (t) => {
+      const before = await state(app)
+      for (const c of [
+        { method: 'PATCH', url: `/api/v1/articles/${tram.id}`, payload: { title: 'Not mine' } },
+        { method: 'PATCH', url: `/api/v1/articles/${tram.id}`, payload: { authorId: joao.id } },
+        { method: 'DELETE', url: `/api/v1/articles/${tram.id}` },
+        { method: 'POST', url: `/api/v1/articles/${tram.id}/publish`, payload: { publishAt: '2099-01-01T00:00:00Z' } },
+        { method: 'POST', url: `/api/v1/articles/${tram.id}/unpublish` },
+      ] as Call[]) {
+        const res = await call(app, c, who.authorOwn)
+        isProblem(t, res, 403, 'FORBIDDEN')
+      }
+      await unchanged(t, app, before)
+    },
+  )
 
   t.test('an author token cannot create an article for another author', async (t) => {
     const before = await state(app)
     for (const authorId of [thuha.id, yusuf.id, thuha.id.toUpperCase()]) {
-      const res = await app.inject({ method: 'POST', url: '/api/v1/articles', headers: who.authorOwn, ...jsonPayload({ title: 'Ghostwritten', authorId }) })
+      const res = await app.inject({
+        method: 'POST',
+        url: '/api/v1/articles',
+        headers: who.authorOwn,
+        ...jsonPayload({ title: 'Ghostwritten', authorId }),
+      })
       t.ok([400, 403].includes(res.statusCode), `authorId ${authorId} refused (${res.statusCode})`)
       isProblem(t, res, res.statusCode, res.statusCode === 403 ? 'FORBIDDEN' : 'VALIDATION_FAILED')
     }
@@ -146,9 +167,19 @@ t.test('roles', async (t) => {
       [who.authorOwn, harbour.id],
       [who.authorOther, yusufDraft.id],
     ] as [Headers, string][]) {
-      const res = await app.inject({ method: 'PATCH', url: `/api/v1/articles/${id}`, headers: { ...headers, 'if-match': '*' }, ...jsonPayload({ authorId: thuha.id }) })
+      const res = await app.inject({
+        method: 'PATCH',
+        url: `/api/v1/articles/${id}`,
+        headers: { ...headers, 'if-match': '*' },
+        ...jsonPayload({ authorId: thuha.id }),
+      })
       isProblem(t, res, 403, 'FORBIDDEN')
-      const mixed = await app.inject({ method: 'PATCH', url: `/api/v1/articles/${id}`, headers: { ...headers, 'if-match': '*' }, ...jsonPayload({ title: 'Harmless', authorId: thuha.id }) })
+      const mixed = await app.inject({
+        method: 'PATCH',
+        url: `/api/v1/articles/${id}`,
+        headers: { ...headers, 'if-match': '*' },
+        ...jsonPayload({ title: 'Harmless', authorId: thuha.id }),
+      })
       isProblem(t, mixed, 403, 'FORBIDDEN')
     }
     await unchanged(t, app, before)
@@ -190,7 +221,12 @@ t.test('roles', async (t) => {
   })
 
   t.test('an editor cannot delete an author: that is for admins only', async (t) => {
-    const created = await app.inject({ method: 'POST', url: '/api/v1/authors', headers: who.admin, ...jsonPayload({ name: 'Deletable Person' }) })
+    const created = await app.inject({
+      method: 'POST',
+      url: '/api/v1/authors',
+      headers: who.admin,
+      ...jsonPayload({ name: 'Deletable Person' }),
+    })
     t.equal(created.statusCode, 201)
     const before = await state(app)
     const res = await app.inject({ method: 'DELETE', url: `/api/v1/authors/${body(created).id}`, headers: who.editor })
@@ -198,46 +234,83 @@ t.test('roles', async (t) => {
     await unchanged(t, app, before)
   })
 
-  t.test('only editors and admins moderate: viewer and author tokens are 403 on the queue and comment writes', async (t) => {
-    const before = await state(app)
-    for (const headers of [who.viewer, who.authorOwn, who.authorOther]) {
-      for (const c of [
-        { method: 'GET', url: '/api/v1/comments' },
-        { method: 'GET', url: `/api/v1/comments/${tram1}` },
-        { method: 'PATCH', url: `/api/v1/comments/${tram1}`, payload: { status: 'spam' } },
-        { method: 'PATCH', url: `/api/v1/comments/${seedId('comment', 'harbour-1')}`, payload: { body: 'Edited by the author of the article' } },
-        { method: 'DELETE', url: `/api/v1/comments/${tram1}` },
-      ] as Call[]) {
-        const res = await call(app, c, headers)
-        isProblem(t, res, 403, 'FORBIDDEN')
-        noLeak(t, res)
+  t.test(
+    'only editors and admins moderate: viewer and author tokens are 403 on the queue and comment writes',
+    async (t) => {
+      const before = await state(app)
+      for (const headers of [who.viewer, who.authorOwn, who.authorOther]) {
+        for (const c of [
+          { method: 'GET', url: '/api/v1/comments' },
+          { method: 'GET', url: `/api/v1/comments/${tram1}` },
+          { method: 'PATCH', url: `/api/v1/comments/${tram1}`, payload: { status: 'spam' } },
+          {
+            method: 'PATCH',
+            url: `/api/v1/comments/${seedId('comment', 'harbour-1')}`,
+            payload: { body: 'Edited by the author of the article' },
+          },
+          { method: 'DELETE', url: `/api/v1/comments/${tram1}` },
+        ] as Call[]) {
+          const res = await call(app, c, headers)
+          isProblem(t, res, 403, 'FORBIDDEN')
+          noLeak(t, res)
+        }
       }
-    }
-    await unchanged(t, app, before)
-  })
+      await unchanged(t, app, before)
+    },
+  )
 
   t.test('a revoked token is 401 on its very next request, public routes included', async (t) => {
-    const minted = await app.inject({ method: 'POST', url: '/api/v1/tokens', headers: who.admin, ...jsonPayload({ name: 'short-lived', role: 'editor' }) })
+    const minted = await app.inject({
+      method: 'POST',
+      url: '/api/v1/tokens',
+      headers: who.admin,
+      ...jsonPayload({ name: 'short-lived', role: 'editor' }),
+    })
     t.equal(minted.statusCode, 201)
     const headers = { authorization: `Bearer ${body(minted).secret}` }
     t.equal((await app.inject({ url: '/api/v1/comments', headers })).statusCode, 200, 'works before revocation')
-    t.equal((await app.inject({ method: 'DELETE', url: `/api/v1/tokens/${body(minted).id}`, headers: who.admin })).statusCode, 204)
+    t.equal(
+      (await app.inject({ method: 'DELETE', url: `/api/v1/tokens/${body(minted).id}`, headers: who.admin })).statusCode,
+      204,
+    )
     const before = await state(app)
-    for (const c of [{ method: 'GET', url: '/api/v1/comments' }, { method: 'GET', url: '/api/v1/articles' }, ...everyWrite(victimToken.id)] as Call[]) {
+    for (const c of [
+      { method: 'GET', url: '/api/v1/comments' },
+      { method: 'GET', url: '/api/v1/articles' },
+      ...everyWrite(victimToken.id),
+    ] as Call[]) {
       isProblem(t, await call(app, c, headers), 401, 'UNAUTHORIZED')
     }
     await unchanged(t, app, before)
   })
 
   t.test('deleting an author revokes the tokens bound to it', async (t) => {
-    const created = await app.inject({ method: 'POST', url: '/api/v1/authors', headers: who.admin, ...jsonPayload({ name: 'Short Tenure' }) })
+    const created = await app.inject({
+      method: 'POST',
+      url: '/api/v1/authors',
+      headers: who.admin,
+      ...jsonPayload({ name: 'Short Tenure' }),
+    })
     const authorId = body(created).id as string
     const headers = await tokenHeaders(app, 'author', authorId)
-    const own = await app.inject({ method: 'PATCH', url: `/api/v1/authors/${authorId}`, headers: { ...headers, 'if-match': '*' }, ...jsonPayload({ bio: 'Mine' }) })
+    const own = await app.inject({
+      method: 'PATCH',
+      url: `/api/v1/authors/${authorId}`,
+      headers: { ...headers, 'if-match': '*' },
+      ...jsonPayload({ bio: 'Mine' }),
+    })
     t.equal(own.statusCode, 200, 'the token works for its author')
-    t.equal((await app.inject({ method: 'DELETE', url: `/api/v1/authors/${authorId}`, headers: who.admin })).statusCode, 204)
+    t.equal(
+      (await app.inject({ method: 'DELETE', url: `/api/v1/authors/${authorId}`, headers: who.admin })).statusCode,
+      204,
+    )
     const before = await state(app)
-    const res = await app.inject({ method: 'POST', url: '/api/v1/articles', headers, ...jsonPayload({ title: 'Orphan' }) })
+    const res = await app.inject({
+      method: 'POST',
+      url: '/api/v1/articles',
+      headers,
+      ...jsonPayload({ title: 'Orphan' }),
+    })
     isProblem(t, res, 401, 'UNAUTHORIZED')
     isProblem(t, await app.inject({ url: '/api/v1/articles', headers }), 401, 'UNAUTHORIZED')
     await unchanged(t, app, before)
@@ -286,7 +359,10 @@ t.test('path variants of protected routes', async (t) => {
   function refused(t: Test, res: Res, url: string, allowed: number[]) {
     t.ok(allowed.includes(res.statusCode), `${url} → ${res.statusCode} (allowed: ${allowed.join(', ')})`)
     t.match(String(res.headers['content-type']), /^application\/problem\+json/, `${url} answers problem+json`)
-    t.ok((expectedCode[res.statusCode] ?? []).includes(body(res)?.code), `${url}: code ${body(res)?.code} fits ${res.statusCode}`)
+    t.ok(
+      (expectedCode[res.statusCode] ?? []).includes(body(res)?.code),
+      `${url}: code ${body(res)?.code} fits ${res.statusCode}`,
+    )
     t.notOk(/"data"\s*:/.test(res.body), `${url}: no list data`)
   }
 
@@ -306,11 +382,22 @@ t.test('path variants of protected routes', async (t) => {
     const afterSetup = await state(app)
     for (const url of variants('tokens')) {
       refused(t, await app.inject({ url, headers: editor }), url, [400, 403, 404])
-      const mint = await app.inject({ method: 'POST', url, headers: editor, ...jsonPayload({ name: 'Escalated', role: 'admin' }) })
+      const mint = await app.inject({
+        method: 'POST',
+        url,
+        headers: editor,
+        ...jsonPayload({ name: 'Escalated', role: 'admin' }),
+      })
       refused(t, mint, `POST ${url}`, [400, 403, 404])
       t.notOk(/bs_[A-Za-z0-9_-]{43}/.test(mint.body), 'no secret minted')
     }
-    for (const url of [`/api/v1/tokens/${target.id}/`, `/api/v1/Tokens/${target.id}`, `/api/v1/tokens/${target.id.toUpperCase()}`, `//api/v1/tokens/${target.id}`, `/api/v1/%74okens/${target.id}`]) {
+    for (const url of [
+      `/api/v1/tokens/${target.id}/`,
+      `/api/v1/Tokens/${target.id}`,
+      `/api/v1/tokens/${target.id.toUpperCase()}`,
+      `//api/v1/tokens/${target.id}`,
+      `/api/v1/%74okens/${target.id}`,
+    ]) {
       refused(t, await app.inject({ method: 'DELETE', url, headers: editor }), `DELETE ${url}`, [400, 403, 404])
     }
     await unchanged(t, app, afterSetup, 'no token minted or revoked')
@@ -319,7 +406,12 @@ t.test('path variants of protected routes', async (t) => {
 
   t.test('no spelling of the moderation queue shows it to anonymous or viewer callers', async (t) => {
     for (const headers of [{}, viewer]) {
-      for (const url of [...variants('comments'), `/api/v1/comments/${tram1}/`, `/api/v1/Comments/${tram1}`, `/api/v1/comments/${tram1.toUpperCase()}`]) {
+      for (const url of [
+        ...variants('comments'),
+        `/api/v1/comments/${tram1}/`,
+        `/api/v1/Comments/${tram1}`,
+        `/api/v1/comments/${tram1.toUpperCase()}`,
+      ]) {
         const res = await app.inject({ url, headers })
         refused(t, res, url, [400, 401, 403, 404])
         t.notOk(/authorEmail/.test(res.body), `${url}: no commenter emails`)
@@ -334,10 +426,27 @@ t.test('path variants of protected routes', async (t) => {
       const res = await app.inject({ method: 'POST', url, ...jsonPayload({ title: 'Smuggled', authorId: thuha.id }) })
       refused(t, res, `POST ${url}`, [400, 401, 404])
     }
-    for (const url of [`/api/v1/articles/${tram.id}/`, `/api/v1/Articles/${tram.id}`, `//api/v1/articles/${tram.id}`, `/api/v1/%61rticles/${tram.id}`, `/api/v1/articles/${tram.id.toUpperCase()}`, `/api/v1/articles/${tram.id}%2F`]) {
+    for (const url of [
+      `/api/v1/articles/${tram.id}/`,
+      `/api/v1/Articles/${tram.id}`,
+      `//api/v1/articles/${tram.id}`,
+      `/api/v1/%61rticles/${tram.id}`,
+      `/api/v1/articles/${tram.id.toUpperCase()}`,
+      `/api/v1/articles/${tram.id}%2F`,
+    ]) {
       refused(t, await app.inject({ method: 'DELETE', url }), `DELETE ${url}`, [400, 401, 404])
-      refused(t, await app.inject({ method: 'PATCH', url, headers: { 'if-match': '*' }, ...jsonPayload({ title: 'Defaced' }) }), `PATCH ${url}`, [400, 401, 404])
-      refused(t, await app.inject({ method: 'POST', url: `${url}/publish`, ...jsonPayload({}) }), `POST ${url}/publish`, [400, 401, 404])
+      refused(
+        t,
+        await app.inject({ method: 'PATCH', url, headers: { 'if-match': '*' }, ...jsonPayload({ title: 'Defaced' }) }),
+        `PATCH ${url}`,
+        [400, 401, 404],
+      )
+      refused(
+        t,
+        await app.inject({ method: 'POST', url: `${url}/publish`, ...jsonPayload({}) }),
+        `POST ${url}/publish`,
+        [400, 401, 404],
+      )
     }
     await unchanged(t, app, before)
   })
@@ -348,9 +457,17 @@ t.test('path variants of protected routes', async (t) => {
       t.equal(head.statusCode, 401, `HEAD ${url} is 401`)
       t.equal(head.body, '', 'HEAD has no body')
       for (const method of ['OPTIONS', 'TRACE'] as const) {
-        const res = await app.inject({ method, url, headers: { 'access-control-request-method': 'GET', origin: 'https://evil.example' } })
+        const res = await app.inject({
+          method,
+          url,
+          headers: { 'access-control-request-method': 'GET', origin: 'https://evil.example' },
+        })
         refused(t, res, `${method} ${url}`, [401, 404, 405])
-        t.equal(res.headers['access-control-allow-origin'], undefined, `${method} ${url}: no CORS grant for an unlisted origin`)
+        t.equal(
+          res.headers['access-control-allow-origin'],
+          undefined,
+          `${method} ${url}: no CORS grant for an unlisted origin`,
+        )
       }
     }
   })

@@ -12,21 +12,37 @@ const preflight = (app: TestApp, origin: string) =>
   app.inject({
     method: 'OPTIONS',
     url: '/api/v1/articles/some-article',
-    headers: { origin, 'access-control-request-method': 'PATCH', 'access-control-request-headers': 'authorization, if-match, content-type' },
+    headers: {
+      origin,
+      'access-control-request-method': 'PATCH',
+      'access-control-request-headers': 'authorization, if-match, content-type',
+    },
   })
 const read = (app: TestApp, origin: string) => app.inject({ url: '/api/v1/articles?limit=1', headers: { origin } })
 
 t.test('the default: local frontends on the embedded database, nobody with DATABASE_URL', async (t) => {
   t.same(corsOrigins(configWith({ DATA_DIR: 'memory://' })).localDefault, true, 'embedded: the local default')
-  t.same(corsOrigins(configWith({ DATABASE_URL: 'postgres://db/cms' })), { origins: [], localDefault: false }, 'DATABASE_URL: nobody')
-  t.same(corsOrigins(configWith({ CORS_ORIGINS: 'none' })), { origins: [], localDefault: false }, 'none: nobody, even embedded')
+  t.same(
+    corsOrigins(configWith({ DATABASE_URL: 'postgres://db/cms' })),
+    { origins: [], localDefault: false },
+    'DATABASE_URL: nobody',
+  )
+  t.same(
+    corsOrigins(configWith({ CORS_ORIGINS: 'none' })),
+    { origins: [], localDefault: false },
+    'none: nobody, even embedded',
+  )
 
   // The test app is embedded (PGlite) without TEST_DATABASE_URL and on Postgres with it.
   const app = await buildTestApp(t)
   for (const origin of ['http://localhost:5173', 'http://127.0.0.1:3001', 'http://localhost', 'http://[::1]:8080']) {
     const res = await read(app, origin)
     t.equal(res.statusCode, 200)
-    t.equal(res.headers['access-control-allow-origin'], onPostgres ? undefined : origin, `${origin}: ${onPostgres ? 'no grant with DATABASE_URL' : 'granted'}`)
+    t.equal(
+      res.headers['access-control-allow-origin'],
+      onPostgres ? undefined : origin,
+      `${origin}: ${onPostgres ? 'no grant with DATABASE_URL' : 'granted'}`,
+    )
     const pre = await preflight(app, origin)
     if (onPostgres) t.equal(pre.headers['access-control-allow-origin'], undefined, `${origin}: no preflight grant`)
     else {
@@ -36,9 +52,19 @@ t.test('the default: local frontends on the embedded database, nobody with DATAB
       t.match(String(pre.headers['access-control-allow-methods']), /PATCH/)
     }
   }
-  for (const origin of ['https://localhost:5173', 'http://localhost.evil.example', 'http://evil.example:5173', 'http://127.0.0.1.nip.io:3000', 'null']) {
+  for (const origin of [
+    'https://localhost:5173',
+    'http://localhost.evil.example',
+    'http://evil.example:5173',
+    'http://127.0.0.1.nip.io:3000',
+    'null',
+  ]) {
     t.equal((await read(app, origin)).headers['access-control-allow-origin'], undefined, `${origin}: no grant`)
-    t.equal((await preflight(app, origin)).headers['access-control-allow-origin'], undefined, `${origin}: no preflight grant`)
+    t.equal(
+      (await preflight(app, origin)).headers['access-control-allow-origin'],
+      undefined,
+      `${origin}: no preflight grant`,
+    )
   }
   const exposed = (await read(app, 'http://localhost:5173')).headers['access-control-expose-headers']
   if (!onPostgres) t.match(String(exposed), /ETag/, 'a local frontend can read the ETag')
@@ -47,8 +73,19 @@ t.test('the default: local frontends on the embedded database, nobody with DATAB
 t.test('CORS_ORIGINS grants exactly the origins it lists, and none grants nobody', async (t) => {
   const listed = await buildTestApp(t, { CORS_ORIGINS: 'https://news.example, https://preview.news.example' })
   t.equal((await read(listed, 'https://news.example')).headers['access-control-allow-origin'], 'https://news.example')
-  t.equal((await read(listed, 'https://preview.news.example')).headers['access-control-allow-origin'], 'https://preview.news.example')
-  t.equal((await read(listed, 'http://localhost:5173')).headers['access-control-allow-origin'], undefined, 'listing origins replaces the local default')
+  t.equal(
+    (await read(listed, 'https://preview.news.example')).headers['access-control-allow-origin'],
+    'https://preview.news.example',
+  )
+  t.equal(
+    (await read(listed, 'http://localhost:5173')).headers['access-control-allow-origin'],
+    undefined,
+    'listing origins replaces the local default',
+  )
   const none = await buildTestApp(t, { CORS_ORIGINS: 'none' })
-  t.equal((await read(none, 'http://localhost:5173')).headers['access-control-allow-origin'], undefined, 'none: no grant')
+  t.equal(
+    (await read(none, 'http://localhost:5173')).headers['access-control-allow-origin'],
+    undefined,
+    'none: no grant',
+  )
 })

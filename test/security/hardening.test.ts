@@ -5,9 +5,38 @@ import { performance } from 'node:perf_hooks'
 import type { InjectOptions } from 'fastify'
 import type { Test } from 'tap'
 import t from 'tap'
-import { buildTestApp, freshDatabase, json, onPostgres, postComment, tokenHeaders, type Headers, type TestApp } from '../support/app.js'
-import { body, errorPaths, isProblem, jsonPayload, noLeak, state, unchanged, withoutInstance, type Res } from '../support/assert.js'
-import { UNKNOWN_UUID, article, harbour, joao, joaoDraft, scheduled, thuha, tram, yusufDraft } from '../support/seed-facts.js'
+import {
+  buildTestApp,
+  freshDatabase,
+  json,
+  onPostgres,
+  postComment,
+  tokenHeaders,
+  type Headers,
+  type TestApp,
+} from '../support/app.js'
+import {
+  body,
+  errorPaths,
+  isProblem,
+  jsonPayload,
+  noLeak,
+  state,
+  unchanged,
+  withoutInstance,
+  type Res,
+} from '../support/assert.js'
+import {
+  UNKNOWN_UUID,
+  article,
+  harbour,
+  joao,
+  joaoDraft,
+  scheduled,
+  thuha,
+  tram,
+  yusufDraft,
+} from '../support/seed-facts.js'
 
 /**
  * Hardening: refusals that cannot be turned into amplifiers, a global rate limit that counts
@@ -38,7 +67,10 @@ async function timed(app: TestApp, options: InjectOptions): Promise<{ res: Res; 
 /** A 429 as the contract describes it (see test/security/abuse.test.ts). */
 function isRateLimited(t: Test, res: Res, limit: number): void {
   isProblem(t, res, 429, 'RATE_LIMITED')
-  t.ok(Number(res.headers['retry-after']) > 0, `Retry-After is a positive number of seconds (${res.headers['retry-after']})`)
+  t.ok(
+    Number(res.headers['retry-after']) > 0,
+    `Retry-After is a positive number of seconds (${res.headers['retry-after']})`,
+  )
   t.equal(String(res.headers['ratelimit-limit']), String(limit), 'RateLimit-Limit names the limit')
   t.equal(String(res.headers['ratelimit-remaining']), '0', 'RateLimit-Remaining is 0')
   t.notOk(/"data"|"slug"|"excerpt"/.test(res.body), 'no content in the 429')
@@ -80,25 +112,49 @@ t.test('hardening', async (t) => {
   const jsonType = { 'content-type': 'application/json' }
 
   t.test('amplification is bounded', async (t) => {
-    const hundredThousandTags = JSON.stringify({ title: 'Amplifier', authorId: thuha.id, tags: Array.from({ length: 100_000 }, () => 'X') })
-
-    t.test('an anonymous POST /articles with 100,000 tags is 401 before its body is read, with a small answer', async (t) => {
-      const before = await state(app)
-      const { res, ms } = await timed(app, { method: 'POST', url: '/api/v1/articles', headers: jsonType, payload: hundredThousandTags })
-      isProblem(t, res, 401, 'UNAUTHORIZED')
-      t.equal(body(res)?.errors, undefined, 'no per-field errors: the body was never validated')
-      smallerThan(t, res, 2048)
-      t.ok(ms < 1500, `answered in ${ms.toFixed(0)} ms`)
-      noLeak(t, res)
-      await unchanged(t, app, before)
+    const hundredThousandTags = JSON.stringify({
+      title: 'Amplifier',
+      authorId: thuha.id,
+      tags: Array.from({ length: 100_000 }, () => 'X'),
     })
+
+    t.test(
+      'an anonymous POST /articles with 100,000 tags is 401 before its body is read, with a small answer',
+      async (t) => {
+        const before = await state(app)
+        const { res, ms } = await timed(app, {
+          method: 'POST',
+          url: '/api/v1/articles',
+          headers: jsonType,
+          payload: hundredThousandTags,
+        })
+        isProblem(t, res, 401, 'UNAUTHORIZED')
+        t.equal(body(res)?.errors, undefined, 'no per-field errors: the body was never validated')
+        smallerThan(t, res, 2048)
+        t.ok(ms < 1500, `answered in ${ms.toFixed(0)} ms`)
+        noLeak(t, res)
+        await unchanged(t, app, before)
+      },
+    )
 
     t.test('an editor’s POST /articles with 100,000 tags is one 400 error at /body/tags, small and fast', async (t) => {
       const before = await state(app)
-      const { res, ms } = await timed(app, { method: 'POST', url: '/api/v1/articles', headers: { ...editor, ...jsonType }, payload: hundredThousandTags })
+      const { res, ms } = await timed(app, {
+        method: 'POST',
+        url: '/api/v1/articles',
+        headers: { ...editor, ...jsonType },
+        payload: hundredThousandTags,
+      })
       const problem = isProblem(t, res, 400, 'VALIDATION_FAILED', '/body/tags')
-      t.ok(Array.isArray(problem?.errors) && problem.errors.length <= 20, `at most 20 errors (${problem?.errors?.length})`)
-      t.same(problem?.errors, [{ path: '/body/tags', message: 'has more than 1000 items' }], 'exactly one error: too many items')
+      t.ok(
+        Array.isArray(problem?.errors) && problem.errors.length <= 20,
+        `at most 20 errors (${problem?.errors?.length})`,
+      )
+      t.same(
+        problem?.errors,
+        [{ path: '/body/tags', message: 'has more than 1000 items' }],
+        'exactly one error: too many items',
+      )
       smallerThan(t, res, 10 * 1024)
       t.ok(ms < 1500, `answered in ${ms.toFixed(0)} ms (< 1500)`)
       noLeak(t, res)
@@ -108,7 +164,12 @@ t.test('hardening', async (t) => {
     t.test('an author token’s article with 100,000 tags is refused the same way', async (t) => {
       const before = await state(app)
       const payload = JSON.stringify({ title: 'Amplifier', tags: Array.from({ length: 100_000 }, () => 'X') })
-      const res = await app.inject({ method: 'POST', url: '/api/v1/articles', headers: { ...joaoToken, ...jsonType }, payload })
+      const res = await app.inject({
+        method: 'POST',
+        url: '/api/v1/articles',
+        headers: { ...joaoToken, ...jsonType },
+        payload,
+      })
       const problem = isProblem(t, res, 400, 'VALIDATION_FAILED', '/body/tags')
       t.equal(problem?.errors?.length, 1, 'one error')
       smallerThan(t, res, 10 * 1024)
@@ -118,10 +179,18 @@ t.test('hardening', async (t) => {
     t.test('500 invalid tags: exactly 20 errors, and the detail says how many there were', async (t) => {
       const before = await state(app)
       const tags = Array.from({ length: 500 }, (_, i) => `TAG${i}`)
-      const res = await app.inject({ method: 'POST', url: '/api/v1/articles', headers: editor, ...jsonPayload({ title: 'Many tags', authorId: thuha.id, tags }) })
+      const res = await app.inject({
+        method: 'POST',
+        url: '/api/v1/articles',
+        headers: editor,
+        ...jsonPayload({ title: 'Many tags', authorId: thuha.id, tags }),
+      })
       const problem = isProblem(t, res, 400, 'VALIDATION_FAILED')
       t.equal(problem?.errors?.length, 20, 'exactly 20 errors listed')
-      t.ok(errorPaths(res).every((p) => p.startsWith('/body/tags')), 'all at /body/tags')
+      t.ok(
+        errorPaths(res).every((p) => p.startsWith('/body/tags')),
+        'all at /body/tags',
+      )
       const total = Number(/first 20 of (\d+)/.exec(String(problem?.detail))?.[1])
       t.match(String(problem?.detail), /first 20 of \d+/, `detail: ${problem?.detail}`)
       t.ok(total >= 500, `the total counts every problem (${total})`)
@@ -156,34 +225,50 @@ t.test('hardening', async (t) => {
       const problem = isProblem(t, res, 400, 'VALIDATION_FAILED', '/body/p0')
       const paths = errorPaths(res)
       t.ok(paths.length >= 1 && paths.length <= 20, `1..20 errors (${paths.length})`)
-      t.ok(paths.every((p) => /^\/body\/p\d+$/.test(p)), 'each names an unknown property')
+      t.ok(
+        paths.every((p) => /^\/body\/p\d+$/.test(p)),
+        'each names an unknown property',
+      )
       t.match(String(problem?.detail), /first 20 of 900/, `detail: ${problem?.detail}`)
       smallerThan(t, res, 10 * 1024)
       noLeak(t, res)
       await unchanged(t, app, before)
     })
 
-    t.test('a comment body over 64 KiB is 413 although BODY_LIMIT_BYTES is 1 MiB; articles may be larger', async (t) => {
-      t.equal(app.initialConfig.bodyLimit, 1024 * 1024, 'BODY_LIMIT_BYTES is at its 1 MiB default')
-      const before = await state(app)
-      for (const size of [64 * 1024 + 1, 70_000, 500_000]) {
-        const payload = JSON.stringify({ ...goodComment, body: 'b'.repeat(size) })
-        const res = await app.inject({ method: 'POST', url: commentsOf(tram.slug), headers: jsonType, payload })
-        isProblem(t, res, 413, 'PAYLOAD_TOO_LARGE')
-        smallerThan(t, res, 2048)
-        noLeak(t, res)
-      }
-      await unchanged(t, app, before)
-      const big = await app.inject({ method: 'POST', url: '/api/v1/articles', headers: editor, ...jsonPayload({ title: 'Long read', authorId: thuha.id, body: 'w'.repeat(100_000) }) })
-      t.equal(big.statusCode, 201, 'a 100 KB article body is accepted: the 64 KiB cap is the comment routes’')
-      const after = await state(app)
-      t.equal(after.articles.length, before.articles.length + 1, 'exactly one article stored')
-      t.equal(after.comments.length, before.comments.length, 'no comment stored')
-    })
+    t.test(
+      'a comment body over 64 KiB is 413 although BODY_LIMIT_BYTES is 1 MiB; articles may be larger',
+      async (t) => {
+        t.equal(app.initialConfig.bodyLimit, 1024 * 1024, 'BODY_LIMIT_BYTES is at its 1 MiB default')
+        const before = await state(app)
+        for (const size of [64 * 1024 + 1, 70_000, 500_000]) {
+          const payload = JSON.stringify({ ...goodComment, body: 'b'.repeat(size) })
+          const res = await app.inject({ method: 'POST', url: commentsOf(tram.slug), headers: jsonType, payload })
+          isProblem(t, res, 413, 'PAYLOAD_TOO_LARGE')
+          smallerThan(t, res, 2048)
+          noLeak(t, res)
+        }
+        await unchanged(t, app, before)
+        const big = await app.inject({
+          method: 'POST',
+          url: '/api/v1/articles',
+          headers: editor,
+          ...jsonPayload({ title: 'Long read', authorId: thuha.id, body: 'w'.repeat(100_000) }),
+        })
+        t.equal(big.statusCode, 201, 'a 100 KB article body is accepted: the 64 KiB cap is the comment routes’')
+        const after = await state(app)
+        t.equal(after.articles.length, before.articles.length + 1, 'exactly one article stored')
+        t.equal(after.comments.length, before.comments.length, 'no comment stored')
+      },
+    )
 
     t.test('/health/live stays fast while a big refusal runs', async (t) => {
       const before = await state(app)
-      const big = app.inject({ method: 'POST', url: '/api/v1/articles', headers: { ...editor, ...jsonType }, payload: hundredThousandTags })
+      const big = app.inject({
+        method: 'POST',
+        url: '/api/v1/articles',
+        headers: { ...editor, ...jsonType },
+        payload: hundredThousandTags,
+      })
       const live = await timed(app, { url: '/health/live' })
       t.equal(live.res.statusCode, 200)
       t.ok(live.ms < 1000, `/health/live answered in ${live.ms.toFixed(0)} ms`)
@@ -203,20 +288,23 @@ t.test('hardening', async (t) => {
       [budget, 'rejected'],
       [harbour, 'rejected'],
     ] as const) {
-      t.test(`a reply to a ${status} comment of ${target.key} is the same 400 as a reply to an unknown id`, async (t) => {
-        const hidden = await app.db.prisma.comment.findFirst({ where: { articleId: target.id, status } })
-        t.ok(hidden, `the seed has a ${status} comment on ${target.key}`)
-        if (!hidden) return
-        const before = await state(app)
-        const res = await postComment(app, target.slug, reply(hidden.id), { remoteAddress: '192.0.2.200' })
-        isProblem(t, res, 400, 'VALIDATION_FAILED', '/body/parentId')
-        const unknown = await postComment(app, target.slug, reply(UNKNOWN_UUID), { remoteAddress: '192.0.2.200' })
-        isProblem(t, unknown, 400, 'VALIDATION_FAILED', '/body/parentId')
-        t.same(withoutInstance(res), withoutInstance(unknown), 'identical to the reply to an unknown id')
-        t.same(Object.keys(res.headers).sort(), Object.keys(unknown.headers).sort(), 'the same headers')
-        noLeak(t, res, [hidden.body.slice(0, 40), hidden.id])
-        await unchanged(t, app, before)
-      })
+      t.test(
+        `a reply to a ${status} comment of ${target.key} is the same 400 as a reply to an unknown id`,
+        async (t) => {
+          const hidden = await app.db.prisma.comment.findFirst({ where: { articleId: target.id, status } })
+          t.ok(hidden, `the seed has a ${status} comment on ${target.key}`)
+          if (!hidden) return
+          const before = await state(app)
+          const res = await postComment(app, target.slug, reply(hidden.id), { remoteAddress: '192.0.2.200' })
+          isProblem(t, res, 400, 'VALIDATION_FAILED', '/body/parentId')
+          const unknown = await postComment(app, target.slug, reply(UNKNOWN_UUID), { remoteAddress: '192.0.2.200' })
+          isProblem(t, unknown, 400, 'VALIDATION_FAILED', '/body/parentId')
+          t.same(withoutInstance(res), withoutInstance(unknown), 'identical to the reply to an unknown id')
+          t.same(Object.keys(res.headers).sort(), Object.keys(unknown.headers).sort(), 'the same headers')
+          noLeak(t, res, [hidden.body.slice(0, 40), hidden.id])
+          await unchanged(t, app, before)
+        },
+      )
     }
 
     t.test('a reply to an approved comment of another article is the same 400', async (t) => {
@@ -240,26 +328,47 @@ t.test('hardening', async (t) => {
       noLeak(t, res)
       const after = await state(app)
       t.equal(after.comments.length, before.comments.length + 1, 'one comment stored')
-      t.same(after.articles.map((a) => a.commentCount), before.articles.map((a) => a.commentCount), 'no commentCount changed (pending)')
+      t.same(
+        after.articles.map((a) => a.commentCount),
+        before.articles.map((a) => a.commentCount),
+        'no commentCount changed (pending)',
+      )
     })
   })
 
   t.test('publish dates at the end of year 9999', async (t) => {
-    t.test('9999-12-31T23:59:59-23:59 (a moment in the year 10000) is 400 at /body/publishAt, article unchanged', async (t) => {
-      const before = await state(app)
-      for (const publishAt of ['9999-12-31T23:59:59-23:59', '9999-12-31T23:59:59.999-00:01', '10000-01-01T00:00:00Z']) {
-        const res = await app.inject({ method: 'POST', url: `/api/v1/articles/${joaoDraft.id}/publish`, headers: editor, ...jsonPayload({ publishAt }) })
-        isProblem(t, res, 400, 'VALIDATION_FAILED', '/body/publishAt')
-        noLeak(t, res)
-      }
-      await unchanged(t, app, before)
-      const row = await app.db.prisma.article.findUnique({ where: { id: joaoDraft.id } })
-      t.equal(row?.publishedAt, null, 'still a draft')
-    })
+    t.test(
+      '9999-12-31T23:59:59-23:59 (a moment in the year 10000) is 400 at /body/publishAt, article unchanged',
+      async (t) => {
+        const before = await state(app)
+        for (const publishAt of [
+          '9999-12-31T23:59:59-23:59',
+          '9999-12-31T23:59:59.999-00:01',
+          '10000-01-01T00:00:00Z',
+        ]) {
+          const res = await app.inject({
+            method: 'POST',
+            url: `/api/v1/articles/${joaoDraft.id}/publish`,
+            headers: editor,
+            ...jsonPayload({ publishAt }),
+          })
+          isProblem(t, res, 400, 'VALIDATION_FAILED', '/body/publishAt')
+          noLeak(t, res)
+        }
+        await unchanged(t, app, before)
+        const row = await app.db.prisma.article.findUnique({ where: { id: joaoDraft.id } })
+        t.equal(row?.publishedAt, null, 'still a draft')
+      },
+    )
 
     t.test('9999-12-31T23:59:59Z is 200 and stored exactly', async (t) => {
       const before = await state(app)
-      const res = await app.inject({ method: 'POST', url: `/api/v1/articles/${joaoDraft.id}/publish`, headers: editor, ...jsonPayload({ publishAt: '9999-12-31T23:59:59Z' }) })
+      const res = await app.inject({
+        method: 'POST',
+        url: `/api/v1/articles/${joaoDraft.id}/publish`,
+        headers: editor,
+        ...jsonPayload({ publishAt: '9999-12-31T23:59:59Z' }),
+      })
       t.equal(res.statusCode, 200, res.body.slice(0, 200))
       t.equal(body(res)?.publishedAt, '9999-12-31T23:59:59.000Z', 'publishedAt exactly')
       t.equal(body(res)?.status, 'scheduled')
@@ -284,7 +393,10 @@ t.test('hardening', async (t) => {
       t.equal(page.data[0]?.id, joaoDraft.id, 'the year-9999 article comes first')
       const cursor = page.meta.nextCursor
       t.type(cursor, 'string', 'there is a next cursor')
-      const second = await app.inject({ url: `/api/v1/articles?status=scheduled&limit=1&cursor=${encodeURIComponent(cursor)}`, headers: editor })
+      const second = await app.inject({
+        url: `/api/v1/articles?status=scheduled&limit=1&cursor=${encodeURIComponent(cursor)}`,
+        headers: editor,
+      })
       t.equal(second.statusCode, 200, `the cursor is accepted (${second.body.slice(0, 200)})`)
       t.equal(json(second).data[0]?.id, scheduled.id, 'the next page is the other scheduled article')
       const link = nextLink(first)
@@ -306,8 +418,16 @@ t.test('hardening', async (t) => {
         t.equal([...title].length, 300)
         const before = await state(app)
         const made = []
-        for (const [t2, headline] of [[tag, title], [tag, 'm companion']] as const) {
-          const res = await app.inject({ method: 'POST', url: '/api/v1/articles', headers: editor, ...jsonPayload({ title: headline, authorId: thuha.id, tags: [t2] }) })
+        for (const [t2, headline] of [
+          [tag, title],
+          [tag, 'm companion'],
+        ] as const) {
+          const res = await app.inject({
+            method: 'POST',
+            url: '/api/v1/articles',
+            headers: editor,
+            ...jsonPayload({ title: headline, authorId: thuha.id, tags: [t2] }),
+          })
           t.equal(res.statusCode, 201, res.body.slice(0, 200))
           made.push(json(res).id as string)
         }
@@ -343,13 +463,25 @@ t.test('hardening', async (t) => {
       const before = await state(app)
       const results = await Promise.all(
         Array.from({ length: 30 }, () =>
-          app.inject({ method: 'POST', url: '/api/v1/articles', headers: editor, ...jsonPayload({ title: 'Concurrent Slug Probe', authorId: thuha.id }) }),
+          app.inject({
+            method: 'POST',
+            url: '/api/v1/articles',
+            headers: editor,
+            ...jsonPayload({ title: 'Concurrent Slug Probe', authorId: thuha.id }),
+          }),
         ),
       )
-      t.same(results.map((r) => r.statusCode), Array(30).fill(201), `all created (${results.find((r) => r.statusCode !== 201)?.body.slice(0, 200) ?? ''})`)
+      t.same(
+        results.map((r) => r.statusCode),
+        Array(30).fill(201),
+        `all created (${results.find((r) => r.statusCode !== 201)?.body.slice(0, 200) ?? ''})`,
+      )
       const slugs = results.map((r) => body(r)?.slug as string)
       t.equal(new Set(slugs).size, 30, 'distinct slugs')
-      const expected = ['concurrent-slug-probe', ...Array.from({ length: 29 }, (_, i) => `concurrent-slug-probe-${i + 2}`)]
+      const expected = [
+        'concurrent-slug-probe',
+        ...Array.from({ length: 29 }, (_, i) => `concurrent-slug-probe-${i + 2}`),
+      ]
       t.same([...slugs].sort(), [...expected].sort(), 'base, base-2, ..., base-30')
       const after = await state(app)
       t.equal(after.articles.length, before.articles.length + 30, 'exactly 30 articles stored')
@@ -359,12 +491,26 @@ t.test('hardening', async (t) => {
     t.test('20 concurrent author creates of one name: 20 × 201, distinct slugs', async (t) => {
       const before = await state(app)
       const results = await Promise.all(
-        Array.from({ length: 20 }, () => app.inject({ method: 'POST', url: '/api/v1/authors', headers: editor, ...jsonPayload({ name: 'Concurrent Name Probe' }) })),
+        Array.from({ length: 20 }, () =>
+          app.inject({
+            method: 'POST',
+            url: '/api/v1/authors',
+            headers: editor,
+            ...jsonPayload({ name: 'Concurrent Name Probe' }),
+          }),
+        ),
       )
-      t.same(results.map((r) => r.statusCode), Array(20).fill(201), `all created (${results.find((r) => r.statusCode !== 201)?.body.slice(0, 200) ?? ''})`)
+      t.same(
+        results.map((r) => r.statusCode),
+        Array(20).fill(201),
+        `all created (${results.find((r) => r.statusCode !== 201)?.body.slice(0, 200) ?? ''})`,
+      )
       const slugs = results.map((r) => body(r)?.slug as string)
       t.equal(new Set(slugs).size, 20, 'distinct slugs')
-      const expected = ['concurrent-name-probe', ...Array.from({ length: 19 }, (_, i) => `concurrent-name-probe-${i + 2}`)]
+      const expected = [
+        'concurrent-name-probe',
+        ...Array.from({ length: 19 }, (_, i) => `concurrent-name-probe-${i + 2}`),
+      ]
       t.same([...slugs].sort(), [...expected].sort(), 'base, base-2, ..., base-20')
       const after = await state(app)
       t.equal(after.authors.length, before.authors.length + 20, 'exactly 20 authors stored')
@@ -374,7 +520,12 @@ t.test('hardening', async (t) => {
 
   t.test('text rules', async (t) => {
     const createArticle = (payload: object, headers: Headers = editor) =>
-      app.inject({ method: 'POST', url: '/api/v1/articles', headers, ...jsonPayload({ authorId: thuha.id, ...payload }) })
+      app.inject({
+        method: 'POST',
+        url: '/api/v1/articles',
+        headers,
+        ...jsonPayload({ authorId: thuha.id, ...payload }),
+      })
 
     for (const [name, tag] of [
       ['fullwidth ｔｒａｍ', 'ｔｒａｍ'],
@@ -386,7 +537,12 @@ t.test('hardening', async (t) => {
         const res = await createArticle({ title: 'Tagged', tags: [tag] })
         isProblem(t, res, 400, 'VALIDATION_FAILED', '/body/tags/0')
         noLeak(t, res)
-        const res2 = await app.inject({ method: 'PATCH', url: `/api/v1/articles/${yusufDraft.id}`, headers: { ...editor, 'if-match': '*' }, ...jsonPayload({ tags: [tag, 'tram'] }) })
+        const res2 = await app.inject({
+          method: 'PATCH',
+          url: `/api/v1/articles/${yusufDraft.id}`,
+          headers: { ...editor, 'if-match': '*' },
+          ...jsonPayload({ tags: [tag, 'tram'] }),
+        })
         isProblem(t, res2, 400, 'VALIDATION_FAILED', '/body/tags/0')
         await unchanged(t, app, before)
       })
@@ -404,7 +560,12 @@ t.test('hardening', async (t) => {
         const res = await postComment(app, tram.slug, { ...goodComment, body: text }, { remoteAddress: '192.0.2.210' })
         isProblem(t, res, 400, 'VALIDATION_FAILED', '/body/body')
         noLeak(t, res)
-        const res2 = await postComment(app, tram.slug, { ...goodComment, authorName: text }, { remoteAddress: '192.0.2.210' })
+        const res2 = await postComment(
+          app,
+          tram.slug,
+          { ...goodComment, authorName: text },
+          { remoteAddress: '192.0.2.210' },
+        )
         isProblem(t, res2, 400, 'VALIDATION_FAILED', '/body/authorName')
         t.same(errorPaths(res2), ['/body/authorName'], 'only the name is named')
         noLeak(t, res2)
@@ -424,14 +585,27 @@ t.test('hardening', async (t) => {
 
     t.test('a body of invalid UTF-8 bytes is 400 naming /body, nothing written', async (t) => {
       const before = await state(app)
-      const comment = Buffer.concat([Buffer.from('{"authorName":"A'), Buffer.from([0xff, 0xfe]), Buffer.from('","authorEmail":"a@example.org","body":"x"}')])
+      const comment = Buffer.concat([
+        Buffer.from('{"authorName":"A'),
+        Buffer.from([0xff, 0xfe]),
+        Buffer.from('","authorEmail":"a@example.org","body":"x"}'),
+      ])
       const res = await app.inject({ method: 'POST', url: commentsOf(tram.slug), headers: jsonType, payload: comment })
       const problem = isProblem(t, res, 400, 'VALIDATION_FAILED', '/body')
       t.same(errorPaths(res), ['/body'])
       t.notOk(JSON.stringify(problem).includes('\ufffd'), 'no replacement character echoed')
       noLeak(t, res)
-      const articleBytes = Buffer.concat([Buffer.from(`{"authorId":"${thuha.id}","title":"Caf`), Buffer.from([0xc3, 0x28]), Buffer.from('"}')])
-      const res2 = await app.inject({ method: 'POST', url: '/api/v1/articles', headers: { ...editor, ...jsonType }, payload: articleBytes })
+      const articleBytes = Buffer.concat([
+        Buffer.from(`{"authorId":"${thuha.id}","title":"Caf`),
+        Buffer.from([0xc3, 0x28]),
+        Buffer.from('"}'),
+      ])
+      const res2 = await app.inject({
+        method: 'POST',
+        url: '/api/v1/articles',
+        headers: { ...editor, ...jsonType },
+        payload: articleBytes,
+      })
       isProblem(t, res2, 400, 'VALIDATION_FAILED', '/body')
       noLeak(t, res2)
       await unchanged(t, app, before)
@@ -440,10 +614,20 @@ t.test('hardening', async (t) => {
     t.test('charset=iso-8859-1 is 415, nothing written', async (t) => {
       const before = await state(app)
       const latin1 = { 'content-type': 'application/json; charset=iso-8859-1' }
-      const res = await app.inject({ method: 'POST', url: commentsOf(tram.slug), headers: latin1, payload: JSON.stringify(goodComment) })
+      const res = await app.inject({
+        method: 'POST',
+        url: commentsOf(tram.slug),
+        headers: latin1,
+        payload: JSON.stringify(goodComment),
+      })
       isProblem(t, res, 415, 'UNSUPPORTED_MEDIA_TYPE')
       noLeak(t, res)
-      const res2 = await app.inject({ method: 'POST', url: '/api/v1/articles', headers: { ...editor, ...latin1 }, payload: JSON.stringify({ title: 'Latin', authorId: thuha.id }) })
+      const res2 = await app.inject({
+        method: 'POST',
+        url: '/api/v1/articles',
+        headers: { ...editor, ...latin1 },
+        payload: JSON.stringify({ title: 'Latin', authorId: thuha.id }),
+      })
       isProblem(t, res2, 415, 'UNSUPPORTED_MEDIA_TYPE')
       noLeak(t, res2)
       await unchanged(t, app, before)
@@ -452,13 +636,23 @@ t.test('hardening', async (t) => {
     t.test('charset=utf-8 (any case, quoted) is accepted', async (t) => {
       const before = await state(app)
       for (const type of ['application/json; charset=utf-8', 'application/json; charset="UTF-8"']) {
-        const res = await app.inject({ method: 'POST', url: commentsOf(tram.slug), headers: { 'content-type': type }, remoteAddress: '192.0.2.211', payload: JSON.stringify({ ...goodComment, body: `Sent as ${type}` }) })
+        const res = await app.inject({
+          method: 'POST',
+          url: commentsOf(tram.slug),
+          headers: { 'content-type': type },
+          remoteAddress: '192.0.2.211',
+          payload: JSON.stringify({ ...goodComment, body: `Sent as ${type}` }),
+        })
         t.equal(res.statusCode, 201, `${type}: ${res.body.slice(0, 200)}`)
         noLeak(t, res)
       }
       const after = await state(app)
       t.equal(after.comments.length, before.comments.length + 2, 'exactly two comments stored')
-      t.same(after.articles.map((a) => a.id), before.articles.map((a) => a.id), 'no article written')
+      t.same(
+        after.articles.map((a) => a.id),
+        before.articles.map((a) => a.id),
+        'no article written',
+      )
     })
 
     // The API contract says text is stored and returned byte-exact, so it is not normalised:
@@ -495,7 +689,11 @@ t.test('hardening', async (t) => {
       for (const field of ['body', 'authorName']) {
         t.match(String(schemas.CreateComment?.properties?.[field]?.description), /Untrusted/, `CreateComment.${field}`)
       }
-      t.notMatch(String(schemas.CreateComment?.properties?.authorEmail?.description), /Untrusted/, 'not every field says so blindly')
+      t.notMatch(
+        String(schemas.CreateComment?.properties?.authorEmail?.description),
+        /Untrusted/,
+        'not every field says so blindly',
+      )
     })
   })
 
@@ -522,13 +720,27 @@ t.test('hardening', async (t) => {
       const res = await second.inject({ url: '/api/v1/tokens', headers: adminAuth, remoteAddress: '203.0.113.30' })
       isProblem(t, res, 401, 'UNAUTHORIZED')
       noLeak(t, res)
-      t.same(await second.db.prisma.apiToken.findMany({ where: { fromEnvironment: true } }), [], 'no from_environment token row remains')
-      t.same(before.tokens.filter((row) => row.fromEnvironment), [], 'gone before the first request')
+      t.same(
+        await second.db.prisma.apiToken.findMany({ where: { fromEnvironment: true } }),
+        [],
+        'no from_environment token row remains',
+      )
+      t.same(
+        before.tokens.filter((row) => row.fromEnvironment),
+        [],
+        'gone before the first request',
+      )
       await unchanged(t, second, before)
     })
 
     t.test('the global rate limit counts refused requests', async (t) => {
-      async function refusedThenLimited(t: Test, remoteAddress: string, refuse: () => Promise<Res>, status: number, code: string) {
+      async function refusedThenLimited(
+        t: Test,
+        remoteAddress: string,
+        refuse: () => Promise<Res>,
+        status: number,
+        code: string,
+      ) {
         const before = await state(second)
         for (let i = 0; i < LIMIT; i++) {
           const res = await refuse()
@@ -541,18 +753,36 @@ t.test('hardening', async (t) => {
       }
 
       t.test('5 requests refused by validation use up the budget: the 6th, a valid one, is 429', (t) =>
-        refusedThenLimited(t, '203.0.113.31', () => second.inject({ url: '/api/v1/articles?limit=500', remoteAddress: '203.0.113.31' }), 400, 'VALIDATION_FAILED'),
+        refusedThenLimited(
+          t,
+          '203.0.113.31',
+          () => second.inject({ url: '/api/v1/articles?limit=500', remoteAddress: '203.0.113.31' }),
+          400,
+          'VALIDATION_FAILED',
+        ),
       )
 
       t.test('5 requests to unknown routes use up the budget: the 6th is 429', (t) =>
-        refusedThenLimited(t, '203.0.113.32', () => second.inject({ url: '/api/v1/no-such-route', remoteAddress: '203.0.113.32' }), 404, 'NOT_FOUND'),
+        refusedThenLimited(
+          t,
+          '203.0.113.32',
+          () => second.inject({ url: '/api/v1/no-such-route', remoteAddress: '203.0.113.32' }),
+          404,
+          'NOT_FOUND',
+        ),
       )
 
       t.test('5 anonymous 401s on a protected route use up the budget: the 6th is 429', (t) =>
         refusedThenLimited(
           t,
           '203.0.113.33',
-          () => second.inject({ method: 'POST', url: '/api/v1/articles', remoteAddress: '203.0.113.33', ...jsonPayload({ title: 'x', authorId: thuha.id }) }),
+          () =>
+            second.inject({
+              method: 'POST',
+              url: '/api/v1/articles',
+              remoteAddress: '203.0.113.33',
+              ...jsonPayload({ title: 'x', authorId: thuha.id }),
+            }),
           401,
           'UNAUTHORIZED',
         ),
@@ -565,7 +795,16 @@ t.test('hardening', async (t) => {
           [() => second.inject({ url: '/api/v1/articles?limit=0', remoteAddress }), 400],
           [() => second.inject({ url: '/nowhere', remoteAddress }), 404],
           [() => second.inject({ url: '/api/v1/comments', remoteAddress }), 401],
-          [() => second.inject({ method: 'POST', url: commentsOf(tram.slug), remoteAddress, ...jsonPayload({ ...goodComment, status: 'approved' }) }), 400],
+          [
+            () =>
+              second.inject({
+                method: 'POST',
+                url: commentsOf(tram.slug),
+                remoteAddress,
+                ...jsonPayload({ ...goodComment, status: 'approved' }),
+              }),
+            400,
+          ],
           [() => second.inject({ method: 'DELETE', url: `/api/v1/articles/${tram.id}`, remoteAddress }), 401],
         ]
         for (const [send, status] of refusals) t.equal((await send()).statusCode, status)

@@ -51,20 +51,33 @@ t.test('private fields are never a query surface', async (t) => {
   const editor = await tokenHeaders(app, 'editor')
   const admin = await tokenHeaders(app, 'admin')
 
-  t.test('authors ?q= with a real author email answers exactly like a fake one (emails are not searched)', async (t) => {
-    for (const headers of [{}, viewer]) {
-      for (const email of authorEmails) {
-        const real = await get(app, `/api/v1/authors?q=${enc(email)}`, headers)
-        const fake = await get(app, `/api/v1/authors?q=${enc(FAKE_EMAIL)}`, headers)
-        t.equal(real.statusCode, 200)
-        sameAnswer(t, real, fake, `q=${email}`)
-        t.same(body(real).data, [], 'nothing matches an email')
-        const local = email.split('@')[0]!
-        sameAnswer(t, await get(app, `/api/v1/authors?q=${enc(`${local}@`)}`, headers), await get(app, `/api/v1/authors?q=zz.zz%40`, headers), `q=${local}@`)
+  t.test(
+    'authors ?q= with a real author email answers exactly like a fake one (emails are not searched)',
+    async (t) => {
+      for (const headers of [{}, viewer]) {
+        for (const email of authorEmails) {
+          const real = await get(app, `/api/v1/authors?q=${enc(email)}`, headers)
+          const fake = await get(app, `/api/v1/authors?q=${enc(FAKE_EMAIL)}`, headers)
+          t.equal(real.statusCode, 200)
+          sameAnswer(t, real, fake, `q=${email}`)
+          t.same(body(real).data, [], 'nothing matches an email')
+          const local = email.split('@')[0]!
+          sameAnswer(
+            t,
+            await get(app, `/api/v1/authors?q=${enc(`${local}@`)}`, headers),
+            await get(app, `/api/v1/authors?q=zz.zz%40`, headers),
+            `q=${local}@`,
+          )
+        }
+        sameAnswer(
+          t,
+          await get(app, '/api/v1/authors?q=example.org', headers),
+          await get(app, '/api/v1/authors?q=example.xyz', headers),
+          'q=domain',
+        )
       }
-      sameAnswer(t, await get(app, '/api/v1/authors?q=example.org', headers), await get(app, '/api/v1/authors?q=example.xyz', headers), 'q=domain')
-    }
-  })
+    },
+  )
 
   t.test('authors: ?email=, ?sort=email, ?include=email are 400s identical for real and fake values', async (t) => {
     const real = authorEmails[0]!
@@ -87,28 +100,31 @@ t.test('private fields are never a query surface', async (t) => {
     }
   })
 
-  t.test('articles: author, q and tag filters answer alike for real and fake emails; sorting by emails is 400', async (t) => {
-    for (const email of authorEmails) {
-      for (const param of ['author', 'q', 'tag']) {
-        const a = await get(app, `/api/v1/articles?${param}=${enc(email)}`)
-        const b = await get(app, `/api/v1/articles?${param}=${enc(FAKE_EMAIL)}`)
-        t.equal(a.statusCode, param === 'tag' && email.length > 50 ? 400 : 200)
-        sameAnswer(t, a, b, `${param}=${email}`)
+  t.test(
+    'articles: author, q and tag filters answer alike for real and fake emails; sorting by emails is 400',
+    async (t) => {
+      for (const email of authorEmails) {
+        for (const param of ['author', 'q', 'tag']) {
+          const a = await get(app, `/api/v1/articles?${param}=${enc(email)}`)
+          const b = await get(app, `/api/v1/articles?${param}=${enc(FAKE_EMAIL)}`)
+          t.equal(a.statusCode, param === 'tag' && email.length > 50 ? 400 : 200)
+          sameAnswer(t, a, b, `${param}=${email}`)
+        }
       }
-    }
-    for (const [query, path] of [
-      ['sort=authorEmail', '/query/sort'],
-      ['sort=author.email', '/query/sort'],
-      ['sort=-email', '/query/sort'],
-      ['include=author.email', '/query/include'],
-      ['email=x', '/query/email'],
-      ['authorEmail=x', '/query/authorEmail'],
-    ]) {
-      const res = await get(app, `/api/v1/articles?${query}`, viewer)
-      isProblem(t, res, 400, 'VALIDATION_FAILED', path)
-      noLeak(t, res, privateEmails)
-    }
-  })
+      for (const [query, path] of [
+        ['sort=authorEmail', '/query/sort'],
+        ['sort=author.email', '/query/sort'],
+        ['sort=-email', '/query/sort'],
+        ['include=author.email', '/query/include'],
+        ['email=x', '/query/email'],
+        ['authorEmail=x', '/query/authorEmail'],
+      ]) {
+        const res = await get(app, `/api/v1/articles?${query}`, viewer)
+        isProblem(t, res, 400, 'VALIDATION_FAILED', path)
+        noLeak(t, res, privateEmails)
+      }
+    },
+  )
 
   t.test('comment lists never filter, sort or search by authorEmail, public thread or moderation queue', async (t) => {
     const commenter = commenterEmails[0]!
@@ -140,28 +156,40 @@ t.test('private fields are never a query surface', async (t) => {
       const fake = await get(app, `/api/v1/authors/${enc(FAKE_EMAIL)}`)
       isProblem(t, real, 404, 'NOT_FOUND')
       sameAnswer(t, real, fake, email)
-      sameAnswer(t, await get(app, `/api/v1/articles?author=${enc(email)}&include=author`), await get(app, `/api/v1/articles?author=${enc(FAKE_EMAIL)}&include=author`), `articles by ${email}`)
+      sameAnswer(
+        t,
+        await get(app, `/api/v1/articles?author=${enc(email)}&include=author`),
+        await get(app, `/api/v1/articles?author=${enc(FAKE_EMAIL)}&include=author`),
+        `articles by ${email}`,
+      )
     }
   })
 
-  t.test('anonymous and viewer reads of authors and articles carry no email, lists and include=author too', async (t) => {
-    const urls = ['/api/v1/authors?limit=100', '/api/v1/articles?limit=100&include=author', `/api/v1/articles/${tram.slug}?include=author`]
-    for (const a of authorEmails.map((_, i) => i)) {
-      const id = body(await get(app, '/api/v1/authors?limit=100')).data[a].id as string
-      urls.push(`/api/v1/authors/${id}`)
-    }
-    for (const headers of [{}, viewer]) {
-      for (const url of urls) {
-        const res = await get(app, url, headers)
-        t.equal(res.statusCode, 200, url)
-        t.notOk(/"email"/.test(res.body), `${url}: no email field`)
-        noLeak(t, res, privateEmails)
+  t.test(
+    'anonymous and viewer reads of authors and articles carry no email, lists and include=author too',
+    async (t) => {
+      const urls = [
+        '/api/v1/authors?limit=100',
+        '/api/v1/articles?limit=100&include=author',
+        `/api/v1/articles/${tram.slug}?include=author`,
+      ]
+      for (const a of authorEmails.map((_, i) => i)) {
+        const id = body(await get(app, '/api/v1/authors?limit=100')).data[a].id as string
+        urls.push(`/api/v1/authors/${id}`)
       }
-    }
-    const drafts = await get(app, `/api/v1/articles?status=draft&include=author&limit=100`, viewer)
-    t.equal(drafts.statusCode, 200)
-    noLeak(t, drafts, privateEmails)
-  })
+      for (const headers of [{}, viewer]) {
+        for (const url of urls) {
+          const res = await get(app, url, headers)
+          t.equal(res.statusCode, 200, url)
+          t.notOk(/"email"/.test(res.body), `${url}: no email field`)
+          noLeak(t, res, privateEmails)
+        }
+      }
+      const drafts = await get(app, `/api/v1/articles?status=draft&include=author&limit=100`, viewer)
+      t.equal(drafts.statusCode, 200)
+      noLeak(t, drafts, privateEmails)
+    },
+  )
 
   t.test('an author token sees its own email and nobody else’s', async (t) => {
     const own = await tokenHeaders(app, 'author', joao.id)
@@ -204,23 +232,43 @@ t.test('private fields are never a query surface', async (t) => {
     isProblem(t, res, 400, 'VALIDATION_FAILED', '/query/secretHash')
   })
 
-  t.test('GET /tokens shows no secret or hash; retrying POST /tokens with its key never repeats the secret', async (t) => {
-    const first = await app.inject({ method: 'POST', url: '/api/v1/tokens', headers: { ...admin, 'idempotency-key': 'mint-once' }, ...jsonPayload({ name: 'once', role: 'editor' }) })
-    t.equal(first.statusCode, 201)
-    t.equal(first.headers['cache-control'], 'no-store', 'the secret is not cacheable')
-    const secret = body(first).secret as string
-    const retry = await app.inject({ method: 'POST', url: '/api/v1/tokens', headers: { ...admin, 'idempotency-key': 'mint-once' }, ...jsonPayload({ name: 'once', role: 'editor' }) })
-    isProblem(t, retry, 409, 'IDEMPOTENCY_KEY_USED')
-    t.notOk(retry.body.includes(secret), 'the retry does not repeat the secret')
-    const list = await get(app, '/api/v1/tokens', admin)
-    t.equal(list.statusCode, 200)
-    const hashes = (await app.db.prisma.apiToken.findMany({ select: { secretHash: true } })).map((r) => r.secretHash)
-    t.notOk(list.body.includes(secret), 'the list does not show the secret')
-    t.same(hashes.filter((h) => list.body.includes(h)), [], 'the list shows no stored hash')
-    noLeak(t, list)
-    const stored = await app.db.prisma.idempotencyKey.findMany({ select: { responseBody: true } })
-    t.notOk(stored.some((r) => (r.responseBody ?? '').includes(secret)), 'the secret was not stored for replay')
-  })
+  t.test(
+    'GET /tokens shows no secret or hash; retrying POST /tokens with its key never repeats the secret',
+    async (t) => {
+      const first = await app.inject({
+        method: 'POST',
+        url: '/api/v1/tokens',
+        headers: { ...admin, 'idempotency-key': 'mint-once' },
+        ...jsonPayload({ name: 'once', role: 'editor' }),
+      })
+      t.equal(first.statusCode, 201)
+      t.equal(first.headers['cache-control'], 'no-store', 'the secret is not cacheable')
+      const secret = body(first).secret as string
+      const retry = await app.inject({
+        method: 'POST',
+        url: '/api/v1/tokens',
+        headers: { ...admin, 'idempotency-key': 'mint-once' },
+        ...jsonPayload({ name: 'once', role: 'editor' }),
+      })
+      isProblem(t, retry, 409, 'IDEMPOTENCY_KEY_USED')
+      t.notOk(retry.body.includes(secret), 'the retry does not repeat the secret')
+      const list = await get(app, '/api/v1/tokens', admin)
+      t.equal(list.statusCode, 200)
+      const hashes = (await app.db.prisma.apiToken.findMany({ select: { secretHash: true } })).map((r) => r.secretHash)
+      t.notOk(list.body.includes(secret), 'the list does not show the secret')
+      t.same(
+        hashes.filter((h) => list.body.includes(h)),
+        [],
+        'the list shows no stored hash',
+      )
+      noLeak(t, list)
+      const stored = await app.db.prisma.idempotencyKey.findMany({ select: { responseBody: true } })
+      t.notOk(
+        stored.some((r) => (r.responseBody ?? '').includes(secret)),
+        'the secret was not stored for replay',
+      )
+    },
+  )
 })
 
 t.test('unknown and forbidden look the same', async (t) => {
@@ -231,27 +279,33 @@ t.test('unknown and forbidden look the same', async (t) => {
   const hidden = [joaoDraft, yusufDraft, scheduled]
   const comment = { authorName: 'Probe', authorEmail: 'probe@reader.test', body: 'Is anyone there?' }
 
-  t.test('anonymous: a draft or scheduled article is the same 404 as an unknown one, by id, upper-case id and slug', async (t) => {
-    for (const a of hidden) {
-      for (const [key, unknown] of [
-        [a.id, UNKNOWN_UUID],
-        [a.id.toUpperCase(), UNKNOWN_UUID.toUpperCase()],
-        [a.slug, 'no-such-article-at-all'],
-      ]) {
-        for (const suffix of ['', '?include=author']) {
-          const real = await get(app, `/api/v1/articles/${key}${suffix}`)
-          const fake = await get(app, `/api/v1/articles/${unknown}${suffix}`)
-          isProblem(t, real, 404, 'NOT_FOUND')
-          sameAnswer(t, real, fake, `${a.slug}${suffix}`)
-          noLeak(t, real, hiddenStrings())
+  t.test(
+    'anonymous: a draft or scheduled article is the same 404 as an unknown one, by id, upper-case id and slug',
+    async (t) => {
+      for (const a of hidden) {
+        for (const [key, unknown] of [
+          [a.id, UNKNOWN_UUID],
+          [a.id.toUpperCase(), UNKNOWN_UUID.toUpperCase()],
+          [a.slug, 'no-such-article-at-all'],
+        ]) {
+          for (const suffix of ['', '?include=author']) {
+            const real = await get(app, `/api/v1/articles/${key}${suffix}`)
+            const fake = await get(app, `/api/v1/articles/${unknown}${suffix}`)
+            isProblem(t, real, 404, 'NOT_FOUND')
+            sameAnswer(t, real, fake, `${a.slug}${suffix}`)
+            noLeak(t, real, hiddenStrings())
+          }
         }
       }
-    }
-  })
+    },
+  )
 
   t.test('anonymous: a hidden article’s comment thread is the same 404 as an unknown article’s', async (t) => {
     for (const a of hidden) {
-      for (const [key, unknown] of [[a.id, UNKNOWN_UUID], [a.slug, 'no-such-article-at-all']]) {
+      for (const [key, unknown] of [
+        [a.id, UNKNOWN_UUID],
+        [a.slug, 'no-such-article-at-all'],
+      ]) {
         const real = await get(app, `/api/v1/articles/${key}/comments`)
         const fake = await get(app, `/api/v1/articles/${unknown}/comments`)
         isProblem(t, real, 404, 'NOT_FOUND')
@@ -260,51 +314,79 @@ t.test('unknown and forbidden look the same', async (t) => {
     }
   })
 
-  t.test('posting a comment to a draft or scheduled article is the same 404 as to an unknown one, for every caller', async (t) => {
-    const before = await state(app)
-    for (const headers of [{}, viewer, editor, yusufToken]) {
-      for (const a of hidden) {
-        for (const [key, unknown] of [[a.id, UNKNOWN_UUID], [a.slug, 'no-such-article-at-all']]) {
-          const real = await app.inject({ method: 'POST', url: `/api/v1/articles/${key}/comments`, headers, ...jsonPayload(comment) })
-          const fake = await app.inject({ method: 'POST', url: `/api/v1/articles/${unknown}/comments`, headers, ...jsonPayload(comment) })
-          isProblem(t, real, 404, 'NOT_FOUND')
-          sameAnswer(t, real, fake, `comment on ${a.slug}`)
+  t.test(
+    'posting a comment to a draft or scheduled article is the same 404 as to an unknown one, for every caller',
+    async (t) => {
+      const before = await state(app)
+      for (const headers of [{}, viewer, editor, yusufToken]) {
+        for (const a of hidden) {
+          for (const [key, unknown] of [
+            [a.id, UNKNOWN_UUID],
+            [a.slug, 'no-such-article-at-all'],
+          ]) {
+            const real = await app.inject({
+              method: 'POST',
+              url: `/api/v1/articles/${key}/comments`,
+              headers,
+              ...jsonPayload(comment),
+            })
+            const fake = await app.inject({
+              method: 'POST',
+              url: `/api/v1/articles/${unknown}/comments`,
+              headers,
+              ...jsonPayload(comment),
+            })
+            isProblem(t, real, 404, 'NOT_FOUND')
+            sameAnswer(t, real, fake, `comment on ${a.slug}`)
+          }
         }
       }
-    }
-    await unchanged(t, app, before)
-  })
+      await unchanged(t, app, before)
+    },
+  )
 
-  t.test('author token: another author’s draft reads and writes like an unknown id (GET, PATCH, DELETE, publish, unpublish)', async (t) => {
-    const before = await state(app)
-    const cases: [string, (id: string) => string, object | undefined][] = [
-      ['GET', (id) => `/api/v1/articles/${id}`, undefined],
-      ['GET', (id) => `/api/v1/articles/${id}/comments`, undefined],
-      ['PATCH', (id) => `/api/v1/articles/${id}`, { title: 'Mine now' }],
-      ['DELETE', (id) => `/api/v1/articles/${id}`, undefined],
-      ['POST', (id) => `/api/v1/articles/${id}/publish`, {}],
-      ['POST', (id) => `/api/v1/articles/${id}/unpublish`, undefined],
-    ]
-    for (const [method, url, payload] of cases) {
-      for (const ifMatch of method === 'PATCH' || method === 'DELETE' ? ['*', '"1-AAAAAAAAAAAAAAAA"'] : [undefined]) {
-        const headers = { ...yusufToken, ...(ifMatch ? { 'if-match': ifMatch } : {}) }
-        const opts = (id: string) => ({ method: method as 'GET', url: url(id), headers, ...(payload ? jsonPayload(payload) : {}) })
-        const real = await app.inject(opts(joaoDraft.id))
-        const fake = await app.inject(opts(UNKNOWN_UUID))
-        isProblem(t, real, 404, 'NOT_FOUND')
-        sameAnswer(t, real, fake, `${method} ${url('{id}')} If-Match ${ifMatch}`)
-        noLeak(t, real, hiddenStrings(yusuf.key))
+  t.test(
+    'author token: another author’s draft reads and writes like an unknown id (GET, PATCH, DELETE, publish, unpublish)',
+    async (t) => {
+      const before = await state(app)
+      const cases: [string, (id: string) => string, object | undefined][] = [
+        ['GET', (id) => `/api/v1/articles/${id}`, undefined],
+        ['GET', (id) => `/api/v1/articles/${id}/comments`, undefined],
+        ['PATCH', (id) => `/api/v1/articles/${id}`, { title: 'Mine now' }],
+        ['DELETE', (id) => `/api/v1/articles/${id}`, undefined],
+        ['POST', (id) => `/api/v1/articles/${id}/publish`, {}],
+        ['POST', (id) => `/api/v1/articles/${id}/unpublish`, undefined],
+      ]
+      for (const [method, url, payload] of cases) {
+        for (const ifMatch of method === 'PATCH' || method === 'DELETE' ? ['*', '"1-AAAAAAAAAAAAAAAA"'] : [undefined]) {
+          const headers = { ...yusufToken, ...(ifMatch ? { 'if-match': ifMatch } : {}) }
+          const opts = (id: string) => ({
+            method: method as 'GET',
+            url: url(id),
+            headers,
+            ...(payload ? jsonPayload(payload) : {}),
+          })
+          const real = await app.inject(opts(joaoDraft.id))
+          const fake = await app.inject(opts(UNKNOWN_UUID))
+          isProblem(t, real, 404, 'NOT_FOUND')
+          sameAnswer(t, real, fake, `${method} ${url('{id}')} If-Match ${ifMatch}`)
+          noLeak(t, real, hiddenStrings(yusuf.key))
+        }
       }
-    }
-    const bySlug = await get(app, `/api/v1/articles/${joaoDraft.slug}`, yusufToken)
-    sameAnswer(t, bySlug, await get(app, '/api/v1/articles/no-such-article-at-all', yusufToken), 'by slug')
-    await unchanged(t, app, before)
-  })
+      const bySlug = await get(app, `/api/v1/articles/${joaoDraft.slug}`, yusufToken)
+      sameAnswer(t, bySlug, await get(app, '/api/v1/articles/no-such-article-at-all', yusufToken), 'by slug')
+      await unchanged(t, app, before)
+    },
+  )
 
   t.test('author token: lists, filters and search never reveal another author’s drafts', async (t) => {
     const mine = await get(app, '/api/v1/articles?status=draft&limit=100', yusufToken)
     t.equal(mine.statusCode, 200)
-    t.same(body(mine).data.map((a: { id: string }) => a.id), [yusufDraft.id], 'its own draft only')
+    t.same(
+      body(mine).data.map((a: { id: string }) => a.id),
+      [yusufDraft.id],
+      'its own draft only',
+    )
     noLeak(t, mine, hiddenStrings(yusuf.key))
     for (const status of ['draft', 'scheduled']) {
       sameAnswer(
@@ -318,7 +400,10 @@ t.test('unknown and forbidden look the same', async (t) => {
     const everything = await get(app, `/api/v1/articles?limit=100&sort=title`, yusufToken)
     noLeak(t, everything, hiddenStrings(yusuf.key))
     const search = await get(app, `/api/v1/articles?q=${enc(word)}&limit=100`, yusufToken)
-    t.notOk(body(search).data.some((a: { id: string }) => a.id === joaoDraft.id), `q=${word} does not find João’s draft`)
+    t.notOk(
+      body(search).data.some((a: { id: string }) => a.id === joaoDraft.id),
+      `q=${word} does not find João’s draft`,
+    )
   })
 
   t.test('anonymous search for words found only in unpublished articles answers exactly like nonsense', async (t) => {
@@ -347,7 +432,9 @@ t.test('unknown and forbidden look the same', async (t) => {
   })
 
   t.test('the status filter without a token is the same 401 whatever status is asked for', async (t) => {
-    const answers = await Promise.all(['draft', 'scheduled', 'published'].map((s) => get(app, `/api/v1/articles?status=${s}`)))
+    const answers = await Promise.all(
+      ['draft', 'scheduled', 'published'].map((s) => get(app, `/api/v1/articles?status=${s}`)),
+    )
     for (const res of answers) {
       isProblem(t, res, 401, 'UNAUTHORIZED')
       noLeak(t, res, hiddenStrings())
@@ -369,7 +456,19 @@ t.test('pagination abuse', async (t) => {
 
   t.test('limit outside 1..100 or not an integer is a 400 naming /query/limit on every list', async (t) => {
     for (const [url, headers] of lists) {
-      for (const limit of ['-1', '0', '101', '1e9', '2.5', 'abc', '', '1,2', 'NaN', '99999999999999999999', '1&limit=2']) {
+      for (const limit of [
+        '-1',
+        '0',
+        '101',
+        '1e9',
+        '2.5',
+        'abc',
+        '',
+        '1,2',
+        'NaN',
+        '99999999999999999999',
+        '1&limit=2',
+      ]) {
         const res = await get(app, `${url}?limit=${limit}`, headers)
         isProblem(t, res, 400, 'VALIDATION_FAILED', '/query/limit')
         noLeak(t, res)
@@ -412,7 +511,9 @@ t.test('pagination abuse', async (t) => {
       const cursor = body(await get(app, `${url}?limit=1`, headers)).meta.nextCursor as string
       const [payload, signature] = cursor.split('.') as [string, string]
       const decoded = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { s: string; v: unknown[] }
-      const forged = Buffer.from(JSON.stringify({ s: decoded.s, v: decoded.v.map(() => "' OR 1=1 --") })).toString('base64url')
+      const forged = Buffer.from(JSON.stringify({ s: decoded.s, v: decoded.v.map(() => "' OR 1=1 --") })).toString(
+        'base64url',
+      )
       const flip = (s: string) => s.slice(0, -1) + (s.endsWith('A') ? 'B' : 'A')
       const variants = [
         `${payload}.${flip(signature)}`,
@@ -444,7 +545,13 @@ t.test('pagination abuse', async (t) => {
       isProblem(t, res, 400, 'VALIDATION_FAILED', '/query/cursor')
     }
     const byName = body(await get(app, '/api/v1/authors?limit=1')).meta.nextCursor as string
-    isProblem(t, await get(app, `/api/v1/authors?sort=-name&cursor=${byName}`), 400, 'VALIDATION_FAILED', '/query/cursor')
+    isProblem(
+      t,
+      await get(app, `/api/v1/authors?sort=-name&cursor=${byName}`),
+      400,
+      'VALIDATION_FAILED',
+      '/query/cursor',
+    )
   })
 
   t.test('a cursor from another resource’s list is a 400, not a position in this one', async (t) => {
@@ -507,11 +614,15 @@ t.test('SQL-looking and exotic Unicode strings', async (t) => {
       const res = await get(app, `/api/v1/articles?q=${enc(q)}&limit=100`)
       t.equal(res.statusCode, 200, `q=${JSON.stringify(q.slice(0, 20))} is answered`)
       const page = body(res)
-      t.ok(page.data.every((a: { id: string }) => publishedIds.has(a.id)), 'published articles only')
+      t.ok(
+        page.data.every((a: { id: string }) => publishedIds.has(a.id)),
+        'published articles only',
+      )
       t.ok(page.meta.total <= publishedIds.size, 'no more rows than are published')
       noLeak(t, res, hiddenStrings())
     }
-    for (const q of nasty.slice(0, 3)) t.same(body(await get(app, `/api/v1/articles?q=${enc(q)}`)).meta.total, 0, `${q} matches nothing`)
+    for (const q of nasty.slice(0, 3))
+      t.same(body(await get(app, `/api/v1/articles?q=${enc(q)}`)).meta.total, 0, `${q} matches nothing`)
     t.equal(await app.db.prisma.article.count(), seedArticles.length, 'the articles table is intact')
   })
 
@@ -522,7 +633,11 @@ t.test('SQL-looking and exotic Unicode strings', async (t) => {
       const res = await get(app, `/api/v1/authors?q=${enc(q)}&limit=100`)
       t.equal(res.statusCode, 200)
       const expected = all.filter((a) => a.name.toLowerCase().includes(q.toLowerCase())).map((a) => a.name)
-      t.same(body(res).data.map((a: { name: string }) => a.name), expected, `q=${JSON.stringify(q.slice(0, 20))} matches literally`)
+      t.same(
+        body(res).data.map((a: { name: string }) => a.name),
+        expected,
+        `q=${JSON.stringify(q.slice(0, 20))} matches literally`,
+      )
     }
   })
 
@@ -543,7 +658,18 @@ t.test('SQL-looking and exotic Unicode strings', async (t) => {
   })
 
   t.test('SQL-looking, traversal and Unicode slugs in paths are plain 404s', async (t) => {
-    const slugs = ["'%20OR%201=1--", '%27%20OR%20%271%27%3D%271', '..%2F..%2Fetc%2Fpasswd', '%F0%9F%9A%8B', '%E2%80%AEtram', `${tram.slug}'--`, tram.slug.toUpperCase(), `${tram.slug}%00`.replace('%00', '%20'), '%25', '_']
+    const slugs = [
+      "'%20OR%201=1--",
+      '%27%20OR%20%271%27%3D%271',
+      '..%2F..%2Fetc%2Fpasswd',
+      '%F0%9F%9A%8B',
+      '%E2%80%AEtram',
+      `${tram.slug}'--`,
+      tram.slug.toUpperCase(),
+      `${tram.slug}%00`.replace('%00', '%20'),
+      '%25',
+      '_',
+    ]
     for (const slug of slugs) {
       for (const url of [`/api/v1/articles/${slug}`, `/api/v1/authors/${slug}`, `/api/v1/articles/${slug}/comments`]) {
         const res = await get(app, url)
@@ -575,7 +701,12 @@ t.test('SQL-looking and exotic Unicode strings', async (t) => {
   t.test('SQL-looking and Unicode text is stored byte-exact as exactly one row, tables intact', async (t) => {
     const before = await state(app)
     const title = "Robert'); DROP TABLE articles;-- \u202Eevil\u202C 👩‍💻 e\u0301 %_\\ $1 \u200B"
-    const res = await app.inject({ method: 'POST', url: '/api/v1/articles', headers: editor, ...jsonPayload({ title, body: nasty.join('\n'), authorId: thuha.id }) })
+    const res = await app.inject({
+      method: 'POST',
+      url: '/api/v1/articles',
+      headers: editor,
+      ...jsonPayload({ title, body: nasty.join('\n'), authorId: thuha.id }),
+    })
     t.equal(res.statusCode, 201)
     const created = body(res)
     t.equal(created.title, title, 'the title comes back byte-exact')
@@ -583,7 +714,11 @@ t.test('SQL-looking and exotic Unicode strings', async (t) => {
     const row = await app.db.prisma.article.findUnique({ where: { id: created.id } })
     t.equal(row?.title, title, 'and is stored byte-exact')
     t.equal(row?.body, nasty.join('\n'))
-    const commentRes = await app.inject({ method: 'POST', url: `/api/v1/articles/${tram.slug}/comments`, ...jsonPayload({ authorName: "O'Brien\u202E", authorEmail: 'ob@reader.test', body: title }) })
+    const commentRes = await app.inject({
+      method: 'POST',
+      url: `/api/v1/articles/${tram.slug}/comments`,
+      ...jsonPayload({ authorName: "O'Brien\u202E", authorEmail: 'ob@reader.test', body: title }),
+    })
     t.equal(commentRes.statusCode, 201)
     t.equal(body(commentRes).body, title)
     const after = await state(app)
@@ -591,7 +726,12 @@ t.test('SQL-looking and exotic Unicode strings', async (t) => {
     t.equal(after.comments.length, before.comments.length + 1, 'exactly one comment more')
     t.same(after.authors, before.authors, 'authors untouched')
     for (const slug of ["' or 1=1", 'drop table', UNKNOWN_UUID, 'ümlaut', 'a--b', '-a']) {
-      const bad = await app.inject({ method: 'POST', url: '/api/v1/articles', headers: editor, ...jsonPayload({ title: 'x', slug, authorId: thuha.id }) })
+      const bad = await app.inject({
+        method: 'POST',
+        url: '/api/v1/articles',
+        headers: editor,
+        ...jsonPayload({ title: 'x', slug, authorId: thuha.id }),
+      })
       isProblem(t, bad, 400, 'VALIDATION_FAILED', '/body/slug')
     }
     t.equal((await state(app)).articles.length, after.articles.length, 'no article for a refused slug')

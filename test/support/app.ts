@@ -67,7 +67,9 @@ export async function buildTestApp(
     ...GENEROUS_LIMITS,
     ...overrides,
   })
-  const app = await contract.instrument(() => buildApp(config, options.logStream ? { logStream: options.logStream } : { logger: false }))
+  const app = await contract.instrument(() =>
+    buildApp(config, options.logStream ? { logStream: options.logStream } : { logger: false }),
+  )
   t.teardown(() => app.close())
   return app
 }
@@ -78,7 +80,11 @@ export function json<T = any>(response: { body: string }): T {
 }
 
 /** Walks a list through `meta.nextCursor`, asserting the Link header agrees, until the end: every row, in order. */
-export async function walk<Row = Record<string, any>>(app: TestApp, url: string, headers: Headers = {}): Promise<Row[]> {
+export async function walk<Row = Record<string, any>>(
+  app: TestApp,
+  url: string,
+  headers: Headers = {},
+): Promise<Row[]> {
   const rows: Row[] = []
   let next: string | null = url
   for (let i = 0; next && i < 100; i++) {

@@ -42,7 +42,11 @@ export function errorPaths(res: { body: string }): string[] {
 /** Asserts an RFC 9457 refusal: status, problem+json, stable code, and (optionally) the culprit. */
 export function isProblem(t: Test, res: Res, status: number, code: string, path?: string): any {
   t.equal(res.statusCode, status, `status ${status} (got ${res.statusCode}: ${res.body.slice(0, 200)})`)
-  t.match(String(res.headers['content-type'] ?? ''), /^application\/problem\+json/, 'content-type is application/problem+json')
+  t.match(
+    String(res.headers['content-type'] ?? ''),
+    /^application\/problem\+json/,
+    'content-type is application/problem+json',
+  )
   const parsed = body(res)
   t.equal(parsed?.code, code, `code ${code}`)
   t.equal(parsed?.status, res.statusCode, 'the body repeats the status')
@@ -83,7 +87,16 @@ export async function state(app: TestApp) {
   const [content, tokens] = await Promise.all([
     snapshot(app),
     app.db.prisma.apiToken.findMany({
-      select: { id: true, name: true, role: true, authorId: true, secretHash: true, prefix: true, fromEnvironment: true, createdAt: true },
+      select: {
+        id: true,
+        name: true,
+        role: true,
+        authorId: true,
+        secretHash: true,
+        prefix: true,
+        fromEnvironment: true,
+        createdAt: true,
+      },
       orderBy: { id: 'asc' },
     }),
   ])
@@ -96,7 +109,8 @@ export async function unchanged(t: Test, app: TestApp, before: State, what = 'no
   const after = await state(app)
   const diffs: string[] = []
   for (const table of Object.keys(before) as (keyof State)[]) {
-    if (before[table].length !== after[table].length) diffs.push(`${table}: ${before[table].length} → ${after[table].length} rows`)
+    if (before[table].length !== after[table].length)
+      diffs.push(`${table}: ${before[table].length} → ${after[table].length} rows`)
     else if (JSON.stringify(before[table]) !== JSON.stringify(after[table])) diffs.push(`${table}: rows changed`)
   }
   t.same(diffs, [], what)

@@ -41,7 +41,8 @@ export async function privateCluster(t: Test): Promise<Cluster> {
   await chown(dir, ...(await postgresIds()))
   const port = await freePort()
   const data = path.join(dir, 'data')
-  const asPostgres = (cmd: string, args: string[]) => exec('runuser', ['-u', 'postgres', '--', path.join(bin, cmd), ...args])
+  const asPostgres = (cmd: string, args: string[]) =>
+    exec('runuser', ['-u', 'postgres', '--', path.join(bin, cmd), ...args])
   await asPostgres('initdb', ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync'])
   const opts = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`
   const start = async () => {

@@ -64,7 +64,12 @@ async function exitWithin(child: ChildProcess, exited: Promise<Exited>, timeoutM
 }
 
 /** Runs a command to completion (bounded). */
-export async function run(command: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs = 120_000): Promise<Exited> {
+export async function run(
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  timeoutMs = 120_000,
+): Promise<Exited> {
   const child = spawn(command, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] })
   const { exited } = collect(child)
   return exitWithin(child, exited, timeoutMs)
@@ -78,7 +83,11 @@ export const SERVER = [process.execPath, ['--import', 'tsx', path.join('src', 's
  * output: for a test that watches it start (startServer waits until it listens).
  */
 export function spawnServer(env: NodeJS.ProcessEnv) {
-  const child = spawn(SERVER[0], [...SERVER[1]], { cwd: ROOT, env: { PORT: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(SERVER[0], [...SERVER[1]], {
+    cwd: ROOT,
+    env: { PORT: '0', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
   const { out, err, exited } = collect(child)
   return { child, stdout: out, stderr: err, exited }
 }
@@ -122,7 +131,12 @@ export async function getFrom(
 ): Promise<{ status: number; type: string; ms: number; text: string }> {
   const started = Date.now()
   const res = await fetch(server.url + pathname, { signal: AbortSignal.timeout(timeoutMs) })
-  return { status: res.status, type: res.headers.get('content-type') ?? '', ms: Date.now() - started, text: await res.text() }
+  return {
+    status: res.status,
+    type: res.headers.get('content-type') ?? '',
+    ms: Date.now() - started,
+    text: await res.text(),
+  }
 }
 
 /** Polls `what` every 100 ms until it holds; resolves with the time that took, or throws after `timeoutMs`. */

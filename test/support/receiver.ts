@@ -28,7 +28,10 @@ export interface Delivered {
  */
 export async function startReceiver(t: Test, options: { host?: string; port?: number } = {}) {
   const received: Received[] = []
-  let respond: (request: Received) => { status: number; headers?: Record<string, string>; body?: string } = () => ({ status: 200, body: 'ok' })
+  let respond: (request: Received) => { status: number; headers?: Record<string, string>; body?: string } = () => ({
+    status: 200,
+    body: 'ok',
+  })
   let server: http.Server | undefined
   const host = options.host ?? '127.0.0.1'
   let port = options.port ?? 0
@@ -65,7 +68,11 @@ export async function startReceiver(t: Test, options: { host?: string; port?: nu
     verified(secret: string): Delivered[] {
       const webhook = new Webhook(secret)
       return received.map((r) => {
-        const payload = webhook.verify(r.body, r.headers as Record<string, string>) as { type: string; timestamp: string; data: Record<string, any> }
+        const payload = webhook.verify(r.body, r.headers as Record<string, string>) as {
+          type: string
+          timestamp: string
+          data: Record<string, any>
+        }
         return { id: String(r.headers['webhook-id']), ...payload, at: r.at }
       })
     },
@@ -75,7 +82,11 @@ export async function startReceiver(t: Test, options: { host?: string; port?: nu
 export type Receiver = Awaited<ReturnType<typeof startReceiver>>
 
 /** Polls until `what` holds (every 50 ms), or fails the wait after `timeoutMs`. */
-export async function eventually(what: () => boolean | Promise<boolean>, timeoutMs = 15_000, message = 'condition'): Promise<void> {
+export async function eventually(
+  what: () => boolean | Promise<boolean>,
+  timeoutMs = 15_000,
+  message = 'condition',
+): Promise<void> {
   const deadline = Date.now() + timeoutMs
   while (!(await what())) {
     if (Date.now() > deadline) throw new Error(`${message}: not within ${timeoutMs} ms`)
@@ -100,7 +111,10 @@ export async function startScriptedReceiver(t: Test, handle: (request: Received,
 }
 
 /** A request listener that reads each body, records the request in `received`, then lets `handle` answer. */
-function recording(received: Received[], handle: (request: Received, res: http.ServerResponse) => void): http.RequestListener {
+function recording(
+  received: Received[],
+  handle: (request: Received, res: http.ServerResponse) => void,
+): http.RequestListener {
   return (req, res) => {
     let body = ''
     req.setEncoding('utf8')

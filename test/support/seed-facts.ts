@@ -37,7 +37,9 @@ export const malgorzata = author('malgorzata')
 export const hiddenArticles = seedArticles
   .filter((a) => a.publishedAt === null)
   .map((a) => ({ ...a, id: seedId('article', a.key), authorId: seedId('author', a.authorKey) }))
-export const publishedIds = new Set(seedArticles.filter((a) => a.publishedAt !== null).map((a) => seedId('article', a.key)))
+export const publishedIds = new Set(
+  seedArticles.filter((a) => a.publishedAt !== null).map((a) => seedId('article', a.key)),
+)
 
 /** The published (not scheduled) seed articles, newest first: what the public list shows. */
 export const newestPublished = seedArticles

@@ -20,17 +20,27 @@ export const VCL_PATH = path.join(ROOT, 'deploy', 'varnish', 'default.vcl')
  * side lets a PURGE carry more than 8 KB of keys. The same values are in the VCL's header.
  */
 export const VARNISHD_ARGS = [
-  '-j', 'none',
-  '-s', 'malloc,64m',
-  '-p', 'http_resp_hdr_len=65536',
-  '-p', 'http_resp_size=98304',
-  '-p', 'workspace_backend=256k',
-  '-p', 'http_req_hdr_len=65536',
-  '-p', 'http_req_size=98304',
-  '-p', 'workspace_client=256k',
+  '-j',
+  'none',
+  '-s',
+  'malloc,64m',
+  '-p',
+  'http_resp_hdr_len=65536',
+  '-p',
+  'http_resp_size=98304',
+  '-p',
+  'workspace_backend=256k',
+  '-p',
+  'http_req_hdr_len=65536',
+  '-p',
+  'http_req_size=98304',
+  '-p',
+  'workspace_client=256k',
   // Little to do in tests: fewer threads than the production default of 100 per pool.
-  '-p', 'thread_pools=1',
-  '-p', 'thread_pool_min=10',
+  '-p',
+  'thread_pools=1',
+  '-p',
+  'thread_pool_min=10',
 ] as const
 
 /**
@@ -73,7 +83,8 @@ export function vclFor(source: string, backendHost: string, backendPort: number)
   const vcl = source
     .replace(/^(\s*)\.host = "[^"]*";/m, (_, indent: string) => (hosts++, `${indent}.host = "${backendHost}";`))
     .replace(/^(\s*)\.port = "[^"]*";/m, (_, indent: string) => (ports++, `${indent}.port = "${backendPort}";`))
-  if (hosts !== 1 || ports !== 1) throw new Error(`${VCL_PATH}: no '.host = "…";' or '.port = "…";' line in the backend`)
+  if (hosts !== 1 || ports !== 1)
+    throw new Error(`${VCL_PATH}: no '.host = "…";' or '.port = "…";' line in the backend`)
   return vcl
 }
 
@@ -96,7 +107,10 @@ export async function startVarnish(t: Test, options: { backendPort: number; back
   const dir = await mkdtemp(path.join(tmpdir(), 'broadsheet-varnish-'))
   const vcl = path.join(dir, 'default.vcl')
   try {
-    await writeFile(vcl, vclFor(await readFile(VCL_PATH, 'utf8'), options.backendHost ?? '127.0.0.1', options.backendPort))
+    await writeFile(
+      vcl,
+      vclFor(await readFile(VCL_PATH, 'utf8'), options.backendHost ?? '127.0.0.1', options.backendPort),
+    )
   } catch (error) {
     await rm(dir, { recursive: true, force: true })
     throw error
@@ -164,7 +178,9 @@ async function launch(dir: string, vcl: string, port: number, timeoutMs = 30_000
     if (failed === null) break
     if (typeof failed === 'string' || Date.now() > deadline) {
       await kill() // the directory is startVarnish's to remove (or to reuse for another port)
-      throw new Error(`${failed ?? `varnishd did not answer within ${timeoutMs} ms`}\nvarnishd ${args.join(' ')}\n${output}`)
+      throw new Error(
+        `${failed ?? `varnishd did not answer within ${timeoutMs} ms`}\nvarnishd ${args.join(' ')}\n${output}`,
+      )
     }
     await new Promise((resolve) => setTimeout(resolve, 100))
   }
@@ -174,7 +190,12 @@ async function launch(dir: string, vcl: string, port: number, timeoutMs = 30_000
     port,
     stop,
     async stats() {
-      const result = await run('varnishstat', ['-n', dir, '-j', '-f', 'MAIN.cache_hit', '-f', 'MAIN.cache_miss'], process.env, 15_000)
+      const result = await run(
+        'varnishstat',
+        ['-n', dir, '-j', '-f', 'MAIN.cache_hit', '-f', 'MAIN.cache_miss'],
+        process.env,
+        15_000,
+      )
       if (result.code !== 0) throw new Error(`varnishstat exited with ${result.code}: ${result.stderr}`)
       // varnishstat -j: {"version": 1, "counters": {name: {value}}} since 6.5, flat before.
       const json = JSON.parse(result.stdout) as Record<string, unknown> & { counters?: Record<string, unknown> }

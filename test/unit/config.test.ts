@@ -33,7 +33,9 @@ t.test('every bad variable is named at once', async (t) => {
 })
 
 t.test('secrets are named but never echoed', async (t) => {
-  const error = t.throws(() => loadConfig({ ADMIN_TOKEN: 'hunter2', DATABASE_URL: 'mysql://u:pw-secret@h/db' })) as Error
+  const error = t.throws(() =>
+    loadConfig({ ADMIN_TOKEN: 'hunter2', DATABASE_URL: 'mysql://u:pw-secret@h/db' }),
+  ) as Error
   t.match(error.message, /ADMIN_TOKEN/)
   t.match(error.message, /DATABASE_URL must be a postgres:\/\/ or postgresql:\/\/ connection string/)
   t.notMatch(error.message, /hunter2/)

@@ -15,13 +15,24 @@ const catalogue = Object.keys(CATALOGUE).sort()
 t.test('the README lists exactly the catalogue, with the same statuses', async (t) => {
   const readme = await readFile(path.join(ROOT, 'README.md'), 'utf8')
   const section = readme.slice(readme.indexOf('### Error codes'))
-  const rows = [...section.matchAll(/^\| `([A-Z_]+)` \| (\d{3}) \|/gm)].map((m) => ({ code: m[1]!, status: Number(m[2]) }))
+  const rows = [...section.matchAll(/^\| `([A-Z_]+)` \| (\d{3}) \|/gm)].map((m) => ({
+    code: m[1]!,
+    status: Number(m[2]),
+  }))
   t.ok(rows.length > 0, 'the README has an error-code table')
   t.same(rows.map((r) => r.code).sort(), catalogue, 'same codes')
   for (const row of rows) t.equal(row.status, CATALOGUE[row.code as ProblemCode]?.status, `${row.code}: same status`)
   // Anywhere else in the README, a `CODE` that is not a setting, an environment variable of
   // the tools, or SQL must be a catalogue code.
-  const notCodes = new Set([...Object.keys(ConfigSchema.properties), 'TEST_DATABASE_URL', 'BROADSHEET_URL', 'DELETE', 'PATCH', 'UPDATE', 'TRUNCATE'])
+  const notCodes = new Set([
+    ...Object.keys(ConfigSchema.properties),
+    'TEST_DATABASE_URL',
+    'BROADSHEET_URL',
+    'DELETE',
+    'PATCH',
+    'UPDATE',
+    'TRUNCATE',
+  ])
   for (const m of readme.matchAll(/`([A-Z][A-Z_]{4,})`/g)) {
     if (!notCodes.has(m[1]!) && !(m[1]! in CATALOGUE)) t.fail(`the README names ${m[1]}, which is not in the catalogue`)
   }
@@ -35,7 +46,9 @@ t.test('the OpenAPI document shows every code, each as the catalogue makes it', 
     for (const [method, operation] of Object.entries(operations)) {
       for (const [status, shared] of Object.entries(operation.responses ?? {}) as [string, any][]) {
         // Problem responses are shared: `$ref` to components/responses.
-        const response = shared.$ref ? doc.components.responses[shared.$ref.replace('#/components/responses/', '')] : shared
+        const response = shared.$ref
+          ? doc.components.responses[shared.$ref.replace('#/components/responses/', '')]
+          : shared
         const media = response.content?.['application/problem+json']
         if (!media) continue
         t.notOk(media.example, `${method} ${route} ${status}: examples by code, not one example`)
@@ -48,8 +61,13 @@ t.test('the OpenAPI document shows every code, each as the catalogue makes it', 
             continue
           }
           seen.add(value.code)
-          if (name !== value.code || entry.status !== Number(status) || value.status !== entry.status || value.title !== entry.title ||
-              value.type !== problemType(value.code)) {
+          if (
+            name !== value.code ||
+            entry.status !== Number(status) ||
+            value.status !== entry.status ||
+            value.title !== entry.title ||
+            value.type !== problemType(value.code)
+          ) {
             t.fail(`${method} ${route} ${status}: example ${name} is not what the catalogue makes of ${value.code}`)
           }
         }
@@ -82,11 +100,15 @@ t.test('problems are made from the catalogue only', async (t) => {
     if (file === 'src/errors.ts') continue
     const text = await readFile(path.join(ROOT, file), 'utf8')
     if (/['"`]urn:broadsheet:problem:/.test(text)) offenders.push(`${file}: builds a problem type itself`)
-    for (const m of text.matchAll(/new ProblemError\(\s*(\d+)/g)) offenders.push(`${file}: new ProblemError(${m[1]}, …) with a status of its own`)
+    for (const m of text.matchAll(/new ProblemError\(\s*(\d+)/g))
+      offenders.push(`${file}: new ProblemError(${m[1]}, …) with a status of its own`)
   }
   t.same(offenders, [], 'status, title and type come from src/errors.ts')
   for (const [code, entry] of Object.entries(CATALOGUE)) {
     t.match(code, /^[A-Z]+(_[A-Z]+)*$/, `${code}: SCREAMING_SNAKE_CASE`)
-    t.ok(entry.status >= 400 && entry.status <= 599 && entry.title.length > 0 && entry.detail.length > 0, `${code}: status, title, detail`)
+    t.ok(
+      entry.status >= 400 && entry.status <= 599 && entry.title.length > 0 && entry.detail.length > 0,
+      `${code}: status, title, detail`,
+    )
   }
 })

@@ -21,6 +21,9 @@ t.test('the check fails when the schema changes without a migration', async (t) 
   t.match(schema, /twitter/, 'the test edit applied')
   await writeFile(path.join(dir, 'schema.prisma'), schema)
   await cp(MIGRATIONS_DIR, path.join(dir, 'migrations'), { recursive: true })
-  const diff = await diffMigrationsToSchema({ schema: path.join(dir, 'schema.prisma'), migrations: path.join(dir, 'migrations') })
+  const diff = await diffMigrationsToSchema({
+    schema: path.join(dir, 'schema.prisma'),
+    migrations: path.join(dir, 'migrations'),
+  })
   t.match(diff, /ALTER TABLE "authors" ADD COLUMN\s+"twitter" TEXT/)
 })

@@ -22,7 +22,11 @@ t.test('a round trip: the stored value is versioned, names its key and hides the
   t.not(box.seal(secret, CONTEXT), stored, 'a fresh IV each time')
   t.equal(box.open(stored, CONTEXT), secret)
   t.ok(box.isCurrent(stored))
-  t.equal(k1.id, createHash('sha256').update(k1.bytes).digest('hex').slice(0, 8), 'the key id: first 8 hex digits of SHA-256 of the key')
+  t.equal(
+    k1.id,
+    createHash('sha256').update(k1.bytes).digest('hex').slice(0, 8),
+    'the key id: first 8 hex digits of SHA-256 of the key',
+  )
 })
 
 t.test('plaintext from before a key is returned as it is; without a key nothing is encrypted', async (t) => {
@@ -51,7 +55,10 @@ t.test('a wrong or missing key is a clear SecretUnreadable naming the key id, ne
   t.ok(wrong instanceof SecretUnreadable)
   t.equal(wrong.reason, 'unknown-key')
   t.equal(wrong.keyId, k1.id)
-  t.match(wrong.message, new RegExp(`encrypted with key ${k1.id}, which is not among the configured keys \\(${k2.id}\\)`))
+  t.match(
+    wrong.message,
+    new RegExp(`encrypted with key ${k1.id}, which is not among the configured keys \\(${k2.id}\\)`),
+  )
   const none = t.throws(() => new SecretBox([]).open(stored, CONTEXT)) as SecretUnreadable
   t.equal(none.reason, 'no-key')
   t.match(none.message, /no SECRETS_KEY is configured/)
@@ -69,13 +76,28 @@ t.test('a tampered value does not open', async (t) => {
   for (const at of [0, 12, 28, bytes.length - 1]) {
     const flipped = Buffer.from(bytes)
     flipped[at]! ^= 1
-    t.throws(() => box.open(head + flipped.toString('base64url'), CONTEXT), { name: 'SecretUnreadable', reason: 'tampered' }, `byte ${at} flipped`)
+    t.throws(
+      () => box.open(head + flipped.toString('base64url'), CONTEXT),
+      { name: 'SecretUnreadable', reason: 'tampered' },
+      `byte ${at} flipped`,
+    )
   }
-  t.throws(() => box.open(head + bytes.subarray(0, 20).toString('base64url'), CONTEXT), { name: 'SecretUnreadable', reason: 'malformed' }, 'truncated')
-  t.throws(() => box.open(`enc:v9:${k1.id}:${data}`, CONTEXT), { name: 'SecretUnreadable', reason: 'malformed' }, 'an unknown version')
+  t.throws(
+    () => box.open(head + bytes.subarray(0, 20).toString('base64url'), CONTEXT),
+    { name: 'SecretUnreadable', reason: 'malformed' },
+    'truncated',
+  )
+  t.throws(
+    () => box.open(`enc:v9:${k1.id}:${data}`, CONTEXT),
+    { name: 'SecretUnreadable', reason: 'malformed' },
+    'an unknown version',
+  )
   t.throws(() => box.open('enc:v1:nothex!!:abc', CONTEXT), { name: 'SecretUnreadable', reason: 'malformed' })
   // The key id is authenticated: relabelling a value with another key's id fails too.
-  t.throws(() => new SecretBox([k1, k2]).open(stored.replace(k1.id, k2.id), CONTEXT), { name: 'SecretUnreadable', reason: 'tampered' })
+  t.throws(() => new SecretBox([k1, k2]).open(stored.replace(k1.id, k2.id), CONTEXT), {
+    name: 'SecretUnreadable',
+    reason: 'tampered',
+  })
 })
 
 t.test('the context is bound (authenticated data): a value sealed for one use does not open as another', async (t) => {
@@ -91,10 +113,22 @@ t.test('key formats: base64 (standard or url-safe) or 64 hex digits, a comma lis
   t.equal(parseKey(bytes.toString('hex')).id, id, 'hex')
   t.equal(parseKey(bytes.toString('base64url')).id, id, 'base64url without padding')
   t.equal(parseKey(` ${bytes.toString('base64')}\n`).id, id, 'surrounding whitespace (a key file) ignored')
-  t.same(parseKeys(`${bytes.toString('base64')}, ${k1.bytes.toString('hex')}`).map((k) => k.id), [id, k1.id])
-  for (const bad of ['short', randomBytes(16).toString('base64'), randomBytes(31).toString('hex'), 'x'.repeat(64), `${bytes.toString('base64')}==`]) {
+  t.same(
+    parseKeys(`${bytes.toString('base64')}, ${k1.bytes.toString('hex')}`).map((k) => k.id),
+    [id, k1.id],
+  )
+  for (const bad of [
+    'short',
+    randomBytes(16).toString('base64'),
+    randomBytes(31).toString('hex'),
+    'x'.repeat(64),
+    `${bytes.toString('base64')}==`,
+  ]) {
     const error = t.throws(() => parseKey(bad), ConfigError) as ConfigError
-    t.match(error.message, /SECRETS_KEY is not a valid key: each key must be 32 random bytes written as base64 \(openssl rand -base64 32\)/)
+    t.match(
+      error.message,
+      /SECRETS_KEY is not a valid key: each key must be 32 random bytes written as base64 \(openssl rand -base64 32\)/,
+    )
     t.notOk(error.message.includes(bad), 'the value is never echoed')
   }
   t.throws(() => parseKeys(`${bytes.toString('base64')},`), /SECRETS_KEY has an empty entry/)

@@ -1,6 +1,14 @@
 import { ANONYMOUS, type Principal } from '../../auth.js'
 import type { Article as ArticleModel, RevisionAction } from '../../generated/prisma/client.js'
-import { fetchPage, timestampValue, type CursorCodec, type ListMeta, type ListSpec, type Pagination, type SortTerm } from '../paging.js'
+import {
+  fetchPage,
+  timestampValue,
+  type CursorCodec,
+  type ListMeta,
+  type ListSpec,
+  type Pagination,
+  type SortTerm,
+} from '../paging.js'
 import { byIdOrSlug, empty, idOf, isUuid, join, raw, sql, timestamp, type Query, type Sql } from '../sql.js'
 
 /** An article row as these statements return it: Prisma's model, less the search vector. */
@@ -23,7 +31,12 @@ const withAuthorJoin = sql`JOIN "authors" au ON au."id" = a."author_id"`
 const spec: ListSpec<ArticleRow> = {
   name: 'articles',
   sortable: {
-    publishedAt: { expr: sql`a."published_at"`, type: 'timestamptz', nullable: true, read: (r) => timestampValue(r.publishedAt) },
+    publishedAt: {
+      expr: sql`a."published_at"`,
+      type: 'timestamptz',
+      nullable: true,
+      read: (r) => timestampValue(r.publishedAt),
+    },
     createdAt: { expr: sql`a."created_at"`, type: 'timestamptz', read: (r) => timestampValue(r.createdAt) },
     updatedAt: { expr: sql`a."updated_at"`, type: 'timestamptz', read: (r) => timestampValue(r.updatedAt) },
     title: { expr: sql`a."title"`, type: 'text', read: (r) => r.title },
@@ -48,7 +61,8 @@ const datedSpec: ListSpec<ArticleRow> = {
 export const listSpec = (dated: boolean): ListSpec<ArticleRow> => (dated ? datedSpec : spec)
 
 /** Text search in the configuration the search_vector trigger uses. */
-export const searchQuery = (config: string, q: string): Sql => sql`websearch_to_tsquery(CAST(${config} AS regconfig), ${q})`
+export const searchQuery = (config: string, q: string): Sql =>
+  sql`websearch_to_tsquery(CAST(${config} AS regconfig), ${q})`
 
 /** Relevance first when searching without an explicit sort. */
 export const rankTerm = (search: Sql): SortTerm<ArticleRow> => ({
@@ -73,7 +87,8 @@ function readable(principal: Principal, now: Date): Sql {
   const at = timestamp(now)
   if (principal.kind === 'anonymous') return sql`a."published_at" <= ${at}`
   if (principal.kind === 'preview') return sql`a."id" = CAST(${principal.articleId} AS uuid)`
-  if (principal.role === 'author') return sql`(a."published_at" <= ${at} OR a."author_id" = CAST(${principal.authorId} AS uuid))`
+  if (principal.role === 'author')
+    return sql`(a."published_at" <= ${at} OR a."author_id" = CAST(${principal.authorId} AS uuid))`
   return sql`TRUE`
 }
 
@@ -143,7 +158,9 @@ export async function lockArticles(db: Query, idsOrSlugs: string[]): Promise<voi
 
 /** The id of an article the caller may see. */
 export async function findVisibleId(db: Query, principal: Principal, idOrSlug: string): Promise<string | undefined> {
-  const rows = await db<{ id: string }>(sql`SELECT a."id" FROM "articles" a WHERE ${visibleArticle(principal, idOrSlug)}`)
+  const rows = await db<{ id: string }>(
+    sql`SELECT a."id" FROM "articles" a WHERE ${visibleArticle(principal, idOrSlug)}`,
+  )
   return rows[0]?.id
 }
 
@@ -169,9 +186,12 @@ export async function listArticles(
   if (filters.search) where.push(sql`a."search_vector" @@ ${filters.search}`)
   if (filters.author !== undefined) where.push(sql`a."author_id" = ${idOf('authors', filters.author)}`)
   // Containment, so the GIN index on "tags" answers it: every given tag, in any order.
-  if (filters.tags !== undefined && filters.tags.length > 0) where.push(sql`a."tags" @> CAST(${filters.tags} AS text[])`)
-  if (filters.publishedAfter !== undefined) where.push(sql`a."published_at" > CAST(${filters.publishedAfter} AS timestamptz)`)
-  if (filters.publishedBefore !== undefined) where.push(sql`a."published_at" < CAST(${filters.publishedBefore} AS timestamptz)`)
+  if (filters.tags !== undefined && filters.tags.length > 0)
+    where.push(sql`a."tags" @> CAST(${filters.tags} AS text[])`)
+  if (filters.publishedAfter !== undefined)
+    where.push(sql`a."published_at" > CAST(${filters.publishedAfter} AS timestamptz)`)
+  if (filters.publishedBefore !== undefined)
+    where.push(sql`a."published_at" < CAST(${filters.publishedBefore} AS timestamptz)`)
   if (filters.status === 'draft') where.push(sql`a."published_at" IS NULL`)
   if (filters.status === 'scheduled') where.push(sql`a."published_at" > ${timestamp(now)}`)
   if (filters.status === 'published') where.push(sql`a."published_at" <= ${timestamp(now)}`)
@@ -379,7 +399,8 @@ export async function updateArticle(
     ['trashed_at', changes.trashedAt],
     ['live_event_at', changes.liveEventAt],
   ] as const) {
-    if (at !== undefined) set.push(sql`${raw(`"${column}"`)} = CAST(${at === null ? null : timestamp(at)} AS timestamptz)`)
+    if (at !== undefined)
+      set.push(sql`${raw(`"${column}"`)} = CAST(${at === null ? null : timestamp(at)} AS timestamptz)`)
   }
   const where = [conditions.shelf === 'trash' ? sql`a."trashed_at" IS NOT NULL` : sql`a."trashed_at" IS NULL`]
   if (conditions.expected !== '*') where.push(sql`a."version" = ${conditions.expected}`)
@@ -423,7 +444,12 @@ function destroyed(deletion: Sql, now: Date): Sql {
  * Destroys the article (its comments, revisions and preview tokens go with it) if it still
  * has `expected` version, with its `article.deleted` event; how many rows went.
  */
-export async function deleteArticle(db: Query, id: string, expected: number | '*' | undefined, now: Date): Promise<number> {
+export async function deleteArticle(
+  db: Query,
+  id: string,
+  expected: number | '*' | undefined,
+  now: Date,
+): Promise<number> {
   const rows = await db<{ id: string }>(
     destroyed(
       sql`DELETE FROM "articles" WHERE "id" = CAST(${id} AS uuid) ${typeof expected === 'number' ? sql`AND "version" = ${expected}` : empty}`,

@@ -1,5 +1,12 @@
 import type { Author as AuthorModel } from '../../generated/prisma/client.js'
-import { fetchPage, timestampValue, type CursorCodec, type ListMeta, type ListSpec, type Pagination } from '../paging.js'
+import {
+  fetchPage,
+  timestampValue,
+  type CursorCodec,
+  type ListMeta,
+  type ListSpec,
+  type Pagination,
+} from '../paging.js'
 import { byIdOrSlug, empty, join, raw, sql, type Query, type Sql } from '../sql.js'
 
 export type AuthorRow = AuthorModel

@@ -1,6 +1,13 @@
 import { ANONYMOUS, type Principal } from '../../auth.js'
 import type { Comment as CommentModel } from '../../generated/prisma/client.js'
-import { fetchPage, timestampValue, type CursorCodec, type ListMeta, type ListSpec, type Pagination } from '../paging.js'
+import {
+  fetchPage,
+  timestampValue,
+  type CursorCodec,
+  type ListMeta,
+  type ListSpec,
+  type Pagination,
+} from '../paging.js'
 import { empty, idOf, sql, type Query, type Sql } from '../sql.js'
 import { visibleArticle } from './articles.js'
 
@@ -27,7 +34,12 @@ type Page = { pagination: Pagination; codec: CursorCodec }
  * The approved comments of an article the caller may see, in one statement: the comments
  * joined to their article, whose maintained comment_count (approved comments) is the total.
  */
-export async function listArticleComments(db: Query, principal: Principal, idOrSlug: string, page: Page): Promise<{ rows: CommentRow[]; meta: ListMeta }> {
+export async function listArticleComments(
+  db: Query,
+  principal: Principal,
+  idOrSlug: string,
+  page: Page,
+): Promise<{ rows: CommentRow[]; meta: ListMeta }> {
   return fetchPage<CommentRow>(db, {
     select: publicColumns,
     from: sql`"comments" c JOIN "articles" a ON a."id" = c."article_id"`,
@@ -54,7 +66,9 @@ export async function listComments(
 
 /** One comment in any state, with the email, unless its article is in the trash. */
 export async function findComment(db: Query, id: string): Promise<CommentRow | undefined> {
-  const rows = await db<CommentRow>(sql`SELECT ${staffColumns} FROM "comments" c WHERE c."id" = CAST(${id} AS uuid) AND ${articleLive}`)
+  const rows = await db<CommentRow>(
+    sql`SELECT ${staffColumns} FROM "comments" c WHERE c."id" = CAST(${id} AS uuid) AND ${articleLive}`,
+  )
   return rows[0]
 }
 
@@ -73,7 +87,11 @@ export interface NewComment {
  * when the article is not there to comment on or the parent does not fit; a parent deleted
  * meanwhile is a foreign-key violation.
  */
-export async function insertComment(db: Query, articleIdOrSlug: string, c: NewComment): Promise<CommentRow | undefined> {
+export async function insertComment(
+  db: Query,
+  articleIdOrSlug: string,
+  c: NewComment,
+): Promise<CommentRow | undefined> {
   const rows = await db<CommentRow>(sql`
     INSERT INTO "comments" AS c ("article_id", "parent_id", "author_name", "author_email", "body", "status")
     SELECT a."id", CAST(${c.parentId} AS uuid), ${c.authorName}, ${c.authorEmail}, ${c.body}, CAST(${c.status} AS "CommentStatus")
@@ -96,7 +114,9 @@ export async function lockComment(db: Query, id: string): Promise<CommentRow | u
     WHERE a."id" = (SELECT "article_id" FROM "comments" WHERE "id" = CAST(${id} AS uuid)) AND a."trashed_at" IS NULL
     FOR NO KEY UPDATE`)
   if (articles.length === 0) return undefined
-  const rows = await db<CommentRow>(sql`SELECT ${staffColumns} FROM "comments" c WHERE c."id" = CAST(${id} AS uuid) FOR UPDATE`)
+  const rows = await db<CommentRow>(
+    sql`SELECT ${staffColumns} FROM "comments" c WHERE c."id" = CAST(${id} AS uuid) FOR UPDATE`,
+  )
   return rows[0]
 }
 
@@ -114,7 +134,11 @@ export async function lockComments(db: Query, ids: string[]): Promise<void> {
 }
 
 /** Moderation: a new status and/or body, bumping the version. */
-export async function updateComment(db: Query, id: string, changes: { status?: CommentStatus; body?: string }): Promise<CommentRow | undefined> {
+export async function updateComment(
+  db: Query,
+  id: string,
+  changes: { status?: CommentStatus; body?: string },
+): Promise<CommentRow | undefined> {
   const rows = await db<CommentRow>(sql`
     UPDATE "comments" c SET
       "status" = COALESCE(CAST(${changes.status ?? null} AS "CommentStatus"), c."status"),

@@ -26,16 +26,33 @@ export async function tryLockKey(db: Query, scope: string, key: string): Promise
 
 /** The answered request stored under a key, unless expired. */
 export async function findKey(db: Query, scope: string, key: string): Promise<KeyRecord | undefined> {
-  const rows = await db<{ requestHash: string; status: number; headers: Record<string, string> | null; body: string | null }>(sql`
+  const rows = await db<{
+    requestHash: string
+    status: number
+    headers: Record<string, string> | null
+    body: string | null
+  }>(sql`
     SELECT "request_hash" AS "requestHash", "status", "response_headers" AS "headers", "response_body" AS "body"
     FROM "idempotency_keys"
     WHERE "scope" = ${scope} AND "key" = ${key} AND "expires_at" > now() AND "status" IS NOT NULL`)
   const row = rows[0]
-  return row && { requestHash: row.requestHash, response: { status: row.status, headers: row.headers ?? {}, body: row.body ?? '' } }
+  return (
+    row && {
+      requestHash: row.requestHash,
+      response: { status: row.status, headers: row.headers ?? {}, body: row.body ?? '' },
+    }
+  )
 }
 
 /** Stores the response a key answered, replacing an expired record of the same key. */
-export async function storeKey(db: Query, scope: string, key: string, requestHash: string, response: StoredResponse, ttlMs: number): Promise<void> {
+export async function storeKey(
+  db: Query,
+  scope: string,
+  key: string,
+  requestHash: string,
+  response: StoredResponse,
+  ttlMs: number,
+): Promise<void> {
   await db(sql`
     INSERT INTO "idempotency_keys" ("scope", "key", "request_hash", "status", "response_headers", "response_body", "expires_at")
     VALUES (${scope}, ${key}, ${requestHash}, ${response.status}, CAST(${JSON.stringify(response.headers)} AS jsonb), ${response.body},

@@ -1,5 +1,12 @@
 import type { Delivery as DeliveryModel, OutboxEvent as EventModel } from '../../generated/prisma/client.js'
-import { fetchPage, timestampValue, type CursorCodec, type ListMeta, type ListSpec, type Pagination } from '../paging.js'
+import {
+  fetchPage,
+  timestampValue,
+  type CursorCodec,
+  type ListMeta,
+  type ListSpec,
+  type Pagination,
+} from '../paging.js'
 import { join, sql, timestamp, type Query, type Sql } from '../sql.js'
 
 /**
@@ -23,7 +30,10 @@ type EventRow = Pick<EventModel, 'id' | 'type' | 'articleId'> & {
  * left): were two to fan out disjoint batches at once, a later event of an article could get
  * its deliveries committed, and sent, before an earlier one.
  */
-export async function lockUndispatched(db: Query, limit: number): Promise<(EventRow & { subscriptionId: string | null })[]> {
+export async function lockUndispatched(
+  db: Query,
+  limit: number,
+): Promise<(EventRow & { subscriptionId: string | null })[]> {
   await db(sql`SELECT pg_advisory_xact_lock(${FAN_OUT_LOCK})`)
   return db(sql`
     SELECT "id", "type", "article_id" AS "articleId", "data", "position"::text AS "position", "subscription_id" AS "subscriptionId"
@@ -57,7 +67,8 @@ export async function insertPurgeDeliveries(
     INSERT INTO "deliveries" ("event_id", "cdn", "purge_keys", "article_id", "position")
     VALUES ${join(
       purges.map(
-        (p) => sql`(CAST(${p.eventId} AS uuid), ${p.cdn}, CAST(${p.keys} AS text[]), CAST(${p.articleId} AS uuid), CAST(${p.position} AS bigint))`,
+        (p) =>
+          sql`(CAST(${p.eventId} AS uuid), ${p.cdn}, CAST(${p.keys} AS text[]), CAST(${p.articleId} AS uuid), CAST(${p.position} AS bigint))`,
       ),
       ', ',
     )}`)
@@ -69,7 +80,10 @@ export async function markDispatched(db: Query, eventIds: string[]): Promise<voi
 }
 
 /** A delivery as a worker takes it: the event with it, and the attempt it is on. */
-export type ClaimedDelivery = Pick<DeliveryModel, 'id' | 'subscriptionId' | 'cdn' | 'purgeKeys' | 'attempts' | 'createdAt'> & {
+export type ClaimedDelivery = Pick<
+  DeliveryModel,
+  'id' | 'subscriptionId' | 'cdn' | 'purgeKeys' | 'attempts' | 'createdAt'
+> & {
   event: { id: string; type: string; data: Record<string, unknown>; createdAt: Date }
 }
 
@@ -90,7 +104,12 @@ export type ClaimedDelivery = Pick<DeliveryModel, 'id' | 'subscriptionId' | 'cdn
  * one: Postgres does not allow FOR UPDATE beside window functions. Targets already at their
  * cap are left out before the LIMIT, so their backlog never crowds out everyone else's.
  */
-export async function claimDue(db: Query, limit: number, leaseMs: number, perTarget: number): Promise<ClaimedDelivery[]> {
+export async function claimDue(
+  db: Query,
+  limit: number,
+  leaseMs: number,
+  perTarget: number,
+): Promise<ClaimedDelivery[]> {
   const rows = await db<{
     id: string
     subscriptionId: string | null
@@ -132,7 +151,10 @@ export async function claimDue(db: Query, limit: number, leaseMs: number, perTar
       WHERE r."subscription_id" IS NULL OR r."busy" + r."rank" <= ${perTarget})
     RETURNING d."id", d."subscription_id" AS "subscriptionId", d."cdn", d."purge_keys" AS "purgeKeys", d."attempts",
               d."created_at" AS "createdAt", ev."id" AS "eventId", ev."type", ev."data", ev."created_at" AS "eventCreatedAt"`)
-  return rows.map(({ eventId, type, data, eventCreatedAt, ...d }) => ({ ...d, event: { id: eventId, type, data, createdAt: eventCreatedAt } }))
+  return rows.map(({ eventId, type, data, eventCreatedAt, ...d }) => ({
+    ...d,
+    event: { id: eventId, type, data, createdAt: eventCreatedAt },
+  }))
 }
 
 /** What one attempt came to, as the delivery log shows it. */
@@ -233,7 +255,11 @@ export async function listDeliveries(
  * transaction that wrote it); it copies only if it touched them all. A redelivery that waited
  * for another finds the rows rewritten by it: it touches none and answers "still pending".
  */
-export async function insertRedelivery(db: Query, subscriptionId: string, deliveryId: string): Promise<{ id?: string; found: boolean }> {
+export async function insertRedelivery(
+  db: Query,
+  subscriptionId: string,
+  deliveryId: string,
+): Promise<{ id?: string; found: boolean }> {
   const rows = await db<{ id: string | null }>(sql`
     WITH "original" AS (
       SELECT d."event_id", d."subscription_id", d."article_id", d."position" FROM "deliveries" d

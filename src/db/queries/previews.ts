@@ -1,5 +1,12 @@
 import type { PreviewToken as PreviewModel } from '../../generated/prisma/client.js'
-import { fetchPage, timestampValue, type CursorCodec, type ListMeta, type ListSpec, type Pagination } from '../paging.js'
+import {
+  fetchPage,
+  timestampValue,
+  type CursorCodec,
+  type ListMeta,
+  type ListSpec,
+  type Pagination,
+} from '../paging.js'
 import { sql, timestamp, type Query } from '../sql.js'
 
 /** A preview token as stored: never its secret, and its hash only for authentication. */
@@ -19,7 +26,10 @@ export async function insertPreview(
 }
 
 /** The unexpired preview token with this secret hash (hash included, to compare in constant time). */
-export async function findPreviewByHash(db: Query, secretHash: string): Promise<(PreviewRow & { secretHash: string }) | undefined> {
+export async function findPreviewByHash(
+  db: Query,
+  secretHash: string,
+): Promise<(PreviewRow & { secretHash: string }) | undefined> {
   const rows = await db<PreviewRow & { secretHash: string }>(sql`
     SELECT ${columns}, "secret_hash" AS "secretHash" FROM "preview_tokens"
     WHERE "secret_hash" = ${secretHash} AND "expires_at" > now()`)
@@ -27,7 +37,9 @@ export async function findPreviewByHash(db: Query, secretHash: string): Promise<
 }
 
 /** A live preview link as listed: who made it, when, until when; never the hash. */
-export type PreviewLinkRow = Pick<PreviewModel, 'id' | 'prefix' | 'createdAt' | 'expiresAt' | 'tokenId'> & { tokenName: string }
+export type PreviewLinkRow = Pick<PreviewModel, 'id' | 'prefix' | 'createdAt' | 'expiresAt' | 'tokenId'> & {
+  tokenName: string
+}
 
 /** Newest first; paged by creation time, then id. */
 export const previewListSpec: ListSpec<PreviewLinkRow> = {
@@ -61,7 +73,8 @@ export async function deletePreview(db: Query, articleId: string, id: string): P
 
 /** Revokes every preview token of an article; how many. */
 export async function deletePreviews(db: Query, articleId: string): Promise<number> {
-  return (await db(sql`DELETE FROM "preview_tokens" WHERE "article_id" = CAST(${articleId} AS uuid) RETURNING 1`)).length
+  return (await db(sql`DELETE FROM "preview_tokens" WHERE "article_id" = CAST(${articleId} AS uuid) RETURNING 1`))
+    .length
 }
 
 /** Deletes expired preview tokens (they no longer open anything); how many. */

@@ -16,7 +16,10 @@ export interface Snapshot {
 }
 
 /** A revision as listed: without its snapshot, but with the title and status it recorded. */
-export type RevisionSummaryRow = Pick<RevisionModel, 'number' | 'action' | 'tokenId' | 'tokenName' | 'restoredFrom' | 'createdAt'> & {
+export type RevisionSummaryRow = Pick<
+  RevisionModel,
+  'number' | 'action' | 'tokenId' | 'tokenName' | 'restoredFrom' | 'createdAt'
+> & {
   title: string
   status: Snapshot['status']
 }
@@ -52,7 +55,10 @@ export async function listRevisions(
 export async function findRevisions(db: Query, articleId: string, numbers: number[]): Promise<RevisionRow[]> {
   return db<RevisionRow>(sql`
     SELECT ${summaryColumns}, r."snapshot" FROM "article_revisions" r
-    WHERE r."article_id" = CAST(${articleId} AS uuid) AND r."number" IN (${join(numbers.map((n) => sql`${n}`), ', ')})`)
+    WHERE r."article_id" = CAST(${articleId} AS uuid) AND r."number" IN (${join(
+      numbers.map((n) => sql`${n}`),
+      ', ',
+    )})`)
 }
 
 /** The newest revision of the article numbered below `number`: what a diff compares with by default. */

@@ -8,7 +8,10 @@ const columns = sql`"id", "name", "role"::text AS "role", "author_id" AS "author
   "last_used_at" AS "lastUsedAt"`
 
 /** The token with this secret hash, for authentication (hash included, to compare in constant time). */
-export async function findTokenByHash(db: Query, secretHash: string): Promise<(TokenRow & { secretHash: string }) | undefined> {
+export async function findTokenByHash(
+  db: Query,
+  secretHash: string,
+): Promise<(TokenRow & { secretHash: string }) | undefined> {
   const rows = await db<TokenRow & { secretHash: string }>(
     sql`SELECT ${columns}, "secret_hash" AS "secretHash" FROM "api_tokens" WHERE "secret_hash" = ${secretHash}`,
   )

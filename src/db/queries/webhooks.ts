@@ -1,5 +1,12 @@
 import type { WebhookSubscription as SubscriptionModel } from '../../generated/prisma/client.js'
-import { fetchPage, timestampValue, type CursorCodec, type ListMeta, type ListSpec, type Pagination } from '../paging.js'
+import {
+  fetchPage,
+  timestampValue,
+  type CursorCodec,
+  type ListMeta,
+  type ListSpec,
+  type Pagination,
+} from '../paging.js'
 import { empty, join, sql, timestamp, type Query, type Sql } from '../sql.js'
 
 /** A subscription as listed and shown: never its secrets. */
@@ -21,12 +28,17 @@ export const subscriptionListSpec: ListSpec<SubscriptionRow> = {
   defaultSort: 'createdAt',
 }
 
-export async function listSubscriptions(db: Query, page: { pagination: Pagination; codec: CursorCodec }): Promise<{ rows: SubscriptionRow[]; meta: ListMeta }> {
+export async function listSubscriptions(
+  db: Query,
+  page: { pagination: Pagination; codec: CursorCodec },
+): Promise<{ rows: SubscriptionRow[]; meta: ListMeta }> {
   return fetchPage<SubscriptionRow>(db, { select: columns, from: sql`"webhook_subscriptions" w`, where: [], ...page })
 }
 
 export async function findSubscription(db: Query, id: string): Promise<SubscriptionRow | undefined> {
-  return (await db<SubscriptionRow>(sql`SELECT ${columns} FROM "webhook_subscriptions" w WHERE w."id" = CAST(${id} AS uuid)`))[0]
+  return (
+    await db<SubscriptionRow>(sql`SELECT ${columns} FROM "webhook_subscriptions" w WHERE w."id" = CAST(${id} AS uuid)`)
+  )[0]
 }
 
 export async function insertSubscription(
@@ -46,7 +58,12 @@ export type SubscriptionChanges = Partial<Pick<SubscriptionModel, 'url' | 'event
  * Applies `changes` if the subscription still has `expected` version, bumping it. Enabling it
  * clears its failure run. Undefined when it does not exist or has another version.
  */
-export async function updateSubscription(db: Query, id: string, changes: SubscriptionChanges, expected: number | '*'): Promise<SubscriptionRow | undefined> {
+export async function updateSubscription(
+  db: Query,
+  id: string,
+  changes: SubscriptionChanges,
+  expected: number | '*',
+): Promise<SubscriptionRow | undefined> {
   const set: Sql[] = [sql`"version" = w."version" + 1`, sql`"updated_at" = now()`]
   if (changes.url !== undefined) set.push(sql`"url" = ${changes.url}`)
   if (changes.events !== undefined) set.push(sql`"events" = CAST(${changes.events} AS text[])`)
@@ -64,7 +81,12 @@ export async function updateSubscription(db: Query, id: string, changes: Subscri
  * A new signing secret (as stored: encrypted by the service); the current one, as stored, keeps
  * signing too (as a second signature) until `overlapUntil`.
  */
-export async function rotateSecret(db: Query, id: string, secret: string, overlapUntil: Date): Promise<SubscriptionRow | undefined> {
+export async function rotateSecret(
+  db: Query,
+  id: string,
+  secret: string,
+  overlapUntil: Date,
+): Promise<SubscriptionRow | undefined> {
   const rows = await db<SubscriptionRow>(sql`
     UPDATE "webhook_subscriptions" w SET "previous_secret" = w."secret", "secret" = ${secret},
       "previous_secret_until" = ${timestamp(overlapUntil)}, "version" = w."version" + 1, "updated_at" = now()
@@ -95,7 +117,12 @@ export type StoredSecrets = Pick<SubscriptionModel, 'id' | 'secret' | 'previousS
  * Up to `limit` subscriptions (by id, after `after`) with a secret not stored under `prefix`
  * (`enc:v1:<current key id>:`): plaintext ones and those under an older key.
  */
-export async function secretsNotUnder(db: Query, prefix: string, after: string | null, limit: number): Promise<StoredSecrets[]> {
+export async function secretsNotUnder(
+  db: Query,
+  prefix: string,
+  after: string | null,
+  limit: number,
+): Promise<StoredSecrets[]> {
   return db<StoredSecrets>(sql`
     SELECT "id", "secret", "previous_secret" AS "previousSecret" FROM "webhook_subscriptions"
     WHERE (NOT starts_with("secret", ${prefix}) OR NOT starts_with("previous_secret", ${prefix}))
@@ -127,7 +154,9 @@ export async function replaceStoredSecrets(
 
 /** A delivered attempt ends a subscription's failure run. */
 export async function recordSuccess(db: Query, id: string): Promise<void> {
-  await db(sql`UPDATE "webhook_subscriptions" SET "consecutive_failures" = 0 WHERE "id" = CAST(${id} AS uuid) AND "consecutive_failures" <> 0`)
+  await db(
+    sql`UPDATE "webhook_subscriptions" SET "consecutive_failures" = 0 WHERE "id" = CAST(${id} AS uuid) AND "consecutive_failures" <> 0`,
+  )
 }
 
 /**

@@ -2,8 +2,22 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { ArticleSchema, ListTrashQuerySchema, TrashListSchema } from '../../schemas/article.js'
 import { BulkArticlesSchema } from '../../schemas/bulk.js'
-import { BulkResultSchema, IdOrSlugParamsSchema, NoBody, PageQuerySchema, described, problems, ref } from '../../schemas/common.js'
-import { CreatePreviewSchema, PreviewLinkListSchema, PreviewParamsSchema, PreviewSchema, type Preview } from '../../schemas/preview.js'
+import {
+  BulkResultSchema,
+  IdOrSlugParamsSchema,
+  NoBody,
+  PageQuerySchema,
+  described,
+  problems,
+  ref,
+} from '../../schemas/common.js'
+import {
+  CreatePreviewSchema,
+  PreviewLinkListSchema,
+  PreviewParamsSchema,
+  PreviewSchema,
+  type Preview,
+} from '../../schemas/preview.js'
 import { ROLES } from '../../auth.js'
 import { linkNext, sendVersioned, smallBody } from '../http.js'
 
@@ -62,7 +76,8 @@ const editorialRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: described(ArticleSchema, 'The article, back'), ...problems(400, 401, 403, 404) },
       },
     },
-    async (request, reply) => sendVersioned(reply, await app.services.articles.untrash(request.principal, request.params.idOrSlug)),
+    async (request, reply) =>
+      sendVersioned(reply, await app.services.articles.untrash(request.principal, request.params.idOrSlug)),
   )
 
   app.get(
@@ -113,14 +128,16 @@ const editorialRoutes: FastifyPluginAsyncTypebox = async (app) => {
           'hashed. Sent as `Authorization: Bearer <token>` to GET /api/v1/articles/{idOrSlug} (id or slug) it answers ' +
           'the current draft with `Cache-Control: private, no-store` and `X-Robots-Tag: noindex`; every other request ' +
           'with it is 401 (other routes) or 404 (other articles). With PREVIEW_URL set, `url` is the ready link for ' +
-          'your site\'s draft mode. Revoking the API token that made it revokes it too.',
+          "your site's draft mode. Revoking the API token that made it revokes it too.",
         params: IdOrSlugParamsSchema,
         body: ref(CreatePreviewSchema),
         response: {
           201: Type.Unsafe<Preview>({
             ...ref(PreviewSchema),
             description: 'The preview link; the token is shown only this once',
-            headers: { 'Cache-Control': { type: 'string', const: 'no-store', description: 'The token must not be cached.' } },
+            headers: {
+              'Cache-Control': { type: 'string', const: 'no-store', description: 'The token must not be cached.' },
+            },
           }),
           ...problems(400, 401, 403, 404, 413, 415),
         },
@@ -198,7 +215,9 @@ const editorialRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) =>
-      app.services.articles.bulk(request.principal, request.body, (error, id) => request.log.error({ err: error, id }, 'bulk item failed')),
+      app.services.articles.bulk(request.principal, request.body, (error, id) =>
+        request.log.error({ err: error, id }, 'bulk item failed'),
+      ),
   )
 }
 

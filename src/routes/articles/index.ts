@@ -74,7 +74,11 @@ const articleRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       const article = await app.services.articles.get(request.principal, request.params.idOrSlug, request.query.include)
-      dependsOn(reply, keys.article(article.resource.id), ...(article.resource.author ? [keys.author(article.resource.authorId)] : []))
+      dependsOn(
+        reply,
+        keys.article(article.resource.id),
+        ...(article.resource.author ? [keys.author(article.resource.authorId)] : []),
+      )
       return sendVersioned(reply, article)
     },
   )
@@ -99,7 +103,11 @@ const articleRoutes: FastifyPluginAsyncTypebox = async (app) => {
             ...ref(ArticleSchema),
             description: 'The new draft',
             headers: {
-              Location: { type: 'string', pattern: '^/api/v1/articles/[0-9a-f-]{36}$', description: 'Path of the new article.' },
+              Location: {
+                type: 'string',
+                pattern: '^/api/v1/articles/[0-9a-f-]{36}$',
+                description: 'Path of the new article.',
+              },
             },
           }),
           ...problems(400, 401, 403, 409, 413, 415),
@@ -135,8 +143,13 @@ const articleRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      const expected = await reply.requireIfMatch(() => app.services.articles.get(request.principal, request.params.idOrSlug))
-      return sendVersioned(reply, await app.services.articles.update(request.principal, request.params.idOrSlug, expected, request.body))
+      const expected = await reply.requireIfMatch(() =>
+        app.services.articles.get(request.principal, request.params.idOrSlug),
+      )
+      return sendVersioned(
+        reply,
+        await app.services.articles.update(request.principal, request.params.idOrSlug, expected, request.body),
+      )
     },
   )
 
@@ -158,7 +171,10 @@ const articleRoutes: FastifyPluginAsyncTypebox = async (app) => {
           'article is still as read (the whole ETag is compared); without it, unconditionally.',
         params: IdOrSlugParamsSchema,
         querystring: DeleteArticleQuerySchema,
-        response: { 204: NoBody('In the trash (or destroyed, with permanent=true)'), ...problems(400, 401, 403, 404, 412) },
+        response: {
+          204: NoBody('In the trash (or destroyed, with permanent=true)'),
+          ...problems(400, 401, 403, 404, 412),
+        },
       },
     },
     async (request, reply) => {
@@ -200,7 +216,10 @@ const articleRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) =>
-      sendVersioned(reply, await app.services.articles.publish(request.principal, request.params.idOrSlug, request.body ?? {})),
+      sendVersioned(
+        reply,
+        await app.services.articles.publish(request.principal, request.params.idOrSlug, request.body ?? {}),
+      ),
   )
 
   app.post(
@@ -213,7 +232,8 @@ const articleRoutes: FastifyPluginAsyncTypebox = async (app) => {
         security,
         operationId: 'unpublishArticle',
         summary: 'Back to draft',
-        description: 'Takes a published or scheduled article back to draft: the public no longer sees it. A draft stays as it is.',
+        description:
+          'Takes a published or scheduled article back to draft: the public no longer sees it. A draft stays as it is.',
         params: IdOrSlugParamsSchema,
         response: {
           200: described(ArticleSchema, 'The article, back to draft'),
@@ -221,7 +241,8 @@ const articleRoutes: FastifyPluginAsyncTypebox = async (app) => {
         },
       },
     },
-    async (request, reply) => sendVersioned(reply, await app.services.articles.unpublish(request.principal, request.params.idOrSlug)),
+    async (request, reply) =>
+      sendVersioned(reply, await app.services.articles.unpublish(request.principal, request.params.idOrSlug)),
   )
 }
 

@@ -16,8 +16,8 @@ import { linkNext, sendVersioned } from '../http.js'
 const tags = ['revisions']
 const security = [{ bearerAuth: [] }]
 const WHO =
-  'Only callers who may edit the article (its author\'s token, editors, admins) see its history, trashed articles included; ' +
-  'to anonymous callers every article\'s history is the same 404 as an unknown article, and a token that may read but ' +
+  "Only callers who may edit the article (its author's token, editors, admins) see its history, trashed articles included; " +
+  "to anonymous callers every article's history is the same 404 as an unknown article, and a token that may read but " +
   'not edit the article gets 403.'
 const JSON_PATCH = 'application/json-patch+json'
 
@@ -31,7 +31,7 @@ const revisionRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags,
         security,
         operationId: 'listArticleRevisions',
-        summary: 'List an article\'s revisions, newest first',
+        summary: "List an article's revisions, newest first",
         description: `Every create, edit, publication change, revision restore and trip to or from the trash, without snapshots. ${WHO}`,
         params: IdOrSlugParamsSchema,
         querystring: ListRevisionsQuerySchema,
@@ -68,7 +68,11 @@ const revisionRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      const revision = await app.services.revisions.get(request.principal, request.params.idOrSlug, request.params.number)
+      const revision = await app.services.revisions.get(
+        request.principal,
+        request.params.idOrSlug,
+        request.params.number,
+      )
       // A revision is never changed: version 1 (the ETag's hash still covers every byte sent).
       return sendVersioned(reply, { resource: revision, version: 1 })
     },
@@ -107,7 +111,13 @@ const revisionRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request, reply) => {
       const patch = (request.headers.accept ?? '').includes(JSON_PATCH)
       const { idOrSlug, number } = request.params
-      const diff = await app.services.revisions.diff(request.principal, idOrSlug, number, request.query.against, patch ? 'json-patch' : 'fields')
+      const diff = await app.services.revisions.diff(
+        request.principal,
+        idOrSlug,
+        number,
+        request.query.against,
+        patch ? 'json-patch' : 'fields',
+      )
       if (patch) reply.type(`${JSON_PATCH}; charset=utf-8`)
       return diff
     },
@@ -121,11 +131,11 @@ const revisionRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags,
         security,
         operationId: 'restoreArticleRevision',
-        summary: 'Copy an old revision\'s content back (If-Match required)',
+        summary: "Copy an old revision's content back (If-Match required)",
         description:
-          'Copies the revision\'s title, excerpt, body and tags onto the article as a new revision (action `restore`). ' +
+          "Copies the revision's title, excerpt, body and tags onto the article as a new revision (action `restore`). " +
           'Publication state, slug and author are never changed: a live article stays live with the restored text, a ' +
-          'draft stays a draft; the `Restored-From` header says so. `If-Match` is the article\'s current ETag (GET ' +
+          "draft stays a draft; the `Restored-From` header says so. `If-Match` is the article's current ETag (GET " +
           `/articles/{idOrSlug}): 428 without it, 412 when stale. ${WHO}`,
         params: RevisionParamsSchema,
         response: {

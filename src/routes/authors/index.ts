@@ -54,7 +54,7 @@ const authorRoutes: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'Get an author by id or slug',
         description:
           'A UUID is an id, anything else a slug. `email` is included for editor and admin tokens and for the ' +
-          'author\'s own token only. The strong ETag is what PATCH and DELETE take as If-Match.',
+          "author's own token only. The strong ETag is what PATCH and DELETE take as If-Match.",
         params: IdOrSlugParamsSchema,
         querystring: AuthorQuerySchema,
         response: {
@@ -89,7 +89,11 @@ const authorRoutes: FastifyPluginAsyncTypebox = async (app) => {
             ...ref(AuthorSchema),
             description: 'The new author',
             headers: {
-              Location: { type: 'string', pattern: '^/api/v1/authors/[0-9a-f-]{36}$', description: 'Path of the new author.' },
+              Location: {
+                type: 'string',
+                pattern: '^/api/v1/authors/[0-9a-f-]{36}$',
+                description: 'Path of the new author.',
+              },
             },
           }),
           ...problems(400, 401, 403, 409, 413, 415),
@@ -116,7 +120,7 @@ const authorRoutes: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'Update an author (If-Match required)',
         description:
           'Editors and admins may update any author; an author token only its own. `If-Match` takes the ETag of ' +
-          'GET /authors/{idOrSlug} (the caller\'s view or the public one) or of the previous write; the whole tag is compared.',
+          "GET /authors/{idOrSlug} (the caller's view or the public one) or of the previous write; the whole tag is compared.",
         params: IdOrSlugParamsSchema,
         body: ref(UpdateAuthorSchema),
         response: {
@@ -126,8 +130,13 @@ const authorRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      const expected = await reply.requireIfMatch(() => app.services.authors.representations(request.principal, request.params.idOrSlug))
-      return sendVersioned(reply, await app.services.authors.update(request.principal, request.params.idOrSlug, expected, request.body))
+      const expected = await reply.requireIfMatch(() =>
+        app.services.authors.representations(request.principal, request.params.idOrSlug),
+      )
+      return sendVersioned(
+        reply,
+        await app.services.authors.update(request.principal, request.params.idOrSlug, expected, request.body),
+      )
     },
   )
 
@@ -141,13 +150,16 @@ const authorRoutes: FastifyPluginAsyncTypebox = async (app) => {
         security,
         operationId: 'deleteAuthor',
         summary: 'Delete an author (admin; If-Match honoured)',
-        description: '409 AUTHOR_HAS_ARTICLES while the author still has articles. The author\'s tokens are revoked with it.',
+        description:
+          "409 AUTHOR_HAS_ARTICLES while the author still has articles. The author's tokens are revoked with it.",
         params: IdOrSlugParamsSchema,
         response: { 204: NoBody('Deleted'), ...problems(400, 401, 403, 404, 409, 412) },
       },
     },
     async (request, reply) => {
-      const expected = await reply.ifMatch(() => app.services.authors.representations(request.principal, request.params.idOrSlug))
+      const expected = await reply.ifMatch(() =>
+        app.services.authors.representations(request.principal, request.params.idOrSlug),
+      )
       await app.services.authors.remove(request.principal, request.params.idOrSlug, expected)
       return reply.code(204).send()
     },

@@ -8,7 +8,15 @@ import {
   UpdateCommentSchema,
 } from '../../schemas/comment.js'
 import { BulkCommentsSchema } from '../../schemas/bulk.js'
-import { BulkResultSchema, IdOrSlugParamsSchema, IdParamsSchema, NoBody, described, problems, ref } from '../../schemas/common.js'
+import {
+  BulkResultSchema,
+  IdOrSlugParamsSchema,
+  IdParamsSchema,
+  NoBody,
+  described,
+  problems,
+  ref,
+} from '../../schemas/common.js'
 import { dependsOn, keys, linkNext, sendVersioned, smallBody } from '../http.js'
 
 const tags = ['comments']
@@ -38,7 +46,11 @@ const commentRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      const { list, articleId } = await app.services.comments.listForArticle(request.principal, request.params.idOrSlug, request.query)
+      const { list, articleId } = await app.services.comments.listForArticle(
+        request.principal,
+        request.params.idOrSlug,
+        request.query,
+      )
       linkNext(reply, request.url, list.meta)
       dependsOn(reply, keys.comments(articleId), keys.article(articleId))
       return list
@@ -113,7 +125,8 @@ const commentRoutes: FastifyPluginAsyncTypebox = async (app) => {
         security,
         operationId: 'getComment',
         summary: 'One comment, in any state, for moderation (its ETag is what PATCH needs)',
-        description: 'Editors and admins: the moderator representation, with `authorEmail`, whatever the status. Its strong ETag is the If-Match of PATCH and DELETE.',
+        description:
+          'Editors and admins: the moderator representation, with `authorEmail`, whatever the status. Its strong ETag is the If-Match of PATCH and DELETE.',
         params: IdParamsSchema,
         response: {
           200: described(CommentSchema, 'The comment (moderator representation, with authorEmail)'),
@@ -197,7 +210,10 @@ const commentRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: described(BulkResultSchema, 'Per-item results'), ...problems(400, 401, 403, 409, 413, 415) },
       },
     },
-    async (request) => app.services.comments.bulk(request.body, (error, id) => request.log.error({ err: error, id }, 'bulk item failed')),
+    async (request) =>
+      app.services.comments.bulk(request.body, (error, id) =>
+        request.log.error({ err: error, id }, 'bulk item failed'),
+      ),
   )
 }
 

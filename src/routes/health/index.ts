@@ -13,7 +13,8 @@ const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags: ['service'],
         operationId: 'getLiveness',
         summary: 'Liveness: the process can serve requests',
-        description: 'For process supervisors: 200 while the process runs, whatever the database. No token, no rate limit.',
+        description:
+          'For process supervisors: 200 while the process runs, whatever the database. No token, no rate limit.',
         security: [],
         response: {
           200: Type.Unsafe<Static<typeof StatusSchema>>({

@@ -2,7 +2,13 @@ import { smallBody } from '../http.js'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { IdParamsSchema, NoBody, described, problems, ref } from '../../schemas/common.js'
 import { Type } from 'typebox'
-import { CreateTokenSchema, CreatedTokenSchema, TokenListSchema, TokenSchema, type CreatedToken } from '../../schemas/token.js'
+import {
+  CreateTokenSchema,
+  CreatedTokenSchema,
+  TokenListSchema,
+  TokenSchema,
+  type CreatedToken,
+} from '../../schemas/token.js'
 
 const tags = ['tokens']
 const security = [{ bearerAuth: [] }]
@@ -19,7 +25,8 @@ const tokenRoutes: FastifyPluginAsyncTypebox = async (app) => {
         security,
         operationId: 'listTokens',
         summary: 'List API tokens (never their secrets)',
-        description: 'Admin only. Every token, active and revoked, oldest first, with its role, author and last use; secrets are stored hashed and never shown again.',
+        description:
+          'Admin only. Every token, active and revoked, oldest first, with its role, author and last use; secrets are stored hashed and never shown again.',
         response: {
           200: described(TokenListSchema, 'Every API token, without its secret'),
           ...problems(401, 403),
@@ -41,7 +48,8 @@ const tokenRoutes: FastifyPluginAsyncTypebox = async (app) => {
         security,
         operationId: 'createToken',
         summary: 'Create an API token; the secret is in this response only',
-        description: 'Admin only. The secret is in this response and nowhere else: store it now. An `author` token needs `authorId` and may then act for that author only.',
+        description:
+          'Admin only. The secret is in this response and nowhere else: store it now. An `author` token needs `authorId` and may then act for that author only.',
         body: ref(CreateTokenSchema),
         response: {
           201: Type.Unsafe<CreatedToken>({
@@ -76,7 +84,7 @@ const tokenRoutes: FastifyPluginAsyncTypebox = async (app) => {
         security,
         operationId: 'getToken',
         summary: 'One API token (never its secret)',
-        description: 'Admin only. The token\'s name, role, author, creation, last use and revocation time.',
+        description: "Admin only. The token's name, role, author, creation, last use and revocation time.",
         params: IdParamsSchema,
         response: {
           200: described(TokenSchema, 'The token, without its secret'),
@@ -96,7 +104,8 @@ const tokenRoutes: FastifyPluginAsyncTypebox = async (app) => {
         security,
         operationId: 'deleteToken',
         summary: 'Revoke a token (effective on its next request)',
-        description: 'Admin only. A revoked token is a 401 everywhere from its next request on, public routes included.',
+        description:
+          'Admin only. A revoked token is a 401 everywhere from its next request on, public routes included.',
         params: IdParamsSchema,
         response: { 204: NoBody('Revoked'), ...problems(400, 401, 403, 404) },
       },

@@ -26,7 +26,13 @@ const withSecret = (description: string, location: boolean) =>
     description,
     headers: {
       ...(location
-        ? { Location: { type: 'string', pattern: '^/api/v1/webhooks/[0-9a-f-]{36}$', description: 'Path of the new subscription.' } }
+        ? {
+            Location: {
+              type: 'string',
+              pattern: '^/api/v1/webhooks/[0-9a-f-]{36}$',
+              description: 'Path of the new subscription.',
+            },
+          }
         : {}),
       'Cache-Control': { type: 'string', const: 'no-store', description: 'The secret must not be cached.' },
     },
@@ -34,7 +40,7 @@ const withSecret = (description: string, location: boolean) =>
 
 const SIGNING =
   'Deliveries follow the Standard Webhooks specification: a POST of `{ type, timestamp, data }` with `webhook-id` ' +
-  '(the event\'s id: the same on every retry), `webhook-timestamp` and `webhook-signature` (`v1,<base64 HMAC-SHA256 of ' +
+  "(the event's id: the same on every retry), `webhook-timestamp` and `webhook-signature` (`v1,<base64 HMAC-SHA256 of " +
   'id.timestamp.body>` with the secret; after a rotation, a second signature with the old secret until ' +
   '`previousSecretUntil`). Any 2xx answer is a delivery; anything else is retried with exponential backoff and jitter for ' +
   'WEBHOOK_RETRY_HOURS; redirects are never followed.'
@@ -55,7 +61,11 @@ const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'List webhook subscriptions',
         description: 'Admin only. Oldest first; secrets are never shown again.',
         querystring: PageQuerySchema,
-        response: { 200: described(WebhookListSchema, 'A page of subscriptions'), 304: NoBody('Not modified (If-None-Match)'), ...problems(400, 401, 403) },
+        response: {
+          200: described(WebhookListSchema, 'A page of subscriptions'),
+          304: NoBody('Not modified (If-None-Match)'),
+          ...problems(400, 401, 403),
+        },
       },
     },
     async (request, reply) => {
@@ -82,7 +92,10 @@ const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
           'loopback, link-local, CGNAT, multicast and metadata addresses are a 400 unless WEBHOOK_ALLOW_PRIVATE_NETWORKS ' +
           `covers them). The answer carries the signing secret (whsec_…), shown only this once. ${SIGNING}`,
         body: ref(CreateWebhookSchema),
-        response: { 201: withSecret('The subscription and its signing secret (shown this once)', true), ...problems(400, 401, 403, 413, 415) },
+        response: {
+          201: withSecret('The subscription and its signing secret (shown this once)', true),
+          ...problems(400, 401, 403, 413, 415),
+        },
       },
     },
     async (request, reply) => {
@@ -102,9 +115,14 @@ const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
         security,
         operationId: 'getWebhook',
         summary: 'One subscription',
-        description: 'Admin only. `active: false` with a `disabledReason` means the server disabled it after a run of failed attempts.',
+        description:
+          'Admin only. `active: false` with a `disabledReason` means the server disabled it after a run of failed attempts.',
         params: IdParamsSchema,
-        response: { 200: described(WebhookSchema, 'The subscription'), 304: NoBody('Not modified (If-None-Match)'), ...problems(400, 401, 403, 404) },
+        response: {
+          200: described(WebhookSchema, 'The subscription'),
+          304: NoBody('Not modified (If-None-Match)'),
+          ...problems(400, 401, 403, 404),
+        },
       },
     },
     async (request, reply) => sendVersioned(reply, await app.services.webhooks.get(request.params.id)),
@@ -123,10 +141,13 @@ const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'Change a subscription (If-Match required)',
         description:
           'Admin only. url, events, description, active; `active: true` enables a disabled subscription again and its ' +
-          'waiting deliveries go out. A new URL is checked like a new subscription\'s.',
+          "waiting deliveries go out. A new URL is checked like a new subscription's.",
         params: IdParamsSchema,
         body: ref(UpdateWebhookSchema),
-        response: { 200: described(WebhookSchema, 'The subscription'), ...problems(400, 401, 403, 404, 412, 413, 415, 428) },
+        response: {
+          200: described(WebhookSchema, 'The subscription'),
+          ...problems(400, 401, 403, 404, 412, 413, 415, 428),
+        },
       },
     },
     async (request, reply) => {
@@ -172,7 +193,10 @@ const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
           '(WEBHOOK_SECRET_OVERLAP_HOURS), also with the old one: `webhook-signature` carries both, so a receiver can switch ' +
           'secrets without losing a delivery.',
         params: IdParamsSchema,
-        response: { 200: withSecret('The subscription and its new signing secret (shown this once)', false), ...problems(400, 401, 403, 404) },
+        response: {
+          200: withSecret('The subscription and its new signing secret (shown this once)', false),
+          ...problems(400, 401, 403, 404),
+        },
       },
     },
     async (request, reply) => {
@@ -237,7 +261,8 @@ const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
         security,
         operationId: 'pingWebhook',
         summary: 'Send a test event',
-        description: 'Admin only. A `webhook.ping` event to this subscription only, signed like every delivery, sent now.',
+        description:
+          'Admin only. A `webhook.ping` event to this subscription only, signed like every delivery, sent now.',
         params: IdParamsSchema,
         response: { 202: described(QueuedSchema, 'Queued'), ...problems(400, 401, 403, 404) },
       },
