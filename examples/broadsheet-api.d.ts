@@ -689,7 +689,308 @@ export interface paths {
         trace?: never;
     };
 }
-export type webhooks = Record<string, never>;
+export interface webhooks {
+    "article.created": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * article.created
+         * @description `article.created`: a new draft. Sent to every subscription whose `events` name it (or `*`), at least once: deduplicate on `webhook-id`.
+         */
+        post: operations["onArticleCreated"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "article.updated": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * article.updated
+         * @description `article.updated`: an edit (PATCH, a revision restored, bulk tags, scheduling a publication). Sent to every subscription whose `events` name it (or `*`), at least once: deduplicate on `webhook-id`.
+         */
+        post: operations["onArticleUpdated"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "article.published": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * article.published
+         * @description `article.published`: published now, or a scheduled article going live (announced by the server at that moment). Sent to every subscription whose `events` name it (or `*`), at least once: deduplicate on `webhook-id`.
+         */
+        post: operations["onArticlePublished"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "article.unpublished": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * article.unpublished
+         * @description `article.unpublished`: back to draft. Sent to every subscription whose `events` name it (or `*`), at least once: deduplicate on `webhook-id`.
+         */
+        post: operations["onArticleUnpublished"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "article.trashed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * article.trashed
+         * @description `article.trashed`: into the trash. Sent to every subscription whose `events` name it (or `*`), at least once: deduplicate on `webhook-id`.
+         */
+        post: operations["onArticleTrashed"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "article.restored": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * article.restored
+         * @description `article.restored`: back from the trash. Sent to every subscription whose `events` name it (or `*`), at least once: deduplicate on `webhook-id`.
+         */
+        post: operations["onArticleRestored"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "article.deleted": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * article.deleted
+         * @description `article.deleted`: destroyed (by an admin or the trash retention). Sent to every subscription whose `events` name it (or `*`), at least once: deduplicate on `webhook-id`.
+         */
+        post: operations["onArticleDeleted"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "author.created": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * author.created
+         * @description `author.created`: an author created. Sent to every subscription whose `events` name it (or `*`), at least once: deduplicate on `webhook-id`.
+         */
+        post: operations["onAuthorCreated"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "author.updated": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * author.updated
+         * @description `author.updated`: an author changed (PATCH). Sent to every subscription whose `events` name it (or `*`), at least once: deduplicate on `webhook-id`.
+         */
+        post: operations["onAuthorUpdated"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "author.deleted": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * author.deleted
+         * @description `author.deleted`: an author deleted. Sent to every subscription whose `events` name it (or `*`), at least once: deduplicate on `webhook-id`.
+         */
+        post: operations["onAuthorDeleted"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "comment.approved": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * comment.approved
+         * @description `comment.approved`: a comment approved: the public sees it. Sent to every subscription whose `events` name it (or `*`), at least once: deduplicate on `webhook-id`.
+         */
+        post: operations["onCommentApproved"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "comment.unapproved": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * comment.unapproved
+         * @description `comment.unapproved`: an approved comment withdrawn (pending, spam or rejected). Sent to every subscription whose `events` name it (or `*`), at least once: deduplicate on `webhook-id`.
+         */
+        post: operations["onCommentUnapproved"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "comment.updated": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * comment.updated
+         * @description `comment.updated`: an approved comment's text edited. Sent to every subscription whose `events` name it (or `*`), at least once: deduplicate on `webhook-id`.
+         */
+        post: operations["onCommentUpdated"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "comment.deleted": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * comment.deleted
+         * @description `comment.deleted`: a comment deleted. Sent to every subscription whose `events` name it (or `*`), at least once: deduplicate on `webhook-id`.
+         */
+        post: operations["onCommentDeleted"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "webhook.ping": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * webhook.ping
+         * @description `webhook.ping`: a test delivery (POST /api/v1/webhooks/{id}/ping). Sent to the pinged subscription only, at least once: deduplicate on `webhook-id`.
+         */
+        post: operations["onWebhookPing"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+}
 export interface components {
     schemas: {
         /**
@@ -1663,7 +1964,7 @@ export interface components {
              * @description http or https, no username or password, no fragment. It must resolve to public addresses only, unless WEBHOOK_ALLOW_PRIVATE_NETWORKS covers them (checked now and again before every attempt).
              */
             url: string;
-            /** @description The event types to receive; `*` for all. */
+            /** @description The event types to receive (each one described under `webhooks` in this document); `*` for all. */
             events: ("article.created" | "article.updated" | "article.published" | "article.unpublished" | "article.trashed" | "article.restored" | "article.deleted" | "author.created" | "author.updated" | "author.deleted" | "comment.approved" | "comment.unapproved" | "comment.updated" | "comment.deleted" | "*")[];
             /** @description What this endpoint is for. */
             description?: string;
@@ -1812,7 +2113,7 @@ export interface components {
              * @description http or https, no username or password, no fragment. It must resolve to public addresses only, unless WEBHOOK_ALLOW_PRIVATE_NETWORKS covers them (checked now and again before every attempt).
              */
             url?: string;
-            /** @description The event types to receive; `*` for all. */
+            /** @description The event types to receive (each one described under `webhooks` in this document); `*` for all. */
             events?: ("article.created" | "article.updated" | "article.published" | "article.unpublished" | "article.trashed" | "article.restored" | "article.deleted" | "author.created" | "author.updated" | "author.deleted" | "comment.approved" | "comment.unapproved" | "comment.updated" | "comment.deleted" | "*")[];
             /** @description What this endpoint is for. */
             description?: string;
@@ -1861,6 +2162,772 @@ export interface components {
              * @description ISO 8601 UTC timestamp
              */
             updatedAt: string;
+        };
+        /**
+         * ArticleCreatedData
+         * @description The `data` of `article.created`: the new article (a draft).
+         */
+        ArticleCreatedData: {
+            /**
+             * Format: uuid
+             * @description UUID
+             */
+            id: string;
+            /** @description The slug at the time of the event. */
+            slug: string;
+            /**
+             * @description By the server's clock at the change: publishedAt null → draft, future → scheduled, past → published.
+             * @enum {string}
+             */
+            status: "draft" | "scheduled" | "published";
+            /**
+             * Format: date-time
+             * @description ISO 8601 UTC timestamp
+             */
+            publishedAt: string | null;
+            /**
+             * Format: uuid
+             * @description UUID
+             */
+            authorId: string;
+            tags: string[];
+            /** @description Whether the article is in the trash. */
+            trashed: boolean;
+            /**
+             * Format: int32
+             * @description The article's event number: 1, 2, 3, … per article, its comments' events included. Events of one article reach a subscription in this order.
+             */
+            sequence: number;
+            /** @description Always null: there was nothing before. */
+            previous: null;
+        };
+        /**
+         * ArticleCreatedEvent
+         * @description `article.created`: a new draft.
+         */
+        ArticleCreatedEvent: {
+            /** @enum {string} */
+            type: "article.created";
+            /**
+             * Format: date-time
+             * @description When the event was written, with its change: the same on every retry and redelivery.
+             */
+            timestamp: string;
+            data: components["schemas"]["ArticleCreatedData"];
+        };
+        /**
+         * ArticleDeletedData
+         * @description The `data` of `article.deleted`: what the destroyed article was (by an admin, or by the trash retention), so receivers and caches know what to forget. No `publishedAt` or `trashed`: `previous` says what it was.
+         */
+        ArticleDeletedData: {
+            /**
+             * Format: uuid
+             * @description UUID
+             */
+            id: string;
+            /** @description The slug at the time of the event. */
+            slug: string;
+            /**
+             * @description Always `deleted`: the article is gone.
+             * @enum {string}
+             */
+            status: "deleted";
+            /**
+             * Format: uuid
+             * @description UUID
+             */
+            authorId: string;
+            tags: string[];
+            /**
+             * Format: int32
+             * @description The article's event number: 1, 2, 3, … per article, its comments' events included. Events of one article reach a subscription in this order.
+             */
+            sequence: number;
+            /** @description The article before the change: its slug, status, author, tags and whether it was in the trash. */
+            previous: {
+                /** @description The slug at the time of the event. */
+                slug: string;
+                /**
+                 * @description By the server's clock at the change: publishedAt null → draft, future → scheduled, past → published.
+                 * @enum {string}
+                 */
+                status: "draft" | "scheduled" | "published";
+                /**
+                 * Format: uuid
+                 * @description UUID
+                 */
+                authorId: string;
+                tags: string[];
+                /** @description Whether the article is in the trash. */
+                trashed: boolean;
+            };
+        };
+        /**
+         * ArticleDeletedEvent
+         * @description `article.deleted`: destroyed (by an admin or the trash retention).
+         */
+        ArticleDeletedEvent: {
+            /** @enum {string} */
+            type: "article.deleted";
+            /**
+             * Format: date-time
+             * @description When the event was written, with its change: the same on every retry and redelivery.
+             */
+            timestamp: string;
+            data: components["schemas"]["ArticleDeletedData"];
+        };
+        /**
+         * ArticlePublishedData
+         * @description The `data` of `article.published`: the article as it went live, by a publication now or at its scheduled time.
+         */
+        ArticlePublishedData: {
+            /**
+             * Format: uuid
+             * @description UUID
+             */
+            id: string;
+            /** @description The slug at the time of the event. */
+            slug: string;
+            /**
+             * @description By the server's clock at the change: publishedAt null → draft, future → scheduled, past → published.
+             * @enum {string}
+             */
+            status: "draft" | "scheduled" | "published";
+            /**
+             * Format: date-time
+             * @description ISO 8601 UTC timestamp
+             */
+            publishedAt: string | null;
+            /**
+             * Format: uuid
+             * @description UUID
+             */
+            authorId: string;
+            tags: string[];
+            /** @description Whether the article is in the trash. */
+            trashed: boolean;
+            /**
+             * Format: int32
+             * @description The article's event number: 1, 2, 3, … per article, its comments' events included. Events of one article reach a subscription in this order.
+             */
+            sequence: number;
+            /** @description The article before it was published; null when a scheduled article went live at its time (nobody changed it). */
+            previous: {
+                /** @description The slug at the time of the event. */
+                slug: string;
+                /**
+                 * @description By the server's clock at the change: publishedAt null → draft, future → scheduled, past → published.
+                 * @enum {string}
+                 */
+                status: "draft" | "scheduled" | "published";
+                /**
+                 * Format: uuid
+                 * @description UUID
+                 */
+                authorId: string;
+                tags: string[];
+                /** @description Whether the article is in the trash. */
+                trashed: boolean;
+            } | null;
+        };
+        /**
+         * ArticlePublishedEvent
+         * @description `article.published`: published now, or a scheduled article going live (announced by the server at that moment).
+         */
+        ArticlePublishedEvent: {
+            /** @enum {string} */
+            type: "article.published";
+            /**
+             * Format: date-time
+             * @description When the event was written, with its change: the same on every retry and redelivery.
+             */
+            timestamp: string;
+            data: components["schemas"]["ArticlePublishedData"];
+        };
+        /**
+         * ArticleRestoredData
+         * @description The `data` of `article.restored`: the article back from the trash, and `previous`.
+         */
+        ArticleRestoredData: {
+            /**
+             * Format: uuid
+             * @description UUID
+             */
+            id: string;
+            /** @description The slug at the time of the event. */
+            slug: string;
+            /**
+             * @description By the server's clock at the change: publishedAt null → draft, future → scheduled, past → published.
+             * @enum {string}
+             */
+            status: "draft" | "scheduled" | "published";
+            /**
+             * Format: date-time
+             * @description ISO 8601 UTC timestamp
+             */
+            publishedAt: string | null;
+            /**
+             * Format: uuid
+             * @description UUID
+             */
+            authorId: string;
+            tags: string[];
+            /** @description Whether the article is in the trash. */
+            trashed: boolean;
+            /**
+             * Format: int32
+             * @description The article's event number: 1, 2, 3, … per article, its comments' events included. Events of one article reach a subscription in this order.
+             */
+            sequence: number;
+            /** @description The article before the change: its slug, status, author, tags and whether it was in the trash. */
+            previous: {
+                /** @description The slug at the time of the event. */
+                slug: string;
+                /**
+                 * @description By the server's clock at the change: publishedAt null → draft, future → scheduled, past → published.
+                 * @enum {string}
+                 */
+                status: "draft" | "scheduled" | "published";
+                /**
+                 * Format: uuid
+                 * @description UUID
+                 */
+                authorId: string;
+                tags: string[];
+                /** @description Whether the article is in the trash. */
+                trashed: boolean;
+            };
+        };
+        /**
+         * ArticleRestoredEvent
+         * @description `article.restored`: back from the trash.
+         */
+        ArticleRestoredEvent: {
+            /** @enum {string} */
+            type: "article.restored";
+            /**
+             * Format: date-time
+             * @description When the event was written, with its change: the same on every retry and redelivery.
+             */
+            timestamp: string;
+            data: components["schemas"]["ArticleRestoredData"];
+        };
+        /**
+         * ArticleTrashedData
+         * @description The `data` of `article.trashed`: the article in the trash, and `previous`.
+         */
+        ArticleTrashedData: {
+            /**
+             * Format: uuid
+             * @description UUID
+             */
+            id: string;
+            /** @description The slug at the time of the event. */
+            slug: string;
+            /**
+             * @description By the server's clock at the change: publishedAt null → draft, future → scheduled, past → published.
+             * @enum {string}
+             */
+            status: "draft" | "scheduled" | "published";
+            /**
+             * Format: date-time
+             * @description ISO 8601 UTC timestamp
+             */
+            publishedAt: string | null;
+            /**
+             * Format: uuid
+             * @description UUID
+             */
+            authorId: string;
+            tags: string[];
+            /** @description Whether the article is in the trash. */
+            trashed: boolean;
+            /**
+             * Format: int32
+             * @description The article's event number: 1, 2, 3, … per article, its comments' events included. Events of one article reach a subscription in this order.
+             */
+            sequence: number;
+            /** @description The article before the change: its slug, status, author, tags and whether it was in the trash. */
+            previous: {
+                /** @description The slug at the time of the event. */
+                slug: string;
+                /**
+                 * @description By the server's clock at the change: publishedAt null → draft, future → scheduled, past → published.
+                 * @enum {string}
+                 */
+                status: "draft" | "scheduled" | "published";
+                /**
+                 * Format: uuid
+                 * @description UUID
+                 */
+                authorId: string;
+                tags: string[];
+                /** @description Whether the article is in the trash. */
+                trashed: boolean;
+            };
+        };
+        /**
+         * ArticleTrashedEvent
+         * @description `article.trashed`: into the trash.
+         */
+        ArticleTrashedEvent: {
+            /** @enum {string} */
+            type: "article.trashed";
+            /**
+             * Format: date-time
+             * @description When the event was written, with its change: the same on every retry and redelivery.
+             */
+            timestamp: string;
+            data: components["schemas"]["ArticleTrashedData"];
+        };
+        /**
+         * ArticleUnpublishedData
+         * @description The `data` of `article.unpublished`: the article back as a draft, and `previous`.
+         */
+        ArticleUnpublishedData: {
+            /**
+             * Format: uuid
+             * @description UUID
+             */
+            id: string;
+            /** @description The slug at the time of the event. */
+            slug: string;
+            /**
+             * @description By the server's clock at the change: publishedAt null → draft, future → scheduled, past → published.
+             * @enum {string}
+             */
+            status: "draft" | "scheduled" | "published";
+            /**
+             * Format: date-time
+             * @description ISO 8601 UTC timestamp
+             */
+            publishedAt: string | null;
+            /**
+             * Format: uuid
+             * @description UUID
+             */
+            authorId: string;
+            tags: string[];
+            /** @description Whether the article is in the trash. */
+            trashed: boolean;
+            /**
+             * Format: int32
+             * @description The article's event number: 1, 2, 3, … per article, its comments' events included. Events of one article reach a subscription in this order.
+             */
+            sequence: number;
+            /** @description The article before the change: its slug, status, author, tags and whether it was in the trash. */
+            previous: {
+                /** @description The slug at the time of the event. */
+                slug: string;
+                /**
+                 * @description By the server's clock at the change: publishedAt null → draft, future → scheduled, past → published.
+                 * @enum {string}
+                 */
+                status: "draft" | "scheduled" | "published";
+                /**
+                 * Format: uuid
+                 * @description UUID
+                 */
+                authorId: string;
+                tags: string[];
+                /** @description Whether the article is in the trash. */
+                trashed: boolean;
+            };
+        };
+        /**
+         * ArticleUnpublishedEvent
+         * @description `article.unpublished`: back to draft.
+         */
+        ArticleUnpublishedEvent: {
+            /** @enum {string} */
+            type: "article.unpublished";
+            /**
+             * Format: date-time
+             * @description When the event was written, with its change: the same on every retry and redelivery.
+             */
+            timestamp: string;
+            data: components["schemas"]["ArticleUnpublishedData"];
+        };
+        /**
+         * ArticleUpdatedData
+         * @description The `data` of `article.updated`: the article after the edit, and `previous`.
+         */
+        ArticleUpdatedData: {
+            /**
+             * Format: uuid
+             * @description UUID
+             */
+            id: string;
+            /** @description The slug at the time of the event. */
+            slug: string;
+            /**
+             * @description By the server's clock at the change: publishedAt null → draft, future → scheduled, past → published.
+             * @enum {string}
+             */
+            status: "draft" | "scheduled" | "published";
+            /**
+             * Format: date-time
+             * @description ISO 8601 UTC timestamp
+             */
+            publishedAt: string | null;
+            /**
+             * Format: uuid
+             * @description UUID
+             */
+            authorId: string;
+            tags: string[];
+            /** @description Whether the article is in the trash. */
+            trashed: boolean;
+            /**
+             * Format: int32
+             * @description The article's event number: 1, 2, 3, … per article, its comments' events included. Events of one article reach a subscription in this order.
+             */
+            sequence: number;
+            /** @description The article before the change: its slug, status, author, tags and whether it was in the trash. */
+            previous: {
+                /** @description The slug at the time of the event. */
+                slug: string;
+                /**
+                 * @description By the server's clock at the change: publishedAt null → draft, future → scheduled, past → published.
+                 * @enum {string}
+                 */
+                status: "draft" | "scheduled" | "published";
+                /**
+                 * Format: uuid
+                 * @description UUID
+                 */
+                authorId: string;
+                tags: string[];
+                /** @description Whether the article is in the trash. */
+                trashed: boolean;
+            };
+        };
+        /**
+         * ArticleUpdatedEvent
+         * @description `article.updated`: an edit (PATCH, a revision restored, bulk tags, scheduling a publication).
+         */
+        ArticleUpdatedEvent: {
+            /** @enum {string} */
+            type: "article.updated";
+            /**
+             * Format: date-time
+             * @description When the event was written, with its change: the same on every retry and redelivery.
+             */
+            timestamp: string;
+            data: components["schemas"]["ArticleUpdatedData"];
+        };
+        /**
+         * AuthorCreatedData
+         * @description The `data` of `author.created`: public fields only, never the email.
+         */
+        AuthorCreatedData: {
+            /**
+             * Format: uuid
+             * @description UUID
+             */
+            id: string;
+            /** @description The slug at the time of the event. */
+            slug: string;
+            /** @description The author's display name. Untrusted input, returned byte-exact as stored: escape it (or sanitize rendered HTML) before putting it in a page. */
+            name: string;
+        };
+        /**
+         * AuthorCreatedEvent
+         * @description `author.created`: an author created.
+         */
+        AuthorCreatedEvent: {
+            /** @enum {string} */
+            type: "author.created";
+            /**
+             * Format: date-time
+             * @description When the event was written, with its change: the same on every retry and redelivery.
+             */
+            timestamp: string;
+            data: components["schemas"]["AuthorCreatedData"];
+        };
+        /**
+         * AuthorDeletedData
+         * @description The `data` of `author.deleted`: which author is gone.
+         */
+        AuthorDeletedData: {
+            /**
+             * Format: uuid
+             * @description UUID
+             */
+            id: string;
+            /** @description The slug at the time of the event. */
+            slug: string;
+        };
+        /**
+         * AuthorDeletedEvent
+         * @description `author.deleted`: an author deleted.
+         */
+        AuthorDeletedEvent: {
+            /** @enum {string} */
+            type: "author.deleted";
+            /**
+             * Format: date-time
+             * @description When the event was written, with its change: the same on every retry and redelivery.
+             */
+            timestamp: string;
+            data: components["schemas"]["AuthorDeletedData"];
+        };
+        /**
+         * AuthorUpdatedData
+         * @description The `data` of `author.updated`: public fields only, never the email.
+         */
+        AuthorUpdatedData: {
+            /**
+             * Format: uuid
+             * @description UUID
+             */
+            id: string;
+            /** @description The slug at the time of the event. */
+            slug: string;
+            /** @description The author's display name. Untrusted input, returned byte-exact as stored: escape it (or sanitize rendered HTML) before putting it in a page. */
+            name: string;
+            /** @description The author before the change: its slug. */
+            previous: {
+                /** @description The slug at the time of the event. */
+                slug: string;
+            };
+        };
+        /**
+         * AuthorUpdatedEvent
+         * @description `author.updated`: an author changed (PATCH).
+         */
+        AuthorUpdatedEvent: {
+            /** @enum {string} */
+            type: "author.updated";
+            /**
+             * Format: date-time
+             * @description When the event was written, with its change: the same on every retry and redelivery.
+             */
+            timestamp: string;
+            data: components["schemas"]["AuthorUpdatedData"];
+        };
+        /**
+         * CommentApprovedData
+         * @description The `data` of `comment.approved`: a comment the public sees from now on.
+         */
+        CommentApprovedData: {
+            /**
+             * Format: uuid
+             * @description UUID
+             */
+            id: string;
+            /**
+             * Format: uuid
+             * @description UUID
+             */
+            articleId: string;
+            /** @description The slug at the time of the event. */
+            articleSlug: string;
+            /**
+             * Format: uuid
+             * @description The comment it replies to; null for a top-level comment.
+             */
+            parentId: string | null;
+            /**
+             * @description The comment status after the change (for a deletion: before it).
+             * @enum {string}
+             */
+            status: "pending" | "approved" | "spam" | "rejected";
+            /** @description Whether the public saw the comment before the change. */
+            wasApproved: boolean;
+            /**
+             * Format: int32
+             * @description The article's event number: 1, 2, 3, … per article, its comments' events included. Events of one article reach a subscription in this order.
+             */
+            sequence: number;
+        };
+        /**
+         * CommentApprovedEvent
+         * @description `comment.approved`: a comment approved: the public sees it.
+         */
+        CommentApprovedEvent: {
+            /** @enum {string} */
+            type: "comment.approved";
+            /**
+             * Format: date-time
+             * @description When the event was written, with its change: the same on every retry and redelivery.
+             */
+            timestamp: string;
+            data: components["schemas"]["CommentApprovedData"];
+        };
+        /**
+         * CommentDeletedData
+         * @description The `data` of `comment.deleted`: a deleted comment; `wasApproved` says if the public saw it.
+         */
+        CommentDeletedData: {
+            /**
+             * Format: uuid
+             * @description UUID
+             */
+            id: string;
+            /**
+             * Format: uuid
+             * @description UUID
+             */
+            articleId: string;
+            /** @description The slug at the time of the event. */
+            articleSlug: string;
+            /**
+             * Format: uuid
+             * @description The comment it replies to; null for a top-level comment.
+             */
+            parentId: string | null;
+            /**
+             * @description The comment status after the change (for a deletion: before it).
+             * @enum {string}
+             */
+            status: "pending" | "approved" | "spam" | "rejected";
+            /** @description Whether the public saw the comment before the change. */
+            wasApproved: boolean;
+            /**
+             * Format: int32
+             * @description The article's event number: 1, 2, 3, … per article, its comments' events included. Events of one article reach a subscription in this order.
+             */
+            sequence: number;
+        };
+        /**
+         * CommentDeletedEvent
+         * @description `comment.deleted`: a comment deleted.
+         */
+        CommentDeletedEvent: {
+            /** @enum {string} */
+            type: "comment.deleted";
+            /**
+             * Format: date-time
+             * @description When the event was written, with its change: the same on every retry and redelivery.
+             */
+            timestamp: string;
+            data: components["schemas"]["CommentDeletedData"];
+        };
+        /**
+         * CommentUnapprovedData
+         * @description The `data` of `comment.unapproved`: an approved comment withdrawn (its new status).
+         */
+        CommentUnapprovedData: {
+            /**
+             * Format: uuid
+             * @description UUID
+             */
+            id: string;
+            /**
+             * Format: uuid
+             * @description UUID
+             */
+            articleId: string;
+            /** @description The slug at the time of the event. */
+            articleSlug: string;
+            /**
+             * Format: uuid
+             * @description The comment it replies to; null for a top-level comment.
+             */
+            parentId: string | null;
+            /**
+             * @description The comment status after the change (for a deletion: before it).
+             * @enum {string}
+             */
+            status: "pending" | "approved" | "spam" | "rejected";
+            /** @description Whether the public saw the comment before the change. */
+            wasApproved: boolean;
+            /**
+             * Format: int32
+             * @description The article's event number: 1, 2, 3, … per article, its comments' events included. Events of one article reach a subscription in this order.
+             */
+            sequence: number;
+        };
+        /**
+         * CommentUnapprovedEvent
+         * @description `comment.unapproved`: an approved comment withdrawn (pending, spam or rejected).
+         */
+        CommentUnapprovedEvent: {
+            /** @enum {string} */
+            type: "comment.unapproved";
+            /**
+             * Format: date-time
+             * @description When the event was written, with its change: the same on every retry and redelivery.
+             */
+            timestamp: string;
+            data: components["schemas"]["CommentUnapprovedData"];
+        };
+        /**
+         * CommentUpdatedData
+         * @description The `data` of `comment.updated`: an approved comment's text edited.
+         */
+        CommentUpdatedData: {
+            /**
+             * Format: uuid
+             * @description UUID
+             */
+            id: string;
+            /**
+             * Format: uuid
+             * @description UUID
+             */
+            articleId: string;
+            /** @description The slug at the time of the event. */
+            articleSlug: string;
+            /**
+             * Format: uuid
+             * @description The comment it replies to; null for a top-level comment.
+             */
+            parentId: string | null;
+            /**
+             * @description The comment status after the change (for a deletion: before it).
+             * @enum {string}
+             */
+            status: "pending" | "approved" | "spam" | "rejected";
+            /** @description Whether the public saw the comment before the change. */
+            wasApproved: boolean;
+            /**
+             * Format: int32
+             * @description The article's event number: 1, 2, 3, … per article, its comments' events included. Events of one article reach a subscription in this order.
+             */
+            sequence: number;
+        };
+        /**
+         * CommentUpdatedEvent
+         * @description `comment.updated`: an approved comment's text edited.
+         */
+        CommentUpdatedEvent: {
+            /** @enum {string} */
+            type: "comment.updated";
+            /**
+             * Format: date-time
+             * @description When the event was written, with its change: the same on every retry and redelivery.
+             */
+            timestamp: string;
+            data: components["schemas"]["CommentUpdatedData"];
+        };
+        /**
+         * WebhookPingData
+         * @description The `data` of `webhook.ping`.
+         */
+        WebhookPingData: {
+            /**
+             * Format: uuid
+             * @description The subscription pinged.
+             */
+            webhookId: string;
+            /** @enum {string} */
+            message: "Ping from Broadsheet";
+        };
+        /**
+         * WebhookPingEvent
+         * @description `webhook.ping`: a test delivery (POST /api/v1/webhooks/{id}/ping).
+         */
+        WebhookPingEvent: {
+            /** @enum {string} */
+            type: "webhook.ping";
+            /**
+             * Format: date-time
+             * @description When the event was written, with its change: the same on every retry and redelivery.
+             */
+            timestamp: string;
+            data: components["schemas"]["WebhookPingData"];
         };
     };
     responses: {
@@ -2795,6 +3862,12 @@ export interface components {
         "If-Match-Optional": string;
         /** @description The ETag of a representation you hold: 304 Not Modified, without a body, while it is still current (weak comparison; `*` matches any). */
         "If-None-Match": string;
+        /** @description The event's id: the same on every attempt and redelivery of the event, so a receiver deduplicates on it. */
+        WebhookId: string;
+        /** @description `v1,` and the base64 HMAC-SHA256 of `<webhook-id>.<webhook-timestamp>.<body>` under the subscription secret (`whsec_…`, shown at creation and rotation). During the overlap after a rotation (WEBHOOK_SECRET_OVERLAP_HOURS) there are two, space-separated: one per secret. Verify with the standardwebhooks package before trusting the body. */
+        WebhookSignature: string;
+        /** @description When this attempt was signed, in seconds since the Unix epoch. A receiver refuses one too far from its clock (the standardwebhooks package allows five minutes), so a captured delivery cannot be replayed later. */
+        WebhookTimestamp: string;
         /** @description false skips total and pageCount (faster). */
         count: boolean;
         /** @description Opaque: meta.nextCursor of the previous page. Not with page. */
@@ -5702,6 +6775,561 @@ export interface operations {
             431: components["responses"]["RequestHeaderFieldsTooLargeRead"];
             500: components["responses"]["InternalServerErrorRead"];
             503: components["responses"]["ServiceUnavailableRead"];
+        };
+    };
+    onArticleCreated: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event's id: the same on every attempt and redelivery of the event, so a receiver deduplicates on it. */
+                "webhook-id": components["parameters"]["WebhookId"];
+                /** @description When this attempt was signed, in seconds since the Unix epoch. A receiver refuses one too far from its clock (the standardwebhooks package allows five minutes), so a captured delivery cannot be replayed later. */
+                "webhook-timestamp": components["parameters"]["WebhookTimestamp"];
+                /** @description `v1,` and the base64 HMAC-SHA256 of `<webhook-id>.<webhook-timestamp>.<body>` under the subscription secret (`whsec_…`, shown at creation and rotation). During the overlap after a rotation (WEBHOOK_SECRET_OVERLAP_HOURS) there are two, space-separated: one per secret. Verify with the standardwebhooks package before trusting the body. */
+                "webhook-signature": components["parameters"]["WebhookSignature"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The `article.created` event, signed (see `webhook-signature`). */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ArticleCreatedEvent"];
+            };
+        };
+        responses: {
+            /** @description Received. Any 2xx answer settles the delivery; the first kilobyte of the answer is kept in the delivery log. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Any other answer, a redirect (never followed) or none within WEBHOOK_TIMEOUT_MS is a failed attempt: it is retried with exponential backoff and jitter (WEBHOOK_RETRY_BASE_MS, doubling, at most WEBHOOK_RETRY_MAX_DELAY_MS) for WEBHOOK_RETRY_HOURS, then marked failed; WEBHOOK_DISABLE_AFTER_FAILURES failed attempts in a row disable the subscription (its deliveries wait). A later event of the same article waits while an earlier one is being retried. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onArticleUpdated: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event's id: the same on every attempt and redelivery of the event, so a receiver deduplicates on it. */
+                "webhook-id": components["parameters"]["WebhookId"];
+                /** @description When this attempt was signed, in seconds since the Unix epoch. A receiver refuses one too far from its clock (the standardwebhooks package allows five minutes), so a captured delivery cannot be replayed later. */
+                "webhook-timestamp": components["parameters"]["WebhookTimestamp"];
+                /** @description `v1,` and the base64 HMAC-SHA256 of `<webhook-id>.<webhook-timestamp>.<body>` under the subscription secret (`whsec_…`, shown at creation and rotation). During the overlap after a rotation (WEBHOOK_SECRET_OVERLAP_HOURS) there are two, space-separated: one per secret. Verify with the standardwebhooks package before trusting the body. */
+                "webhook-signature": components["parameters"]["WebhookSignature"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The `article.updated` event, signed (see `webhook-signature`). */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ArticleUpdatedEvent"];
+            };
+        };
+        responses: {
+            /** @description Received. Any 2xx answer settles the delivery; the first kilobyte of the answer is kept in the delivery log. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Any other answer, a redirect (never followed) or none within WEBHOOK_TIMEOUT_MS is a failed attempt: it is retried with exponential backoff and jitter (WEBHOOK_RETRY_BASE_MS, doubling, at most WEBHOOK_RETRY_MAX_DELAY_MS) for WEBHOOK_RETRY_HOURS, then marked failed; WEBHOOK_DISABLE_AFTER_FAILURES failed attempts in a row disable the subscription (its deliveries wait). A later event of the same article waits while an earlier one is being retried. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onArticlePublished: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event's id: the same on every attempt and redelivery of the event, so a receiver deduplicates on it. */
+                "webhook-id": components["parameters"]["WebhookId"];
+                /** @description When this attempt was signed, in seconds since the Unix epoch. A receiver refuses one too far from its clock (the standardwebhooks package allows five minutes), so a captured delivery cannot be replayed later. */
+                "webhook-timestamp": components["parameters"]["WebhookTimestamp"];
+                /** @description `v1,` and the base64 HMAC-SHA256 of `<webhook-id>.<webhook-timestamp>.<body>` under the subscription secret (`whsec_…`, shown at creation and rotation). During the overlap after a rotation (WEBHOOK_SECRET_OVERLAP_HOURS) there are two, space-separated: one per secret. Verify with the standardwebhooks package before trusting the body. */
+                "webhook-signature": components["parameters"]["WebhookSignature"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The `article.published` event, signed (see `webhook-signature`). */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ArticlePublishedEvent"];
+            };
+        };
+        responses: {
+            /** @description Received. Any 2xx answer settles the delivery; the first kilobyte of the answer is kept in the delivery log. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Any other answer, a redirect (never followed) or none within WEBHOOK_TIMEOUT_MS is a failed attempt: it is retried with exponential backoff and jitter (WEBHOOK_RETRY_BASE_MS, doubling, at most WEBHOOK_RETRY_MAX_DELAY_MS) for WEBHOOK_RETRY_HOURS, then marked failed; WEBHOOK_DISABLE_AFTER_FAILURES failed attempts in a row disable the subscription (its deliveries wait). A later event of the same article waits while an earlier one is being retried. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onArticleUnpublished: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event's id: the same on every attempt and redelivery of the event, so a receiver deduplicates on it. */
+                "webhook-id": components["parameters"]["WebhookId"];
+                /** @description When this attempt was signed, in seconds since the Unix epoch. A receiver refuses one too far from its clock (the standardwebhooks package allows five minutes), so a captured delivery cannot be replayed later. */
+                "webhook-timestamp": components["parameters"]["WebhookTimestamp"];
+                /** @description `v1,` and the base64 HMAC-SHA256 of `<webhook-id>.<webhook-timestamp>.<body>` under the subscription secret (`whsec_…`, shown at creation and rotation). During the overlap after a rotation (WEBHOOK_SECRET_OVERLAP_HOURS) there are two, space-separated: one per secret. Verify with the standardwebhooks package before trusting the body. */
+                "webhook-signature": components["parameters"]["WebhookSignature"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The `article.unpublished` event, signed (see `webhook-signature`). */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ArticleUnpublishedEvent"];
+            };
+        };
+        responses: {
+            /** @description Received. Any 2xx answer settles the delivery; the first kilobyte of the answer is kept in the delivery log. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Any other answer, a redirect (never followed) or none within WEBHOOK_TIMEOUT_MS is a failed attempt: it is retried with exponential backoff and jitter (WEBHOOK_RETRY_BASE_MS, doubling, at most WEBHOOK_RETRY_MAX_DELAY_MS) for WEBHOOK_RETRY_HOURS, then marked failed; WEBHOOK_DISABLE_AFTER_FAILURES failed attempts in a row disable the subscription (its deliveries wait). A later event of the same article waits while an earlier one is being retried. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onArticleTrashed: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event's id: the same on every attempt and redelivery of the event, so a receiver deduplicates on it. */
+                "webhook-id": components["parameters"]["WebhookId"];
+                /** @description When this attempt was signed, in seconds since the Unix epoch. A receiver refuses one too far from its clock (the standardwebhooks package allows five minutes), so a captured delivery cannot be replayed later. */
+                "webhook-timestamp": components["parameters"]["WebhookTimestamp"];
+                /** @description `v1,` and the base64 HMAC-SHA256 of `<webhook-id>.<webhook-timestamp>.<body>` under the subscription secret (`whsec_…`, shown at creation and rotation). During the overlap after a rotation (WEBHOOK_SECRET_OVERLAP_HOURS) there are two, space-separated: one per secret. Verify with the standardwebhooks package before trusting the body. */
+                "webhook-signature": components["parameters"]["WebhookSignature"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The `article.trashed` event, signed (see `webhook-signature`). */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ArticleTrashedEvent"];
+            };
+        };
+        responses: {
+            /** @description Received. Any 2xx answer settles the delivery; the first kilobyte of the answer is kept in the delivery log. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Any other answer, a redirect (never followed) or none within WEBHOOK_TIMEOUT_MS is a failed attempt: it is retried with exponential backoff and jitter (WEBHOOK_RETRY_BASE_MS, doubling, at most WEBHOOK_RETRY_MAX_DELAY_MS) for WEBHOOK_RETRY_HOURS, then marked failed; WEBHOOK_DISABLE_AFTER_FAILURES failed attempts in a row disable the subscription (its deliveries wait). A later event of the same article waits while an earlier one is being retried. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onArticleRestored: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event's id: the same on every attempt and redelivery of the event, so a receiver deduplicates on it. */
+                "webhook-id": components["parameters"]["WebhookId"];
+                /** @description When this attempt was signed, in seconds since the Unix epoch. A receiver refuses one too far from its clock (the standardwebhooks package allows five minutes), so a captured delivery cannot be replayed later. */
+                "webhook-timestamp": components["parameters"]["WebhookTimestamp"];
+                /** @description `v1,` and the base64 HMAC-SHA256 of `<webhook-id>.<webhook-timestamp>.<body>` under the subscription secret (`whsec_…`, shown at creation and rotation). During the overlap after a rotation (WEBHOOK_SECRET_OVERLAP_HOURS) there are two, space-separated: one per secret. Verify with the standardwebhooks package before trusting the body. */
+                "webhook-signature": components["parameters"]["WebhookSignature"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The `article.restored` event, signed (see `webhook-signature`). */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ArticleRestoredEvent"];
+            };
+        };
+        responses: {
+            /** @description Received. Any 2xx answer settles the delivery; the first kilobyte of the answer is kept in the delivery log. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Any other answer, a redirect (never followed) or none within WEBHOOK_TIMEOUT_MS is a failed attempt: it is retried with exponential backoff and jitter (WEBHOOK_RETRY_BASE_MS, doubling, at most WEBHOOK_RETRY_MAX_DELAY_MS) for WEBHOOK_RETRY_HOURS, then marked failed; WEBHOOK_DISABLE_AFTER_FAILURES failed attempts in a row disable the subscription (its deliveries wait). A later event of the same article waits while an earlier one is being retried. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onArticleDeleted: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event's id: the same on every attempt and redelivery of the event, so a receiver deduplicates on it. */
+                "webhook-id": components["parameters"]["WebhookId"];
+                /** @description When this attempt was signed, in seconds since the Unix epoch. A receiver refuses one too far from its clock (the standardwebhooks package allows five minutes), so a captured delivery cannot be replayed later. */
+                "webhook-timestamp": components["parameters"]["WebhookTimestamp"];
+                /** @description `v1,` and the base64 HMAC-SHA256 of `<webhook-id>.<webhook-timestamp>.<body>` under the subscription secret (`whsec_…`, shown at creation and rotation). During the overlap after a rotation (WEBHOOK_SECRET_OVERLAP_HOURS) there are two, space-separated: one per secret. Verify with the standardwebhooks package before trusting the body. */
+                "webhook-signature": components["parameters"]["WebhookSignature"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The `article.deleted` event, signed (see `webhook-signature`). */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ArticleDeletedEvent"];
+            };
+        };
+        responses: {
+            /** @description Received. Any 2xx answer settles the delivery; the first kilobyte of the answer is kept in the delivery log. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Any other answer, a redirect (never followed) or none within WEBHOOK_TIMEOUT_MS is a failed attempt: it is retried with exponential backoff and jitter (WEBHOOK_RETRY_BASE_MS, doubling, at most WEBHOOK_RETRY_MAX_DELAY_MS) for WEBHOOK_RETRY_HOURS, then marked failed; WEBHOOK_DISABLE_AFTER_FAILURES failed attempts in a row disable the subscription (its deliveries wait). A later event of the same article waits while an earlier one is being retried. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onAuthorCreated: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event's id: the same on every attempt and redelivery of the event, so a receiver deduplicates on it. */
+                "webhook-id": components["parameters"]["WebhookId"];
+                /** @description When this attempt was signed, in seconds since the Unix epoch. A receiver refuses one too far from its clock (the standardwebhooks package allows five minutes), so a captured delivery cannot be replayed later. */
+                "webhook-timestamp": components["parameters"]["WebhookTimestamp"];
+                /** @description `v1,` and the base64 HMAC-SHA256 of `<webhook-id>.<webhook-timestamp>.<body>` under the subscription secret (`whsec_…`, shown at creation and rotation). During the overlap after a rotation (WEBHOOK_SECRET_OVERLAP_HOURS) there are two, space-separated: one per secret. Verify with the standardwebhooks package before trusting the body. */
+                "webhook-signature": components["parameters"]["WebhookSignature"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The `author.created` event, signed (see `webhook-signature`). */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AuthorCreatedEvent"];
+            };
+        };
+        responses: {
+            /** @description Received. Any 2xx answer settles the delivery; the first kilobyte of the answer is kept in the delivery log. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Any other answer, a redirect (never followed) or none within WEBHOOK_TIMEOUT_MS is a failed attempt: it is retried with exponential backoff and jitter (WEBHOOK_RETRY_BASE_MS, doubling, at most WEBHOOK_RETRY_MAX_DELAY_MS) for WEBHOOK_RETRY_HOURS, then marked failed; WEBHOOK_DISABLE_AFTER_FAILURES failed attempts in a row disable the subscription (its deliveries wait). A later event of the same article waits while an earlier one is being retried. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onAuthorUpdated: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event's id: the same on every attempt and redelivery of the event, so a receiver deduplicates on it. */
+                "webhook-id": components["parameters"]["WebhookId"];
+                /** @description When this attempt was signed, in seconds since the Unix epoch. A receiver refuses one too far from its clock (the standardwebhooks package allows five minutes), so a captured delivery cannot be replayed later. */
+                "webhook-timestamp": components["parameters"]["WebhookTimestamp"];
+                /** @description `v1,` and the base64 HMAC-SHA256 of `<webhook-id>.<webhook-timestamp>.<body>` under the subscription secret (`whsec_…`, shown at creation and rotation). During the overlap after a rotation (WEBHOOK_SECRET_OVERLAP_HOURS) there are two, space-separated: one per secret. Verify with the standardwebhooks package before trusting the body. */
+                "webhook-signature": components["parameters"]["WebhookSignature"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The `author.updated` event, signed (see `webhook-signature`). */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AuthorUpdatedEvent"];
+            };
+        };
+        responses: {
+            /** @description Received. Any 2xx answer settles the delivery; the first kilobyte of the answer is kept in the delivery log. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Any other answer, a redirect (never followed) or none within WEBHOOK_TIMEOUT_MS is a failed attempt: it is retried with exponential backoff and jitter (WEBHOOK_RETRY_BASE_MS, doubling, at most WEBHOOK_RETRY_MAX_DELAY_MS) for WEBHOOK_RETRY_HOURS, then marked failed; WEBHOOK_DISABLE_AFTER_FAILURES failed attempts in a row disable the subscription (its deliveries wait). A later event of the same article waits while an earlier one is being retried. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onAuthorDeleted: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event's id: the same on every attempt and redelivery of the event, so a receiver deduplicates on it. */
+                "webhook-id": components["parameters"]["WebhookId"];
+                /** @description When this attempt was signed, in seconds since the Unix epoch. A receiver refuses one too far from its clock (the standardwebhooks package allows five minutes), so a captured delivery cannot be replayed later. */
+                "webhook-timestamp": components["parameters"]["WebhookTimestamp"];
+                /** @description `v1,` and the base64 HMAC-SHA256 of `<webhook-id>.<webhook-timestamp>.<body>` under the subscription secret (`whsec_…`, shown at creation and rotation). During the overlap after a rotation (WEBHOOK_SECRET_OVERLAP_HOURS) there are two, space-separated: one per secret. Verify with the standardwebhooks package before trusting the body. */
+                "webhook-signature": components["parameters"]["WebhookSignature"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The `author.deleted` event, signed (see `webhook-signature`). */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AuthorDeletedEvent"];
+            };
+        };
+        responses: {
+            /** @description Received. Any 2xx answer settles the delivery; the first kilobyte of the answer is kept in the delivery log. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Any other answer, a redirect (never followed) or none within WEBHOOK_TIMEOUT_MS is a failed attempt: it is retried with exponential backoff and jitter (WEBHOOK_RETRY_BASE_MS, doubling, at most WEBHOOK_RETRY_MAX_DELAY_MS) for WEBHOOK_RETRY_HOURS, then marked failed; WEBHOOK_DISABLE_AFTER_FAILURES failed attempts in a row disable the subscription (its deliveries wait). A later event of the same article waits while an earlier one is being retried. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onCommentApproved: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event's id: the same on every attempt and redelivery of the event, so a receiver deduplicates on it. */
+                "webhook-id": components["parameters"]["WebhookId"];
+                /** @description When this attempt was signed, in seconds since the Unix epoch. A receiver refuses one too far from its clock (the standardwebhooks package allows five minutes), so a captured delivery cannot be replayed later. */
+                "webhook-timestamp": components["parameters"]["WebhookTimestamp"];
+                /** @description `v1,` and the base64 HMAC-SHA256 of `<webhook-id>.<webhook-timestamp>.<body>` under the subscription secret (`whsec_…`, shown at creation and rotation). During the overlap after a rotation (WEBHOOK_SECRET_OVERLAP_HOURS) there are two, space-separated: one per secret. Verify with the standardwebhooks package before trusting the body. */
+                "webhook-signature": components["parameters"]["WebhookSignature"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The `comment.approved` event, signed (see `webhook-signature`). */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CommentApprovedEvent"];
+            };
+        };
+        responses: {
+            /** @description Received. Any 2xx answer settles the delivery; the first kilobyte of the answer is kept in the delivery log. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Any other answer, a redirect (never followed) or none within WEBHOOK_TIMEOUT_MS is a failed attempt: it is retried with exponential backoff and jitter (WEBHOOK_RETRY_BASE_MS, doubling, at most WEBHOOK_RETRY_MAX_DELAY_MS) for WEBHOOK_RETRY_HOURS, then marked failed; WEBHOOK_DISABLE_AFTER_FAILURES failed attempts in a row disable the subscription (its deliveries wait). A later event of the same article waits while an earlier one is being retried. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onCommentUnapproved: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event's id: the same on every attempt and redelivery of the event, so a receiver deduplicates on it. */
+                "webhook-id": components["parameters"]["WebhookId"];
+                /** @description When this attempt was signed, in seconds since the Unix epoch. A receiver refuses one too far from its clock (the standardwebhooks package allows five minutes), so a captured delivery cannot be replayed later. */
+                "webhook-timestamp": components["parameters"]["WebhookTimestamp"];
+                /** @description `v1,` and the base64 HMAC-SHA256 of `<webhook-id>.<webhook-timestamp>.<body>` under the subscription secret (`whsec_…`, shown at creation and rotation). During the overlap after a rotation (WEBHOOK_SECRET_OVERLAP_HOURS) there are two, space-separated: one per secret. Verify with the standardwebhooks package before trusting the body. */
+                "webhook-signature": components["parameters"]["WebhookSignature"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The `comment.unapproved` event, signed (see `webhook-signature`). */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CommentUnapprovedEvent"];
+            };
+        };
+        responses: {
+            /** @description Received. Any 2xx answer settles the delivery; the first kilobyte of the answer is kept in the delivery log. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Any other answer, a redirect (never followed) or none within WEBHOOK_TIMEOUT_MS is a failed attempt: it is retried with exponential backoff and jitter (WEBHOOK_RETRY_BASE_MS, doubling, at most WEBHOOK_RETRY_MAX_DELAY_MS) for WEBHOOK_RETRY_HOURS, then marked failed; WEBHOOK_DISABLE_AFTER_FAILURES failed attempts in a row disable the subscription (its deliveries wait). A later event of the same article waits while an earlier one is being retried. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onCommentUpdated: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event's id: the same on every attempt and redelivery of the event, so a receiver deduplicates on it. */
+                "webhook-id": components["parameters"]["WebhookId"];
+                /** @description When this attempt was signed, in seconds since the Unix epoch. A receiver refuses one too far from its clock (the standardwebhooks package allows five minutes), so a captured delivery cannot be replayed later. */
+                "webhook-timestamp": components["parameters"]["WebhookTimestamp"];
+                /** @description `v1,` and the base64 HMAC-SHA256 of `<webhook-id>.<webhook-timestamp>.<body>` under the subscription secret (`whsec_…`, shown at creation and rotation). During the overlap after a rotation (WEBHOOK_SECRET_OVERLAP_HOURS) there are two, space-separated: one per secret. Verify with the standardwebhooks package before trusting the body. */
+                "webhook-signature": components["parameters"]["WebhookSignature"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The `comment.updated` event, signed (see `webhook-signature`). */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CommentUpdatedEvent"];
+            };
+        };
+        responses: {
+            /** @description Received. Any 2xx answer settles the delivery; the first kilobyte of the answer is kept in the delivery log. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Any other answer, a redirect (never followed) or none within WEBHOOK_TIMEOUT_MS is a failed attempt: it is retried with exponential backoff and jitter (WEBHOOK_RETRY_BASE_MS, doubling, at most WEBHOOK_RETRY_MAX_DELAY_MS) for WEBHOOK_RETRY_HOURS, then marked failed; WEBHOOK_DISABLE_AFTER_FAILURES failed attempts in a row disable the subscription (its deliveries wait). A later event of the same article waits while an earlier one is being retried. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onCommentDeleted: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event's id: the same on every attempt and redelivery of the event, so a receiver deduplicates on it. */
+                "webhook-id": components["parameters"]["WebhookId"];
+                /** @description When this attempt was signed, in seconds since the Unix epoch. A receiver refuses one too far from its clock (the standardwebhooks package allows five minutes), so a captured delivery cannot be replayed later. */
+                "webhook-timestamp": components["parameters"]["WebhookTimestamp"];
+                /** @description `v1,` and the base64 HMAC-SHA256 of `<webhook-id>.<webhook-timestamp>.<body>` under the subscription secret (`whsec_…`, shown at creation and rotation). During the overlap after a rotation (WEBHOOK_SECRET_OVERLAP_HOURS) there are two, space-separated: one per secret. Verify with the standardwebhooks package before trusting the body. */
+                "webhook-signature": components["parameters"]["WebhookSignature"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The `comment.deleted` event, signed (see `webhook-signature`). */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CommentDeletedEvent"];
+            };
+        };
+        responses: {
+            /** @description Received. Any 2xx answer settles the delivery; the first kilobyte of the answer is kept in the delivery log. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Any other answer, a redirect (never followed) or none within WEBHOOK_TIMEOUT_MS is a failed attempt: it is retried with exponential backoff and jitter (WEBHOOK_RETRY_BASE_MS, doubling, at most WEBHOOK_RETRY_MAX_DELAY_MS) for WEBHOOK_RETRY_HOURS, then marked failed; WEBHOOK_DISABLE_AFTER_FAILURES failed attempts in a row disable the subscription (its deliveries wait). A later event of the same article waits while an earlier one is being retried. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onWebhookPing: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event's id: the same on every attempt and redelivery of the event, so a receiver deduplicates on it. */
+                "webhook-id": components["parameters"]["WebhookId"];
+                /** @description When this attempt was signed, in seconds since the Unix epoch. A receiver refuses one too far from its clock (the standardwebhooks package allows five minutes), so a captured delivery cannot be replayed later. */
+                "webhook-timestamp": components["parameters"]["WebhookTimestamp"];
+                /** @description `v1,` and the base64 HMAC-SHA256 of `<webhook-id>.<webhook-timestamp>.<body>` under the subscription secret (`whsec_…`, shown at creation and rotation). During the overlap after a rotation (WEBHOOK_SECRET_OVERLAP_HOURS) there are two, space-separated: one per secret. Verify with the standardwebhooks package before trusting the body. */
+                "webhook-signature": components["parameters"]["WebhookSignature"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The `webhook.ping` event, signed (see `webhook-signature`). */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookPingEvent"];
+            };
+        };
+        responses: {
+            /** @description Received. Any 2xx answer settles the delivery; the first kilobyte of the answer is kept in the delivery log. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Any other answer, a redirect (never followed) or none within WEBHOOK_TIMEOUT_MS is a failed attempt: it is retried with exponential backoff and jitter (WEBHOOK_RETRY_BASE_MS, doubling, at most WEBHOOK_RETRY_MAX_DELAY_MS) for WEBHOOK_RETRY_HOURS, then marked failed; WEBHOOK_DISABLE_AFTER_FAILURES failed attempts in a row disable the subscription (its deliveries wait). A later event of the same article waits while an earlier one is being retried. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
         };
     };
 }

@@ -5,11 +5,11 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyRequest } from 'fastify'
 import { redactSecrets } from './auth.js'
 import type { Config } from './config.js'
-import { PROBLEM_CONTENT_TYPE, ProblemError, Problems, problemBody, type ProblemCode } from './errors.js'
+import { PROBLEM_CONTENT_TYPE, ProblemError, problemBody, type ProblemCode } from './errors.js'
 import authPlugin from './plugins/auth.js'
 import databasePlugin from './plugins/database.js'
 import deliveriesPlugin from './plugins/deliveries.js'
-import errorHandlerPlugin, { sendProblem } from './plugins/error-handler.js'
+import errorHandlerPlugin, { noRoute, sendProblem } from './plugins/error-handler.js'
 import httpCachingPlugin from './plugins/http-caching.js'
 import idempotencyPlugin from './plugins/idempotency.js'
 import maintenancePlugin from './plugins/maintenance.js'
@@ -99,7 +99,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
     frameworkErrors: (error, request, reply) => {
       const problem =
         error.code === 'FST_ERR_MAX_PARAM_LENGTH'
-          ? Problems.notFound(`No route ${request.method} ${request.url.split('?')[0]!.slice(0, 200)}.`)
+          ? noRoute(request)
           : new ProblemError('BAD_REQUEST', 'The request URL is not valid.')
       void reply.send(sendProblem(request, reply, problem) as never)
     },

@@ -31,8 +31,6 @@ export function sameHash(a: string, b: string): boolean {
   return x.length === y.length && x.length > 0 && timingSafeEqual(x, y)
 }
 
-export const TOKEN_PATTERN = /^bs_[A-Za-z0-9_-]{43}$/
-
 /** Preview tokens have their own prefix, so authentication knows which table to look in. */
 export const PREVIEW_PREFIX = 'bsp_'
 

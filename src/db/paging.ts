@@ -62,7 +62,6 @@ export interface Pagination {
   sortKey: string
 }
 
-export const MAX_LIMIT = 100
 export const DEFAULT_LIMIT = 20
 
 /** Turns `sort=-publishedAt,title` into terms, rejecting any field not on the allowlist. */

@@ -24,8 +24,7 @@ export default fp(
     // {idOrSlug}), so `/api/v1/articles/` is a 404 rather than a validation error.
     app.addHook('onRequest', (request, reply, done) => {
       const path = request.url.split('?')[0]!
-      if (path.startsWith('/api/') && path.endsWith('/'))
-        return done(Problems.notFound(`No route ${request.method} ${path.slice(0, 200)}.`))
+      if (path.startsWith('/api/') && path.endsWith('/')) return done(noRoute(request))
       // Node's own answer to an HTTP/1.1 request without Host is an empty 400; this one says why.
       if (request.raw.httpVersion === '1.1' && !request.headers.host) {
         // Like the other requests Node's parser refuses, the connection is closed after the answer.
@@ -38,13 +37,14 @@ export default fp(
   { name: 'error-handler' },
 )
 
+/** The 404 of a URL no route matches: its method and path (the first 200 characters), never its query. */
+export function noRoute(request: Pick<FastifyRequest, 'method' | 'url'>): ProblemError {
+  return Problems.notFound(`No route ${request.method} ${request.url.split('?')[0]!.slice(0, 200)}.`)
+}
+
 /** The answer for a URL no route matches (set by plugins/protection, which rate-limits it). */
 export async function notFound(request: FastifyRequest, reply: FastifyReply) {
-  return sendProblem(
-    request,
-    reply,
-    Problems.notFound(`No route ${request.method} ${request.url.split('?')[0]!.slice(0, 200)}.`),
-  )
+  return sendProblem(request, reply, noRoute(request))
 }
 
 export function sendProblem(request: FastifyRequest, reply: FastifyReply, problem: ProblemError) {

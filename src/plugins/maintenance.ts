@@ -6,6 +6,10 @@ interface Job {
   everyMs: number
   /** Does the work; may ask to run again sooner than `everyMs` (a scheduled go-live). */
   run(): Promise<Date | void>
+  /** After every run, failed or not: a sooner moment the job was asked to run at meanwhile. */
+  wakeUp?(now: number): number | undefined
+  /** Hears of such moments as they are asked for, between runs. */
+  onWakeUp?(listener: (at: number) => void): void
 }
 
 /**
@@ -17,21 +21,23 @@ interface Job {
  */
 export default fp<{ config: Config }>(
   async (app, { config }) => {
-    const { articles, previews, idempotency, deliveries, goLive } = app.services
+    const { trash, previews, idempotency, deliveries, goLive } = app.services
     const sweep = config.TRASH_PURGE_INTERVAL_SECONDS * 1000
     const jobs: Job[] = [
       {
         // Scheduled articles go live by the clock on every read; this announces it (the
-        // article.published event, webhooks and purges) at that moment, exactly once.
+        // article.published event, webhooks and purges) at that moment, exactly once
+        // (services/go-live.ts), and at once when a publish here scheduled one.
         name: 'scheduled go-live',
         everyMs: 30_000,
         async run() {
-          const { announced, next } = await articles.goLive()
-          goLive.set(next)
+          const { announced, next } = await goLive.sweep()
           if (announced.length > 0)
             app.log.info({ count: announced.length, ids: announced }, 'scheduled articles went live')
           return next
         },
+        wakeUp: (now) => goLive.wakeUp(now),
+        onWakeUp: (listener) => goLive.onWakeUp(listener),
       },
       {
         name: 'delivered outbox events',
@@ -45,7 +51,7 @@ export default fp<{ config: Config }>(
         name: 'trash retention',
         everyMs: sweep,
         async run() {
-          const ids = await articles.purgeTrash()
+          const ids = await trash.purge()
           if (ids.length > 0)
             app.log.info(
               { count: ids.length, ids },
@@ -75,9 +81,6 @@ export default fp<{ config: Config }>(
     const timers = new Map<Job, { timer: NodeJS.Timeout; at: number }>()
     const running = new Set<Promise<void>>()
 
-    /** The go-live sweep's next wake-up asked for by a publish here (only the earliest matters). */
-    let wakeUp: number | undefined
-    const goLiveJob = jobs[0]!
     const schedule = (job: Job, at: number) => {
       if (closing) return
       clearTimeout(timers.get(job)?.timer)
@@ -105,27 +108,20 @@ export default fp<{ config: Config }>(
     /** After a run: its own interval, or sooner when the job or a wake-up asks for it. */
     const nextRun = (job: Job, sooner?: number) => {
       const now = Date.now()
-      let wake = Infinity
-      if (job === goLiveJob && wakeUp !== undefined) {
-        // A wake-up now due was told before its publish committed (inside a bulk's or an
-        // Idempotency-Key's transaction): one more look a second later finds it.
-        wake = wakeUp > now ? wakeUp : now + 1000
-        wakeUp = wakeUp > now ? wakeUp : undefined
-      }
-      schedule(job, Math.min(now + job.everyMs, sooner ?? Infinity, wake))
+      schedule(job, Math.min(now + job.everyMs, sooner ?? Infinity, job.wakeUp?.(now) ?? Infinity))
     }
-    // A go-live scheduled by this process wakes its sweep at that moment (others find it within
-    // everyMs). It is told from inside the publishing request: the timer must not inherit that.
-    goLive.onScheduled((at) => {
-      if (!config.RUN_BACKGROUND_JOBS) return
-      const time = at.getTime()
-      if (wakeUp !== undefined && wakeUp > Date.now() && wakeUp <= time) return
-      wakeUp = time
-      app.db.detached(() => {
-        const planned = timers.get(goLiveJob)
-        if (planned && time < planned.at) schedule(goLiveJob, time)
+    // A wake-up (a go-live scheduled by this process) brings the job's next run forward (other
+    // processes find it within everyMs). It is told from inside the publishing request: the
+    // timer must not inherit that request's transaction.
+    for (const job of jobs) {
+      job.onWakeUp?.((at) => {
+        if (!config.RUN_BACKGROUND_JOBS) return
+        app.db.detached(() => {
+          const planned = timers.get(job)
+          if (planned && at < planned.at) schedule(job, at)
+        })
       })
-    })
+    }
 
     app.addHook('onReady', async () => {
       if (config.RUN_BACKGROUND_JOBS) for (const job of jobs) schedule(job, Date.now())

@@ -7,6 +7,7 @@ import { Redis } from 'ioredis'
 import { corsOrigins, type Config } from '../config.js'
 import { ProblemError } from '../errors.js'
 import { isStaff } from '../services/access.js'
+import type { ArticleService } from '../services/articles.js'
 import { notFound } from './error-handler.js'
 
 declare module 'fastify' {
@@ -26,6 +27,28 @@ const TEN_MINUTES = 10 * 60 * 1000
 type Limiter = (
   request: FastifyRequest,
 ) => Promise<{ isAllowed: true } | { isAllowed: false; isExceeded: boolean; max: number; ttlInSeconds: number }>
+
+/**
+ * One key per published article whichever way a path names it (id, upper-case id or slug), for
+ * the per-article comment limit; a path naming no published article is its own key. The article
+ * service says which article a path names; the answer is remembered for a minute (at most
+ * 10,000 of them), so a slug renamed meanwhile only keeps its old answer for that minute.
+ */
+function articleKeys(articles: Pick<ArticleService, 'visibleId'>): (idOrSlug: string) => Promise<string> {
+  const known = new Map<string, { key: string; until: number }>()
+  return async (idOrSlug) => {
+    const name = idOrSlug.toLowerCase()
+    const now = Date.now()
+    let entry = known.get(name)
+    if (!entry || entry.until < now) {
+      const id = await articles.visibleId({ kind: 'anonymous' }, name).catch(() => undefined)
+      if (known.size >= 10_000) known.clear()
+      entry = { key: id ?? name, until: now + 60_000 }
+      known.set(name, entry)
+    }
+    return entry.key
+  }
+}
 
 /** Headers a browser frontend needs to read from our responses. */
 export const EXPOSED_HEADERS = [
@@ -61,8 +84,13 @@ export default fp<{ config: Config }>(
 
     const { origins } = corsOrigins(config)
     if (origins.length > 0) {
+      // A function, not the list itself: with a list, @fastify/cors answers every preflight 204
+      // (an unlisted origin only lacks the grant); deciding here makes an unlisted origin's
+      // OPTIONS fall through to routing like any request (401, 404 or 405), as on Postgres.
+      const list = origins === '*' ? [] : origins
+      const listed = (origin: string) => list.some((o) => (typeof o === 'string' ? o === origin : o.test(origin)))
       await app.register(cors, {
-        origin: origins,
+        origin: origins === '*' ? '*' : (origin, callback) => callback(null, origin !== undefined && listed(origin)),
         methods: ['GET', 'HEAD', 'POST', 'PATCH', 'DELETE'],
         allowedHeaders: [
           'Authorization',
@@ -142,14 +170,14 @@ export default fp<{ config: Config }>(
       timeWindow: TEN_MINUTES,
       keyGenerator: (request) => `comments:${request.ip}`,
     })
+    const articleKey = articleKeys(app.services.articles)
     const perArticle = app.createRateLimit({
       max: config.COMMENT_RATE_LIMIT_PER_ARTICLE,
       timeWindow: TEN_MINUTES,
-      // By article id, so alternating between an article's id and slug gains nothing; the
-      // article service says which article a path names (remembered for a minute).
+      // By article id, so alternating between an article's id and slug gains nothing.
       keyGenerator: async (request) => {
         const { idOrSlug } = request.params as { idOrSlug: string }
-        return `comments:${request.ip}:${await app.services.articles.canonicalKey(idOrSlug)}`
+        return `comments:${request.ip}:${await articleKey(idOrSlug)}`
       },
     })
     app.decorate('commentQuota', async (request: FastifyRequest, reply: FastifyReply) => {

@@ -3,13 +3,14 @@ import fp from 'fastify-plugin'
 import type { Config } from '../config.js'
 import { createArticleService, type ArticleService } from '../services/articles.js'
 import { createAuthorService, type AuthorService } from '../services/authors.js'
+import { createBulkService, type BulkService } from '../services/bulk.js'
 import { createCommentService, type CommentService } from '../services/comments.js'
 import { createHealthService, type HealthService } from '../services/health.js'
 import { createIdempotencyService, type IdempotencyService } from '../services/idempotency.js'
 import { cdnTargets } from '../services/cdn.js'
 import { createDeliveryService, type DeliveryService } from '../services/deliveries.js'
 import { createPreviewService, type PreviewService } from '../services/previews.js'
-import { createGoLiveClock, type GoLiveClock } from '../services/schedule.js'
+import { createGoLive, type GoLive } from '../services/go-live.js'
 import { createWebhookService, type WebhookService } from '../services/webhooks.js'
 import { loadSecretBox } from '../services/secret-box.js'
 import { createRevisionService, type RevisionService } from '../services/revisions.js'
@@ -17,10 +18,12 @@ import { CursorCodec } from '../db/paging.js'
 import { sharedSecret } from '../services/settings.js'
 import { createTokenService, type TokenService } from '../services/tokens.js'
 import { createTagService, type TagService } from '../services/tags.js'
+import { createTrashService, type TrashService } from '../services/trash.js'
 
 export interface Services {
   articles: ArticleService
   authors: AuthorService
+  bulk: BulkService
   comments: CommentService
   health: HealthService
   idempotency: IdempotencyService
@@ -28,9 +31,10 @@ export interface Services {
   revisions: RevisionService
   tags: TagService
   tokens: TokenService
+  trash: TrashService
   webhooks: WebhookService
   deliveries: DeliveryService
-  goLive: GoLiveClock
+  goLive: GoLive
 }
 
 declare module 'fastify' {
@@ -74,11 +78,10 @@ export default fp<{ config: Config }>(
         },
       ))
     const { db } = app
-    const goLive = createGoLiveClock()
+    const goLive = createGoLive(db)
     const articles = createArticleService(db, {
       cursors,
       revisionsKeep: config.REVISIONS_KEEP,
-      trashRetentionDays: config.TRASH_RETENTION_DAYS,
       scheduled: (at) => goLive.scheduled(at),
     })
     const allowPrivateNetworks = config.WEBHOOK_ALLOW_PRIVATE_NETWORKS
@@ -93,6 +96,7 @@ export default fp<{ config: Config }>(
     app.decorate('services', {
       articles,
       authors: createAuthorService(db, { cursors }),
+      bulk: createBulkService(db, { articles }),
       comments: createCommentService(db, { cursors, articles }),
       health: createHealthService(db),
       idempotency: createIdempotencyService(db),
@@ -105,6 +109,7 @@ export default fp<{ config: Config }>(
       }),
       tags: createTagService(db, { cursors }),
       tokens: createTokenService(db),
+      trash: createTrashService(db, { cursors, trashRetentionDays: config.TRASH_RETENTION_DAYS }),
       webhooks,
       deliveries: createDeliveryService(
         db,

@@ -1,24 +1,6 @@
 import { Type, type Static } from 'typebox'
 import { IdParamsSchema, ListOf, ListQuery, Nullable, StringEnum, Timestamp, Uuid } from './common.js'
-
-/** Every event type a subscription may ask for ('*': all of them). `webhook.ping` goes only to the pinged subscription. */
-export const EVENT_TYPES = [
-  'article.created',
-  'article.updated',
-  'article.published',
-  'article.unpublished',
-  'article.trashed',
-  'article.restored',
-  'article.deleted',
-  'author.created',
-  'author.updated',
-  'author.deleted',
-  'comment.approved',
-  'comment.unapproved',
-  'comment.updated',
-  'comment.deleted',
-] as const
-export type EventType = (typeof EVENT_TYPES)[number]
+import { EVENT_TYPES } from './events.js'
 
 const Url = Type.String({
   minLength: 1,
@@ -32,7 +14,7 @@ const Events = Type.Array(StringEnum([...EVENT_TYPES, '*'] as const), {
   minItems: 1,
   maxItems: EVENT_TYPES.length + 1,
   uniqueItems: true,
-  description: 'The event types to receive; `*` for all.',
+  description: 'The event types to receive (each one described under `webhooks` in this document); `*` for all.',
 })
 const Description = Type.String({ maxLength: 500, description: 'What this endpoint is for.' })
 

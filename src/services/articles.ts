@@ -1,71 +1,33 @@
 import type { Principal } from '../auth.js'
 import type { Database } from '../db/database.js'
 import { uniqueViolation } from '../db/errors.js'
-import { paginate, type CursorCodec, type PageRequest } from '../db/paging.js'
+import { paginate, type CursorCodec } from '../db/paging.js'
+import type { Actor, ChangeNote } from '../db/queries/article-history.js'
+import { listSpec, rankTerm, searchQuery } from '../db/queries/article-lists.js'
+import type { Shelf } from '../db/queries/article-visibility.js'
 import * as q from '../db/queries/articles.js'
 import { authorExists } from '../db/queries/authors.js'
 import { Problems } from '../errors.js'
 import type {
-  Article,
   ArticleList,
   CreateArticle,
   ListArticlesQuery,
   PublishArticle,
-  TrashList,
   UpdateArticle,
 } from '../schemas/article.js'
-import type { BulkArticles } from '../schemas/bulk.js'
-import type { BulkResult } from '../schemas/common.js'
+import type { ArticleEventType } from '../schemas/events.js'
 import { authorScope, canReadDrafts, isStaff, mayActFor } from './access.js'
-import { runBulk } from './bulk.js'
-import type { Versioned } from './common.js'
+import { articleStatus, toArticle, versioned, type VersionedArticle } from './article-view.js'
 import { insertWithSlug, rejectUuidSlug, slugify } from './slug.js'
 
-export function articleStatus(publishedAt: Date | null, now: Date): Article['status'] {
-  if (publishedAt === null) return 'draft'
-  return publishedAt > now ? 'scheduled' : 'published'
-}
-
-function toArticle(row: q.ArticleRow, now: Date): Article {
-  return {
-    id: row.id,
-    slug: row.slug,
-    title: row.title,
-    excerpt: row.excerpt,
-    body: row.body,
-    tags: row.tags,
-    status: articleStatus(row.publishedAt, now),
-    publishedAt: row.publishedAt?.toISOString() ?? null,
-    authorId: row.authorId,
-    commentCount: row.commentCount,
-    createdAt: row.createdAt.toISOString(),
-    updatedAt: row.updatedAt.toISOString(),
-    ...(row.authorSlug === undefined
-      ? {}
-      : {
-          author: {
-            id: row.authorId,
-            slug: row.authorSlug,
-            name: row.authorName!,
-            avatarUrl: row.authorAvatarUrl ?? null,
-          },
-        }),
-  }
-}
-
-const versioned = (row: q.ArticleRow): VersionedArticle => ({
-  resource: toArticle(row, new Date()),
-  version: row.version,
-})
-
 /** Who a change is by, as its revision records it. */
-export function actorOf(principal: Principal): q.Actor {
+export function actorOf(principal: Principal): Actor {
   return principal.kind === 'token'
     ? { tokenId: principal.tokenId, name: principal.name }
     : { tokenId: null, name: null }
 }
 
-export type VersionedArticle = Versioned<Article>
+export type { VersionedArticle }
 
 /** The fields a revision restore copies back: the content, never publication state, slug or author. */
 export type RestorableContent = Pick<q.ArticleChanges, 'title' | 'excerpt' | 'body' | 'tags'>
@@ -84,24 +46,21 @@ export interface ArticleServiceOptions {
   searchConfig?: string
   /** Revisions kept per article (REVISIONS_KEEP); unset keeps all. */
   revisionsKeep?: number | undefined
-  /** Days an article stays in the trash before it is destroyed (TRASH_RETENTION_DAYS). */
-  trashRetentionDays?: number
-  /** Told when an article is scheduled to go live at `at` (the go-live sweep wakes for it). */
+  /** Told when an article is scheduled to go live at `at` (services/go-live.ts: the sweep wakes for it). */
   scheduled?: (at: Date) => void
 }
 
 export function createArticleService(db: Database, options: ArticleServiceOptions) {
   const { cursors, revisionsKeep } = options
   const searchConfig = options.searchConfig ?? 'english'
-  const retentionMs = (options.trashRetentionDays ?? 30) * 86_400_000
   /** What a change by `principal` records: its revision (`action`) and its outbox event. */
   const note = (
     principal: Principal,
-    action: q.ChangeNote['action'],
-    event: q.ArticleEventType,
+    action: ChangeNote['action'],
+    event: ArticleEventType,
     now = new Date(),
     restoredFrom?: number,
-  ): q.ChangeNote => ({
+  ): ChangeNote => ({
     action,
     actor: actorOf(principal),
     keep: revisionsKeep,
@@ -111,27 +70,17 @@ export function createArticleService(db: Database, options: ArticleServiceOption
   })
 
   /**
-   * Tells the go-live clock about an article a committed change left scheduled (unless an outer
-   * transaction, a bulk's or an Idempotency-Key's, is still open: the go-live sweep then looks
-   * again a moment after it wakes).
+   * Tells go-live (services/go-live.ts) about an article a committed change left scheduled
+   * (unless an outer transaction, a bulk's or an Idempotency-Key's, is still open: the go-live
+   * sweep then looks again a moment after it wakes).
    */
   function tellIfScheduled({ resource }: VersionedArticle): void {
     if (resource.status === 'scheduled' && resource.publishedAt !== null)
       options.scheduled?.(new Date(resource.publishedAt))
   }
 
-  /** Runs `step` in batches of `limit` until one comes back short; everything it returned. */
-  async function drain(step: (limit: number) => Promise<string[]>, limit = 100): Promise<string[]> {
-    const all: string[] = []
-    for (;;) {
-      const batch = await step(limit)
-      all.push(...batch)
-      if (batch.length < limit) return all
-    }
-  }
-
   async function getVersioned(principal: Principal, idOrSlug: string, withAuthor = false): Promise<VersionedArticle> {
-    const row = await q.findArticle(db.query, principal, idOrSlug, withAuthor)
+    const row = await q.findArticle(db.query, principal, idOrSlug, { withAuthor })
     if (!row) throw notFound()
     return versioned(row)
   }
@@ -144,12 +93,12 @@ export function createArticleService(db: Database, options: ArticleServiceOption
   async function writable(
     principal: Principal,
     id: string,
-    shelf: q.Shelf = 'live',
+    shelf: Shelf = 'live',
     lock = false,
   ): Promise<q.ArticleRow> {
     // Only tokens change articles (a preview token reads one): to anyone else every article is unknown.
     if (principal.kind !== 'token') throw notFound()
-    const row = await q.findArticle(db.query, principal, id, false, shelf, lock)
+    const row = await q.findArticle(db.query, principal, id, { shelf, lock })
     if (!row) throw notFound()
     if (!mayActFor(principal, row.authorId)) throw Problems.forbidden('This token may not change this article.')
     return row
@@ -164,7 +113,7 @@ export function createArticleService(db: Database, options: ArticleServiceOption
     id: string,
     changes: q.ArticleChanges,
     expected: number | '*',
-    revision: q.ChangeNote,
+    revision: ChangeNote,
     shelf: 'live' | 'trash' = 'live',
   ): Promise<VersionedArticle> {
     const row = await q.updateArticle(
@@ -194,41 +143,20 @@ export function createArticleService(db: Database, options: ArticleServiceOption
     return requested
   }
 
-  // Which article a path names, remembered for a minute (at most 10,000 of them): a slug
-  // renamed meanwhile only keeps its old answer for that minute.
-  const canonical = new Map<string, { key: string; until: number }>()
-
-  const service = {
-    /**
-     * One key per published article whichever way a path names it (id, upper-case id or slug),
-     * for per-article limits; a path naming no published article is its own key.
-     */
-    async canonicalKey(idOrSlug: string): Promise<string> {
-      const name = idOrSlug.toLowerCase()
-      const now = Date.now()
-      let known = canonical.get(name)
-      if (!known || known.until < now) {
-        const id = await q.findVisibleId(db.query, { kind: 'anonymous' }, name).catch(() => undefined)
-        if (canonical.size >= 10_000) canonical.clear()
-        known = { key: id ?? name, until: now + 60_000 }
-        canonical.set(name, known)
-      }
-      return known.key
-    },
-
+  return {
     async list(principal: Principal, query: ListArticlesQuery): Promise<ArticleList> {
       if (query.status !== undefined && !canReadDrafts(principal)) {
         throw Problems.unauthorized('The status filter needs a token; without one only published articles are listed.')
       }
       const now = new Date()
-      const search = query.q === undefined ? undefined : q.searchQuery(searchConfig, query.q)
+      const search = query.q === undefined ? undefined : searchQuery(searchConfig, query.q)
       const codec = await cursors()
       const dated = principal.kind === 'anonymous' || query.status === 'published' || query.status === 'scheduled'
       const pagination = paginate(
-        q.listSpec(dated),
+        listSpec({ dated }),
         query,
         codec,
-        search && query.sort === undefined ? [q.rankTerm(search)] : [],
+        search && query.sort === undefined ? [rankTerm(search)] : [],
       )
       const { rows, meta } = await q.listArticles(
         db.query,
@@ -257,11 +185,14 @@ export function createArticleService(db: Database, options: ArticleServiceOption
     writable,
 
     /** What GET would send for an article on any shelf: the representation If-Match is compared with before destroying it. */
-    async getForWrite(principal: Principal, idOrSlug: string, shelf: q.Shelf): Promise<VersionedArticle> {
+    async getForWrite(principal: Principal, idOrSlug: string, shelf: Shelf): Promise<VersionedArticle> {
       return versioned(await writable(principal, idOrSlug, shelf))
     },
 
-    /** The id of an article the caller may see, else 404: for the routes nested under an article. */
+    /**
+     * The id of an article the caller may see, else 404: for the routes nested under an article,
+     * and (anonymous) for the per-article comment limit's key (plugins/protection.ts).
+     */
     async visibleId(principal: Principal, idOrSlug: string): Promise<string> {
       const id = await q.findVisibleId(db.query, principal, idOrSlug)
       if (!id) throw notFound()
@@ -324,10 +255,10 @@ export function createArticleService(db: Database, options: ArticleServiceOption
 
     /** Back from the trash, as it was (same slug, same comments), with a revision. Not in the trash: as it is. */
     async untrash(principal: Principal, id: string): Promise<VersionedArticle> {
-      const restored = await db.transaction(async () => {
+      const back = await db.transaction(async () => {
         const row = await writable(principal, id, 'any', true)
         if (row.trashedAt === null) return versioned(row)
-        // Back live: its restore is its publication (no go-live event is due for it any more).
+        // Back live: its return is its publication (no go-live event is due for it any more).
         const now = new Date()
         const live = articleStatus(row.publishedAt, now) === 'published'
         const changes = { trashedAt: null, ...(live ? { liveEventAt: now } : {}) }
@@ -340,9 +271,9 @@ export function createArticleService(db: Database, options: ArticleServiceOption
           'trash',
         )
       })
-      // Back in the schedule: the go-live clock learns its time now, not at the next sweep.
-      tellIfScheduled(restored)
-      return restored
+      // Back in the schedule: go-live learns its time now, not at the next sweep.
+      tellIfScheduled(back)
+      return back
     },
 
     /** DELETE ?permanent=true (admins): destroys the article, trashed or not, with its comments and revisions. */
@@ -356,44 +287,9 @@ export function createArticleService(db: Database, options: ArticleServiceOption
       }
       await db.transaction(async () => {
         const row = await writable(principal, id, 'any')
-        if ((await q.deleteArticle(db.query, row.id, expected, new Date())) === 0) throw Problems.preconditionFailed()
+        if ((await q.deleteArticle(db.query, row.id, { expected, now: new Date() })) === 0)
+          throw Problems.preconditionFailed()
       })
-    },
-
-    /** The trash: what the caller may edit, newest first; when each will be destroyed. */
-    async listTrash(principal: Principal, query: PageRequest): Promise<TrashList> {
-      const codec = await cursors()
-      const { rows, meta } = await q.listTrash(db.query, principal, {
-        pagination: paginate(q.trashSpec, query, codec),
-        codec,
-      })
-      const now = new Date()
-      return {
-        data: rows.map((row) => ({
-          ...toArticle(row, now),
-          trashedAt: row.trashedAt!.toISOString(),
-          purgeAt: new Date(row.trashedAt!.getTime() + retentionMs).toISOString(),
-        })),
-        meta,
-      }
-    },
-
-    /**
-     * Destroys what has been in the trash for TRASH_RETENTION_DAYS, in batches; the ids that
-     * went. Several processes may run it at once: each article goes exactly once.
-     */
-    async purgeTrash(now = new Date()): Promise<string[]> {
-      const cutoff = new Date(now.getTime() - retentionMs)
-      return drain((limit) => db.transaction(() => q.purgeTrash(db.query, cutoff, limit, now)))
-    },
-
-    /**
-     * Announces the scheduled articles whose time has come (`article.published`, exactly once
-     * across processes); returns how many, and when the next one is due.
-     */
-    async goLive(now = new Date()): Promise<{ announced: string[]; next: Date | undefined }> {
-      const announced = await drain((limit) => q.announceDue(db.query, now, limit))
-      return { announced, next: await q.nextGoLive(db.query, now) }
     },
 
     /**
@@ -471,45 +367,6 @@ export function createArticleService(db: Database, options: ArticleServiceOption
       })
     },
   }
-
-  /** One action on up to 100 articles, each as its single-item route would do it (services/bulk.ts). */
-  async function bulk(
-    principal: Principal,
-    input: BulkArticles,
-    onUnexpected: (error: unknown, id: string) => void,
-  ): Promise<BulkResult> {
-    const tagging = input.action === 'addTags' || input.action === 'removeTags'
-    if (tagging && input.tags === undefined)
-      throw Problems.validation([{ path: '/body/tags', message: `is required for ${input.action}` }])
-    if (!tagging && input.tags !== undefined)
-      throw Problems.validation([{ path: '/body/tags', message: 'is only for addTags and removeTags' }])
-    const tags = input.tags ?? []
-    const apply = async (id: string): Promise<number> => {
-      switch (input.action) {
-        case 'publish':
-          await service.publish(principal, id, {})
-          return 200
-        case 'unpublish':
-          await service.unpublish(principal, id)
-          return 200
-        case 'trash':
-          await service.trash(principal, id, undefined)
-          return 204
-        case 'restore':
-          await service.untrash(principal, id)
-          return 200
-        case 'addTags':
-          await service.retag(principal, id, tags, [])
-          return 200
-        case 'removeTags':
-          await service.retag(principal, id, [], tags)
-          return 200
-      }
-    }
-    return runBulk(db, input.ids, input.atomic ?? false, apply, (ids) => q.lockArticles(db.query, ids), onUnexpected)
-  }
-
-  return { ...service, bulk }
 }
 
 export type ArticleService = ReturnType<typeof createArticleService>

@@ -128,7 +128,7 @@ export function createAuthorService(db: Database, options: AuthorServiceOptions)
         if (await authorHasArticles(db.query, row.id)) throw hasArticles()
         let count: number
         try {
-          count = await q.deleteAuthor(db.query, row.id, expected)
+          count = await q.deleteAuthor(db.query, row.id, { expected })
         } catch (error) {
           // An article written for this author since the check above.
           if (isForeignKeyViolation(error)) throw hasArticles()

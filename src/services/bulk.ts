@@ -1,6 +1,10 @@
+import type { Principal } from '../auth.js'
 import type { Database } from '../db/database.js'
-import { ProblemError, problemBody } from '../errors.js'
+import { lockArticles } from '../db/queries/articles.js'
+import { ProblemError, Problems, problemBody } from '../errors.js'
+import type { BulkArticles } from '../schemas/bulk.js'
 import type { BulkItemResult, BulkResult } from '../schemas/common.js'
+import type { ArticleService } from './articles.js'
 import { toProblem } from './problems.js'
 
 /**
@@ -50,3 +54,50 @@ export async function runBulk(
     return { results }
   })
 }
+
+/**
+ * Bulk requests: each action is the service call of its single-item route, and a success is
+ * reported with that route's status (200 with the article, 204 for the trash).
+ */
+export function createBulkService(db: Database, { articles }: { articles: ArticleService }) {
+  return {
+    /** One action on up to 100 articles, each as its single-item route would do it. */
+    async articles(
+      principal: Principal,
+      input: BulkArticles,
+      onUnexpected: (error: unknown, id: string) => void,
+    ): Promise<BulkResult> {
+      const tagging = input.action === 'addTags' || input.action === 'removeTags'
+      if (tagging && input.tags === undefined)
+        throw Problems.validation([{ path: '/body/tags', message: `is required for ${input.action}` }])
+      if (!tagging && input.tags !== undefined)
+        throw Problems.validation([{ path: '/body/tags', message: 'is only for addTags and removeTags' }])
+      const tags = input.tags ?? []
+      const apply = async (id: string): Promise<number> => {
+        switch (input.action) {
+          case 'publish':
+            await articles.publish(principal, id, {})
+            return 200
+          case 'unpublish':
+            await articles.unpublish(principal, id)
+            return 200
+          case 'trash':
+            await articles.trash(principal, id, undefined)
+            return 204
+          case 'restore': // from the trash, as POST /articles/{idOrSlug}/restore
+            await articles.untrash(principal, id)
+            return 200
+          case 'addTags':
+            await articles.retag(principal, id, tags, [])
+            return 200
+          case 'removeTags':
+            await articles.retag(principal, id, [], tags)
+            return 200
+        }
+      }
+      return runBulk(db, input.ids, input.atomic ?? false, apply, (ids) => lockArticles(db.query, ids), onUnexpected)
+    },
+  }
+}
+
+export type BulkService = ReturnType<typeof createBulkService>

@@ -15,6 +15,7 @@ import type {
 } from '../schemas/comment.js'
 import type { BulkComments, CommentBulkAction } from '../schemas/bulk.js'
 import type { BulkResult } from '../schemas/common.js'
+import type { CommentEventType } from '../schemas/events.js'
 import type { ArticleService } from './articles.js'
 import { runBulk } from './bulk.js'
 import type { Versioned } from './common.js'
@@ -131,7 +132,7 @@ export function createCommentService(db: Database, options: CommentServiceOption
         const after = (await q.updateComment(db.query, id, input))!
         const delta = approved(after.status) - approved(before.status)
         // The public sees a change: approved, unapproved, or the text of an approved comment.
-        const type =
+        const type: CommentEventType | undefined =
           delta > 0
             ? 'comment.approved'
             : delta < 0
@@ -139,12 +140,11 @@ export function createCommentService(db: Database, options: CommentServiceOption
               : after.status === 'approved' && after.body !== before.body
                 ? 'comment.updated'
                 : undefined
-        await q.recordCommentChange(
-          db.query,
-          before.articleId,
+        await q.recordCommentChange(db.query, {
+          articleId: before.articleId,
           delta,
-          type && { type, comment: after, wasApproved: before.status === 'approved' },
-        )
+          event: type && { type, comment: after, wasApproved: before.status === 'approved' },
+        })
         return after
       })
       return { resource: toComment(row, 'staff'), version: row.version }
@@ -155,10 +155,10 @@ export function createCommentService(db: Database, options: CommentServiceOption
       await db.transaction(async () => {
         const before = await lockForWrite(id, expected)
         await q.deleteComment(db.query, id)
-        await q.recordCommentChange(db.query, before.articleId, -approved(before.status), {
-          type: 'comment.deleted',
-          comment: before,
-          wasApproved: before.status === 'approved',
+        await q.recordCommentChange(db.query, {
+          articleId: before.articleId,
+          delta: -approved(before.status),
+          event: { type: 'comment.deleted', comment: before, wasApproved: before.status === 'approved' },
         })
       })
     },

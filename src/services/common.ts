@@ -24,3 +24,13 @@ export const keys = {
   tag: (tag: string) => `tag-${encodeURIComponent(tag)}`,
   comments: (articleId: string) => `comments-${articleId}`,
 } as const
+
+/** Runs `step` in batches of `limit` until one comes back short; everything it returned. */
+export async function drain(step: (limit: number) => Promise<string[]>, limit = 100): Promise<string[]> {
+  const all: string[] = []
+  for (;;) {
+    const batch = await step(limit)
+    all.push(...batch)
+    if (batch.length < limit) return all
+  }
+}

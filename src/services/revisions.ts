@@ -62,7 +62,7 @@ function inFlightLimit(perKey: number) {
 
 /**
  * An article's history: every create, edit, publication change, restore and trip to the trash
- * left an immutable revision (written by the change's own statement, queries/articles.ts).
+ * left an immutable revision (written by the change's own statement, db/queries/article-history.ts `recorded`).
  * Only callers who may edit the article see them, trashed articles included; to anyone else
  * they do not exist (404, as for a draft).
  */
@@ -160,7 +160,7 @@ export function createRevisionService(db: Database, options: RevisionServiceOpti
      * revision, if the article still has `expected` version. Publication state, slug and
      * author are left as they are: a live article stays live with the restored text.
      */
-    async restore(
+    async restoreRevision(
       principal: Principal,
       idOrSlug: string,
       n: number,

@@ -5,6 +5,7 @@ import * as outbox from '../db/queries/outbox.js'
 import * as q from '../db/queries/webhooks.js'
 import { ProblemError, Problems } from '../errors.js'
 import { OutboundRefused, parseAllowList, resolveTarget } from '../net/outbound.js'
+import type { EventData } from '../schemas/events.js'
 import type {
   CreateWebhook,
   CreatedWebhook,
@@ -164,7 +165,7 @@ export function createWebhookService(db: Database, options: WebhookServiceOption
     },
 
     async remove(id: string, expected: number | '*' | undefined): Promise<void> {
-      if ((await q.deleteSubscription(db.query, id, expected)) === 1) return
+      if ((await q.deleteSubscription(db.query, id, { expected })) === 1) return
       await existing(id)
       throw Problems.preconditionFailed()
     },
@@ -265,7 +266,8 @@ export function createWebhookService(db: Database, options: WebhookServiceOption
     /** A `webhook.ping` event for this subscription only, sent now. */
     async ping(id: string): Promise<Queued> {
       const row = await existing(id)
-      const deliveryId = await outbox.insertPing(db.query, id, { webhookId: row.id, message: 'Ping from Broadsheet' })
+      const message: EventData<'webhook.ping'>['message'] = 'Ping from Broadsheet'
+      const deliveryId = await outbox.insertPing(db.query, { subscriptionId: row.id, message })
       return { deliveryId, status: 'pending' }
     },
   }

@@ -5,8 +5,9 @@ import type { Principal } from '../../src/auth.js'
 import { findArticle, lockArticles } from '../../src/db/queries/articles.js'
 import { lockComment, lockComments } from '../../src/db/queries/comments.js'
 import { sql, type Query } from '../../src/db/sql.js'
-import { buildTestApp, onPostgres, TEST_DATABASE_URL } from '../support/app.js'
-import { harbour, tram } from '../support/seed-facts.js'
+import { buildTestApp, TEST_DATABASE_URL } from '../support/app.js'
+import { requires } from '../support/requires.js'
+import { createArticle, createComment } from '../support/factories.js'
 
 /**
  * Bulk requests that run in one transaction take their row locks up front, in id order, so
@@ -77,9 +78,15 @@ const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 t.test(
   'bulk vs single writes, step by step on two connections',
-  { skip: !onPostgres && 'needs TEST_DATABASE_URL (two real connections)' },
+  { skip: requires('postgres', 'two real connections') },
   async (t) => {
-    const app = await buildTestApp(t)
+    const app = await buildTestApp(t, { SEED_ON_EMPTY: false })
+    // Two published articles, each with a comment.
+    const [tram, harbour] = [
+      await createArticle(app, { state: 'published' }),
+      await createArticle(app, { state: 'published' }),
+    ]
+    for (const article of [tram, harbour]) await createComment(app, article, { status: 'approved' })
     const [{ name }] = (await app.db.query<{ name: string }>(sql`SELECT current_database() AS name`)) as [
       { name: string },
     ]
@@ -91,11 +98,11 @@ t.test(
     t.test('control: two transactions locking item by item in opposite orders deadlock', async (t) => {
       const one = await session(t, dsn)
       const two = await session(t, dsn)
-      await findArticle(one.query, admin, a!, false, 'any', true)
-      await findArticle(two.query, admin, b!, false, 'any', true)
-      const first = settle(findArticle(one.query, admin, b!, false, 'any', true))
+      await findArticle(one.query, admin, a!, { shelf: 'any', lock: true })
+      await findArticle(two.query, admin, b!, { shelf: 'any', lock: true })
+      const first = settle(findArticle(one.query, admin, b!, { shelf: 'any', lock: true }))
       t.ok(await blocked(dsn, one), 'the first waits for the second')
-      const second = settle(findArticle(two.query, admin, a!, false, 'any', true))
+      const second = settle(findArticle(two.query, admin, a!, { shelf: 'any', lock: true }))
       const outcomes = await Promise.all([first, second])
       t.same(
         outcomes.filter((o) => 'error' in o),
@@ -125,7 +132,7 @@ t.test(
         const single = await session(t, dsn)
         const bulk = await session(t, dsn)
         // The single write locks b (the later id); the bulk, in id order, takes a and then waits for b.
-        await findArticle(single.query, admin, b!, false, 'any', true)
+        await findArticle(single.query, admin, b!, { shelf: 'any', lock: true })
         const taken = settle(lockArticles(bulk.query, [b!, a!]))
         t.ok(await blocked(dsn, bulk), 'the bulk waits for the single write')
         // A single write touches one article: its next statement (the update) is on the row it holds.

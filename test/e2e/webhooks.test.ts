@@ -1,13 +1,16 @@
 import t from 'tap'
 import { buildTestApp, json, tokenHeaders, type Headers, type TestApp } from '../support/app.js'
+import { DELIVERED_EVENT_TYPES, EVENT_TYPES } from '../../src/schemas/events.js'
 import { isProblem, state, unchanged } from '../support/assert.js'
+import { DOCUMENTED_EVENT_TYPES, deliveryProblems, validatedEventTypes } from '../support/events.js'
 import { eventually, startReceiver } from '../support/receiver.js'
 import { thuha, tram } from '../support/seed-facts.js'
 
 /**
  * Signed webhooks from the transactional outbox, end to end: the app on a real database, a real
  * HTTP receiver on this machine that verifies every delivery with the `standardwebhooks`
- * package, the delivery worker running in the app as it does in the server.
+ * package and holds it to the OpenAPI document's `webhooks` (test/support/events.ts), the
+ * delivery worker running in the app as it does in the server.
  */
 
 /** The delivery worker runs in the app, as in the server; receivers are on this machine. */
@@ -488,4 +491,85 @@ t.test('webhook routes are for admins', async (t) => {
     )
     isProblem(t, await app.inject({ method, url }), 401, 'UNAUTHORIZED')
   }
+})
+
+t.test('every event type a receiver can get arrives exactly as the OpenAPI document describes it', async (t) => {
+  const receiver = await startReceiver(t)
+  const app = await buildTestApp(t, LOCAL)
+  const admin = await tokenHeaders(app, 'admin')
+  const hook = await subscribe(app, admin, receiver.url())
+  const patch = async (url: string, payload: object) => {
+    const etag = (await app.inject({ url, headers: admin })).headers.etag as string
+    const res = await app.inject({ method: 'PATCH', url, headers: { ...admin, 'if-match': etag }, payload })
+    if (res.statusCode !== 200) throw new Error(`PATCH ${url}: ${res.statusCode} ${res.body}`)
+  }
+
+  // Articles: every change of one article's life.
+  const id = json(await post(app, admin, '/api/v1/articles', { title: 'Every event', authorId: thuha.id, tags: ['x'] }))
+    .id as string
+  await post(app, admin, `/api/v1/articles/${id}/publish`)
+  await edit(app, admin, id, { title: 'Every event, edited', body: 'A body the events never carry.' })
+  await app.inject({ method: 'DELETE', url: `/api/v1/articles/${id}`, headers: admin })
+  await post(app, admin, `/api/v1/articles/${id}/restore`)
+  await post(app, admin, `/api/v1/articles/${id}/unpublish`)
+  await app.inject({ method: 'DELETE', url: `/api/v1/articles/${id}?permanent=true`, headers: admin })
+  // Authors.
+  const author = json(await post(app, admin, '/api/v1/authors', { name: 'Event Author', email: 'event@example.test' }))
+  await patch(`/api/v1/authors/${author.id}`, { name: 'Event Author, renamed', slug: 'event-author-renamed' })
+  await app.inject({ method: 'DELETE', url: `/api/v1/authors/${author.id}`, headers: admin })
+  // Comments: approved, its text edited, withdrawn, deleted.
+  const comment = json(
+    await post(app, {}, `/api/v1/articles/${tram.slug}/comments`, {
+      authorName: 'Ana',
+      authorEmail: 'ana@example.test',
+      body: 'First.',
+    }),
+  ).id as string
+  await patch(`/api/v1/comments/${comment}`, { status: 'approved' })
+  await patch(`/api/v1/comments/${comment}`, { body: 'First, corrected.' })
+  await patch(`/api/v1/comments/${comment}`, { status: 'spam' })
+  await app.inject({ method: 'DELETE', url: `/api/v1/comments/${comment}`, headers: admin })
+  await post(app, admin, `/api/v1/webhooks/${hook.id}/ping`)
+
+  const typeOf = (body: string) => (JSON.parse(body) as { type: string }).type
+  await eventually(
+    () => new Set(receiver.received.map((r) => typeOf(r.body))).size >= DELIVERED_EVENT_TYPES.length,
+    20_000,
+    'one delivery of every event type',
+  )
+  t.same(
+    [...DOCUMENTED_EVENT_TYPES].sort(),
+    [...DELIVERED_EVENT_TYPES].sort(),
+    'the document has a webhooks entry for every event type src/schemas/events.ts names',
+  )
+  t.equal(EVENT_TYPES.length, 14, 'the 14 change events of the README, and webhook.ping')
+  const events = receiver.verified(hook.secret)
+  t.same(
+    [...new Set(events.map((e) => e.type))].sort(),
+    [...DELIVERED_EVENT_TYPES].sort(),
+    'every event type was delivered and verified',
+  )
+  t.same(
+    receiver.received.flatMap((r) => r.problems),
+    [],
+    'every delivery is exactly as documented: body and Standard Webhooks headers',
+  )
+  t.same([...validatedEventTypes].sort(), [...DELIVERED_EVENT_TYPES].sort(), 'each one validated against its schema')
+
+  // The check can fail: the same delivery with a title or a body in its data is not as documented.
+  const updated = receiver.received.find((r) => typeOf(r.body) === 'article.updated')!
+  for (const extra of ['title', 'body']) {
+    const tampered = JSON.parse(updated.body) as { data: Record<string, unknown> }
+    tampered.data[extra] = 'Every event, edited'
+    t.match(
+      deliveryProblems(JSON.stringify(tampered), updated.headers),
+      [new RegExp(`^article\\.updated: body /data: unexpected property "${extra}"$`)],
+      `an article event carrying "${extra}" fails`,
+    )
+  }
+  t.match(
+    deliveryProblems(updated.body, { ...updated.headers, 'webhook-signature': 'v2,abc' }),
+    [/header webhook-signature/],
+    'so does a signature header not as documented',
+  )
 })

@@ -2,6 +2,7 @@ import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { Test } from 'tap'
 import { Webhook } from 'standardwebhooks'
+import { deliveryProblems } from './events.js'
 
 /** One request a receiver got. */
 export interface Received {
@@ -10,6 +11,11 @@ export interface Received {
   url: string
   headers: http.IncomingHttpHeaders
   body: string
+  /**
+   * For a webhook delivery (a request with `webhook-id`): what is wrong with it against the
+   * OpenAPI document's `webhooks` (test/support/events.ts); empty when it is as documented.
+   */
+  problems: string[]
 }
 
 /** A verified Standard Webhooks delivery. */
@@ -24,7 +30,9 @@ export interface Delivered {
 /**
  * A real HTTP endpoint on this machine for webhook and purge tests: records every request and
  * answers with whatever `respond` says (200 by default). `listen` may be called again after
- * `close` (a receiver that goes down and comes back on the same port).
+ * `close` (a receiver that goes down and comes back on the same port). Every webhook delivery it
+ * gets is validated against the document (`Received.problems`): `verified` throws on one that
+ * is not as documented, and the test fails at its end if any was not.
  */
 export async function startReceiver(t: Test, options: { host?: string; port?: number } = {}) {
   const received: Received[] = []
@@ -51,7 +59,10 @@ export async function startReceiver(t: Test, options: { host?: string; port?: nu
     if (s) await new Promise<void>((resolve) => s.close(() => resolve()).closeAllConnections())
   }
   await listen()
-  t.teardown(close)
+  t.teardown(async () => {
+    await close()
+    assertDocumented(received)
+  })
   const url = (path = '/hook') => `http://${host.includes(':') ? `[${host}]` : host}:${port}${path}`
   return {
     received,
@@ -64,9 +75,13 @@ export async function startReceiver(t: Test, options: { host?: string; port?: nu
     respondWith(fn: typeof respond) {
       respond = fn
     },
-    /** Every request, verified with the `standardwebhooks` package against `secret`; throws on a bad signature. */
+    /**
+     * Every request, verified with the `standardwebhooks` package against `secret`; throws on a
+     * bad signature, or on a delivery that is not as the document describes it.
+     */
     verified(secret: string): Delivered[] {
       const webhook = new Webhook(secret)
+      assertDocumented(received)
       return received.map((r) => {
         const payload = webhook.verify(r.body, r.headers as Record<string, string>) as {
           type: string
@@ -106,7 +121,10 @@ export async function startScriptedReceiver(t: Test, handle: (request: Received,
   const { port } = server.address() as AddressInfo
   let closed: Promise<void> | undefined
   const close = () => (closed ??= new Promise<void>((resolve) => server.close(() => resolve()).closeAllConnections()))
-  t.teardown(close)
+  t.teardown(async () => {
+    await close()
+    assertDocumented(received)
+  })
   return { received, url: (path = '/hook') => `http://127.0.0.1:${port}${path}`, close }
 }
 
@@ -120,9 +138,24 @@ function recording(
     req.setEncoding('utf8')
     req.on('data', (chunk: string) => (body += chunk))
     req.on('end', () => {
-      const request = { at: Date.now(), method: req.method ?? '', url: req.url ?? '', headers: req.headers, body }
+      const problems = req.headers['webhook-id'] === undefined ? [] : deliveryProblems(body, req.headers)
+      const request = {
+        at: Date.now(),
+        method: req.method ?? '',
+        url: req.url ?? '',
+        headers: req.headers,
+        body,
+        problems,
+      }
       received.push(request)
       handle(request, res)
     })
   }
+}
+
+/** Throws when any webhook delivery received was not as the OpenAPI document describes it. */
+function assertDocumented(received: Received[]): void {
+  const problems = received.flatMap((r) => r.problems)
+  if (problems.length > 0)
+    throw new Error(`webhook deliveries not as the OpenAPI document describes them:\n${problems.join('\n')}`)
 }

@@ -1,6 +1,6 @@
 import { gzipSync } from 'node:zlib'
 import t from 'tap'
-import { loggableBody, loggableText } from '../../src/services/deliveries.js'
+import { loggableBody, loggableText } from '../../src/services/delivery-log.js'
 
 /**
  * What the delivery log keeps of a receiver's answer and of an error: text Postgres can store

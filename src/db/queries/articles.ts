@@ -1,16 +1,23 @@
-import { ANONYMOUS, type Principal } from '../../auth.js'
-import type { Article as ArticleModel, RevisionAction } from '../../generated/prisma/client.js'
-import {
-  fetchPage,
-  timestampValue,
-  type CursorCodec,
-  type ListMeta,
-  type ListSpec,
-  type Pagination,
-  type SortTerm,
-} from '../paging.js'
+import type { Principal } from '../../auth.js'
+import type { Article as ArticleModel } from '../../generated/prisma/client.js'
+import { fetchPage, type CursorCodec, type ListMeta, type Pagination } from '../paging.js'
 import { byIdOrSlug, empty, idOf, isUuid, join, raw, sql, timestamp, type Query, type Sql } from '../sql.js'
+import {
+  articleEvent,
+  destroyed,
+  noPreviousColumns,
+  previousColumns,
+  recorded,
+  snapshot,
+  type ChangeNote,
+} from './article-history.js'
+import { visible, visibleArticle, type Shelf } from './article-visibility.js'
 
+/**
+ * The statements on articles: reads as the caller may see them (visibility: article-visibility.ts),
+ * and writes that record their revision and outbox event in the same statement (article-history.ts).
+ * How lists sort and page is article-lists.ts.
+ */
 /** An article row as these statements return it: Prisma's model, less the search vector. */
 export type ArticleRow = Omit<ArticleModel, 'searchVector' | 'eventSeq' | 'liveEventAt'> & {
   /** With `include=author`. */
@@ -27,117 +34,23 @@ const columns = sql`a."id", a."slug", a."title", a."excerpt", a."body", a."tags"
 const authorColumns = sql`, au."slug" AS "authorSlug", au."name" AS "authorName", au."avatar_url" AS "authorAvatarUrl"`
 const withAuthorJoin = sql`JOIN "authors" au ON au."id" = a."author_id"`
 
-/** The sortable fields of articles (the allowlist), each declared once. */
-const spec: ListSpec<ArticleRow> = {
-  name: 'articles',
-  sortable: {
-    publishedAt: {
-      expr: sql`a."published_at"`,
-      type: 'timestamptz',
-      nullable: true,
-      read: (r) => timestampValue(r.publishedAt),
-    },
-    createdAt: { expr: sql`a."created_at"`, type: 'timestamptz', read: (r) => timestampValue(r.createdAt) },
-    updatedAt: { expr: sql`a."updated_at"`, type: 'timestamptz', read: (r) => timestampValue(r.updatedAt) },
-    title: { expr: sql`a."title"`, type: 'text', read: (r) => r.title },
-    commentCount: { expr: sql`a."comment_count"`, type: 'int4', read: (r) => r.commentCount },
-  },
-  id: { expr: sql`a."id"`, type: 'uuid', read: (r) => r.id },
-  defaultSort: '-publishedAt',
-}
-
 /**
- * The same list when every row is known to have a publication date (anonymous callers see
- * published articles only): publishedAt is then NOT NULL for sorting and paging, so the
- * newest-first order is the (published_at DESC, id DESC) index as it stands, and a cursor is
- * an index bound. Same name, so cursors are the same.
- */
-const datedSpec: ListSpec<ArticleRow> = {
-  ...spec,
-  sortable: { ...spec.sortable, publishedAt: { ...spec.sortable.publishedAt!, nullable: false } },
-}
-
-/** Which sort allowlist a list uses: `dated` when every listed row is published or scheduled. */
-export const listSpec = (dated: boolean): ListSpec<ArticleRow> => (dated ? datedSpec : spec)
-
-/** Text search in the configuration the search_vector trigger uses. */
-export const searchQuery = (config: string, q: string): Sql =>
-  sql`websearch_to_tsquery(CAST(${config} AS regconfig), ${q})`
-
-/** Relevance first when searching without an explicit sort. */
-export const rankTerm = (search: Sql): SortTerm<ArticleRow> => ({
-  name: 'relevance',
-  field: { expr: sql`ts_rank(a."search_vector", ${search})`, type: 'float4', read: (r) => r.rank ?? 0 },
-  descending: true,
-})
-
-/**
- * Where an article is looked for: `live` (not in the trash: every read and write but the
- * trash's own), `trash` (only trashed ones), or `any`.
- */
-export type Shelf = 'live' | 'trash' | 'any'
-
-/**
- * Which live articles a caller may read, on alias `a`. Anonymous: published ones only (a
- * scheduled article goes live by itself when its time comes, since this compares with now).
- * Any token reads drafts, except that an author token sees only its own unpublished work; a
- * preview token reads its one article.
- */
-function readable(principal: Principal, now: Date): Sql {
-  const at = timestamp(now)
-  if (principal.kind === 'anonymous') return sql`a."published_at" <= ${at}`
-  if (principal.kind === 'preview') return sql`a."id" = CAST(${principal.articleId} AS uuid)`
-  if (principal.role === 'author')
-    return sql`(a."published_at" <= ${at} OR a."author_id" = CAST(${principal.authorId} AS uuid))`
-  return sql`TRUE`
-}
-
-/** Which articles a caller may change: staff all, an author token its own, nobody else any. */
-function editable(principal: Principal): Sql {
-  if (principal.kind !== 'token' || principal.role === 'viewer') return sql`FALSE`
-  if (principal.role === 'author') return sql`a."author_id" = CAST(${principal.authorId} AS uuid)`
-  return sql`TRUE`
-}
-
-/**
- * Which articles a caller may see on a shelf, on alias `a`: live ones as `readable` says;
- * trashed ones only when the caller may edit them (the trash is nobody else's business).
- */
-function visible(principal: Principal, now: Date, shelf: Shelf = 'live'): Sql {
-  const live = sql`a."trashed_at" IS NULL AND ${readable(principal, now)}`
-  if (shelf === 'live') return live
-  const trashed = sql`a."trashed_at" IS NOT NULL AND ${editable(principal)}`
-  return shelf === 'trash' ? trashed : sql`((${live}) OR (${trashed}))`
-}
-
-/** The articles anyone may read, on alias `a` (live and published at `now`): what public aggregates count. */
-export const publiclyVisible = (now: Date): Sql => visible(ANONYMOUS, now)
-
-/**
- * This article (by id or slug), if the caller may see it: a condition on alias `a`, also for
- * the statements of routes nested under an article (comments), so they need no lookup.
- */
-export function visibleArticle(principal: Principal, idOrSlug: string, now = new Date(), shelf: Shelf = 'live'): Sql {
-  return sql`${byIdOrSlug(sql`a`, idOrSlug)} AND ${visible(principal, now, shelf)}`
-}
-
-/**
- * One article by id or slug, if the caller may see it on that shelf (`live` unless told). With
- * `lock`, the row is locked for the rest of the transaction (a write that decides from what it
- * read: two publishes at once must not both see a draft).
+ * One article by id or slug, if the caller may see it on that shelf (`live` unless told), with
+ * its author's public fields when `withAuthor`. With `lock`, the row is locked for the rest of
+ * the transaction (a write that decides from what it read: two publishes at once must not both
+ * see a draft).
  */
 export async function findArticle(
   db: Query,
   principal: Principal,
   idOrSlug: string,
-  withAuthor: boolean,
-  shelf: Shelf = 'live',
-  lock = false,
+  options: { withAuthor?: boolean; shelf?: Shelf; lock?: boolean } = {},
 ): Promise<ArticleRow | undefined> {
+  const { withAuthor = false, shelf = 'live', lock = false } = options
   const rows = await db<ArticleRow>(sql`
     SELECT ${columns} ${withAuthor ? authorColumns : empty}
     FROM "articles" a ${withAuthor ? withAuthorJoin : empty}
-    WHERE ${visibleArticle(principal, idOrSlug, new Date(), shelf)}
+    WHERE ${visibleArticle(principal, idOrSlug, { shelf })}
     ${lock ? sql`FOR NO KEY UPDATE OF a` : empty}`)
   return rows[0]
 }
@@ -182,7 +95,7 @@ export async function listArticles(
   page: { pagination: Pagination; codec: CursorCodec; withAuthor: boolean; now: Date },
 ): Promise<{ rows: ArticleRow[]; meta: ListMeta }> {
   const { now, withAuthor } = page
-  const where: Sql[] = [visible(principal, now)]
+  const where: Sql[] = [visible(principal, { now })]
   if (filters.search) where.push(sql`a."search_vector" @@ ${filters.search}`)
   if (filters.author !== undefined) where.push(sql`a."author_id" = ${idOf('authors', filters.author)}`)
   // Containment, so the GIN index on "tags" answers it: every given tag, in any order.
@@ -215,100 +128,6 @@ export async function listArticles(
     pagination: page.pagination,
     codec: page.codec,
   })
-}
-
-/** Who made a change, as its revision records it: a token's id and name, or nobody (the seed). */
-export interface Actor {
-  tokenId: string | null
-  name: string | null
-}
-
-/** The outbox event types of article changes (one per change). */
-export type ArticleEventType =
-  | 'article.created'
-  | 'article.updated'
-  | 'article.published'
-  | 'article.unpublished'
-  | 'article.trashed'
-  | 'article.restored'
-  | 'article.deleted'
-
-/** What a change records besides the article's new state: its revision and its outbox event. */
-export interface ChangeNote {
-  action: RevisionAction
-  actor: Actor
-  /** For `restore`: the revision whose content was copied. */
-  restoredFrom?: number
-  /** Keep at most this many revisions of the article (REVISIONS_KEEP); unset keeps all. */
-  keep?: number | undefined
-  /** The one outbox event this change emits. */
-  event: ArticleEventType
-  /** The server's clock for this change: the status a snapshot or an event records. */
-  now: Date
-}
-
-/** An article's status on row `c` at `now`, in SQL: the same rule as `articleStatus`. */
-const statusAt = (published: Sql, now: Date) =>
-  sql`CASE WHEN ${published} IS NULL THEN 'draft' WHEN ${published} > CAST(${timestamp(now)} AS timestamptz) THEN 'scheduled' ELSE 'published' END`
-/** A timestamp as the API writes it (RFC 3339, UTC, milliseconds). */
-const iso = (at: Sql) => sql`to_char(${at} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`
-
-/**
- * The snapshot a revision keeps of row `c` (a change's RETURNING columns): the editable fields
- * and the publication state, never anything secret. The status is decided by the server's
- * clock, as the API decides it (the database's may differ).
- */
-const snapshot = (now: Date) => sql`jsonb_build_object(
-    'title', c."title", 'slug', c."slug", 'excerpt', c."excerpt", 'body', c."body", 'tags', to_jsonb(c."tags"),
-    'authorId', c."authorId", 'status', ${statusAt(sql`c."publishedAt"`, now)}, 'publishedAt', ${iso(sql`c."publishedAt"`)},
-    'trashed', c."trashedAt" IS NOT NULL)`
-
-/**
- * The `data` of an article event, from row `c`: public identifiers and state (what a frontend
- * needs to revalidate pages: slug, status, tags, author) and, for a change of an existing
- * article, the same before it. Never a body or anything private.
- */
-const eventData = (now: Date) => sql`jsonb_build_object(
-    'id', c."id", 'slug', c."slug", 'status', ${statusAt(sql`c."publishedAt"`, now)}, 'publishedAt', ${iso(sql`c."publishedAt"`)},
-    'authorId', c."authorId", 'tags', to_jsonb(c."tags"), 'trashed', c."trashedAt" IS NOT NULL, 'sequence', c."eventSeq",
-    'previous', CASE WHEN c."prevSlug" IS NULL THEN NULL ELSE jsonb_build_object(
-      'slug', c."prevSlug", 'status', ${statusAt(sql`c."prevPublishedAt"`, now)}, 'authorId', c."prevAuthorId",
-      'tags', to_jsonb(c."prevTags"), 'trashed', c."prevTrashedAt" IS NOT NULL) END)`
-
-/** The article before the change, for an UPDATE's RETURNING (from the locked row `p`). */
-const previousColumns = sql`p."slug" AS "prevSlug", p."tags" AS "prevTags", p."author_id" AS "prevAuthorId",
-  p."published_at" AS "prevPublishedAt", p."trashed_at" AS "prevTrashedAt"`
-const noPreviousColumns = sql`NULL::text AS "prevSlug", NULL::text[] AS "prevTags", NULL::uuid AS "prevAuthorId",
-  NULL::timestamptz AS "prevPublishedAt", NULL::timestamptz AS "prevTrashedAt"`
-
-/**
- * A change of "articles" (CTEs ending in `"changed"`, an INSERT or UPDATE returning `columns`,
- * `eventSeq` and the previous state) with its revision and its outbox event, in one statement:
- * both commit with the change or not at all, and cost no extra round trip. The revision is
- * numbered with the article's new version, the event with its new `event_seq`; the row lock
- * orders concurrent writers, so neither number can collide. With `keep`, revisions beyond
- * that many are deleted by the same statement.
- */
-function recorded(change: Sql, note: ChangeNote): Sql {
-  const prune =
-    note.keep === undefined
-      ? empty
-      : sql`, "pruned" AS (
-          DELETE FROM "article_revisions" r USING "changed" c
-          WHERE r."article_id" = c."id" AND r."number" <= c."version" - ${note.keep})`
-  return sql`
-    WITH ${change},
-    "revision" AS (
-      INSERT INTO "article_revisions" ("article_id", "number", "action", "token_id", "token_name", "restored_from", "snapshot")
-      SELECT c."id", c."version", CAST(${note.action} AS "RevisionAction"), CAST(${note.actor.tokenId} AS uuid), ${note.actor.name},
-             CAST(${note.restoredFrom ?? null} AS int), ${snapshot(note.now)}
-      FROM "changed" c
-    ),
-    "event" AS (
-      INSERT INTO "outbox_events" ("type", "article_id", "sequence", "data")
-      SELECT ${note.event}, c."id", c."eventSeq", ${eventData(note.now)} FROM "changed" c
-    ) ${prune}
-    SELECT * FROM "changed"`
 }
 
 /**
@@ -422,34 +241,16 @@ export async function updateArticle(
 }
 
 /**
- * Destroying articles (a DELETE returning the rows it removed as `g`) with one `article.deleted`
- * event each, in one statement: what the article was (slug, author, tags, status, whether it
- * was in the trash), so receivers and caches know what to forget.
- */
-function destroyed(deletion: Sql, now: Date): Sql {
-  return sql`
-    WITH "gone" AS (${deletion} RETURNING "id", "slug", "tags", "author_id", "published_at", "trashed_at", "event_seq" + 1 AS "seq"),
-    "event" AS (
-      INSERT INTO "outbox_events" ("type", "article_id", "sequence", "data")
-      SELECT 'article.deleted', g."id", g."seq", jsonb_build_object(
-        'id', g."id", 'slug', g."slug", 'status', 'deleted', 'authorId', g."author_id", 'tags', to_jsonb(g."tags"), 'sequence', g."seq",
-        'previous', jsonb_build_object('slug', g."slug", 'status', ${statusAt(sql`g."published_at"`, now)}, 'authorId', g."author_id",
-          'tags', to_jsonb(g."tags"), 'trashed', g."trashed_at" IS NOT NULL))
-      FROM "gone" g
-    )
-    SELECT "id" FROM "gone"`
-}
-
-/**
  * Destroys the article (its comments, revisions and preview tokens go with it) if it still
- * has `expected` version, with its `article.deleted` event; how many rows went.
+ * has the `expected` version (any when not a number), with its `article.deleted` event (its
+ * status by the clock `now`); how many rows went.
  */
 export async function deleteArticle(
   db: Query,
   id: string,
-  expected: number | '*' | undefined,
-  now: Date,
+  options: { expected?: number | '*' | undefined; now: Date },
 ): Promise<number> {
+  const { expected, now } = options
   const rows = await db<{ id: string }>(
     destroyed(
       sql`DELETE FROM "articles" WHERE "id" = CAST(${id} AS uuid) ${typeof expected === 'number' ? sql`AND "version" = ${expected}` : empty}`,
@@ -491,10 +292,7 @@ export async function announceDue(db: Query, now: Date, limit: number): Promise<
         WHERE "live_event_at" IS NULL AND "published_at" <= CAST(${at} AS timestamptz) AND "trashed_at" IS NULL
         ORDER BY "published_at" LIMIT ${limit} FOR UPDATE SKIP LOCKED)
       RETURNING ${columns}, a."event_seq" AS "eventSeq", ${noPreviousColumns}),
-    "event" AS (
-      INSERT INTO "outbox_events" ("type", "article_id", "sequence", "data")
-      SELECT 'article.published', c."id", c."eventSeq", ${eventData(now)} FROM "changed" c
-    )
+    ${articleEvent('article.published', now)}
     SELECT "id" FROM "changed"`)
   return rows.map((r) => r.id)
 }
@@ -516,21 +314,9 @@ export async function listTrash(
   return fetchPage<ArticleRow>(db, {
     select: columns,
     from: sql`"articles" a`,
-    where: [visible(principal, new Date(), 'trash')],
+    where: [visible(principal, { now: new Date(), shelf: 'trash' })],
     ...page,
   })
-}
-
-/** The sortable fields of the trash. */
-export const trashSpec: ListSpec<ArticleRow> = {
-  name: 'trash',
-  sortable: {
-    trashedAt: { expr: sql`a."trashed_at"`, type: 'timestamptz', read: (r) => timestampValue(r.trashedAt) },
-    title: { expr: sql`a."title"`, type: 'text', read: (r) => r.title },
-    updatedAt: { expr: sql`a."updated_at"`, type: 'timestamptz', read: (r) => timestampValue(r.updatedAt) },
-  },
-  id: { expr: sql`a."id"`, type: 'uuid', read: (r) => r.id },
-  defaultSort: '-trashedAt',
 }
 
 /** Whether an author still has articles, trashed ones included (an author with any cannot be deleted). */

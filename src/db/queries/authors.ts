@@ -8,6 +8,7 @@ import {
   type Pagination,
 } from '../paging.js'
 import { byIdOrSlug, empty, join, raw, sql, type Query, type Sql } from '../sql.js'
+import { jsonObject, outboxEvent } from './events.js'
 
 export type AuthorRow = AuthorModel
 
@@ -63,10 +64,11 @@ export async function insertAuthor(db: Query, a: AuthorFields): Promise<AuthorRo
       VALUES (${a.slug}, ${a.name}, ${a.email}, ${a.bio}, ${a.avatarUrl}, ${a.website})
       ON CONFLICT ("slug") DO NOTHING
       RETURNING ${columns}),
-    "event" AS (
-      INSERT INTO "outbox_events" ("type", "data")
-      SELECT 'author.created', jsonb_build_object('id', c."id", 'slug', c."slug", 'name', c."name") FROM "created" c
-    )
+    ${outboxEvent({
+      type: 'author.created',
+      from: sql`"created" c`,
+      data: { id: sql`c."id"`, slug: sql`c."slug"`, name: sql`c."name"` },
+    })}
     SELECT * FROM "created"`)
   return rows[0]
 }
@@ -102,25 +104,35 @@ export async function updateAuthor(
       FROM "prev" p
       WHERE au."id" = p."id" ${expected === '*' ? empty : sql`AND au."version" = ${expected}`}
       RETURNING ${columns}, p."slug" AS "prevSlug"),
-    "event" AS (
-      INSERT INTO "outbox_events" ("type", "data")
-      SELECT 'author.updated', jsonb_build_object('id', c."id", 'slug', c."slug", 'name', c."name", 'previous', jsonb_build_object('slug', c."prevSlug"))
-      FROM "changed" c
-    )
+    ${outboxEvent({
+      type: 'author.updated',
+      from: sql`"changed" c`,
+      data: {
+        id: sql`c."id"`,
+        slug: sql`c."slug"`,
+        name: sql`c."name"`,
+        previous: jsonObject({ slug: sql`c."prevSlug"` }),
+      },
+    })}
     SELECT * FROM "changed"`)
   return rows[0]
 }
 
-/** Deletes the author if it still has `expected` version, with its `author.deleted` event; how many rows went. */
-export async function deleteAuthor(db: Query, id: string, expected: number | '*' | undefined): Promise<number> {
+/**
+ * Deletes the author if it still has the `expected` version (any when not a number), with its
+ * `author.deleted` event; how many rows went.
+ */
+export async function deleteAuthor(
+  db: Query,
+  id: string,
+  options: { expected?: number | '*' | undefined } = {},
+): Promise<number> {
+  const { expected } = options
   const rows = await db(sql`
     WITH "gone" AS (
       DELETE FROM "authors" WHERE "id" = CAST(${id} AS uuid) ${typeof expected === 'number' ? sql`AND "version" = ${expected}` : empty}
       RETURNING "id", "slug"),
-    "event" AS (
-      INSERT INTO "outbox_events" ("type", "data")
-      SELECT 'author.deleted', jsonb_build_object('id', g."id", 'slug', g."slug") FROM "gone" g
-    )
+    ${outboxEvent({ type: 'author.deleted', from: sql`"gone" g`, data: { id: sql`g."id"`, slug: sql`g."slug"` } })}
     SELECT "id" FROM "gone"`)
   return rows.length
 }

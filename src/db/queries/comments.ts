@@ -9,7 +9,8 @@ import {
   type Pagination,
 } from '../paging.js'
 import { empty, idOf, sql, type Query, type Sql } from '../sql.js'
-import { visibleArticle } from './articles.js'
+import { visibleArticle } from './article-visibility.js'
+import { outboxEvent } from './events.js'
 
 /** A comment row; `authorEmail` is absent when read for the public representation. */
 export type CommentRow = Omit<CommentModel, 'updatedAt' | 'authorEmail'> & { authorEmail?: string }
@@ -154,7 +155,18 @@ export async function deleteComment(db: Query, id: string): Promise<void> {
   await db(sql`DELETE FROM "comments" WHERE "id" = CAST(${id} AS uuid)`)
 }
 
-export type CommentEventType = 'comment.approved' | 'comment.unapproved' | 'comment.updated' | 'comment.deleted'
+/**
+ * The outbox event of a moderation write: a name of the contract in src/schemas/events.ts
+ * (`CommentEventType` there), which this layer does not import.
+ */
+export type CommentEventType = `comment.${string}`
+
+/** The outbox event a moderation write emits: its type, the comment as written, and whether the public saw it before. */
+export interface CommentEvent {
+  type: CommentEventType
+  comment: Pick<CommentRow, 'id' | 'parentId' | 'status'>
+  wasApproved: boolean
+}
 
 /**
  * What a moderation write does to its article, in one statement inside the moderation's
@@ -165,20 +177,30 @@ export type CommentEventType = 'comment.approved' | 'comment.unapproved' | 'comm
  */
 export async function recordCommentChange(
   db: Query,
-  articleId: string,
-  delta: number,
-  event?: { type: CommentEventType; comment: Pick<CommentRow, 'id' | 'parentId' | 'status'>; wasApproved: boolean },
+  change: { articleId: string; delta: number; event?: CommentEvent | undefined },
 ): Promise<void> {
+  const { articleId, delta, event } = change
   if (delta === 0 && !event) return
+  const written = event
+    ? sql`,
+    ${outboxEvent({
+      type: event.type,
+      from: sql`"changed" c`,
+      article: { id: sql`c."id"`, sequence: sql`c."event_seq"` },
+      data: {
+        id: sql`CAST(${event.comment.id} AS uuid)`,
+        articleId: sql`c."id"`,
+        articleSlug: sql`c."slug"`,
+        parentId: sql`CAST(${event.comment.parentId} AS uuid)`,
+        status: sql`CAST(${event.comment.status} AS text)`,
+        wasApproved: sql`CAST(${event.wasApproved} AS boolean)`,
+      },
+    })}`
+    : empty
   await db(sql`
     WITH "changed" AS (
       UPDATE "articles" SET "comment_count" = "comment_count" + ${delta}, "event_seq" = "event_seq" + ${event ? 1 : 0}
       WHERE "id" = CAST(${articleId} AS uuid)
-      RETURNING "id", "slug", "event_seq")
-    INSERT INTO "outbox_events" ("type", "article_id", "sequence", "data")
-    SELECT ${event?.type ?? null}, c."id", c."event_seq", jsonb_build_object(
-      'id', CAST(${event?.comment.id ?? null} AS uuid), 'articleId', c."id", 'articleSlug', c."slug",
-      'parentId', CAST(${event?.comment.parentId ?? null} AS uuid), 'status', CAST(${event?.comment.status ?? null} AS text),
-      'wasApproved', CAST(${event?.wasApproved ?? false} AS boolean), 'sequence', c."event_seq")
-    FROM "changed" c WHERE CAST(${event !== undefined} AS boolean)`)
+      RETURNING "id", "slug", "event_seq")${written}
+    SELECT "id" FROM "changed"`)
 }

@@ -8,10 +8,12 @@ import {
   type Pagination,
 } from '../paging.js'
 import { join, sql, timestamp, type Query, type Sql } from '../sql.js'
+import { outboxEvent } from './events.js'
 
 /**
- * The outbox and its deliveries. Events are written by the changes themselves (queries/articles,
- * authors, comments); these statements fan them out into deliveries (one per matching webhook
+ * The outbox and its deliveries. Events are written by the changes themselves, through the one
+ * outbox writer (queries/events.ts, used by queries/articles, authors, comments and the ping
+ * here); these statements fan them out into deliveries (one per matching webhook
  * subscription, one per CDN for a purge) and hand deliveries to workers: a lease per claim, so
  * several processes share the queue without sending a delivery twice at once.
  */
@@ -173,8 +175,14 @@ export async function markDelivered(db: Query, ids: string[], attempt: Attempt):
     WHERE "id" = ANY (CAST(${ids} AS uuid[]))`)
 }
 
-/** A failed attempt: tried again at `next`, or given up (failed) when `next` is undefined. */
-export async function markFailed(db: Query, ids: string[], attempt: Attempt, next: Date | undefined): Promise<void> {
+/** A failed attempt: tried again at `retryAt`, or given up (failed) without one. */
+export async function markFailed(
+  db: Query,
+  ids: string[],
+  attempt: Attempt,
+  options: { retryAt?: Date | undefined } = {},
+): Promise<void> {
+  const next = options.retryAt
   await db(sql`
     UPDATE "deliveries" SET "status" = ${next ? sql`'pending'` : sql`'failed'`}, "locked_until" = NULL,
       "next_attempt_at" = ${next ? sql`CAST(${timestamp(next)} AS timestamptz)` : sql`"next_attempt_at"`},
@@ -285,15 +293,20 @@ export async function insertRedelivery(
   return rows.length === 0 ? { found: false } : { found: true, ...(rows[0]!.id ? { id: rows[0]!.id } : {}) }
 }
 
-/** A ping: an event for one subscription, fanned out at once (one delivery, due now); the delivery's id. */
-export async function insertPing(db: Query, subscriptionId: string, data: Record<string, unknown>): Promise<string> {
+/**
+ * A ping: a `webhook.ping` event for one subscription, fanned out at once (one delivery, due
+ * now); the delivery's id.
+ */
+export async function insertPing(db: Query, ping: { subscriptionId: string; message: string }): Promise<string> {
   const rows = await db<{ id: string }>(sql`
-    WITH "event" AS (
-      INSERT INTO "outbox_events" ("type", "data", "subscription_id", "dispatched_at")
-      VALUES ('webhook.ping', CAST(${JSON.stringify(data)} AS jsonb), CAST(${subscriptionId} AS uuid), now())
-      RETURNING "id", "position")
+    WITH ${outboxEvent({
+      type: 'webhook.ping',
+      subscriptionId: ping.subscriptionId,
+      data: { webhookId: sql`CAST(${ping.subscriptionId} AS uuid)`, message: sql`CAST(${ping.message} AS text)` },
+      returning: sql`"id", "position"`,
+    })}
     INSERT INTO "deliveries" ("event_id", "subscription_id", "position")
-    SELECT e."id", CAST(${subscriptionId} AS uuid), e."position" FROM "event" e
+    SELECT e."id", CAST(${ping.subscriptionId} AS uuid), e."position" FROM "event" e
     RETURNING "id"`)
   return rows[0]!.id
 }

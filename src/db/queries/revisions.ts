@@ -2,7 +2,7 @@ import type { ArticleRevision as RevisionModel } from '../../generated/prisma/cl
 import { fetchPage, type CursorCodec, type ListMeta, type ListSpec, type Pagination } from '../paging.js'
 import { join, sql, type Query } from '../sql.js'
 
-/** The state of an article a revision keeps (`snapshot` in queries/articles.ts writes it). */
+/** The state of an article a revision keeps (`snapshot` in queries/article-history.ts writes it). */
 export interface Snapshot {
   title: string
   slug: string

@@ -1,6 +1,6 @@
 import { fetchPage, type CursorCodec, type ListMeta, type ListSpec, type Pagination } from '../paging.js'
 import { empty, sql, type Query } from '../sql.js'
-import { publiclyVisible } from './articles.js'
+import { publiclyVisible } from './article-visibility.js'
 
 /** A tag of the tag index: how many published articles have it. */
 export interface TagRow {

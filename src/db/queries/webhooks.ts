@@ -95,7 +95,12 @@ export async function rotateSecret(
   return rows[0]
 }
 
-export async function deleteSubscription(db: Query, id: string, expected: number | '*' | undefined): Promise<number> {
+export async function deleteSubscription(
+  db: Query,
+  id: string,
+  options: { expected?: number | '*' | undefined } = {},
+): Promise<number> {
+  const { expected } = options
   const rows = await db(sql`
     DELETE FROM "webhook_subscriptions" WHERE "id" = CAST(${id} AS uuid) ${typeof expected === 'number' ? sql`AND "version" = ${expected}` : empty}
     RETURNING 1`)

@@ -20,10 +20,7 @@ import {
 } from '../../schemas/preview.js'
 import { ROLES } from '../../auth.js'
 import { linkNext, sendVersioned, smallBody } from '../http.js'
-
-const tags = ['articles']
-const security = [{ bearerAuth: [] }]
-const writers = ['admin', 'editor', 'author'] as const
+import { sections, security, writers } from '../common.js'
 
 /** The editorial safety net around articles: the trash, draft preview links and bulk actions. */
 const editorialRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -33,7 +30,7 @@ const editorialRoutes: FastifyPluginAsyncTypebox = async (app) => {
       config: { etag: 'weak' },
       preParsing: app.requireRole(...ROLES),
       schema: {
-        tags,
+        tags: sections.articles,
         security,
         operationId: 'listTrash',
         summary: 'Trashed articles the token may edit',
@@ -52,7 +49,7 @@ const editorialRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      const list = await app.services.articles.listTrash(request.principal, request.query)
+      const list = await app.services.trash.list(request.principal, request.query)
       linkNext(reply, request.url, list.meta)
       return list
     },
@@ -64,7 +61,7 @@ const editorialRoutes: FastifyPluginAsyncTypebox = async (app) => {
       // No role check up front: to anonymous callers every article is unknown here (404, not 401).
       config: { etag: 'strong' },
       schema: {
-        tags,
+        tags: sections.articles,
         security,
         operationId: 'restoreArticle',
         summary: 'Bring an article back from the trash',
@@ -86,7 +83,7 @@ const editorialRoutes: FastifyPluginAsyncTypebox = async (app) => {
       config: { etag: 'weak' },
       preParsing: app.requireRole(...writers),
       schema: {
-        tags,
+        tags: sections.articles,
         security,
         operationId: 'listArticlePreviews',
         summary: 'List the live preview links of an article',
@@ -119,7 +116,7 @@ const editorialRoutes: FastifyPluginAsyncTypebox = async (app) => {
       config: { idempotentReplay: false, optionalBody: true },
       preParsing: app.requireRole(...writers),
       schema: {
-        tags,
+        tags: sections.articles,
         security,
         operationId: 'createArticlePreview',
         summary: 'Make a draft preview link',
@@ -156,7 +153,7 @@ const editorialRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       preParsing: app.requireRole(...writers),
       schema: {
-        tags,
+        tags: sections.articles,
         security,
         operationId: 'revokeArticlePreviews',
         summary: 'Revoke every preview link of an article',
@@ -179,7 +176,7 @@ const editorialRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       preParsing: app.requireRole(...writers),
       schema: {
-        tags,
+        tags: sections.articles,
         security,
         operationId: 'revokeArticlePreview',
         summary: 'Revoke one preview link',
@@ -200,7 +197,7 @@ const editorialRoutes: FastifyPluginAsyncTypebox = async (app) => {
       bodyLimit: smallBody(app),
       preParsing: app.requireRole(...writers),
       schema: {
-        tags,
+        tags: sections.articles,
         security,
         operationId: 'bulkArticles',
         summary: 'One action on up to 100 articles',
@@ -215,7 +212,7 @@ const editorialRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) =>
-      app.services.articles.bulk(request.principal, request.body, (error, id) =>
+      app.services.bulk.articles(request.principal, request.body, (error, id) =>
         request.log.error({ err: error, id }, 'bulk item failed'),
       ),
   )

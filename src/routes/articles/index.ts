@@ -13,10 +13,7 @@ import {
 } from '../../schemas/article.js'
 import { IdOrSlugParamsSchema, NoBody, described, problems, ref } from '../../schemas/common.js'
 import { articleListKeys, dependsOn, keys, linkNext, sendVersioned, smallBody } from '../http.js'
-
-const tags = ['articles']
-const security = [{ bearerAuth: [] }]
-const writers = ['admin', 'editor', 'author'] as const
+import { sections, security, writers } from '../common.js'
 
 const articleRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
@@ -24,7 +21,7 @@ const articleRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       config: { surrogateKeys: true, etag: 'weak' },
       schema: {
-        tags,
+        tags: sections.articles,
         operationId: 'listArticles',
         summary: 'List articles',
         description:
@@ -54,7 +51,7 @@ const articleRoutes: FastifyPluginAsyncTypebox = async (app) => {
       // The one route a preview token opens (plugins/auth).
       config: { surrogateKeys: true, etag: 'strong', preview: true },
       schema: {
-        tags,
+        tags: sections.articles,
         operationId: 'getArticle',
         summary: 'Get an article by id or slug',
         description:
@@ -89,7 +86,7 @@ const articleRoutes: FastifyPluginAsyncTypebox = async (app) => {
       config: { etag: 'strong' },
       preParsing: app.requireRole(...writers),
       schema: {
-        tags,
+        tags: sections.articles,
         security,
         operationId: 'createArticle',
         summary: 'Create a draft article',
@@ -127,7 +124,7 @@ const articleRoutes: FastifyPluginAsyncTypebox = async (app) => {
       config: { etag: 'strong', ifMatch: 'required' },
       preParsing: app.requireRole(...writers),
       schema: {
-        tags,
+        tags: sections.articles,
         security,
         operationId: 'updateArticle',
         summary: 'Update an article (If-Match required)',
@@ -159,7 +156,7 @@ const articleRoutes: FastifyPluginAsyncTypebox = async (app) => {
       config: { ifMatch: 'optional' },
       preParsing: app.requireRole(...writers),
       schema: {
-        tags,
+        tags: sections.articles,
         security,
         operationId: 'deleteArticle',
         summary: 'Move an article to the trash, or destroy it (If-Match honoured)',
@@ -199,7 +196,7 @@ const articleRoutes: FastifyPluginAsyncTypebox = async (app) => {
       config: { etag: 'strong', optionalBody: true },
       preParsing: app.requireRole(...writers),
       schema: {
-        tags,
+        tags: sections.articles,
         security,
         operationId: 'publishArticle',
         summary: 'Publish now, or schedule with a future publishAt',
@@ -228,7 +225,7 @@ const articleRoutes: FastifyPluginAsyncTypebox = async (app) => {
       config: { etag: 'strong' },
       preParsing: app.requireRole(...writers),
       schema: {
-        tags,
+        tags: sections.articles,
         security,
         operationId: 'unpublishArticle',
         summary: 'Back to draft',

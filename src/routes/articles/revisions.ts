@@ -12,9 +12,8 @@ import {
   RevisionSchema,
 } from '../../schemas/revision.js'
 import { linkNext, sendVersioned } from '../http.js'
+import { sections, security } from '../common.js'
 
-const tags = ['revisions']
-const security = [{ bearerAuth: [] }]
 const WHO =
   "Only callers who may edit the article (its author's token, editors, admins) see its history, trashed articles included; " +
   "to anonymous callers every article's history is the same 404 as an unknown article, and a token that may read but " +
@@ -28,7 +27,7 @@ const revisionRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       config: { etag: 'weak' },
       schema: {
-        tags,
+        tags: sections.revisions,
         security,
         operationId: 'listArticleRevisions',
         summary: "List an article's revisions, newest first",
@@ -54,7 +53,7 @@ const revisionRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       config: { etag: 'strong' },
       schema: {
-        tags,
+        tags: sections.revisions,
         security,
         operationId: 'getArticleRevision',
         summary: 'One revision, with its snapshot',
@@ -83,7 +82,7 @@ const revisionRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       config: { vary: 'Accept' },
       schema: {
-        tags,
+        tags: sections.revisions,
         security,
         operationId: 'diffArticleRevisions',
         summary: 'What changed between two revisions',
@@ -128,7 +127,7 @@ const revisionRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       config: { etag: 'strong', ifMatch: 'required', ifMatchOf: '/api/v1/articles/:idOrSlug' },
       schema: {
-        tags,
+        tags: sections.revisions,
         security,
         operationId: 'restoreArticleRevision',
         summary: "Copy an old revision's content back (If-Match required)",
@@ -160,7 +159,7 @@ const revisionRoutes: FastifyPluginAsyncTypebox = async (app) => {
       // Who may restore comes first: to anonymous callers the article does not exist, with or without If-Match.
       await app.services.revisions.target(request.principal, idOrSlug)
       const expected = await reply.requireIfMatch(() => app.services.articles.get(request.principal, idOrSlug))
-      const restored = await app.services.revisions.restore(request.principal, idOrSlug, number, expected)
+      const restored = await app.services.revisions.restoreRevision(request.principal, idOrSlug, number, expected)
       reply.header('restored-from', `revision ${number}; publication state unchanged (${restored.resource.status})`)
       return sendVersioned(reply, restored)
     },

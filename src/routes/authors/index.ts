@@ -11,10 +11,7 @@ import {
 } from '../../schemas/author.js'
 import { IdOrSlugParamsSchema, NoBody, described, problems, ref } from '../../schemas/common.js'
 import { dependsOn, keys, linkNext, sendVersioned, smallBody } from '../http.js'
-
-const tags = ['authors']
-const security = [{ bearerAuth: [] }]
-const staff = ['admin', 'editor'] as const
+import { sections, security, staff } from '../common.js'
 
 const authorRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
@@ -22,7 +19,7 @@ const authorRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       config: { surrogateKeys: true, etag: 'weak' },
       schema: {
-        tags,
+        tags: sections.authors,
         operationId: 'listAuthors',
         summary: 'List authors',
         description:
@@ -49,7 +46,7 @@ const authorRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       config: { surrogateKeys: true, etag: 'strong' },
       schema: {
-        tags,
+        tags: sections.authors,
         operationId: 'getAuthor',
         summary: 'Get an author by id or slug',
         description:
@@ -78,7 +75,7 @@ const authorRoutes: FastifyPluginAsyncTypebox = async (app) => {
       config: { etag: 'strong' },
       preParsing: app.requireRole(...staff),
       schema: {
-        tags,
+        tags: sections.authors,
         security,
         operationId: 'createAuthor',
         summary: 'Create an author (editor, admin)',
@@ -114,7 +111,7 @@ const authorRoutes: FastifyPluginAsyncTypebox = async (app) => {
       config: { etag: 'strong', ifMatch: 'required' },
       preParsing: app.requireRole(...staff, 'author'),
       schema: {
-        tags,
+        tags: sections.authors,
         security,
         operationId: 'updateAuthor',
         summary: 'Update an author (If-Match required)',
@@ -146,7 +143,7 @@ const authorRoutes: FastifyPluginAsyncTypebox = async (app) => {
       config: { ifMatch: 'optional' },
       preParsing: app.requireRole('admin'),
       schema: {
-        tags,
+        tags: sections.authors,
         security,
         operationId: 'deleteAuthor',
         summary: 'Delete an author (admin; If-Match honoured)',

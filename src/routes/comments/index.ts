@@ -18,10 +18,7 @@ import {
   ref,
 } from '../../schemas/common.js'
 import { dependsOn, keys, linkNext, sendVersioned, smallBody } from '../http.js'
-
-const tags = ['comments']
-const security = [{ bearerAuth: [] }]
-const moderators = ['admin', 'editor'] as const
+import { sections, security, staff } from '../common.js'
 
 const commentRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
@@ -29,7 +26,7 @@ const commentRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       config: { surrogateKeys: true, etag: 'weak' },
       schema: {
-        tags,
+        tags: sections.comments,
         operationId: 'listArticleComments',
         summary: 'List the approved comments of an article',
         description:
@@ -65,7 +62,7 @@ const commentRoutes: FastifyPluginAsyncTypebox = async (app) => {
       // If-Match on PATCH /comments/{id} compares with.
       config: { quota: app.commentQuota },
       schema: {
-        tags,
+        tags: sections.comments,
         operationId: 'createComment',
         summary: 'Post a comment (no token needed); it waits for moderation',
         description:
@@ -91,9 +88,9 @@ const commentRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/comments',
     {
       config: { etag: 'weak' },
-      preParsing: app.requireRole(...moderators),
+      preParsing: app.requireRole(...staff),
       schema: {
-        tags,
+        tags: sections.comments,
         security,
         operationId: 'listComments',
         summary: 'The moderation queue (editor, admin)',
@@ -119,9 +116,9 @@ const commentRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/comments/:id',
     {
       config: { etag: 'strong' },
-      preParsing: app.requireRole(...moderators),
+      preParsing: app.requireRole(...staff),
       schema: {
-        tags,
+        tags: sections.comments,
         security,
         operationId: 'getComment',
         summary: 'One comment, in any state, for moderation (its ETag is what PATCH needs)',
@@ -143,9 +140,9 @@ const commentRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       bodyLimit: smallBody(app),
       config: { etag: 'strong', ifMatch: 'required' },
-      preParsing: app.requireRole(...moderators),
+      preParsing: app.requireRole(...staff),
       schema: {
-        tags,
+        tags: sections.comments,
         security,
         operationId: 'updateComment',
         summary: 'Moderate a comment: status and/or body (If-Match required)',
@@ -171,9 +168,9 @@ const commentRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/comments/:id',
     {
       config: { ifMatch: 'optional' },
-      preParsing: app.requireRole(...moderators),
+      preParsing: app.requireRole(...staff),
       schema: {
-        tags,
+        tags: sections.comments,
         security,
         operationId: 'deleteComment',
         summary: 'Delete a comment (If-Match honoured)',
@@ -195,9 +192,9 @@ const commentRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/comments/bulk',
     {
       bodyLimit: smallBody(app),
-      preParsing: app.requireRole(...moderators),
+      preParsing: app.requireRole(...staff),
       schema: {
-        tags,
+        tags: sections.comments,
         security,
         operationId: 'bulkComments',
         summary: 'One moderation action on up to 100 comments',

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type, type Static } from 'typebox'
 import { Problems } from '../../errors.js'
 import { problems } from '../../schemas/common.js'
+import { sections } from '../common.js'
 
 const StatusSchema = Type.Object({ status: Type.Literal('ok') })
 
@@ -10,7 +11,7 @@ const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/health/live',
     {
       schema: {
-        tags: ['service'],
+        tags: sections.service,
         operationId: 'getLiveness',
         summary: 'Liveness: the process can serve requests',
         description:
@@ -31,7 +32,7 @@ const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/health/ready',
     {
       schema: {
-        tags: ['service'],
+        tags: sections.service,
         operationId: 'getReadiness',
         summary: 'Readiness: the database answers',
         description: 'For load balancers: 200 when the database answers within 2 s, else 503. No token, no rate limit.',

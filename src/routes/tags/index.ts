@@ -2,8 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { NoBody, described, problems } from '../../schemas/common.js'
 import { ListTagsQuerySchema, TagListSchema } from '../../schemas/tag.js'
 import { dependsOn, keys, linkNext } from '../http.js'
-
-const tags = ['articles']
+import { sections } from '../common.js'
 
 const tagRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
@@ -11,7 +10,7 @@ const tagRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       config: { surrogateKeys: true, etag: 'weak' },
       schema: {
-        tags,
+        tags: sections.articles,
         operationId: 'listTags',
         summary: 'List the tags of published articles, with their counts',
         description:

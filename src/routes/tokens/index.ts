@@ -9,9 +9,7 @@ import {
   TokenSchema,
   type CreatedToken,
 } from '../../schemas/token.js'
-
-const tags = ['tokens']
-const security = [{ bearerAuth: [] }]
+import { sections, security } from '../common.js'
 
 const tokenRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const adminOnly = app.requireRole('admin')
@@ -21,7 +19,7 @@ const tokenRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       preParsing: adminOnly,
       schema: {
-        tags,
+        tags: sections.tokens,
         security,
         operationId: 'listTokens',
         summary: 'List API tokens (never their secrets)',
@@ -44,7 +42,7 @@ const tokenRoutes: FastifyPluginAsyncTypebox = async (app) => {
       config: { idempotentReplay: false },
       preParsing: adminOnly,
       schema: {
-        tags,
+        tags: sections.tokens,
         security,
         operationId: 'createToken',
         summary: 'Create an API token; the secret is in this response only',
@@ -80,7 +78,7 @@ const tokenRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       preParsing: adminOnly,
       schema: {
-        tags,
+        tags: sections.tokens,
         security,
         operationId: 'getToken',
         summary: 'One API token (never its secret)',
@@ -100,7 +98,7 @@ const tokenRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       preParsing: adminOnly,
       schema: {
-        tags,
+        tags: sections.tokens,
         security,
         operationId: 'deleteToken',
         summary: 'Revoke a token (effective on its next request)',

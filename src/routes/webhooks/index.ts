@@ -15,9 +15,7 @@ import {
   type CreatedWebhook,
 } from '../../schemas/webhook.js'
 import { linkNext, sendVersioned, smallBody } from '../http.js'
-
-const tags = ['webhooks']
-const security = [{ bearerAuth: [] }]
+import { sections, security } from '../common.js'
 
 /** A response that carries a signing secret: shown once, never cached. */
 const withSecret = (description: string, location: boolean) =>
@@ -55,7 +53,7 @@ const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
       config: { etag: 'weak' },
       preParsing: adminOnly,
       schema: {
-        tags,
+        tags: sections.webhooks,
         security,
         operationId: 'listWebhooks',
         summary: 'List webhook subscriptions',
@@ -83,7 +81,7 @@ const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
       config: { idempotentReplay: false },
       preParsing: adminOnly,
       schema: {
-        tags,
+        tags: sections.webhooks,
         security,
         operationId: 'createWebhook',
         summary: 'Subscribe an endpoint to events',
@@ -111,7 +109,7 @@ const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
       config: { etag: 'strong' },
       preParsing: adminOnly,
       schema: {
-        tags,
+        tags: sections.webhooks,
         security,
         operationId: 'getWebhook',
         summary: 'One subscription',
@@ -135,7 +133,7 @@ const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
       config: { etag: 'strong', ifMatch: 'required' },
       preParsing: adminOnly,
       schema: {
-        tags,
+        tags: sections.webhooks,
         security,
         operationId: 'updateWebhook',
         summary: 'Change a subscription (If-Match required)',
@@ -162,7 +160,7 @@ const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
       config: { ifMatch: 'optional' },
       preParsing: adminOnly,
       schema: {
-        tags,
+        tags: sections.webhooks,
         security,
         operationId: 'deleteWebhook',
         summary: 'Unsubscribe (If-Match honoured)',
@@ -184,7 +182,7 @@ const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
       config: { idempotentReplay: false },
       preParsing: adminOnly,
       schema: {
-        tags,
+        tags: sections.webhooks,
         security,
         operationId: 'rotateWebhookSecret',
         summary: 'A new signing secret (shown once)',
@@ -211,7 +209,7 @@ const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       preParsing: adminOnly,
       schema: {
-        tags,
+        tags: sections.webhooks,
         security,
         operationId: 'listWebhookDeliveries',
         summary: 'The delivery log of a subscription',
@@ -235,7 +233,7 @@ const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       preParsing: adminOnly,
       schema: {
-        tags,
+        tags: sections.webhooks,
         security,
         operationId: 'redeliverWebhookDelivery',
         summary: 'Send an event again',
@@ -257,7 +255,7 @@ const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       preParsing: adminOnly,
       schema: {
-        tags,
+        tags: sections.webhooks,
         security,
         operationId: 'pingWebhook',
         summary: 'Send a test event',
@@ -278,7 +276,7 @@ const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       preParsing: adminOnly,
       schema: {
-        tags,
+        tags: sections.webhooks,
         security,
         operationId: 'listPurges',
         summary: 'The CDN purge log',
