@@ -1,11 +1,12 @@
 import t, { type Test } from 'tap'
-import { buildTestApp, json, postComment, tokenHeaders, type Headers, type TestApp } from '../support/app.js'
-import { harbour, joaoDraft, tram, yusuf } from '../support/seed-facts.js'
+import { buildTestApp, json, tokenHeaders, type Headers, type TestApp } from '../support/app.js'
+import { createArticle, createAuthor, createComment, createWebhook } from '../support/factories.js'
 import { deref, type JsonObject } from './json-schema.js'
 
 /**
  * Every request body example in the OpenAPI document is something a user could send as it
- * is: each one is sent to the server (as an admin, on a freshly seeded database) and must get
+ * is: each one is sent to the server (as an admin, on a freshly seeded database: some examples
+ * name sample rows, as a newcomer's first requests in Swagger UI would) and must get
  * the first success status its operation documents. An operation that takes a body and has
  * no example fails here, so Swagger UI never pre-fills generator noise. And a body is optional
  * in the document exactly where the server takes a request without one.
@@ -56,32 +57,39 @@ async function target(
   return { url, headers }
 }
 
-/** A value for each path parameter, by path template: a seeded resource of the right kind. */
+/**
+ * The rows the path parameters name, made once per app beside the sample content: two
+ * published articles, a draft, an author.
+ */
+const made = new WeakMap<TestApp, ReturnType<typeof makeRows>>()
+async function makeRows(app: TestApp) {
+  return {
+    harbour: await createArticle(app, { state: 'published' }),
+    tram: await createArticle(app, { state: 'published' }),
+    draft: await createArticle(app),
+    author: await createAuthor(app),
+  }
+}
+function rows(app: TestApp) {
+  if (!made.has(app)) made.set(app, makeRows(app))
+  return made.get(app)!
+}
+
+/** A value for each path parameter, by path template: a resource of the right kind. */
 const PATH_VALUES: Record<string, (app: TestApp, admin: Headers) => Promise<Record<string, string>>> = {
   '/api/v1/articles': async () => ({}),
   '/api/v1/authors': async () => ({}),
   '/api/v1/tokens': async () => ({}),
-  '/api/v1/articles/{idOrSlug}': async () => ({ idOrSlug: harbour.slug }),
-  '/api/v1/articles/{idOrSlug}/publish': async () => ({ idOrSlug: joaoDraft.id }),
-  '/api/v1/articles/{idOrSlug}/preview': async () => ({ idOrSlug: joaoDraft.id }),
+  '/api/v1/articles/{idOrSlug}': async (app) => ({ idOrSlug: (await rows(app)).harbour.slug }),
+  '/api/v1/articles/{idOrSlug}/publish': async (app) => ({ idOrSlug: (await rows(app)).draft.id }),
+  '/api/v1/articles/{idOrSlug}/preview': async (app) => ({ idOrSlug: (await rows(app)).draft.id }),
   '/api/v1/articles/bulk': async () => ({}),
   '/api/v1/webhooks': async () => ({}),
-  '/api/v1/webhooks/{id}': async (app) => {
-    const created = await app.services.webhooks.create({ url: 'https://hooks.example.com/broadsheet', events: ['*'] })
-    return { id: created.resource.id }
-  },
+  '/api/v1/webhooks/{id}': async (app) => ({ id: (await createWebhook(app)).id }),
   '/api/v1/comments/bulk': async () => ({}),
-  '/api/v1/articles/{idOrSlug}/comments': async () => ({ idOrSlug: tram.slug }),
-  '/api/v1/authors/{idOrSlug}': async () => ({ idOrSlug: yusuf.slug }),
-  '/api/v1/comments/{id}': async (app) => {
-    const posted = await postComment(app, tram.slug, {
-      authorName: 'Queue',
-      authorEmail: 'queue@example.org',
-      body: 'To moderate.',
-    })
-    if (posted.statusCode !== 201) throw new Error(`setup comment: ${posted.statusCode}`)
-    return { id: json(posted).id }
-  },
+  '/api/v1/articles/{idOrSlug}/comments': async (app) => ({ idOrSlug: (await rows(app)).tram.slug }),
+  '/api/v1/authors/{idOrSlug}': async (app) => ({ idOrSlug: (await rows(app)).author.slug }),
+  '/api/v1/comments/{id}': async (app) => ({ id: (await createComment(app, (await rows(app)).tram)).id }),
 }
 
 t.test('every documented request example is accepted with its documented status', async (t) => {
@@ -145,7 +153,8 @@ t.test('the examples that create things can be sent twice (Swagger UI users clic
     const operation = document.paths[template]!.post!
     t.equal(operation.operationId, operationId)
     const example = examplesOf(operation.requestBody!.content['application/json'])[0]![1] as object
-    const url = template.replace('{idOrSlug}', operationId === 'createArticlePreview' ? joaoDraft.slug : tram.slug)
+    const { draft, tram } = await rows(app)
+    const url = template.replace('{idOrSlug}', operationId === 'createArticlePreview' ? draft.slug : tram.slug)
     const first = await app.inject({ method: 'POST', url, headers: admin, payload: example })
     const second = await app.inject({ method: 'POST', url, headers: admin, payload: example })
     t.same([first.statusCode, second.statusCode], [201, 201], `${operationId}: 201 twice`)
@@ -193,7 +202,7 @@ t.test('a request body is optional in the document exactly where the server take
     'publish (now) and preview (an hour) take no body',
   )
   t.equal(
-    json(await app.inject({ url: `/api/v1/articles/${joaoDraft.id}`, headers: admin })).status,
+    json(await app.inject({ url: `/api/v1/articles/${(await rows(app)).draft.id}`, headers: admin })).status,
     'published',
     'a bare publish published the draft',
   )

@@ -124,3 +124,24 @@ t.test('security and routes must be the documented ones', async (t) => {
   t.match(check({ method: 'PUT' }), { problems: [/no operation PUT \/things\/\{id\} in the document/] })
   t.notOk(check({ method: 'PUT' }).operationId)
 })
+
+t.test('a documented schema that does not compile is reported, with the reason, never skipped', async (t) => {
+  // The same document, with a pattern no regular expression engine accepts in the ETag header
+  // and in the body's `id`: the checker must say so on the response that needed them.
+  const broken = structuredClone(document)
+  broken.components.headers.ETag.schema.pattern = '^("unclosed$'
+  const brokenChecker = new ContractChecker(broken)
+  t.match(brokenChecker.check(ok).problems, [
+    /^the documented schema of the etag header does not compile: Invalid regular expression: .*Unterminated group/,
+  ])
+  t.same(
+    brokenChecker.check({ ...ok, headers: json }).problems,
+    [],
+    'only a response that sends the header needs its schema',
+  )
+  const brokenBody = structuredClone(document)
+  ;(brokenBody.components.schemas.Thing.properties.id as Record<string, unknown>).pattern = '(['
+  t.match(new ContractChecker(brokenBody).check(ok).problems, [
+    /^the documented schema for 200 application\/json does not compile: Invalid regular expression/,
+  ])
+})

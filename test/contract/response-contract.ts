@@ -53,7 +53,7 @@ type Validate = ((data: unknown) => boolean) & { errors?: SchemaError[] | null }
 export class ContractChecker {
   readonly #document: JsonObject
   readonly #ajv: Ajv = newAjv({ strict: false })
-  readonly #validators = new Map<string, Validate>()
+  readonly #validators = new Map<string, Validate | string>()
 
   constructor(document: JsonObject) {
     this.#document = document
@@ -130,8 +130,8 @@ export class ContractChecker {
       return
     }
     const validate = this.#validator(`${at} ${match}`, schema)
-    if (!validate) {
-      problems.push(`the documented schema for ${exchange.status} ${match} does not compile`)
+    if (typeof validate === 'string') {
+      problems.push(`the documented schema for ${exchange.status} ${match} does not compile: ${validate}`)
       return
     }
     if (!validate(data)) problems.push(...describeErrors(validate.errors ?? []).map((e) => `body ${e}`))
@@ -151,20 +151,24 @@ export class ContractChecker {
       const value = exchange.headers[name]
       if (value === undefined || header.schema === undefined) continue
       const validate = this.#validator(`${at} header ${name}`, header.schema)
-      if (validate && !validate(String(value))) {
+      if (typeof validate === 'string') {
+        // A schema that cannot compile checks nothing: that is the document's fault, reported.
+        problems.push(`the documented schema of the ${name} header does not compile: ${validate}`)
+      } else if (!validate(String(value))) {
         const errors = describeErrors(validate.errors ?? []).map((e) => e.replace(/^\(root\): /, ''))
         problems.push(`${name} header ${JSON.stringify(value)} ${errors.join('; ')}`)
       }
     }
   }
 
-  #validator(key: string, schema: unknown): Validate | undefined {
+  /** The compiled schema, or why it does not compile (remembered either way: each is compiled once). */
+  #validator(key: string, schema: unknown): Validate | string {
     let validate = this.#validators.get(key)
-    if (!validate) {
+    if (validate === undefined) {
       try {
         validate = this.#ajv.compile(prepareSchema(schema, { closed: true }) as JsonObject) as Validate
-      } catch {
-        return undefined
+      } catch (error) {
+        validate = error instanceof Error ? error.message : String(error)
       }
       this.#validators.set(key, validate)
     }

@@ -5,8 +5,9 @@ import t from 'tap'
 import { configWith } from '../../src/config.js'
 import { openDatabase, type Database } from '../../src/db/database.js'
 import { MIGRATIONS_DIR, applyMigrations } from '../../src/db/migrate.js'
-import { freshDatabase, onPostgres } from '../support/app.js'
+import { freshDatabase } from '../support/app.js'
 import { tempDir } from '../support/process.js'
+import { requires } from '../support/requires.js'
 
 async function open(t: Parameters<typeof freshDatabase>[0]): Promise<Database> {
   const db = await openDatabase(configWith({ ...(await freshDatabase(t)), DB_POOL_SIZE: 3 }))
@@ -91,7 +92,7 @@ t.test('a failing migration leaves nothing half-applied', async (t) => {
 
 t.test(
   'two processes migrating the same empty Postgres database at once',
-  { skip: !onPostgres && 'needs TEST_DATABASE_URL (Postgres)' },
+  { skip: requires('postgres') },
   async (t) => {
     const config = configWith({ ...(await freshDatabase(t)), DB_POOL_SIZE: 3 })
     const [a, b] = await Promise.all([openDatabase(config), openDatabase(config)])

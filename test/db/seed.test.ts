@@ -1,7 +1,7 @@
 import t from 'tap'
 import { articles as seedArticles, authors as seedAuthors, comments as seedComments } from '../../src/db/seed-data.js'
 import { seedId, seedLarge, seedSampleContent } from '../../src/db/seed.js'
-import { buildTestApp } from '../support/app.js'
+import { buildTestApp, json, tokenHeaders } from '../support/app.js'
 
 t.test('sample content: realistic, byte-exact, every state present', async (t) => {
   const app = await buildTestApp(t) // a brand-new database seeds itself on first start
@@ -37,6 +37,24 @@ t.test('sample content: realistic, byte-exact, every state present', async (t) =
     ['emoji', /\p{Extended_Pictographic}/u],
   ] as const) {
     t.match(bodies, pattern, `sample text has ${what}`)
+  }
+})
+
+t.test('each sample article starts its history with one revision, by nobody', async (t) => {
+  const app = await buildTestApp(t)
+  const editor = await tokenHeaders(app, 'editor')
+  for (const article of seedArticles) {
+    const res = await app.inject({
+      url: `/api/v1/articles/${seedId('article', article.key)}/revisions`,
+      headers: editor,
+    })
+    t.equal(res.statusCode, 200, article.slug)
+    const history = json(res)
+    t.same(
+      history.data.map((r: { number: number; action: string; by: unknown }) => [r.number, r.action, r.by]),
+      [[1, 'create', { tokenId: null, name: null }]],
+      `${article.slug}: revision 1, create, by nobody`,
+    )
   }
 })
 

@@ -2,12 +2,13 @@ import t from 'tap'
 import { configWith } from '../../src/config.js'
 import { openDatabase, type Database } from '../../src/db/database.js'
 import { sql } from '../../src/db/sql.js'
-import { freshDatabase, onPostgres } from '../support/app.js'
+import { freshDatabase } from '../support/app.js'
+import { requires } from '../support/requires.js'
 
 /**
  * `Database.transaction` finds the transaction a statement belongs to through the async calls
  * made inside it (an AsyncLocalStorage that is enabled only while a transaction is open, see
- * src/db/database.ts). These tests hold what that must keep true: every statement of `fn` is in
+ * src/db/core.ts). These tests hold what that must keep true: every statement of `fn` is in
  * its transaction, however deep, and only those; one transaction ending (and with it, perhaps,
  * the storage) takes nothing out of another one still open.
  */
@@ -102,7 +103,7 @@ t.test('detached work and savepoints', async (t) => {
 
 t.test(
   'a transaction ending leaves another one that is still open intact',
-  { skip: !onPostgres && 'PGlite has one connection: its transactions run one after another' },
+  { skip: requires('postgres', 'PGlite has one connection: its transactions run one after another') },
   async (t) => {
     const db = await open(t)
     let endFirst!: () => void

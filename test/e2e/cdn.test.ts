@@ -3,6 +3,7 @@ import { buildTestApp, json, tokenHeaders, type Headers, type TestApp } from '..
 import { eventually, startReceiver } from '../support/receiver.js'
 import { freePort } from '../support/process.js'
 import { HAS_VARNISH, startVarnish, type Varnish } from '../support/varnish.js'
+import { requiresThat } from '../support/requires.js'
 import { harbour, tram } from '../support/seed-facts.js'
 
 /**
@@ -108,10 +109,11 @@ t.test('public reads say what they depend on; token reads stay private', async (
 t.test(
   'Varnish: cached, purged by exactly the keys an edit touched, fresh again within a second',
   {
-    skip:
-      !HAS_VARNISH &&
-      !process.env.CI &&
-      'needs varnishd with the xkey vmod (.ci/run installs varnish and varnish-modules; in CI its absence fails)',
+    skip: requiresThat(
+      HAS_VARNISH,
+      'varnishd with the xkey vmod',
+      '.ci/run installs varnish and varnish-modules, and a skip fails it there',
+    ),
   },
   async (t) => {
     const appPort = await freePort()

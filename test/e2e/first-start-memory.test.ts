@@ -2,6 +2,7 @@ import { readFile, readdir } from 'node:fs/promises'
 import t from 'tap'
 import { articles } from '../../src/db/seed-data.js'
 import { cleanEnv, getFrom, startServer, tempDir, type Running } from '../support/process.js'
+import { requires } from '../support/requires.js'
 
 /**
  * The first start of an embedded database (initdb, migrations, seed) runs in a child process
@@ -52,7 +53,7 @@ async function childrenOf(pid: number): Promise<string[]> {
 
 t.test(
   'the first start of an embedded database leaves its memory in a child process that exited',
-  { skip: process.platform !== 'linux' && 'reads /proc' },
+  { skip: requires('linux') },
   async (t) => {
     const dir = await tempDir(t, 'broadsheet-first-memory-')
     const env = cleanEnv({ DATA_DIR: dir, LOG_LEVEL: 'warn' })

@@ -1,8 +1,9 @@
 import path from 'node:path'
 import t from 'tap'
 import { articles as seedArticles, authors as seedAuthors } from '../../src/db/seed-data.js'
-import { freshDatabase, onPostgres } from '../support/app.js'
+import { freshDatabase } from '../support/app.js'
 import { SERVER, cleanEnv, getFrom, run, startServer, tempDir, type Running } from '../support/process.js'
+import { requires } from '../support/requires.js'
 
 const publishedCount = seedArticles.filter((a) => a.publishedAt !== null).length
 
@@ -107,25 +108,21 @@ t.test('`npx prisma db seed` works on the embedded database and is idempotent', 
   await server.stop()
 })
 
-t.test(
-  'Postgres: two processes started at once on an empty database',
-  { skip: !onPostgres && 'needs TEST_DATABASE_URL' },
-  async (t) => {
-    const { DATABASE_URL } = await freshDatabase(t)
-    const env = cleanEnv({ DATABASE_URL: DATABASE_URL! })
-    const servers = await Promise.all([startServer(env), startServer(env)])
-    t.teardown(() => Promise.all(servers.map((s) => s.stop())))
-    for (const server of servers) {
-      const list = await checkServes(t, server)
-      t.equal(list.meta.total, publishedCount, 'seeded articles, once')
-    }
-    const logs = servers.map((s) => s.stdout()).join('\n')
-    t.equal(logs.match(/applied migrations/g)?.length, 1, 'exactly one process applied the migrations')
-    t.equal(logs.match(/seeded sample content/g)?.length, 1, 'exactly one process seeded')
+t.test('Postgres: two processes started at once on an empty database', { skip: requires('postgres') }, async (t) => {
+  const { DATABASE_URL } = await freshDatabase(t)
+  const env = cleanEnv({ DATABASE_URL: DATABASE_URL! })
+  const servers = await Promise.all([startServer(env), startServer(env)])
+  t.teardown(() => Promise.all(servers.map((s) => s.stop())))
+  for (const server of servers) {
+    const list = await checkServes(t, server)
+    t.equal(list.meta.total, publishedCount, 'seeded articles, once')
+  }
+  const logs = servers.map((s) => s.stdout()).join('\n')
+  t.equal(logs.match(/applied migrations/g)?.length, 1, 'exactly one process applied the migrations')
+  t.equal(logs.match(/seeded sample content/g)?.length, 1, 'exactly one process seeded')
 
-    const prisma = [path.join('node_modules', 'prisma', 'build', 'index.js'), 'db', 'seed']
-    const seed = await run(process.execPath, prisma, env)
-    t.equal(seed.code, 0, seed.stderr)
-    t.match(seed.stdout, /inserted 0 authors, 0 articles, 0 comments/, '`prisma db seed` on Postgres: idempotent')
-  },
-)
+  const prisma = [path.join('node_modules', 'prisma', 'build', 'index.js'), 'db', 'seed']
+  const seed = await run(process.execPath, prisma, env)
+  t.equal(seed.code, 0, seed.stderr)
+  t.match(seed.stdout, /inserted 0 authors, 0 articles, 0 comments/, '`prisma db seed` on Postgres: idempotent')
+})

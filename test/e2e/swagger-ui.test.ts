@@ -1,9 +1,9 @@
-import { existsSync } from 'node:fs'
 import { mkdir } from 'node:fs/promises'
 import path from 'node:path'
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core'
 import t, { type Test } from 'tap'
 import { ROOT, cleanEnv, startServer, tempDir, type Running } from '../support/process.js'
+import { requires } from '../support/requires.js'
 import { joao, newestPublished, tram } from '../support/seed-facts.js'
 
 /**
@@ -29,8 +29,8 @@ const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch'
 const ARTIFACTS = path.join(ROOT, 'test-artifacts')
 const ADMIN_TOKEN = 'e2e-swagger-admin-0123456789abcdef'
 
-// CI installs Chromium and must run this test; elsewhere a machine without it skips, saying why.
-const skip = !existsSync(CHROMIUM) && !process.env.CI && `needs Chromium at ${CHROMIUM} (apt-get install chromium)`
+// .ci/run installs Chromium, and a skip fails it there; elsewhere a machine without it skips, saying why.
+const skip = requires('chromium')
 
 const newestTitles = newestPublished.map((a) => a.title)
 

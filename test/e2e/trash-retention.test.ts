@@ -1,7 +1,8 @@
 import t from 'tap'
 import pg from 'pg'
-import { freshDatabase, onPostgres } from '../support/app.js'
+import { freshDatabase } from '../support/app.js'
 import { cleanEnv, startServer, until, type Running } from '../support/process.js'
+import { requires } from '../support/requires.js'
 
 /**
  * The trash empties itself: articles past TRASH_RETENTION_DAYS are destroyed by the servers
@@ -11,7 +12,7 @@ import { cleanEnv, startServer, until, type Running } from '../support/process.j
  */
 t.test(
   'two processes purge the trash after its retention, each article exactly once',
-  { skip: !onPostgres && 'needs TEST_DATABASE_URL (Postgres)' },
+  { skip: requires('postgres') },
   async (t) => {
     const { DATABASE_URL } = await freshDatabase(t)
     const ADMIN_TOKEN = 'retention-test-admin-token-0123456789'
@@ -84,9 +85,30 @@ t.test(
         ) === 0,
       30_000,
     )
+    t.comment(`the trash was emptied ${waited} ms after the last trashing (retention ${retentionSeconds} s)`)
+
+    // Not before its time: each article's `article.deleted` came at least the retention after its
+    // `article.trashed` (both events outlive the article; the database stamps them to the
+    // millisecond when their transaction began, so allow 50 ms). And not long after: within the
+    // retention plus a few sweeps (every second) of slack.
+    const lifetimes = (
+      await adminQueryOn(
+        DATABASE_URL!,
+        `SELECT tr.article_id AS id, (extract(epoch FROM del.created_at - tr.created_at) * 1000)::int AS ms
+         FROM outbox_events tr JOIN outbox_events del ON del.article_id = tr.article_id AND del.type = 'article.deleted'
+         WHERE tr.type = 'article.trashed' AND tr.article_id IN (${inClause(ids)})`,
+      )
+    ).rows as { id: string; ms: number }[]
+    t.equal(lifetimes.length, 150, 'each trashed article has its trashing and its destruction on record')
+    const shortest = Math.min(...lifetimes.map((l) => l.ms))
+    const longest = Math.max(...lifetimes.map((l) => l.ms))
     t.ok(
-      waited >= 0,
-      `the trash was emptied ${waited} ms after the last trashing (retention ${retentionSeconds} s, swept every second)`,
+      shortest >= retentionSeconds * 1000 - 50,
+      `none destroyed before the retention: the shortest stay in the trash was ${shortest} ms (retention ${retentionSeconds * 1000} ms)`,
+    )
+    t.ok(
+      longest < (retentionSeconds + 10) * 1000,
+      `all destroyed soon after it: the longest stay was ${longest} ms (swept every second)`,
     )
 
     const count = async (sql: string) => Number((await adminQueryOn(DATABASE_URL!, sql)).rows[0].count)

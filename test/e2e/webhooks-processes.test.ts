@@ -1,15 +1,16 @@
 import pg from 'pg'
 import t from 'tap'
-import { freshDatabase, onPostgres } from '../support/app.js'
+import { freshDatabase } from '../support/app.js'
 import { cleanEnv, startServer, type Running } from '../support/process.js'
 import { eventually, startReceiver } from '../support/receiver.js'
+import { requires } from '../support/requires.js'
 
 /**
  * The outbox and its workers across real server processes on one Postgres database: two
  * processes deliver each event once, and a server killed with SIGKILL in a burst of edits
  * loses no committed change's event and invents none for a change that did not commit.
  */
-const skip = !onPostgres && 'needs TEST_DATABASE_URL (several processes share Postgres)'
+const skip = requires('postgres', 'several processes share one database')
 const ADMIN_TOKEN = 'webhook-processes-admin-token-0123456789'
 
 async function query<Row = Record<string, unknown>>(url: string, text: string): Promise<Row[]> {

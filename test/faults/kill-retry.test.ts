@@ -1,8 +1,9 @@
 import { randomBytes, randomInt } from 'node:crypto'
 import pg from 'pg'
 import t from 'tap'
-import { freshDatabase, onPostgres } from '../support/app.js'
+import { freshDatabase } from '../support/app.js'
 import { cleanEnv, startServer, type Running } from '../support/process.js'
+import { requires } from '../support/requires.js'
 
 /**
  * SIGKILL at random moments while anonymous clients POST comments with Idempotency-Keys.
@@ -59,7 +60,7 @@ interface KeyRecord {
 
 t.test(
   'SIGKILL at random moments: each Idempotency-Key leaves one row, and every retry gets the original answer',
-  { skip: !onPostgres && 'needs TEST_DATABASE_URL (Postgres)' },
+  { skip: requires('postgres') },
   async (t) => {
     const startedAt = Date.now()
     const { DATABASE_URL } = await freshDatabase(t)

@@ -1,20 +1,72 @@
 import t from 'tap'
-import { articles as seedArticles, authors as seedAuthors } from '../../src/db/seed-data.js'
-import { seedId } from '../../src/db/seed.js'
-import { buildTestApp, callers, json, snapshot, tokenHeaders, walk, type Caller } from '../support/app.js'
-import { scheduled } from '../support/seed-facts.js'
+import type { Article } from '../../src/schemas/article.js'
+import type { Author } from '../../src/schemas/author.js'
+import { buildTestApp, callers, json, snapshot, tokenHeaders, walk, type Caller, type TestApp } from '../support/app.js'
+import { createArticle, createAuthor, createComment } from '../support/factories.js'
 
 type Row = { slug: string; [key: string]: unknown }
 
-const published = seedArticles
-  .filter((a) => a.publishedAt !== null)
-  .sort((a, b) => b.publishedAt!.localeCompare(a.publishedAt!))
-const drafts = seedArticles.filter((a) => a.publishedAt === null && a.scheduledInDays === undefined)
+/**
+ * The published articles the list tests read, newest first: distinct titles (one word each
+ * that no other title has), tags, three authors taking turns, and 0 to 3 approved comments.
+ */
+const PUBLISHED = [
+  { title: 'Riverside tram line opens three years late', tags: ['transport', 'city-hall'], comments: 3 },
+  { title: 'Harbour club wins the derby after extra time', tags: ['sport'], comments: 1 },
+  { title: 'Bakery on Dock Lane changes hands', tags: ['business', 'harbour'], comments: 2 },
+  { title: 'Summer nights stopped cooling down', tags: ['climate'], comments: 0 },
+  { title: 'Poets read in eleven languages', tags: ['culture', 'transport'], comments: 1 },
+  { title: 'Council budget: where the money goes', tags: ['city-hall', 'budget'], comments: 3 },
+  { title: 'Cinema turns one hundred', tags: ['culture'], comments: 0 },
+  { title: 'Hospital waiting times, explained', tags: ['health'], comments: 2 },
+]
+
+interface Newsroom {
+  authors: Author[]
+  /** Newest first. */
+  published: Article[]
+  /** Two drafts by different authors. */
+  drafts: Article[]
+  scheduled: Article
+}
+
+async function buildNewsroom(app: TestApp): Promise<Newsroom> {
+  const authors = [
+    await createAuthor(app, { avatarUrl: 'https://images.example.org/ana.jpg' }),
+    await createAuthor(app),
+    await createAuthor(app),
+  ]
+  const published: Article[] = []
+  for (const [i, { title, tags, comments }] of PUBLISHED.entries()) {
+    const publishedAt = new Date(Date.UTC(2025, 5, 30 - i, 7)).toISOString()
+    const article = await createArticle(app, {
+      state: 'published',
+      publishedAt,
+      title,
+      tags,
+      authorId: authors[i % 3]!.id,
+      body: `# ${title}\n\nA paragraph with *emphasis*, a [link](https://example.org) and a list:\n\n- one\n- two\n`,
+    })
+    for (let c = 0; c < comments; c++) await createComment(app, article, { status: 'approved' })
+    published.push({ ...article, commentCount: comments })
+  }
+  const drafts = [
+    await createArticle(app, { title: 'Marathon organisers weigh a cooler start', authorId: authors[0]!.id }),
+    await createArticle(app, { title: 'Opinion: smart city, watched city', authorId: authors[1]!.id }),
+  ]
+  const scheduled = await createArticle(app, {
+    state: 'scheduled',
+    title: 'Winter lights: a guide to the twelve nights',
+    authorId: authors[2]!.id,
+  })
+  return { authors, published, drafts, scheduled }
+}
 
 const slugs = (res: { body: string }) => json<{ data: Row[] }>(res).data.map((a) => a.slug)
 
 t.test('public list: published articles only, newest first, public fields only', async (t) => {
-  const app = await buildTestApp(t)
+  const app = await buildTestApp(t, { SEED_ON_EMPTY: false })
+  const { published } = await buildNewsroom(app)
   const res = await app.inject('/api/v1/articles')
   t.equal(res.statusCode, 200)
   t.same(
@@ -51,7 +103,8 @@ t.test('public list: published articles only, newest first, public fields only',
 })
 
 t.test('paging: page numbers, cursors, count=false, and their errors', async (t) => {
-  const app = await buildTestApp(t)
+  const app = await buildTestApp(t, { SEED_ON_EMPTY: false })
+  const { published } = await buildNewsroom(app)
   const page1 = await app.inject('/api/v1/articles?limit=3&page=1')
   t.same(
     slugs(page1),
@@ -98,7 +151,8 @@ t.test('paging: page numbers, cursors, count=false, and their errors', async (t)
 })
 
 t.test('sorting: allowlisted fields only', async (t) => {
-  const app = await buildTestApp(t)
+  const app = await buildTestApp(t, { SEED_ON_EMPTY: false })
+  const { published } = await buildNewsroom(app)
   const byTitle = await app.inject('/api/v1/articles?sort=title')
   const titles = json<{ data: { title: string }[] }>(byTitle).data.map((a) => a.title)
   t.same(
@@ -126,7 +180,8 @@ t.test('sorting: allowlisted fields only', async (t) => {
 })
 
 t.test('filters: tag, author, dates, unknown parameters', async (t) => {
-  const app = await buildTestApp(t)
+  const app = await buildTestApp(t, { SEED_ON_EMPTY: false })
+  const { published, authors } = await buildNewsroom(app)
   const tag = published[0]!.tags[0]!
   const tagged = await app.inject(`/api/v1/articles?tag=${tag}`)
   t.same(
@@ -134,10 +189,11 @@ t.test('filters: tag, author, dates, unknown parameters', async (t) => {
     published.filter((a) => a.tags.includes(tag)).map((a) => a.slug),
   )
 
-  const author = seedAuthors[0]!
-  const expected = published.filter((a) => a.authorKey === author.key).map((a) => a.slug)
+  const author = authors[0]!
+  const expected = published.filter((a) => a.authorId === author.id).map((a) => a.slug)
+  t.ok(expected.length > 1 && expected.length < published.length)
   t.same(slugs(await app.inject(`/api/v1/articles?author=${author.slug}`)), expected, 'author by slug')
-  t.same(slugs(await app.inject(`/api/v1/articles?author=${seedId('author', author.key)}`)), expected, 'author by id')
+  t.same(slugs(await app.inject(`/api/v1/articles?author=${author.id}`)), expected, 'author by id')
   t.same(slugs(await app.inject('/api/v1/articles?author=nobody-at-all')), [], 'unknown author: empty list')
 
   const mid = published[4]!.publishedAt!
@@ -166,7 +222,8 @@ t.test('filters: tag, author, dates, unknown parameters', async (t) => {
 })
 
 t.test('full-text search: ranked, literal wildcards, published only', async (t) => {
-  const app = await buildTestApp(t)
+  const app = await buildTestApp(t, { SEED_ON_EMPTY: false })
+  const { published, drafts } = await buildNewsroom(app)
   const target = published[2]!
   const word = target.title.split(/\s+/).find((w) => /^[A-Za-z]{6,}$/.test(w))!
   const res = await app.inject(`/api/v1/articles?q=${encodeURIComponent(word)}`)
@@ -191,10 +248,12 @@ t.test('full-text search: ranked, literal wildcards, published only', async (t) 
 })
 
 t.test('include=author embeds the public author summary', async (t) => {
-  const app = await buildTestApp(t)
+  const app = await buildTestApp(t, { SEED_ON_EMPTY: false })
+  const { authors } = await buildNewsroom(app)
   const res = await app.inject('/api/v1/articles?include=author&limit=2')
   const [first] = json(res).data
-  const author = seedAuthors.find((a) => seedId('author', a.key) === first.authorId)!
+  const author = authors.find((a) => a.id === first.authorId)!
+  t.ok(author.avatarUrl, 'an author with an avatar')
   t.same(first.author, { id: first.authorId, slug: author.slug, name: author.name, avatarUrl: author.avatarUrl })
   t.notMatch(res.body, /@example\./)
   const single = await app.inject(`/api/v1/articles/${first.slug}?include=author`)
@@ -203,13 +262,13 @@ t.test('include=author embeds the public author summary', async (t) => {
 })
 
 t.test('single article: by id or slug; drafts and scheduled are private', async (t) => {
-  const app = await buildTestApp(t)
-  const ownAuthor = seedAuthors.find((a) => a.key === drafts[0]!.authorKey)!
-  const otherAuthor = seedAuthors.find((a) => a.key !== ownAuthor.key)!
-  const who = await callers(app, seedId('author', ownAuthor.key), seedId('author', otherAuthor.key))
+  const app = await buildTestApp(t, { SEED_ON_EMPTY: false })
+  const { published, drafts, scheduled } = await buildNewsroom(app)
+  const ownAuthorId = drafts[0]!.authorId
+  const who = await callers(app, ownAuthorId, drafts[1]!.authorId)
 
   const pub = published[0]!
-  const byId = await app.inject(`/api/v1/articles/${seedId('article', pub.key)}`)
+  const byId = await app.inject(`/api/v1/articles/${pub.id}`)
   const bySlug = await app.inject(`/api/v1/articles/${pub.slug}`)
   t.equal(byId.statusCode, 200)
   t.equal(byId.body, bySlug.body, 'same article by id and by slug')
@@ -226,7 +285,7 @@ t.test('single article: by id or slug; drafts and scheduled are private', async 
 
   const unknown = await app.inject('/api/v1/articles/no-such-article')
   for (const hidden of [drafts[0]!, scheduled]) {
-    for (const key of [hidden.slug, seedId('article', hidden.key)]) {
+    for (const key of [hidden.slug, hidden.id]) {
       const res = await app.inject(`/api/v1/articles/${key}`)
       t.equal(res.statusCode, 404, `anonymous: ${key} is 404`)
       t.same(
@@ -260,7 +319,7 @@ t.test('single article: by id or slug; drafts and scheduled are private', async 
   t.same(
     slugs(listAsOwn).sort(),
     drafts
-      .filter((a) => a.authorKey === ownAuthor.key)
+      .filter((a) => a.authorId === ownAuthorId)
       .map((a) => a.slug)
       .sort(),
     'an author sees only its own drafts',
@@ -270,9 +329,9 @@ t.test('single article: by id or slug; drafts and scheduled are private', async 
 })
 
 t.test('create: roles, ownership, slugs, server-owned fields', async (t) => {
-  const app = await buildTestApp(t)
-  const own = seedId('author', seedAuthors[0]!.key)
-  const other = seedId('author', seedAuthors[1]!.key)
+  const app = await buildTestApp(t, { SEED_ON_EMPTY: false })
+  const own = (await createAuthor(app)).id
+  const other = (await createAuthor(app)).id
   const who = await callers(app, own, other)
 
   const expectations: [Caller, Record<string, unknown>, number][] = [
@@ -401,13 +460,13 @@ t.test('create: roles, ownership, slugs, server-owned fields', async (t) => {
 })
 
 t.test('update and delete: roles, If-Match, atomic preconditions', async (t) => {
-  const app = await buildTestApp(t)
-  const ownKey = drafts[0]!.authorKey
-  const own = seedId('author', ownKey)
-  const otherAuthor = seedAuthors.find((a) => a.key !== ownKey)!
-  const who = await callers(app, own, seedId('author', otherAuthor.key))
-  const ownDraft = seedId('article', drafts[0]!.key)
-  const othersPublished = seedId('article', published.find((a) => a.authorKey !== ownKey)!.key)
+  const app = await buildTestApp(t, { SEED_ON_EMPTY: false })
+  const { published, drafts } = await buildNewsroom(app)
+  const own = drafts[0]!.authorId
+  const other = drafts[1]!.authorId
+  const who = await callers(app, own, other)
+  const ownDraft = drafts[0]!.id
+  const othersPublished = published.find((a) => a.authorId !== own)!.id
 
   const etagOf = async (id: string) =>
     (await app.inject({ url: `/api/v1/articles/${id}`, headers: who.admin })).headers.etag as string
@@ -481,7 +540,7 @@ t.test('update and delete: roles, If-Match, atomic preconditions', async (t) => 
     method: 'PATCH',
     url: `/api/v1/articles/${ownDraft}`,
     headers: { ...who.authorOwn, 'if-match': ok.headers.etag as string },
-    payload: { authorId: seedId('author', otherAuthor.key) },
+    payload: { authorId: other },
   })
   t.equal(steal.statusCode, 403, 'an author cannot hand an article to someone else')
 
@@ -538,7 +597,7 @@ t.test('update and delete: roles, If-Match, atomic preconditions', async (t) => 
   const trashed = await app.db.prisma.article.findUnique({ where: { id: ownDraft } })
   t.ok(trashed?.trashedAt, 'DELETE moved it to the trash, it did not destroy it')
   // Destroying is for admins, and takes the comments with it.
-  const withComments = seedId('article', published[0]!.key)
+  const withComments = published[0]!.id
   const comments = await app.db.prisma.comment.count({ where: { articleId: withComments } })
   t.ok(comments > 0)
   for (const role of ['authorOwn', 'editor'] as const) {

@@ -1,7 +1,7 @@
 import t from 'tap'
 import { buildTestApp, commentCount, json, tokenHeaders, type Headers, type TestApp } from '../support/app.js'
 import { isProblem, state, unchanged } from '../support/assert.js'
-import { joao, thuha, tram, UNKNOWN_UUID } from '../support/seed-facts.js'
+import { createArticle, createAuthor, createComment, UNKNOWN_UUID } from '../support/factories.js'
 
 /**
  * Bulk actions: each item obeys the rules, roles and revisions of its single-item route and
@@ -34,12 +34,13 @@ const bulk = (app: TestApp, headers: Headers, payload: object, extra: Headers = 
   app.inject({ method: 'POST', url: '/api/v1/articles/bulk', headers: { ...headers, ...extra }, payload })
 
 t.test('100 articles, mixed permissions: per-item results in request order; atomic changes nothing', async (t) => {
-  const app = await buildTestApp(t)
+  const app = await buildTestApp(t, { SEED_ON_EMPTY: false })
+  const [mine, other] = [await createAuthor(app), await createAuthor(app)]
   const editor = await tokenHeaders(app, 'editor')
-  const author = await tokenHeaders(app, 'author', thuha.id)
-  const own = await createArticles(app, editor, thuha.id, 40, 'Own draft')
-  const othersDrafts = await createArticles(app, editor, joao.id, 30, 'Joao draft')
-  const othersLive = await createArticles(app, editor, joao.id, 30, 'Joao live')
+  const author = await tokenHeaders(app, 'author', mine.id)
+  const own = await createArticles(app, editor, mine.id, 40, 'Own draft')
+  const othersDrafts = await createArticles(app, editor, other.id, 30, 'Other draft')
+  const othersLive = await createArticles(app, editor, other.id, 30, 'Other live')
   const published = await bulk(app, editor, { action: 'publish', ids: othersLive })
   t.equal(published.statusCode, 200)
   t.ok(
@@ -120,9 +121,10 @@ t.test('100 articles, mixed permissions: per-item results in request order; atom
 })
 
 t.test('every article action, with its revisions; tags; validation', async (t) => {
-  const app = await buildTestApp(t)
+  const app = await buildTestApp(t, { SEED_ON_EMPTY: false })
+  const mine = await createAuthor(app)
   const editor = await tokenHeaders(app, 'editor')
-  const ids = await createArticles(app, editor, thuha.id, 3, 'Batch')
+  const ids = await createArticles(app, editor, mine.id, 3, 'Batch')
   const run = async (payload: object, status = 200) => {
     const res = await bulk(app, editor, payload)
     t.equal(res.statusCode, status, `${JSON.stringify(payload).slice(0, 80)}: ${res.body.slice(0, 200)}`)
@@ -196,9 +198,10 @@ t.test('every article action, with its revisions; tags; validation', async (t) =
 })
 
 t.test('a bulk request honours Idempotency-Key as a whole', async (t) => {
-  const app = await buildTestApp(t)
+  const app = await buildTestApp(t, { SEED_ON_EMPTY: false })
+  const mine = await createAuthor(app)
   const editor = await tokenHeaders(app, 'editor')
-  const ids = await createArticles(app, editor, thuha.id, 3, 'Keyed')
+  const ids = await createArticles(app, editor, mine.id, 3, 'Keyed')
   const key = { 'idempotency-key': 'bulk-publish-1' }
   const first = await bulk(app, editor, { action: 'publish', ids: [...ids, UNKNOWN_UUID] }, key)
   t.equal(first.statusCode, 200)
@@ -225,18 +228,21 @@ t.test('a bulk request honours Idempotency-Key as a whole', async (t) => {
 })
 
 t.test('comment moderation in bulk keeps commentCount right', async (t) => {
-  const app = await buildTestApp(t)
+  const app = await buildTestApp(t, { SEED_ON_EMPTY: false })
   const editor = await tokenHeaders(app, 'editor')
+  // A published article with an approved comment of its own, beside the five posted here.
+  const article = await createArticle(app, { state: 'published' })
+  await createComment(app, article, { status: 'approved' })
   const posted: string[] = []
   for (let i = 0; i < 5; i++) {
     const res = await app.inject({
       method: 'POST',
-      url: `/api/v1/articles/${tram.slug}/comments`,
+      url: `/api/v1/articles/${article.slug}/comments`,
       payload: { authorName: `Reader ${i}`, authorEmail: `reader${i}@example.test`, body: `Comment ${i}` },
     })
     posted.push(json(res).id)
   }
-  const count = await commentCount(app, tram.slug)
+  const count = await commentCount(app, article.slug)
   const moderate = (payload: object, headers = editor) =>
     app.inject({ method: 'POST', url: '/api/v1/comments/bulk', headers, payload })
 
@@ -246,13 +252,13 @@ t.test('comment moderation in bulk keeps commentCount right', async (t) => {
     json(approve).results.map((r: { status: number }) => r.status),
     [200, 200, 200, 200, 200, 404],
   )
-  t.equal(await commentCount(app, tram.slug), count + 5, 'five more approved comments counted')
+  t.equal(await commentCount(app, article.slug), count + 5, 'five more approved comments counted')
   const again = await moderate({ action: 'approve', ids: posted.slice(0, 2) })
   t.same(
     json(again).results.map((r: { status: number }) => r.status),
     [200, 200],
   )
-  t.equal(await commentCount(app, tram.slug), count + 5, 'approving an approved comment counts nothing twice')
+  t.equal(await commentCount(app, article.slug), count + 5, 'approving an approved comment counts nothing twice')
 
   const before = await state(app)
   const atomic = await moderate({ action: 'spam', ids: [posted[0], UNKNOWN_UUID], atomic: true })
@@ -264,28 +270,30 @@ t.test('comment moderation in bulk keeps commentCount right', async (t) => {
     json(spam).results.map((r: { status: number }) => r.status),
     [200, 200],
   )
-  t.equal(await commentCount(app, tram.slug), count + 3)
+  t.equal(await commentCount(app, article.slug), count + 3)
   const removed = await moderate({ action: 'delete', ids: posted.slice(1, 4) })
   t.same(
     json(removed).results.map((r: { status: number }) => r.status),
     [204, 204, 204],
     'delete answers 204, like DELETE',
   )
-  t.equal(await commentCount(app, tram.slug), count + 1, 'two approved ones deleted (the spam one was not counted)')
+  t.equal(await commentCount(app, article.slug), count + 1, 'two approved ones deleted (the spam one was not counted)')
   for (const action of ['pending', 'reject'] as const) {
     t.equal((await moderate({ action, ids: [posted[4]] })).statusCode, 200)
   }
   t.equal((await app.db.prisma.comment.findUnique({ where: { id: posted[4]! } }))?.status, 'rejected')
-  t.equal(await commentCount(app, tram.slug), count)
+  t.equal(await commentCount(app, article.slug), count)
 
-  const author = await tokenHeaders(app, 'author', thuha.id)
+  const author = await tokenHeaders(app, 'author', article.authorId)
   isProblem(t, await moderate({ action: 'approve', ids: posted }, author), 403, 'FORBIDDEN')
   isProblem(t, await moderate({ action: 'approve', ids: posted }, {}), 401, 'UNAUTHORIZED')
   // A trashed article's comments went with it: not moderated in bulk either.
-  const draftComment = await app.db.prisma.comment.findFirst({ where: { articleId: tram.id, status: 'approved' } })
-  await app.inject({ method: 'DELETE', url: `/api/v1/articles/${tram.id}`, headers: editor })
+  const approvedComment = await app.db.prisma.comment.findFirst({
+    where: { articleId: article.id, status: 'approved' },
+  })
+  await app.inject({ method: 'DELETE', url: `/api/v1/articles/${article.id}`, headers: editor })
   t.same(
-    json(await moderate({ action: 'reject', ids: [draftComment!.id] })).results.map(
+    json(await moderate({ action: 'reject', ids: [approvedComment!.id] })).results.map(
       (r: { status: number }) => r.status,
     ),
     [404],

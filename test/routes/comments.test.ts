@@ -1,6 +1,6 @@
 import t from 'tap'
-import { articles as seedArticles, comments as seedComments } from '../../src/db/seed-data.js'
-import { seedId } from '../../src/db/seed.js'
+import type { Article } from '../../src/schemas/article.js'
+import type { Comment } from '../../src/schemas/comment.js'
 import {
   buildTestApp,
   callers,
@@ -14,17 +14,48 @@ import {
   type Headers,
   type TestApp,
 } from '../support/app.js'
-import { article, joaoDraft as draft, scheduled, tram } from '../support/seed-facts.js'
+import { createArticle, createComment, type CommentOptions } from '../support/factories.js'
 
-// tram (seed-facts.ts): published, approved comments with replies, one spam
-const parking = article('parking-app') // published, one pending comment
-const tramAuthor = tram.authorId
-const otherAuthor = seedId('author', seedArticles.find((a) => a.authorKey !== tram.authorKey)!.authorKey)
+/**
+ * The articles and comments these tests read, built on an empty database: `tram` is published
+ * with approved comments in threads (tram-2 replies to tram-1, tram-3 to tram-2, tram-5 to
+ * tram-4) and a spam one; `parking` (another author's) is published with approved, pending and
+ * rejected comments; a draft and a scheduled article have none.
+ */
+async function buildDiscussion(app: TestApp) {
+  const tram = await createArticle(app, { state: 'published' })
+  const parking = await createArticle(app, { state: 'published' })
+  const comment: Record<string, Comment> = {}
+  const all: Comment[] = []
+  const add = async (key: string, article: Article, options: CommentOptions) => {
+    comment[key] = await createComment(app, article, options)
+    all.push(comment[key])
+  }
+  await add('tram-1', tram, { status: 'approved' })
+  await add('tram-2', tram, { status: 'approved', parent: comment['tram-1'], authorName: 'Agnieszka Lis' })
+  await add('parking-1', parking, { status: 'approved' })
+  await add('tram-3', tram, { status: 'approved', parent: comment['tram-2'] })
+  await add('tram-4', tram, { status: 'approved' })
+  await add('parking-2', parking, { status: 'approved', parent: comment['parking-1'] })
+  await add('tram-5', tram, { status: 'approved', parent: comment['tram-4'] })
+  await add('tram-6', tram, {
+    status: 'spam',
+    authorName: 'Best Deals 4U',
+    authorEmail: 'deals4u@example.net',
+    body: 'Cheap watches!!! deals4u dot example',
+  })
+  await add('parking-3', parking, { status: 'rejected' })
+  await add('parking-4', parking, { status: 'pending' })
+  await add('parking-5', parking, { status: 'approved' })
+  const draft = await createArticle(app, { authorId: parking.authorId })
+  const scheduled = await createArticle(app, { state: 'scheduled' })
+  return { tram, parking, draft, scheduled, comment, all, tramAuthor: tram.authorId, otherAuthor: parking.authorId }
+}
+type Discussion = Awaited<ReturnType<typeof buildDiscussion>>
 
-const approvedOf = (key: string) =>
-  seedComments
-    .filter((c) => c.articleKey === key && c.status === 'approved')
-    .sort((a, b) => a.createdAt.localeCompare(b.createdAt))
+/** The approved comments of an article, oldest first. */
+const approvedOf = (w: Discussion, article: Article) =>
+  w.all.filter((c) => c.articleId === article.id && c.status === 'approved')
 
 const newComment = {
   authorName: 'Ines Ødegård',
@@ -53,8 +84,10 @@ async function countDrift(app: TestApp) {
 }
 
 t.test('reading: public comments and the moderation queue', async (t) => {
-  const app = await buildTestApp(t)
-  const expected = approvedOf('tram-opening')
+  const app = await buildTestApp(t, { SEED_ON_EMPTY: false })
+  const w = await buildDiscussion(app)
+  const { tram, parking, draft, scheduled, tramAuthor, otherAuthor } = w
+  const expected = approvedOf(w, tram)
 
   t.test('approved only, oldest first, threaded, never an email', async (t) => {
     const res = await app.inject(`/api/v1/articles/${tram.slug}/comments`)
@@ -63,23 +96,18 @@ t.test('reading: public comments and the moderation queue', async (t) => {
     const body = json(res)
     t.same(
       body.data.map((c: { id: string }) => c.id),
-      expected.map((c) => seedId('comment', c.key)),
+      expected.map((c) => c.id),
       'exactly the approved ones, in createdAt order',
     )
     t.same(body.meta, { limit: 20, page: 1, nextCursor: null, total: expected.length, pageCount: 1 })
-    const reply = body.data.find((c: { id: string }) => c.id === seedId('comment', 'tram-2'))
-    t.same(reply, {
-      id: seedId('comment', 'tram-2'),
-      articleId: tram.id,
-      parentId: seedId('comment', 'tram-1'),
-      authorName: 'Agnieszka Lis',
-      body: seedComments.find((c) => c.key === 'tram-2')!.body,
-      status: 'approved',
-      createdAt: '2026-08-03T14:40:00.000Z',
-    })
+    const reply = body.data.find((c: { id: string }) => c.id === w.comment['tram-2']!.id)
+    const { authorEmail: _email, ...publicReply } = w.comment['tram-2']!
+    t.same(reply, publicReply, 'the public representation: every field but the email')
+    t.match(reply, { articleId: tram.id, parentId: w.comment['tram-1']!.id, authorName: 'Agnieszka Lis' })
     t.equal(body.data[0].parentId, null, 'a top-level comment has parentId null')
     t.notOk(res.body.includes('@'), 'no email address anywhere in the body')
     t.notOk(res.body.includes('deals4u'), 'spam stays hidden')
+    t.notOk(res.body.includes(w.comment['tram-6']!.id), 'not even its id')
     t.match(res.headers.etag, /^W\//, 'weak ETag on the list')
 
     const again = await app.inject({
@@ -126,14 +154,14 @@ t.test('reading: public comments and the moderation queue', async (t) => {
     }
     t.same(
       seen,
-      expected.map((c) => seedId('comment', c.key)),
+      expected.map((c) => c.id),
       'cursors walk the whole list once',
     )
 
     const newest = await app.inject(`/api/v1/articles/${tram.slug}/comments?sort=-createdAt`)
     t.same(
       json(newest).data.map((c: { id: string }) => c.id),
-      expected.map((c) => seedId('comment', c.key)).reverse(),
+      expected.map((c) => c.id).reverse(),
     )
   })
 
@@ -194,22 +222,20 @@ t.test('reading: public comments and the moderation queue', async (t) => {
         const res = await app.inject({ url: '/api/v1/comments?limit=100', headers })
         t.equal(res.statusCode, 200)
         const body = json(res)
-        t.equal(body.meta.total, seedComments.length)
-        const sorted = [...seedComments].sort((a, b) => a.createdAt.localeCompare(b.createdAt))
+        t.equal(body.meta.total, w.all.length)
         t.same(
           body.data.map((c: { id: string }) => c.id),
-          sorted.map((c) => seedId('comment', c.key)),
+          w.all.map((c) => c.id),
+          'every comment, in the order they were posted',
         )
-        const spam = body.data.find((c: { id: string }) => c.id === seedId('comment', 'tram-6'))
-        t.same(spam, {
-          id: seedId('comment', 'tram-6'),
+        const spam = body.data.find((c: { id: string }) => c.id === w.comment['tram-6']!.id)
+        t.same(spam, w.comment['tram-6'], 'the moderator representation, email included')
+        t.match(spam, {
           articleId: tram.id,
           parentId: null,
           authorName: 'Best Deals 4U',
           authorEmail: 'deals4u@example.net',
-          body: seedComments.find((c) => c.key === 'tram-6')!.body,
           status: 'spam',
-          createdAt: '2026-08-05T03:47:00.000Z',
         })
         t.ok(
           body.data.every((c: { authorEmail?: string }) => typeof c.authorEmail === 'string'),
@@ -227,10 +253,10 @@ t.test('reading: public comments and the moderation queue', async (t) => {
           .data.map((c: { id: string }) => c.id)
           .sort()
       }
-      const expect = (pred: (c: (typeof seedComments)[number]) => boolean) =>
-        seedComments
+      const expect = (pred: (c: Comment) => boolean) =>
+        w.all
           .filter(pred)
-          .map((c) => seedId('comment', c.key))
+          .map((c) => c.id)
           .sort()
 
       t.same(
@@ -243,19 +269,19 @@ t.test('reading: public comments and the moderation queue', async (t) => {
       )
       t.same(
         await ids(`article=${tram.id}`),
-        expect((c) => c.articleKey === 'tram-opening'),
+        expect((c) => c.articleId === tram.id),
       )
       t.same(
         await ids(`article=${tram.slug}`),
-        expect((c) => c.articleKey === 'tram-opening'),
+        expect((c) => c.articleId === tram.id),
       )
       t.same(
         await ids(`article=${tram.id.toUpperCase()}`),
-        expect((c) => c.articleKey === 'tram-opening'),
+        expect((c) => c.articleId === tram.id),
       )
       t.same(
         await ids(`article=${parking.slug}&status=pending`),
-        expect((c) => c.articleKey === 'parking-app' && c.status === 'pending'),
+        expect((c) => c.articleId === parking.id && c.status === 'pending'),
       )
       t.same(await ids('article=no-such-article'), [], 'an unknown article has no comments')
     })
@@ -293,7 +319,9 @@ t.test('reading: public comments and the moderation queue', async (t) => {
 })
 
 t.test('posting a comment', async (t) => {
-  const app = await buildTestApp(t)
+  const app = await buildTestApp(t, { SEED_ON_EMPTY: false })
+  const w = await buildDiscussion(app)
+  const { tram, parking, draft, scheduled } = w
   const editor = await tokenHeaders(app, 'editor')
 
   t.test('201 pending, public representation, invisible until approved', async (t) => {
@@ -334,7 +362,7 @@ t.test('posting a comment', async (t) => {
   })
 
   t.test('replies thread under a comment of the same article', async (t) => {
-    const parent = seedId('comment', 'tram-4')
+    const parent = w.comment['tram-4']!.id
     const res = await postComment(app, tram.slug, { ...newComment, parentId: parent })
     t.equal(res.statusCode, 201)
     t.equal(json(res).parentId, parent)
@@ -360,7 +388,7 @@ t.test('posting a comment', async (t) => {
 
   t.test('a parent from another article, or none at all, is 400 on /body/parentId', async (t) => {
     const before = await snapshot(app)
-    const foreign = await postComment(app, tram.slug, { ...newComment, parentId: seedId('comment', 'parking-1') })
+    const foreign = await postComment(app, tram.slug, { ...newComment, parentId: w.comment['parking-1']!.id })
     const unknown = await postComment(app, tram.slug, {
       ...newComment,
       parentId: '00000000-0000-4000-8000-000000000000',
@@ -436,7 +464,9 @@ t.test('posting a comment', async (t) => {
 })
 
 t.test('role × route matrix: only editors and admins moderate', async (t) => {
-  const app = await buildTestApp(t)
+  const app = await buildTestApp(t, { SEED_ON_EMPTY: false })
+  const w = await buildDiscussion(app)
+  const { tram, tramAuthor, otherAuthor } = w
   const who = await callers(app, tramAuthor, otherAuthor)
   const allowed = (caller: Caller) => caller === 'editor' || caller === 'admin'
   const refused = (caller: Caller) => (caller === 'anonymous' ? 401 : 403)
@@ -476,18 +506,20 @@ t.test('role × route matrix: only editors and admins moderate', async (t) => {
     })
   }
 
-  t.test('the seeded data and counts are still consistent', async (t) => {
+  t.test('the stored counts are still consistent', async (t) => {
     t.same(await countDrift(app), [])
   })
 })
 
 t.test('moderation keeps commentCount exact', async (t) => {
-  const app = await buildTestApp(t)
+  const app = await buildTestApp(t, { SEED_ON_EMPTY: false })
+  const w = await buildDiscussion(app)
+  const { tram, parking, tramAuthor, otherAuthor } = w
   const { editor, admin } = await callers(app, tramAuthor, otherAuthor)
 
   t.test('approve, un-approve, spam, reject, delete', async (t) => {
     const start = await commentCount(app, tram.slug)
-    t.equal(start, approvedOf('tram-opening').length)
+    t.equal(start, approvedOf(w, tram).length)
     const created = await postComment(app, tram.slug, newComment)
     const id = json(created).id
 
@@ -539,7 +571,7 @@ t.test('moderation keeps commentCount exact', async (t) => {
 
     const edited = await patch(
       app,
-      seedId('comment', 'tram-1'),
+      w.comment['tram-1']!.id,
       { body: 'Edited — by the desk 🚋' },
       { ...editor, 'if-match': '*' },
     )
@@ -550,33 +582,33 @@ t.test('moderation keeps commentCount exact', async (t) => {
 
     const del = await app.inject({
       method: 'DELETE',
-      url: `/api/v1/comments/${seedId('comment', 'tram-4')}`,
+      url: `/api/v1/comments/${w.comment['tram-4']!.id}`,
       headers: editor,
     })
     t.equal(del.statusCode, 204)
     t.equal(await commentCount(app, tram.slug), start - 1, 'deleting an approved comment uncounts')
-    const reply = await app.db.prisma.comment.findUniqueOrThrow({ where: { id: seedId('comment', 'tram-5') } })
+    const reply = await app.db.prisma.comment.findUniqueOrThrow({ where: { id: w.comment['tram-5']!.id } })
     t.equal(reply.parentId, null, 'its reply stays, now top-level')
     const publicReply = json(await app.inject(`/api/v1/articles/${tram.slug}/comments`)).data.find(
-      (c: { id: string }) => c.id === seedId('comment', 'tram-5'),
+      (c: { id: string }) => c.id === w.comment['tram-5']!.id,
     )
     t.equal(publicReply.parentId, null)
 
     const delPending = await app.inject({
       method: 'DELETE',
-      url: `/api/v1/comments/${seedId('comment', 'parking-4')}`,
+      url: `/api/v1/comments/${w.comment['parking-4']!.id}`,
       headers: admin,
     })
     t.equal(delPending.statusCode, 204)
     t.equal(
       await commentCount(app, parking.slug),
-      approvedOf('parking-app').length,
+      approvedOf(w, parking).length,
       'deleting a pending comment: no change',
     )
 
     const gone = await app.inject({
       method: 'DELETE',
-      url: `/api/v1/comments/${seedId('comment', 'tram-4')}`,
+      url: `/api/v1/comments/${w.comment['tram-4']!.id}`,
       headers: editor,
     })
     t.equal(gone.statusCode, 404, 'already deleted')
@@ -587,7 +619,14 @@ t.test('moderation keeps commentCount exact', async (t) => {
 
   t.test('a random sequence of moderation leaves every count exact', async (t) => {
     const statuses = ['approved', 'pending', 'spam', 'rejected', 'approved'] as const
+    // Two dozen more comments on both articles, in every state, some of them replies.
+    for (let i = 0; i < 24; i++) {
+      const article = i % 2 === 0 ? tram : parking
+      const parent = i % 3 === 0 ? approvedOf(w, article)[0] : undefined
+      await createComment(app, article, { status: statuses[i % statuses.length]!, ...(parent ? { parent } : {}) })
+    }
     const { comments } = await snapshot(app)
+    t.ok(comments.length > 30, `${comments.length} comments moderated at random`)
     let n = 0
     for (const comment of comments) {
       const status = statuses[n++ % statuses.length]!
@@ -605,7 +644,9 @@ t.test('moderation keeps commentCount exact', async (t) => {
 })
 
 t.test('conditional writes', async (t) => {
-  const app = await buildTestApp(t)
+  const app = await buildTestApp(t, { SEED_ON_EMPTY: false })
+  const w = await buildDiscussion(app)
+  const { tram } = w
   const editor = await tokenHeaders(app, 'editor')
 
   t.test('PATCH needs If-Match: 428 without, 412 when stale', async (t) => {
@@ -636,7 +677,7 @@ t.test('conditional writes', async (t) => {
   })
 
   t.test('PATCH bodies are validated', async (t) => {
-    const id = seedId('comment', 'parking-4')
+    const id = w.comment['parking-4']!.id
     const before = await snapshot(app)
     for (const [name, payload, path] of [
       ['empty', {}, '/body'],
@@ -709,10 +750,12 @@ t.test('conditional writes', async (t) => {
 })
 
 t.test('GET /comments/{id}: moderators read any comment and its ETag drives PATCH', async (t) => {
-  const app = await buildTestApp(t)
+  const app = await buildTestApp(t, { SEED_ON_EMPTY: false })
+  const w = await buildDiscussion(app)
+  const { tramAuthor, otherAuthor } = w
   const who = await callers(app, tramAuthor, otherAuthor)
-  const pending = seedComments.find((c) => c.status === 'pending')!
-  const id = seedId('comment', pending.key)
+  const pending = w.all.find((c) => c.status === 'pending')!
+  const id = pending.id
   const expectations: Record<Caller, number> = {
     anonymous: 401,
     viewer: 403,
@@ -724,7 +767,7 @@ t.test('GET /comments/{id}: moderators read any comment and its ETag drives PATC
   for (const [caller, status] of Object.entries(expectations) as [Caller, number][]) {
     const res = await app.inject({ url: `/api/v1/comments/${id}`, headers: who[caller] })
     t.equal(res.statusCode, status, `${caller}`)
-    if (status !== 200) t.notOk(res.body.includes(pending.authorEmail), `${caller}: no email in the refusal`)
+    if (status !== 200) t.notOk(res.body.includes(pending.authorEmail!), `${caller}: no email in the refusal`)
   }
   const res = await app.inject({ url: `/api/v1/comments/${id}`, headers: who.editor })
   t.match(json(res), { id, status: 'pending', authorEmail: pending.authorEmail, body: pending.body })

@@ -1,7 +1,7 @@
 import t from 'tap'
 import { buildTestApp, json, postComment, snapshot, tokenHeaders, type Headers, type TestApp } from '../support/app.js'
 import { isProblem } from '../support/assert.js'
-import { harbour, yusuf } from '../support/seed-facts.js'
+import { createArticle, createAuthor } from '../support/factories.js'
 
 /**
  * If-Match compares the whole strong ETag (RFC 9110 §13.1.1): the version *and* the hash of
@@ -19,8 +19,9 @@ async function read(app: TestApp, url: string, headers: Headers = {}) {
 }
 
 t.test('articles: the hash half must match; slugs work on every write', async (t) => {
-  const app = await buildTestApp(t)
+  const app = await buildTestApp(t, { SEED_ON_EMPTY: false })
   const editor = await tokenHeaders(app, 'editor')
+  const harbour = await createArticle(app, { state: 'published' })
   const url = `/api/v1/articles/${harbour.slug}`
   const { etag } = await read(app, url, editor)
   t.match(etag, /^"\d+-[\w-]{16}"$/)
@@ -90,8 +91,9 @@ t.test('articles: the hash half must match; slugs work on every write', async (t
 })
 
 t.test('authors: the caller’s view or the public view of the current version', async (t) => {
-  const app = await buildTestApp(t)
+  const app = await buildTestApp(t, { SEED_ON_EMPTY: false })
   const editor = await tokenHeaders(app, 'editor')
+  const yusuf = await createAuthor(app)
   const url = `/api/v1/authors/${yusuf.slug}`
   const anonymous = await read(app, url)
   const own = await read(app, url, editor)
@@ -123,8 +125,9 @@ t.test('authors: the caller’s view or the public view of the current version',
 })
 
 t.test('comments: the moderator representation, whole tag', async (t) => {
-  const app = await buildTestApp(t)
+  const app = await buildTestApp(t, { SEED_ON_EMPTY: false })
   const editor = await tokenHeaders(app, 'editor')
+  const harbour = await createArticle(app, { state: 'published' })
   const posted = await postComment(app, harbour.slug, {
     authorName: 'Reader',
     authorEmail: 'reader@example.org',

@@ -3,7 +3,7 @@ import type net from 'node:net'
 import t from 'tap'
 import { buildTestApp, json, tokenHeaders, type Headers, type TestApp } from '../support/app.js'
 import { isProblem } from '../support/assert.js'
-import { tram } from '../support/seed-facts.js'
+import { createAuthor } from '../support/factories.js'
 
 /**
  * A body diff is bounded work: two huge, unrelated bodies cannot hold the server. The line
@@ -114,13 +114,14 @@ interface Line {
 }
 const bodyChange = (answer: { body: string }) => json(answer).changes.find((c: { field: string }) => c.field === 'body')
 
-// One app for the whole file, listening on 127.0.0.1: building it (migrations and seed) is the
-// slow part, and the huge bodies are written once.
+// One app for the whole file, listening on 127.0.0.1: building it (migrations) is the slow
+// part, and the huge bodies are written once.
 t.test('revision diffs are bounded work', async (t) => {
-  const app = await buildTestApp(t)
+  const app = await buildTestApp(t, { SEED_ON_EMPTY: false })
   const port = await listening(app)
-  const author = await tokenHeaders(app, 'author', tram.authorId)
-  const sameAuthor = await tokenHeaders(app, 'author', tram.authorId)
+  const { id: authorId } = await createAuthor(app)
+  const author = await tokenHeaders(app, 'author', authorId)
+  const sameAuthor = await tokenHeaders(app, 'author', authorId)
   const editor = await tokenHeaders(app, 'editor')
   const id = await articleWith(app, author, BEFORE, AFTER, MOVED)
   const unrelated = `/api/v1/articles/${id}/revisions/3/diff?against=2`

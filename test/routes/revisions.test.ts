@@ -9,7 +9,7 @@ import {
   type TestApp,
 } from '../support/app.js'
 import { isProblem, state, unchanged, withoutInstance } from '../support/assert.js'
-import { joaoDraft, tram, UNKNOWN_UUID } from '../support/seed-facts.js'
+import { createArticle, createComment, UNKNOWN_UUID } from '../support/factories.js'
 
 /**
  * Revisions: every create, edit, publication change, restore and trip to the trash leaves an
@@ -33,7 +33,16 @@ const revisions = async (app: TestApp, headers: Headers, id: string, query = '')
   json(await app.inject({ url: `/api/v1/articles/${id}/revisions${query}`, headers }))
 
 t.test('an editor edits a live article three times, diffs, restores, trashes and restores it', async (t) => {
-  const app = await buildTestApp(t)
+  const app = await buildTestApp(t, { SEED_ON_EMPTY: false })
+  const tram = await createArticle(app, {
+    state: 'published',
+    title: 'Riverside tram line 9 opens',
+    body: 'The first tram left at dawn.\nIt was three years late.\nNobody minded.',
+    tags: ['transport'],
+  })
+  await createArticle(app, { state: 'published', authorId: tram.authorId })
+  const first = await createComment(app, tram, { status: 'approved' })
+  await createComment(app, tram, { status: 'approved', parent: first })
   const editor = await tokenHeaders(app, 'editor')
   const editorName = 'test editor'
   const publicBefore = json(await app.inject('/api/v1/articles?limit=1')).meta.total as number
@@ -41,14 +50,16 @@ t.test('an editor edits a live article three times, diffs, restores, trashes and
   t.ok(commentsBefore.length > 0, 'the live article has public comments')
 
   const firstEtag = (await app.inject({ url: `/api/v1/articles/${tram.id}`, headers: editor })).headers.etag as string
-  // History starts with the seeded state: revision 1.
+  // History starts with its creation (revision 1) and publication (2).
   const start = await revisions(app, editor, tram.id)
   t.same(
     start.data.map((r: { number: number; action: string }) => [r.number, r.action]),
-    [[1, 'create']],
-    'seeded content has one revision',
+    [
+      [2, 'publish'],
+      [1, 'create'],
+    ],
+    'a new live article has two revisions',
   )
-  t.same(start.data[0].by, { tokenId: null, name: null }, 'by nobody')
 
   const texts = [
     { title: 'Tram line 9: first draft of the fix', body: 'Line one.\nLine two.\nLine three.' },
@@ -61,25 +72,26 @@ t.test('an editor edits a live article three times, diffs, restores, trashes and
   t.same(
     list.data.map((r: { number: number; action: string }) => [r.number, r.action]),
     [
+      [5, 'update'],
       [4, 'update'],
       [3, 'update'],
-      [2, 'update'],
+      [2, 'publish'],
       [1, 'create'],
     ],
-    'newest first: 4, 3, 2, 1',
+    'newest first: 5, 4, 3, 2, 1',
   )
-  t.equal(list.meta.total, 4)
+  t.equal(list.meta.total, 5)
   t.same(list.data[0].by.name, editorName, "who: the token's name")
   t.match(list.data[0].by.tokenId, /^[0-9a-f-]{36}$/, "who: the token's id")
   t.equal(list.data[0].title, texts[2]!.title, "the list shows each revision's title")
   t.notOk('snapshot' in list.data[0], 'the list carries no snapshots (no bodies)')
 
-  // Diff 1 → 4: field by field, the body line by line.
-  const diffRes = await app.inject({ url: `/api/v1/articles/${tram.id}/revisions/4/diff?against=1`, headers: editor })
+  // Diff 2 (as published) → 5: field by field, the body line by line.
+  const diffRes = await app.inject({ url: `/api/v1/articles/${tram.id}/revisions/5/diff?against=2`, headers: editor })
   t.equal(diffRes.statusCode, 200)
   const diff = json(diffRes)
-  t.equal(diff.from, 1)
-  t.equal(diff.to, 4)
+  t.equal(diff.from, 2)
+  t.equal(diff.to, 5)
   t.same(
     diff.changes.map((c: { field: string }) => c.field),
     ['title', 'body'],
@@ -106,7 +118,7 @@ t.test('an editor edits a live article three times, diffs, restores, trashes and
 
   // The same change as RFC 6902 JSON Patch.
   const patchRes = await app.inject({
-    url: `/api/v1/articles/${tram.id}/revisions/4/diff?against=1`,
+    url: `/api/v1/articles/${tram.id}/revisions/5/diff?against=2`,
     headers: { ...editor, accept: 'application/json-patch+json' },
   })
   t.equal(patchRes.statusCode, 200)
@@ -120,61 +132,61 @@ t.test('an editor edits a live article three times, diffs, restores, trashes and
   t.equal(diffRes.headers.vary, 'Authorization, Accept', 'the field diff varies on Accept')
 
   // One revision: a strong ETag, and 304 when it is still the one held.
-  const second = await app.inject({ url: `/api/v1/articles/${tram.id}/revisions/2`, headers: editor })
+  const second = await app.inject({ url: `/api/v1/articles/${tram.id}/revisions/3`, headers: editor })
   t.equal(second.statusCode, 200)
-  t.equal(json(second).snapshot.body, texts[0]!.body, 'revision 2 holds the first edit')
+  t.equal(json(second).snapshot.body, texts[0]!.body, 'revision 3 holds the first edit')
   t.match(second.headers.etag, /^"1-[\w-]{16}"$/, 'a strong ETag')
   const notModified = await app.inject({
-    url: `/api/v1/articles/${tram.id}/revisions/2`,
+    url: `/api/v1/articles/${tram.id}/revisions/3`,
     headers: { ...editor, 'if-none-match': second.headers.etag as string },
   })
   t.equal(notModified.statusCode, 304, 'If-None-Match: 304')
   t.equal(notModified.body, '')
   const third = await app.inject({
-    url: `/api/v1/articles/${tram.id}/revisions/3`,
+    url: `/api/v1/articles/${tram.id}/revisions/4`,
     headers: { ...editor, 'if-none-match': second.headers.etag as string },
   })
   t.equal(third.statusCode, 200, 'another revision does not match it')
   t.not(third.headers.etag, second.headers.etag)
 
-  // Restore revision 2 on the live article.
+  // Restore revision 3 (the first edit) on the live article.
   const before = await app.inject({ url: `/api/v1/articles/${tram.id}`, headers: editor })
   const noIfMatch = await app.inject({
     method: 'POST',
-    url: `/api/v1/articles/${tram.id}/revisions/2/restore`,
+    url: `/api/v1/articles/${tram.id}/revisions/3/restore`,
     headers: editor,
   })
   isProblem(t, noIfMatch, 428, 'PRECONDITION_REQUIRED')
   const stale = await app.inject({
     method: 'POST',
-    url: `/api/v1/articles/${tram.id}/revisions/2/restore`,
+    url: `/api/v1/articles/${tram.id}/revisions/3/restore`,
     headers: { ...editor, 'if-match': firstEtag },
   })
   isProblem(t, stale, 412, 'PRECONDITION_FAILED')
   const restored = await app.inject({
     method: 'POST',
-    url: `/api/v1/articles/${tram.id}/revisions/2/restore`,
+    url: `/api/v1/articles/${tram.id}/revisions/3/restore`,
     headers: { ...editor, 'if-match': before.headers.etag as string },
   })
   t.equal(restored.statusCode, 200, restored.body)
   const article = json(restored)
   t.equal(article.status, 'published', 'it stays live')
   t.equal(article.publishedAt, json(before).publishedAt, 'with its original publication time')
-  t.equal(article.title, texts[0]!.title, "its title is revision 2's")
-  t.equal(article.body, texts[0]!.body, "its body is revision 2's")
+  t.equal(article.title, texts[0]!.title, "its title is revision 3's")
+  t.equal(article.body, texts[0]!.body, "its body is revision 3's")
   t.equal(article.slug, tram.slug, 'slug unchanged')
   t.equal(
     restored.headers['restored-from'],
-    'revision 2; publication state unchanged (published)',
+    'revision 3; publication state unchanged (published)',
     'and the response says so',
   )
-  t.match(restored.headers.etag, /^"5-/, 'a new version, 5')
+  t.match(restored.headers.etag, /^"6-/, 'a new version, 6')
   const publicRead = json(await app.inject(`/api/v1/articles/${tram.slug}`))
   t.equal(publicRead.body, texts[0]!.body, 'readers see the restored text')
 
-  const five = json(await app.inject({ url: `/api/v1/articles/${tram.id}/revisions/5`, headers: editor }))
-  t.equal(five.action, 'restore', 'revision 5 records the restore')
-  t.equal(five.restoredFrom, 2)
+  const five = json(await app.inject({ url: `/api/v1/articles/${tram.id}/revisions/6`, headers: editor }))
+  t.equal(five.action, 'restore', 'revision 6 records the restore')
+  t.equal(five.restoredFrom, 3)
   t.equal(five.snapshot.body, texts[0]!.body)
   t.equal(five.snapshot.status, 'published')
   t.same(Object.keys(five.snapshot).sort(), [
@@ -244,7 +256,7 @@ t.test('an editor edits a live article three times, diffs, restores, trashes and
     30 * 86_400_000,
     'destroyed 30 days later by default',
   )
-  t.equal((await revisions(app, editor, tram.id)).data[0].action, 'trash', 'revision 6 records the trash')
+  t.equal((await revisions(app, editor, tram.id)).data[0].action, 'trash', 'revision 7 records the trash')
 
   // The slug stays reserved while it is in the trash.
   const taken = await app.inject({
@@ -268,22 +280,24 @@ t.test('an editor edits a live article three times, diffs, restores, trashes and
   t.same(
     history.data.map((r: { number: number; action: string }) => [r.number, r.action]),
     [
-      [7, 'untrash'],
-      [6, 'trash'],
-      [5, 'restore'],
+      [8, 'untrash'],
+      [7, 'trash'],
+      [6, 'restore'],
+      [5, 'update'],
       [4, 'update'],
       [3, 'update'],
-      [2, 'update'],
+      [2, 'publish'],
       [1, 'create'],
     ],
   )
   const again = await app.inject({ method: 'POST', url: `/api/v1/articles/${tram.id}/restore`, headers: editor })
   t.equal(again.statusCode, 200, 'restoring an article that is not in the trash returns it as it is')
-  t.equal((await revisions(app, editor, tram.id)).meta.total, 7, 'and writes nothing')
+  t.equal((await revisions(app, editor, tram.id)).meta.total, 8, 'and writes nothing')
 })
 
 t.test('a new article: every create, publish, edit, restore, unpublish and trash is a revision', async (t) => {
-  const app = await buildTestApp(t)
+  const app = await buildTestApp(t, { SEED_ON_EMPTY: false })
+  const tram = await createArticle(app)
   const editor = await tokenHeaders(app, 'editor')
   const created = await app.inject({
     method: 'POST',
@@ -394,7 +408,10 @@ t.test('a new article: every create, publish, edit, restore, unpublish and trash
 })
 
 t.test('only callers who may edit an article see its history', async (t) => {
-  const app = await buildTestApp(t)
+  const app = await buildTestApp(t, { SEED_ON_EMPTY: false })
+  // A live article and another author's draft.
+  const tram = await createArticle(app, { state: 'published' })
+  const joaoDraft = await createArticle(app)
   const who = await callers(app, tram.authorId, joaoDraft.authorId)
   const unknown = withoutInstance(await app.inject(`/api/v1/articles/${UNKNOWN_UUID}/revisions`))
   t.equal(json(await app.inject(`/api/v1/articles/${UNKNOWN_UUID}/revisions`)).code, 'NOT_FOUND')
@@ -469,7 +486,8 @@ t.test('only callers who may edit an article see its history', async (t) => {
 })
 
 t.test('revisions hold nothing secret', async (t) => {
-  const app = await buildTestApp(t)
+  const app = await buildTestApp(t, { SEED_ON_EMPTY: false })
+  const tram = await createArticle(app, { state: 'published' })
   const secret = (await app.services.tokens.create({ name: 'desk', role: 'editor' })).secret
   const editor = { authorization: `Bearer ${secret}` }
   await patch(app, editor, tram.id, { excerpt: 'Edited by the desk.' })
@@ -496,7 +514,8 @@ t.test('revisions hold nothing secret', async (t) => {
 })
 
 t.test('REVISIONS_KEEP keeps the newest revisions only', async (t) => {
-  const app = await buildTestApp(t, { REVISIONS_KEEP: 3 })
+  const app = await buildTestApp(t, { REVISIONS_KEEP: 3, SEED_ON_EMPTY: false })
+  const tram = await createArticle(app)
   const editor = await tokenHeaders(app, 'editor')
   for (let i = 1; i <= 5; i++) await patch(app, editor, tram.id, { excerpt: `Edit ${i}` })
   const list = await revisions(app, editor, tram.id)
@@ -509,7 +528,8 @@ t.test('REVISIONS_KEEP keeps the newest revisions only', async (t) => {
 })
 
 t.test('two publishes at once: one publication, one revision, one event', async (t) => {
-  const app = await buildTestApp(t)
+  const app = await buildTestApp(t, { SEED_ON_EMPTY: false })
+  const tram = await createArticle(app)
   const editor = await tokenHeaders(app, 'editor')
   const id = json(
     await app.inject({

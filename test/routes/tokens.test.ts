@@ -1,13 +1,12 @@
 import t from 'tap'
 import { hashSecret } from '../../src/auth.js'
-import { seedId } from '../../src/db/seed.js'
-import { authors as seedAuthors } from '../../src/db/seed-data.js'
 import { buildTestApp, callers, json, tokenHeaders, type Caller } from '../support/app.js'
+import { createAuthor } from '../support/factories.js'
 
 const ADMIN_TOKEN = 'env-admin-secret-0123456789abcdef'
 
 t.test('ADMIN_TOKEN becomes an admin token, stored hashed', async (t) => {
-  const app = await buildTestApp(t, { ADMIN_TOKEN })
+  const app = await buildTestApp(t, { ADMIN_TOKEN, SEED_ON_EMPTY: false })
   const admin = { authorization: `Bearer ${ADMIN_TOKEN}` }
   const list = await app.inject({ url: '/api/v1/tokens', headers: admin })
   t.equal(list.statusCode, 200)
@@ -19,7 +18,7 @@ t.test('ADMIN_TOKEN becomes an admin token, stored hashed', async (t) => {
 })
 
 t.test('a changed ADMIN_TOKEN replaces the old one', async (t) => {
-  const app = await buildTestApp(t, { ADMIN_TOKEN })
+  const app = await buildTestApp(t, { ADMIN_TOKEN, SEED_ON_EMPTY: false })
   await app.services.tokens.ensureEnvironmentAdmin('another-admin-secret-0123456789')
   const old = await app.inject({ url: '/api/v1/tokens', headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })
   t.equal(old.statusCode, 401, 'the old value no longer works')
@@ -32,9 +31,9 @@ t.test('a changed ADMIN_TOKEN replaces the old one', async (t) => {
 })
 
 t.test('token CRUD: admins only; the secret is shown once', async (t) => {
-  const app = await buildTestApp(t)
-  const own = seedId('author', seedAuthors[0]!.key)
-  const who = await callers(app, own, seedId('author', seedAuthors[1]!.key))
+  const app = await buildTestApp(t, { SEED_ON_EMPTY: false })
+  const own = (await createAuthor(app)).id
+  const who = await callers(app, own, (await createAuthor(app)).id)
   const expectations: Record<Caller, number> = {
     anonymous: 401,
     viewer: 403,
@@ -110,9 +109,9 @@ t.test('token CRUD: admins only; the secret is shown once', async (t) => {
 })
 
 t.test('token validation: author tokens need an author, others must not have one', async (t) => {
-  const app = await buildTestApp(t)
+  const app = await buildTestApp(t, { SEED_ON_EMPTY: false })
   const admin = await tokenHeaders(app, 'admin')
-  const author = seedId('author', seedAuthors[0]!.key)
+  const author = (await createAuthor(app)).id
   for (const [payload, path] of [
     [{ name: 'a', role: 'author' }, '/body/authorId'],
     [{ name: 'a', role: 'editor', authorId: author }, '/body/authorId'],

@@ -9,7 +9,7 @@ import {
   type TestApp,
 } from '../support/app.js'
 import { body, isProblem, jsonPayload, noLeak, state, unchanged, type Res } from '../support/assert.js'
-import { harbour, tram } from '../support/seed-facts.js'
+import { createArticle } from '../support/factories.js'
 
 /**
  * Abuse defences: the global and comment rate limits under evasion attempts (forged
@@ -43,7 +43,12 @@ async function commentRows(app: TestApp): Promise<number> {
 
 t.test('global rate limit', async (t) => {
   const LIMIT = 3
-  const app = await buildTestApp(t, { RATE_LIMIT_PER_MINUTE: LIMIT, AUTH_FAILURES_PER_MINUTE: LIMIT })
+  const app = await buildTestApp(t, {
+    SEED_ON_EMPTY: false,
+    RATE_LIMIT_PER_MINUTE: LIMIT,
+    AUTH_FAILURES_PER_MINUTE: LIMIT,
+  })
+  const tram = await createArticle(app, { state: 'published' })
   const admin = await tokenHeaders(app, 'admin')
   const viewer = await tokenHeaders(app, 'viewer')
 
@@ -116,10 +121,15 @@ t.test('anonymous comment limits', async (t) => {
   const PER_ARTICLE = 2
   const PER_ADDRESS = 3
   const app = await buildTestApp(t, {
+    SEED_ON_EMPTY: false,
     COMMENT_RATE_LIMIT: PER_ADDRESS,
     COMMENT_RATE_LIMIT_PER_ARTICLE: PER_ARTICLE,
     RATE_LIMIT_PER_MINUTE: 1000,
   })
+  const [tram, harbour] = [
+    await createArticle(app, { state: 'published' }),
+    await createArticle(app, { state: 'published' }),
+  ]
 
   t.test('per article: the third comment from one address on one article is 429, and is not stored', async (t) => {
     const remoteAddress = '192.0.2.1'
@@ -266,10 +276,15 @@ t.test(
     // looked at, which locked the reader out of the article (and of every article once the
     // per-address budget was spent). Only a request that will really run counts.
     const app = await buildTestApp(t, {
+      SEED_ON_EMPTY: false,
       COMMENT_RATE_LIMIT: 2,
       COMMENT_RATE_LIMIT_PER_ARTICLE: 3,
       RATE_LIMIT_PER_MINUTE: 1000,
     })
+    const [tram, harbour] = [
+      await createArticle(app, { state: 'published' }),
+      await createArticle(app, { state: 'published' }),
+    ]
     const remoteAddress = '192.0.2.40'
     const start = await commentRows(app)
     const headers = { 'idempotency-key': 'one-comment-ten-retries' }
@@ -302,11 +317,16 @@ t.test(
 t.test('comment limits behind a trusted proxy', async (t) => {
   const PER_ARTICLE = 2
   const app = await buildTestApp(t, {
+    SEED_ON_EMPTY: false,
     TRUST_PROXY: '127.0.0.1',
     COMMENT_RATE_LIMIT: 10,
     COMMENT_RATE_LIMIT_PER_ARTICLE: PER_ARTICLE,
     RATE_LIMIT_PER_MINUTE: 1000,
   })
+  const [tram, harbour] = [
+    await createArticle(app, { state: 'published' }),
+    await createArticle(app, { state: 'published' }),
+  ]
 
   t.test('two forwarded client addresses get separate budgets; prepending hops gains nothing', async (t) => {
     const start = await commentRows(app)
@@ -357,7 +377,11 @@ t.test('comment limits behind a trusted proxy', async (t) => {
 })
 
 t.test('spam rules and idempotency ownership', async (t) => {
-  const app = await buildTestApp(t)
+  const app = await buildTestApp(t, { SEED_ON_EMPTY: false })
+  const [tram, harbour] = [
+    await createArticle(app, { state: 'published' }),
+    await createArticle(app, { state: 'published' }),
+  ]
   const editor = await tokenHeaders(app, 'editor')
 
   async function stored(id: string) {

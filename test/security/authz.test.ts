@@ -1,20 +1,8 @@
 import type { Test } from 'tap'
 import t from 'tap'
-import { seedId } from '../../src/db/seed.js'
 import { buildTestApp, callers, tokenHeaders, type Headers, type TestApp } from '../support/app.js'
 import { body, isProblem, jsonPayload, noLeak, state, unchanged, type Res } from '../support/assert.js'
-import {
-  UNKNOWN_UUID,
-  harbour,
-  hiddenStrings,
-  joao,
-  joaoDraft,
-  malgorzata,
-  thuha,
-  tram,
-  yusuf,
-  yusufDraft,
-} from '../support/seed-facts.js'
+import { UNKNOWN_UUID, createArticle, createAuthor, createComment } from '../support/factories.js'
 
 /**
  * Privilege escalation across every role, and the protected routes under every spelling of
@@ -27,10 +15,35 @@ interface Call {
   payload?: object
 }
 
-const tram1 = seedId('comment', 'tram-1')
+/**
+ * The rows the attempts aim at, built on an empty database: four authors; Thu Hà's published
+ * `tram` with an approved comment (tram1) and a spam one; João's published `harbour` with an
+ * approved comment (harbour1) and his draft; Yusuf's draft; Małgorzata's scheduled article.
+ */
+async function buildNewsroom(app: TestApp) {
+  const [thuha, joao, yusuf, malgorzata] = [
+    await createAuthor(app),
+    await createAuthor(app),
+    await createAuthor(app),
+    await createAuthor(app),
+  ]
+  const tram = await createArticle(app, { state: 'published', authorId: thuha.id })
+  const harbour = await createArticle(app, { state: 'published', authorId: joao.id })
+  const joaoDraft = await createArticle(app, { authorId: joao.id })
+  const yusufDraft = await createArticle(app, { authorId: yusuf.id })
+  const scheduled = await createArticle(app, { state: 'scheduled', authorId: malgorzata.id })
+  const tram1 = (await createComment(app, tram, { status: 'approved' })).id
+  await createComment(app, tram, { status: 'spam' })
+  const harbour1 = (await createComment(app, harbour, { status: 'approved' })).id
+  /** Strings from the unpublished articles: title, slug, id and the start of the body. */
+  const hiddenStrings = () =>
+    [joaoDraft, yusufDraft, scheduled].flatMap((a) => [a.title, a.slug, a.id, a.body.slice(0, 60)])
+  return { thuha, joao, yusuf, malgorzata, tram, harbour, joaoDraft, yusufDraft, tram1, harbour1, hiddenStrings }
+}
+type Newsroom = Awaited<ReturnType<typeof buildNewsroom>>
 
 /** Every write the API offers, aimed at real rows. */
-function everyWrite(tokenId: string): Call[] {
+function everyWrite({ thuha, tram, joaoDraft, malgorzata, tram1 }: Newsroom, tokenId: string): Call[] {
   return [
     { method: 'POST', url: '/api/v1/articles', payload: { title: 'Escalation', authorId: thuha.id } },
     { method: 'PATCH', url: `/api/v1/articles/${tram.id}`, payload: { title: 'Hijacked' } },
@@ -48,7 +61,7 @@ function everyWrite(tokenId: string): Call[] {
 }
 
 /** Staff-only reads. */
-const staffReads: Call[] = [
+const staffReads = ({ tram1 }: Newsroom): Call[] => [
   { method: 'GET', url: '/api/v1/comments' },
   { method: 'GET', url: '/api/v1/comments?status=spam' },
   { method: 'GET', url: `/api/v1/comments/${tram1}` },
@@ -66,7 +79,9 @@ async function call(app: TestApp, c: Call, headers: Headers): Promise<Res> {
 }
 
 t.test('roles', async (t) => {
-  const app = await buildTestApp(t)
+  const app = await buildTestApp(t, { SEED_ON_EMPTY: false })
+  const w = await buildNewsroom(app)
+  const { thuha, joao, yusuf, malgorzata, tram, harbour, joaoDraft, yusufDraft, tram1, harbour1, hiddenStrings } = w
   const who = await callers(app, joao.id, yusuf.id)
   const victimToken = await app.services.tokens.create({ name: 'victim', role: 'editor' })
 
@@ -74,7 +89,7 @@ t.test('roles', async (t) => {
     'anonymous callers get 401 with WWW-Authenticate on every write and staff read, nothing written',
     async (t) => {
       const before = await state(app)
-      for (const c of [...everyWrite(victimToken.id), ...staffReads]) {
+      for (const c of [...everyWrite(w, victimToken.id), ...staffReads(w)]) {
         const res = await call(app, c, who.anonymous)
         isProblem(t, res, 401, 'UNAUTHORIZED')
         t.equal(res.headers['www-authenticate'], 'Bearer', `${c.method} ${c.url} challenges for a bearer token`)
@@ -86,7 +101,7 @@ t.test('roles', async (t) => {
 
   t.test('a viewer token writes nothing: every write and staff read is 403', async (t) => {
     const before = await state(app)
-    for (const c of [...everyWrite(victimToken.id), ...staffReads]) {
+    for (const c of [...everyWrite(w, victimToken.id), ...staffReads(w)]) {
       const res = await call(app, c, who.viewer)
       isProblem(t, res, 403, 'FORBIDDEN')
       noLeak(t, res)
@@ -245,7 +260,7 @@ t.test('roles', async (t) => {
           { method: 'PATCH', url: `/api/v1/comments/${tram1}`, payload: { status: 'spam' } },
           {
             method: 'PATCH',
-            url: `/api/v1/comments/${seedId('comment', 'harbour-1')}`,
+            url: `/api/v1/comments/${harbour1}`,
             payload: { body: 'Edited by the author of the article' },
           },
           { method: 'DELETE', url: `/api/v1/comments/${tram1}` },
@@ -277,7 +292,7 @@ t.test('roles', async (t) => {
     for (const c of [
       { method: 'GET', url: '/api/v1/comments' },
       { method: 'GET', url: '/api/v1/articles' },
-      ...everyWrite(victimToken.id),
+      ...everyWrite(w, victimToken.id),
     ] as Call[]) {
       isProblem(t, await call(app, c, headers), 401, 'UNAUTHORIZED')
     }
@@ -318,7 +333,9 @@ t.test('roles', async (t) => {
 })
 
 t.test('path variants of protected routes', async (t) => {
-  const app = await buildTestApp(t)
+  const app = await buildTestApp(t, { SEED_ON_EMPTY: false })
+  const w = await buildNewsroom(app)
+  const { thuha, tram, tram1 } = w
   const editor = await tokenHeaders(app, 'editor')
   const viewer = await tokenHeaders(app, 'viewer')
   const expectedCode: Record<number, string[]> = {

@@ -26,17 +26,7 @@ import {
   withoutInstance,
   type Res,
 } from '../support/assert.js'
-import {
-  UNKNOWN_UUID,
-  article,
-  harbour,
-  joao,
-  joaoDraft,
-  scheduled,
-  thuha,
-  tram,
-  yusufDraft,
-} from '../support/seed-facts.js'
+import { UNKNOWN_UUID, createArticle, createAuthor, createComment } from '../support/factories.js'
 
 /**
  * Hardening: refusals that cannot be turned into amplifiers, a global rate limit that counts
@@ -48,8 +38,35 @@ import {
 
 const commentsOf = (idOrSlug: string) => `/api/v1/articles/${idOrSlug}/comments`
 const goodComment = { authorName: 'Ana', authorEmail: 'ana@reader.test', body: 'Finally!' }
-const budget = article('budget-2027')
-const housing = article('housing-opinion')
+
+/**
+ * The rows the checks aim at, built on the empty database: Thu Hà's published `tram` (an
+ * approved and a spam comment) and scheduled article, João's published `harbour` (approved,
+ * rejected) and draft, Yusuf's draft, and two more published articles: `budget` (approved,
+ * pending, rejected) and `housing` (pending, spam).
+ */
+async function buildNewsroom(app: TestApp) {
+  const [thuha, joao, yusuf] = [await createAuthor(app), await createAuthor(app), await createAuthor(app)]
+  const published = (authorId: string) => createArticle(app, { state: 'published', authorId })
+  const articles = {
+    tram: await published(thuha.id),
+    harbour: await published(joao.id),
+    budget: await published(thuha.id),
+    housing: await published(yusuf.id),
+  }
+  for (const [name, statuses] of [
+    ['tram', ['approved', 'spam']],
+    ['harbour', ['approved', 'rejected']],
+    ['budget', ['approved', 'pending', 'rejected']],
+    ['housing', ['pending', 'spam']],
+  ] as const) {
+    for (const status of statuses) await createComment(app, articles[name], { status })
+  }
+  const joaoDraft = await createArticle(app, { authorId: joao.id })
+  const yusufDraft = await createArticle(app, { authorId: yusuf.id })
+  const scheduled = await createArticle(app, { state: 'scheduled', authorId: thuha.id })
+  return { thuha, joao, articles, ...articles, joaoDraft, yusufDraft, scheduled }
+}
 
 /** The response is at most `max` bytes. */
 function smallerThan(t: Test, res: Res, max: number): void {
@@ -105,7 +122,8 @@ async function sharedDatabase(t: Test): Promise<{ DATABASE_URL?: string; DATA_DI
 
 t.test('hardening', async (t) => {
   const database = await sharedDatabase(t)
-  const app = await buildTestApp(t, { ...database, ADMIN_TOKEN: ADMIN_SECRET })
+  const app = await buildTestApp(t, { ...database, ADMIN_TOKEN: ADMIN_SECRET, SEED_ON_EMPTY: false })
+  const { thuha, joao, articles, tram, harbour, budget, joaoDraft, yusufDraft, scheduled } = await buildNewsroom(app)
   const adminAuth = { authorization: `Bearer ${ADMIN_SECRET}` }
   const editor = await tokenHeaders(app, 'editor')
   const joaoToken = await tokenHeaders(app, 'author', joao.id)
@@ -280,31 +298,29 @@ t.test('hardening', async (t) => {
   t.test('hidden comments cannot be detected through replies', async (t) => {
     const reply = (parentId: string) => ({ ...goodComment, body: 'A reply', parentId })
 
-    for (const [target, status] of [
-      [budget, 'pending'],
-      [housing, 'pending'],
-      [tram, 'spam'],
-      [housing, 'spam'],
-      [budget, 'rejected'],
-      [harbour, 'rejected'],
+    for (const [name, status] of [
+      ['budget', 'pending'],
+      ['housing', 'pending'],
+      ['tram', 'spam'],
+      ['housing', 'spam'],
+      ['budget', 'rejected'],
+      ['harbour', 'rejected'],
     ] as const) {
-      t.test(
-        `a reply to a ${status} comment of ${target.key} is the same 400 as a reply to an unknown id`,
-        async (t) => {
-          const hidden = await app.db.prisma.comment.findFirst({ where: { articleId: target.id, status } })
-          t.ok(hidden, `the seed has a ${status} comment on ${target.key}`)
-          if (!hidden) return
-          const before = await state(app)
-          const res = await postComment(app, target.slug, reply(hidden.id), { remoteAddress: '192.0.2.200' })
-          isProblem(t, res, 400, 'VALIDATION_FAILED', '/body/parentId')
-          const unknown = await postComment(app, target.slug, reply(UNKNOWN_UUID), { remoteAddress: '192.0.2.200' })
-          isProblem(t, unknown, 400, 'VALIDATION_FAILED', '/body/parentId')
-          t.same(withoutInstance(res), withoutInstance(unknown), 'identical to the reply to an unknown id')
-          t.same(Object.keys(res.headers).sort(), Object.keys(unknown.headers).sort(), 'the same headers')
-          noLeak(t, res, [hidden.body.slice(0, 40), hidden.id])
-          await unchanged(t, app, before)
-        },
-      )
+      const target = articles[name]
+      t.test(`a reply to a ${status} comment of ${name} is the same 400 as a reply to an unknown id`, async (t) => {
+        const hidden = await app.db.prisma.comment.findFirst({ where: { articleId: target.id, status } })
+        t.ok(hidden, `there is a ${status} comment on ${name}`)
+        if (!hidden) return
+        const before = await state(app)
+        const res = await postComment(app, target.slug, reply(hidden.id), { remoteAddress: '192.0.2.200' })
+        isProblem(t, res, 400, 'VALIDATION_FAILED', '/body/parentId')
+        const unknown = await postComment(app, target.slug, reply(UNKNOWN_UUID), { remoteAddress: '192.0.2.200' })
+        isProblem(t, unknown, 400, 'VALIDATION_FAILED', '/body/parentId')
+        t.same(withoutInstance(res), withoutInstance(unknown), 'identical to the reply to an unknown id')
+        t.same(Object.keys(res.headers).sort(), Object.keys(unknown.headers).sort(), 'the same headers')
+        noLeak(t, res, [hidden.body.slice(0, 40), hidden.id])
+        await unchanged(t, app, before)
+      })
     }
 
     t.test('a reply to an approved comment of another article is the same 400', async (t) => {

@@ -1,11 +1,10 @@
 import net from 'node:net'
 import type { Test } from 'tap'
 import t from 'tap'
-import { seedId } from '../../src/db/seed.js'
 import { CATALOGUE, PROBLEM_CONTENT_TYPE, type ProblemCode } from '../../src/errors.js'
-import { buildTestApp, json, tokenHeaders, type Headers } from '../support/app.js'
+import { buildTestApp, json, tokenHeaders, type Headers, type TestApp } from '../support/app.js'
 import { isProblem, noLeak, state, unchanged, type Res } from '../support/assert.js'
-import { hiddenStrings, thuha, tram } from '../support/seed-facts.js'
+import { createArticle, createAuthor, createComment } from '../support/factories.js'
 
 /**
  * The HTTP layer under the routes, over a real socket: what Node's parser refuses (oversized
@@ -162,7 +161,23 @@ function isWireProblem(t: Test, res: RawResponse, status: number, code: ProblemC
   return parsed
 }
 
-const tram1 = seedId('comment', 'tram-1')
+/**
+ * The rows the requests name, built on the empty database: Thu Hà's published article with an
+ * approved comment, two drafts and a scheduled article (what an anonymous caller must never
+ * see: `hiddenStrings`).
+ */
+async function buildNewsroom(app: TestApp) {
+  const thuha = await createAuthor(app)
+  const tram = await createArticle(app, { state: 'published', authorId: thuha.id })
+  const tram1 = (await createComment(app, tram, { status: 'approved' })).id
+  const hidden = [
+    await createArticle(app, { authorId: thuha.id }),
+    await createArticle(app),
+    await createArticle(app, { state: 'scheduled' }),
+  ]
+  const hiddenStrings = () => hidden.flatMap((a) => [a.title, a.slug, a.id, a.body.slice(0, 60)])
+  return { thuha, tram, tram1, hiddenStrings }
+}
 const newAuthor = JSON.stringify({ name: 'Wire Author' })
 
 /** The headers a shared cache acts on. */
@@ -188,11 +203,12 @@ function isPrivate(t: Test, res: { headers: Record<string, unknown> }, what: str
 /** The ids in a list response's `data`. */
 const ids = (res: { body: string }) => json(res).data.map((x: { id: string }) => x.id)
 
-// One app, listening on 127.0.0.1, for the whole file: building it (migrations and seed) is
-// the slow part. REQUEST_TIMEOUT_MS is the smallest the config allows, for the stalled body.
+// One app, listening on 127.0.0.1, for the whole file: building it (migrations) is the slow
+// part. REQUEST_TIMEOUT_MS is the smallest the config allows, for the stalled body.
 t.test('the HTTP layer', async (t) => {
   const REQUEST_TIMEOUT_MS = 2000
-  const app = await buildTestApp(t, { REQUEST_TIMEOUT_MS })
+  const app = await buildTestApp(t, { REQUEST_TIMEOUT_MS, SEED_ON_EMPTY: false })
+  const { tram, tram1, thuha, hiddenStrings } = await buildNewsroom(app)
   await app.listen({ port: 0, host: '127.0.0.1' })
   const port = (app.server.address() as net.AddressInfo).port
   const host = `127.0.0.1:${port}`
@@ -530,7 +546,7 @@ t.test(
     // Red team, third pass: the 408 (and 400/431) answers half-closed the socket; 300 clients
     // that never read kept their connections open for good after their 408.
     const REQUEST_TIMEOUT_MS = 1000
-    const app = await buildTestApp(t, { REQUEST_TIMEOUT_MS })
+    const app = await buildTestApp(t, { REQUEST_TIMEOUT_MS, SEED_ON_EMPTY: false })
     await app.listen({ port: 0, host: '127.0.0.1' })
     const port = (app.server.address() as net.AddressInfo).port
     const clients: net.Socket[] = []
@@ -573,7 +589,7 @@ t.test('closing the app closes connections that stall or never read, within SHUT
   // server.close() stops Node's check for timed-out requests: a stalled upload or a client
   // that never reads used to hold app.close() (and a SIGTERM'd server) for good.
   const SHUTDOWN_GRACE_MS = 1500
-  const app = await buildTestApp(t, { REQUEST_TIMEOUT_MS: 1000, SHUTDOWN_GRACE_MS })
+  const app = await buildTestApp(t, { REQUEST_TIMEOUT_MS: 1000, SHUTDOWN_GRACE_MS, SEED_ON_EMPTY: false })
   await app.listen({ port: 0, host: '127.0.0.1' })
   const port = (app.server.address() as net.AddressInfo).port
   const clients: net.Socket[] = []

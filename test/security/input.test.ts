@@ -1,7 +1,7 @@
 import t from 'tap'
 import { buildTestApp, tokenHeaders, type Headers, type TestApp } from '../support/app.js'
 import { body, isProblem, jsonPayload, noLeak, state, unchanged, type Res } from '../support/assert.js'
-import { UNKNOWN_UUID, joao, joaoDraft, thuha, tram } from '../support/seed-facts.js'
+import { UNKNOWN_UUID, createArticle, createAuthor, createComment } from '../support/factories.js'
 
 /**
  * Hostile request bodies, media types and parameters: every one is refused with a precise
@@ -22,8 +22,22 @@ async function send(
   return app.inject({ method: method as 'POST', url, headers, ...(payload === undefined ? {} : { payload }) })
 }
 
+/**
+ * The rows the requests aim at, built on an empty database: Thu Hà's published `tram` with an
+ * approved comment and a pending one, João and his draft.
+ */
+async function buildNewsroom(app: TestApp) {
+  const [thuha, joao] = [await createAuthor(app), await createAuthor(app)]
+  const tram = await createArticle(app, { state: 'published', authorId: thuha.id })
+  await createComment(app, tram, { status: 'approved' })
+  await createComment(app, tram, { status: 'pending' })
+  const joaoDraft = await createArticle(app, { authorId: joao.id })
+  return { thuha, joao, tram, joaoDraft }
+}
+
 t.test('bodies, media types and parameters', async (t) => {
-  const app = await buildTestApp(t)
+  const app = await buildTestApp(t, { SEED_ON_EMPTY: false })
+  const { thuha, joao, tram } = await buildNewsroom(app)
   const editor = await tokenHeaders(app, 'editor')
   const admin = await tokenHeaders(app, 'admin')
   const tram1 = (await app.db.prisma.comment.findFirst({
@@ -416,7 +430,8 @@ t.test('bodies, media types and parameters', async (t) => {
 })
 
 t.test('request size', async (t) => {
-  const app = await buildTestApp(t, { BODY_LIMIT_BYTES: 2048 })
+  const app = await buildTestApp(t, { SEED_ON_EMPTY: false, BODY_LIMIT_BYTES: 2048 })
+  const { thuha, tram } = await buildNewsroom(app)
   const editor = await tokenHeaders(app, 'editor')
 
   t.test(
@@ -455,7 +470,8 @@ t.test('request size', async (t) => {
 })
 
 t.test('mass assignment of server-owned fields', async (t) => {
-  const app = await buildTestApp(t)
+  const app = await buildTestApp(t, { SEED_ON_EMPTY: false })
+  const { thuha, joao, tram, joaoDraft } = await buildNewsroom(app)
   const editor = await tokenHeaders(app, 'editor')
   const admin = await tokenHeaders(app, 'admin')
   const joaoToken = await tokenHeaders(app, 'author', joao.id)

@@ -2,7 +2,7 @@ import { PassThrough } from 'node:stream'
 import t from 'tap'
 import { buildTestApp, callers, json, tokenHeaders, type Headers, type TestApp } from '../support/app.js'
 import { isProblem, state, unchanged } from '../support/assert.js'
-import { joaoDraft, tram, yusufDraft } from '../support/seed-facts.js'
+import { createArticle } from '../support/factories.js'
 
 /**
  * Draft preview links open exactly one draft: the article they were made for, read-only,
@@ -37,9 +37,18 @@ async function makePreview(app: TestApp, headers: Headers, idOrSlug: string, bod
 
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` })
 
+/** João's draft (the one previewed), another author's draft, and a published article, on an empty database. */
+async function buildArticles(app: TestApp) {
+  const joaoDraft = await createArticle(app, { title: 'Marathon organisers weigh a cooler start' })
+  const yusufDraft = await createArticle(app)
+  const tram = await createArticle(app, { state: 'published' })
+  return { joaoDraft, yusufDraft, tram }
+}
+
 t.test('a preview token opens one draft and nothing else', async (t) => {
   const logs = capture()
-  const app = await buildTestApp(t, { LOG_LEVEL: 'trace' }, { logStream: logs.stream })
+  const app = await buildTestApp(t, { SEED_ON_EMPTY: false, LOG_LEVEL: 'trace' }, { logStream: logs.stream })
+  const { joaoDraft, yusufDraft, tram } = await buildArticles(app)
   const editor = await tokenHeaders(app, 'editor')
   const secrets: string[] = []
 
@@ -90,7 +99,7 @@ t.test('a preview token opens one draft and nothing else', async (t) => {
     ],
     ['GET', `/api/v1/articles/${joaoDraft.slug}/revisions`],
     ['GET', '/api/v1/authors'],
-    ['GET', `/api/v1/authors/${joaoDraft.authorKey}`],
+    ['GET', `/api/v1/authors/${joaoDraft.authorId}`],
     ['GET', '/api/v1/trash'],
     ['GET', '/api/v1/comments'],
     ['GET', '/api/v1/tokens'],
@@ -216,7 +225,11 @@ t.test('a preview token opens one draft and nothing else', async (t) => {
 })
 
 t.test('who may make preview links, for how long, and the ready link', async (t) => {
-  const app = await buildTestApp(t, { PREVIEW_URL: 'https://site.example/api/draft?token={token}&slug={slug}&id={id}' })
+  const app = await buildTestApp(t, {
+    SEED_ON_EMPTY: false,
+    PREVIEW_URL: 'https://site.example/api/draft?token={token}&slug={slug}&id={id}',
+  })
+  const { joaoDraft, tram } = await buildArticles(app)
   const who = await callers(app, joaoDraft.authorId, tram.authorId)
   const expected: Record<string, number> = {
     anonymous: 401,
@@ -273,7 +286,8 @@ t.test('who may make preview links, for how long, and the ready link', async (t)
 })
 
 t.test('the live preview links of an article: who made them and until when, never their tokens', async (t) => {
-  const app = await buildTestApp(t)
+  const app = await buildTestApp(t, { SEED_ON_EMPTY: false })
+  const { joaoDraft, yusufDraft, tram } = await buildArticles(app)
   const who = await callers(app, joaoDraft.authorId, tram.authorId)
   const list = (idOrSlug: string, headers: Headers, query = '') =>
     app.inject({ url: `/api/v1/articles/${idOrSlug}/preview${query}`, headers })

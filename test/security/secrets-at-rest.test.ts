@@ -19,6 +19,7 @@ import {
   type TestApp,
 } from '../support/app.js'
 import { eventually, startReceiver, type Receiver } from '../support/receiver.js'
+import { requires } from '../support/requires.js'
 import { cleanEnv, run, SERVER } from '../support/process.js'
 
 /**
@@ -288,7 +289,7 @@ t.test(
 
 t.test(
   'processes starting together with a new key: every secret encrypted once, none lost',
-  { skip: !onPostgres && 'needs TEST_DATABASE_URL (one process per embedded database)' },
+  { skip: requires('postgres', 'one process per embedded database') },
   async (t) => {
     const db = await lab(t)
     const first = await db.start()
@@ -327,7 +328,7 @@ t.test(
 
 t.test(
   'no key with DATABASE_URL: the server starts, warns once, and keeps secrets in plaintext',
-  { skip: !onPostgres && 'needs TEST_DATABASE_URL (the embedded database always has a key)' },
+  { skip: requires('postgres', 'the embedded database always has a key') },
   async (t) => {
     const log: Record<string, any>[] = []
     const db = await lab(t)

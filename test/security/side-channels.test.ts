@@ -1,24 +1,9 @@
 import type { Test } from 'tap'
 import t from 'tap'
-import { articles as seedArticles } from '../../src/db/seed-data.js'
 import { hashSecret } from '../../src/auth.js'
 import { buildTestApp, tokenHeaders, type Headers, type TestApp } from '../support/app.js'
 import { body, isProblem, jsonPayload, noLeak, state, unchanged, withoutInstance, type Res } from '../support/assert.js'
-import {
-  UNKNOWN_UUID,
-  authorEmails,
-  commenterEmails,
-  hiddenArticles,
-  hiddenStrings,
-  joao,
-  joaoDraft,
-  publishedIds,
-  scheduled,
-  thuha,
-  tram,
-  yusuf,
-  yusufDraft,
-} from '../support/seed-facts.js'
+import { UNKNOWN_UUID, createArticle, createAuthor, createComment } from '../support/factories.js'
 
 /**
  * No side channels: private values (emails, token hashes) are not a query surface, and a
@@ -27,7 +12,103 @@ import {
  */
 
 const FAKE_EMAIL = 'nobody-at-all@example.org'
-const privateEmails = [...authorEmails, ...commenterEmails]
+
+/**
+ * The newsroom the probes aim at, built on an empty database. Its texts have no digits and the
+ * unpublished ones share no word with the published ones, so what a search finds says which
+ * articles it reached: Thu Hà's published `tram` with two approved comments, a pending and a
+ * spam one; João's published article and his draft; Yusuf's draft; Siobhán's published and
+ * scheduled articles; Małgorzata's published article.
+ */
+async function buildNewsroom(app: TestApp) {
+  const [thuha, joao, yusuf, siobhan, malgorzata] = [
+    await createAuthor(app),
+    await createAuthor(app),
+    await createAuthor(app),
+    await createAuthor(app),
+    await createAuthor(app),
+  ]
+  const tram = await createArticle(app, {
+    state: 'published',
+    authorId: thuha.id,
+    title: 'Riverside tram line opens three years late',
+    excerpt: 'Crowds lined the embankment for the first ride.',
+    body: 'The first tram left the depot at dawn. Nobody minded the delay.',
+  })
+  const published = [
+    tram,
+    await createArticle(app, {
+      state: 'published',
+      authorId: joao.id,
+      title: 'Harbour club wins the derby',
+      excerpt: 'Extra time, a header and a pitch invasion.',
+      body: 'The stadium shook when the ball went in.',
+    }),
+    await createArticle(app, {
+      state: 'published',
+      authorId: siobhan.id,
+      title: 'Cinema turns one hundred',
+      excerpt: 'The Lumen celebrates its centenary.',
+      body: 'Projectionists past and present gathered in the foyer.',
+    }),
+    await createArticle(app, {
+      state: 'published',
+      authorId: malgorzata.id,
+      title: 'Council budget: where the money goes',
+      excerpt: 'Buses, parks and a new library.',
+      body: 'The council agreed its spending plan on Thursday night.',
+    }),
+  ]
+  const comments = [
+    await createComment(app, tram, { status: 'approved' }),
+    await createComment(app, tram, { status: 'approved' }),
+    await createComment(app, tram, { status: 'pending' }),
+    await createComment(app, tram, { status: 'spam' }),
+  ]
+  const joaoDraft = await createArticle(app, {
+    authorId: joao.id,
+    title: 'Marathon organisers weigh a cooler, earlier start',
+    excerpt: 'After heatstroke cases, the committee considers moving the starting gun to dawn.',
+    body: 'Organisers met on Tuesday to discuss temperatures along the waterfront. Paramedics reported exhaustion among volunteers.',
+  })
+  const yusufDraft = await createArticle(app, {
+    authorId: yusuf.id,
+    title: 'Opinion: smart city should not mean watched city',
+    excerpt: 'Surveillance creeps in through procurement, not through debate.',
+    body: 'Councillors approved facial recognition pilots without consultation. Residents deserve transparency about algorithms.',
+  })
+  const scheduled = await createArticle(app, {
+    state: 'scheduled',
+    authorId: siobhan.id,
+    title: 'Winter lights: a guide to the festival nights',
+    excerpt: 'Lanterns, projections and a floating orchestra.',
+    body: 'Illuminated installations return to the riverbank, with fireworks, puppetry and mulled cider.',
+  })
+  const hiddenArticles = [joaoDraft, yusufDraft, scheduled]
+  const authorEmails = [thuha, joao, yusuf, siobhan, malgorzata].map((a) => a.email!)
+  const commenterEmails = [...new Set(comments.map((c) => c.authorEmail!))]
+  return {
+    thuha,
+    joao,
+    yusuf,
+    tram,
+    joaoDraft,
+    yusufDraft,
+    scheduled,
+    published,
+    hiddenArticles,
+    articleCount: published.length + hiddenArticles.length,
+    publishedIds: new Set(published.map((a) => a.id)),
+    authorEmails,
+    commenterEmails,
+    privateEmails: [...authorEmails, ...commenterEmails],
+    /** Strings from the unpublished articles (but those of `exceptAuthorId`): title, slug, id, start of the body. */
+    hiddenStrings: (exceptAuthorId?: string) =>
+      hiddenArticles
+        .filter((a) => a.authorId !== exceptAuthorId)
+        .flatMap((a) => [a.title, a.slug, a.id, a.body.slice(0, 60)]),
+  }
+}
 
 /** Two answers a client cannot tell apart: status, body (instance aside) and the telling headers. */
 function sameAnswer(t: Test, a: Res, b: Res, what: string): void {
@@ -46,7 +127,8 @@ async function get(app: TestApp, url: string, headers: Headers = {}): Promise<Re
 const enc = encodeURIComponent
 
 t.test('private fields are never a query surface', async (t) => {
-  const app = await buildTestApp(t)
+  const app = await buildTestApp(t, { SEED_ON_EMPTY: false })
+  const { thuha, joao, yusuf, tram, authorEmails, commenterEmails, privateEmails } = await buildNewsroom(app)
   const viewer = await tokenHeaders(app, 'viewer')
   const editor = await tokenHeaders(app, 'editor')
   const admin = await tokenHeaders(app, 'admin')
@@ -272,7 +354,19 @@ t.test('private fields are never a query surface', async (t) => {
 })
 
 t.test('unknown and forbidden look the same', async (t) => {
-  const app = await buildTestApp(t)
+  const app = await buildTestApp(t, { SEED_ON_EMPTY: false })
+  const {
+    thuha,
+    joao,
+    yusuf,
+    joaoDraft,
+    yusufDraft,
+    scheduled,
+    published,
+    hiddenArticles,
+    publishedIds,
+    hiddenStrings,
+  } = await buildNewsroom(app)
   const yusufToken = await tokenHeaders(app, 'author', yusuf.id)
   const editor = await tokenHeaders(app, 'editor')
   const viewer = await tokenHeaders(app, 'viewer')
@@ -370,7 +464,7 @@ t.test('unknown and forbidden look the same', async (t) => {
           const fake = await app.inject(opts(UNKNOWN_UUID))
           isProblem(t, real, 404, 'NOT_FOUND')
           sameAnswer(t, real, fake, `${method} ${url('{id}')} If-Match ${ifMatch}`)
-          noLeak(t, real, hiddenStrings(yusuf.key))
+          noLeak(t, real, hiddenStrings(yusuf.id))
         }
       }
       const bySlug = await get(app, `/api/v1/articles/${joaoDraft.slug}`, yusufToken)
@@ -387,7 +481,7 @@ t.test('unknown and forbidden look the same', async (t) => {
       [yusufDraft.id],
       'its own draft only',
     )
-    noLeak(t, mine, hiddenStrings(yusuf.key))
+    noLeak(t, mine, hiddenStrings(yusuf.id))
     for (const status of ['draft', 'scheduled']) {
       sameAnswer(
         t,
@@ -398,7 +492,7 @@ t.test('unknown and forbidden look the same', async (t) => {
     }
     const word = joaoDraft.title.split(/\s+/).find((w) => w.length >= 8 && !/\W/.test(w)) ?? 'Marathon'
     const everything = await get(app, `/api/v1/articles?limit=100&sort=title`, yusufToken)
-    noLeak(t, everything, hiddenStrings(yusuf.key))
+    noLeak(t, everything, hiddenStrings(yusuf.id))
     const search = await get(app, `/api/v1/articles?q=${enc(word)}&limit=100`, yusufToken)
     t.notOk(
       body(search).data.some((a: { id: string }) => a.id === joaoDraft.id),
@@ -407,10 +501,7 @@ t.test('unknown and forbidden look the same', async (t) => {
   })
 
   t.test('anonymous search for words found only in unpublished articles answers exactly like nonsense', async (t) => {
-    const publishedText = seedArticles
-      .filter((a) => a.publishedAt !== null)
-      .map((a) => `${a.title} ${a.excerpt} ${a.body}`.toLowerCase())
-      .join(' ')
+    const publishedText = published.map((a) => `${a.title} ${a.excerpt} ${a.body}`.toLowerCase()).join(' ')
     const candidates = [
       ...new Set(
         hiddenArticles
@@ -445,7 +536,8 @@ t.test('unknown and forbidden look the same', async (t) => {
 })
 
 t.test('pagination abuse', async (t) => {
-  const app = await buildTestApp(t)
+  const app = await buildTestApp(t, { SEED_ON_EMPTY: false })
+  const { tram } = await buildNewsroom(app)
   const editor = await tokenHeaders(app, 'editor')
   const lists: [string, Headers][] = [
     ['/api/v1/articles', {}],
@@ -580,7 +672,8 @@ t.test('pagination abuse', async (t) => {
 })
 
 t.test('SQL-looking and exotic Unicode strings', async (t) => {
-  const app = await buildTestApp(t)
+  const app = await buildTestApp(t, { SEED_ON_EMPTY: false })
+  const { thuha, tram, articleCount, publishedIds, hiddenStrings } = await buildNewsroom(app)
   const editor = await tokenHeaders(app, 'editor')
   const nasty = [
     "' OR 1=1 --",
@@ -623,7 +716,7 @@ t.test('SQL-looking and exotic Unicode strings', async (t) => {
     }
     for (const q of nasty.slice(0, 3))
       t.same(body(await get(app, `/api/v1/articles?q=${enc(q)}`)).meta.total, 0, `${q} matches nothing`)
-    t.equal(await app.db.prisma.article.count(), seedArticles.length, 'the articles table is intact')
+    t.equal(await app.db.prisma.article.count(), articleCount, 'the articles table is intact')
   })
 
   t.test('authors ?q= treats %, _, \\ and quotes as literal characters', async (t) => {

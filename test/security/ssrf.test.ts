@@ -2,6 +2,7 @@ import http, { type IncomingHttpHeaders, type IncomingMessage, type ServerRespon
 import { performance } from 'node:perf_hooks'
 import type { Test } from 'tap'
 import t from 'tap'
+import { requiresThat } from '../support/requires.js'
 import {
   OutboundFailed,
   OutboundRefused,
@@ -70,7 +71,9 @@ async function serve(t: Test, host: string, handler: Handler = answer, port = 0)
 /** Why IPv6 cases are skipped, or false when ::1 can be bound. */
 const noIPv6 = await new Promise<string | false>((resolve) => {
   const probe = http.createServer()
-  probe.once('error', (error: NodeJS.ErrnoException) => resolve(`::1 cannot be bound on this machine (${error.code})`))
+  probe.once('error', (error: NodeJS.ErrnoException) =>
+    resolve(requiresThat(false, `IPv6 loopback (::1 cannot be bound here: ${error.code})`)),
+  )
   probe.listen(0, '::1', () => probe.close(() => resolve(false)))
 })
 
@@ -341,7 +344,13 @@ t.test('a host name is resolved once and the request goes to the vetted address'
   const reached = target.address === '::1' ? v6 : v4
   t.test(
     'send goes there',
-    { skip: !reached && 'localhost resolves to ::1 first, and its port could not be bound there' },
+    {
+      skip: requiresThat(
+        reached !== undefined,
+        'IPv6 loopback',
+        'localhost resolves to ::1 first, and its port could not be bound there',
+      ),
+    },
     async (t) => {
       const res = await send({ url, method: 'GET', headers: {} }, options(allow))
       t.equal(res.status, 201, 'the request was answered')

@@ -3,7 +3,9 @@ import { seedId } from '../../src/db/seed.js'
 
 /**
  * Facts about the seeded database (src/db/seed-data.ts) that tests name: articles and authors
- * with their ids, what must stay hidden, the private email addresses.
+ * with their ids, what must stay hidden, the private email addresses. Only for tests about the
+ * sample content itself (and end-to-end tours of a first start): any other test builds the rows
+ * it needs with ./factories.ts on an empty database, so the sample content can change freely.
  */
 
 /** A seed article by key, with its id and its author's id. */
@@ -49,7 +51,7 @@ export const newestPublished = seedArticles
 export const authorEmails = seedAuthors.map((a) => a.email)
 export const commenterEmails = [...new Set(seedComments.map((c) => c.authorEmail))]
 
-export const UNKNOWN_UUID = '7d4c1a2e-9b3f-4e8a-8c6d-5f2e1b0a9c3d'
+export { UNKNOWN_UUID } from './factories.js'
 
 /** Strings from an unpublished article: its title, slug, id and the start of its body. */
 export function hiddenStrings(exceptAuthorKey?: string): string[] {
