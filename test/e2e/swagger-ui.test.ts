@@ -201,8 +201,11 @@ t.test('Swagger UI at /docs in Chromium', { skip }, async (t) => {
 
     const document = (await (await fetch(`${server.url}/openapi.json`)).json()) as {
       paths: Record<string, Record<string, unknown>>
+      webhooks: Record<string, Record<string, unknown>>
     }
-    const documented = Object.entries(document.paths)
+    // Operations and webhooks alike: Swagger UI renders the webhooks section (one POST per event
+    // type, named by the event) below the paths.
+    const documented = [...Object.entries(document.paths), ...Object.entries(document.webhooks)]
       .flatMap(([pathname, item]) =>
         Object.keys(item)
           .filter((key) => HTTP_METHODS.includes(key))
