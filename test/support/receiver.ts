@@ -153,19 +153,25 @@ function recording(
   }
 }
 
+/** What was undocumented about the webhook deliveries received, as one message (none: undefined). */
+function undocumented(received: Received[]): string | undefined {
+  const problems = received.flatMap((r) => r.problems)
+  return problems.length === 0
+    ? undefined
+    : `webhook deliveries not as the OpenAPI document describes them:\n${problems.join('\n')}`
+}
+
 /**
  * At the end of a test: fails it (without throwing, so the test's other teardowns, such as
  * closing its app and the delivery worker, still run) when any delivery was not as documented.
  */
 function reportUndocumented(t: Test, received: Received[]): void {
-  const problems = received.flatMap((r) => r.problems)
-  if (problems.length > 0)
-    t.fail(`webhook deliveries not as the OpenAPI document describes them:\n${problems.join('\n')}`)
+  const message = undocumented(received)
+  if (message !== undefined) t.fail(message)
 }
 
 /** Throws when any webhook delivery received was not as the OpenAPI document describes it. */
 function assertDocumented(received: Received[]): void {
-  const problems = received.flatMap((r) => r.problems)
-  if (problems.length > 0)
-    throw new Error(`webhook deliveries not as the OpenAPI document describes them:\n${problems.join('\n')}`)
+  const message = undocumented(received)
+  if (message !== undefined) throw new Error(message)
 }
