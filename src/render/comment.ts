@@ -10,6 +10,7 @@ import { escapeHtml, linkWwwHosts } from './text.js'
 // URL reading as article bodies, without parsing any Markdown.
 const md = new MarkdownIt('zero', { linkify: true })
 // http:, https: and www. only: no mailto (address harvesting), ftp or //host.
+md.linkify.set({ fuzzyLink: false, fuzzyEmail: false })
 md.linkify.add('ftp:', null).add('//', null).add('mailto:', null)
 linkWwwHosts(md.linkify)
 

@@ -10,7 +10,7 @@
  * Pure: imports only npm packages and src/render/*.
  */
 import MarkdownIt from 'markdown-it'
-import type { RendererRule, StateCore, Token } from 'markdown-it'
+import type { PluginSimple, RendererRule, StateCore, Token } from 'markdown-it'
 import anchor from 'markdown-it-anchor'
 import footnote from 'markdown-it-footnote'
 import sanitizeHtml from 'sanitize-html'
@@ -95,12 +95,16 @@ function footnoteIds(env: FootnoteEnv): string[] {
 const tokenMeta = (token: Token) => token.meta as { id: number; subId: number }
 
 const md = new MarkdownIt({ html: false, linkify: true, typographer: false })
-  .use(footnote)
+  // @types/markdown-it-footnote types the plugin against markdown-it's CommonJS types.
+  .use(footnote as unknown as PluginSimple)
   .use(anchor, { slugify, tabIndex: false, uniqueSlugStartIndex: 2 })
 
 md.validateLink = (url) => allowedUrl(url, LINK_SCHEMES)
 // Bare text is linked when it starts with http://, https://, mailto: or www., or is an email
 // address, as in GFM; not ftp: (no such link survives validateLink) nor //host.
+// No fuzzy links ("index.md", "example.com" are words, not links; and guessing them costs
+// more than the rest of the parse): only what linkWwwHosts adds below.
+md.linkify.set({ fuzzyLink: false })
 md.linkify.add('ftp:', null).add('//', null)
 linkWwwHosts(md.linkify)
 

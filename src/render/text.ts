@@ -96,9 +96,19 @@ export function linkWwwHosts(linkify: Linkify): void {
     // not inside a word or a longer name (foo.www.example.com, //www.…, me@www.…).
     validate: (text, pos, self) => {
       if (pos > 4 && /[\p{L}\p{N}\p{M}.\-_@/:\\]/u.test(text[pos - 5]!)) return 0
-      const host = self.re.get_relative_proto_validator()
-      host.lastIndex = pos
-      return host.exec(text)?.[0].length ?? 0
+      // linkify-it's own `//` rule (its host, port and path grammar), sticky at `pos` so no
+      // slice of the text is made; compiled once, lazily, as linkify-it compiles its own.
+      const re = self.re as unknown as Record<string, string> & { wwwHost?: RegExp }
+      re.wwwHost ??= new RegExp(
+        re.src_auth! +
+          `(?:localhost|(?:(?:${re.src_domain})\\.)+${re.src_domain_root})` +
+          re.src_port +
+          re.src_host_terminator +
+          re.src_path,
+        'iy',
+      )
+      re.wwwHost.lastIndex = pos
+      return re.wwwHost.exec(text)?.[0].length ?? 0
     },
     normalize: (match) => {
       match.url = `http://${match.url}`
