@@ -53,7 +53,7 @@ export interface paths {
         };
         /**
          * List authors
-         * @description Everyone may list authors. `email` is included only for editor and admin tokens, and for an author token on its own entry. Default order: by name.
+         * @description Everyone may list authors. `email` is included only for editor and admin tokens, and for an author token on its own entry (with `fields` too, named or not). Default order: by name. `fields` answers only the named fields (and `id`).
          */
         get: operations["listAuthors"];
         put?: never;
@@ -77,7 +77,7 @@ export interface paths {
         };
         /**
          * Get an author by id or slug
-         * @description A UUID is an id, anything else a slug. `email` is included for editor and admin tokens and for the author's own token only. The strong ETag is what PATCH and DELETE take as If-Match.
+         * @description A UUID is an id, anything else a slug. `email` is included for editor and admin tokens and for the author's own token only (with `fields` too, named or not). The strong ETag is what PATCH and DELETE take as If-Match; with `fields` it is the ETag of the sparse answer, good for If-None-Match only.
          */
         get: operations["getAuthor"];
         put?: never;
@@ -385,7 +385,7 @@ export interface paths {
         };
         /**
          * List the approved comments of an article
-         * @description Approved comments only, oldest first by default; `parentId` links a reply to the comment it answers. Anonymous callers reach published articles only: a draft, scheduled or unknown article is the same 404. This is the public representation: `authorEmail` is never included, whatever the token.
+         * @description Approved comments only, oldest first by default; `parentId` links a reply to the comment it answers. Anonymous callers reach published articles only: a draft, scheduled or unknown article is the same 404. This is the public representation: `authorEmail` is never included, whatever the token (named in `fields` or not). `fields` answers only the named fields (and `id`).
          */
         get: operations["listArticleComments"];
         put?: never;
@@ -409,7 +409,7 @@ export interface paths {
         };
         /**
          * The moderation queue (editor, admin)
-         * @description Comments in every state unless `status` is given, oldest first by default, with `authorEmail`. `article` takes an article id or slug.
+         * @description Comments in every state unless `status` is given, oldest first by default, with `authorEmail`. `article` takes an article id or slug. `fields` answers only the named fields (and `id`).
          */
         get: operations["listComments"];
         put?: never;
@@ -429,7 +429,7 @@ export interface paths {
         };
         /**
          * One comment, in any state, for moderation (its ETag is what PATCH needs)
-         * @description Editors and admins: the moderator representation, with `authorEmail`, whatever the status. Its strong ETag is the If-Match of PATCH and DELETE.
+         * @description Editors and admins: the moderator representation, with `authorEmail`, whatever the status. Its strong ETag is the If-Match of PATCH and DELETE; with `fields` (only the named fields, and `id`) it is the ETag of the sparse answer, good for If-None-Match only.
          */
         get: operations["getComment"];
         put?: never;
@@ -680,6 +680,146 @@ export interface paths {
          * @description Admin only. Newest first: every purge the server sent to the CDNs in CDN_PURGE (the surrogate keys, status, attempts, latency, the first bytes of the answer). Purges come from the same outbox and worker as webhooks: at least once, retried with backoff.
          */
         get: operations["listPurges"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/feeds/articles.{format}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The articles feed
+         * @description The newest 50 published articles (never drafts, scheduled or trashed ones; a scheduled article appears by itself at its time), newest first: title, frontend link (ARTICLE_URL_TEMPLATE), id `urn:uuid:<article id>`, published and updated dates, the excerpt as summary, the stored sanitized `bodyHtml` as content, the author (name and frontend page) and the tags as categories. The feed is titled PUBLISHER_NAME, in SITE_LANGUAGE, links to the frontend and to itself at PUBLIC_URL, `updated` is the newest change of an item, and PUBLISHER_LOGO_URL is its image when set. No token is needed; the weak ETag answers If-None-Match with 304; anonymous answers carry shared-cache Cache-Control and surrogate keys.
+         */
+        get: operations["getArticlesFeed"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/feeds/tags/{tag}.{format}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A tag’s feed
+         * @description The newest 50 published articles (never drafts, scheduled or trashed ones; a scheduled article appears by itself at its time), newest first: title, frontend link (ARTICLE_URL_TEMPLATE), id `urn:uuid:<article id>`, published and updated dates, the excerpt as summary, the stored sanitized `bodyHtml` as content, the author (name and frontend page) and the tags as categories. The feed is titled PUBLISHER_NAME, in SITE_LANGUAGE, links to the frontend and to itself at PUBLIC_URL, `updated` is the newest change of an item, and PUBLISHER_LOGO_URL is its image when set. No token is needed; the weak ETag answers If-None-Match with 304; anonymous answers carry shared-cache Cache-Control and surrogate keys. Only articles with the tag; a tag no published article has is an empty feed (200).
+         */
+        get: operations["getTagFeed"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/feeds/authors/{slug}.{format}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * An author’s feed
+         * @description The newest 50 published articles (never drafts, scheduled or trashed ones; a scheduled article appears by itself at its time), newest first: title, frontend link (ARTICLE_URL_TEMPLATE), id `urn:uuid:<article id>`, published and updated dates, the excerpt as summary, the stored sanitized `bodyHtml` as content, the author (name and frontend page) and the tags as categories. The feed is titled PUBLISHER_NAME, in SITE_LANGUAGE, links to the frontend and to itself at PUBLIC_URL, `updated` is the newest change of an item, and PUBLISHER_LOGO_URL is its image when set. No token is needed; the weak ETag answers If-None-Match with 304; anonymous answers carry shared-cache Cache-Control and surrogate keys. Only the author's articles; the feed is titled with their name and links to their frontend page (AUTHOR_URL_TEMPLATE). An author without published articles is an empty feed; an unknown slug is 404.
+         */
+        get: operations["getAuthorFeed"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/sitemap.xml": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The sitemap index
+         * @description A sitemap index of the files at SITEMAP_BASE_URL: `/sitemaps/articles-1.xml` … `articles-N.xml` (N = the published articles over 50,000, rounded up; at least 1), `/sitemaps/news.xml` and `/sitemaps/authors.xml`, each with the newest change (lastmod) of what it lists, when it lists anything. Frontend URLs only (PUBLIC_SITE_URL and the URL templates), of published articles only (never drafts, scheduled or trashed ones). No token is needed; the weak ETag answers If-None-Match with 304; anonymous answers carry shared-cache Cache-Control and surrogate keys.
+         */
+        get: operations["getSitemapIndex"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/sitemaps/articles-{n}.xml": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * An article sitemap
+         * @description Published articles in a stable order, oldest first (by publication, then id), 50,000 per file; file `n` counts from 1. Each URL's lastmod is the article's updatedAt. Frontend URLs only (PUBLIC_SITE_URL and the URL templates), of published articles only (never drafts, scheduled or trashed ones). No token is needed; the weak ETag answers If-None-Match with 304; anonymous answers carry shared-cache Cache-Control and surrogate keys.
+         */
+        get: operations["getArticlesSitemap"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/sitemaps/news.xml": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The Google News sitemap
+         * @description Articles published in the last 48 hours, at most 1,000, newest first, each with the publication (PUBLISHER_NAME, SITE_LANGUAGE), its publication date and title; an empty urlset when nothing was published in that time. Shared caches keep it only until its oldest entry turns 48 hours old. Frontend URLs only (PUBLIC_SITE_URL and the URL templates), of published articles only (never drafts, scheduled or trashed ones). No token is needed; the weak ETag answers If-None-Match with 304; anonymous answers carry shared-cache Cache-Control and surrogate keys.
+         */
+        get: operations["getNewsSitemap"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/sitemaps/authors.xml": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The authors sitemap
+         * @description The frontend page (AUTHOR_URL_TEMPLATE) of every author with at least one published article, by slug; lastmod is the author's updatedAt. Frontend URLs only (PUBLIC_SITE_URL and the URL templates), of published articles only (never drafts, scheduled or trashed ones). No token is needed; the weak ETag answers If-None-Match with 304; anonymous answers carry shared-cache Cache-Control and surrogate keys.
+         */
+        get: operations["getAuthorsSitemap"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1095,6 +1235,46 @@ export interface components {
              */
             pageCount?: number;
         };
+        /** AuthorFieldsList */
+        AuthorFieldsList: {
+            data: components["schemas"]["AuthorFields"][];
+            meta: components["schemas"]["ListMeta"];
+        };
+        /**
+         * AuthorFields
+         * @description An author with only the fields named in `fields` (and `id`). `email` stays private: named or not, it is present only for editor and admin tokens and for an author token on its own entry.
+         */
+        AuthorFields: {
+            /**
+             * Format: uuid
+             * @description UUID
+             */
+            id: string;
+            /** @example dang-thu-ha */
+            slug?: string;
+            /** @example Đặng Thu Hà */
+            name?: string;
+            /**
+             * Format: email
+             * @description Private: present only for editor and admin tokens and for an author token bound to this author.
+             */
+            email?: string | null;
+            bio?: string;
+            /** Format: uri */
+            avatarUrl?: string | null;
+            /** Format: uri */
+            website?: string | null;
+            /**
+             * Format: date-time
+             * @description ISO 8601 UTC timestamp
+             */
+            createdAt?: string;
+            /**
+             * Format: date-time
+             * @description ISO 8601 UTC timestamp
+             */
+            updatedAt?: string;
+        };
         /** AuthorList */
         AuthorList: {
             data: components["schemas"]["Author"][];
@@ -1210,6 +1390,82 @@ export interface components {
              */
             website?: string | null;
         };
+        /** ArticleFieldsList */
+        ArticleFieldsList: {
+            data: components["schemas"]["ArticleFields"][];
+            meta: components["schemas"]["ListMeta"];
+        };
+        /**
+         * ArticleFields
+         * @description An article with only the fields named in `fields` (and `id`).
+         */
+        ArticleFields: {
+            /**
+             * Format: uuid
+             * @description UUID
+             */
+            id: string;
+            /** @example minsk-a-tale-of-2-rallies */
+            slug?: string;
+            /** @example Minsk: a tale of 2 rallies */
+            title?: string;
+            excerpt?: string;
+            /** @description Markdown, returned byte-exact. */
+            body?: string;
+            /** @description `body` rendered to HTML (CommonMark, GFM tables, strikethrough, autolinks, footnotes; headings with ids) with raw HTML off, then sanitized by an allowlist (links: http, https, mailto and relative only; external links rel="noopener noreferrer"). Rendered when the body is written. In single reads and writes; in lists only when named in `fields`. */
+            bodyHtml?: string;
+            /** @description The rendered body as plain text. Single reads; lists with `fields`. */
+            bodyText?: string;
+            /**
+             * Format: int32
+             * @description Words in bodyText. Single reads; lists with `fields`.
+             */
+            wordCount?: number;
+            /**
+             * Format: int32
+             * @description wordCount at 230 words a minute, rounded up (0 for an empty body). Single reads; lists with `fields`.
+             */
+            readingTimeMinutes?: number;
+            /**
+             * @example [
+             *       "city-hall",
+             *       "transport"
+             *     ]
+             */
+            tags?: string[];
+            /**
+             * @description Derived from publishedAt: null → draft, future → scheduled, past → published.
+             * @enum {string}
+             */
+            status?: "draft" | "scheduled" | "published";
+            /**
+             * Format: date-time
+             * @description ISO 8601 UTC timestamp
+             */
+            publishedAt?: string | null;
+            /**
+             * Format: uuid
+             * @description UUID
+             */
+            authorId?: string;
+            /**
+             * Format: int32
+             * @description Approved comments.
+             */
+            commentCount?: number;
+            /**
+             * Format: date-time
+             * @description ISO 8601 UTC timestamp
+             */
+            createdAt?: string;
+            /**
+             * Format: date-time
+             * @description ISO 8601 UTC timestamp
+             */
+            updatedAt?: string;
+            structuredData?: components["schemas"]["NewsArticle"];
+            author?: components["schemas"]["AuthorSummaryFields"];
+        };
         /** ArticleList */
         ArticleList: {
             data: components["schemas"]["Article"][];
@@ -1229,6 +1485,20 @@ export interface components {
             excerpt: string;
             /** @description Markdown, returned byte-exact. */
             body: string;
+            /** @description `body` rendered to HTML (CommonMark, GFM tables, strikethrough, autolinks, footnotes; headings with ids) with raw HTML off, then sanitized by an allowlist (links: http, https, mailto and relative only; external links rel="noopener noreferrer"). Rendered when the body is written. In single reads and writes; in lists only when named in `fields`. */
+            bodyHtml?: string;
+            /** @description The rendered body as plain text. Single reads; lists with `fields`. */
+            bodyText?: string;
+            /**
+             * Format: int32
+             * @description Words in bodyText. Single reads; lists with `fields`.
+             */
+            wordCount?: number;
+            /**
+             * Format: int32
+             * @description wordCount at 230 words a minute, rounded up (0 for an empty body). Single reads; lists with `fields`.
+             */
+            readingTimeMinutes?: number;
             /**
              * @example [
              *       "city-hall",
@@ -1266,7 +1536,25 @@ export interface components {
              * @description ISO 8601 UTC timestamp
              */
             updatedAt: string;
+            structuredData?: components["schemas"]["NewsArticle"];
             author?: components["schemas"]["AuthorSummary"];
+        };
+        /**
+         * AuthorSummaryFields
+         * @description The embedded author, with the fields named as `author.<field>` (all of them with include=author alone).
+         */
+        AuthorSummaryFields: {
+            /**
+             * Format: uuid
+             * @description UUID
+             */
+            id?: string;
+            /** @example dang-thu-ha */
+            slug?: string;
+            /** @example Đặng Thu Hà */
+            name?: string;
+            /** Format: uri */
+            avatarUrl?: string | null;
         };
         /**
          * CreateArticle
@@ -1298,6 +1586,79 @@ export interface components {
              * @description Required for editor and admin tokens; an author token may only name its own author (the default).
              */
             authorId?: string;
+        };
+        /**
+         * NewsArticle
+         * @description schema.org NewsArticle (JSON-LD) for search engines. Untrusted text: serialise it with `<` escaped as `\u003c` before putting it in a script element of type application/ld+json (the README shows how).
+         */
+        NewsArticle: {
+            /** @enum {string} */
+            "@context": "https://schema.org";
+            /** @enum {string} */
+            "@type": "NewsArticle";
+            headline: string;
+            /** @description The excerpt; absent when it is empty. */
+            description?: string;
+            /**
+             * Format: date-time
+             * @description ISO 8601 UTC timestamp
+             */
+            datePublished: string;
+            /**
+             * Format: date-time
+             * @description ISO 8601 UTC timestamp
+             */
+            dateModified: string;
+            author: {
+                /** @enum {string} */
+                "@type": "Person";
+                name: string;
+                /**
+                 * Format: uri
+                 * @description AUTHOR_URL_TEMPLATE
+                 */
+                url: string;
+            }[];
+            publisher: {
+                /** @enum {string} */
+                "@type": "Organization";
+                /** @description PUBLISHER_NAME */
+                name: string;
+                /**
+                 * Format: uri
+                 * @description PUBLIC_SITE_URL
+                 */
+                url: string;
+                logo?: {
+                    /** @enum {string} */
+                    "@type": "ImageObject";
+                    /**
+                     * Format: uri
+                     * @description PUBLISHER_LOGO_URL
+                     */
+                    url: string;
+                };
+            };
+            mainEntityOfPage: {
+                /** @enum {string} */
+                "@type": "WebPage";
+                /**
+                 * Format: uri
+                 * @description The article on the frontend (ARTICLE_URL_TEMPLATE).
+                 */
+                "@id": string;
+            };
+            /**
+             * Format: uri
+             * @description The article on the frontend (ARTICLE_URL_TEMPLATE).
+             */
+            url: string;
+            /** @description The tags, comma-separated; absent without tags. */
+            keywords?: string;
+            /** @description SITE_LANGUAGE */
+            inLanguage: string;
+            /** Format: int32 */
+            wordCount: number;
         };
         /**
          * PublishArticle
@@ -1336,6 +1697,20 @@ export interface components {
             excerpt: string;
             /** @description Markdown, returned byte-exact. */
             body: string;
+            /** @description `body` rendered to HTML (CommonMark, GFM tables, strikethrough, autolinks, footnotes; headings with ids) with raw HTML off, then sanitized by an allowlist (links: http, https, mailto and relative only; external links rel="noopener noreferrer"). Rendered when the body is written. In single reads and writes; in lists only when named in `fields`. */
+            bodyHtml?: string;
+            /** @description The rendered body as plain text. Single reads; lists with `fields`. */
+            bodyText?: string;
+            /**
+             * Format: int32
+             * @description Words in bodyText. Single reads; lists with `fields`.
+             */
+            wordCount?: number;
+            /**
+             * Format: int32
+             * @description wordCount at 230 words a minute, rounded up (0 for an empty body). Single reads; lists with `fields`.
+             */
+            readingTimeMinutes?: number;
             /**
              * @example [
              *       "city-hall",
@@ -1373,6 +1748,7 @@ export interface components {
              * @description ISO 8601 UTC timestamp
              */
             updatedAt: string;
+            structuredData?: components["schemas"]["NewsArticle"];
             author?: components["schemas"]["AuthorSummary"];
             /**
              * Format: date-time
@@ -1749,6 +2125,53 @@ export interface components {
              */
             atomic: boolean;
         };
+        /** CommentFieldsList */
+        CommentFieldsList: {
+            data: components["schemas"]["CommentFields"][];
+            meta: components["schemas"]["ListMeta"];
+        };
+        /**
+         * CommentFields
+         * @description A comment with only the fields named in `fields` (and `id`). `authorEmail` stays private: named or not, it is present only in the moderator representation (editor and admin tokens), never in public lists.
+         */
+        CommentFields: {
+            /**
+             * Format: uuid
+             * @description UUID
+             */
+            id: string;
+            /**
+             * Format: uuid
+             * @description UUID
+             */
+            articleId?: string;
+            /**
+             * Format: uuid
+             * @description The comment this one replies to; null for a top-level comment, or when the parent was deleted.
+             */
+            parentId?: string | null;
+            /** @example Kwame Boateng */
+            authorName?: string;
+            /**
+             * Format: email
+             * @description Private: present only in responses to editor and admin tokens (moderation), never in public lists.
+             */
+            authorEmail?: string;
+            /** @description Plain text, returned byte-exact. */
+            body?: string;
+            /** @description `body` as HTML, rendered when the body is written: paragraphs from blank lines, line breaks from single newlines, URLs (http://, https://, www.) as links with rel="ugc nofollow noopener", everything else escaped. Still untrusted input for frontends. In every comment answer. */
+            bodyHtml?: string;
+            /**
+             * @description Moderation state. Only approved comments are public and counted in the article’s commentCount.
+             * @enum {string}
+             */
+            status?: "pending" | "approved" | "spam" | "rejected";
+            /**
+             * Format: date-time
+             * @description ISO 8601 UTC timestamp
+             */
+            createdAt?: string;
+        };
         /** CommentList */
         CommentList: {
             data: components["schemas"]["Comment"][];
@@ -1780,6 +2203,8 @@ export interface components {
             authorEmail?: string;
             /** @description Plain text, returned byte-exact. */
             body: string;
+            /** @description `body` as HTML, rendered when the body is written: paragraphs from blank lines, line breaks from single newlines, URLs (http://, https://, www.) as links with rel="ugc nofollow noopener", everything else escaped. Still untrusted input for frontends. In every comment answer. */
+            bodyHtml: string;
             /**
              * @description Moderation state. Only approved comments are public and counted in the article’s commentCount.
              * @enum {string}
@@ -2929,6 +3354,70 @@ export interface components {
             timestamp: string;
             data: components["schemas"]["WebhookPingData"];
         };
+        /** JsonFeed */
+        JsonFeed: {
+            /** @enum {string} */
+            version: "https://jsonfeed.org/version/1.1";
+            /** @description PUBLISHER_NAME, then the tag or the author’s name for their feeds. */
+            title: string;
+            /**
+             * Format: uri
+             * @description The frontend (PUBLIC_SITE_URL), or the author’s page for an author feed.
+             */
+            home_page_url: string;
+            /**
+             * Format: uri
+             * @description This feed, at the server’s public address (PUBLIC_URL).
+             */
+            feed_url: string;
+            description: string;
+            /**
+             * Format: uri
+             * @description PUBLISHER_LOGO_URL, when set.
+             */
+            icon?: string;
+            /** @description SITE_LANGUAGE. */
+            language: string;
+            /** @description An author feed: its author. */
+            authors?: {
+                /** @description The author's name. */
+                name: string;
+                /**
+                 * Format: uri
+                 * @description The author's page on the frontend (AUTHOR_URL_TEMPLATE).
+                 */
+                url: string;
+            }[];
+            /** @description The newest 50 published articles, newest first. */
+            items: {
+                /** @description `urn:uuid:<article id>`: stable whatever the slug or the URL template becomes. */
+                id: string;
+                /**
+                 * Format: uri
+                 * @description The article on the frontend (ARTICLE_URL_TEMPLATE).
+                 */
+                url: string;
+                title: string;
+                /** @description The article’s body as stored, rendered and sanitized. */
+                content_html: string;
+                /** @description The excerpt (plain text); absent when it is empty. */
+                summary?: string;
+                /** Format: date-time */
+                date_published: string;
+                /** Format: date-time */
+                date_modified: string;
+                authors: {
+                    /** @description The author's name. */
+                    name: string;
+                    /**
+                     * Format: uri
+                     * @description The author's page on the frontend (AUTHOR_URL_TEMPLATE).
+                     */
+                    url: string;
+                }[];
+                tags: string[];
+            }[];
+        };
     };
     responses: {
         /** @description Invalid request (VALIDATION_FAILED lists every bad field) */
@@ -2967,7 +3456,7 @@ export interface components {
                 "RateLimit-Reset"?: string;
                 /** @description `Authorization, Accept`: the answer depends on the token and on the media type asked for. */
                 Vary?: string;
-                /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list, a feed or a sitemap only until the next scheduled article goes live, the news sitemap and the sitemap index also only until their oldest news entry is 48 hours old); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                 "Cache-Control"?: string;
                 [name: string]: unknown;
             };
@@ -2990,7 +3479,7 @@ export interface components {
                 "RateLimit-Reset"?: string;
                 /** @description `Authorization`: the answer depends on the token. */
                 Vary?: string;
-                /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list, a feed or a sitemap only until the next scheduled article goes live, the news sitemap and the sitemap index also only until their oldest news entry is 48 hours old); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                 "Cache-Control"?: string;
                 /** @description Only on answers to a preview token: a draft must never be indexed. */
                 "X-Robots-Tag"?: "noindex";
@@ -3015,7 +3504,7 @@ export interface components {
                 "RateLimit-Reset"?: string;
                 /** @description `Authorization`: the answer depends on the token. */
                 Vary?: string;
-                /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list, a feed or a sitemap only until the next scheduled article goes live, the news sitemap and the sitemap index also only until their oldest news entry is 48 hours old); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                 "Cache-Control"?: string;
                 [name: string]: unknown;
             };
@@ -3080,7 +3569,7 @@ export interface components {
                 "RateLimit-Reset"?: string;
                 /** @description `Authorization, Accept`: the answer depends on the token and on the media type asked for. */
                 Vary?: string;
-                /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list, a feed or a sitemap only until the next scheduled article goes live, the news sitemap and the sitemap index also only until their oldest news entry is 48 hours old); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                 "Cache-Control"?: string;
                 [name: string]: unknown;
             };
@@ -3103,7 +3592,7 @@ export interface components {
                 "RateLimit-Reset"?: string;
                 /** @description `Authorization`: the answer depends on the token. */
                 Vary?: string;
-                /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list, a feed or a sitemap only until the next scheduled article goes live, the news sitemap and the sitemap index also only until their oldest news entry is 48 hours old); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                 "Cache-Control"?: string;
                 [name: string]: unknown;
             };
@@ -3147,7 +3636,7 @@ export interface components {
                 "RateLimit-Reset"?: string;
                 /** @description `Authorization, Accept`: the answer depends on the token and on the media type asked for. */
                 Vary?: string;
-                /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list, a feed or a sitemap only until the next scheduled article goes live, the news sitemap and the sitemap index also only until their oldest news entry is 48 hours old); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                 "Cache-Control"?: string;
                 [name: string]: unknown;
             };
@@ -3170,7 +3659,7 @@ export interface components {
                 "RateLimit-Reset"?: string;
                 /** @description `Authorization`: the answer depends on the token. */
                 Vary?: string;
-                /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list, a feed or a sitemap only until the next scheduled article goes live, the news sitemap and the sitemap index also only until their oldest news entry is 48 hours old); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                 "Cache-Control"?: string;
                 /** @description Only on answers to a preview token: a draft must never be indexed. */
                 "X-Robots-Tag"?: "noindex";
@@ -3195,7 +3684,7 @@ export interface components {
                 "RateLimit-Reset"?: string;
                 /** @description `Authorization`: the answer depends on the token. */
                 Vary?: string;
-                /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list, a feed or a sitemap only until the next scheduled article goes live, the news sitemap and the sitemap index also only until their oldest news entry is 48 hours old); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                 "Cache-Control"?: string;
                 [name: string]: unknown;
             };
@@ -3252,7 +3741,7 @@ export interface components {
                 "RateLimit-Reset"?: string;
                 /** @description `Authorization, Accept`: the answer depends on the token and on the media type asked for. */
                 Vary?: string;
-                /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list, a feed or a sitemap only until the next scheduled article goes live, the news sitemap and the sitemap index also only until their oldest news entry is 48 hours old); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                 "Cache-Control"?: string;
                 [name: string]: unknown;
             };
@@ -3275,7 +3764,7 @@ export interface components {
                 "RateLimit-Reset"?: string;
                 /** @description `Authorization`: the answer depends on the token. */
                 Vary?: string;
-                /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list, a feed or a sitemap only until the next scheduled article goes live, the news sitemap and the sitemap index also only until their oldest news entry is 48 hours old); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                 "Cache-Control"?: string;
                 /** @description Only on answers to a preview token: a draft must never be indexed. */
                 "X-Robots-Tag"?: "noindex";
@@ -3300,7 +3789,7 @@ export interface components {
                 "RateLimit-Reset"?: string;
                 /** @description `Authorization`: the answer depends on the token. */
                 Vary?: string;
-                /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list, a feed or a sitemap only until the next scheduled article goes live, the news sitemap and the sitemap index also only until their oldest news entry is 48 hours old); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                 "Cache-Control"?: string;
                 [name: string]: unknown;
             };
@@ -3407,7 +3896,7 @@ export interface components {
                 "RateLimit-Reset"?: string;
                 /** @description `Authorization, Accept`: the answer depends on the token and on the media type asked for. */
                 Vary?: string;
-                /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list, a feed or a sitemap only until the next scheduled article goes live, the news sitemap and the sitemap index also only until their oldest news entry is 48 hours old); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                 "Cache-Control"?: string;
                 [name: string]: unknown;
             };
@@ -3430,7 +3919,7 @@ export interface components {
                 "RateLimit-Reset"?: string;
                 /** @description `Authorization`: the answer depends on the token. */
                 Vary?: string;
-                /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list, a feed or a sitemap only until the next scheduled article goes live, the news sitemap and the sitemap index also only until their oldest news entry is 48 hours old); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                 "Cache-Control"?: string;
                 /** @description Only on answers to a preview token: a draft must never be indexed. */
                 "X-Robots-Tag"?: "noindex";
@@ -3455,7 +3944,7 @@ export interface components {
                 "RateLimit-Reset"?: string;
                 /** @description `Authorization`: the answer depends on the token. */
                 Vary?: string;
-                /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list, a feed or a sitemap only until the next scheduled article goes live, the news sitemap and the sitemap index also only until their oldest news entry is 48 hours old); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                 "Cache-Control"?: string;
                 [name: string]: unknown;
             };
@@ -3537,7 +4026,7 @@ export interface components {
                 "RateLimit-Reset"?: string;
                 /** @description `Authorization, Accept`: the answer depends on the token and on the media type asked for. */
                 Vary?: string;
-                /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list, a feed or a sitemap only until the next scheduled article goes live, the news sitemap and the sitemap index also only until their oldest news entry is 48 hours old); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                 "Cache-Control"?: string;
                 [name: string]: unknown;
             };
@@ -3562,7 +4051,7 @@ export interface components {
                 "RateLimit-Reset"?: string;
                 /** @description `Authorization`: the answer depends on the token. */
                 Vary?: string;
-                /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list, a feed or a sitemap only until the next scheduled article goes live, the news sitemap and the sitemap index also only until their oldest news entry is 48 hours old); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                 "Cache-Control"?: string;
                 /** @description Only on answers to a preview token: a draft must never be indexed. */
                 "X-Robots-Tag"?: "noindex";
@@ -3589,7 +4078,7 @@ export interface components {
                 "RateLimit-Reset"?: string;
                 /** @description `Authorization`: the answer depends on the token. */
                 Vary?: string;
-                /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list, a feed or a sitemap only until the next scheduled article goes live, the news sitemap and the sitemap index also only until their oldest news entry is 48 hours old); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                 "Cache-Control"?: string;
                 [name: string]: unknown;
             };
@@ -3652,7 +4141,7 @@ export interface components {
                 "RateLimit-Reset"?: string;
                 /** @description `Authorization, Accept`: the answer depends on the token and on the media type asked for. */
                 Vary?: string;
-                /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list, a feed or a sitemap only until the next scheduled article goes live, the news sitemap and the sitemap index also only until their oldest news entry is 48 hours old); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                 "Cache-Control"?: string;
                 [name: string]: unknown;
             };
@@ -3677,7 +4166,7 @@ export interface components {
                 "RateLimit-Reset"?: string;
                 /** @description `Authorization`: the answer depends on the token. */
                 Vary?: string;
-                /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list, a feed or a sitemap only until the next scheduled article goes live, the news sitemap and the sitemap index also only until their oldest news entry is 48 hours old); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                 "Cache-Control"?: string;
                 /** @description Only on answers to a preview token: a draft must never be indexed. */
                 "X-Robots-Tag"?: "noindex";
@@ -3704,7 +4193,7 @@ export interface components {
                 "RateLimit-Reset"?: string;
                 /** @description `Authorization`: the answer depends on the token. */
                 Vary?: string;
-                /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list, a feed or a sitemap only until the next scheduled article goes live, the news sitemap and the sitemap index also only until their oldest news entry is 48 hours old); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                 "Cache-Control"?: string;
                 [name: string]: unknown;
             };
@@ -3752,7 +4241,7 @@ export interface components {
                 "RateLimit-Reset"?: string;
                 /** @description `Authorization, Accept`: the answer depends on the token and on the media type asked for. */
                 Vary?: string;
-                /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list, a feed or a sitemap only until the next scheduled article goes live, the news sitemap and the sitemap index also only until their oldest news entry is 48 hours old); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                 "Cache-Control"?: string;
                 [name: string]: unknown;
             };
@@ -3777,7 +4266,7 @@ export interface components {
                 "RateLimit-Reset"?: string;
                 /** @description `Authorization`: the answer depends on the token. */
                 Vary?: string;
-                /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list, a feed or a sitemap only until the next scheduled article goes live, the news sitemap and the sitemap index also only until their oldest news entry is 48 hours old); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                 "Cache-Control"?: string;
                 /** @description Only on answers to a preview token: a draft must never be indexed. */
                 "X-Robots-Tag"?: "noindex";
@@ -3804,7 +4293,7 @@ export interface components {
                 "RateLimit-Reset"?: string;
                 /** @description `Authorization`: the answer depends on the token. */
                 Vary?: string;
-                /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list, a feed or a sitemap only until the next scheduled article goes live, the news sitemap and the sitemap index also only until their oldest news entry is 48 hours old); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                 "Cache-Control"?: string;
                 [name: string]: unknown;
             };
@@ -3961,6 +4450,11 @@ export interface operations {
                 sort?: string;
                 /** @description Case-insensitive substring of the name (% and _ are literal characters). */
                 q?: string;
+                /**
+                 * @description Sparse fieldset: a comma list of the fields to return (`id` is always included), from: id, slug, name, email, bio, avatarUrl, website, createdAt, updatedAt. An unknown name is a 400. Only the named fields are read from the database, and the ETag is that of the answer as sent. Example: slug,name,avatarUrl
+                 * @example slug,name,avatarUrl
+                 */
+                fields?: string;
             };
             header?: {
                 /** @description The ETag of a representation you hold: 304 Not Modified, without a body, while it is still current (weak comparison; `*` matches any). */
@@ -3990,16 +4484,16 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list, a feed or a sitemap only until the next scheduled article goes live, the news sitemap and the sitemap index also only until their oldest news entry is 48 hours old); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
-                    /** @description Anonymous successful reads: what the response depends on, space-separated (`articles`, `articles-search`, `articles-sorted`, `article-<id>`, `author-<id>`, `tag-<tag>`, `comments-<articleId>`, `authors`), for CDN purges by surrogate key (Fastly, Varnish xkey). Every change purges exactly the keys it made stale (CDN_PURGE). */
+                    /** @description Anonymous successful reads: what the response depends on, space-separated (`articles`, `articles-search`, `articles-sorted`, `article-<id>`, `author-<id>`, `author-articles-<id>`, `tag-<tag>`, `comments-<articleId>`, `authors`, `tags`, `sitemaps`, `sitemap-news`), for CDN purges by surrogate key (Fastly, Varnish xkey). Every change purges exactly the keys it made stale (CDN_PURGE). */
                     "Surrogate-Key"?: string;
                     /** @description The same keys as Surrogate-Key, comma-separated, for CDNs that read Cache-Tag (Cloudflare). */
                     "Cache-Tag"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["AuthorList"];
+                    "application/json": components["schemas"]["AuthorList"] | components["schemas"]["AuthorFieldsList"];
                 };
             };
             /** @description Not modified (If-None-Match) */
@@ -4017,7 +4511,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list, a feed or a sitemap only until the next scheduled article goes live, the news sitemap and the sitemap index also only until their oldest news entry is 48 hours old); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -4097,7 +4591,13 @@ export interface operations {
     };
     getAuthor: {
         parameters: {
-            query?: never;
+            query?: {
+                /**
+                 * @description Sparse fieldset: a comma list of the fields to return (`id` is always included), from: id, slug, name, email, bio, avatarUrl, website, createdAt, updatedAt. An unknown name is a 400. Only the named fields are read from the database, and the ETag is that of the answer as sent. Example: slug,name,avatarUrl
+                 * @example slug,name,avatarUrl
+                 */
+                fields?: string;
+            };
             header?: {
                 /** @description The ETag of a representation you hold: 304 Not Modified, without a body, while it is still current (weak comparison; `*` matches any). */
                 "If-None-Match"?: components["parameters"]["If-None-Match"];
@@ -4127,16 +4627,16 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list, a feed or a sitemap only until the next scheduled article goes live, the news sitemap and the sitemap index also only until their oldest news entry is 48 hours old); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
-                    /** @description Anonymous successful reads: what the response depends on, space-separated (`articles`, `articles-search`, `articles-sorted`, `article-<id>`, `author-<id>`, `tag-<tag>`, `comments-<articleId>`, `authors`), for CDN purges by surrogate key (Fastly, Varnish xkey). Every change purges exactly the keys it made stale (CDN_PURGE). */
+                    /** @description Anonymous successful reads: what the response depends on, space-separated (`articles`, `articles-search`, `articles-sorted`, `article-<id>`, `author-<id>`, `author-articles-<id>`, `tag-<tag>`, `comments-<articleId>`, `authors`, `tags`, `sitemaps`, `sitemap-news`), for CDN purges by surrogate key (Fastly, Varnish xkey). Every change purges exactly the keys it made stale (CDN_PURGE). */
                     "Surrogate-Key"?: string;
                     /** @description The same keys as Surrogate-Key, comma-separated, for CDNs that read Cache-Tag (Cloudflare). */
                     "Cache-Tag"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Author"];
+                    "application/json": components["schemas"]["Author"] | components["schemas"]["AuthorFields"];
                 };
             };
             /** @description Not modified (If-None-Match) */
@@ -4154,7 +4654,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list, a feed or a sitemap only until the next scheduled article goes live, the news sitemap and the sitemap index also only until their oldest news entry is 48 hours old); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -4293,6 +4793,11 @@ export interface operations {
                 sort?: string;
                 /** @description Embed the author ({id, slug, name, avatarUrl}). */
                 include?: "author";
+                /**
+                 * @description Sparse fieldset: a comma list of the fields to return (`id` is always included), from: id, slug, title, excerpt, body, bodyHtml, bodyText, wordCount, readingTimeMinutes, tags, status, publishedAt, authorId, commentCount, createdAt, updatedAt, structuredData, author.id, author.slug, author.name, author.avatarUrl. An unknown name is a 400. Only the named fields are read from the database, and the ETag is that of the answer as sent. Example: slug,title,excerpt,publishedAt,author.name
+                 * @example slug,title,excerpt,publishedAt,author.name
+                 */
+                fields?: string;
                 /** @description Author id or slug. */
                 author?: string;
                 /** @description Articles that have every given tag: repeat the parameter (tag=transport&tag=city-hall); at most 10. */
@@ -4334,16 +4839,16 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list, a feed or a sitemap only until the next scheduled article goes live, the news sitemap and the sitemap index also only until their oldest news entry is 48 hours old); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
-                    /** @description Anonymous successful reads: what the response depends on, space-separated (`articles`, `articles-search`, `articles-sorted`, `article-<id>`, `author-<id>`, `tag-<tag>`, `comments-<articleId>`, `authors`), for CDN purges by surrogate key (Fastly, Varnish xkey). Every change purges exactly the keys it made stale (CDN_PURGE). */
+                    /** @description Anonymous successful reads: what the response depends on, space-separated (`articles`, `articles-search`, `articles-sorted`, `article-<id>`, `author-<id>`, `author-articles-<id>`, `tag-<tag>`, `comments-<articleId>`, `authors`, `tags`, `sitemaps`, `sitemap-news`), for CDN purges by surrogate key (Fastly, Varnish xkey). Every change purges exactly the keys it made stale (CDN_PURGE). */
                     "Surrogate-Key"?: string;
                     /** @description The same keys as Surrogate-Key, comma-separated, for CDNs that read Cache-Tag (Cloudflare). */
                     "Cache-Tag"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ArticleList"];
+                    "application/json": components["schemas"]["ArticleList"] | components["schemas"]["ArticleFieldsList"];
                 };
             };
             /** @description Not modified (If-None-Match) */
@@ -4361,7 +4866,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list, a feed or a sitemap only until the next scheduled article goes live, the news sitemap and the sitemap index also only until their oldest news entry is 48 hours old); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -4449,6 +4954,11 @@ export interface operations {
             query?: {
                 /** @description Embed the author. */
                 include?: "author";
+                /**
+                 * @description Sparse fieldset: a comma list of the fields to return (`id` is always included), from: id, slug, title, excerpt, body, bodyHtml, bodyText, wordCount, readingTimeMinutes, tags, status, publishedAt, authorId, commentCount, createdAt, updatedAt, structuredData, author.id, author.slug, author.name, author.avatarUrl. An unknown name is a 400. Only the named fields are read from the database, and the ETag is that of the answer as sent. Example: slug,title,excerpt,publishedAt,author.name
+                 * @example slug,title,excerpt,publishedAt,author.name
+                 */
+                fields?: string;
             };
             header?: {
                 /** @description The ETag of a representation you hold: 304 Not Modified, without a body, while it is still current (weak comparison; `*` matches any). */
@@ -4479,18 +4989,18 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list, a feed or a sitemap only until the next scheduled article goes live, the news sitemap and the sitemap index also only until their oldest news entry is 48 hours old); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     /** @description Only on answers to a preview token: a draft must never be indexed. */
                     "X-Robots-Tag"?: "noindex";
-                    /** @description Anonymous successful reads: what the response depends on, space-separated (`articles`, `articles-search`, `articles-sorted`, `article-<id>`, `author-<id>`, `tag-<tag>`, `comments-<articleId>`, `authors`), for CDN purges by surrogate key (Fastly, Varnish xkey). Every change purges exactly the keys it made stale (CDN_PURGE). */
+                    /** @description Anonymous successful reads: what the response depends on, space-separated (`articles`, `articles-search`, `articles-sorted`, `article-<id>`, `author-<id>`, `author-articles-<id>`, `tag-<tag>`, `comments-<articleId>`, `authors`, `tags`, `sitemaps`, `sitemap-news`), for CDN purges by surrogate key (Fastly, Varnish xkey). Every change purges exactly the keys it made stale (CDN_PURGE). */
                     "Surrogate-Key"?: string;
                     /** @description The same keys as Surrogate-Key, comma-separated, for CDNs that read Cache-Tag (Cloudflare). */
                     "Cache-Tag"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Article"];
+                    "application/json": components["schemas"]["Article"] | components["schemas"]["ArticleFields"];
                 };
             };
             /** @description Not modified (If-None-Match) */
@@ -4508,7 +5018,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list, a feed or a sitemap only until the next scheduled article goes live, the news sitemap and the sitemap index also only until their oldest news entry is 48 hours old); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     /** @description Only on answers to a preview token: a draft must never be indexed. */
                     "X-Robots-Tag"?: "noindex";
@@ -4797,7 +5307,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list, a feed or a sitemap only until the next scheduled article goes live, the news sitemap and the sitemap index also only until their oldest news entry is 48 hours old); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -4820,7 +5330,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list, a feed or a sitemap only until the next scheduled article goes live, the news sitemap and the sitemap index also only until their oldest news entry is 48 hours old); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -4870,7 +5380,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list, a feed or a sitemap only until the next scheduled article goes live, the news sitemap and the sitemap index also only until their oldest news entry is 48 hours old); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -4893,7 +5403,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list, a feed or a sitemap only until the next scheduled article goes live, the news sitemap and the sitemap index also only until their oldest news entry is 48 hours old); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -4941,7 +5451,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization, Accept`: the answer depends on the token and on the media type asked for. */
                     Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list, a feed or a sitemap only until the next scheduled article goes live, the news sitemap and the sitemap index also only until their oldest news entry is 48 hours old); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -5062,7 +5572,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list, a feed or a sitemap only until the next scheduled article goes live, the news sitemap and the sitemap index also only until their oldest news entry is 48 hours old); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -5085,7 +5595,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list, a feed or a sitemap only until the next scheduled article goes live, the news sitemap and the sitemap index also only until their oldest news entry is 48 hours old); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -5195,7 +5705,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list, a feed or a sitemap only until the next scheduled article goes live, the news sitemap and the sitemap index also only until their oldest news entry is 48 hours old); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -5218,7 +5728,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list, a feed or a sitemap only until the next scheduled article goes live, the news sitemap and the sitemap index also only until their oldest news entry is 48 hours old); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -5454,6 +5964,11 @@ export interface operations {
                 count?: components["parameters"]["count"];
                 /** @description createdAt, or -createdAt for newest first. Default createdAt (oldest first). */
                 sort?: string;
+                /**
+                 * @description Sparse fieldset: a comma list of the fields to return (`id` is always included), from: id, articleId, parentId, authorName, authorEmail, body, bodyHtml, status, createdAt. An unknown name is a 400. Only the named fields are read from the database, and the ETag is that of the answer as sent. Example: authorName,bodyHtml,createdAt
+                 * @example authorName,bodyHtml,createdAt
+                 */
+                fields?: string;
             };
             header?: {
                 /** @description The ETag of a representation you hold: 304 Not Modified, without a body, while it is still current (weak comparison; `*` matches any). */
@@ -5486,16 +6001,16 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list, a feed or a sitemap only until the next scheduled article goes live, the news sitemap and the sitemap index also only until their oldest news entry is 48 hours old); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
-                    /** @description Anonymous successful reads: what the response depends on, space-separated (`articles`, `articles-search`, `articles-sorted`, `article-<id>`, `author-<id>`, `tag-<tag>`, `comments-<articleId>`, `authors`), for CDN purges by surrogate key (Fastly, Varnish xkey). Every change purges exactly the keys it made stale (CDN_PURGE). */
+                    /** @description Anonymous successful reads: what the response depends on, space-separated (`articles`, `articles-search`, `articles-sorted`, `article-<id>`, `author-<id>`, `author-articles-<id>`, `tag-<tag>`, `comments-<articleId>`, `authors`, `tags`, `sitemaps`, `sitemap-news`), for CDN purges by surrogate key (Fastly, Varnish xkey). Every change purges exactly the keys it made stale (CDN_PURGE). */
                     "Surrogate-Key"?: string;
                     /** @description The same keys as Surrogate-Key, comma-separated, for CDNs that read Cache-Tag (Cloudflare). */
                     "Cache-Tag"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["CommentList"];
+                    "application/json": components["schemas"]["CommentList"] | components["schemas"]["CommentFieldsList"];
                 };
             };
             /** @description Not modified (If-None-Match) */
@@ -5513,7 +6028,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list, a feed or a sitemap only until the next scheduled article goes live, the news sitemap and the sitemap index also only until their oldest news entry is 48 hours old); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -5608,6 +6123,11 @@ export interface operations {
                 status?: "pending" | "approved" | "spam" | "rejected";
                 /** @description Article id or slug. */
                 article?: string;
+                /**
+                 * @description Sparse fieldset: a comma list of the fields to return (`id` is always included), from: id, articleId, parentId, authorName, authorEmail, body, bodyHtml, status, createdAt. An unknown name is a 400. Only the named fields are read from the database, and the ETag is that of the answer as sent. Example: authorName,bodyHtml,createdAt
+                 * @example authorName,bodyHtml,createdAt
+                 */
+                fields?: string;
             };
             header?: {
                 /** @description The ETag of a representation you hold: 304 Not Modified, without a body, while it is still current (weak comparison; `*` matches any). */
@@ -5637,12 +6157,12 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list, a feed or a sitemap only until the next scheduled article goes live, the news sitemap and the sitemap index also only until their oldest news entry is 48 hours old); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["CommentList"];
+                    "application/json": components["schemas"]["CommentList"] | components["schemas"]["CommentFieldsList"];
                 };
             };
             /** @description Not modified (If-None-Match) */
@@ -5660,7 +6180,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list, a feed or a sitemap only until the next scheduled article goes live, the news sitemap and the sitemap index also only until their oldest news entry is 48 hours old); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -5677,7 +6197,13 @@ export interface operations {
     };
     getComment: {
         parameters: {
-            query?: never;
+            query?: {
+                /**
+                 * @description Sparse fieldset: a comma list of the fields to return (`id` is always included), from: id, articleId, parentId, authorName, authorEmail, body, bodyHtml, status, createdAt. An unknown name is a 400. Only the named fields are read from the database, and the ETag is that of the answer as sent. Example: authorName,bodyHtml,createdAt
+                 * @example authorName,bodyHtml,createdAt
+                 */
+                fields?: string;
+            };
             header?: {
                 /** @description The ETag of a representation you hold: 304 Not Modified, without a body, while it is still current (weak comparison; `*` matches any). */
                 "If-None-Match"?: components["parameters"]["If-None-Match"];
@@ -5707,12 +6233,12 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list, a feed or a sitemap only until the next scheduled article goes live, the news sitemap and the sitemap index also only until their oldest news entry is 48 hours old); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Comment"];
+                    "application/json": components["schemas"]["Comment"] | components["schemas"]["CommentFields"];
                 };
             };
             /** @description Not modified (If-None-Match) */
@@ -5730,7 +6256,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list, a feed or a sitemap only until the next scheduled article goes live, the news sitemap and the sitemap index also only until their oldest news entry is 48 hours old); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -5958,9 +6484,9 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list, a feed or a sitemap only until the next scheduled article goes live, the news sitemap and the sitemap index also only until their oldest news entry is 48 hours old); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
-                    /** @description Anonymous successful reads: what the response depends on, space-separated (`articles`, `articles-search`, `articles-sorted`, `article-<id>`, `author-<id>`, `tag-<tag>`, `comments-<articleId>`, `authors`), for CDN purges by surrogate key (Fastly, Varnish xkey). Every change purges exactly the keys it made stale (CDN_PURGE). */
+                    /** @description Anonymous successful reads: what the response depends on, space-separated (`articles`, `articles-search`, `articles-sorted`, `article-<id>`, `author-<id>`, `author-articles-<id>`, `tag-<tag>`, `comments-<articleId>`, `authors`, `tags`, `sitemaps`, `sitemap-news`), for CDN purges by surrogate key (Fastly, Varnish xkey). Every change purges exactly the keys it made stale (CDN_PURGE). */
                     "Surrogate-Key"?: string;
                     /** @description The same keys as Surrogate-Key, comma-separated, for CDNs that read Cache-Tag (Cloudflare). */
                     "Cache-Tag"?: string;
@@ -5985,7 +6511,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list, a feed or a sitemap only until the next scheduled article goes live, the news sitemap and the sitemap index also only until their oldest news entry is 48 hours old); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -6023,7 +6549,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list, a feed or a sitemap only until the next scheduled article goes live, the news sitemap and the sitemap index also only until their oldest news entry is 48 hours old); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -6130,7 +6656,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list, a feed or a sitemap only until the next scheduled article goes live, the news sitemap and the sitemap index also only until their oldest news entry is 48 hours old); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -6229,7 +6755,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list, a feed or a sitemap only until the next scheduled article goes live, the news sitemap and the sitemap index also only until their oldest news entry is 48 hours old); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -6252,7 +6778,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list, a feed or a sitemap only until the next scheduled article goes live, the news sitemap and the sitemap index also only until their oldest news entry is 48 hours old); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -6366,7 +6892,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list, a feed or a sitemap only until the next scheduled article goes live, the news sitemap and the sitemap index also only until their oldest news entry is 48 hours old); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -6389,7 +6915,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list, a feed or a sitemap only until the next scheduled article goes live, the news sitemap and the sitemap index also only until their oldest news entry is 48 hours old); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -6603,7 +7129,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list, a feed or a sitemap only until the next scheduled article goes live, the news sitemap and the sitemap index also only until their oldest news entry is 48 hours old); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -6760,7 +7286,7 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description `Authorization`: the answer depends on the token. */
                     Vary?: string;
-                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list, a feed or a sitemap only until the next scheduled article goes live, the news sitemap and the sitemap index also only until their oldest news entry is 48 hours old); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -6771,6 +7297,520 @@ export interface operations {
             400: components["responses"]["BadRequestRead"];
             401: components["responses"]["UnauthorizedRead"];
             403: components["responses"]["ForbiddenRead"];
+            429: components["responses"]["TooManyRequestsRead"];
+            431: components["responses"]["RequestHeaderFieldsTooLargeRead"];
+            500: components["responses"]["InternalServerErrorRead"];
+            503: components["responses"]["ServiceUnavailableRead"];
+        };
+    };
+    getArticlesFeed: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The ETag of a representation you hold: 304 Not Modified, without a body, while it is still current (weak comparison; `*` matches any). */
+                "If-None-Match"?: components["parameters"]["If-None-Match"];
+            };
+            path: {
+                /** @description rss (RSS 2.0, application/rss+xml), atom (Atom 1.0, application/atom+xml) or json (JSON Feed 1.1, application/feed+json). */
+                format: "rss" | "atom" | "json";
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The feed */
+            200: {
+                headers: {
+                    /** @description Weak ETag of this page: send it as If-None-Match to revalidate (304). */
+                    ETag?: string;
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list, a feed or a sitemap only until the next scheduled article goes live, the news sitemap and the sitemap index also only until their oldest news entry is 48 hours old); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    "Cache-Control"?: string;
+                    /** @description Anonymous successful reads: what the response depends on, space-separated (`articles`, `articles-search`, `articles-sorted`, `article-<id>`, `author-<id>`, `author-articles-<id>`, `tag-<tag>`, `comments-<articleId>`, `authors`, `tags`, `sitemaps`, `sitemap-news`), for CDN purges by surrogate key (Fastly, Varnish xkey). Every change purges exactly the keys it made stale (CDN_PURGE). */
+                    "Surrogate-Key"?: string;
+                    /** @description The same keys as Surrogate-Key, comma-separated, for CDNs that read Cache-Tag (Cloudflare). */
+                    "Cache-Tag"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/rss+xml": string;
+                    "application/atom+xml": string;
+                    "application/feed+json": components["schemas"]["JsonFeed"];
+                };
+            };
+            /** @description Not modified (If-None-Match) */
+            304: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list, a feed or a sitemap only until the next scheduled article goes live, the news sitemap and the sitemap index also only until their oldest news entry is 48 hours old); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequestRead"];
+            401: components["responses"]["UnauthorizedRead"];
+            429: components["responses"]["TooManyRequestsRead"];
+            431: components["responses"]["RequestHeaderFieldsTooLargeRead"];
+            500: components["responses"]["InternalServerErrorRead"];
+            503: components["responses"]["ServiceUnavailableRead"];
+        };
+    };
+    getTagFeed: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The ETag of a representation you hold: 304 Not Modified, without a body, while it is still current (weak comparison; `*` matches any). */
+                "If-None-Match"?: components["parameters"]["If-None-Match"];
+            };
+            path: {
+                /** @description rss (RSS 2.0, application/rss+xml), atom (Atom 1.0, application/atom+xml) or json (JSON Feed 1.1, application/feed+json). */
+                format: "rss" | "atom" | "json";
+                /** @description A tag (lowercase, as articles carry it). A tag no published article has is an empty feed. */
+                tag: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The feed of the tag */
+            200: {
+                headers: {
+                    /** @description Weak ETag of this page: send it as If-None-Match to revalidate (304). */
+                    ETag?: string;
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list, a feed or a sitemap only until the next scheduled article goes live, the news sitemap and the sitemap index also only until their oldest news entry is 48 hours old); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    "Cache-Control"?: string;
+                    /** @description Anonymous successful reads: what the response depends on, space-separated (`articles`, `articles-search`, `articles-sorted`, `article-<id>`, `author-<id>`, `author-articles-<id>`, `tag-<tag>`, `comments-<articleId>`, `authors`, `tags`, `sitemaps`, `sitemap-news`), for CDN purges by surrogate key (Fastly, Varnish xkey). Every change purges exactly the keys it made stale (CDN_PURGE). */
+                    "Surrogate-Key"?: string;
+                    /** @description The same keys as Surrogate-Key, comma-separated, for CDNs that read Cache-Tag (Cloudflare). */
+                    "Cache-Tag"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/rss+xml": string;
+                    "application/atom+xml": string;
+                    "application/feed+json": components["schemas"]["JsonFeed"];
+                };
+            };
+            /** @description Not modified (If-None-Match) */
+            304: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list, a feed or a sitemap only until the next scheduled article goes live, the news sitemap and the sitemap index also only until their oldest news entry is 48 hours old); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequestRead"];
+            401: components["responses"]["UnauthorizedRead"];
+            429: components["responses"]["TooManyRequestsRead"];
+            431: components["responses"]["RequestHeaderFieldsTooLargeRead"];
+            500: components["responses"]["InternalServerErrorRead"];
+            503: components["responses"]["ServiceUnavailableRead"];
+        };
+    };
+    getAuthorFeed: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The ETag of a representation you hold: 304 Not Modified, without a body, while it is still current (weak comparison; `*` matches any). */
+                "If-None-Match"?: components["parameters"]["If-None-Match"];
+            };
+            path: {
+                /** @description rss (RSS 2.0, application/rss+xml), atom (Atom 1.0, application/atom+xml) or json (JSON Feed 1.1, application/feed+json). */
+                format: "rss" | "atom" | "json";
+                /** @description The author's slug. No author has it: 404. */
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The feed of the author */
+            200: {
+                headers: {
+                    /** @description Weak ETag of this page: send it as If-None-Match to revalidate (304). */
+                    ETag?: string;
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list, a feed or a sitemap only until the next scheduled article goes live, the news sitemap and the sitemap index also only until their oldest news entry is 48 hours old); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    "Cache-Control"?: string;
+                    /** @description Anonymous successful reads: what the response depends on, space-separated (`articles`, `articles-search`, `articles-sorted`, `article-<id>`, `author-<id>`, `author-articles-<id>`, `tag-<tag>`, `comments-<articleId>`, `authors`, `tags`, `sitemaps`, `sitemap-news`), for CDN purges by surrogate key (Fastly, Varnish xkey). Every change purges exactly the keys it made stale (CDN_PURGE). */
+                    "Surrogate-Key"?: string;
+                    /** @description The same keys as Surrogate-Key, comma-separated, for CDNs that read Cache-Tag (Cloudflare). */
+                    "Cache-Tag"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/rss+xml": string;
+                    "application/atom+xml": string;
+                    "application/feed+json": components["schemas"]["JsonFeed"];
+                };
+            };
+            /** @description Not modified (If-None-Match) */
+            304: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list, a feed or a sitemap only until the next scheduled article goes live, the news sitemap and the sitemap index also only until their oldest news entry is 48 hours old); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequestRead"];
+            401: components["responses"]["UnauthorizedRead"];
+            404: components["responses"]["NotFoundRead"];
+            429: components["responses"]["TooManyRequestsRead"];
+            431: components["responses"]["RequestHeaderFieldsTooLargeRead"];
+            500: components["responses"]["InternalServerErrorRead"];
+            503: components["responses"]["ServiceUnavailableRead"];
+        };
+    };
+    getSitemapIndex: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The ETag of a representation you hold: 304 Not Modified, without a body, while it is still current (weak comparison; `*` matches any). */
+                "If-None-Match"?: components["parameters"]["If-None-Match"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The sitemap index */
+            200: {
+                headers: {
+                    /** @description Weak ETag of this page: send it as If-None-Match to revalidate (304). */
+                    ETag?: string;
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list, a feed or a sitemap only until the next scheduled article goes live, the news sitemap and the sitemap index also only until their oldest news entry is 48 hours old); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    "Cache-Control"?: string;
+                    /** @description Anonymous successful reads: what the response depends on, space-separated (`articles`, `articles-search`, `articles-sorted`, `article-<id>`, `author-<id>`, `author-articles-<id>`, `tag-<tag>`, `comments-<articleId>`, `authors`, `tags`, `sitemaps`, `sitemap-news`), for CDN purges by surrogate key (Fastly, Varnish xkey). Every change purges exactly the keys it made stale (CDN_PURGE). */
+                    "Surrogate-Key"?: string;
+                    /** @description The same keys as Surrogate-Key, comma-separated, for CDNs that read Cache-Tag (Cloudflare). */
+                    "Cache-Tag"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/xml": string;
+                };
+            };
+            /** @description Not modified (If-None-Match) */
+            304: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list, a feed or a sitemap only until the next scheduled article goes live, the news sitemap and the sitemap index also only until their oldest news entry is 48 hours old); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequestRead"];
+            401: components["responses"]["UnauthorizedRead"];
+            429: components["responses"]["TooManyRequestsRead"];
+            431: components["responses"]["RequestHeaderFieldsTooLargeRead"];
+            500: components["responses"]["InternalServerErrorRead"];
+            503: components["responses"]["ServiceUnavailableRead"];
+        };
+    };
+    getArticlesSitemap: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The ETag of a representation you hold: 304 Not Modified, without a body, while it is still current (weak comparison; `*` matches any). */
+                "If-None-Match"?: components["parameters"]["If-None-Match"];
+            };
+            path: {
+                /** @description Which file, from 1 (the index lists them all). Beyond the last file, or not a positive integer (0, 01, x): 404. */
+                n: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The sitemap file */
+            200: {
+                headers: {
+                    /** @description Weak ETag of this page: send it as If-None-Match to revalidate (304). */
+                    ETag?: string;
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list, a feed or a sitemap only until the next scheduled article goes live, the news sitemap and the sitemap index also only until their oldest news entry is 48 hours old); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    "Cache-Control"?: string;
+                    /** @description Anonymous successful reads: what the response depends on, space-separated (`articles`, `articles-search`, `articles-sorted`, `article-<id>`, `author-<id>`, `author-articles-<id>`, `tag-<tag>`, `comments-<articleId>`, `authors`, `tags`, `sitemaps`, `sitemap-news`), for CDN purges by surrogate key (Fastly, Varnish xkey). Every change purges exactly the keys it made stale (CDN_PURGE). */
+                    "Surrogate-Key"?: string;
+                    /** @description The same keys as Surrogate-Key, comma-separated, for CDNs that read Cache-Tag (Cloudflare). */
+                    "Cache-Tag"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/xml": string;
+                };
+            };
+            /** @description Not modified (If-None-Match) */
+            304: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list, a feed or a sitemap only until the next scheduled article goes live, the news sitemap and the sitemap index also only until their oldest news entry is 48 hours old); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequestRead"];
+            401: components["responses"]["UnauthorizedRead"];
+            404: components["responses"]["NotFoundRead"];
+            429: components["responses"]["TooManyRequestsRead"];
+            431: components["responses"]["RequestHeaderFieldsTooLargeRead"];
+            500: components["responses"]["InternalServerErrorRead"];
+            503: components["responses"]["ServiceUnavailableRead"];
+        };
+    };
+    getNewsSitemap: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The ETag of a representation you hold: 304 Not Modified, without a body, while it is still current (weak comparison; `*` matches any). */
+                "If-None-Match"?: components["parameters"]["If-None-Match"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The news sitemap */
+            200: {
+                headers: {
+                    /** @description Weak ETag of this page: send it as If-None-Match to revalidate (304). */
+                    ETag?: string;
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list, a feed or a sitemap only until the next scheduled article goes live, the news sitemap and the sitemap index also only until their oldest news entry is 48 hours old); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    "Cache-Control"?: string;
+                    /** @description Anonymous successful reads: what the response depends on, space-separated (`articles`, `articles-search`, `articles-sorted`, `article-<id>`, `author-<id>`, `author-articles-<id>`, `tag-<tag>`, `comments-<articleId>`, `authors`, `tags`, `sitemaps`, `sitemap-news`), for CDN purges by surrogate key (Fastly, Varnish xkey). Every change purges exactly the keys it made stale (CDN_PURGE). */
+                    "Surrogate-Key"?: string;
+                    /** @description The same keys as Surrogate-Key, comma-separated, for CDNs that read Cache-Tag (Cloudflare). */
+                    "Cache-Tag"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/xml": string;
+                };
+            };
+            /** @description Not modified (If-None-Match) */
+            304: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list, a feed or a sitemap only until the next scheduled article goes live, the news sitemap and the sitemap index also only until their oldest news entry is 48 hours old); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequestRead"];
+            401: components["responses"]["UnauthorizedRead"];
+            429: components["responses"]["TooManyRequestsRead"];
+            431: components["responses"]["RequestHeaderFieldsTooLargeRead"];
+            500: components["responses"]["InternalServerErrorRead"];
+            503: components["responses"]["ServiceUnavailableRead"];
+        };
+    };
+    getAuthorsSitemap: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The ETag of a representation you hold: 304 Not Modified, without a body, while it is still current (weak comparison; `*` matches any). */
+                "If-None-Match"?: components["parameters"]["If-None-Match"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The authors sitemap */
+            200: {
+                headers: {
+                    /** @description Weak ETag of this page: send it as If-None-Match to revalidate (304). */
+                    ETag?: string;
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list, a feed or a sitemap only until the next scheduled article goes live, the news sitemap and the sitemap index also only until their oldest news entry is 48 hours old); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    "Cache-Control"?: string;
+                    /** @description Anonymous successful reads: what the response depends on, space-separated (`articles`, `articles-search`, `articles-sorted`, `article-<id>`, `author-<id>`, `author-articles-<id>`, `tag-<tag>`, `comments-<articleId>`, `authors`, `tags`, `sitemaps`, `sitemap-news`), for CDN purges by surrogate key (Fastly, Varnish xkey). Every change purges exactly the keys it made stale (CDN_PURGE). */
+                    "Surrogate-Key"?: string;
+                    /** @description The same keys as Surrogate-Key, comma-separated, for CDNs that read Cache-Tag (Cloudflare). */
+                    "Cache-Tag"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/xml": string;
+                };
+            };
+            /** @description Not modified (If-None-Match) */
+            304: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list, a feed or a sitemap only until the next scheduled article goes live, the news sitemap and the sitemap index also only until their oldest news entry is 48 hours old); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequestRead"];
+            401: components["responses"]["UnauthorizedRead"];
             429: components["responses"]["TooManyRequestsRead"];
             431: components["responses"]["RequestHeaderFieldsTooLargeRead"];
             500: components["responses"]["InternalServerErrorRead"];

@@ -23,7 +23,9 @@ function failure(what: string, response: Response, problem: Problem | undefined)
 
 async function main(): Promise<void> {
   const list = await client.GET('/api/v1/articles', {
-    params: { query: { limit: 3, sort: '-publishedAt', include: 'author' } },
+    // Only what this page shows (a sparse fieldset): the answer is the fields named and `id`,
+    // which the types say too (every field but `id` is optional in a list item).
+    params: { query: { limit: 3, sort: '-publishedAt', fields: 'title,publishedAt,author.name' } },
   })
   if (!list.data) throw failure('GET /api/v1/articles', list.response, list.error)
   const { data: articles, meta } = list.data
@@ -33,19 +35,19 @@ async function main(): Promise<void> {
   console.log(`The ${articles.length} newest of ${meta.total ?? '?'} published articles at ${baseUrl}:`)
   for (const article of articles) {
     const date = article.publishedAt?.slice(0, 10) ?? 'unpublished'
-    console.log(`- ${article.title} (${article.author?.name ?? 'unknown author'}, ${date})`)
+    console.log(`- ${article.title ?? ''} (${article.author?.name ?? 'unknown author'}, ${date})`)
   }
 
   const posted = await client.POST('/api/v1/articles/{idOrSlug}/comments', {
-    params: { path: { idOrSlug: newest.slug } },
+    params: { path: { idOrSlug: newest.id } },
     body: {
       authorName: 'Example Reader',
       authorEmail: 'reader@example.org',
       body: `Posted by the typed-client example at ${new Date().toISOString()}.`,
     },
   })
-  if (!posted.data) throw failure(`POST comment on ${newest.slug}`, posted.response, posted.error)
-  console.log(`Comment ${posted.data.id} on "${newest.title}": ${posted.data.status}`)
+  if (!posted.data) throw failure(`POST comment on ${newest.id}`, posted.response, posted.error)
+  console.log(`Comment ${posted.data.id} on "${newest.title ?? ''}": ${posted.data.status}`)
 }
 
 try {

@@ -34,11 +34,14 @@ import * as lists from '../src/db/queries/article-lists.js'
 import * as articles from '../src/db/queries/articles.js'
 import * as authors from '../src/db/queries/authors.js'
 import * as comments from '../src/db/queries/comments.js'
+import * as feeds from '../src/db/queries/feeds.js'
 import * as idempotency from '../src/db/queries/idempotency.js'
 import * as outbox from '../src/db/queries/outbox.js'
 import * as previews from '../src/db/queries/previews.js'
+import * as rendering from '../src/db/queries/rendering.js'
 import * as revisions from '../src/db/queries/revisions.js'
 import * as settings from '../src/db/queries/settings.js'
+import * as sitemaps from '../src/db/queries/sitemaps.js'
 import * as slugs from '../src/db/queries/slugs.js'
 import * as tags from '../src/db/queries/tags.js'
 import * as tokens from '../src/db/queries/tokens.js'
@@ -169,6 +172,10 @@ export const TABLE: Record<string, ModuleTable> = {
       { name: 'editor, any shelf', args: [EDITOR, SLUG, { shelf: 'any' }] },
       { name: 'author token, trash shelf, locked', args: [AUTHOR, ARTICLE_ID, { shelf: 'trash', lock: true }] },
       { name: 'viewer token, trash shelf: never', args: [VIEWER, SLUG, { shelf: 'trash' }] },
+      {
+        name: 'anonymous, by slug, fields=title,status (sparse: only those columns)',
+        args: [ANONYMOUS, SLUG, { columns: ['id', 'title', 'publishedAt'], withAuthor: false }],
+      },
     ],
     lockArticles: [{ name: 'ids and slugs', args: [[OTHER_ARTICLE_ID, SLUG, ARTICLE_ID]] }],
     findVisibleId: [
@@ -179,6 +186,20 @@ export const TABLE: Record<string, ModuleTable> = {
       {
         name: 'anonymous, first page: total from the counters',
         args: [ANONYMOUS, {}, { ...page(lists.listSpec({ dated: true })), withAuthor: false, now: NOW }],
+        rows: ONE_PAGE,
+      },
+      {
+        name: 'anonymous, fields=slug,title,author.name (sparse: those columns and the sort key)',
+        args: [
+          ANONYMOUS,
+          {},
+          {
+            ...page(lists.listSpec({ dated: true })),
+            columns: ['id', 'slug', 'title', 'authorId'],
+            withAuthor: true,
+            now: NOW,
+          },
+        ],
         rows: ONE_PAGE,
       },
       {
@@ -389,6 +410,11 @@ export const TABLE: Record<string, ModuleTable> = {
     findAuthor: [
       { name: 'by slug', args: ['ada-byline'] },
       { name: 'by id', args: [AUTHOR_ID] },
+      { name: 'fields=name,avatarUrl', args: ['ada-byline', { columns: ['name', 'avatarUrl'] }] },
+      {
+        name: 'fields=name,email, author token: its own email only',
+        args: [AUTHOR_ID, { columns: ['name', 'email'], emailOf: AUTHOR_ID }],
+      },
     ],
     authorExists: [{ name: 'by id', args: [AUTHOR_ID] }],
     listAuthors: [
@@ -396,6 +422,11 @@ export const TABLE: Record<string, ModuleTable> = {
       {
         name: 'name search, next page by cursor',
         args: [{ q: 'ada' }, page(authors.authorListSpec, { limit: 10 }, { after: ['Ada Byline', AUTHOR_ID] })],
+        rows: ONE_PAGE,
+      },
+      {
+        name: 'fields=slug,email (staff), by -createdAt: the sort column read for the cursor',
+        args: [{}, { ...page(authors.authorListSpec, { sort: '-createdAt' }), columns: ['slug', 'email'] }],
         rows: ONE_PAGE,
       },
     ],
@@ -448,6 +479,15 @@ export const TABLE: Record<string, ModuleTable> = {
         ],
         rows: ONE_PAGE,
       },
+      {
+        name: 'anonymous, fields=authorName,bodyHtml',
+        args: [
+          ANONYMOUS,
+          SLUG,
+          { ...page(comments.commentListSpec), columns: ['authorName', 'bodyHtml', 'articleId'] },
+        ],
+        rows: ONE_PAGE,
+      },
     ],
     listComments: [
       { name: 'the whole queue', args: [{}, page(comments.commentListSpec)], rows: ONE_PAGE },
@@ -456,8 +496,16 @@ export const TABLE: Record<string, ModuleTable> = {
         args: [{ status: 'pending', article: SLUG }, page(comments.commentListSpec, { sort: '-createdAt' })],
         rows: ONE_PAGE,
       },
+      {
+        name: 'fields=authorEmail,status',
+        args: [{}, { ...page(comments.commentListSpec), columns: ['authorEmail', 'status'] }],
+        rows: ONE_PAGE,
+      },
     ],
-    findComment: [{ name: 'by id', args: [COMMENT_ID] }],
+    findComment: [
+      { name: 'by id', args: [COMMENT_ID] },
+      { name: 'fields=status', args: [COMMENT_ID, { columns: ['status'] }] },
+    ],
     insertComment: [
       {
         name: 'top level, by slug',
@@ -510,6 +558,14 @@ export const TABLE: Record<string, ModuleTable> = {
       },
       { name: 'count only, no event', args: [{ articleId: ARTICLE_ID, delta: -1 }] },
     ],
+  }),
+
+  feeds: table(feeds, {
+    latestArticles: [
+      { name: 'every published article', args: [{}, { now: NOW, limit: 50 }] },
+      { name: 'a tag', args: [{ tag: 'city-hall' }, { now: NOW, limit: 50 }] },
+    ],
+    authorFeed: [{ name: 'by slug, with the author', args: ['ada-byline', { now: NOW, limit: 50 }] }],
   }),
 
   idempotency: table(idempotency, {
@@ -643,9 +699,74 @@ export const TABLE: Record<string, ModuleTable> = {
     previousNumber: [{ name: 'below a number', args: [ARTICLE_ID, 5] }],
   }),
 
+  rendering: table(rendering, {
+    staleArticleBodies: [{ name: 'a batch after an id', args: [1, ARTICLE_ID, 200] }],
+    storeArticleRenderings: [
+      {
+        name: 'two articles',
+        args: [
+          1,
+          [
+            { id: ARTICLE_ID, body: '# Budget', html: '<h1 id="budget">Budget</h1>', text: 'Budget', wordCount: 1 },
+            { id: OTHER_ARTICLE_ID, body: 'Yes.', html: '<p>Yes.</p>', text: 'Yes.', wordCount: 1 },
+          ],
+        ],
+      },
+    ],
+    staleCommentBodies: [{ name: 'a batch after an id', args: [1, COMMENT_ID, 1000] }],
+    storeCommentRenderings: [
+      { name: 'one comment', args: [1, [{ id: COMMENT_ID, body: 'Thanks!', html: '<p>Thanks!</p>' }]] },
+    ],
+    renderedVersion: [{ name: 'at start-up', args: [] }],
+    setRenderedVersion: [{ name: 'after rendering', args: [1] }],
+  }),
+
   settings: table(settings, {
     settingOrInit: [{ name: 'a cursor key', args: ['cursor-key', 'k3y'], rows: [[], [{ value: 'k3y' }]] }],
     ping: [{ name: 'health', args: [] }],
+  }),
+
+  sitemaps: table(sitemaps, {
+    sitemapIndex: [
+      {
+        name: 'files of 50,000, the news window, the authors',
+        args: [{ now: NOW, perFile: 50_000, news: { since: new Date('2025-12-30T00:00:00Z'), limit: 1000 } }],
+      },
+    ],
+    sitemapArticles: [
+      {
+        name: 'the first file, {siteUrl}/articles/{slug}',
+        args: [
+          {
+            now: NOW,
+            file: 1,
+            perFile: 50_000,
+            url: { text: ['https://news.example.com/articles/', ''], placeholders: ['slug'] },
+          },
+        ],
+      },
+      {
+        name: 'the third file, every placeholder',
+        args: [
+          {
+            now: NOW,
+            file: 3,
+            perFile: 50_000,
+            url: {
+              text: ['https://news.example.com/', '/', '/', '/', '-', '?ref=sitemap&amp;v=1'],
+              placeholders: ['yyyy', 'mm', 'dd', 'slug', 'id'],
+            },
+          },
+        ],
+      },
+    ],
+    newsArticles: [
+      {
+        name: 'the last 48 hours, at most 1,000',
+        args: [{ now: NOW, news: { since: new Date('2025-12-30T00:00:00Z'), limit: 1000 } }],
+      },
+    ],
+    sitemapAuthors: [{ name: 'with a published article', args: [{ now: NOW, limit: 50_000 }] }],
   }),
 
   slugs: table(slugs, {

@@ -23,7 +23,9 @@ import articleRoutes from './routes/articles/index.js'
 import revisionRoutes from './routes/articles/revisions.js'
 import authorRoutes from './routes/authors/index.js'
 import commentRoutes from './routes/comments/index.js'
+import feedRoutes from './routes/feeds/index.js'
 import healthRoutes from './routes/health/index.js'
+import sitemapRoutes from './routes/sitemaps/index.js'
 import tagRoutes from './routes/tags/index.js'
 import tokenRoutes from './routes/tokens/index.js'
 import webhookRoutes from './routes/webhooks/index.js'
@@ -142,6 +144,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
   await app.register(tagRoutes, { prefix: '/api/v1' })
   await app.register(tokenRoutes, { prefix: '/api/v1' })
   await app.register(webhookRoutes, { prefix: '/api/v1' })
+  // Public reads for feed readers and search engines, outside /api/v1.
+  await app.register(feedRoutes)
+  await app.register(sitemapRoutes)
 
   await app.ready()
   return app

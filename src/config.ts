@@ -287,6 +287,56 @@ export const ConfigSchema = Type.Object({
     default: 86_400,
     description: 'stale-if-error, seconds.',
   }),
+  PUBLIC_SITE_URL: Type.Optional(
+    Type.String({
+      maxLength: 2000,
+      pattern: '^https?://[^/?#\\s]+(/[^?#\\s]*[^/?#\\s])?$',
+      description:
+        "The frontend's address (https://news.example.com), without a trailing slash: {siteUrl} in the URL templates " +
+        '(feeds, sitemaps, structured data). Unset: PUBLIC_URL, else http://localhost:<PORT>.',
+    }),
+  ),
+  ARTICLE_URL_TEMPLATE: Type.String({
+    maxLength: 2000,
+    default: '{siteUrl}/articles/{slug}',
+    pattern: '^(\\{siteUrl\\}|https?://)[^\\s]*\\{(slug|id)\\}[^\\s]*$',
+    description:
+      "An article's page on the frontend: {siteUrl}, {slug}, {id}, {yyyy}, {mm}, {dd} (publication date, UTC); must hold {slug} or {id}.",
+  }),
+  AUTHOR_URL_TEMPLATE: Type.String({
+    maxLength: 2000,
+    default: '{siteUrl}/authors/{slug}',
+    pattern: '^(\\{siteUrl\\}|https?://)[^\\s]*\\{(slug|id)\\}[^\\s]*$',
+    description: "An author's page on the frontend: {siteUrl}, {slug}, {id}; must hold {slug} or {id}.",
+  }),
+  SITEMAP_BASE_URL: Type.Optional(
+    Type.String({
+      maxLength: 2000,
+      pattern: '^https?://[^/?#\\s]+(/[^?#\\s]*[^/?#\\s])?$',
+      description:
+        'Where the sitemap files are served from, as the sitemap index lists them (https://news.example.com when a proxy ' +
+        'serves /sitemaps/ there). Unset: PUBLIC_URL, else http://localhost:<PORT>.',
+    }),
+  ),
+  PUBLISHER_NAME: Type.String({
+    minLength: 1,
+    maxLength: 200,
+    default: 'Broadsheet',
+    description: "The publication's name: structured data's publisher, the feeds' title, the Google News sitemap.",
+  }),
+  PUBLISHER_LOGO_URL: Type.Optional(
+    Type.String({
+      maxLength: 2000,
+      pattern: '^https?://[^\\s]+$',
+      description: "The publisher's logo (structured data, feeds). Unset: none.",
+    }),
+  ),
+  SITE_LANGUAGE: Type.String({
+    maxLength: 35,
+    default: 'en',
+    pattern: '^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$',
+    description: 'BCP 47 language of the content (structured data inLanguage, feeds, the Google News sitemap).',
+  }),
   RUN_BACKGROUND_JOBS: Type.Boolean({
     default: true,
     description:

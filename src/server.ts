@@ -34,10 +34,16 @@ async function main(): Promise<void> {
   app.log.info({ api: `${base}/api/v1`, docs: `${base}/docs`, data }, 'Broadsheet is ready')
   // A human summary beside the JSON logs (which go to stdout).
   if (config.LOG_LEVEL !== 'silent')
-    process.stderr.write(banner(base, data, firstToken?.secret, corsOrigins(config).localDefault))
+    process.stderr.write(banner(base, data, firstToken?.secret, corsOrigins(config).localDefault, app.services.site))
 }
 
-function banner(base: string, data: string, secret: string | undefined, localCors: boolean): string {
+function banner(
+  base: string,
+  data: string,
+  secret: string | undefined,
+  localCors: boolean,
+  site: { url: string; defaulted: boolean },
+): string {
   const lines = [
     '',
     'Broadsheet is ready',
@@ -45,6 +51,11 @@ function banner(base: string, data: string, secret: string | undefined, localCor
     `  Docs: ${base}/docs`,
     `  Data: ${data}`,
   ]
+  lines.push(`  Feeds: ${base}/feeds/articles.rss (.atom, .json); sitemaps: ${base}/sitemap.xml`)
+  if (site.defaulted)
+    lines.push(
+      `  Links in feeds, sitemaps and structured data point at ${site.url} until PUBLIC_SITE_URL names your frontend`,
+    )
   if (localCors)
     lines.push(
       '  CORS: local frontends (http://localhost:<port>, http://127.0.0.1:<port>) may call the API; CORS_ORIGINS for others',

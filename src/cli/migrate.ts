@@ -6,14 +6,20 @@
 import { ConfigError, loadConfig } from '../config.js'
 import { EmbeddedDatabaseInUse, openDatabase } from '../db/database.js'
 import { applyMigrations } from '../db/migrate.js'
+import { renderIfRendererChanged } from '../db/rendering.js'
 
 try {
   const db = await openDatabase(loadConfig())
   try {
-    const { applied } = await db.withMigrationLock(() => applyMigrations(db))
+    const { applied, rendered } = await db.withMigrationLock(async () => ({
+      ...(await applyMigrations(db)),
+      rendered: await renderIfRendererChanged(db.query),
+    }))
     console.log(
       applied.length > 0 ? `Applied: ${applied.join(', ')}` : 'Database is up to date: no pending migrations.',
     )
+    if (rendered)
+      console.log(`Rendered stored bodies again: ${rendered.articles} articles, ${rendered.comments} comments.`)
   } finally {
     await db.close()
   }

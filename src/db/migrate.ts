@@ -13,6 +13,7 @@ import {
   scriptSafeFactory,
   type EngineLog,
 } from './schema-engine.js'
+import { renderIfRendererChanged } from './rendering.js'
 import { seedSampleContent, type SeedCounts } from './seed.js'
 
 /** The checkout or image root: the nearest ancestor holding prisma/schema.prisma (works from src/ and dist/src/). */
@@ -80,11 +81,14 @@ export interface StartupResult {
   applied: string[]
   /** Set when this start created the schema of a brand-new database and seeded it: the rows inserted. */
   seeded?: SeedCounts
+  /** Set when stored bodies were rendered again (an older renderer made them): how many. */
+  rendered?: { articles: number; comments: number }
 }
 
 /**
  * What start-up does to the database before it serves: pending migrations under the migration
- * lock, then, when that created the schema and `seed` is on, the sample content.
+ * lock, then, when that created the schema and `seed` is on, the sample content, then the bodies
+ * an older renderer made are rendered again (db/rendering.ts; one statement when there are none).
  */
 export async function migrateOnStart(
   db: Database,
@@ -92,7 +96,13 @@ export async function migrateOnStart(
 ): Promise<StartupResult> {
   return db.withMigrationLock(async () => {
     const { applied, createdSchema } = await applyMigrations(db, {}, options.log)
-    return createdSchema && options.seed ? { applied, seeded: await seedSampleContent(db.prisma) } : { applied }
+    const seeded = createdSchema && options.seed ? await seedSampleContent(db.prisma) : undefined
+    const rendered = await renderIfRendererChanged(db.query)
+    return {
+      applied,
+      ...(seeded ? { seeded } : {}),
+      ...(rendered && rendered.articles + rendered.comments > 0 ? { rendered } : {}),
+    }
   })
 }
 

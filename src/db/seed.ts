@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import type { PrismaClient } from '../generated/prisma/client.js'
 import { startHistory } from './queries/articles.js'
+import { renderStale } from './rendering.js'
 import type { Query } from './sql.js'
 import { articles, authors, comments } from './seed-data.js'
 
@@ -87,6 +88,8 @@ export async function seedSampleContent(prisma: PrismaClient, now = new Date()):
             updatedAt: new Date(comment.createdAt),
           })),
       })
+      // Inserted as rows, not through the write statements: their bodies are rendered here.
+      await renderStale(onPrisma(tx))
       await startHistory(onPrisma(tx))
       return { authors: a.count, articles: b.count, comments: c.count }
     },
@@ -193,6 +196,8 @@ export async function seedLarge(prisma: PrismaClient, size: LargeSeedSize = LARG
                WHERE "status" = 'approved' GROUP BY "article_id") c
          WHERE a."id" = c."article_id" AND a."slug" LIKE 'bench-article-%' AND a."comment_count" <> c.n`,
       )
+      // Inserted as rows, not through the write statements: their bodies are rendered here.
+      await renderStale(onPrisma(tx))
       await startHistory(onPrisma(tx))
       return { authors: a, articles: b, comments: c }
     },

@@ -44,6 +44,7 @@ export default fp<DatabasePluginOptions>(
         firstStart ?? (config.MIGRATE_ON_START ? await migrateOnStart(db, startOptions) : undefined)
       if (started?.applied.length) app.log.info({ migrations: started.applied }, 'applied migrations')
       if (started?.seeded) app.log.info({ seeded: started.seeded }, 'new database: seeded sample content')
+      if (started?.rendered) app.log.info({ rendered: started.rendered }, 'rendered stored bodies again (new renderer)')
     } catch (error) {
       await db.close()
       throw error

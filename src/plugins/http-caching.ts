@@ -126,8 +126,13 @@ export default fp<{ config: Config }>(
       const etagKind = route.config.etag
       // Decided by the route that answered, never by the URL's spelling: `/%61pi/v1/tokens`
       // and the absolute form `http://host/api/v1/tokens` reach the same route, and must
-      // carry the same private caching headers. Unmatched URLs (404s) go by their path.
-      if ((route.url ?? new URL(request.url, 'http://x').pathname).startsWith('/api/')) {
+      // carry the same private caching headers. Unmatched URLs (404s) go by their path. The
+      // public reads outside /api (feeds, sitemaps: routes that declare surrogate keys) follow
+      // the same rules.
+      if (
+        (route.url ?? new URL(request.url, 'http://x').pathname).startsWith('/api/') ||
+        route.config.surrogateKeys === true
+      ) {
         reply.header('vary', route.config.vary ? `Authorization, ${route.config.vary}` : 'Authorization')
         // principal is unset when the request was refused before authentication ran.
         const { kind } = request.principal ?? ANONYMOUS
@@ -153,13 +158,15 @@ export default fp<{ config: Config }>(
           }
         }
       }
-      if (!etagKind || typeof payload !== 'string' || reply.statusCode < 200 || reply.statusCode >= 300) return payload
+      // The bytes sent: a serialized body, or one a route wrote as a buffer (a large sitemap).
+      const sent = typeof payload === 'string' || Buffer.isBuffer(payload) ? payload : undefined
+      if (!etagKind || sent === undefined || reply.statusCode < 200 || reply.statusCode >= 300) return payload
       let etag: string
       if (etagKind === 'strong') {
         if (reply.resourceVersion === undefined) return payload
-        etag = strongTag(reply.resourceVersion, payload)
+        etag = strongTag(reply.resourceVersion, sent)
       } else {
-        etag = `W/"${digest(payload)}"`
+        etag = `W/"${digest(sent)}"`
       }
       reply.header('etag', etag)
       if (
@@ -176,9 +183,9 @@ export default fp<{ config: Config }>(
 )
 
 /** 16 base64url characters of the SHA-256 of the bytes sent. */
-const digest = (payload: string): string => hash('sha256', payload, 'base64url').slice(0, 16)
+const digest = (payload: string | Buffer): string => hash('sha256', payload, 'base64url').slice(0, 16)
 /** A single resource's strong ETag: its stored version and the digest of the representation. */
-const strongTag = (version: number, payload: string): string => `"${version}-${digest(payload)}"`
+const strongTag = (version: number, payload: string | Buffer): string => `"${version}-${digest(payload)}"`
 const STRONG_TAG = /^"\d{1,9}-[A-Za-z0-9_-]{16}"$/
 
 /** If-None-Match uses weak comparison (RFC 9110 §13.1.2). */

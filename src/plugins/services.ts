@@ -9,6 +9,7 @@ import { createHealthService, type HealthService } from '../services/health.js'
 import { createIdempotencyService, type IdempotencyService } from '../services/idempotency.js'
 import { cdnTargets } from '../services/cdn.js'
 import { createDeliveryService, type DeliveryService } from '../services/deliveries.js'
+import { createFeedService, type FeedService } from '../services/feeds.js'
 import { createPreviewService, type PreviewService } from '../services/previews.js'
 import { createGoLive, type GoLive } from '../services/go-live.js'
 import { createWebhookService, type WebhookService } from '../services/webhooks.js'
@@ -19,22 +20,28 @@ import { sharedSecret } from '../services/settings.js'
 import { createTokenService, type TokenService } from '../services/tokens.js'
 import { createTagService, type TagService } from '../services/tags.js'
 import { createTrashService, type TrashService } from '../services/trash.js'
+import { siteFrom, type Site } from '../services/site.js'
+import { createSitemapService, type SitemapService } from '../services/sitemaps.js'
 
 export interface Services {
   articles: ArticleService
   authors: AuthorService
   bulk: BulkService
   comments: CommentService
+  feeds: FeedService
   health: HealthService
   idempotency: IdempotencyService
   previews: PreviewService
   revisions: RevisionService
+  sitemaps: SitemapService
   tags: TagService
   tokens: TokenService
   trash: TrashService
   webhooks: WebhookService
   deliveries: DeliveryService
   goLive: GoLive
+  /** The frontend's addresses (feeds, sitemaps, structured data). */
+  site: Site
 }
 
 declare module 'fastify' {
@@ -79,7 +86,9 @@ export default fp<{ config: Config }>(
       ))
     const { db } = app
     const goLive = createGoLive(db)
+    const site = siteFrom(config)
     const articles = createArticleService(db, {
+      site,
       cursors,
       revisionsKeep: config.REVISIONS_KEEP,
       scheduled: (at) => goLive.scheduled(at),
@@ -98,6 +107,7 @@ export default fp<{ config: Config }>(
       authors: createAuthorService(db, { cursors }),
       bulk: createBulkService(db, { articles }),
       comments: createCommentService(db, { cursors, articles }),
+      feeds: createFeedService(db, { site }),
       health: createHealthService(db),
       idempotency: createIdempotencyService(db),
       previews: createPreviewService(db, { articles, cursors, previewUrl: config.PREVIEW_URL }),
@@ -107,6 +117,7 @@ export default fp<{ config: Config }>(
         diffMaxLines: config.DIFF_MAX_LINES,
         diffsPerToken: config.DIFF_CONCURRENT_PER_TOKEN,
       }),
+      sitemaps: createSitemapService(db, { site }),
       tags: createTagService(db, { cursors }),
       tokens: createTokenService(db),
       trash: createTrashService(db, { cursors, trashRetentionDays: config.TRASH_RETENTION_DAYS }),
@@ -128,6 +139,7 @@ export default fp<{ config: Config }>(
         app.log,
       ),
       goLive,
+      site,
     } satisfies Services)
     await sealWebhookSecrets(app, webhooks)
   },

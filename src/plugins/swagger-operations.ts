@@ -29,7 +29,8 @@ type RouteFacts = {
  */
 export function withHeaders(schema: Schema, route: RouteFacts): Schema {
   const methods = [route.method].flat()
-  const api = route.url.startsWith('/api/')
+  // The public reads outside /api (feeds, sitemaps) are rate-limited and cached like the API's.
+  const api = route.url.startsWith('/api/') || route.config?.surrogateKeys === true
   const params: Record<string, unknown> = {}
   if (route.config?.ifMatch) params['If-Match'] = REQUEST_HEADERS.ifMatch(route.config.ifMatch === 'required')
   if (route.config?.etag && methods.includes('GET')) params['If-None-Match'] = REQUEST_HEADERS.ifNoneMatch
@@ -56,7 +57,7 @@ export function withHeaders(schema: Schema, route: RouteFacts): Schema {
       const etag = route.config?.etag
       if (etag && /^2\d\d$/.test(status) && status !== '204') {
         sent.ETag = etag === 'strong' ? RESPONSE_HEADERS.strongEtag : RESPONSE_HEADERS.weakEtag
-        if (etag === 'weak') sent.Link = RESPONSE_HEADERS.linkNext
+        if (etag === 'weak' && route.url.startsWith('/api/')) sent.Link = RESPONSE_HEADERS.linkNext
       }
       Object.assign(sent, {
         'X-Request-Id': RESPONSE_HEADERS.requestId,
@@ -127,6 +128,36 @@ export function bodyExamples<T extends { paths?: unknown; components?: unknown }
     }
   }
   return document
+}
+
+/** The schema of a sparse answer (`fields=`) for each full one (schemas/fields.ts). */
+const SPARSE: Record<string, string> = {
+  Article: 'ArticleFields',
+  ArticleList: 'ArticleFieldsList',
+  Author: 'AuthorFields',
+  AuthorList: 'AuthorFieldsList',
+  Comment: 'CommentFields',
+  CommentList: 'CommentFieldsList',
+}
+
+/**
+ * For an operation that takes `fields`, its 200 answer is documented as the full schema or the
+ * sparse one (only the named fields): the route itself keeps the full schema, which is what
+ * serializes the answer without `fields` (a sparse answer is serialized as it is made).
+ */
+export function withSparseAnswers(schema: Schema): Schema {
+  const query = schema.querystring as { properties?: Schema } | undefined
+  const ok = (schema.response as Record<string, Schema> | undefined)?.['200']
+  const name = /^([A-Za-z]+)#$/.exec(String(ok?.$ref ?? ''))?.[1]
+  if (!query?.properties?.fields || !ok || !name || !SPARSE[name]) return schema
+  const { $ref, ...rest } = ok
+  return {
+    ...schema,
+    response: {
+      ...(schema.response as Schema),
+      200: { ...rest, anyOf: [{ $ref }, { $ref: `${SPARSE[name]}#` }] },
+    },
+  }
 }
 
 /** `idempotency-key` → `Idempotency-Key`. */

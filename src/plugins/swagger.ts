@@ -10,13 +10,21 @@ import * as bulkSchemas from '../schemas/bulk.js'
 import * as commentSchemas from '../schemas/comment.js'
 import { problems, sharedSchemas } from '../schemas/common.js'
 import * as eventSchemas from '../schemas/events.js'
+import * as feedSchemas from '../schemas/feed.js'
 import * as previewSchemas from '../schemas/preview.js'
 import * as revisionSchemas from '../schemas/revision.js'
 import * as tagSchemas from '../schemas/tag.js'
 import * as tokenSchemas from '../schemas/token.js'
 import * as webhookSchemas from '../schemas/webhook.js'
 import { sharedComponents } from './swagger-components.js'
-import { bodyExamples, integerFormats, optionalBodyRequests, withHeaders, type Schema } from './swagger-operations.js'
+import {
+  bodyExamples,
+  integerFormats,
+  optionalBodyRequests,
+  withHeaders,
+  withSparseAnswers,
+  type Schema,
+} from './swagger-operations.js'
 import { withWebhooks } from './swagger-webhooks.js'
 
 export const API_VERSION = '1.0.0'
@@ -66,6 +74,7 @@ export default fp<{ config: Config }>(
         tokenSchemas,
         webhookSchemas,
         eventSchemas,
+        feedSchemas,
       ),
     ]) {
       app.addSchema(schema)
@@ -90,7 +99,9 @@ export default fp<{ config: Config }>(
       const add = (...statuses: number[]) => {
         for (const [status, entry] of Object.entries(problems(...statuses))) response[status] ??= entry
       }
-      if (route.url.startsWith('/api/')) {
+      // The public reads outside /api (feeds, sitemaps) read tokens too, and are rate-limited.
+      const api = route.url.startsWith('/api/') || route.config?.surrogateKeys === true
+      if (api) {
         add(401, 503)
         // Public routes still read a token when one is sent (drafts, private fields), so the
         // document says authentication is optional there, and Swagger UI sends it.
@@ -99,7 +110,7 @@ export default fp<{ config: Config }>(
       if (schema.querystring || schema.params || schema.body) add(400)
       if (schema.body) add(408, 413, 415)
       // Rate limits count /api requests (and unknown paths); health probes are exempt.
-      if (route.url.startsWith('/api/')) add(429)
+      if (api) add(429)
       add(431, 500)
     })
 
@@ -135,6 +146,11 @@ export default fp<{ config: Config }>(
               'Signed webhooks (Standard Webhooks) from the transactional outbox, their delivery log, and the CDN purge log ' +
               '(admin only). Every event a receiver gets, with its body and headers, is in the `webhooks` section.',
           },
+          {
+            name: 'feeds',
+            description:
+              'RSS, Atom and JSON feeds and sitemaps (outside /api/v1): published articles, with frontend URLs',
+          },
           { name: 'service', description: 'Health and API description' },
         ],
         components: {
@@ -156,7 +172,10 @@ export default fp<{ config: Config }>(
         if (route.config?.optionalBody && typeof schema?.operationId === 'string')
           optionalBodies.add(schema.operationId)
         return {
-          schema: schema && !schema.hide ? (withHeaders(schema as Schema, route) as typeof schema) : schema,
+          schema:
+            schema && !schema.hide
+              ? (withHeaders(withSparseAnswers(schema as Schema), route) as typeof schema)
+              : schema,
           url,
         }
       },

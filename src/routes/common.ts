@@ -11,6 +11,7 @@ export const sections = {
   authors: ['authors'],
   tokens: ['tokens'],
   webhooks: ['webhooks'],
+  feeds: ['feeds'],
   service: ['service'],
 }
 

@@ -19,6 +19,18 @@ export function linkNext(reply: FastifyReply, url: string, meta: { nextCursor: s
   reply.header('link', `<${parsed.pathname}${parsed.search}>; rel="next"`)
 }
 
+/**
+ * The serializer of a sparse answer (`fields=`): it holds only the fields the caller named, so
+ * the route's full response schema (which serializes every other answer) does not describe it;
+ * the document does (plugins/swagger-operations.ts `withSparseAnswers`).
+ */
+export const sparse = (payload: unknown): string => JSON.stringify(payload)
+
+/** Answers with a sparse representation (`fields=`): serialized as it is made, still JSON. */
+export function answerSparse(reply: FastifyReply): void {
+  reply.type('application/json; charset=utf-8').serializer(sparse)
+}
+
 /** Sends a single resource with its strong ETag (made in onSend from the version and the bytes). */
 export function sendVersioned<T>(reply: FastifyReply, { resource, version }: Versioned<T>): T {
   reply.resourceVersion = version

@@ -1,9 +1,69 @@
 import { Type, type Static } from 'typebox'
 import { ListOf, ListQuery, Nullable, SlugInput, StringEnum, Timestamp, TimestampInput, Uuid, ref } from './common.js'
 import { AuthorSummarySchema } from './author.js'
+import { ARTICLE_FIELDS, AUTHOR_SUMMARY_FIELDS, FieldsParam, SparseOf } from './fields.js'
 import { NOT_BLANK, TAG_PATTERN, UNTRUSTED } from './text.js'
 
 export const ARTICLE_STATUSES = ['draft', 'scheduled', 'published'] as const
+
+const Url = Type.String({ format: 'uri' })
+
+/**
+ * schema.org `NewsArticle` JSON-LD of a published article, with the properties Google documents
+ * for Article rich results. Every string in it comes from the article: embed it in
+ * `<script type="application/ld+json">` with `<` escaped as `\\u003c` (the README's idiom).
+ */
+export const NewsArticleSchema = Type.Object(
+  {
+    '@context': Type.Literal('https://schema.org'),
+    '@type': Type.Literal('NewsArticle'),
+    headline: Type.String(),
+    description: Type.Optional(Type.String({ description: 'The excerpt; absent when it is empty.' })),
+    datePublished: Timestamp,
+    dateModified: Timestamp,
+    author: Type.Array(
+      Type.Object(
+        { '@type': Type.Literal('Person'), name: Type.String(), url: { ...Url, description: 'AUTHOR_URL_TEMPLATE' } },
+        { additionalProperties: false },
+      ),
+      { minItems: 1, maxItems: 1 },
+    ),
+    publisher: Type.Object(
+      {
+        '@type': Type.Literal('Organization'),
+        name: Type.String({ description: 'PUBLISHER_NAME' }),
+        url: { ...Url, description: 'PUBLIC_SITE_URL' },
+        logo: Type.Optional(
+          Type.Object(
+            { '@type': Type.Literal('ImageObject'), url: { ...Url, description: 'PUBLISHER_LOGO_URL' } },
+            { additionalProperties: false },
+          ),
+        ),
+      },
+      { additionalProperties: false },
+    ),
+    mainEntityOfPage: Type.Object(
+      {
+        '@type': Type.Literal('WebPage'),
+        '@id': { ...Url, description: 'The article on the frontend (ARTICLE_URL_TEMPLATE).' },
+      },
+      { additionalProperties: false },
+    ),
+    url: { ...Url, description: 'The article on the frontend (ARTICLE_URL_TEMPLATE).' },
+    keywords: Type.Optional(Type.String({ description: 'The tags, comma-separated; absent without tags.' })),
+    inLanguage: Type.String({ description: 'SITE_LANGUAGE' }),
+    wordCount: Type.Integer({ minimum: 0, maximum: 2_147_483_647 }),
+  },
+  {
+    $id: 'NewsArticle',
+    title: 'NewsArticle',
+    additionalProperties: false,
+    description:
+      'schema.org NewsArticle (JSON-LD) for search engines. Untrusted text: serialise it with `<` escaped as `\\u003c` ' +
+      'before putting it in a script element of type application/ld+json (the README shows how).',
+  },
+)
+export type NewsArticleData = Static<typeof NewsArticleSchema>
 
 export const ArticleSchema = Type.Object(
   {
@@ -12,6 +72,33 @@ export const ArticleSchema = Type.Object(
     title: Type.String({ examples: ['Minsk: a tale of 2 rallies'] }),
     excerpt: Type.String(),
     body: Type.String({ description: 'Markdown, returned byte-exact.' }),
+    bodyHtml: Type.Optional(
+      Type.String({
+        description:
+          '`body` rendered to HTML (CommonMark, GFM tables, strikethrough, autolinks, footnotes; headings with ids) ' +
+          'with raw HTML off, then sanitized by an allowlist (links: http, https, mailto and relative only; external ' +
+          'links rel="noopener noreferrer"). Rendered when the body is written. In single reads and writes; in lists ' +
+          'only when named in `fields`.',
+      }),
+    ),
+    bodyText: Type.Optional(
+      Type.String({ description: 'The rendered body as plain text. Single reads; lists with `fields`.' }),
+    ),
+    wordCount: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        maximum: 2_147_483_647,
+        description: 'Words in bodyText. Single reads; lists with `fields`.',
+      }),
+    ),
+    readingTimeMinutes: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        maximum: 2_147_483_647,
+        description:
+          'wordCount at 230 words a minute, rounded up (0 for an empty body). Single reads; lists with `fields`.',
+      }),
+    ),
     tags: Type.Array(Type.String({ maxLength: 50 }), { maxItems: 20, examples: [['city-hall', 'transport']] }),
     status: StringEnum(ARTICLE_STATUSES, {
       description: 'Derived from publishedAt: null → draft, future → scheduled, past → published.',
@@ -21,6 +108,10 @@ export const ArticleSchema = Type.Object(
     commentCount: Type.Integer({ minimum: 0, maximum: 2_147_483_647, description: 'Approved comments.' }),
     createdAt: Timestamp,
     updatedAt: Timestamp,
+    structuredData: Type.Optional({
+      ...ref(NewsArticleSchema),
+      description: 'Published articles only (none for drafts and scheduled ones). Single reads; lists with `fields`.',
+    }),
     author: Type.Optional(ref(AuthorSummarySchema)),
   },
   { $id: 'Article', title: 'Article' },
@@ -29,6 +120,30 @@ export type Article = Static<typeof ArticleSchema>
 
 export const ArticleListSchema = ListOf(ArticleSchema, 'ArticleList')
 export type ArticleList = Static<typeof ArticleListSchema>
+
+/** An embedded author with `fields=author.<field>`: only the named fields. */
+export const AuthorSummaryFieldsSchema = Type.Object(
+  Object.fromEntries(AUTHOR_SUMMARY_FIELDS.map((f) => [f, Type.Optional(AuthorSummarySchema.properties[f])])),
+  {
+    $id: 'AuthorSummaryFields',
+    title: 'AuthorSummaryFields',
+    description:
+      'The embedded author, with the fields named as `author.<field>` (all of them with include=author alone).',
+  },
+)
+
+/** An article answered with `fields=`: the named fields and `id`. */
+export const ArticleFieldsSchema = SparseOf(
+  ArticleSchema.properties,
+  { author: ref(AuthorSummaryFieldsSchema) },
+  { $id: 'ArticleFields', description: 'An article with only the fields named in `fields` (and `id`).' },
+)
+export const ArticleFieldsListSchema = ListOf(ArticleFieldsSchema, 'ArticleFieldsList')
+
+const ArticleFields = FieldsParam(
+  [...ARTICLE_FIELDS, ...AUTHOR_SUMMARY_FIELDS.map((f) => `author.${f}`)],
+  'slug,title,excerpt,publishedAt,author.name',
+)
 
 const Slug = SlugInput('title')
 const Title = Type.String({
@@ -151,6 +266,7 @@ export const ListArticlesQuerySchema = Type.Object(
       }),
     ),
     include: Type.Optional(StringEnum(['author'], { description: 'Embed the author ({id, slug, name, avatarUrl}).' })),
+    fields: ArticleFields,
     author: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Author id or slug.' })),
     tag: Type.Optional(
       Type.Array(Type.String({ minLength: 1, maxLength: 50 }), {
@@ -179,7 +295,7 @@ export const ListArticlesQuerySchema = Type.Object(
 export type ListArticlesQuery = Static<typeof ListArticlesQuerySchema>
 
 export const ArticleQuerySchema = Type.Object(
-  { include: Type.Optional(StringEnum(['author'], { description: 'Embed the author.' })) },
+  { include: Type.Optional(StringEnum(['author'], { description: 'Embed the author.' })), fields: ArticleFields },
   { additionalProperties: false },
 )
 export type ArticleQuery = Static<typeof ArticleQuerySchema>

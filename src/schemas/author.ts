@@ -1,5 +1,6 @@
 import { Type, type Static } from 'typebox'
 import { ListOf, ListQuery, Nullable, SlugInput, Timestamp, Uuid } from './common.js'
+import { AUTHOR_FIELDS, FieldsParam, SparseOf } from './fields.js'
 import { NOT_BLANK, UNTRUSTED } from './text.js'
 
 /** What an article embeds with include=author: public fields only. */
@@ -41,6 +42,21 @@ export type Author = Static<typeof AuthorSchema>
 
 export const AuthorListSchema = ListOf(AuthorSchema, 'AuthorList')
 export type AuthorList = Static<typeof AuthorListSchema>
+
+/** An author answered with `fields=`: the named fields and `id`. */
+export const AuthorFieldsSchema = SparseOf(
+  AuthorSchema.properties,
+  {},
+  {
+    $id: 'AuthorFields',
+    description:
+      'An author with only the fields named in `fields` (and `id`). `email` stays private: named or not, it is ' +
+      'present only for editor and admin tokens and for an author token on its own entry.',
+  },
+)
+export const AuthorFieldsListSchema = ListOf(AuthorFieldsSchema, 'AuthorFieldsList')
+
+const AuthorFields = FieldsParam(AUTHOR_FIELDS, 'slug,name,avatarUrl')
 
 const Slug = SlugInput('name')
 const Name = Type.String({
@@ -110,10 +126,12 @@ export const ListAuthorsQuerySchema = Type.Object(
         description: 'Case-insensitive substring of the name (% and _ are literal characters).',
       }),
     ),
+    fields: AuthorFields,
   },
   { additionalProperties: false },
 )
 export type ListAuthorsQuery = Static<typeof ListAuthorsQuerySchema>
 
-/** GET /authors/{idOrSlug} takes no query parameters; any given is a 400. */
-export const AuthorQuerySchema = Type.Object({}, { additionalProperties: false })
+/** GET /authors/{idOrSlug} takes `fields` only; any other query parameter is a 400. */
+export const AuthorQuerySchema = Type.Object({ fields: AuthorFields }, { additionalProperties: false })
+export type AuthorQuery = Static<typeof AuthorQuerySchema>

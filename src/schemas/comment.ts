@@ -1,5 +1,6 @@
 import { Type, type Static } from 'typebox'
 import { ListOf, ListQuery, Nullable, StringEnum, Timestamp, Uuid } from './common.js'
+import { COMMENT_FIELDS, FieldsParam, SparseOf } from './fields.js'
 import { NOT_BLANK, UNTRUSTED } from './text.js'
 
 export const COMMENT_STATUSES = ['pending', 'approved', 'spam', 'rejected'] as const
@@ -26,6 +27,12 @@ export const CommentSchema = Type.Object(
       }),
     ),
     body: Type.String({ description: 'Plain text, returned byte-exact.' }),
+    bodyHtml: Type.String({
+      description:
+        '`body` as HTML, rendered when the body is written: paragraphs from blank lines, line breaks from single ' +
+        'newlines, URLs (http://, https://, www.) as links with rel="ugc nofollow noopener", everything else ' +
+        'escaped. Still untrusted input for frontends. In every comment answer.',
+    }),
     status: Status,
     createdAt: Timestamp,
   },
@@ -35,6 +42,21 @@ export type Comment = Static<typeof CommentSchema>
 
 export const CommentListSchema = ListOf(CommentSchema, 'CommentList')
 export type CommentList = Static<typeof CommentListSchema>
+
+/** A comment answered with `fields=`: the named fields and `id`. */
+export const CommentFieldsSchema = SparseOf(
+  CommentSchema.properties,
+  {},
+  {
+    $id: 'CommentFields',
+    description:
+      'A comment with only the fields named in `fields` (and `id`). `authorEmail` stays private: named or not, it ' +
+      'is present only in the moderator representation (editor and admin tokens), never in public lists.',
+  },
+)
+export const CommentFieldsListSchema = ListOf(CommentFieldsSchema, 'CommentFieldsList')
+
+const CommentFields = FieldsParam(COMMENT_FIELDS, 'authorName,bodyHtml,createdAt')
 
 // Blank (no visible character: schemas/text.ts) is a 400 like a missing value.
 const AuthorName = Type.String({
@@ -106,7 +128,10 @@ const Sort = Type.Optional(
   }),
 )
 
-export const ListArticleCommentsQuerySchema = Type.Object({ ...ListQuery, sort: Sort }, { additionalProperties: false })
+export const ListArticleCommentsQuerySchema = Type.Object(
+  { ...ListQuery, sort: Sort, fields: CommentFields },
+  { additionalProperties: false },
+)
 export type ListArticleCommentsQuery = Static<typeof ListArticleCommentsQuerySchema>
 
 export const ListCommentsQuerySchema = Type.Object(
@@ -117,7 +142,12 @@ export const ListCommentsQuerySchema = Type.Object(
       StringEnum(COMMENT_STATUSES, { description: 'Only comments in this state (default: every state).' }),
     ),
     article: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Article id or slug.' })),
+    fields: CommentFields,
   },
   { additionalProperties: false },
 )
 export type ListCommentsQuery = Static<typeof ListCommentsQuerySchema>
+
+/** GET /comments/{id} takes `fields` only; any other query parameter is a 400. */
+export const CommentQuerySchema = Type.Object({ fields: CommentFields }, { additionalProperties: false })
+export type CommentQuery = Static<typeof CommentQuerySchema>

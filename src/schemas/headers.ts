@@ -63,14 +63,16 @@ export const RESPONSE_HEADERS = {
   varyAccept: header('`Authorization, Accept`: the answer depends on the token and on the media type asked for.', 100),
   cacheControl: header(
     'Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, ' +
-      'stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list ' +
-      'only until the next scheduled article goes live); anonymous errors: `public, max-age=0, must-revalidate`; ' +
+      'stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list, ' +
+      'a feed or a sitemap only until the next scheduled article goes live, the news sitemap and the sitemap index ' +
+      'also only until their oldest news entry is 48 hours old); anonymous errors: `public, max-age=0, must-revalidate`; ' +
       'with a token: `private, no-cache`; with a preview token: `private, no-store`.',
     300,
   ),
   surrogateKey: header(
     'Anonymous successful reads: what the response depends on, space-separated (`articles`, `articles-search`, `articles-sorted`, ' +
-      '`article-<id>`, `author-<id>`, `tag-<tag>`, `comments-<articleId>`, `authors`), for CDN purges by surrogate key ' +
+      '`article-<id>`, `author-<id>`, `author-articles-<id>`, `tag-<tag>`, `comments-<articleId>`, `authors`, `tags`, ' +
+      '`sitemaps`, `sitemap-news`), for CDN purges by surrogate key ' +
       '(Fastly, Varnish xkey). Every change purges exactly the keys it made stale (CDN_PURGE).',
     65_536,
   ),

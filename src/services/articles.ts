@@ -9,6 +9,7 @@ import * as q from '../db/queries/articles.js'
 import { authorExists } from '../db/queries/authors.js'
 import { Problems } from '../errors.js'
 import type {
+  Article,
   ArticleList,
   CreateArticle,
   ListArticlesQuery,
@@ -17,7 +18,17 @@ import type {
 } from '../schemas/article.js'
 import type { ArticleEventType } from '../schemas/events.js'
 import { authorScope, canReadDrafts, isStaff, mayActFor } from './access.js'
-import { articleStatus, toArticle, versioned, type VersionedArticle } from './article-view.js'
+import {
+  articleColumns,
+  articleStatus,
+  toArticle,
+  toSparseArticle,
+  versioned as versionedOn,
+  type VersionedArticle,
+} from './article-view.js'
+import { parseFields } from './fields.js'
+import type { Site } from './site.js'
+import { ARTICLE_FIELDS, AUTHOR_SUMMARY_FIELDS } from '../schemas/fields.js'
 import { insertWithSlug, rejectUuidSlug, slugify } from './slug.js'
 
 /** Who a change is by, as its revision records it. */
@@ -48,10 +59,27 @@ export interface ArticleServiceOptions {
   revisionsKeep?: number | undefined
   /** Told when an article is scheduled to go live at `at` (services/go-live.ts: the sweep wakes for it). */
   scheduled?: (at: Date) => void
+  /** The frontend's addresses, for structured data. */
+  site: Site
+}
+
+/** A single read's or a list's query: the embedded author and the sparse fieldset. */
+export interface ArticleShape {
+  include?: 'author' | undefined
+  fields?: string | undefined
+}
+
+/** `fields=` checked against the allowlist; naming an `author.*` field embeds the author, as does include=author (all its fields). */
+function selectionOf(shape: ArticleShape) {
+  if (shape.fields === undefined) return undefined
+  const selection = parseFields(shape.fields, ARTICLE_FIELDS, AUTHOR_SUMMARY_FIELDS)
+  if (shape.include === 'author' && !selection.author) return { ...selection, author: new Set(AUTHOR_SUMMARY_FIELDS) }
+  return selection
 }
 
 export function createArticleService(db: Database, options: ArticleServiceOptions) {
-  const { cursors, revisionsKeep } = options
+  const { cursors, revisionsKeep, site } = options
+  const versioned = (row: q.ArticleRow) => versionedOn(row, site)
   const searchConfig = options.searchConfig ?? 'english'
   /** What a change by `principal` records: its revision (`action`) and its outbox event. */
   const note = (
@@ -79,10 +107,17 @@ export function createArticleService(db: Database, options: ArticleServiceOption
       options.scheduled?.(new Date(resource.publishedAt))
   }
 
-  async function getVersioned(principal: Principal, idOrSlug: string, withAuthor = false): Promise<VersionedArticle> {
-    const row = await q.findArticle(db.query, principal, idOrSlug, { withAuthor })
+  async function getVersioned(
+    principal: Principal,
+    idOrSlug: string,
+    shape: ArticleShape = {},
+  ): Promise<VersionedArticle> {
+    const selection = selectionOf(shape)
+    const row = await q.findArticle(db.query, principal, idOrSlug, selection ? articleColumns(selection) : {})
     if (!row) throw notFound()
-    return versioned(row)
+    return selection
+      ? { resource: toSparseArticle(row, selection, new Date(), site) as Article, version: row.version }
+      : versionedOn(row, site, shape.include === 'author')
   }
 
   /**
@@ -148,6 +183,7 @@ export function createArticleService(db: Database, options: ArticleServiceOption
       if (query.status !== undefined && !canReadDrafts(principal)) {
         throw Problems.unauthorized('The status filter needs a token; without one only published articles are listed.')
       }
+      const selection = selectionOf(query)
       const now = new Date()
       const search = query.q === undefined ? undefined : searchQuery(searchConfig, query.q)
       const codec = await cursors()
@@ -169,13 +205,18 @@ export function createArticleService(db: Database, options: ArticleServiceOption
           ...(query.publishedBefore !== undefined ? { publishedBefore: query.publishedBefore } : {}),
           ...(query.status !== undefined ? { status: query.status } : {}),
         },
-        { pagination, codec, withAuthor: query.include === 'author', now },
+        selection
+          ? { pagination, codec, ...articleColumns(selection), now }
+          : { pagination, codec, withAuthor: query.include === 'author', now },
       )
-      return { data: rows.map((row) => toArticle(row, now)), meta }
+      const data = selection
+        ? rows.map((row) => toSparseArticle(row, selection, now, site) as Article)
+        : rows.map((row) => toArticle(row, now, { author: query.include === 'author' }))
+      return { data, meta }
     },
 
-    get: (principal: Principal, idOrSlug: string, include?: 'author') =>
-      getVersioned(principal, idOrSlug, include === 'author'),
+    /** A single read: the full representation, or with `fields` only those (a sparse answer, which the route sends as it is). */
+    get: (principal: Principal, idOrSlug: string, shape?: ArticleShape) => getVersioned(principal, idOrSlug, shape),
 
     /**
      * The article a write or an editor's read (revisions, previews) targets, on `shelf`: 404

@@ -5,23 +5,60 @@ import { paginate, type CursorCodec } from '../db/paging.js'
 import { authorHasArticles } from '../db/queries/articles.js'
 import * as q from '../db/queries/authors.js'
 import { ProblemError, Problems } from '../errors.js'
-import type { Author, AuthorList, CreateAuthor, ListAuthorsQuery, UpdateAuthor } from '../schemas/author.js'
-import { mayActFor } from './access.js'
+import type {
+  Author,
+  AuthorList,
+  AuthorQuery,
+  CreateAuthor,
+  ListAuthorsQuery,
+  UpdateAuthor,
+} from '../schemas/author.js'
+import { AUTHOR_FIELDS, type AuthorField } from '../schemas/fields.js'
+import { authorScope, isStaff, mayActFor } from './access.js'
 import type { Versioned } from './common.js'
+import { parseFields } from './fields.js'
 import { insertWithSlug, rejectUuidSlug, slugify } from './slug.js'
 
-function toAuthor(row: q.AuthorRow, principal: Principal): Author {
-  return {
-    id: row.id,
-    slug: row.slug,
-    name: row.name,
-    ...(mayActFor(principal, row.id) ? { email: row.email } : {}),
-    bio: row.bio,
-    avatarUrl: row.avatarUrl,
-    website: row.website,
-    createdAt: row.createdAt.toISOString(),
-    updatedAt: row.updatedAt.toISOString(),
+/** How each field is made from the row (each is read from the column of its own name). */
+const FIELD: Record<AuthorField, (row: q.AuthorRow) => unknown> = {
+  id: (r) => r.id,
+  slug: (r) => r.slug,
+  name: (r) => r.name,
+  email: (r) => r.email,
+  bio: (r) => r.bio,
+  avatarUrl: (r) => r.avatarUrl,
+  website: (r) => r.website,
+  createdAt: (r) => r.createdAt.toISOString(),
+  updatedAt: (r) => r.updatedAt.toISOString(),
+}
+
+/**
+ * The representation `principal` gets: every field, or only those of a sparse fieldset (`id`
+ * always), in the order of the full one. The email, named or not, only for who may act for
+ * the author.
+ */
+function toAuthor(row: q.AuthorRow, principal: Principal, fields?: ReadonlySet<AuthorField>): Author {
+  const out: Record<string, unknown> = {}
+  for (const field of AUTHOR_FIELDS) {
+    if (fields && !fields.has(field)) continue
+    if (field === 'email' && !mayActFor(principal, row.id)) continue
+    out[field] = FIELD[field](row)
   }
+  return out as Author
+}
+
+/**
+ * `fields=` checked against the allowlist, and what the statement reads for it: the named
+ * fields' columns, the email only when named by a caller who may see one (an author token: only
+ * its own author's is read).
+ */
+function selectionOf(principal: Principal, text: string | undefined) {
+  if (text === undefined) return undefined
+  const { fields } = parseFields(text, AUTHOR_FIELDS)
+  const staff = isStaff(principal)
+  const own = authorScope(principal)
+  const columns = [...fields].filter((f) => f !== 'email' || staff || own !== undefined)
+  return { fields, columns, emailOf: staff ? undefined : own }
 }
 
 export type VersionedAuthor = Versioned<Author>
@@ -55,20 +92,29 @@ export function createAuthorService(db: Database, options: AuthorServiceOptions)
   }
 
   return {
+    /** A page of authors: full, or with `fields` only those (a sparse answer, which the route sends as it is). */
     async list(principal: Principal, query: ListAuthorsQuery): Promise<AuthorList> {
+      const selection = selectionOf(principal, query.fields)
       const codec = await cursors()
       const pagination = paginate(q.authorListSpec, query, codec)
       const { rows, meta } = await q.listAuthors(db.query, query.q === undefined ? {} : { q: query.q }, {
         pagination,
         codec,
+        ...(selection ? { columns: selection.columns, emailOf: selection.emailOf } : {}),
       })
-      return { data: rows.map((row) => toAuthor(row, principal)), meta }
+      return { data: rows.map((row) => toAuthor(row, principal, selection?.fields)), meta }
     },
 
-    async get(principal: Principal, idOrSlug: string): Promise<VersionedAuthor> {
-      const row = await q.findAuthor(db.query, idOrSlug)
+    /** One author: full, or with `fields` only those; either way with the version its ETag is made from. */
+    async get(principal: Principal, idOrSlug: string, query: AuthorQuery = {}): Promise<VersionedAuthor> {
+      const selection = selectionOf(principal, query.fields)
+      const row = await q.findAuthor(
+        db.query,
+        idOrSlug,
+        selection ? { columns: selection.columns, emailOf: selection.emailOf } : {},
+      )
       if (!row) throw notFound()
-      return { resource: toAuthor(row, principal), version: row.version }
+      return { resource: toAuthor(row, principal, selection?.fields), version: row.version }
     },
 
     /**

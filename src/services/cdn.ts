@@ -1,5 +1,6 @@
 import type { OutboundRequest } from '../net/outbound.js'
 import { keys } from './common.js'
+import { NEWS_WINDOW_MS } from './sitemaps.js'
 
 /**
  * CDN caching: which surrogate keys a change makes stale, and how each CDN is told to purge
@@ -13,6 +14,7 @@ interface ArticleState {
   trashed?: boolean
   authorId?: string
   tags?: string[]
+  publishedAt?: string | null
 }
 interface EventLike {
   type: string
@@ -21,36 +23,67 @@ interface EventLike {
 
 const isLive = (state: ArticleState | null | undefined) => state?.status === 'published' && state.trashed !== true
 
+/** Changes after which the event's `publishedAt` is not the one the article had before (or there is none). */
+const NEW_DATE = new Set(['article.published', 'article.unpublished', 'article.deleted'])
+
 /**
  * The keys a change makes stale, and no more: nothing for what the public never saw (drafts,
- * scheduled articles); for an article that appears or disappears, every list (`articles`)
- * and its own page and comments; for an edit of a live article, its page (every cached list
- * that shows it carries its key), search results and lists in an explicit order (an edit moves
- * it there), and the tag lists it joins; for a comment, its article's comments and page and
- * the explicitly ordered lists (commentCount). The tag index (`tags`) is stale whenever a
- * tagged article appears or disappears, or a live article's tags change.
+ * scheduled articles). For an article that appears or disappears: every list (`articles`: the
+ * article lists, the main feeds, the authors' sitemap), its own page and comments, the sitemap
+ * index and article sitemaps (`sitemaps`); appearing, also the feeds of its tags and of its
+ * author (the feeds that listed a disappearing one carry its own key). For an edit of a live
+ * article: its page (every cached list and feed that shows it carries its key), search results
+ * and lists in an explicit order (an edit moves it there), the lists and feeds of the tags it
+ * joins, and `sitemaps` (its lastmod). The news sitemap (`sitemap-news`) is stale when the
+ * article is or was published in the last 48 hours at `now` (when the change was made; a
+ * purge that comes later finds no cached copy listing an older one, since a cached news sitemap
+ * is fresh only until its oldest entry turns 48 hours old); where the event does not say when
+ * it was published before (a publish, an unpublish, a deletion), it may have been. For a
+ * comment: its article's comments and page and the explicitly ordered lists (commentCount).
+ * The tag index (`tags`) is stale whenever a tagged article appears or disappears, or a live
+ * article's tags change.
  */
-export function purgeKeysFor(event: EventLike): string[] {
+export function purgeKeysFor(event: EventLike, now = new Date()): string[] {
   const data = event.data
   const id = String(data.id ?? '')
   if (event.type.startsWith('article.')) {
-    const now = data as ArticleState
+    const after = data as ArticleState
     const before = (data.previous ?? null) as ArticleState | null
-    const live = event.type !== 'article.deleted' && isLive(now)
+    const live = event.type !== 'article.deleted' && isLive(after)
     const wasLive = event.type === 'article.published' ? false : isLive(before)
     if (!live && !wasLive) return []
-    const tagsNow = now.tags ?? []
+    const tagsNow = after.tags ?? []
     const tagsBefore = before?.tags ?? []
+    const publishedAt = typeof after.publishedAt === 'string' ? Date.parse(after.publishedAt) : Number.NaN
+    const recent = publishedAt > now.getTime() - NEWS_WINDOW_MS
+    const wasInNews = isLive(before) && (NEW_DATE.has(event.type) || recent)
+    const news = (live && recent) || wasInNews ? [keys.sitemapNews] : []
     if (live !== wasLive) {
       const counted = (live ? tagsNow : tagsBefore).length > 0 ? [keys.tags] : []
-      return [keys.articles, keys.article(id), keys.comments(id), ...counted]
+      const feeds = live
+        ? [...tagsNow.map(keys.tag), ...(after.authorId ? [keys.authorArticles(after.authorId)] : [])]
+        : []
+      return [keys.articles, keys.article(id), keys.comments(id), ...counted, ...feeds, keys.sitemaps, ...news]
     }
     const joined = tagsNow.filter((tag) => !tagsBefore.includes(tag))
     const left = tagsBefore.filter((tag) => !tagsNow.includes(tag))
     const recounted = joined.length > 0 || left.length > 0 ? [keys.tags] : []
-    // A live article moving to another author changes both authors' lists: all lists, then.
-    const moved = before?.authorId !== undefined && before.authorId !== now.authorId ? [keys.articles] : []
-    return [keys.article(id), keys.search, keys.sorted, ...joined.map(keys.tag), ...recounted, ...moved]
+    // A live article moving to another author changes both authors' lists (all lists, then)
+    // and feeds (the old one's carries the article's key).
+    const moved =
+      before?.authorId !== undefined && after.authorId !== undefined && before.authorId !== after.authorId
+        ? [keys.articles, keys.authorArticles(after.authorId)]
+        : []
+    return [
+      keys.article(id),
+      keys.search,
+      keys.sorted,
+      ...joined.map(keys.tag),
+      ...recounted,
+      ...moved,
+      keys.sitemaps,
+      ...news,
+    ]
   }
   if (event.type === 'author.created') return [keys.authors]
   // The authors list is sorted by name: a rename can move an author on any page.

@@ -7,18 +7,21 @@ import { Problems } from '../errors.js'
 import type {
   Comment,
   CommentList,
+  CommentQuery,
   CommentStatus,
   CreateComment,
   ListArticleCommentsQuery,
   ListCommentsQuery,
   UpdateComment,
 } from '../schemas/comment.js'
+import { COMMENT_FIELDS, type CommentField } from '../schemas/fields.js'
 import type { BulkComments, CommentBulkAction } from '../schemas/bulk.js'
 import type { BulkResult } from '../schemas/common.js'
 import type { CommentEventType } from '../schemas/events.js'
 import type { ArticleService } from './articles.js'
 import { runBulk } from './bulk.js'
 import type { Versioned } from './common.js'
+import { parseFields } from './fields.js'
 
 /**
  * Who sees what: the public representation never carries the commenter's email; the staff
@@ -26,17 +29,45 @@ import type { Versioned } from './common.js'
  */
 type Representation = 'public' | 'staff'
 
-function toComment(row: q.CommentRow, representation: Representation): Comment {
-  return {
-    id: row.id,
-    articleId: row.articleId,
-    parentId: row.parentId,
-    authorName: row.authorName,
-    ...(representation === 'staff' ? { authorEmail: row.authorEmail! } : {}),
-    body: row.body,
-    status: row.status,
-    createdAt: row.createdAt.toISOString(),
+/** How each field is made from the row (each is read from the column of its own name). */
+const FIELD: Record<CommentField, (row: q.CommentRow) => unknown> = {
+  id: (r) => r.id,
+  articleId: (r) => r.articleId,
+  parentId: (r) => r.parentId,
+  authorName: (r) => r.authorName,
+  authorEmail: (r) => r.authorEmail,
+  body: (r) => r.body,
+  bodyHtml: (r) => r.bodyHtml,
+  status: (r) => r.status,
+  createdAt: (r) => r.createdAt.toISOString(),
+}
+
+const isPublicField = (field: CommentField): field is Exclude<CommentField, 'authorEmail'> => field !== 'authorEmail'
+/** Whether a representation carries this field at all: the email is the staff one's only. */
+const carries = (representation: Representation, field: CommentField) =>
+  representation === 'staff' || isPublicField(field)
+
+/**
+ * A comment in a representation: every field it carries, or only those of a sparse fieldset
+ * (`id` always), in the order of the full one.
+ */
+function toComment(row: q.CommentRow, representation: Representation, fields?: ReadonlySet<CommentField>): Comment {
+  const out: Record<string, unknown> = {}
+  for (const field of COMMENT_FIELDS) {
+    if (carries(representation, field) && (!fields || fields.has(field))) out[field] = FIELD[field](row)
   }
+  return out as Comment
+}
+
+/**
+ * `fields=` checked against the allowlist, and the columns the statement reads for it in a
+ * representation: the named fields the representation carries (a public answer never reads the
+ * email, named or not).
+ */
+function selectionOf(text: string | undefined, representation: Representation) {
+  if (text === undefined) return undefined
+  const { fields } = parseFields(text, COMMENT_FIELDS)
+  return { fields, columns: [...fields].filter((field) => carries(representation, field)) }
 }
 
 export type VersionedComment = Versioned<Comment>
@@ -68,14 +99,17 @@ export function createCommentService(db: Database, options: CommentServiceOption
       idOrSlug: string,
       query: ListArticleCommentsQuery,
     ): Promise<{ list: CommentList; articleId: string }> {
+      const selection = selectionOf(query.fields, 'public')
       const codec = await cursors()
       const { rows, meta } = await q.listArticleComments(db.query, principal, idOrSlug, {
         pagination: paginate(q.commentListSpec, query, codec),
         codec,
+        // articleId, named or not: the answer's cache keys are the article's.
+        ...(selection ? { columns: [...selection.columns.filter(isPublicField), 'articleId'] } : {}),
       })
       // Only an empty page asks whether the article exists (a 404 when it does not).
       const articleId = rows[0]?.articleId ?? (await articles.visibleId(principal, idOrSlug))
-      return { list: { data: rows.map((row) => toComment(row, 'public')), meta }, articleId }
+      return { list: { data: rows.map((row) => toComment(row, 'public', selection?.fields)), meta }, articleId }
     },
 
     /** The moderation queue (editors and admins): every state unless filtered, with emails. */
@@ -85,11 +119,13 @@ export function createCommentService(db: Database, options: CommentServiceOption
         ...(query.status !== undefined ? { status: query.status } : {}),
         ...(query.article !== undefined ? { article: query.article } : {}),
       }
+      const selection = selectionOf(query.fields, 'staff')
       const { rows, meta } = await q.listComments(db.query, filters, {
         pagination: paginate(q.commentListSpec, query, codec),
         codec,
+        ...(selection ? { columns: selection.columns } : {}),
       })
-      return { data: rows.map((row) => toComment(row, 'staff')), meta }
+      return { data: rows.map((row) => toComment(row, 'staff', selection?.fields)), meta }
     },
 
     /**
@@ -118,11 +154,12 @@ export function createCommentService(db: Database, options: CommentServiceOption
       return { resource: { ...toComment(row, 'public'), status: 'pending' }, version: row.version }
     },
 
-    /** One comment in any state, moderator representation. */
-    async get(id: string): Promise<VersionedComment> {
-      const row = await q.findComment(db.query, id)
+    /** One comment in any state, moderator representation: full, or with `fields` only those (sent as it is). */
+    async get(id: string, query: CommentQuery = {}): Promise<VersionedComment> {
+      const selection = selectionOf(query.fields, 'staff')
+      const row = await q.findComment(db.query, id, selection ? { columns: selection.columns } : {})
       if (!row) throw notFound()
-      return { resource: toComment(row, 'staff'), version: row.version }
+      return { resource: toComment(row, 'staff', selection?.fields), version: row.version }
     },
 
     /** Moderation: status and/or body, only if the comment still has `expected` version (If-Match). */

@@ -18,9 +18,22 @@ export const keys = {
   authors: 'authors',
   /** The tag index (GET /tags): which tags published articles have, and how many. */
   tags: 'tags',
+  /**
+   * The sitemap index and the article sitemaps: which articles are published, and each one's
+   * lastmod (any change of a live article). The index also carries `authors` (the authors'
+   * sitemap's lastmod); the authors' sitemap carries `authors` and `articles`.
+   */
+  sitemaps: 'sitemaps',
+  /** The Google News sitemap: articles published in the last 48 hours. */
+  sitemapNews: 'sitemap-news',
   article: (id: string) => `article-${id}`,
   author: (id: string) => `author-${id}`,
-  /** Percent-encoded: tags may be any letters, and a header carries ASCII only (never a space or comma). */
+  /** An author's feeds: which of their articles are published (an article of theirs appearing, or moved to them). */
+  authorArticles: (id: string) => `author-articles-${id}`,
+  /**
+   * Percent-encoded: tags may be any letters, and a header carries ASCII only (never a space or
+   * comma). Article lists filtered by the tag, and the tag's feeds.
+   */
   tag: (tag: string) => `tag-${encodeURIComponent(tag)}`,
   comments: (articleId: string) => `comments-${articleId}`,
 } as const

@@ -32,7 +32,7 @@ export function createTrashService(db: Database, options: TrashServiceOptions) {
       const now = new Date()
       return {
         data: rows.map((row) => ({
-          ...toArticle(row, now),
+          ...toArticle(row, now, { author: false }),
           trashedAt: row.trashedAt!.toISOString(),
           purgeAt: new Date(row.trashedAt!.getTime() + retentionMs).toISOString(),
         })),

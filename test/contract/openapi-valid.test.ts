@@ -24,6 +24,13 @@ const PUBLIC_OPERATIONS = [
   'listArticleComments',
   'createComment',
   'listTags',
+  'getArticlesFeed',
+  'getTagFeed',
+  'getAuthorFeed',
+  'getSitemapIndex',
+  'getArticlesSitemap',
+  'getNewsSitemap',
+  'getAuthorsSitemap',
 ]
 const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace']
 

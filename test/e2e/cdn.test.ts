@@ -140,8 +140,8 @@ t.test(
       t.ok(second.age !== null, 'with an Age header')
     }
 
-    // Edit: the outbox purges article-<id> (and search results); the article and the list that
-    // shows it are fetched fresh, another article stays cached.
+    // Edit: the outbox purges article-<id> (and search results, and the sitemaps: its lastmod);
+    // the article and the list that shows it are fetched fresh, another article stays cached.
     const edited = Date.now()
     await edit(app, editor, tram.id, { title: 'Riverside tram: the fresh title' })
     let fresh = 0
@@ -162,7 +162,7 @@ t.test(
     t.equal(purges.meta.total, 1, 'one purge')
     t.same(
       purges.data[0].purgeKeys,
-      [`article-${tram.id}`, 'articles-search', 'articles-sorted'],
+      [`article-${tram.id}`, 'articles-search', 'articles-sorted', 'sitemaps'],
       'naming exactly the keys the edit touched',
     )
     t.same([purges.data[0].status, purges.data[0].responseStatus, purges.data[0].cdn], ['delivered', 200, 'varnish'])
@@ -227,13 +227,17 @@ t.test('Fastly and Cloudflare: the purge requests their APIs take', async (t) =>
     [fastly.method, fastly.url, fastly.headers['fastly-key']],
     ['POST', '/service/SERVICE123/purge', 'fastly-test-token'],
   )
-  t.same(JSON.parse(fastly.body), { surrogate_keys: [`article-${tram.id}`, 'articles-search', 'articles-sorted'] })
+  t.same(JSON.parse(fastly.body), {
+    surrogate_keys: [`article-${tram.id}`, 'articles-search', 'articles-sorted', 'sitemaps'],
+  })
   const cloudflare = api.received.find((r) => r.url.startsWith('/client/v4/'))!
   t.same(
     [cloudflare.method, cloudflare.url, cloudflare.headers.authorization],
     ['POST', '/client/v4/zones/ZONE9/purge_cache', 'Bearer cloudflare-test-token'],
   )
-  t.same(JSON.parse(cloudflare.body), { tags: [`article-${tram.id}`, 'articles-search', 'articles-sorted'] })
+  t.same(JSON.parse(cloudflare.body), {
+    tags: [`article-${tram.id}`, 'articles-search', 'articles-sorted', 'sitemaps'],
+  })
   await eventually(
     async () => json(await app.inject({ url: '/api/v1/purges?status=delivered', headers: admin })).meta.total === 2,
   )

@@ -34,7 +34,7 @@ t.test('SQL statements per request are constant and few', async (t) => {
   // tagged transport, housing or both (and tags starting with c, for the prefix search); the
   // newest has approved comments. Lists of 1, 20 and 100 rows then cost the same only if nothing
   // is fetched per row.
-  const authors = []
+  const authors: Awaited<ReturnType<typeof createAuthor>>[] = []
   for (let i = 0; i < 5; i++) authors.push(await createAuthor(app))
   const tagSets = [['transport', 'city-hall'], ['housing'], ['transport', 'housing', 'culture']]
   for (let i = 0; i < 25; i++) {
@@ -102,6 +102,35 @@ t.test('SQL statements per request are constant and few', async (t) => {
   )
   const twoTags = await count('/api/v1/articles?tag=transport&tag=housing&limit=100')
   t.equal(twoTags.n, 1, 'an article list filtered by several tags is one statement')
+
+  // Feeds and sitemaps: one statement each, whatever the format; the author feed finds its
+  // author in the same statement, the index counts the files and their lastmods in one.
+  const feedsAndSitemaps: Record<string, number> = {}
+  for (const url of [
+    ...['rss', 'atom', 'json'].flatMap((format) => [
+      `/feeds/articles.${format}`,
+      `/feeds/tags/transport.${format}`,
+      `/feeds/authors/${authors[0]!.slug}.${format}`,
+    ]),
+    '/feeds/authors/no-such-author.rss',
+    '/sitemap.xml',
+    '/sitemaps/articles-1.xml',
+    '/sitemaps/articles-2.xml',
+    '/sitemaps/news.xml',
+    '/sitemaps/authors.xml',
+  ]) {
+    statements.length = 0
+    counting = true
+    const res = await app.inject(url)
+    counting = false
+    t.equal(res.statusCode, url.includes('no-such') || url.endsWith('articles-2.xml') ? 404 : 200, url)
+    feedsAndSitemaps[url] = statements.length
+  }
+  t.same(
+    Object.entries(feedsAndSitemaps).filter(([, n]) => n !== 1),
+    [],
+    `every feed and sitemap (and their 404s) is one statement: ${JSON.stringify(feedsAndSitemaps)}`,
+  )
 
   // Writes. The first use of a token records last_used_at and the first comment on an
   // article looks its id up for the rate-limit key; both are remembered, so count the second.

@@ -332,7 +332,16 @@ t.test('posting a comment', async (t) => {
     t.match(created, { id: String, articleId: tram.id, parentId: null, status: 'pending', createdAt: String })
     t.equal(created.body, newComment.body, 'body byte-exact')
     t.equal(created.authorName, newComment.authorName, 'name byte-exact')
-    t.same(Object.keys(created).sort(), ['articleId', 'authorName', 'body', 'createdAt', 'id', 'parentId', 'status'])
+    t.same(Object.keys(created).sort(), [
+      'articleId',
+      'authorName',
+      'body',
+      'bodyHtml',
+      'createdAt',
+      'id',
+      'parentId',
+      'status',
+    ])
     t.notOk(res.body.includes('@'), 'no email in the response')
     // The poster's copy is the public representation; If-Match compares with the moderator's
     // (GET /comments/{id}), so an ETag here would validate nothing.

@@ -9,8 +9,8 @@ import { createArticle, createAuthor, createComment, setArticleState } from '../
 /**
  * Walks every public (anonymous) response of a newsroom built for it and proves that none of
  * them carries an email address, token material, unpublished article content or comments the
- * public must not see: not in lists, single reads, comment threads, searches, filters, counts
- * or errors.
+ * public must not see: not in lists, single reads, comment threads, searches, filters, counts,
+ * feeds, sitemaps or errors.
  */
 
 interface Newsroom {
@@ -193,6 +193,26 @@ async function collect(app: TestApp, world: Newsroom) {
     await get(`/api/v1/authors?email=${encodeURIComponent(author.email!)}`)
   }
   for (const word of probeWords(world)) await get(`/api/v1/articles?q=${encodeURIComponent(word)}`)
+  // Feeds and sitemaps: every format, every tag any article has (those only hidden articles
+  // have included), every author by slug (and by id, which no feed takes).
+  const tags = new Set(world.articles.flatMap((a) => a.tags))
+  for (const format of ['rss', 'atom', 'json']) {
+    await get(`/feeds/articles.${format}`)
+    for (const tag of tags) await get(`/feeds/tags/${encodeURIComponent(tag)}.${format}`)
+    for (const author of world.authors) {
+      await get(`/feeds/authors/${author.slug}.${format}`)
+      await get(`/feeds/authors/${author.id}.${format}`)
+    }
+  }
+  for (const url of [
+    '/sitemap.xml',
+    '/sitemaps/articles-1.xml',
+    '/sitemaps/articles-2.xml',
+    '/sitemaps/news.xml',
+    '/sitemaps/authors.xml',
+  ]) {
+    await get(url)
+  }
   for (const url of [
     '/api/v1/comments',
     '/api/v1/comments?status=pending',

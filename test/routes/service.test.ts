@@ -21,9 +21,10 @@ t.test('service routes', async (t) => {
     t.equal(doc.openapi, '3.1.0')
     t.ok(doc.paths['/api/v1/articles']?.get, 'documents the article list')
     t.ok(doc.components.schemas.Article && doc.components.schemas.Problem, 'named components')
-    t.equal(
-      doc.paths['/api/v1/articles'].get.responses['200'].content['application/json'].schema.$ref,
-      '#/components/schemas/ArticleList',
+    t.same(
+      doc.paths['/api/v1/articles'].get.responses['200'].content['application/json'].schema.anyOf,
+      [{ $ref: '#/components/schemas/ArticleList' }, { $ref: '#/components/schemas/ArticleFieldsList' }],
+      'a page of articles, or of the fields named in `fields`',
     )
     t.notOk(doc.paths['/openapi.json'], 'the document does not describe itself')
 

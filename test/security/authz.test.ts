@@ -125,7 +125,13 @@ t.test('roles', async (t) => {
       `Bearer ${victimToken.secret.toUpperCase()}`,
     ]
     for (const authorization of bad) {
-      for (const url of ['/api/v1/articles?limit=1', `/api/v1/authors/${thuha.slug}`, '/api/v1/tokens']) {
+      for (const url of [
+        '/api/v1/articles?limit=1',
+        `/api/v1/authors/${thuha.slug}`,
+        '/api/v1/tokens',
+        '/feeds/articles.rss',
+        '/sitemaps/news.xml',
+      ]) {
         const res = await app.inject({ url, headers: { authorization } })
         isProblem(t, res, 401, 'UNAUTHORIZED')
         t.equal(res.headers['www-authenticate'], 'Bearer')

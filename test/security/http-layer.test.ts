@@ -470,6 +470,34 @@ t.test('the HTTP layer', async (t) => {
       noLeak(t, anonymous, hiddenStrings())
     })
 
+    t.test('feeds and sitemaps, outside /api: the same caching rules, whatever the spelling', async (t) => {
+      const send = rawClient(t, port)
+      for (const [url, spelled] of [
+        ['/feeds/articles.rss', '/%66eeds/articles.rss'],
+        ['/feeds/articles.json', '/feeds/%61rticles.json'],
+        [`/feeds/authors/${thuha.slug}.atom`, `/feeds/%61uthors/${thuha.slug}.atom`],
+        ['/sitemap.xml', '/%73itemap.xml'],
+        ['/sitemaps/news.xml', '/sitemaps/%6Eews.xml'],
+      ] as const) {
+        for (const [who, headers] of [
+          ['anonymous', {}],
+          ['admin', admin],
+        ] as [string, Headers][]) {
+          const plain = await app.inject({ url, headers })
+          t.equal(plain.statusCode, 200, `${who} GET ${url}: 200`)
+          t.match(String(plain.headers.vary ?? ''), /\bAuthorization\b/, `${who} GET ${url}: vary names Authorization`)
+          const cacheControl = String(plain.headers['cache-control'] ?? '')
+          t.match(cacheControl, who === 'admin' ? /\bprivate\b/ : /\bpublic\b/, `${who} GET ${url}: ${cacheControl}`)
+          const encoded = await app.inject({ url: spelled, headers })
+          t.same(cacheHeaders(encoded), cacheHeaders(plain), `${who} GET ${spelled}: the headers of ${url}`)
+          t.equal(encoded.body, plain.body, `${who} GET ${spelled}: the same answer`)
+          if (who === 'anonymous') noLeak(t, encoded, hiddenStrings())
+        }
+      }
+      const noHost = await send(head('GET /feeds/articles.rss HTTP/1.1', []), { closeWaitMs: 300 })
+      t.match(isProblem(t, noHost, 400, 'BAD_REQUEST')?.detail, /\bHost\b/, 'without Host: 400, like the API')
+    })
+
     t.test(
       'every GET route: an encoded spelling gets the status, cache-control and vary of the plain one',
       async (t) => {

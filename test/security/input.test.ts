@@ -271,7 +271,14 @@ t.test('bodies, media types and parameters', async (t) => {
 
   t.test('undecodable percent-escapes are a 400 in paths and never a 500 in queries', async (t) => {
     const before = await state(app)
-    for (const url of ['/api/v1/articles/%ED%A0%80', '/api/v1/articles/%E0%A4%A', '/api/v1/authors/%C0%AF']) {
+    for (const url of [
+      '/api/v1/articles/%ED%A0%80',
+      '/api/v1/articles/%E0%A4%A',
+      '/api/v1/authors/%C0%AF',
+      '/feeds/tags/%ED%A0%80.rss',
+      '/feeds/authors/%C0%AF.json',
+      '/sitemaps/articles-%E0%A4%A.xml',
+    ]) {
       const res = await send(app, 'GET', url, {})
       isProblem(t, res, 400, 'BAD_REQUEST')
       noLeak(t, res)

@@ -103,6 +103,8 @@ t.test('a preview token opens one draft and nothing else', async (t) => {
     ['GET', '/api/v1/trash'],
     ['GET', '/api/v1/comments'],
     ['GET', '/api/v1/tokens'],
+    ['GET', '/feeds/articles.atom'],
+    ['GET', '/sitemap.xml'],
     ['PATCH', `/api/v1/articles/${joaoDraft.id}`, { title: 'Hijacked' }],
     ['POST', `/api/v1/articles/${joaoDraft.id}/publish`],
     ['DELETE', `/api/v1/articles/${joaoDraft.id}`],

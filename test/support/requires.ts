@@ -15,6 +15,11 @@ const NEEDS = {
   /** A throw-away Postgres server of the test's own (test/support/pg-cluster.ts): the server binaries, and root. */
   'postgres-cluster': () => clusterUnavailable(),
   linux: () => (process.platform === 'linux' ? undefined : 'Linux (reads /proc)'),
+  /** Debian's libxml2-utils (`.ci/run` installs it): the sitemap schema checks. */
+  xmllint: () => {
+    const path = process.env.XMLLINT_PATH ?? '/usr/bin/xmllint'
+    return existsSync(path) ? undefined : `xmllint at ${path} (apt-get install libxml2-utils)`
+  },
   chromium: () => {
     const path = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
     return existsSync(path) ? undefined : `Chromium at ${path} (apt-get install chromium)`

@@ -101,7 +101,8 @@ export const noPreviousColumns = sql`NULL::text AS "prevSlug", NULL::text[] AS "
  * in one statement: both commit with the change or not at all, and cost no extra round trip. The
  * revision is numbered with the article's new version, the event with its new `event_seq`; the
  * row lock orders concurrent writers, so neither number can collide. With `keep`, revisions
- * beyond that many are deleted by the same statement.
+ * beyond that many are deleted by the same statement. The article comes back with its author's
+ * public fields, as a single read has them (its structured data names the author).
  */
 export function recorded(change: Sql, note: ChangeNote): Sql {
   const prune =
@@ -119,7 +120,8 @@ export function recorded(change: Sql, note: ChangeNote): Sql {
       FROM "changed" c
     ),
     ${articleEvent(note.event, note.now)} ${prune}
-    SELECT * FROM "changed"`
+    SELECT c.*, au."slug" AS "authorSlug", au."name" AS "authorName", au."avatar_url" AS "authorAvatarUrl"
+    FROM "changed" c JOIN "authors" au ON au."id" = c."authorId"`
 }
 
 /**

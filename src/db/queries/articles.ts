@@ -1,6 +1,7 @@
 import type { Principal } from '../../auth.js'
 import type { Article as ArticleModel } from '../../generated/prisma/client.js'
 import { fetchPage, type CursorCodec, type ListMeta, type Pagination } from '../paging.js'
+import { RENDERER_VERSION, renderArticleBody } from '../../render/markdown.js'
 import { byIdOrSlug, empty, idOf, isUuid, join, raw, sql, timestamp, type Query, type Sql } from '../sql.js'
 import {
   articleEvent,
@@ -19,7 +20,7 @@ import { visible, visibleArticle, type Shelf } from './article-visibility.js'
  * How lists sort and page is article-lists.ts.
  */
 /** An article row as these statements return it: Prisma's model, less the search vector. */
-export type ArticleRow = Omit<ArticleModel, 'searchVector' | 'eventSeq' | 'liveEventAt'> & {
+export type ArticleRow = Omit<ArticleModel, 'searchVector' | 'eventSeq' | 'liveEventAt' | 'renderVersion'> & {
   /** With `include=author`. */
   authorSlug?: string
   authorName?: string
@@ -28,27 +29,72 @@ export type ArticleRow = Omit<ArticleModel, 'searchVector' | 'eventSeq' | 'liveE
   rank?: number
 }
 
-const columns = sql`a."id", a."slug", a."title", a."excerpt", a."body", a."tags", a."published_at" AS "publishedAt",
-  a."author_id" AS "authorId", a."comment_count" AS "commentCount", a."created_at" AS "createdAt",
-  a."updated_at" AS "updatedAt", a."version", a."trashed_at" AS "trashedAt"`
+/** Each column an article answer can be made from, by the row property it fills. */
+const COLUMN = {
+  id: sql`a."id"`,
+  slug: sql`a."slug"`,
+  title: sql`a."title"`,
+  excerpt: sql`a."excerpt"`,
+  body: sql`a."body"`,
+  bodyHtml: sql`a."body_html" AS "bodyHtml"`,
+  bodyText: sql`a."body_text" AS "bodyText"`,
+  wordCount: sql`a."word_count" AS "wordCount"`,
+  tags: sql`a."tags"`,
+  publishedAt: sql`a."published_at" AS "publishedAt"`,
+  authorId: sql`a."author_id" AS "authorId"`,
+  commentCount: sql`a."comment_count" AS "commentCount"`,
+  createdAt: sql`a."created_at" AS "createdAt"`,
+  updatedAt: sql`a."updated_at" AS "updatedAt"`,
+  version: sql`a."version"`,
+  trashedAt: sql`a."trashed_at" AS "trashedAt"`,
+} satisfies Record<string, Sql>
+export type ArticleColumn = keyof typeof COLUMN
+
+/** The select list of these columns (each once, in a fixed order). */
+const columnList = (wanted: Iterable<ArticleColumn>): Sql => {
+  const set = new Set(wanted)
+  return join(
+    (Object.keys(COLUMN) as ArticleColumn[]).filter((c) => set.has(c)).map((c) => COLUMN[c]),
+    ', ',
+  )
+}
+const columns = columnList(Object.keys(COLUMN) as ArticleColumn[])
+/** A list's columns without a fieldset: v1's fields (no rendered body), as lists have always answered. */
+export const LIST_COLUMNS: ArticleColumn[] = [
+  'id',
+  'slug',
+  'title',
+  'excerpt',
+  'body',
+  'tags',
+  'publishedAt',
+  'authorId',
+  'commentCount',
+  'createdAt',
+  'updatedAt',
+  'version',
+  'trashedAt',
+]
 const authorColumns = sql`, au."slug" AS "authorSlug", au."name" AS "authorName", au."avatar_url" AS "authorAvatarUrl"`
 const withAuthorJoin = sql`JOIN "authors" au ON au."id" = a."author_id"`
 
 /**
  * One article by id or slug, if the caller may see it on that shelf (`live` unless told), with
- * its author's public fields when `withAuthor`. With `lock`, the row is locked for the rest of
- * the transaction (a write that decides from what it read: two publishes at once must not both
- * see a draft).
+ * its author's public fields (a single read's structured data names the author). Every column
+ * unless `columns` names some (a sparse fieldset); then the author only `withAuthor`. With
+ * `lock`, the row is locked for the rest of the transaction (a write that decides from what it
+ * read: two publishes at once must not both see a draft).
  */
 export async function findArticle(
   db: Query,
   principal: Principal,
   idOrSlug: string,
-  options: { withAuthor?: boolean; shelf?: Shelf; lock?: boolean } = {},
+  options: { columns?: ArticleColumn[]; withAuthor?: boolean; shelf?: Shelf; lock?: boolean } = {},
 ): Promise<ArticleRow | undefined> {
-  const { withAuthor = false, shelf = 'live', lock = false } = options
+  const { shelf = 'live', lock = false } = options
+  const withAuthor = options.columns === undefined || options.withAuthor === true
   const rows = await db<ArticleRow>(sql`
-    SELECT ${columns} ${withAuthor ? authorColumns : empty}
+    SELECT ${options.columns ? columnList([...options.columns, 'version']) : columns} ${withAuthor ? authorColumns : empty}
     FROM "articles" a ${withAuthor ? withAuthorJoin : empty}
     WHERE ${visibleArticle(principal, idOrSlug, { shelf })}
     ${lock ? sql`FOR NO KEY UPDATE OF a` : empty}`)
@@ -92,9 +138,12 @@ export async function listArticles(
   db: Query,
   principal: Principal,
   filters: ArticleFilters,
-  page: { pagination: Pagination; codec: CursorCodec; withAuthor: boolean; now: Date },
+  page: { pagination: Pagination; codec: CursorCodec; columns?: ArticleColumn[]; withAuthor: boolean; now: Date },
 ): Promise<{ rows: ArticleRow[]; meta: ListMeta }> {
   const { now, withAuthor } = page
+  // The fields asked for, and what the next cursor is read from: the sort's own columns.
+  const sortColumns = page.pagination.terms.map((t) => t.name).filter((n): n is ArticleColumn => n in COLUMN)
+  const selected = columnList([...(page.columns ?? LIST_COLUMNS), ...sortColumns, 'id'])
   const where: Sql[] = [visible(principal, { now })]
   if (filters.search) where.push(sql`a."search_vector" @@ ${filters.search}`)
   if (filters.author !== undefined) where.push(sql`a."author_id" = ${idOf('authors', filters.author)}`)
@@ -119,7 +168,7 @@ export async function listArticles(
         ? sql`(SELECT "value" FROM "counters" WHERE "name" = 'articles')`
         : undefined
   return fetchPage<ArticleRow>(db, {
-    select: sql`${columns} ${withAuthor ? authorColumns : empty}
+    select: sql`${selected} ${withAuthor ? authorColumns : empty}
                 ${filters.search ? sql`, ts_rank(a."search_vector", ${filters.search}) AS rank` : empty}`,
     from: sql`"articles" a ${withAuthor ? withAuthorJoin : empty}`,
     countFrom: sql`"articles" a`,
@@ -158,11 +207,14 @@ export interface NewArticle {
  * written, the transaction intact).
  */
 export async function insertArticle(db: Query, a: NewArticle, note: ChangeNote): Promise<ArticleRow | undefined> {
+  const rendered = renderArticleBody(a.body)
   const rows = await db<ArticleRow>(
     recorded(
       sql`"changed" AS (
-        INSERT INTO "articles" AS a ("slug", "title", "excerpt", "body", "tags", "author_id", "event_seq")
-        VALUES (${a.slug}, ${a.title}, ${a.excerpt}, ${a.body}, CAST(${a.tags} AS text[]), CAST(${a.authorId} AS uuid), 1)
+        INSERT INTO "articles" AS a ("slug", "title", "excerpt", "body", "body_html", "body_text", "word_count", "render_version",
+                                     "tags", "author_id", "event_seq")
+        VALUES (${a.slug}, ${a.title}, ${a.excerpt}, ${a.body}, ${rendered.html}, ${rendered.text}, ${rendered.wordCount},
+                ${RENDERER_VERSION}, CAST(${a.tags} AS text[]), CAST(${a.authorId} AS uuid), 1)
         ON CONFLICT ("slug") DO NOTHING
         RETURNING ${columns}, a."event_seq" AS "eventSeq", ${noPreviousColumns})`,
       note,
@@ -210,7 +262,17 @@ export async function updateArticle(
   if (changes.title !== undefined) set.push(sql`"title" = ${changes.title}`)
   if (changes.slug !== undefined) set.push(sql`"slug" = ${changes.slug}`)
   if (changes.excerpt !== undefined) set.push(sql`"excerpt" = ${changes.excerpt}`)
-  if (changes.body !== undefined) set.push(sql`"body" = ${changes.body}`)
+  if (changes.body !== undefined) {
+    // Rendered here, at write time, so every write that sets a body stores its HTML with it.
+    const rendered = renderArticleBody(changes.body)
+    set.push(
+      sql`"body" = ${changes.body}`,
+      sql`"body_html" = ${rendered.html}`,
+      sql`"body_text" = ${rendered.text}`,
+      sql`"word_count" = ${rendered.wordCount}`,
+      sql`"render_version" = ${RENDERER_VERSION}`,
+    )
+  }
   if (changes.tags !== undefined) set.push(sql`"tags" = CAST(${changes.tags} AS text[])`)
   if (changes.authorId !== undefined) set.push(sql`"author_id" = CAST(${changes.authorId} AS uuid)`)
   for (const [column, at] of [
@@ -312,7 +374,7 @@ export async function listTrash(
   page: { pagination: Pagination; codec: CursorCodec },
 ): Promise<{ rows: ArticleRow[]; meta: ListMeta }> {
   return fetchPage<ArticleRow>(db, {
-    select: columns,
+    select: columnList(LIST_COLUMNS),
     from: sql`"articles" a`,
     where: [visible(principal, { now: new Date(), shelf: 'trash' })],
     ...page,

@@ -12,8 +12,48 @@ import { jsonObject, outboxEvent } from './events.js'
 
 export type AuthorRow = AuthorModel
 
-const columns = sql`au."id", au."slug", au."name", au."email", au."bio", au."avatar_url" AS "avatarUrl", au."website",
-  au."created_at" AS "createdAt", au."updated_at" AS "updatedAt", au."version"`
+/** Each column an author answer can be made from, by the row property it fills. */
+const COLUMN = {
+  id: sql`au."id"`,
+  slug: sql`au."slug"`,
+  name: sql`au."name"`,
+  email: sql`au."email"`,
+  bio: sql`au."bio"`,
+  avatarUrl: sql`au."avatar_url" AS "avatarUrl"`,
+  website: sql`au."website"`,
+  createdAt: sql`au."created_at" AS "createdAt"`,
+  updatedAt: sql`au."updated_at" AS "updatedAt"`,
+  version: sql`au."version"`,
+} satisfies Record<keyof AuthorRow, Sql>
+export type AuthorColumn = keyof typeof COLUMN
+
+const columns = join(Object.values(COLUMN), ', ')
+
+/**
+ * What a sparse read selects: these columns (each once, in a fixed order) and `also`. The email
+ * is read only when named; with `emailOf`, only that author's (an author token's own: the others
+ * read null), so no address the caller may not see is read at all.
+ */
+function columnList(wanted: Iterable<AuthorColumn>, emailOf: string | undefined): Sql {
+  const set = new Set(wanted)
+  return join(
+    (Object.keys(COLUMN) as AuthorColumn[])
+      .filter((c) => set.has(c))
+      .map((c) =>
+        c === 'email' && emailOf !== undefined
+          ? sql`CASE WHEN au."id" = CAST(${emailOf} AS uuid) THEN au."email" END AS "email"`
+          : COLUMN[c],
+      ),
+    ', ',
+  )
+}
+
+/** A sparse fieldset's columns (every column without one). */
+export interface AuthorColumns {
+  columns?: AuthorColumn[] | undefined
+  /** The one author whose email `columns` may read (see columnList). */
+  emailOf?: string | undefined
+}
 
 // Public fields only: email is private, so it can never be sorted, filtered or searched by.
 export const authorListSpec: ListSpec<AuthorRow> = {
@@ -28,9 +68,17 @@ export const authorListSpec: ListSpec<AuthorRow> = {
   defaultSort: 'name',
 }
 
-/** One author by id or slug. */
-export async function findAuthor(db: Query, idOrSlug: string): Promise<AuthorRow | undefined> {
-  const rows = await db<AuthorRow>(sql`SELECT ${columns} FROM "authors" au WHERE ${byIdOrSlug(sql`au`, idOrSlug)}`)
+/**
+ * One author by id or slug: every column, or with `columns` only those (a sparse fieldset) and
+ * the version its ETag is made from.
+ */
+export async function findAuthor(
+  db: Query,
+  idOrSlug: string,
+  options: AuthorColumns = {},
+): Promise<AuthorRow | undefined> {
+  const selected = options.columns ? columnList([...options.columns, 'id', 'version'], options.emailOf) : columns
+  const rows = await db<AuthorRow>(sql`SELECT ${selected} FROM "authors" au WHERE ${byIdOrSlug(sql`au`, idOrSlug)}`)
   return rows[0]
 }
 
@@ -40,15 +88,21 @@ export async function authorExists(db: Query, id: string): Promise<boolean> {
   return rows.length > 0
 }
 
-/** A page of authors; `q` matches the name as a substring (never the email). */
+/**
+ * A page of authors; `q` matches the name as a substring (never the email). With `columns`
+ * (a sparse fieldset), those and what the next cursor is read from: the sort's own columns.
+ */
 export async function listAuthors(
   db: Query,
   filters: { q?: string },
-  page: { pagination: Pagination; codec: CursorCodec },
+  page: { pagination: Pagination; codec: CursorCodec } & AuthorColumns,
 ): Promise<{ rows: AuthorRow[]; meta: ListMeta }> {
+  const { columns: wanted, emailOf, ...paging } = page
+  const sortColumns = paging.pagination.terms.map((t) => t.name).filter((n): n is AuthorColumn => n in COLUMN)
+  const select = wanted ? columnList([...wanted, ...sortColumns, 'id'], emailOf) : columns
   // strpos, not LIKE: % and _ in the search text are literal characters.
   const where = filters.q === undefined ? [] : [sql`strpos(lower(au."name"), lower(${filters.q})) > 0`]
-  return fetchPage<AuthorRow>(db, { select: columns, from: sql`"authors" au`, where, ...page })
+  return fetchPage<AuthorRow>(db, { select, from: sql`"authors" au`, where, ...paging })
 }
 
 export type AuthorFields = Pick<AuthorRow, 'slug' | 'name' | 'email' | 'bio' | 'avatarUrl' | 'website'>
@@ -73,7 +127,8 @@ export async function insertAuthor(db: Query, a: AuthorFields): Promise<AuthorRo
   return rows[0]
 }
 
-const COLUMN: Record<keyof AuthorFields, string> = {
+/** The column each writable field is stored in. */
+const WRITABLE: Record<keyof AuthorFields, string> = {
   slug: 'slug',
   name: 'name',
   email: 'email',
@@ -94,7 +149,7 @@ export async function updateAuthor(
   expected: number | '*',
 ): Promise<AuthorRow | undefined> {
   const set: Sql[] = []
-  for (const [field, column] of Object.entries(COLUMN) as [keyof AuthorFields, string][]) {
+  for (const [field, column] of Object.entries(WRITABLE) as [keyof AuthorFields, string][]) {
     if (changes[field] !== undefined) set.push(sql`${raw(`"${column}"`)} = ${changes[field]}`)
   }
   const rows = await db<AuthorRow>(sql`

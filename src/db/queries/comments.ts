@@ -8,19 +8,48 @@ import {
   type ListSpec,
   type Pagination,
 } from '../paging.js'
-import { empty, idOf, sql, type Query, type Sql } from '../sql.js'
+import { RENDERER_VERSION } from '../../render/markdown.js'
+import { renderCommentBody } from '../../render/comment.js'
+import { empty, idOf, join, sql, type Query, type Sql } from '../sql.js'
 import { visibleArticle } from './article-visibility.js'
 import { outboxEvent } from './events.js'
 
 /** A comment row; `authorEmail` is absent when read for the public representation. */
-export type CommentRow = Omit<CommentModel, 'updatedAt' | 'authorEmail'> & { authorEmail?: string }
+export type CommentRow = Omit<CommentModel, 'updatedAt' | 'authorEmail' | 'renderVersion'> & { authorEmail?: string }
 export type CommentStatus = CommentModel['status']
 
+/** Each column a comment answer can be made from, by the row property it fills. */
+const COLUMN = {
+  id: sql`c."id"`,
+  articleId: sql`c."article_id" AS "articleId"`,
+  parentId: sql`c."parent_id" AS "parentId"`,
+  authorName: sql`c."author_name" AS "authorName"`,
+  body: sql`c."body"`,
+  bodyHtml: sql`c."body_html" AS "bodyHtml"`,
+  status: sql`c."status"::text AS "status"`,
+  version: sql`c."version"`,
+  createdAt: sql`c."created_at" AS "createdAt"`,
+  authorEmail: sql`c."author_email" AS "authorEmail"`,
+} satisfies Record<keyof CommentRow, Sql>
+export type CommentColumn = keyof typeof COLUMN
+/** The columns of the public representation: every one but the commenter's email. */
+export type PublicCommentColumn = Exclude<CommentColumn, 'authorEmail'>
+
+const isPublic = (column: CommentColumn): column is PublicCommentColumn => column !== 'authorEmail'
+
+/** The select list of these columns (each once, in a fixed order). */
+const columnList = (wanted: Iterable<CommentColumn>): Sql => {
+  const set = new Set(wanted)
+  return join(
+    (Object.keys(COLUMN) as CommentColumn[]).filter((c) => set.has(c)).map((c) => COLUMN[c]),
+    ', ',
+  )
+}
+const ALL = Object.keys(COLUMN) as CommentColumn[]
 /** What the public thread shows: never the email, not even as far as this process. */
-const publicColumns = sql`c."id", c."article_id" AS "articleId", c."parent_id" AS "parentId", c."author_name" AS "authorName",
-  c."body", c."status"::text AS "status", c."version", c."created_at" AS "createdAt"`
+const publicColumns = columnList(ALL.filter(isPublic))
 /** The staff columns: the public ones and the commenter's email. */
-const staffColumns = sql`${publicColumns}, c."author_email" AS "authorEmail"`
+const staffColumns = columnList(ALL)
 
 export const commentListSpec: ListSpec<CommentRow> = {
   name: 'comments',
@@ -29,24 +58,37 @@ export const commentListSpec: ListSpec<CommentRow> = {
   defaultSort: 'createdAt',
 }
 
-type Page = { pagination: Pagination; codec: CursorCodec }
+/** A list page: its position, and with `columns` (a sparse fieldset) only those columns. */
+type Page<C extends CommentColumn = CommentColumn> = {
+  pagination: Pagination
+  codec: CursorCodec
+  columns?: C[] | undefined
+}
+
+/** A sparse page's select list: the columns asked for, and what the next cursor is read from (the sort's own columns). */
+function pageColumns(pagination: Pagination, wanted: CommentColumn[]): Sql {
+  const sortColumns = pagination.terms.map((t) => t.name).filter((n): n is CommentColumn => n in COLUMN)
+  return columnList([...wanted, ...sortColumns, 'id'])
+}
 
 /**
  * The approved comments of an article the caller may see, in one statement: the comments
  * joined to their article, whose maintained comment_count (approved comments) is the total.
+ * Public columns only, whatever `columns` asks for.
  */
 export async function listArticleComments(
   db: Query,
   principal: Principal,
   idOrSlug: string,
-  page: Page,
+  page: Page<PublicCommentColumn>,
 ): Promise<{ rows: CommentRow[]; meta: ListMeta }> {
+  const { columns: wanted, ...paging } = page
   return fetchPage<CommentRow>(db, {
-    select: publicColumns,
+    select: wanted ? pageColumns(paging.pagination, wanted.filter(isPublic)) : publicColumns,
     from: sql`"comments" c JOIN "articles" a ON a."id" = c."article_id"`,
     total: sql`a."comment_count"`,
     where: [visibleArticle(principal, idOrSlug), sql`c."status" = 'approved'`],
-    ...page,
+    ...paging,
   })
 }
 
@@ -59,16 +101,30 @@ export async function listComments(
   filters: { status?: CommentStatus; article?: string },
   page: Page,
 ): Promise<{ rows: CommentRow[]; meta: ListMeta }> {
+  const { columns: wanted, ...paging } = page
   const where: Sql[] = [articleLive]
   if (filters.status !== undefined) where.push(sql`c."status" = CAST(${filters.status} AS "CommentStatus")`)
   if (filters.article !== undefined) where.push(sql`c."article_id" = ${idOf('articles', filters.article)}`)
-  return fetchPage<CommentRow>(db, { select: staffColumns, from: sql`"comments" c`, where, ...page })
+  return fetchPage<CommentRow>(db, {
+    select: wanted ? pageColumns(paging.pagination, wanted) : staffColumns,
+    from: sql`"comments" c`,
+    where,
+    ...paging,
+  })
 }
 
-/** One comment in any state, with the email, unless its article is in the trash. */
-export async function findComment(db: Query, id: string): Promise<CommentRow | undefined> {
+/**
+ * One comment in any state, with the email, unless its article is in the trash. With `columns`
+ * (a sparse fieldset), only those and the version its ETag is made from.
+ */
+export async function findComment(
+  db: Query,
+  id: string,
+  options: { columns?: CommentColumn[] | undefined } = {},
+): Promise<CommentRow | undefined> {
+  const selected = options.columns ? columnList([...options.columns, 'id', 'version']) : staffColumns
   const rows = await db<CommentRow>(
-    sql`SELECT ${staffColumns} FROM "comments" c WHERE c."id" = CAST(${id} AS uuid) AND ${articleLive}`,
+    sql`SELECT ${selected} FROM "comments" c WHERE c."id" = CAST(${id} AS uuid) AND ${articleLive}`,
   )
   return rows[0]
 }
@@ -94,8 +150,9 @@ export async function insertComment(
   c: NewComment,
 ): Promise<CommentRow | undefined> {
   const rows = await db<CommentRow>(sql`
-    INSERT INTO "comments" AS c ("article_id", "parent_id", "author_name", "author_email", "body", "status")
-    SELECT a."id", CAST(${c.parentId} AS uuid), ${c.authorName}, ${c.authorEmail}, ${c.body}, CAST(${c.status} AS "CommentStatus")
+    INSERT INTO "comments" AS c ("article_id", "parent_id", "author_name", "author_email", "body", "body_html", "render_version", "status")
+    SELECT a."id", CAST(${c.parentId} AS uuid), ${c.authorName}, ${c.authorEmail}, ${c.body}, ${renderCommentBody(c.body)},
+      ${RENDERER_VERSION}, CAST(${c.status} AS "CommentStatus")
     FROM "articles" a
     WHERE ${visibleArticle(ANONYMOUS, articleIdOrSlug)}
       ${c.parentId === null ? empty : sql`AND EXISTS (SELECT 1 FROM "comments" p WHERE p."id" = CAST(${c.parentId} AS uuid) AND p."article_id" = a."id" AND p."status" = 'approved')`}
@@ -144,6 +201,7 @@ export async function updateComment(
     UPDATE "comments" c SET
       "status" = COALESCE(CAST(${changes.status ?? null} AS "CommentStatus"), c."status"),
       "body" = COALESCE(${changes.body ?? null}, c."body"),
+      ${changes.body === undefined ? empty : sql`"body_html" = ${renderCommentBody(changes.body)}, "render_version" = ${RENDERER_VERSION},`}
       "version" = c."version" + 1, "updated_at" = now()
     WHERE c."id" = CAST(${id} AS uuid)
     RETURNING ${staffColumns}`)

@@ -12,7 +12,7 @@ import {
   type Article,
 } from '../../schemas/article.js'
 import { IdOrSlugParamsSchema, NoBody, described, problems, ref } from '../../schemas/common.js'
-import { articleListKeys, dependsOn, keys, linkNext, sendVersioned, smallBody } from '../http.js'
+import { articleListKeys, dependsOn, keys, linkNext, sendVersioned, smallBody, answerSparse } from '../http.js'
 import { sections, security, writers } from '../common.js'
 
 const articleRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -37,6 +37,7 @@ const articleRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       const list = await app.services.articles.list(request.principal, request.query)
+      if (request.query.fields !== undefined) answerSparse(reply)
       linkNext(reply, request.url, list.meta)
       dependsOn(reply, ...articleListKeys(list.data, request.query))
       // A list is cacheable only until the next scheduled article goes live.
@@ -70,7 +71,8 @@ const articleRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      const article = await app.services.articles.get(request.principal, request.params.idOrSlug, request.query.include)
+      const article = await app.services.articles.get(request.principal, request.params.idOrSlug, request.query)
+      if (request.query.fields !== undefined) answerSparse(reply)
       dependsOn(
         reply,
         keys.article(article.resource.id),

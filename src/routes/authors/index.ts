@@ -10,7 +10,7 @@ import {
   type Author,
 } from '../../schemas/author.js'
 import { IdOrSlugParamsSchema, NoBody, described, problems, ref } from '../../schemas/common.js'
-import { dependsOn, keys, linkNext, sendVersioned, smallBody } from '../http.js'
+import { dependsOn, keys, linkNext, sendVersioned, smallBody, answerSparse } from '../http.js'
 import { sections, security, staff } from '../common.js'
 
 const authorRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -24,7 +24,8 @@ const authorRoutes: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'List authors',
         description:
           'Everyone may list authors. `email` is included only for editor and admin tokens, and for an author ' +
-          'token on its own entry. Default order: by name.',
+          'token on its own entry (with `fields` too, named or not). Default order: by name. `fields` answers ' +
+          'only the named fields (and `id`).',
         querystring: ListAuthorsQuerySchema,
         response: {
           200: described(AuthorListSchema, 'A page of authors, with paging metadata'),
@@ -35,6 +36,7 @@ const authorRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       const list = await app.services.authors.list(request.principal, request.query)
+      if (request.query.fields !== undefined) answerSparse(reply)
       linkNext(reply, request.url, list.meta)
       dependsOn(reply, keys.authors, ...list.data.map((author) => keys.author(author.id)))
       return list
@@ -51,7 +53,8 @@ const authorRoutes: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'Get an author by id or slug',
         description:
           'A UUID is an id, anything else a slug. `email` is included for editor and admin tokens and for the ' +
-          "author's own token only. The strong ETag is what PATCH and DELETE take as If-Match.",
+          "author's own token only (with `fields` too, named or not). The strong ETag is what PATCH and DELETE " +
+          'take as If-Match; with `fields` it is the ETag of the sparse answer, good for If-None-Match only.',
         params: IdOrSlugParamsSchema,
         querystring: AuthorQuerySchema,
         response: {
@@ -62,7 +65,8 @@ const authorRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      const author = await app.services.authors.get(request.principal, request.params.idOrSlug)
+      const author = await app.services.authors.get(request.principal, request.params.idOrSlug, request.query)
+      if (request.query.fields !== undefined) answerSparse(reply)
       dependsOn(reply, keys.author(author.resource.id))
       return sendVersioned(reply, author)
     },

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import {
   CommentListSchema,
+  CommentQuerySchema,
   CommentSchema,
   CreateCommentSchema,
   ListArticleCommentsQuerySchema,
@@ -17,7 +18,7 @@ import {
   problems,
   ref,
 } from '../../schemas/common.js'
-import { dependsOn, keys, linkNext, sendVersioned, smallBody } from '../http.js'
+import { dependsOn, keys, linkNext, sendVersioned, smallBody, answerSparse } from '../http.js'
 import { sections, security, staff } from '../common.js'
 
 const commentRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -32,7 +33,8 @@ const commentRoutes: FastifyPluginAsyncTypebox = async (app) => {
         description:
           'Approved comments only, oldest first by default; `parentId` links a reply to the comment it answers. ' +
           'Anonymous callers reach published articles only: a draft, scheduled or unknown article is the same 404. ' +
-          'This is the public representation: `authorEmail` is never included, whatever the token.',
+          'This is the public representation: `authorEmail` is never included, whatever the token (named in ' +
+          '`fields` or not). `fields` answers only the named fields (and `id`).',
         params: IdOrSlugParamsSchema,
         querystring: ListArticleCommentsQuerySchema,
         response: {
@@ -48,6 +50,7 @@ const commentRoutes: FastifyPluginAsyncTypebox = async (app) => {
         request.params.idOrSlug,
         request.query,
       )
+      if (request.query.fields !== undefined) answerSparse(reply)
       linkNext(reply, request.url, list.meta)
       dependsOn(reply, keys.comments(articleId), keys.article(articleId))
       return list
@@ -96,7 +99,7 @@ const commentRoutes: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'The moderation queue (editor, admin)',
         description:
           'Comments in every state unless `status` is given, oldest first by default, with `authorEmail`. ' +
-          '`article` takes an article id or slug.',
+          '`article` takes an article id or slug. `fields` answers only the named fields (and `id`).',
         querystring: ListCommentsQuerySchema,
         response: {
           200: described(CommentListSchema, 'A page of the moderation queue, with paging metadata'),
@@ -107,6 +110,7 @@ const commentRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       const list = await app.services.comments.list(request.query)
+      if (request.query.fields !== undefined) answerSparse(reply)
       linkNext(reply, request.url, list.meta)
       return list
     },
@@ -123,8 +127,10 @@ const commentRoutes: FastifyPluginAsyncTypebox = async (app) => {
         operationId: 'getComment',
         summary: 'One comment, in any state, for moderation (its ETag is what PATCH needs)',
         description:
-          'Editors and admins: the moderator representation, with `authorEmail`, whatever the status. Its strong ETag is the If-Match of PATCH and DELETE.',
+          'Editors and admins: the moderator representation, with `authorEmail`, whatever the status. Its strong ETag is the If-Match of PATCH and DELETE; ' +
+          'with `fields` (only the named fields, and `id`) it is the ETag of the sparse answer, good for If-None-Match only.',
         params: IdParamsSchema,
+        querystring: CommentQuerySchema,
         response: {
           200: described(CommentSchema, 'The comment (moderator representation, with authorEmail)'),
           304: NoBody('Not modified (If-None-Match)'),
@@ -132,7 +138,11 @@ const commentRoutes: FastifyPluginAsyncTypebox = async (app) => {
         },
       },
     },
-    async (request, reply) => sendVersioned(reply, await app.services.comments.get(request.params.id)),
+    async (request, reply) => {
+      const comment = await app.services.comments.get(request.params.id, request.query)
+      if (request.query.fields !== undefined) answerSparse(reply)
+      return sendVersioned(reply, comment)
+    },
   )
 
   app.patch(

@@ -4,75 +4,66 @@
 -- fails while this file differs from what the code sends.
 
 -- articles.findArticle (anonymous, by slug)
-SELECT a."id", a."slug", a."title", a."excerpt", a."body", a."tags", a."published_at" AS "publishedAt",
-a."author_id" AS "authorId", a."comment_count" AS "commentCount", a."created_at" AS "createdAt",
-a."updated_at" AS "updatedAt", a."version", a."trashed_at" AS "trashedAt"
-FROM "articles" a
+SELECT a."id", a."slug", a."title", a."excerpt", a."body", a."body_html" AS "bodyHtml", a."body_text" AS "bodyText", a."word_count" AS "wordCount", a."tags", a."published_at" AS "publishedAt", a."author_id" AS "authorId", a."comment_count" AS "commentCount", a."created_at" AS "createdAt", a."updated_at" AS "updatedAt", a."version", a."trashed_at" AS "trashedAt", au."slug" AS "authorSlug", au."name" AS "authorName", au."avatar_url" AS "authorAvatarUrl"
+FROM "articles" a JOIN "authors" au ON au."id" = a."author_id"
 WHERE a."slug" = $1 AND a."trashed_at" IS NULL AND a."published_at" <= $2
 -- $1 = "city-council-passes-budget"
 -- $2 = "2026-01-01T00:00:00.000Z"
 
 -- articles.findArticle (anonymous, by id, with author)
-SELECT a."id", a."slug", a."title", a."excerpt", a."body", a."tags", a."published_at" AS "publishedAt",
-a."author_id" AS "authorId", a."comment_count" AS "commentCount", a."created_at" AS "createdAt",
-a."updated_at" AS "updatedAt", a."version", a."trashed_at" AS "trashedAt", au."slug" AS "authorSlug", au."name" AS "authorName", au."avatar_url" AS "authorAvatarUrl"
+SELECT a."id", a."slug", a."title", a."excerpt", a."body", a."body_html" AS "bodyHtml", a."body_text" AS "bodyText", a."word_count" AS "wordCount", a."tags", a."published_at" AS "publishedAt", a."author_id" AS "authorId", a."comment_count" AS "commentCount", a."created_at" AS "createdAt", a."updated_at" AS "updatedAt", a."version", a."trashed_at" AS "trashedAt", au."slug" AS "authorSlug", au."name" AS "authorName", au."avatar_url" AS "authorAvatarUrl"
 FROM "articles" a JOIN "authors" au ON au."id" = a."author_id"
 WHERE a."id" = CAST($1 AS uuid) AND a."trashed_at" IS NULL AND a."published_at" <= $2
 -- $1 = "0b7e2c1a-0000-4000-8000-000000000001"
 -- $2 = "2026-01-01T00:00:00.000Z"
 
 -- articles.findArticle (author token, by slug: published or its own)
-SELECT a."id", a."slug", a."title", a."excerpt", a."body", a."tags", a."published_at" AS "publishedAt",
-a."author_id" AS "authorId", a."comment_count" AS "commentCount", a."created_at" AS "createdAt",
-a."updated_at" AS "updatedAt", a."version", a."trashed_at" AS "trashedAt"
-FROM "articles" a
+SELECT a."id", a."slug", a."title", a."excerpt", a."body", a."body_html" AS "bodyHtml", a."body_text" AS "bodyText", a."word_count" AS "wordCount", a."tags", a."published_at" AS "publishedAt", a."author_id" AS "authorId", a."comment_count" AS "commentCount", a."created_at" AS "createdAt", a."updated_at" AS "updatedAt", a."version", a."trashed_at" AS "trashedAt", au."slug" AS "authorSlug", au."name" AS "authorName", au."avatar_url" AS "authorAvatarUrl"
+FROM "articles" a JOIN "authors" au ON au."id" = a."author_id"
 WHERE a."slug" = $1 AND a."trashed_at" IS NULL AND (a."published_at" <= $2 OR a."author_id" = CAST($3 AS uuid))
 -- $1 = "city-council-passes-budget"
 -- $2 = "2026-01-01T00:00:00.000Z"
 -- $3 = "a0a0a0a0-0000-4000-8000-000000000001"
 
 -- articles.findArticle (editor, by slug: any live article)
-SELECT a."id", a."slug", a."title", a."excerpt", a."body", a."tags", a."published_at" AS "publishedAt",
-a."author_id" AS "authorId", a."comment_count" AS "commentCount", a."created_at" AS "createdAt",
-a."updated_at" AS "updatedAt", a."version", a."trashed_at" AS "trashedAt"
-FROM "articles" a
+SELECT a."id", a."slug", a."title", a."excerpt", a."body", a."body_html" AS "bodyHtml", a."body_text" AS "bodyText", a."word_count" AS "wordCount", a."tags", a."published_at" AS "publishedAt", a."author_id" AS "authorId", a."comment_count" AS "commentCount", a."created_at" AS "createdAt", a."updated_at" AS "updatedAt", a."version", a."trashed_at" AS "trashedAt", au."slug" AS "authorSlug", au."name" AS "authorName", au."avatar_url" AS "authorAvatarUrl"
+FROM "articles" a JOIN "authors" au ON au."id" = a."author_id"
 WHERE a."slug" = $1 AND a."trashed_at" IS NULL AND TRUE
 -- $1 = "city-council-passes-budget"
 
 -- articles.findArticle (preview token, by id: its one article)
-SELECT a."id", a."slug", a."title", a."excerpt", a."body", a."tags", a."published_at" AS "publishedAt",
-a."author_id" AS "authorId", a."comment_count" AS "commentCount", a."created_at" AS "createdAt",
-a."updated_at" AS "updatedAt", a."version", a."trashed_at" AS "trashedAt"
-FROM "articles" a
+SELECT a."id", a."slug", a."title", a."excerpt", a."body", a."body_html" AS "bodyHtml", a."body_text" AS "bodyText", a."word_count" AS "wordCount", a."tags", a."published_at" AS "publishedAt", a."author_id" AS "authorId", a."comment_count" AS "commentCount", a."created_at" AS "createdAt", a."updated_at" AS "updatedAt", a."version", a."trashed_at" AS "trashedAt", au."slug" AS "authorSlug", au."name" AS "authorName", au."avatar_url" AS "authorAvatarUrl"
+FROM "articles" a JOIN "authors" au ON au."id" = a."author_id"
 WHERE a."id" = CAST($1 AS uuid) AND a."trashed_at" IS NULL AND a."id" = CAST($2 AS uuid)
 -- $1 = "0b7e2c1a-0000-4000-8000-000000000001"
 -- $2 = "0b7e2c1a-0000-4000-8000-000000000001"
 
 -- articles.findArticle (editor, any shelf)
-SELECT a."id", a."slug", a."title", a."excerpt", a."body", a."tags", a."published_at" AS "publishedAt",
-a."author_id" AS "authorId", a."comment_count" AS "commentCount", a."created_at" AS "createdAt",
-a."updated_at" AS "updatedAt", a."version", a."trashed_at" AS "trashedAt"
-FROM "articles" a
+SELECT a."id", a."slug", a."title", a."excerpt", a."body", a."body_html" AS "bodyHtml", a."body_text" AS "bodyText", a."word_count" AS "wordCount", a."tags", a."published_at" AS "publishedAt", a."author_id" AS "authorId", a."comment_count" AS "commentCount", a."created_at" AS "createdAt", a."updated_at" AS "updatedAt", a."version", a."trashed_at" AS "trashedAt", au."slug" AS "authorSlug", au."name" AS "authorName", au."avatar_url" AS "authorAvatarUrl"
+FROM "articles" a JOIN "authors" au ON au."id" = a."author_id"
 WHERE a."slug" = $1 AND ((a."trashed_at" IS NULL AND TRUE) OR (a."trashed_at" IS NOT NULL AND TRUE))
 -- $1 = "city-council-passes-budget"
 
 -- articles.findArticle (author token, trash shelf, locked)
-SELECT a."id", a."slug", a."title", a."excerpt", a."body", a."tags", a."published_at" AS "publishedAt",
-a."author_id" AS "authorId", a."comment_count" AS "commentCount", a."created_at" AS "createdAt",
-a."updated_at" AS "updatedAt", a."version", a."trashed_at" AS "trashedAt"
-FROM "articles" a
+SELECT a."id", a."slug", a."title", a."excerpt", a."body", a."body_html" AS "bodyHtml", a."body_text" AS "bodyText", a."word_count" AS "wordCount", a."tags", a."published_at" AS "publishedAt", a."author_id" AS "authorId", a."comment_count" AS "commentCount", a."created_at" AS "createdAt", a."updated_at" AS "updatedAt", a."version", a."trashed_at" AS "trashedAt", au."slug" AS "authorSlug", au."name" AS "authorName", au."avatar_url" AS "authorAvatarUrl"
+FROM "articles" a JOIN "authors" au ON au."id" = a."author_id"
 WHERE a."id" = CAST($1 AS uuid) AND a."trashed_at" IS NOT NULL AND a."author_id" = CAST($2 AS uuid)
 FOR NO KEY UPDATE OF a
 -- $1 = "0b7e2c1a-0000-4000-8000-000000000001"
 -- $2 = "a0a0a0a0-0000-4000-8000-000000000001"
 
 -- articles.findArticle (viewer token, trash shelf: never)
-SELECT a."id", a."slug", a."title", a."excerpt", a."body", a."tags", a."published_at" AS "publishedAt",
-a."author_id" AS "authorId", a."comment_count" AS "commentCount", a."created_at" AS "createdAt",
-a."updated_at" AS "updatedAt", a."version", a."trashed_at" AS "trashedAt"
-FROM "articles" a
+SELECT a."id", a."slug", a."title", a."excerpt", a."body", a."body_html" AS "bodyHtml", a."body_text" AS "bodyText", a."word_count" AS "wordCount", a."tags", a."published_at" AS "publishedAt", a."author_id" AS "authorId", a."comment_count" AS "commentCount", a."created_at" AS "createdAt", a."updated_at" AS "updatedAt", a."version", a."trashed_at" AS "trashedAt", au."slug" AS "authorSlug", au."name" AS "authorName", au."avatar_url" AS "authorAvatarUrl"
+FROM "articles" a JOIN "authors" au ON au."id" = a."author_id"
 WHERE a."slug" = $1 AND a."trashed_at" IS NOT NULL AND FALSE
 -- $1 = "city-council-passes-budget"
+
+-- articles.findArticle (anonymous, by slug, fields=title,status (sparse: only those columns))
+SELECT a."id", a."title", a."published_at" AS "publishedAt", a."version"
+FROM "articles" a
+WHERE a."slug" = $1 AND a."trashed_at" IS NULL AND a."published_at" <= $2
+-- $1 = "city-council-passes-budget"
+-- $2 = "2026-01-01T00:00:00.000Z"
 
 -- articles.lockArticles (ids and slugs)
 SELECT a."id" FROM "articles" a
@@ -93,9 +84,7 @@ SELECT a."id" FROM "articles" a WHERE a."id" = CAST($1 AS uuid) AND a."trashed_a
 -- $3 = "a0a0a0a0-0000-4000-8000-000000000001"
 
 -- articles.listArticles (anonymous, first page: total from the counters)
-SELECT a."id", a."slug", a."title", a."excerpt", a."body", a."tags", a."published_at" AS "publishedAt",
-a."author_id" AS "authorId", a."comment_count" AS "commentCount", a."created_at" AS "createdAt",
-a."updated_at" AS "updatedAt", a."version", a."trashed_at" AS "trashedAt"
+SELECT a."id", a."slug", a."title", a."excerpt", a."body", a."tags", a."published_at" AS "publishedAt", a."author_id" AS "authorId", a."comment_count" AS "commentCount", a."created_at" AS "createdAt", a."updated_at" AS "updatedAt", a."version", a."trashed_at" AS "trashedAt"
 , CAST(((SELECT "value" FROM "counters" WHERE "name" = 'articles_dated')
     - (SELECT count(*) FROM "articles" WHERE "published_at" > $1 AND "trashed_at" IS NULL)) AS int) AS "__total" FROM "articles" a
 WHERE a."trashed_at" IS NULL AND a."published_at" <= $2
@@ -106,10 +95,20 @@ LIMIT $3 OFFSET $4
 -- $3 = 21
 -- $4 = 0
 
+-- articles.listArticles (anonymous, fields=slug,title,author.name (sparse: those columns and the sort key))
+SELECT a."id", a."slug", a."title", a."published_at" AS "publishedAt", a."author_id" AS "authorId", au."slug" AS "authorSlug", au."name" AS "authorName", au."avatar_url" AS "authorAvatarUrl"
+, CAST(((SELECT "value" FROM "counters" WHERE "name" = 'articles_dated')
+    - (SELECT count(*) FROM "articles" WHERE "published_at" > $1 AND "trashed_at" IS NULL)) AS int) AS "__total" FROM "articles" a JOIN "authors" au ON au."id" = a."author_id"
+WHERE a."trashed_at" IS NULL AND a."published_at" <= $2
+ORDER BY a."published_at" DESC, a."id" DESC
+LIMIT $3 OFFSET $4
+-- $1 = "2026-01-01T00:00:00.000Z"
+-- $2 = "2026-01-01T00:00:00.000Z"
+-- $3 = 21
+-- $4 = 0
+
 -- articles.listArticles (anonymous, empty page: the total counted apart), statement 1 of 2
-SELECT a."id", a."slug", a."title", a."excerpt", a."body", a."tags", a."published_at" AS "publishedAt",
-a."author_id" AS "authorId", a."comment_count" AS "commentCount", a."created_at" AS "createdAt",
-a."updated_at" AS "updatedAt", a."version", a."trashed_at" AS "trashedAt"
+SELECT a."id", a."slug", a."title", a."excerpt", a."body", a."tags", a."published_at" AS "publishedAt", a."author_id" AS "authorId", a."comment_count" AS "commentCount", a."created_at" AS "createdAt", a."updated_at" AS "updatedAt", a."version", a."trashed_at" AS "trashedAt"
 , CAST(((SELECT "value" FROM "counters" WHERE "name" = 'articles_dated')
     - (SELECT count(*) FROM "articles" WHERE "published_at" > $1 AND "trashed_at" IS NULL)) AS int) AS "__total" FROM "articles" a
 WHERE a."trashed_at" IS NULL AND a."published_at" <= $2
@@ -127,9 +126,7 @@ SELECT CAST(((SELECT "value" FROM "counters" WHERE "name" = 'articles_dated')
 -- $2 = "2026-01-01T00:00:00.000Z"
 
 -- articles.listArticles (anonymous, search by relevance, with author)
-SELECT a."id", a."slug", a."title", a."excerpt", a."body", a."tags", a."published_at" AS "publishedAt",
-a."author_id" AS "authorId", a."comment_count" AS "commentCount", a."created_at" AS "createdAt",
-a."updated_at" AS "updatedAt", a."version", a."trashed_at" AS "trashedAt", au."slug" AS "authorSlug", au."name" AS "authorName", au."avatar_url" AS "authorAvatarUrl"
+SELECT a."id", a."slug", a."title", a."excerpt", a."body", a."tags", a."published_at" AS "publishedAt", a."author_id" AS "authorId", a."comment_count" AS "commentCount", a."created_at" AS "createdAt", a."updated_at" AS "updatedAt", a."version", a."trashed_at" AS "trashedAt", au."slug" AS "authorSlug", au."name" AS "authorName", au."avatar_url" AS "authorAvatarUrl"
 , ts_rank(a."search_vector", websearch_to_tsquery(CAST($1 AS regconfig), $2)) AS rank, CAST((SELECT count(*) FROM "articles" a WHERE a."trashed_at" IS NULL AND a."published_at" <= $3 AND a."search_vector" @@ websearch_to_tsquery(CAST($4 AS regconfig), $5)) AS int) AS "__total" FROM "articles" a JOIN "authors" au ON au."id" = a."author_id"
 WHERE a."trashed_at" IS NULL AND a."published_at" <= $6 AND a."search_vector" @@ websearch_to_tsquery(CAST($7 AS regconfig), $8)
 ORDER BY ts_rank(a."search_vector", websearch_to_tsquery(CAST($9 AS regconfig), $10)) DESC, a."published_at" DESC, a."id" DESC
@@ -148,9 +145,7 @@ LIMIT $11 OFFSET $12
 -- $12 = 0
 
 -- articles.listArticles (anonymous, next page by cursor (newest first))
-SELECT a."id", a."slug", a."title", a."excerpt", a."body", a."tags", a."published_at" AS "publishedAt",
-a."author_id" AS "authorId", a."comment_count" AS "commentCount", a."created_at" AS "createdAt",
-a."updated_at" AS "updatedAt", a."version", a."trashed_at" AS "trashedAt"
+SELECT a."id", a."slug", a."title", a."excerpt", a."body", a."tags", a."published_at" AS "publishedAt", a."author_id" AS "authorId", a."comment_count" AS "commentCount", a."created_at" AS "createdAt", a."updated_at" AS "updatedAt", a."version", a."trashed_at" AS "trashedAt"
 , CAST(((SELECT "value" FROM "counters" WHERE "name" = 'articles_dated')
     - (SELECT count(*) FROM "articles" WHERE "published_at" > $1 AND "trashed_at" IS NULL)) AS int) AS "__total" FROM "articles" a
 WHERE a."trashed_at" IS NULL AND a."published_at" <= $2 AND (a."published_at", a."id") < (CAST($3 AS timestamptz), CAST($4 AS uuid))
@@ -164,9 +159,7 @@ LIMIT $5 OFFSET $6
 -- $6 = 0
 
 -- articles.listArticles (author token, by author, tags and dates)
-SELECT a."id", a."slug", a."title", a."excerpt", a."body", a."tags", a."published_at" AS "publishedAt",
-a."author_id" AS "authorId", a."comment_count" AS "commentCount", a."created_at" AS "createdAt",
-a."updated_at" AS "updatedAt", a."version", a."trashed_at" AS "trashedAt"
+SELECT a."id", a."slug", a."title", a."excerpt", a."body", a."tags", a."published_at" AS "publishedAt", a."author_id" AS "authorId", a."comment_count" AS "commentCount", a."created_at" AS "createdAt", a."updated_at" AS "updatedAt", a."version", a."trashed_at" AS "trashedAt"
 , CAST((SELECT count(*) FROM "articles" a WHERE a."trashed_at" IS NULL AND (a."published_at" <= $1 OR a."author_id" = CAST($2 AS uuid)) AND a."author_id" = (SELECT "id" FROM "authors" WHERE "slug" = $3) AND a."tags" @> CAST($4 AS text[]) AND a."published_at" > CAST($5 AS timestamptz) AND a."published_at" < CAST($6 AS timestamptz)) AS int) AS "__total" FROM "articles" a
 WHERE a."trashed_at" IS NULL AND (a."published_at" <= $7 OR a."author_id" = CAST($8 AS uuid)) AND a."author_id" = (SELECT "id" FROM "authors" WHERE "slug" = $9) AND a."tags" @> CAST($10 AS text[]) AND a."published_at" > CAST($11 AS timestamptz) AND a."published_at" < CAST($12 AS timestamptz)
 ORDER BY a."title" ASC, a."id" ASC
@@ -187,9 +180,7 @@ LIMIT $13 OFFSET $14
 -- $14 = 0
 
 -- articles.listArticles (editor, unfiltered: total from the counter)
-SELECT a."id", a."slug", a."title", a."excerpt", a."body", a."tags", a."published_at" AS "publishedAt",
-a."author_id" AS "authorId", a."comment_count" AS "commentCount", a."created_at" AS "createdAt",
-a."updated_at" AS "updatedAt", a."version", a."trashed_at" AS "trashedAt", au."slug" AS "authorSlug", au."name" AS "authorName", au."avatar_url" AS "authorAvatarUrl"
+SELECT a."id", a."slug", a."title", a."excerpt", a."body", a."tags", a."published_at" AS "publishedAt", a."author_id" AS "authorId", a."comment_count" AS "commentCount", a."created_at" AS "createdAt", a."updated_at" AS "updatedAt", a."version", a."trashed_at" AS "trashedAt", au."slug" AS "authorSlug", au."name" AS "authorName", au."avatar_url" AS "authorAvatarUrl"
 , CAST((SELECT "value" FROM "counters" WHERE "name" = 'articles') AS int) AS "__total" FROM "articles" a JOIN "authors" au ON au."id" = a."author_id"
 WHERE a."trashed_at" IS NULL AND TRUE
 ORDER BY a."published_at" DESC NULLS LAST, a."id" DESC
@@ -198,9 +189,7 @@ LIMIT $1 OFFSET $2
 -- $2 = 0
 
 -- articles.listArticles (editor, drafts, no total)
-SELECT a."id", a."slug", a."title", a."excerpt", a."body", a."tags", a."published_at" AS "publishedAt",
-a."author_id" AS "authorId", a."comment_count" AS "commentCount", a."created_at" AS "createdAt",
-a."updated_at" AS "updatedAt", a."version", a."trashed_at" AS "trashedAt"
+SELECT a."id", a."slug", a."title", a."excerpt", a."body", a."tags", a."published_at" AS "publishedAt", a."author_id" AS "authorId", a."comment_count" AS "commentCount", a."created_at" AS "createdAt", a."updated_at" AS "updatedAt", a."version", a."trashed_at" AS "trashedAt"
 FROM "articles" a
 WHERE a."trashed_at" IS NULL AND TRUE AND a."published_at" IS NULL
 ORDER BY a."published_at" DESC NULLS LAST, a."id" DESC
@@ -209,9 +198,7 @@ LIMIT $1 OFFSET $2
 -- $2 = 0
 
 -- articles.listArticles (editor, scheduled, next page by cursor on a nullable sort)
-SELECT a."id", a."slug", a."title", a."excerpt", a."body", a."tags", a."published_at" AS "publishedAt",
-a."author_id" AS "authorId", a."comment_count" AS "commentCount", a."created_at" AS "createdAt",
-a."updated_at" AS "updatedAt", a."version", a."trashed_at" AS "trashedAt"
+SELECT a."id", a."slug", a."title", a."excerpt", a."body", a."tags", a."published_at" AS "publishedAt", a."author_id" AS "authorId", a."comment_count" AS "commentCount", a."created_at" AS "createdAt", a."updated_at" AS "updatedAt", a."version", a."trashed_at" AS "trashedAt"
 , CAST((SELECT count(*) FROM "articles" a WHERE a."trashed_at" IS NULL AND TRUE AND a."published_at" > $1) AS int) AS "__total" FROM "articles" a
 WHERE a."trashed_at" IS NULL AND TRUE AND a."published_at" > $2 AND (a."published_at", a."id") < (CAST($3 AS timestamptz), CAST($4 AS uuid))
 ORDER BY a."published_at" DESC, a."id" DESC
@@ -224,9 +211,7 @@ LIMIT $5 OFFSET $6
 -- $6 = 0
 
 -- articles.listArticles (editor, next page by cursor after an undated draft)
-SELECT a."id", a."slug", a."title", a."excerpt", a."body", a."tags", a."published_at" AS "publishedAt",
-a."author_id" AS "authorId", a."comment_count" AS "commentCount", a."created_at" AS "createdAt",
-a."updated_at" AS "updatedAt", a."version", a."trashed_at" AS "trashedAt"
+SELECT a."id", a."slug", a."title", a."excerpt", a."body", a."tags", a."published_at" AS "publishedAt", a."author_id" AS "authorId", a."comment_count" AS "commentCount", a."created_at" AS "createdAt", a."updated_at" AS "updatedAt", a."version", a."trashed_at" AS "trashedAt"
 , CAST((SELECT "value" FROM "counters" WHERE "name" = 'articles') AS int) AS "__total" FROM "articles" a
 WHERE a."trashed_at" IS NULL AND TRUE AND ((a."published_at" IS NULL AND a."id" < CAST($1 AS uuid)))
 ORDER BY a."published_at" DESC NULLS LAST, a."id" DESC
@@ -247,51 +232,49 @@ SELECT c."id", c."version", 'create', jsonb_build_object(
   'status', CASE WHEN c."publishedAt" IS NULL THEN 'draft' WHEN c."publishedAt" > CAST($1 AS timestamptz) THEN 'scheduled' ELSE 'published' END,
   'publishedAt', to_char(c."publishedAt" AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
   'trashed', c."trashedAt" IS NOT NULL), c."updatedAt"
-FROM (SELECT a."id", a."slug", a."title", a."excerpt", a."body", a."tags", a."published_at" AS "publishedAt",
-  a."author_id" AS "authorId", a."comment_count" AS "commentCount", a."created_at" AS "createdAt",
-  a."updated_at" AS "updatedAt", a."version", a."trashed_at" AS "trashedAt" FROM "articles" a
+FROM (SELECT a."id", a."slug", a."title", a."excerpt", a."body", a."body_html" AS "bodyHtml", a."body_text" AS "bodyText", a."word_count" AS "wordCount", a."tags", a."published_at" AS "publishedAt", a."author_id" AS "authorId", a."comment_count" AS "commentCount", a."created_at" AS "createdAt", a."updated_at" AS "updatedAt", a."version", a."trashed_at" AS "trashedAt" FROM "articles" a
   WHERE NOT EXISTS (SELECT 1 FROM "article_revisions" r WHERE r."article_id" = a."id")) c
 RETURNING 1
 -- $1 = "2026-01-01T00:00:00.000Z"
 
 -- articles.insertArticle (a new draft)
 WITH "changed" AS (
-  INSERT INTO "articles" AS a ("slug", "title", "excerpt", "body", "tags", "author_id", "event_seq")
-  VALUES ($1, $2, $3, $4, CAST($5 AS text[]), CAST($6 AS uuid), 1)
+  INSERT INTO "articles" AS a ("slug", "title", "excerpt", "body", "body_html", "body_text", "word_count", "render_version",
+    "tags", "author_id", "event_seq")
+  VALUES ($1, $2, $3, $4, $5, $6, $7,
+    $8, CAST($9 AS text[]), CAST($10 AS uuid), 1)
   ON CONFLICT ("slug") DO NOTHING
-  RETURNING a."id", a."slug", a."title", a."excerpt", a."body", a."tags", a."published_at" AS "publishedAt",
-  a."author_id" AS "authorId", a."comment_count" AS "commentCount", a."created_at" AS "createdAt",
-  a."updated_at" AS "updatedAt", a."version", a."trashed_at" AS "trashedAt", a."event_seq" AS "eventSeq", NULL::text AS "prevSlug", NULL::text[] AS "prevTags", NULL::uuid AS "prevAuthorId",
+  RETURNING a."id", a."slug", a."title", a."excerpt", a."body", a."body_html" AS "bodyHtml", a."body_text" AS "bodyText", a."word_count" AS "wordCount", a."tags", a."published_at" AS "publishedAt", a."author_id" AS "authorId", a."comment_count" AS "commentCount", a."created_at" AS "createdAt", a."updated_at" AS "updatedAt", a."version", a."trashed_at" AS "trashedAt", a."event_seq" AS "eventSeq", NULL::text AS "prevSlug", NULL::text[] AS "prevTags", NULL::uuid AS "prevAuthorId",
   NULL::timestamptz AS "prevPublishedAt", NULL::timestamptz AS "prevTrashedAt"),
 "revision" AS (
   INSERT INTO "article_revisions" ("article_id", "number", "action", "token_id", "token_name", "restored_from", "snapshot")
-  SELECT c."id", c."version", CAST($7 AS "RevisionAction"), CAST($8 AS uuid), $9,
-  CAST($10 AS int), jsonb_build_object(
+  SELECT c."id", c."version", CAST($11 AS "RevisionAction"), CAST($12 AS uuid), $13,
+  CAST($14 AS int), jsonb_build_object(
     'title', c."title",
     'slug', c."slug",
     'excerpt', c."excerpt",
     'body', c."body",
     'tags', to_jsonb(c."tags"),
     'authorId', c."authorId",
-    'status', CASE WHEN c."publishedAt" IS NULL THEN 'draft' WHEN c."publishedAt" > CAST($11 AS timestamptz) THEN 'scheduled' ELSE 'published' END,
+    'status', CASE WHEN c."publishedAt" IS NULL THEN 'draft' WHEN c."publishedAt" > CAST($15 AS timestamptz) THEN 'scheduled' ELSE 'published' END,
     'publishedAt', to_char(c."publishedAt" AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
     'trashed', c."trashedAt" IS NOT NULL)
   FROM "changed" c
 ),
 "event" AS (
   INSERT INTO "outbox_events" ("type", "article_id", "sequence", "subscription_id", "dispatched_at", "data")
-  SELECT $12, c."id", c."eventSeq", NULL::uuid, NULL::timestamptz,
+  SELECT $16, c."id", c."eventSeq", NULL::uuid, NULL::timestamptz,
   jsonb_build_object(
     'id', c."id",
     'slug', c."slug",
-    'status', CASE WHEN c."publishedAt" IS NULL THEN 'draft' WHEN c."publishedAt" > CAST($13 AS timestamptz) THEN 'scheduled' ELSE 'published' END,
+    'status', CASE WHEN c."publishedAt" IS NULL THEN 'draft' WHEN c."publishedAt" > CAST($17 AS timestamptz) THEN 'scheduled' ELSE 'published' END,
     'publishedAt', to_char(c."publishedAt" AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
     'authorId', c."authorId",
     'tags', to_jsonb(c."tags"),
     'trashed', c."trashedAt" IS NOT NULL,
     'previous', CASE WHEN c."prevSlug" IS NULL THEN NULL ELSE jsonb_build_object(
       'slug', c."prevSlug",
-      'status', CASE WHEN c."prevPublishedAt" IS NULL THEN 'draft' WHEN c."prevPublishedAt" > CAST($14 AS timestamptz) THEN 'scheduled' ELSE 'published' END,
+      'status', CASE WHEN c."prevPublishedAt" IS NULL THEN 'draft' WHEN c."prevPublishedAt" > CAST($18 AS timestamptz) THEN 'scheduled' ELSE 'published' END,
       'authorId', c."prevAuthorId",
       'tags', to_jsonb(c."prevTags"),
       'trashed', c."prevTrashedAt" IS NOT NULL) END,
@@ -299,64 +282,67 @@ WITH "changed" AS (
   FROM "changed" c
 ), "pruned" AS (
   DELETE FROM "article_revisions" r USING "changed" c
-  WHERE r."article_id" = c."id" AND r."number" <= c."version" - $15)
-SELECT * FROM "changed"
+  WHERE r."article_id" = c."id" AND r."number" <= c."version" - $19)
+SELECT c.*, au."slug" AS "authorSlug", au."name" AS "authorName", au."avatar_url" AS "authorAvatarUrl"
+FROM "changed" c JOIN "authors" au ON au."id" = c."authorId"
 -- $1 = "city-council-passes-budget"
 -- $2 = "City council passes budget"
 -- $3 = "After a long night, the vote."
 -- $4 = "The council voted 7 to 2."
--- $5 = ["politics","city-hall"]
--- $6 = "a0a0a0a0-0000-4000-8000-000000000001"
--- $7 = "create"
--- $8 = "70707070-0000-4000-8000-000000000001"
--- $9 = "news desk"
--- $10 = null
--- $11 = "2026-01-01T00:00:00.000Z"
--- $12 = "article.created"
--- $13 = "2026-01-01T00:00:00.000Z"
--- $14 = "2026-01-01T00:00:00.000Z"
--- $15 = 50
+-- $5 = "<p>The council voted 7 to 2.</p>\n"
+-- $6 = "The council voted 7 to 2."
+-- $7 = 6
+-- $8 = 1
+-- $9 = ["politics","city-hall"]
+-- $10 = "a0a0a0a0-0000-4000-8000-000000000001"
+-- $11 = "create"
+-- $12 = "70707070-0000-4000-8000-000000000001"
+-- $13 = "news desk"
+-- $14 = null
+-- $15 = "2026-01-01T00:00:00.000Z"
+-- $16 = "article.created"
+-- $17 = "2026-01-01T00:00:00.000Z"
+-- $18 = "2026-01-01T00:00:00.000Z"
+-- $19 = 50
 
 -- articles.updateArticle (editor, several fields, If-Match version)
 WITH "prev" AS (SELECT a.* FROM "articles" a WHERE a."slug" = $1 FOR NO KEY UPDATE),
 "changed" AS (
   UPDATE "articles" a
-  SET "title" = $2, "slug" = $3, "body" = $4, "tags" = CAST($5 AS text[]), "author_id" = CAST($6 AS uuid), "version" = a."version" + 1, "event_seq" = a."event_seq" + 1, "updated_at" = now()
+  SET "title" = $2, "slug" = $3, "body" = $4, "body_html" = $5, "body_text" = $6, "word_count" = $7, "render_version" = $8, "tags" = CAST($9 AS text[]), "author_id" = CAST($10 AS uuid), "version" = a."version" + 1, "event_seq" = a."event_seq" + 1, "updated_at" = now()
   FROM "prev" p
-  WHERE a."id" = p."id" AND a."trashed_at" IS NULL AND a."version" = $7
-  RETURNING a."id", a."slug", a."title", a."excerpt", a."body", a."tags", a."published_at" AS "publishedAt",
-  a."author_id" AS "authorId", a."comment_count" AS "commentCount", a."created_at" AS "createdAt",
-  a."updated_at" AS "updatedAt", a."version", a."trashed_at" AS "trashedAt", a."event_seq" AS "eventSeq", p."slug" AS "prevSlug", p."tags" AS "prevTags", p."author_id" AS "prevAuthorId",
+  WHERE a."id" = p."id" AND a."trashed_at" IS NULL AND a."version" = $11
+  RETURNING a."id", a."slug", a."title", a."excerpt", a."body", a."body_html" AS "bodyHtml", a."body_text" AS "bodyText", a."word_count" AS "wordCount", a."tags", a."published_at" AS "publishedAt", a."author_id" AS "authorId", a."comment_count" AS "commentCount", a."created_at" AS "createdAt", a."updated_at" AS "updatedAt", a."version", a."trashed_at" AS "trashedAt", a."event_seq" AS "eventSeq", p."slug" AS "prevSlug", p."tags" AS "prevTags", p."author_id" AS "prevAuthorId",
   p."published_at" AS "prevPublishedAt", p."trashed_at" AS "prevTrashedAt"),
 "revision" AS (
   INSERT INTO "article_revisions" ("article_id", "number", "action", "token_id", "token_name", "restored_from", "snapshot")
-  SELECT c."id", c."version", CAST($8 AS "RevisionAction"), CAST($9 AS uuid), $10,
-  CAST($11 AS int), jsonb_build_object(
+  SELECT c."id", c."version", CAST($12 AS "RevisionAction"), CAST($13 AS uuid), $14,
+  CAST($15 AS int), jsonb_build_object(
     'title', c."title",
     'slug', c."slug",
     'excerpt', c."excerpt",
     'body', c."body",
     'tags', to_jsonb(c."tags"),
     'authorId', c."authorId",
-    'status', CASE WHEN c."publishedAt" IS NULL THEN 'draft' WHEN c."publishedAt" > CAST($12 AS timestamptz) THEN 'scheduled' ELSE 'published' END,
+    'status', CASE WHEN c."publishedAt" IS NULL THEN 'draft' WHEN c."publishedAt" > CAST($16 AS timestamptz) THEN 'scheduled' ELSE 'published' END,
     'publishedAt', to_char(c."publishedAt" AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
     'trashed', c."trashedAt" IS NOT NULL)
   FROM "changed" c
 ),
 "event" AS (
   INSERT INTO "outbox_events" ("type", "article_id", "sequence", "subscription_id", "dispatched_at", "data")
-  SELECT $13, c."id", c."eventSeq", NULL::uuid, NULL::timestamptz,
+  SELECT $17, c."id", c."eventSeq", NULL::uuid, NULL::timestamptz,
   jsonb_build_object(
     'id', c."id",
     'slug', c."slug",
-    'status', CASE WHEN c."publishedAt" IS NULL THEN 'draft' WHEN c."publishedAt" > CAST($14 AS timestamptz) THEN 'scheduled' ELSE 'published' END,
+    'status', CASE WHEN c."publishedAt" IS NULL THEN 'draft' WHEN c."publishedAt" > CAST($18 AS timestamptz) THEN 'scheduled' ELSE 'published' END,
     'publishedAt', to_char(c."publishedAt" AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
     'authorId', c."authorId",
     'tags', to_jsonb(c."tags"),
     'trashed', c."trashedAt" IS NOT NULL,
     'previous', CASE WHEN c."prevSlug" IS NULL THEN NULL ELSE jsonb_build_object(
       'slug', c."prevSlug",
-      'status', CASE WHEN c."prevPublishedAt" IS NULL THEN 'draft' WHEN c."prevPublishedAt" > CAST($15 AS timestamptz) THEN 'scheduled' ELSE 'published' END,
+      'status', CASE WHEN c."prevPublishedAt" IS NULL THEN 'draft' WHEN c."prevPublishedAt" > CAST($19 AS timestamptz) THEN 'scheduled' ELSE 'published' END,
       'authorId', c."prevAuthorId",
       'tags', to_jsonb(c."prevTags"),
       'trashed', c."prevTrashedAt" IS NOT NULL) END,
@@ -364,24 +350,29 @@ WITH "prev" AS (SELECT a.* FROM "articles" a WHERE a."slug" = $1 FOR NO KEY UPDA
   FROM "changed" c
 ), "pruned" AS (
   DELETE FROM "article_revisions" r USING "changed" c
-  WHERE r."article_id" = c."id" AND r."number" <= c."version" - $16)
-SELECT * FROM "changed"
+  WHERE r."article_id" = c."id" AND r."number" <= c."version" - $20)
+SELECT c.*, au."slug" AS "authorSlug", au."name" AS "authorName", au."avatar_url" AS "authorAvatarUrl"
+FROM "changed" c JOIN "authors" au ON au."id" = c."authorId"
 -- $1 = "city-council-passes-budget"
 -- $2 = "Budget passes"
 -- $3 = "budget-passes"
 -- $4 = "Seven to two."
--- $5 = ["politics"]
--- $6 = "a0a0a0a0-0000-4000-8000-000000000001"
+-- $5 = "<p>Seven to two.</p>\n"
+-- $6 = "Seven to two."
 -- $7 = 3
--- $8 = "update"
--- $9 = "70707070-0000-4000-8000-000000000001"
--- $10 = "news desk"
--- $11 = null
--- $12 = "2026-01-01T00:00:00.000Z"
--- $13 = "article.updated"
--- $14 = "2026-01-01T00:00:00.000Z"
--- $15 = "2026-01-01T00:00:00.000Z"
--- $16 = 50
+-- $8 = 1
+-- $9 = ["politics"]
+-- $10 = "a0a0a0a0-0000-4000-8000-000000000001"
+-- $11 = 3
+-- $12 = "update"
+-- $13 = "70707070-0000-4000-8000-000000000001"
+-- $14 = "news desk"
+-- $15 = null
+-- $16 = "2026-01-01T00:00:00.000Z"
+-- $17 = "article.updated"
+-- $18 = "2026-01-01T00:00:00.000Z"
+-- $19 = "2026-01-01T00:00:00.000Z"
+-- $20 = 50
 
 -- articles.updateArticle (author token, publish its own, any version, keeping every revision)
 WITH "prev" AS (SELECT a.* FROM "articles" a WHERE a."id" = CAST($1 AS uuid) FOR NO KEY UPDATE),
@@ -390,9 +381,7 @@ WITH "prev" AS (SELECT a.* FROM "articles" a WHERE a."id" = CAST($1 AS uuid) FOR
   SET "published_at" = CAST($2 AS timestamptz), "live_event_at" = CAST($3 AS timestamptz), "version" = a."version" + 1, "event_seq" = a."event_seq" + 1, "updated_at" = now()
   FROM "prev" p
   WHERE a."id" = p."id" AND a."trashed_at" IS NULL AND a."author_id" = CAST($4 AS uuid)
-  RETURNING a."id", a."slug", a."title", a."excerpt", a."body", a."tags", a."published_at" AS "publishedAt",
-  a."author_id" AS "authorId", a."comment_count" AS "commentCount", a."created_at" AS "createdAt",
-  a."updated_at" AS "updatedAt", a."version", a."trashed_at" AS "trashedAt", a."event_seq" AS "eventSeq", p."slug" AS "prevSlug", p."tags" AS "prevTags", p."author_id" AS "prevAuthorId",
+  RETURNING a."id", a."slug", a."title", a."excerpt", a."body", a."body_html" AS "bodyHtml", a."body_text" AS "bodyText", a."word_count" AS "wordCount", a."tags", a."published_at" AS "publishedAt", a."author_id" AS "authorId", a."comment_count" AS "commentCount", a."created_at" AS "createdAt", a."updated_at" AS "updatedAt", a."version", a."trashed_at" AS "trashedAt", a."event_seq" AS "eventSeq", p."slug" AS "prevSlug", p."tags" AS "prevTags", p."author_id" AS "prevAuthorId",
   p."published_at" AS "prevPublishedAt", p."trashed_at" AS "prevTrashedAt"),
 "revision" AS (
   INSERT INTO "article_revisions" ("article_id", "number", "action", "token_id", "token_name", "restored_from", "snapshot")
@@ -429,7 +418,8 @@ WITH "prev" AS (SELECT a.* FROM "articles" a WHERE a."id" = CAST($1 AS uuid) FOR
     'sequence', c."eventSeq")
   FROM "changed" c
 )
-SELECT * FROM "changed"
+SELECT c.*, au."slug" AS "authorSlug", au."name" AS "authorName", au."avatar_url" AS "authorAvatarUrl"
+FROM "changed" c JOIN "authors" au ON au."id" = c."authorId"
 -- $1 = "0b7e2c1a-0000-4000-8000-000000000001"
 -- $2 = "2026-01-01T00:00:00.000Z"
 -- $3 = "2026-01-01T00:00:00.000Z"
@@ -450,9 +440,7 @@ WITH "prev" AS (SELECT a.* FROM "articles" a WHERE a."id" = CAST($1 AS uuid) FOR
   SET "published_at" = CAST($2 AS timestamptz), "live_event_at" = CAST($3 AS timestamptz), "version" = a."version" + 1, "event_seq" = a."event_seq" + 1, "updated_at" = now()
   FROM "prev" p
   WHERE a."id" = p."id" AND a."trashed_at" IS NULL AND a."version" = $4
-  RETURNING a."id", a."slug", a."title", a."excerpt", a."body", a."tags", a."published_at" AS "publishedAt",
-  a."author_id" AS "authorId", a."comment_count" AS "commentCount", a."created_at" AS "createdAt",
-  a."updated_at" AS "updatedAt", a."version", a."trashed_at" AS "trashedAt", a."event_seq" AS "eventSeq", p."slug" AS "prevSlug", p."tags" AS "prevTags", p."author_id" AS "prevAuthorId",
+  RETURNING a."id", a."slug", a."title", a."excerpt", a."body", a."body_html" AS "bodyHtml", a."body_text" AS "bodyText", a."word_count" AS "wordCount", a."tags", a."published_at" AS "publishedAt", a."author_id" AS "authorId", a."comment_count" AS "commentCount", a."created_at" AS "createdAt", a."updated_at" AS "updatedAt", a."version", a."trashed_at" AS "trashedAt", a."event_seq" AS "eventSeq", p."slug" AS "prevSlug", p."tags" AS "prevTags", p."author_id" AS "prevAuthorId",
   p."published_at" AS "prevPublishedAt", p."trashed_at" AS "prevTrashedAt"),
 "revision" AS (
   INSERT INTO "article_revisions" ("article_id", "number", "action", "token_id", "token_name", "restored_from", "snapshot")
@@ -491,7 +479,8 @@ WITH "prev" AS (SELECT a.* FROM "articles" a WHERE a."id" = CAST($1 AS uuid) FOR
 ), "pruned" AS (
   DELETE FROM "article_revisions" r USING "changed" c
   WHERE r."article_id" = c."id" AND r."number" <= c."version" - $13)
-SELECT * FROM "changed"
+SELECT c.*, au."slug" AS "authorSlug", au."name" AS "authorName", au."avatar_url" AS "authorAvatarUrl"
+FROM "changed" c JOIN "authors" au ON au."id" = c."authorId"
 -- $1 = "0b7e2c1a-0000-4000-8000-000000000001"
 -- $2 = "2026-01-02T09:30:00.000Z"
 -- $3 = null
@@ -513,9 +502,7 @@ WITH "prev" AS (SELECT a.* FROM "articles" a WHERE a."id" = CAST($1 AS uuid) FOR
   SET "published_at" = CAST($2 AS timestamptz), "live_event_at" = CAST($3 AS timestamptz), "version" = a."version" + 1, "event_seq" = a."event_seq" + 1, "updated_at" = now()
   FROM "prev" p
   WHERE a."id" = p."id" AND a."trashed_at" IS NULL AND a."version" = $4
-  RETURNING a."id", a."slug", a."title", a."excerpt", a."body", a."tags", a."published_at" AS "publishedAt",
-  a."author_id" AS "authorId", a."comment_count" AS "commentCount", a."created_at" AS "createdAt",
-  a."updated_at" AS "updatedAt", a."version", a."trashed_at" AS "trashedAt", a."event_seq" AS "eventSeq", p."slug" AS "prevSlug", p."tags" AS "prevTags", p."author_id" AS "prevAuthorId",
+  RETURNING a."id", a."slug", a."title", a."excerpt", a."body", a."body_html" AS "bodyHtml", a."body_text" AS "bodyText", a."word_count" AS "wordCount", a."tags", a."published_at" AS "publishedAt", a."author_id" AS "authorId", a."comment_count" AS "commentCount", a."created_at" AS "createdAt", a."updated_at" AS "updatedAt", a."version", a."trashed_at" AS "trashedAt", a."event_seq" AS "eventSeq", p."slug" AS "prevSlug", p."tags" AS "prevTags", p."author_id" AS "prevAuthorId",
   p."published_at" AS "prevPublishedAt", p."trashed_at" AS "prevTrashedAt"),
 "revision" AS (
   INSERT INTO "article_revisions" ("article_id", "number", "action", "token_id", "token_name", "restored_from", "snapshot")
@@ -554,7 +541,8 @@ WITH "prev" AS (SELECT a.* FROM "articles" a WHERE a."id" = CAST($1 AS uuid) FOR
 ), "pruned" AS (
   DELETE FROM "article_revisions" r USING "changed" c
   WHERE r."article_id" = c."id" AND r."number" <= c."version" - $13)
-SELECT * FROM "changed"
+SELECT c.*, au."slug" AS "authorSlug", au."name" AS "authorName", au."avatar_url" AS "authorAvatarUrl"
+FROM "changed" c JOIN "authors" au ON au."id" = c."authorId"
 -- $1 = "0b7e2c1a-0000-4000-8000-000000000001"
 -- $2 = null
 -- $3 = null
@@ -576,9 +564,7 @@ WITH "prev" AS (SELECT a.* FROM "articles" a WHERE a."id" = CAST($1 AS uuid) FOR
   SET "trashed_at" = CAST($2 AS timestamptz), "version" = a."version" + 1, "event_seq" = a."event_seq" + 1, "updated_at" = now()
   FROM "prev" p
   WHERE a."id" = p."id" AND a."trashed_at" IS NULL AND a."version" = $3
-  RETURNING a."id", a."slug", a."title", a."excerpt", a."body", a."tags", a."published_at" AS "publishedAt",
-  a."author_id" AS "authorId", a."comment_count" AS "commentCount", a."created_at" AS "createdAt",
-  a."updated_at" AS "updatedAt", a."version", a."trashed_at" AS "trashedAt", a."event_seq" AS "eventSeq", p."slug" AS "prevSlug", p."tags" AS "prevTags", p."author_id" AS "prevAuthorId",
+  RETURNING a."id", a."slug", a."title", a."excerpt", a."body", a."body_html" AS "bodyHtml", a."body_text" AS "bodyText", a."word_count" AS "wordCount", a."tags", a."published_at" AS "publishedAt", a."author_id" AS "authorId", a."comment_count" AS "commentCount", a."created_at" AS "createdAt", a."updated_at" AS "updatedAt", a."version", a."trashed_at" AS "trashedAt", a."event_seq" AS "eventSeq", p."slug" AS "prevSlug", p."tags" AS "prevTags", p."author_id" AS "prevAuthorId",
   p."published_at" AS "prevPublishedAt", p."trashed_at" AS "prevTrashedAt"),
 "revision" AS (
   INSERT INTO "article_revisions" ("article_id", "number", "action", "token_id", "token_name", "restored_from", "snapshot")
@@ -617,7 +603,8 @@ WITH "prev" AS (SELECT a.* FROM "articles" a WHERE a."id" = CAST($1 AS uuid) FOR
 ), "pruned" AS (
   DELETE FROM "article_revisions" r USING "changed" c
   WHERE r."article_id" = c."id" AND r."number" <= c."version" - $12)
-SELECT * FROM "changed"
+SELECT c.*, au."slug" AS "authorSlug", au."name" AS "authorName", au."avatar_url" AS "authorAvatarUrl"
+FROM "changed" c JOIN "authors" au ON au."id" = c."authorId"
 -- $1 = "0b7e2c1a-0000-4000-8000-000000000001"
 -- $2 = "2026-01-01T00:00:00.000Z"
 -- $3 = 6
@@ -638,9 +625,7 @@ WITH "prev" AS (SELECT a.* FROM "articles" a WHERE a."id" = CAST($1 AS uuid) FOR
   SET "trashed_at" = CAST($2 AS timestamptz), "version" = a."version" + 1, "event_seq" = a."event_seq" + 1, "updated_at" = now()
   FROM "prev" p
   WHERE a."id" = p."id" AND a."trashed_at" IS NOT NULL
-  RETURNING a."id", a."slug", a."title", a."excerpt", a."body", a."tags", a."published_at" AS "publishedAt",
-  a."author_id" AS "authorId", a."comment_count" AS "commentCount", a."created_at" AS "createdAt",
-  a."updated_at" AS "updatedAt", a."version", a."trashed_at" AS "trashedAt", a."event_seq" AS "eventSeq", p."slug" AS "prevSlug", p."tags" AS "prevTags", p."author_id" AS "prevAuthorId",
+  RETURNING a."id", a."slug", a."title", a."excerpt", a."body", a."body_html" AS "bodyHtml", a."body_text" AS "bodyText", a."word_count" AS "wordCount", a."tags", a."published_at" AS "publishedAt", a."author_id" AS "authorId", a."comment_count" AS "commentCount", a."created_at" AS "createdAt", a."updated_at" AS "updatedAt", a."version", a."trashed_at" AS "trashedAt", a."event_seq" AS "eventSeq", p."slug" AS "prevSlug", p."tags" AS "prevTags", p."author_id" AS "prevAuthorId",
   p."published_at" AS "prevPublishedAt", p."trashed_at" AS "prevTrashedAt"),
 "revision" AS (
   INSERT INTO "article_revisions" ("article_id", "number", "action", "token_id", "token_name", "restored_from", "snapshot")
@@ -679,7 +664,8 @@ WITH "prev" AS (SELECT a.* FROM "articles" a WHERE a."id" = CAST($1 AS uuid) FOR
 ), "pruned" AS (
   DELETE FROM "article_revisions" r USING "changed" c
   WHERE r."article_id" = c."id" AND r."number" <= c."version" - $11)
-SELECT * FROM "changed"
+SELECT c.*, au."slug" AS "authorSlug", au."name" AS "authorName", au."avatar_url" AS "authorAvatarUrl"
+FROM "changed" c JOIN "authors" au ON au."id" = c."authorId"
 -- $1 = "0b7e2c1a-0000-4000-8000-000000000001"
 -- $2 = null
 -- $3 = "untrash"
@@ -696,42 +682,40 @@ SELECT * FROM "changed"
 WITH "prev" AS (SELECT a.* FROM "articles" a WHERE a."id" = CAST($1 AS uuid) FOR NO KEY UPDATE),
 "changed" AS (
   UPDATE "articles" a
-  SET "title" = $2, "excerpt" = $3, "body" = $4, "version" = a."version" + 1, "event_seq" = a."event_seq" + 1, "updated_at" = now()
+  SET "title" = $2, "excerpt" = $3, "body" = $4, "body_html" = $5, "body_text" = $6, "word_count" = $7, "render_version" = $8, "version" = a."version" + 1, "event_seq" = a."event_seq" + 1, "updated_at" = now()
   FROM "prev" p
-  WHERE a."id" = p."id" AND a."trashed_at" IS NULL AND a."version" = $5
-  RETURNING a."id", a."slug", a."title", a."excerpt", a."body", a."tags", a."published_at" AS "publishedAt",
-  a."author_id" AS "authorId", a."comment_count" AS "commentCount", a."created_at" AS "createdAt",
-  a."updated_at" AS "updatedAt", a."version", a."trashed_at" AS "trashedAt", a."event_seq" AS "eventSeq", p."slug" AS "prevSlug", p."tags" AS "prevTags", p."author_id" AS "prevAuthorId",
+  WHERE a."id" = p."id" AND a."trashed_at" IS NULL AND a."version" = $9
+  RETURNING a."id", a."slug", a."title", a."excerpt", a."body", a."body_html" AS "bodyHtml", a."body_text" AS "bodyText", a."word_count" AS "wordCount", a."tags", a."published_at" AS "publishedAt", a."author_id" AS "authorId", a."comment_count" AS "commentCount", a."created_at" AS "createdAt", a."updated_at" AS "updatedAt", a."version", a."trashed_at" AS "trashedAt", a."event_seq" AS "eventSeq", p."slug" AS "prevSlug", p."tags" AS "prevTags", p."author_id" AS "prevAuthorId",
   p."published_at" AS "prevPublishedAt", p."trashed_at" AS "prevTrashedAt"),
 "revision" AS (
   INSERT INTO "article_revisions" ("article_id", "number", "action", "token_id", "token_name", "restored_from", "snapshot")
-  SELECT c."id", c."version", CAST($6 AS "RevisionAction"), CAST($7 AS uuid), $8,
-  CAST($9 AS int), jsonb_build_object(
+  SELECT c."id", c."version", CAST($10 AS "RevisionAction"), CAST($11 AS uuid), $12,
+  CAST($13 AS int), jsonb_build_object(
     'title', c."title",
     'slug', c."slug",
     'excerpt', c."excerpt",
     'body', c."body",
     'tags', to_jsonb(c."tags"),
     'authorId', c."authorId",
-    'status', CASE WHEN c."publishedAt" IS NULL THEN 'draft' WHEN c."publishedAt" > CAST($10 AS timestamptz) THEN 'scheduled' ELSE 'published' END,
+    'status', CASE WHEN c."publishedAt" IS NULL THEN 'draft' WHEN c."publishedAt" > CAST($14 AS timestamptz) THEN 'scheduled' ELSE 'published' END,
     'publishedAt', to_char(c."publishedAt" AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
     'trashed', c."trashedAt" IS NOT NULL)
   FROM "changed" c
 ),
 "event" AS (
   INSERT INTO "outbox_events" ("type", "article_id", "sequence", "subscription_id", "dispatched_at", "data")
-  SELECT $11, c."id", c."eventSeq", NULL::uuid, NULL::timestamptz,
+  SELECT $15, c."id", c."eventSeq", NULL::uuid, NULL::timestamptz,
   jsonb_build_object(
     'id', c."id",
     'slug', c."slug",
-    'status', CASE WHEN c."publishedAt" IS NULL THEN 'draft' WHEN c."publishedAt" > CAST($12 AS timestamptz) THEN 'scheduled' ELSE 'published' END,
+    'status', CASE WHEN c."publishedAt" IS NULL THEN 'draft' WHEN c."publishedAt" > CAST($16 AS timestamptz) THEN 'scheduled' ELSE 'published' END,
     'publishedAt', to_char(c."publishedAt" AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
     'authorId', c."authorId",
     'tags', to_jsonb(c."tags"),
     'trashed', c."trashedAt" IS NOT NULL,
     'previous', CASE WHEN c."prevSlug" IS NULL THEN NULL ELSE jsonb_build_object(
       'slug', c."prevSlug",
-      'status', CASE WHEN c."prevPublishedAt" IS NULL THEN 'draft' WHEN c."prevPublishedAt" > CAST($13 AS timestamptz) THEN 'scheduled' ELSE 'published' END,
+      'status', CASE WHEN c."prevPublishedAt" IS NULL THEN 'draft' WHEN c."prevPublishedAt" > CAST($17 AS timestamptz) THEN 'scheduled' ELSE 'published' END,
       'authorId', c."prevAuthorId",
       'tags', to_jsonb(c."prevTags"),
       'trashed', c."prevTrashedAt" IS NOT NULL) END,
@@ -739,22 +723,27 @@ WITH "prev" AS (SELECT a.* FROM "articles" a WHERE a."id" = CAST($1 AS uuid) FOR
   FROM "changed" c
 ), "pruned" AS (
   DELETE FROM "article_revisions" r USING "changed" c
-  WHERE r."article_id" = c."id" AND r."number" <= c."version" - $14)
-SELECT * FROM "changed"
+  WHERE r."article_id" = c."id" AND r."number" <= c."version" - $18)
+SELECT c.*, au."slug" AS "authorSlug", au."name" AS "authorName", au."avatar_url" AS "authorAvatarUrl"
+FROM "changed" c JOIN "authors" au ON au."id" = c."authorId"
 -- $1 = "0b7e2c1a-0000-4000-8000-000000000001"
 -- $2 = "City council passes budget"
 -- $3 = "After a long night, the vote."
 -- $4 = "The council voted 7 to 2."
--- $5 = 7
--- $6 = "restore"
--- $7 = "70707070-0000-4000-8000-000000000001"
--- $8 = "news desk"
--- $9 = 2
--- $10 = "2026-01-01T00:00:00.000Z"
--- $11 = "article.updated"
--- $12 = "2026-01-01T00:00:00.000Z"
--- $13 = "2026-01-01T00:00:00.000Z"
--- $14 = 50
+-- $5 = "<p>The council voted 7 to 2.</p>\n"
+-- $6 = "The council voted 7 to 2."
+-- $7 = 6
+-- $8 = 1
+-- $9 = 7
+-- $10 = "restore"
+-- $11 = "70707070-0000-4000-8000-000000000001"
+-- $12 = "news desk"
+-- $13 = 2
+-- $14 = "2026-01-01T00:00:00.000Z"
+-- $15 = "article.updated"
+-- $16 = "2026-01-01T00:00:00.000Z"
+-- $17 = "2026-01-01T00:00:00.000Z"
+-- $18 = 50
 
 -- articles.deleteArticle (If-Match version)
 WITH "gone" AS (DELETE FROM "articles" WHERE "id" = CAST($1 AS uuid) AND "version" = $2 RETURNING "id", "slug", "tags", "author_id", "published_at", "trashed_at", "event_seq" + 1 AS "seq"),
@@ -842,9 +831,7 @@ WITH "changed" AS (
     SELECT "id" FROM "articles"
     WHERE "live_event_at" IS NULL AND "published_at" <= CAST($2 AS timestamptz) AND "trashed_at" IS NULL
     ORDER BY "published_at" LIMIT $3 FOR UPDATE SKIP LOCKED)
-  RETURNING a."id", a."slug", a."title", a."excerpt", a."body", a."tags", a."published_at" AS "publishedAt",
-  a."author_id" AS "authorId", a."comment_count" AS "commentCount", a."created_at" AS "createdAt",
-  a."updated_at" AS "updatedAt", a."version", a."trashed_at" AS "trashedAt", a."event_seq" AS "eventSeq", NULL::text AS "prevSlug", NULL::text[] AS "prevTags", NULL::uuid AS "prevAuthorId",
+  RETURNING a."id", a."slug", a."title", a."excerpt", a."body", a."body_html" AS "bodyHtml", a."body_text" AS "bodyText", a."word_count" AS "wordCount", a."tags", a."published_at" AS "publishedAt", a."author_id" AS "authorId", a."comment_count" AS "commentCount", a."created_at" AS "createdAt", a."updated_at" AS "updatedAt", a."version", a."trashed_at" AS "trashedAt", a."event_seq" AS "eventSeq", NULL::text AS "prevSlug", NULL::text[] AS "prevTags", NULL::uuid AS "prevAuthorId",
   NULL::timestamptz AS "prevPublishedAt", NULL::timestamptz AS "prevTrashedAt"),
 "event" AS (
   INSERT INTO "outbox_events" ("type", "article_id", "sequence", "subscription_id", "dispatched_at", "data")
@@ -880,9 +867,7 @@ WHERE "live_event_at" IS NULL AND "published_at" > $1 AND "trashed_at" IS NULL
 -- $1 = "2026-01-01T00:00:00.000Z"
 
 -- articles.listTrash (editor, first page)
-SELECT a."id", a."slug", a."title", a."excerpt", a."body", a."tags", a."published_at" AS "publishedAt",
-a."author_id" AS "authorId", a."comment_count" AS "commentCount", a."created_at" AS "createdAt",
-a."updated_at" AS "updatedAt", a."version", a."trashed_at" AS "trashedAt", CAST((SELECT count(*) FROM "articles" a WHERE a."trashed_at" IS NOT NULL AND TRUE) AS int) AS "__total" FROM "articles" a
+SELECT a."id", a."slug", a."title", a."excerpt", a."body", a."tags", a."published_at" AS "publishedAt", a."author_id" AS "authorId", a."comment_count" AS "commentCount", a."created_at" AS "createdAt", a."updated_at" AS "updatedAt", a."version", a."trashed_at" AS "trashedAt", CAST((SELECT count(*) FROM "articles" a WHERE a."trashed_at" IS NOT NULL AND TRUE) AS int) AS "__total" FROM "articles" a
 WHERE a."trashed_at" IS NOT NULL AND TRUE
 ORDER BY a."trashed_at" DESC, a."id" DESC
 LIMIT $1 OFFSET $2
@@ -890,9 +875,7 @@ LIMIT $1 OFFSET $2
 -- $2 = 0
 
 -- articles.listTrash (author token, by title, next page by cursor)
-SELECT a."id", a."slug", a."title", a."excerpt", a."body", a."tags", a."published_at" AS "publishedAt",
-a."author_id" AS "authorId", a."comment_count" AS "commentCount", a."created_at" AS "createdAt",
-a."updated_at" AS "updatedAt", a."version", a."trashed_at" AS "trashedAt", CAST((SELECT count(*) FROM "articles" a WHERE a."trashed_at" IS NOT NULL AND a."author_id" = CAST($1 AS uuid)) AS int) AS "__total" FROM "articles" a
+SELECT a."id", a."slug", a."title", a."excerpt", a."body", a."tags", a."published_at" AS "publishedAt", a."author_id" AS "authorId", a."comment_count" AS "commentCount", a."created_at" AS "createdAt", a."updated_at" AS "updatedAt", a."version", a."trashed_at" AS "trashedAt", CAST((SELECT count(*) FROM "articles" a WHERE a."trashed_at" IS NOT NULL AND a."author_id" = CAST($1 AS uuid)) AS int) AS "__total" FROM "articles" a
 WHERE a."trashed_at" IS NOT NULL AND a."author_id" = CAST($2 AS uuid) AND (a."title", a."id") > (CAST($3 AS text), CAST($4 AS uuid))
 ORDER BY a."title" ASC, a."id" ASC
 LIMIT $5 OFFSET $6

@@ -4,22 +4,28 @@
 -- fails while this file differs from what the code sends.
 
 -- authors.findAuthor (by slug)
-SELECT au."id", au."slug", au."name", au."email", au."bio", au."avatar_url" AS "avatarUrl", au."website",
-au."created_at" AS "createdAt", au."updated_at" AS "updatedAt", au."version" FROM "authors" au WHERE au."slug" = $1
+SELECT au."id", au."slug", au."name", au."email", au."bio", au."avatar_url" AS "avatarUrl", au."website", au."created_at" AS "createdAt", au."updated_at" AS "updatedAt", au."version" FROM "authors" au WHERE au."slug" = $1
 -- $1 = "ada-byline"
 
 -- authors.findAuthor (by id)
-SELECT au."id", au."slug", au."name", au."email", au."bio", au."avatar_url" AS "avatarUrl", au."website",
-au."created_at" AS "createdAt", au."updated_at" AS "updatedAt", au."version" FROM "authors" au WHERE au."id" = CAST($1 AS uuid)
+SELECT au."id", au."slug", au."name", au."email", au."bio", au."avatar_url" AS "avatarUrl", au."website", au."created_at" AS "createdAt", au."updated_at" AS "updatedAt", au."version" FROM "authors" au WHERE au."id" = CAST($1 AS uuid)
 -- $1 = "a0a0a0a0-0000-4000-8000-000000000001"
+
+-- authors.findAuthor (fields=name,avatarUrl)
+SELECT au."id", au."name", au."avatar_url" AS "avatarUrl", au."version" FROM "authors" au WHERE au."slug" = $1
+-- $1 = "ada-byline"
+
+-- authors.findAuthor (fields=name,email, author token: its own email only)
+SELECT au."id", au."name", CASE WHEN au."id" = CAST($1 AS uuid) THEN au."email" END AS "email", au."version" FROM "authors" au WHERE au."id" = CAST($2 AS uuid)
+-- $1 = "a0a0a0a0-0000-4000-8000-000000000001"
+-- $2 = "a0a0a0a0-0000-4000-8000-000000000001"
 
 -- authors.authorExists (by id)
 SELECT 1 FROM "authors" WHERE "id" = CAST($1 AS uuid)
 -- $1 = "a0a0a0a0-0000-4000-8000-000000000001"
 
 -- authors.listAuthors (first page)
-SELECT au."id", au."slug", au."name", au."email", au."bio", au."avatar_url" AS "avatarUrl", au."website",
-au."created_at" AS "createdAt", au."updated_at" AS "updatedAt", au."version", CAST((SELECT count(*) FROM "authors" au WHERE TRUE) AS int) AS "__total" FROM "authors" au
+SELECT au."id", au."slug", au."name", au."email", au."bio", au."avatar_url" AS "avatarUrl", au."website", au."created_at" AS "createdAt", au."updated_at" AS "updatedAt", au."version", CAST((SELECT count(*) FROM "authors" au WHERE TRUE) AS int) AS "__total" FROM "authors" au
 WHERE TRUE
 ORDER BY au."name" ASC, au."id" ASC
 LIMIT $1 OFFSET $2
@@ -27,8 +33,7 @@ LIMIT $1 OFFSET $2
 -- $2 = 0
 
 -- authors.listAuthors (name search, next page by cursor)
-SELECT au."id", au."slug", au."name", au."email", au."bio", au."avatar_url" AS "avatarUrl", au."website",
-au."created_at" AS "createdAt", au."updated_at" AS "updatedAt", au."version", CAST((SELECT count(*) FROM "authors" au WHERE strpos(lower(au."name"), lower($1)) > 0) AS int) AS "__total" FROM "authors" au
+SELECT au."id", au."slug", au."name", au."email", au."bio", au."avatar_url" AS "avatarUrl", au."website", au."created_at" AS "createdAt", au."updated_at" AS "updatedAt", au."version", CAST((SELECT count(*) FROM "authors" au WHERE strpos(lower(au."name"), lower($1)) > 0) AS int) AS "__total" FROM "authors" au
 WHERE strpos(lower(au."name"), lower($2)) > 0 AND (au."name", au."id") > (CAST($3 AS text), CAST($4 AS uuid))
 ORDER BY au."name" ASC, au."id" ASC
 LIMIT $5 OFFSET $6
@@ -39,13 +44,20 @@ LIMIT $5 OFFSET $6
 -- $5 = 11
 -- $6 = 0
 
+-- authors.listAuthors (fields=slug,email (staff), by -createdAt: the sort column read for the cursor)
+SELECT au."id", au."slug", au."email", au."created_at" AS "createdAt", CAST((SELECT count(*) FROM "authors" au WHERE TRUE) AS int) AS "__total" FROM "authors" au
+WHERE TRUE
+ORDER BY au."created_at" DESC, au."id" DESC
+LIMIT $1 OFFSET $2
+-- $1 = 21
+-- $2 = 0
+
 -- authors.insertAuthor (a new author)
 WITH "created" AS (
   INSERT INTO "authors" AS au ("slug", "name", "email", "bio", "avatar_url", "website")
   VALUES ($1, $2, $3, $4, $5, $6)
   ON CONFLICT ("slug") DO NOTHING
-  RETURNING au."id", au."slug", au."name", au."email", au."bio", au."avatar_url" AS "avatarUrl", au."website",
-  au."created_at" AS "createdAt", au."updated_at" AS "updatedAt", au."version"),
+  RETURNING au."id", au."slug", au."name", au."email", au."bio", au."avatar_url" AS "avatarUrl", au."website", au."created_at" AS "createdAt", au."updated_at" AS "updatedAt", au."version"),
 "event" AS (
   INSERT INTO "outbox_events" ("type", "article_id", "sequence", "subscription_id", "dispatched_at", "data")
   SELECT $7, NULL::uuid, NULL::int, NULL::uuid, NULL::timestamptz,
@@ -70,8 +82,7 @@ WITH "prev" AS (SELECT au."id", au."slug" FROM "authors" au WHERE au."id" = CAST
   UPDATE "authors" au SET "name" = $2, "email" = $3, "bio" = $4, "version" = au."version" + 1, "updated_at" = now()
   FROM "prev" p
   WHERE au."id" = p."id" AND au."version" = $5
-  RETURNING au."id", au."slug", au."name", au."email", au."bio", au."avatar_url" AS "avatarUrl", au."website",
-  au."created_at" AS "createdAt", au."updated_at" AS "updatedAt", au."version", p."slug" AS "prevSlug"),
+  RETURNING au."id", au."slug", au."name", au."email", au."bio", au."avatar_url" AS "avatarUrl", au."website", au."created_at" AS "createdAt", au."updated_at" AS "updatedAt", au."version", p."slug" AS "prevSlug"),
 "event" AS (
   INSERT INTO "outbox_events" ("type", "article_id", "sequence", "subscription_id", "dispatched_at", "data")
   SELECT $6, NULL::uuid, NULL::int, NULL::uuid, NULL::timestamptz,
@@ -97,8 +108,7 @@ WITH "prev" AS (SELECT au."id", au."slug" FROM "authors" au WHERE au."id" = CAST
   UPDATE "authors" au SET "slug" = $2, "version" = au."version" + 1, "updated_at" = now()
   FROM "prev" p
   WHERE au."id" = p."id"
-  RETURNING au."id", au."slug", au."name", au."email", au."bio", au."avatar_url" AS "avatarUrl", au."website",
-  au."created_at" AS "createdAt", au."updated_at" AS "updatedAt", au."version", p."slug" AS "prevSlug"),
+  RETURNING au."id", au."slug", au."name", au."email", au."bio", au."avatar_url" AS "avatarUrl", au."website", au."created_at" AS "createdAt", au."updated_at" AS "updatedAt", au."version", p."slug" AS "prevSlug"),
 "event" AS (
   INSERT INTO "outbox_events" ("type", "article_id", "sequence", "subscription_id", "dispatched_at", "data")
   SELECT $3, NULL::uuid, NULL::int, NULL::uuid, NULL::timestamptz,
