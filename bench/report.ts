@@ -21,6 +21,38 @@ export interface EndpointResult {
   /** Per-round req/s ratios, Broadsheet / baseline. */
   ratios: number[]
   fixedRate?: { rate: number; broadsheet: Sample; baseline: Sample }
+  /** Bytes of the answer's body (both servers send the same bytes for reads). */
+  bytes?: number
+  /** The endpoint this one is compared with (a sparse list page: the full list page). */
+  compareTo?: string
+}
+
+/** Rendering and sanitising one large Markdown body in-process (`renderArticleBody`). */
+export interface RenderResult {
+  /** The Markdown body's size, in bytes (UTF-8), and what it made. */
+  markdownBytes: number
+  htmlBytes: number
+  words: number
+  warmup: number
+  /** Milliseconds per run, after the warm-up. */
+  samples: number[]
+}
+
+/** One large sitemap file on the growth database, requested one at a time from a freshly started server. */
+export interface SitemapResult {
+  path: string
+  articles: number
+  /** Set when the route did not answer 200 (not measured). */
+  status?: number
+  urls?: number
+  bytes?: number
+  /** Milliseconds per request (the first one on a fresh server first), from sending it to its last byte. */
+  times?: number[]
+  /** The server's resident set just before the first request, and its peak while the requests ran. */
+  rssBefore?: number
+  rssPeak?: number
+  /** How the peak was taken. */
+  memoryMethod?: string
 }
 
 export interface GrowthResult {
@@ -40,6 +72,9 @@ export interface Run {
   growth: GrowthResult[]
   growthSizes: { small: number; large: number }
   peakRss: { broadsheet: number; baseline: number }
+  /** Since issue 26 (absent from earlier runs' results.json). */
+  render?: RenderResult
+  sitemap?: SitemapResult
   seconds: number
 }
 
@@ -87,6 +122,49 @@ export function verdicts(run: Run): Verdict[] {
     measured: mb(run.peakRss.broadsheet),
     met: run.peakRss.broadsheet < 250 * 1024 * 1024,
   })
+  // Issue 26's targets.
+  for (const c of comparisons(run)) {
+    out.push(
+      {
+        target: `${c.name}: page ≥ 3× smaller than ${c.full}`,
+        measured: `${c.bytes} vs ${c.fullBytes} bytes (${f(c.fullBytes / c.bytes, 2)}× smaller)`,
+        met: c.fullBytes >= 3 * c.bytes,
+      },
+      {
+        target: `${c.name}: Broadsheet req/s ≥ 2× ${c.full}`,
+        measured: `${f(c.broadsheet.rps)} vs ${f(c.broadsheet.fullRps)} req/s (${f(c.broadsheet.ratio, 2)}×)`,
+        met: c.broadsheet.ratio >= 2,
+      },
+    )
+  }
+  if (run.render) {
+    const r = run.render
+    out.push({
+      target: `Rendering + sanitising a ${f(r.markdownBytes / 1024)} KiB Markdown body < 20 ms`,
+      measured: `median ${f(median(r.samples), 1)} ms, max ${f(Math.max(...r.samples), 1)} ms`,
+      met: median(r.samples) < 20,
+    })
+  }
+  if (run.sitemap) {
+    const s = run.sitemap
+    const name = `GET ${s.path} at ${s.articles / 1000}k articles`
+    if (!s.times || s.rssPeak === undefined || s.rssBefore === undefined) {
+      out.push({ target: `${name}: < 1 s, < 50 MB extra memory`, measured: `not measured (${s.status})`, met: false })
+    } else {
+      out.push(
+        {
+          target: `${name} (${s.urls} URLs): < 1 s per request`,
+          measured: `median ${f(median(s.times))} ms, first ${f(s.times[0]!)} ms, max ${f(Math.max(...s.times))} ms`,
+          met: median(s.times) < 1000,
+        },
+        {
+          target: `${name}: < 50 MB extra memory`,
+          measured: `+${mb(s.rssPeak - s.rssBefore)} (${mb(s.rssBefore)} → ${mb(s.rssPeak)})`,
+          met: s.rssPeak - s.rssBefore < 50 * 1024 * 1024,
+        },
+      )
+    }
+  }
   return out
 }
 
@@ -105,6 +183,83 @@ export function table(run: Run): string {
     )
   }
   return rows.join('\n')
+}
+
+/** A sparse endpoint against its full one: bytes per page, and req/s of each server (median of the per-round ratios). */
+export interface Comparison {
+  name: string
+  full: string
+  bytes: number
+  fullBytes: number
+  broadsheet: { rps: number; fullRps: number; ratio: number }
+  baseline: { rps: number; fullRps: number; ratio: number }
+}
+
+export function comparisons(run: Run): Comparison[] {
+  const out: Comparison[] = []
+  for (const e of run.endpoints) {
+    const full = run.endpoints.find((o) => o.name === e.compareTo)
+    if (!full || e.bytes === undefined || full.bytes === undefined) continue
+    const side = (server: 'broadsheet' | 'baseline') => {
+      const rounds = Math.min(e[server].length, full[server].length)
+      const ratios = Array.from({ length: rounds }, (_, i) => e[server][i]!.rps / full[server][i]!.rps)
+      return {
+        rps: median(e[server].map((s) => s.rps)),
+        fullRps: median(full[server].map((s) => s.rps)),
+        ratio: median(ratios),
+      }
+    }
+    out.push({
+      name: e.name,
+      full: full.name,
+      bytes: e.bytes,
+      fullBytes: full.bytes,
+      broadsheet: side('broadsheet'),
+      baseline: side('baseline'),
+    })
+  }
+  return out
+}
+
+export function comparisonTable(run: Run): string {
+  const rows = [
+    '| Sparse page | Full page | Bytes (sparse / full) | Smaller | Broadsheet req/s (sparse / full) | × | Baseline req/s (sparse / full) | × |',
+    '|---|---|---:|---:|---:|---:|---:|---:|',
+  ]
+  for (const c of comparisons(run)) {
+    rows.push(
+      `| ${c.name} | ${c.full} | ${c.bytes} / ${c.fullBytes} | **${f(c.fullBytes / c.bytes, 2)}×** | ` +
+        `${f(c.broadsheet.rps)} / ${f(c.broadsheet.fullRps)} | **${f(c.broadsheet.ratio, 2)}×** | ` +
+        `${f(c.baseline.rps)} / ${f(c.baseline.fullRps)} | ${f(c.baseline.ratio, 2)}× |`,
+    )
+  }
+  return rows.join('\n')
+}
+
+/** The rendering row and the sitemap row (Broadsheet only: neither has a baseline). */
+export function extrasTable(run: Run): string {
+  const rows = ['| Measurement | Size | Time | Memory |', '|---|---|---:|---:|']
+  if (run.render) {
+    const r = run.render
+    rows.push(
+      `| \`renderArticleBody\` (markdown-it + sanitize-html), in-process, ${r.samples.length} runs after ${r.warmup} warm-up | ` +
+        `${f(r.markdownBytes / 1024, 1)} KiB Markdown → ${f(r.htmlBytes / 1024, 1)} KiB HTML, ${r.words} words | ` +
+        `median **${f(median(r.samples), 1)} ms**, max ${f(Math.max(...r.samples), 1)} ms | – |`,
+    )
+  }
+  if (run.sitemap) {
+    const s = run.sitemap
+    const name = `GET ${s.path} (${s.articles / 1000}k-article database)`
+    if (!s.times || s.rssPeak === undefined || s.rssBefore === undefined)
+      rows.push(`| ${name} | not measured: answered ${s.status} | – | – |`)
+    else
+      rows.push(
+        `| ${name}, ${s.times.length} requests one at a time, fresh server | ${s.urls} URLs, ${f(s.bytes! / 1e6, 2)} MB | ` +
+          `median **${f(median(s.times))} ms** (first ${f(s.times[0]!)} ms, max ${f(Math.max(...s.times))} ms) | ` +
+          `**+${mb(s.rssPeak - s.rssBefore)}** (RSS ${mb(s.rssBefore)} → peak ${mb(s.rssPeak)}) |`,
+      )
+  }
+  return rows.length > 2 ? rows.join('\n') : ''
 }
 
 export function fixedRateTable(run: Run): string {
@@ -243,7 +398,19 @@ Both servers on the same Postgres database (1k authors, 10k articles, 100k comme
 interleaved rounds; the ratio is Broadsheet's req/s over the baseline's in the same round.
 
 ${table(run)}
+${
+  comparisons(run).length > 0
+    ? `
+## Sparse fieldsets
 
+A list page of \`fields=slug,title,excerpt,publishedAt\` against the full list page (v1's fields, with
+the author embedded): bytes of one page, and req/s from the throughput rounds above (× is the
+median of the per-round ratios, sparse over full, of the same server).
+
+${comparisonTable(run)}
+`
+    : ''
+}
 ## Latency at a fixed rate
 
 ${fixedRateTable(run)}
@@ -252,11 +419,23 @@ ${fixedRateTable(run)}
 
 ${growthTable(run)}
 
-## Peak memory
+${
+  run.render || run.sitemap
+    ? `## Rendering and sitemaps
+
+Broadsheet only. The rendering row is \`renderArticleBody\` called in the benchmark's own process
+on a generated Markdown body (\`bench/markdown-body.ts\`). The sitemap row is requested from a
+freshly started server on the ${run.growthSizes.large / 1000}k-article database; ${run.sitemap?.memoryMethod ?? ''}
+
+${extrasTable(run)}
+
+`
+    : ''
+}## Peak memory
 
 Broadsheet ${mb(run.peakRss.broadsheet)}, baseline ${mb(run.peakRss.baseline)} (peak resident set, VmHWM, over the whole run).
 
-## Targets (issue 7)
+## Targets (issues 7 and 26)
 
 ${verdictTable(run)}
 `

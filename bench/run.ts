@@ -11,7 +11,10 @@
  *    round), recording req/s, latency, server CPU per request and peak RSS.
  * 3. Measures p99 of both at a fixed rate of 60% of the baseline's maximum.
  * 4. Measures list and by-slug latency at one connection on the 1k and 100k databases.
- * 5. Prints the tables and the targets; a full run (or --write) rewrites bench/RESULTS.md,
+ * 5. Broadsheet only: times `renderArticleBody` on a generated ~100 KB Markdown body
+ *    (bench/markdown-body.ts), and serves the first article sitemap (50,000 URLs) of the 100k
+ *    database from a fresh server, timing each request and watching the server's memory.
+ * 6. Prints the tables and the targets; a full run (or --write) rewrites bench/RESULTS.md,
  *    bench/results.svg and bench/results.json (every sample). `--render` only redraws the first
  *    two from the last results.json.
  *
@@ -26,9 +29,12 @@ import { isDeepStrictEqual } from 'node:util'
 import autocannon from 'autocannon'
 import pg from 'pg'
 import { freePort } from '../test/support/process.js'
+import { benchMarkdown, measureRendering } from './markdown-body.js'
 import { prepareDatabase, BENCH_COMMENT_EMAIL, type BenchDatabase } from './prepare.js'
 import {
   chart,
+  comparisonTable,
+  extrasTable,
   fixedRateTable,
   growthTable,
   markdown,
@@ -39,6 +45,7 @@ import {
   type GrowthResult,
   type Run,
   type Sample,
+  type SitemapResult,
 } from './report.js'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
@@ -48,10 +55,40 @@ const write = args.includes('--write') || !quick
 const serverUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
 
 const plan = quick
-  ? { rounds: 3, seconds: 1, warmup: 0.5, fixedSeconds: 1.5, growthRounds: 3, growthSeconds: 0.7 }
-  : { rounds: 5, seconds: 5, warmup: 3, fixedSeconds: 6, growthRounds: 5, growthSeconds: 3 }
+  ? {
+      rounds: 3,
+      seconds: 1,
+      warmup: 0.5,
+      fixedSeconds: 1.5,
+      growthRounds: 3,
+      growthSeconds: 0.7,
+      renderWarmup: 10,
+      renderRuns: 20,
+      sitemapRequests: 4,
+    }
+  : {
+      rounds: 5,
+      seconds: 5,
+      warmup: 3,
+      fixedSeconds: 6,
+      growthRounds: 5,
+      growthSeconds: 3,
+      renderWarmup: 20,
+      renderRuns: 100,
+      sitemapRequests: 8,
+    }
 const CONNECTIONS = 10
 const POOL = '10'
+/** The full list page and its sparse twin (issue 26: at least 3× smaller, at least 2× the req/s). */
+const LIST = 'GET /articles?limit=20&include=author'
+const SPARSE_FIELDS = 'slug,title,excerpt,publishedAt'
+/** The sitemap row: the first article sitemap of the 100k database holds 50,000 URLs. */
+const SITEMAP_PATH = '/sitemaps/articles-1.xml'
+/**
+ * Structured data links to the frontend, PUBLIC_SITE_URL, which defaults to the server's own
+ * address (its port): both servers get the same site, so their answers can be byte-identical.
+ */
+const SITE_URL = 'https://news.example.com'
 const started = Date.now()
 const log = (line: string) => console.log(`[${((Date.now() - started) / 1000).toFixed(0).padStart(3)} s] ${line}`)
 
@@ -90,6 +127,7 @@ async function start(name: Server['name'], db: BenchDatabase): Promise<Server> {
       COMMENT_RATE_LIMIT_PER_ARTICLE: '10000000',
       REDIS_URL: '',
       ADMIN_TOKEN: '',
+      PUBLIC_SITE_URL: SITE_URL,
     },
     stdio: ['ignore', 'ignore', 'pipe'],
   })
@@ -146,6 +184,22 @@ function peakRss(pid: number): number {
   return Number(/VmHWM:\s+(\d+) kB/.exec(status)![1]) * 1024
 }
 
+/** Resident set size of a process now (VmRSS), in bytes. */
+function rss(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8')
+  return Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]) * 1024
+}
+
+/** Resets a process's VmHWM to its current RSS (Linux: `5` to /proc/<pid>/clear_refs); false where not allowed. */
+function resetPeakRss(pid: number): boolean {
+  try {
+    writeFileSync(`/proc/${pid}/clear_refs`, '5')
+    return true
+  } catch {
+    return false
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Endpoints
 
@@ -166,6 +220,8 @@ interface Load {
 interface Endpoint {
   name: string
   kind: 'read' | 'write'
+  /** The endpoint this one is compared with in the report (a sparse page: the full one). */
+  compareTo?: string
   /** autocannon options for one run against `server` (writes read fresh versions first). */
   options(server: Server): Promise<Load>
 }
@@ -177,7 +233,11 @@ function endpoints(db: BenchDatabase, deepCursor: string, patchTargets: string[]
     options: async () => ({ path }),
   })
   return [
-    get('GET /articles?limit=20&include=author', '/api/v1/articles?limit=20&include=author'),
+    get(LIST, '/api/v1/articles?limit=20&include=author'),
+    {
+      ...get(`GET /articles?limit=20&fields=${SPARSE_FIELDS}`, `/api/v1/articles?limit=20&fields=${SPARSE_FIELDS}`),
+      compareTo: LIST,
+    },
     get('GET /articles?…&q=harbour', '/api/v1/articles?limit=20&include=author&q=harbour'),
     get('GET /articles?…&cursor=(page 251)', `/api/v1/articles?limit=20&include=author&cursor=${deepCursor}`),
     get('GET /articles/{slug}', '/api/v1/articles/bench-article-1'),
@@ -314,8 +374,12 @@ async function measure(server: Server, endpoint: Endpoint, seconds: number, extr
   }
 }
 
-/** Both servers must send the same status, bytes and ETag for every read, and the same shape for writes. */
-async function verify(servers: Server[], list: Endpoint[]): Promise<void> {
+/**
+ * Both servers must send the same status, bytes and ETag for every read, and the same shape for
+ * writes. The size of each answer's body (Broadsheet's), by endpoint.
+ */
+async function verify(servers: Server[], list: Endpoint[]): Promise<Map<string, number>> {
+  const sizes = new Map<string, number>()
   for (const endpoint of list) {
     const answers: { status: number; etag: string | null; link: string | null; text: string }[] = []
     for (const server of servers) {
@@ -349,8 +413,10 @@ async function verify(servers: Server[], list: Endpoint[]): Promise<void> {
             .join('\n'),
       )
     }
-    log(`same answer from both: ${endpoint.name} (${a.status}, ${a.text.length} bytes)`)
+    sizes.set(endpoint.name, Buffer.byteLength(a.text))
+    log(`same answer from both: ${endpoint.name} (${a.status}, ${Buffer.byteLength(a.text)} bytes)`)
   }
+  return sizes
 }
 
 async function deepCursor(server: Server, pages: number): Promise<string> {
@@ -388,6 +454,12 @@ async function main(): Promise<void> {
     articles: 100_000,
     comments: 200_000,
   })
+  // In this process, before any server runs, so nothing else competes for the CPU.
+  const render = measureRendering(benchMarkdown(), plan.renderWarmup, plan.renderRuns)
+  log(
+    `rendered a ${(render.markdownBytes / 1024).toFixed(1)} KiB Markdown body ${render.samples.length} times: ` +
+      `median ${median(render.samples).toFixed(1)} ms, max ${Math.max(...render.samples).toFixed(1)} ms`,
+  )
   log(
     `databases ready (seeded now: ${
       [benchDb, small, large]
@@ -404,7 +476,7 @@ async function main(): Promise<void> {
 
   const patchTargets = await publishedIds(benchDb, CONNECTIONS * 3)
   const list = endpoints(benchDb, await deepCursor(broadsheet, 250), patchTargets)
-  await verify(servers, list)
+  const sizes = await verify(servers, list)
 
   for (const endpoint of list) for (const server of servers) await measure(server, endpoint, plan.warmup)
   log('warmed up')
@@ -415,6 +487,8 @@ async function main(): Promise<void> {
     broadsheet: [],
     baseline: [],
     ratios: [],
+    ...(sizes.has(e.name) ? { bytes: sizes.get(e.name)! } : {}),
+    ...(e.compareTo ? { compareTo: e.compareTo } : {}),
   }))
   for (let round = 0; round < plan.rounds; round++) {
     for (const [i, endpoint] of list.entries()) {
@@ -437,10 +511,11 @@ async function main(): Promise<void> {
     results[i]!.fixedRate = { rate, broadsheet: b, baseline: base }
   }
   log('fixed-rate runs done')
-  const rss = { broadsheet: peakRss(broadsheet.pid), baseline: peakRss(baseline.pid) }
+  const memory = { broadsheet: peakRss(broadsheet.pid), baseline: peakRss(baseline.pid) }
   await Promise.all(servers.map((s) => s.stop()))
 
   const growth = await measureGrowth(small, large)
+  const sitemap = await measureSitemap(large)
   const run: Run = {
     date: new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC',
     quick,
@@ -453,10 +528,14 @@ async function main(): Promise<void> {
     endpoints: results,
     growth,
     growthSizes: { small: small.size.articles, large: large.size.articles },
-    peakRss: rss,
+    peakRss: memory,
+    render,
+    sitemap,
     seconds: (Date.now() - started) / 1000,
   }
-  console.log(`\n${table(run)}\n\n${fixedRateTable(run)}\n\n${growthTable(run)}\n`)
+  console.log(
+    `\n${table(run)}\n\n${comparisonTable(run)}\n\n${fixedRateTable(run)}\n\n${growthTable(run)}\n\n${extrasTable(run)}\n`,
+  )
   for (const v of verdicts(run)) console.log(`${v.met ? 'met    ' : 'NOT MET'}  ${v.target}: ${v.measured}`)
   if (write) {
     writeFileSync(path.join(root, 'bench', 'RESULTS.md'), markdown(run))
@@ -504,6 +583,68 @@ async function measureGrowth(small: BenchDatabase, large: BenchDatabase): Promis
     small: { broadsheet: m(i, servers.small.broadsheet), baseline: m(i, servers.small.baseline) },
     large: { broadsheet: m(i, servers.large.broadsheet), baseline: m(i, servers.large.baseline) },
   }))
+}
+
+/**
+ * The sitemap row: `SITEMAP_PATH` on the 100k database, from a Broadsheet started for it alone
+ * (so no earlier load shapes its heap), requested one at a time, each timed from sending the
+ * request to its last byte. Memory: VmRSS just before the first request, then the peak while
+ * the requests run: the kernel's high-water mark (VmHWM, reset to the current RSS just before
+ * through /proc/<pid>/clear_refs) and, as a second reading, VmRSS sampled every 2 ms.
+ */
+async function measureSitemap(db: BenchDatabase): Promise<SitemapResult> {
+  const server = await start('broadsheet', db)
+  const base = { path: SITEMAP_PATH, articles: db.size.articles }
+  try {
+    await sleep(500) // start-up work (the first schedule sweep, pool connections) settles
+    const rssBefore = rss(server.pid)
+    const reset = resetPeakRss(server.pid)
+    let sampled = rssBefore
+    const sampler = setInterval(() => {
+      sampled = Math.max(sampled, rss(server.pid))
+    }, 2)
+    const times: number[] = []
+    let first: { status: number; text: string } | undefined
+    try {
+      for (let i = 0; i < plan.sitemapRequests; i++) {
+        const began = performance.now()
+        const response = await fetch(server.url + SITEMAP_PATH)
+        const text = await response.text()
+        times.push(performance.now() - began)
+        first ??= { status: response.status, text }
+        if (response.status !== 200) break
+      }
+    } finally {
+      clearInterval(sampler)
+    }
+    if (first!.status !== 200) {
+      const result = { ...base, status: first!.status }
+      log(`sitemap not measured: ${SITEMAP_PATH} answered ${first!.status}`)
+      failures.push(`broadsheet ${SITEMAP_PATH}: answered ${first!.status}, not measured`)
+      return result
+    }
+    const hwm = reset ? peakRss(server.pid) : 0
+    const rssPeak = Math.max(sampled, hwm, rssBefore)
+    const urls = first!.text.match(/<url>/g)?.length ?? 0
+    log(
+      `sitemap ${SITEMAP_PATH}: ${urls} URLs, ${Buffer.byteLength(first!.text)} bytes, ` +
+        `${times.map((t) => t.toFixed(0)).join(' / ')} ms, RSS ${(rssBefore / 2 ** 20).toFixed(0)} → ${(rssPeak / 2 ** 20).toFixed(0)} MB ` +
+        `(VmHWM ${reset ? `${(hwm / 2 ** 20).toFixed(0)} MB` : 'not reset'}, sampled ${(sampled / 2 ** 20).toFixed(0)} MB)`,
+    )
+    return {
+      ...base,
+      urls,
+      bytes: Buffer.byteLength(first!.text),
+      times,
+      rssBefore,
+      rssPeak,
+      memoryMethod: `extra memory is the server's peak resident set while the ${times.length} requests ran (${
+        reset ? 'VmHWM, reset to the current RSS just before through /proc/<pid>/clear_refs, and ' : ''
+      }VmRSS sampled every 2 ms, whichever is higher) minus its VmRSS just before the first.`,
+    }
+  } finally {
+    await server.stop()
+  }
 }
 
 async function publishedIds(db: BenchDatabase, n: number): Promise<string[]> {

@@ -64,33 +64,32 @@ const authorSummary = (row: ArticleRow) => ({
  * the author embedded when `author` (include=author).
  */
 export function toArticle(row: ArticleRow, now: Date, options: { author: boolean; site?: Site }): Article {
-  const status = articleStatus(row.publishedAt, now)
-  const { site } = options
-  const data = site && status === 'published' ? structuredData(row, now, site) : undefined
-  return {
+  // Built as one literal, then added to: the list path (20 items a page) stays on V8's fast
+  // object paths, where spreading optional parts would copy each item again.
+  const article: Article = {
     id: row.id,
     slug: row.slug,
     title: row.title,
     excerpt: row.excerpt,
     body: row.body,
-    ...(site
-      ? {
-          bodyHtml: row.bodyHtml,
-          bodyText: row.bodyText,
-          wordCount: row.wordCount,
-          readingTimeMinutes: readingTimeMinutes(row.wordCount),
-        }
-      : {}),
     tags: row.tags,
-    status,
+    status: articleStatus(row.publishedAt, now),
     publishedAt: row.publishedAt?.toISOString() ?? null,
     authorId: row.authorId,
     commentCount: row.commentCount,
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
-    ...(data ? { structuredData: data } : {}),
-    ...(options.author ? { author: authorSummary(row) } : {}),
   }
+  const { site } = options
+  if (site) {
+    article.bodyHtml = row.bodyHtml
+    article.bodyText = row.bodyText
+    article.wordCount = row.wordCount
+    article.readingTimeMinutes = readingTimeMinutes(row.wordCount)
+    if (article.status === 'published') article.structuredData = structuredData(row, now, site)!
+  }
+  if (options.author) article.author = authorSummary(row)
+  return article
 }
 
 /** How each field is made from the row, and the columns it needs. */

@@ -50,13 +50,22 @@ const COLUMN = {
 } satisfies Record<string, Sql>
 export type ArticleColumn = keyof typeof COLUMN
 
-/** The select list of these columns (each once, in a fixed order). */
+/** The select list of these columns (each once, in a fixed order); a list asks for the same few sets again and again. */
+const columnLists = new Map<string, Sql>()
 const columnList = (wanted: Iterable<ArticleColumn>): Sql => {
   const set = new Set(wanted)
-  return join(
-    (Object.keys(COLUMN) as ArticleColumn[]).filter((c) => set.has(c)).map((c) => COLUMN[c]),
-    ', ',
-  )
+  const chosen = (Object.keys(COLUMN) as ArticleColumn[]).filter((c) => set.has(c))
+  const key = chosen.join()
+  let list = columnLists.get(key)
+  if (!list) {
+    list = join(
+      chosen.map((c) => COLUMN[c]),
+      ', ',
+    )
+    // Bounded: fieldsets are the caller's choice, and there are 2^17 of them.
+    if (columnLists.size < 64) columnLists.set(key, list)
+  }
+  return list
 }
 const columns = columnList(Object.keys(COLUMN) as ArticleColumn[])
 /** A list's columns without a fieldset: v1's fields (no rendered body), as lists have always answered. */
