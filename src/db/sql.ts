@@ -14,6 +14,23 @@ export const empty = Prisma.empty
 /** Runs one statement and returns its rows: `Database.query`, inside a transaction or not. */
 export type Query = <Row>(statement: Sql) => Promise<Row[]>
 
+/**
+ * The select list of the `wanted` columns of a statement module's column map (row property →
+ * SQL), each once and in the map's order (so the same fieldset is the same statement), with
+ * `instead` for a column read another way.
+ */
+export function selectList<C extends string>(
+  columns: Record<C, Sql>,
+  wanted: Iterable<C>,
+  instead: Partial<Record<C, Sql>> = {},
+): Sql {
+  const set = new Set(wanted)
+  return join(
+    (Object.keys(columns) as C[]).filter((c) => set.has(c)).map((c) => instead[c] ?? columns[c]),
+    ', ',
+  )
+}
+
 const UUID_SHAPE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
 /** `{idOrSlug}`: a UUID is an id, anything else a slug. */

@@ -2,7 +2,7 @@ import type { Principal } from '../../auth.js'
 import type { Article as ArticleModel } from '../../generated/prisma/client.js'
 import { fetchPage, type CursorCodec, type ListMeta, type Pagination } from '../paging.js'
 import { RENDERER_VERSION, renderArticleBody } from '../../render/markdown.js'
-import { byIdOrSlug, empty, idOf, isUuid, join, raw, sql, timestamp, type Query, type Sql } from '../sql.js'
+import { byIdOrSlug, empty, idOf, isUuid, join, raw, selectList, sql, timestamp, type Query, type Sql } from '../sql.js'
 import {
   articleEvent,
   destroyed,
@@ -54,14 +54,10 @@ export type ArticleColumn = keyof typeof COLUMN
 const columnLists = new Map<string, Sql>()
 const columnList = (wanted: Iterable<ArticleColumn>): Sql => {
   const set = new Set(wanted)
-  const chosen = (Object.keys(COLUMN) as ArticleColumn[]).filter((c) => set.has(c))
-  const key = chosen.join()
+  const key = (Object.keys(COLUMN) as ArticleColumn[]).filter((c) => set.has(c)).join()
   let list = columnLists.get(key)
   if (!list) {
-    list = join(
-      chosen.map((c) => COLUMN[c]),
-      ', ',
-    )
+    list = selectList(COLUMN, set)
     // Bounded: fieldsets are the caller's choice, and there are 2^17 of them.
     if (columnLists.size < 64) columnLists.set(key, list)
   }

@@ -7,7 +7,7 @@ import {
   type ListSpec,
   type Pagination,
 } from '../paging.js'
-import { byIdOrSlug, empty, join, raw, sql, type Query, type Sql } from '../sql.js'
+import { byIdOrSlug, empty, join, raw, selectList, sql, type Query, type Sql } from '../sql.js'
 import { jsonObject, outboxEvent } from './events.js'
 
 export type AuthorRow = AuthorModel
@@ -35,16 +35,12 @@ const columns = join(Object.values(COLUMN), ', ')
  * read null), so no address the caller may not see is read at all.
  */
 function columnList(wanted: Iterable<AuthorColumn>, emailOf: string | undefined): Sql {
-  const set = new Set(wanted)
-  return join(
-    (Object.keys(COLUMN) as AuthorColumn[])
-      .filter((c) => set.has(c))
-      .map((c) =>
-        c === 'email' && emailOf !== undefined
-          ? sql`CASE WHEN au."id" = CAST(${emailOf} AS uuid) THEN au."email" END AS "email"`
-          : COLUMN[c],
-      ),
-    ', ',
+  return selectList(
+    COLUMN,
+    wanted,
+    emailOf === undefined
+      ? {}
+      : { email: sql`CASE WHEN au."id" = CAST(${emailOf} AS uuid) THEN au."email" END AS "email"` },
   )
 }
 

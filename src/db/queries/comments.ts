@@ -10,7 +10,7 @@ import {
 } from '../paging.js'
 import { RENDERER_VERSION } from '../../render/markdown.js'
 import { renderCommentBody } from '../../render/comment.js'
-import { empty, idOf, join, sql, type Query, type Sql } from '../sql.js'
+import { empty, idOf, selectList, sql, type Query, type Sql } from '../sql.js'
 import { visibleArticle } from './article-visibility.js'
 import { outboxEvent } from './events.js'
 
@@ -37,14 +37,7 @@ export type PublicCommentColumn = Exclude<CommentColumn, 'authorEmail'>
 
 const isPublic = (column: CommentColumn): column is PublicCommentColumn => column !== 'authorEmail'
 
-/** The select list of these columns (each once, in a fixed order). */
-const columnList = (wanted: Iterable<CommentColumn>): Sql => {
-  const set = new Set(wanted)
-  return join(
-    (Object.keys(COLUMN) as CommentColumn[]).filter((c) => set.has(c)).map((c) => COLUMN[c]),
-    ', ',
-  )
-}
+const columnList = (wanted: Iterable<CommentColumn>): Sql => selectList(COLUMN, wanted)
 const ALL = Object.keys(COLUMN) as CommentColumn[]
 /** What the public thread shows: never the email, not even as far as this process. */
 const publicColumns = columnList(ALL.filter(isPublic))
