@@ -4450,10 +4450,7 @@ export interface operations {
                 sort?: string;
                 /** @description Case-insensitive substring of the name (% and _ are literal characters). */
                 q?: string;
-                /**
-                 * @description Sparse fieldset: a comma list of the fields to return (`id` is always included), from: id, slug, name, email, bio, avatarUrl, website, createdAt, updatedAt. An unknown name is a 400. Only the named fields are read from the database, and the ETag is that of the answer as sent. Example: slug,name,avatarUrl
-                 * @example slug,name,avatarUrl
-                 */
+                /** @description Sparse fieldset: a comma list of the fields to return (`id` is always included), from: id, slug, name, email, bio, avatarUrl, website, createdAt, updatedAt. An unknown name is a 400. Only the named fields are read from the database, and the ETag is that of the answer as sent. Example: slug,name,avatarUrl */
                 fields?: string;
             };
             header?: {
@@ -4592,10 +4589,7 @@ export interface operations {
     getAuthor: {
         parameters: {
             query?: {
-                /**
-                 * @description Sparse fieldset: a comma list of the fields to return (`id` is always included), from: id, slug, name, email, bio, avatarUrl, website, createdAt, updatedAt. An unknown name is a 400. Only the named fields are read from the database, and the ETag is that of the answer as sent. Example: slug,name,avatarUrl
-                 * @example slug,name,avatarUrl
-                 */
+                /** @description Sparse fieldset: a comma list of the fields to return (`id` is always included), from: id, slug, name, email, bio, avatarUrl, website, createdAt, updatedAt. An unknown name is a 400. Only the named fields are read from the database, and the ETag is that of the answer as sent. Example: slug,name,avatarUrl */
                 fields?: string;
             };
             header?: {
@@ -4793,10 +4787,7 @@ export interface operations {
                 sort?: string;
                 /** @description Embed the author ({id, slug, name, avatarUrl}). */
                 include?: "author";
-                /**
-                 * @description Sparse fieldset: a comma list of the fields to return (`id` is always included), from: id, slug, title, excerpt, body, bodyHtml, bodyText, wordCount, readingTimeMinutes, tags, status, publishedAt, authorId, commentCount, createdAt, updatedAt, structuredData, author.id, author.slug, author.name, author.avatarUrl. An unknown name is a 400. Only the named fields are read from the database, and the ETag is that of the answer as sent. Example: slug,title,excerpt,publishedAt,author.name
-                 * @example slug,title,excerpt,publishedAt,author.name
-                 */
+                /** @description Sparse fieldset: a comma list of the fields to return (`id` is always included), from: id, slug, title, excerpt, body, bodyHtml, bodyText, wordCount, readingTimeMinutes, tags, status, publishedAt, authorId, commentCount, createdAt, updatedAt, structuredData, author.id, author.slug, author.name, author.avatarUrl. An unknown name is a 400. Only the named fields are read from the database, and the ETag is that of the answer as sent. Example: slug,title,excerpt,publishedAt,author.name */
                 fields?: string;
                 /** @description Author id or slug. */
                 author?: string;
@@ -4954,10 +4945,7 @@ export interface operations {
             query?: {
                 /** @description Embed the author. */
                 include?: "author";
-                /**
-                 * @description Sparse fieldset: a comma list of the fields to return (`id` is always included), from: id, slug, title, excerpt, body, bodyHtml, bodyText, wordCount, readingTimeMinutes, tags, status, publishedAt, authorId, commentCount, createdAt, updatedAt, structuredData, author.id, author.slug, author.name, author.avatarUrl. An unknown name is a 400. Only the named fields are read from the database, and the ETag is that of the answer as sent. Example: slug,title,excerpt,publishedAt,author.name
-                 * @example slug,title,excerpt,publishedAt,author.name
-                 */
+                /** @description Sparse fieldset: a comma list of the fields to return (`id` is always included), from: id, slug, title, excerpt, body, bodyHtml, bodyText, wordCount, readingTimeMinutes, tags, status, publishedAt, authorId, commentCount, createdAt, updatedAt, structuredData, author.id, author.slug, author.name, author.avatarUrl. An unknown name is a 400. Only the named fields are read from the database, and the ETag is that of the answer as sent. Example: slug,title,excerpt,publishedAt,author.name */
                 fields?: string;
             };
             header?: {
@@ -5964,10 +5952,7 @@ export interface operations {
                 count?: components["parameters"]["count"];
                 /** @description createdAt, or -createdAt for newest first. Default createdAt (oldest first). */
                 sort?: string;
-                /**
-                 * @description Sparse fieldset: a comma list of the fields to return (`id` is always included), from: id, articleId, parentId, authorName, authorEmail, body, bodyHtml, status, createdAt. An unknown name is a 400. Only the named fields are read from the database, and the ETag is that of the answer as sent. Example: authorName,bodyHtml,createdAt
-                 * @example authorName,bodyHtml,createdAt
-                 */
+                /** @description Sparse fieldset: a comma list of the fields to return (`id` is always included), from: id, articleId, parentId, authorName, authorEmail, body, bodyHtml, status, createdAt. An unknown name is a 400. Only the named fields are read from the database, and the ETag is that of the answer as sent. Example: authorName,bodyHtml,createdAt */
                 fields?: string;
             };
             header?: {
@@ -6123,10 +6108,7 @@ export interface operations {
                 status?: "pending" | "approved" | "spam" | "rejected";
                 /** @description Article id or slug. */
                 article?: string;
-                /**
-                 * @description Sparse fieldset: a comma list of the fields to return (`id` is always included), from: id, articleId, parentId, authorName, authorEmail, body, bodyHtml, status, createdAt. An unknown name is a 400. Only the named fields are read from the database, and the ETag is that of the answer as sent. Example: authorName,bodyHtml,createdAt
-                 * @example authorName,bodyHtml,createdAt
-                 */
+                /** @description Sparse fieldset: a comma list of the fields to return (`id` is always included), from: id, articleId, parentId, authorName, authorEmail, body, bodyHtml, status, createdAt. An unknown name is a 400. Only the named fields are read from the database, and the ETag is that of the answer as sent. Example: authorName,bodyHtml,createdAt */
                 fields?: string;
             };
             header?: {
@@ -6198,10 +6180,7 @@ export interface operations {
     getComment: {
         parameters: {
             query?: {
-                /**
-                 * @description Sparse fieldset: a comma list of the fields to return (`id` is always included), from: id, articleId, parentId, authorName, authorEmail, body, bodyHtml, status, createdAt. An unknown name is a 400. Only the named fields are read from the database, and the ETag is that of the answer as sent. Example: authorName,bodyHtml,createdAt
-                 * @example authorName,bodyHtml,createdAt
-                 */
+                /** @description Sparse fieldset: a comma list of the fields to return (`id` is always included), from: id, articleId, parentId, authorName, authorEmail, body, bodyHtml, status, createdAt. An unknown name is a 400. Only the named fields are read from the database, and the ETag is that of the answer as sent. Example: authorName,bodyHtml,createdAt */
                 fields?: string;
             };
             header?: {

@@ -65,7 +65,11 @@ export const COMMENT_FIELDS = [
 ] as const
 export type CommentField = (typeof COMMENT_FIELDS)[number]
 
-/** The `fields` query parameter of a resource whose field names are `names`. */
+/**
+ * The `fields` query parameter of a resource whose field names are `names`. Its example is in
+ * the description only: Swagger UI fills a parameter's example into the form, and every
+ * "Try it out" would then send a fieldset.
+ */
 export function FieldsParam(names: readonly string[], example: string) {
   return Type.Optional(
     Type.String({
@@ -76,7 +80,6 @@ export function FieldsParam(names: readonly string[], example: string) {
         `Sparse fieldset: a comma list of the fields to return (\`id\` is always included), from: ${names.join(', ')}. ` +
         'An unknown name is a 400. Only the named fields are read from the database, and the ETag is that of the ' +
         `answer as sent. Example: ${example}`,
-      examples: [example],
     }),
   )
 }
