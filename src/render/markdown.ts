@@ -14,7 +14,7 @@ import type { PluginSimple, RendererRule, StateCore, Token } from 'markdown-it'
 import anchor from 'markdown-it-anchor'
 import footnote from 'markdown-it-footnote'
 import sanitizeHtml from 'sanitize-html'
-import { countWords, linkWwwHosts } from './text.js'
+import { countWords, linkWwwHosts, pretestSchemasOnly } from './text.js'
 
 /**
  * Bump when the output for the same input changes: the HTML, text or word count of an article
@@ -107,6 +107,7 @@ md.validateLink = (url) => allowedUrl(url, LINK_SCHEMES)
 md.linkify.set({ fuzzyLink: false })
 md.linkify.add('ftp:', null).add('//', null)
 linkWwwHosts(md.linkify)
+pretestSchemasOnly(md.linkify)
 
 // Footnote ids in the same namespace as heading slugs, with the prefix; the caption ([1],
 // [1:1] for a second reference) is markdown-it-footnote's own.

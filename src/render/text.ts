@@ -115,3 +115,25 @@ export function linkWwwHosts(linkify: Linkify): void {
     },
   })
 }
+
+/**
+ * markdown-it runs linkify-it's `pretest` on every paragraph before it looks for links in it.
+ * linkify-it's pretest also looks for fuzzy hosts (`example.com`) with a regex over Unicode
+ * classes that, on prose, costs more than the rest of the link search. With `fuzzyLink` off
+ * such a host is never linked, so a search for the schemas' own names (`http:`, `mailto:`,
+ * `www.`…) and for `@` (fuzzy emails) is a filter for less: it answers false only for text in
+ * which linkify-it's own `test` finds no link. Call it after the last `add` or `set`; it leaves a linkify with
+ * fuzzy links on as it is.
+ */
+export function pretestSchemasOnly(linkify: Linkify): void {
+  const internals = linkify as unknown as {
+    __opts__: { fuzzyLink?: boolean; fuzzyEmail?: boolean }
+    __compiled__: Record<string, unknown>
+  }
+  if (internals.__opts__.fuzzyLink !== false) return
+  const names = Object.keys(internals.__compiled__).filter((name) => name !== '')
+  const escaped = names.map((name) => name.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&'))
+  if (internals.__opts__.fuzzyEmail !== false) escaped.push('@')
+  const pretest = new RegExp(escaped.join('|') || '(?!)', 'i')
+  linkify.pretest = (text: string) => pretest.test(text)
+}

@@ -5,6 +5,8 @@ import {
   renderArticleBody,
   sanitizeArticleHtml,
 } from '../../src/render/markdown.js'
+import MarkdownIt from 'markdown-it'
+import { linkWwwHosts, pretestSchemasOnly } from '../../src/render/text.js'
 
 /**
  * The article renderer: every case asserts the whole sanitized HTML, so a change in either
@@ -564,6 +566,41 @@ t.test('wordCount', async (t) => {
     ['[link text](https://example.com/a-very-long-url) ![alt words](/x.png)', 4],
   ]
   for (const [markdown, words] of cases) t.equal(renderArticleBody(markdown).wordCount, words, JSON.stringify(markdown))
+})
+
+t.test('the schemas-only linkify pretest skips only text in which no link can be found', async (t) => {
+  const configured = (filtered: boolean) => {
+    const md = new MarkdownIt({ linkify: true })
+    md.linkify.set({ fuzzyLink: false })
+    md.linkify.add('ftp:', null).add('//', null)
+    linkWwwHosts(md.linkify)
+    if (filtered) pretestSchemasOnly(md.linkify)
+    return md
+  }
+  const plain = configured(false)
+  const filtered = configured(true)
+  const texts = [
+    'See https://example.com/a?b=c for more.',
+    'HTTP://EXAMPLE.COM in capitals',
+    'Visit www.example.org today',
+    'Or WWW.Example.org, shouted',
+    'Write to news@example.com or mailto:desk@example.com',
+    'or only to tips@example.net',
+    'index.md and example.com and setup.py are words here',
+    'ftp://files.example.com and //cdn.example.com are not links',
+    'Two colons: one here: and nothing else',
+    'plain prose with no link at all',
+  ]
+  for (const text of texts) {
+    t.equal(filtered.render(text), plain.render(text), text)
+    if (plain.linkify.test(text)) t.ok(filtered.linkify.pretest(text), `pretest lets through: ${text}`)
+  }
+  t.notOk(filtered.linkify.pretest('index.md and example.com and setup.py are words here'), 'fuzzy hosts are skipped')
+  t.ok(
+    plain.linkify.pretest('index.md and example.com and setup.py are words here'),
+    "linkify-it's own pretest would not",
+  )
+  t.notOk(filtered.linkify.pretest('plain prose with no link at all'), 'prose is skipped')
 })
 
 t.test('readingTimeMinutes: 230 words a minute, at least a minute when there are words', async (t) => {
