@@ -688,6 +688,78 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/media": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the media library (any token)
+         * @description Newest first by default. `q` searches the alt text, caption and credit.
+         */
+        get: operations["listMedia"];
+        put?: never;
+        /**
+         * Upload an image (author, editor, admin)
+         * @description The type is decided by the bytes (JPEG, PNG, WebP, AVIF, GIF; else 415), size and pixels are limited (413), the image must decode (422); a refused file stores nothing. The original is turned upright and stripped of all metadata (EXIF, GPS, XMP, IPTC); the file name is ignored.
+         */
+        post: operations["uploadMedia"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/media/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a media item
+         * @description Any item for a token; without one, only an item marked `public` (anything else is the same 404 as an unknown id).
+         */
+        get: operations["getMedia"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a media item (If-Match honoured)
+         * @description Editors and admins may delete any item; an author token the items it uploaded. The stored original and every variant go with it.
+         */
+        delete: operations["deleteMedia"];
+        options?: never;
+        head?: never;
+        /**
+         * Update a media item (If-Match required)
+         * @description Editors and admins may update any item; an author token the items it uploaded. A new focal point re-crops the variants: their URLs change.
+         */
+        patch: operations["updateMedia"];
+        trace?: never;
+    };
+    "/media/{id}/{file}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * An image variant
+         * @description Made on first request, then read from storage. Private items only to tokens; see `Media.variants`.
+         */
+        get: operations["getMediaFile"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/feeds/articles.{format}": {
         parameters: {
             query?: never;
@@ -1147,7 +1219,7 @@ export interface components {
             /** @description What went wrong with this request. */
             detail: string;
             /**
-             * @description Stable machine-readable error code, one of: VALIDATION_FAILED, BAD_REQUEST, INVALID_VALUE, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, SLUG_TAKEN, EMAIL_TAKEN, AUTHOR_HAS_ARTICLES, BULK_ABORTED, CONFLICT, REFERENCE_CONFLICT, IDEMPOTENCY_KEY_IN_FLIGHT, IDEMPOTENCY_KEY_USED, PRECONDITION_FAILED, REQUEST_TIMEOUT, PAYLOAD_TOO_LARGE, UNSUPPORTED_MEDIA_TYPE, IDEMPOTENCY_KEY_REUSED, PRECONDITION_REQUIRED, REQUEST_HEADER_FIELDS_TOO_LARGE, RATE_LIMITED, INTERNAL_ERROR, SERVICE_UNAVAILABLE. New codes may be added.
+             * @description Stable machine-readable error code, one of: VALIDATION_FAILED, BAD_REQUEST, INVALID_VALUE, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, SLUG_TAKEN, EMAIL_TAKEN, AUTHOR_HAS_ARTICLES, BULK_ABORTED, CONFLICT, REFERENCE_CONFLICT, IDEMPOTENCY_KEY_IN_FLIGHT, IDEMPOTENCY_KEY_USED, PRECONDITION_FAILED, REQUEST_TIMEOUT, PAYLOAD_TOO_LARGE, UNSUPPORTED_MEDIA_TYPE, IDEMPOTENCY_KEY_REUSED, IMAGE_UNREADABLE, PRECONDITION_REQUIRED, REQUEST_HEADER_FIELDS_TOO_LARGE, RATE_LIMITED, INTERNAL_ERROR, SERVICE_UNAVAILABLE. New codes may be added.
              * @example NOT_FOUND
              */
             code: string;
@@ -1197,7 +1269,7 @@ export interface components {
             /** @description What went wrong with this request. */
             detail: string;
             /**
-             * @description Stable machine-readable error code, one of: VALIDATION_FAILED, BAD_REQUEST, INVALID_VALUE, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, SLUG_TAKEN, EMAIL_TAKEN, AUTHOR_HAS_ARTICLES, BULK_ABORTED, CONFLICT, REFERENCE_CONFLICT, IDEMPOTENCY_KEY_IN_FLIGHT, IDEMPOTENCY_KEY_USED, PRECONDITION_FAILED, REQUEST_TIMEOUT, PAYLOAD_TOO_LARGE, UNSUPPORTED_MEDIA_TYPE, IDEMPOTENCY_KEY_REUSED, PRECONDITION_REQUIRED, REQUEST_HEADER_FIELDS_TOO_LARGE, RATE_LIMITED, INTERNAL_ERROR, SERVICE_UNAVAILABLE. New codes may be added.
+             * @description Stable machine-readable error code, one of: VALIDATION_FAILED, BAD_REQUEST, INVALID_VALUE, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, SLUG_TAKEN, EMAIL_TAKEN, AUTHOR_HAS_ARTICLES, BULK_ABORTED, CONFLICT, REFERENCE_CONFLICT, IDEMPOTENCY_KEY_IN_FLIGHT, IDEMPOTENCY_KEY_USED, PRECONDITION_FAILED, REQUEST_TIMEOUT, PAYLOAD_TOO_LARGE, UNSUPPORTED_MEDIA_TYPE, IDEMPOTENCY_KEY_REUSED, IMAGE_UNREADABLE, PRECONDITION_REQUIRED, REQUEST_HEADER_FIELDS_TOO_LARGE, RATE_LIMITED, INTERNAL_ERROR, SERVICE_UNAVAILABLE. New codes may be added.
              * @example NOT_FOUND
              */
             code: string;
@@ -3418,6 +3490,148 @@ export interface components {
                 tags: string[];
             }[];
         };
+        /** MediaList */
+        MediaList: {
+            data: components["schemas"]["Media"][];
+            meta: components["schemas"]["ListMeta"];
+        };
+        /**
+         * Media
+         * @description An uploaded image, stripped of all metadata; the original is never served, only its variants. alt, caption, credit and license are plain text. Untrusted input, returned byte-exact as stored: escape it (or sanitize rendered HTML) before putting it in a page.
+         */
+        Media: {
+            /**
+             * Format: uuid
+             * @description UUID
+             */
+            id: string;
+            /**
+             * @description Decided by the bytes.
+             * @enum {string}
+             */
+            mimeType: "image/jpeg" | "image/png" | "image/webp" | "image/avif" | "image/gif";
+            /**
+             * Format: int32
+             * @description Pixels, after the EXIF orientation was applied.
+             */
+            width: number;
+            /** Format: int32 */
+            height: number;
+            /**
+             * Format: int32
+             * @description Size of the stored original (metadata stripped).
+             */
+            bytes: number;
+            /** @description Text alternative; required before the image can illustrate published content. */
+            alt: string;
+            caption: string;
+            credit: string;
+            license: string;
+            /**
+             * @description What the cropped variants keep in view.
+             * @example {
+             *       "x": 0.5,
+             *       "y": 0.35
+             *     }
+             */
+            focalPoint: {
+                /** @description 0: left edge, 1: right edge. */
+                x: number;
+                /** @description 0: top, 1: bottom. */
+                y: number;
+            };
+            placeholder: {
+                /**
+                 * @description The dominant colour.
+                 * @example #3a5f7d
+                 */
+                color: string;
+                /** @description A ThumbHash (base64) of the image: a blurred preview a frontend decodes while the image loads. */
+                thumbhash: string;
+            };
+            /** @description Visible to everyone; otherwise to tokens only. */
+            public: boolean;
+            /** @description thumb 320×320, card 800×450, hero 1600×900 (cropped around the focal point), full (within 2560×2560); never larger than the original. */
+            variants: {
+                thumb: components["schemas"]["MediaVariant"];
+                card: components["schemas"]["MediaVariant"];
+                hero: components["schemas"]["MediaVariant"];
+                full: components["schemas"]["MediaVariant"];
+            };
+            /** @description card and hero (both 16:9, cropped alike) as an HTML srcset of their WebP URLs and widths, ready for `<img srcset>` with `sizes`. */
+            srcset: string;
+            /**
+             * Format: date-time
+             * @description ISO 8601 UTC timestamp
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @description ISO 8601 UTC timestamp
+             */
+            updatedAt: string;
+        };
+        /** MediaVariant */
+        MediaVariant: {
+            /**
+             * Format: uri
+             * @description The WebP rendition; `.avif` and `.jpeg` in place of `.webp` give the others.
+             */
+            url: string;
+            /** Format: int32 */
+            width: number;
+            /** Format: int32 */
+            height: number;
+        };
+        /**
+         * UpdateMedia
+         * @description Only the fields given change. A new focal point re-crops the variants (their URLs change).
+         * @example {
+         *       "alt": "The harbour crane at dusk",
+         *       "credit": "Amara Okafor"
+         *     }
+         */
+        UpdateMedia: {
+            alt?: string;
+            caption?: string;
+            credit?: string;
+            /** @description Plain text, e.g. "CC BY 4.0" or "All rights reserved". */
+            license?: string;
+            /**
+             * @description What the cropped variants keep in view.
+             * @example {
+             *       "x": 0.5,
+             *       "y": 0.35
+             *     }
+             */
+            focalPoint?: {
+                /** @description 0: left edge, 1: right edge. */
+                x: number;
+                /** @description 0: top, 1: bottom. */
+                y: number;
+            };
+            public?: boolean;
+        };
+        /** UploadMedia */
+        UploadMedia: {
+            /**
+             * Format: binary
+             * @description JPEG, PNG, WebP, AVIF or GIF, judged by its bytes. Its file name is ignored.
+             */
+            file: string;
+            alt?: string;
+            caption?: string;
+            credit?: string;
+            /** @description Plain text, e.g. "CC BY 4.0" or "All rights reserved". */
+            license?: string;
+            /** @description `x,y` in 0..1, e.g. `0.5,0.35`. Default the centre. */
+            focalPoint?: string;
+            /**
+             * @description Default false.
+             * @enum {string}
+             */
+            public?: "true" | "false";
+        };
     };
     responses: {
         /** @description Invalid request (VALIDATION_FAILED lists every bad field) */
@@ -3989,8 +4203,6 @@ export interface components {
         /** @description Database unavailable; see Retry-After */
         ServiceUnavailable: {
             headers: {
-                /** @description Seconds to wait before retrying. */
-                "Retry-After"?: string;
                 /** @description The id of this request, also in the server log: quote it when reporting a problem. */
                 "X-Request-Id"?: string;
                 /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
@@ -4003,6 +4215,8 @@ export interface components {
                 "RateLimit-Reset"?: string;
                 /** @description `Authorization`: the answer depends on the token. */
                 Vary?: string;
+                /** @description Seconds to wait before retrying. */
+                "Retry-After"?: string;
                 [name: string]: unknown;
             };
             content: {
@@ -4012,8 +4226,6 @@ export interface components {
         /** @description Database unavailable; see Retry-After */
         ServiceUnavailableNegotiatedRead: {
             headers: {
-                /** @description Seconds to wait before retrying. */
-                "Retry-After"?: string;
                 /** @description The id of this request, also in the server log: quote it when reporting a problem. */
                 "X-Request-Id"?: string;
                 /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
@@ -4028,6 +4240,8 @@ export interface components {
                 Vary?: string;
                 /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list, a feed or a sitemap only until the next scheduled article goes live, the news sitemap and the sitemap index also only until their oldest news entry is 48 hours old); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                 "Cache-Control"?: string;
+                /** @description Seconds to wait before retrying. */
+                "Retry-After"?: string;
                 [name: string]: unknown;
             };
             content: {
@@ -4037,8 +4251,6 @@ export interface components {
         /** @description Database unavailable; see Retry-After */
         ServiceUnavailablePreviewRead: {
             headers: {
-                /** @description Seconds to wait before retrying. */
-                "Retry-After"?: string;
                 /** @description The id of this request, also in the server log: quote it when reporting a problem. */
                 "X-Request-Id"?: string;
                 /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
@@ -4055,6 +4267,8 @@ export interface components {
                 "Cache-Control"?: string;
                 /** @description Only on answers to a preview token: a draft must never be indexed. */
                 "X-Robots-Tag"?: "noindex";
+                /** @description Seconds to wait before retrying. */
+                "Retry-After"?: string;
                 [name: string]: unknown;
             };
             content: {
@@ -4064,8 +4278,6 @@ export interface components {
         /** @description Database unavailable; see Retry-After */
         ServiceUnavailableRead: {
             headers: {
-                /** @description Seconds to wait before retrying. */
-                "Retry-After"?: string;
                 /** @description The id of this request, also in the server log: quote it when reporting a problem. */
                 "X-Request-Id"?: string;
                 /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
@@ -4080,6 +4292,8 @@ export interface components {
                 Vary?: string;
                 /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list, a feed or a sitemap only until the next scheduled article goes live, the news sitemap and the sitemap index also only until their oldest news entry is 48 hours old); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                 "Cache-Control"?: string;
+                /** @description Seconds to wait before retrying. */
+                "Retry-After"?: string;
                 [name: string]: unknown;
             };
             content: {
@@ -4089,12 +4303,12 @@ export interface components {
         /** @description Database unavailable; see Retry-After */
         ServiceUnavailableUnmetered: {
             headers: {
-                /** @description Seconds to wait before retrying. */
-                "Retry-After"?: string;
                 /** @description The id of this request, also in the server log: quote it when reporting a problem. */
                 "X-Request-Id"?: string;
                 /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
                 "Access-Control-Allow-Origin"?: string;
+                /** @description Seconds to wait before retrying. */
+                "Retry-After"?: string;
                 [name: string]: unknown;
             };
             content: {
@@ -4104,8 +4318,6 @@ export interface components {
         /** @description Rate limited; see Retry-After */
         TooManyRequests: {
             headers: {
-                /** @description Seconds to wait before retrying. */
-                "Retry-After"?: string;
                 /** @description The id of this request, also in the server log: quote it when reporting a problem. */
                 "X-Request-Id"?: string;
                 /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
@@ -4118,6 +4330,8 @@ export interface components {
                 "RateLimit-Reset"?: string;
                 /** @description `Authorization`: the answer depends on the token. */
                 Vary?: string;
+                /** @description Seconds to wait before retrying. */
+                "Retry-After"?: string;
                 [name: string]: unknown;
             };
             content: {
@@ -4127,8 +4341,6 @@ export interface components {
         /** @description Rate limited; see Retry-After */
         TooManyRequestsNegotiatedRead: {
             headers: {
-                /** @description Seconds to wait before retrying. */
-                "Retry-After"?: string;
                 /** @description The id of this request, also in the server log: quote it when reporting a problem. */
                 "X-Request-Id"?: string;
                 /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
@@ -4143,6 +4355,8 @@ export interface components {
                 Vary?: string;
                 /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list, a feed or a sitemap only until the next scheduled article goes live, the news sitemap and the sitemap index also only until their oldest news entry is 48 hours old); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                 "Cache-Control"?: string;
+                /** @description Seconds to wait before retrying. */
+                "Retry-After"?: string;
                 [name: string]: unknown;
             };
             content: {
@@ -4152,8 +4366,6 @@ export interface components {
         /** @description Rate limited; see Retry-After */
         TooManyRequestsPreviewRead: {
             headers: {
-                /** @description Seconds to wait before retrying. */
-                "Retry-After"?: string;
                 /** @description The id of this request, also in the server log: quote it when reporting a problem. */
                 "X-Request-Id"?: string;
                 /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
@@ -4170,6 +4382,8 @@ export interface components {
                 "Cache-Control"?: string;
                 /** @description Only on answers to a preview token: a draft must never be indexed. */
                 "X-Robots-Tag"?: "noindex";
+                /** @description Seconds to wait before retrying. */
+                "Retry-After"?: string;
                 [name: string]: unknown;
             };
             content: {
@@ -4179,8 +4393,6 @@ export interface components {
         /** @description Rate limited; see Retry-After */
         TooManyRequestsRead: {
             headers: {
-                /** @description Seconds to wait before retrying. */
-                "Retry-After"?: string;
                 /** @description The id of this request, also in the server log: quote it when reporting a problem. */
                 "X-Request-Id"?: string;
                 /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
@@ -4195,6 +4407,8 @@ export interface components {
                 Vary?: string;
                 /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list, a feed or a sitemap only until the next scheduled article goes live, the news sitemap and the sitemap index also only until their oldest news entry is 48 hours old); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                 "Cache-Control"?: string;
+                /** @description Seconds to wait before retrying. */
+                "Retry-After"?: string;
                 [name: string]: unknown;
             };
             content: {
@@ -4204,8 +4418,6 @@ export interface components {
         /** @description Missing, malformed, unknown or revoked bearer token */
         Unauthorized: {
             headers: {
-                /** @description The authentication scheme to use. */
-                "WWW-Authenticate"?: "Bearer";
                 /** @description The id of this request, also in the server log: quote it when reporting a problem. */
                 "X-Request-Id"?: string;
                 /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
@@ -4218,6 +4430,8 @@ export interface components {
                 "RateLimit-Reset"?: string;
                 /** @description `Authorization`: the answer depends on the token. */
                 Vary?: string;
+                /** @description The authentication scheme to use. */
+                "WWW-Authenticate"?: "Bearer";
                 [name: string]: unknown;
             };
             content: {
@@ -4227,8 +4441,6 @@ export interface components {
         /** @description Missing, malformed, unknown or revoked bearer token */
         UnauthorizedNegotiatedRead: {
             headers: {
-                /** @description The authentication scheme to use. */
-                "WWW-Authenticate"?: "Bearer";
                 /** @description The id of this request, also in the server log: quote it when reporting a problem. */
                 "X-Request-Id"?: string;
                 /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
@@ -4243,6 +4455,8 @@ export interface components {
                 Vary?: string;
                 /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list, a feed or a sitemap only until the next scheduled article goes live, the news sitemap and the sitemap index also only until their oldest news entry is 48 hours old); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                 "Cache-Control"?: string;
+                /** @description The authentication scheme to use. */
+                "WWW-Authenticate"?: "Bearer";
                 [name: string]: unknown;
             };
             content: {
@@ -4252,8 +4466,6 @@ export interface components {
         /** @description Missing, malformed, unknown or revoked bearer token */
         UnauthorizedPreviewRead: {
             headers: {
-                /** @description The authentication scheme to use. */
-                "WWW-Authenticate"?: "Bearer";
                 /** @description The id of this request, also in the server log: quote it when reporting a problem. */
                 "X-Request-Id"?: string;
                 /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
@@ -4270,6 +4482,8 @@ export interface components {
                 "Cache-Control"?: string;
                 /** @description Only on answers to a preview token: a draft must never be indexed. */
                 "X-Robots-Tag"?: "noindex";
+                /** @description The authentication scheme to use. */
+                "WWW-Authenticate"?: "Bearer";
                 [name: string]: unknown;
             };
             content: {
@@ -4279,8 +4493,6 @@ export interface components {
         /** @description Missing, malformed, unknown or revoked bearer token */
         UnauthorizedRead: {
             headers: {
-                /** @description The authentication scheme to use. */
-                "WWW-Authenticate"?: "Bearer";
                 /** @description The id of this request, also in the server log: quote it when reporting a problem. */
                 "X-Request-Id"?: string;
                 /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
@@ -4295,13 +4507,15 @@ export interface components {
                 Vary?: string;
                 /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list, a feed or a sitemap only until the next scheduled article goes live, the news sitemap and the sitemap index also only until their oldest news entry is 48 hours old); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                 "Cache-Control"?: string;
+                /** @description The authentication scheme to use. */
+                "WWW-Authenticate"?: "Bearer";
                 [name: string]: unknown;
             };
             content: {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Idempotency-Key reused with a different body */
+        /** @description Unprocessable: an Idempotency-Key reused with a different body, or an image that does not decode */
         UnprocessableEntity: {
             headers: {
                 /** @description The id of this request, also in the server log: quote it when reporting a problem. */
@@ -4322,7 +4536,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Only application/json bodies are accepted */
+        /** @description Unsupported media type: bodies are application/json (uploads multipart/form-data, images judged by their bytes) */
         UnsupportedMediaType: {
             headers: {
                 /** @description The id of this request, also in the server log: quote it when reporting a problem. */
@@ -4345,6 +4559,10 @@ export interface components {
         };
     };
     parameters: {
+        /** @description Optional; a fresh value (a UUID) per logical operation makes the POST safe to retry: the same key and body within 24 h replays the first response (marked `Idempotent-Replayed: true`); the key with another body is 422; while the first is still running, 409. Keys belong to the caller (token or address). */
+        "Idempotency-Key": string;
+        /** @description Optional; a fresh value (a UUID) per logical operation makes the POST safe to retry: the same key and body within 24 h makes nothing new but is 409 `IDEMPOTENCY_KEY_USED` (the response holds a secret that is shown only once, so it is never stored for a replay); the key with another body is 422; while the first is still running, 409. Keys belong to the caller (token or address). */
+        "Idempotency-Key-Unreplayed": string;
         /** @description Required: 428 without it. The strong ETag of the current representation, exactly as GET on this path (or the previous write) sent it, quotes included, e.g. `"3-4kq0hTVMbqNC8t2Z"`; several may be listed, comma-separated. The whole tag is compared (version and hash): a stale, forged or weak tag is 412 and nothing changes. `*` matches any version. */
         "If-Match": string;
         /** @description Optional: without it the delete is unconditional. The strong ETag of the current representation, exactly as GET on this path (or the previous write) sent it, quotes included, e.g. `"3-4kq0hTVMbqNC8t2Z"`; several may be listed, comma-separated. The whole tag is compared (version and hash): a stale, forged or weak tag is 412 and nothing changes. `*` matches any version. */
@@ -4527,7 +4745,7 @@ export interface operations {
             query?: never;
             header?: {
                 /** @description Optional; a fresh value (a UUID) per logical operation makes the POST safe to retry: the same key and body within 24 h replays the first response (marked `Idempotent-Replayed: true`); the key with another body is 422; while the first is still running, 409. Keys belong to the caller (token or address). */
-                "Idempotency-Key"?: string;
+                "Idempotency-Key"?: components["parameters"]["Idempotency-Key"];
             };
             path?: never;
             cookie?: never;
@@ -4548,8 +4766,6 @@ export interface operations {
             /** @description The new author */
             201: {
                 headers: {
-                    /** @description Path of the new author. */
-                    Location?: string;
                     /** @description Strong ETag of this version: If-Match for the next PATCH or DELETE, If-None-Match to revalidate (304). */
                     ETag?: string;
                     /** @description The id of this request, also in the server log: quote it when reporting a problem. */
@@ -4566,6 +4782,8 @@ export interface operations {
                     Vary?: string;
                     /** @description Present when this response is the stored answer to an earlier request with the same Idempotency-Key. */
                     "Idempotent-Replayed"?: "true";
+                    /** @description Path of the new author. */
+                    Location?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4876,7 +5094,7 @@ export interface operations {
             query?: never;
             header?: {
                 /** @description Optional; a fresh value (a UUID) per logical operation makes the POST safe to retry: the same key and body within 24 h replays the first response (marked `Idempotent-Replayed: true`); the key with another body is 422; while the first is still running, 409. Keys belong to the caller (token or address). */
-                "Idempotency-Key"?: string;
+                "Idempotency-Key"?: components["parameters"]["Idempotency-Key"];
             };
             path?: never;
             cookie?: never;
@@ -4902,8 +5120,6 @@ export interface operations {
             /** @description The new draft */
             201: {
                 headers: {
-                    /** @description Path of the new article. */
-                    Location?: string;
                     /** @description Strong ETag of this version: If-Match for the next PATCH or DELETE, If-None-Match to revalidate (304). */
                     ETag?: string;
                     /** @description The id of this request, also in the server log: quote it when reporting a problem. */
@@ -4920,6 +5136,8 @@ export interface operations {
                     Vary?: string;
                     /** @description Present when this response is the stored answer to an earlier request with the same Idempotency-Key. */
                     "Idempotent-Replayed"?: "true";
+                    /** @description Path of the new article. */
+                    Location?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5144,7 +5362,7 @@ export interface operations {
             query?: never;
             header?: {
                 /** @description Optional; a fresh value (a UUID) per logical operation makes the POST safe to retry: the same key and body within 24 h replays the first response (marked `Idempotent-Replayed: true`); the key with another body is 422; while the first is still running, 409. Keys belong to the caller (token or address). */
-                "Idempotency-Key"?: string;
+                "Idempotency-Key"?: components["parameters"]["Idempotency-Key"];
             };
             path: {
                 /** @description A UUID is an id; anything else a slug. */
@@ -5203,7 +5421,7 @@ export interface operations {
             query?: never;
             header?: {
                 /** @description Optional; a fresh value (a UUID) per logical operation makes the POST safe to retry: the same key and body within 24 h replays the first response (marked `Idempotent-Replayed: true`); the key with another body is 422; while the first is still running, 409. Keys belong to the caller (token or address). */
-                "Idempotency-Key"?: string;
+                "Idempotency-Key"?: components["parameters"]["Idempotency-Key"];
             };
             path: {
                 /** @description A UUID is an id; anything else a slug. */
@@ -5463,7 +5681,7 @@ export interface operations {
             query?: never;
             header: {
                 /** @description Optional; a fresh value (a UUID) per logical operation makes the POST safe to retry: the same key and body within 24 h replays the first response (marked `Idempotent-Replayed: true`); the key with another body is 422; while the first is still running, 409. Keys belong to the caller (token or address). */
-                "Idempotency-Key"?: string;
+                "Idempotency-Key"?: components["parameters"]["Idempotency-Key"];
                 /** @description Required: 428 without it. The strong ETag of the current representation, exactly as GET on this path (or the previous write) sent it, quotes included, e.g. `"3-4kq0hTVMbqNC8t2Z"`; several may be listed, comma-separated. The whole tag is compared (version and hash): a stale, forged or weak tag is 412 and nothing changes. `*` matches any version. */
                 "If-Match": components["parameters"]["If-Match"];
             };
@@ -5480,8 +5698,6 @@ export interface operations {
             /** @description The article with the restored content */
             200: {
                 headers: {
-                    /** @description Which revision was restored, and that the publication state was left as it was. */
-                    "Restored-From"?: string;
                     /** @description Strong ETag of this version: If-Match for the next PATCH or DELETE, If-None-Match to revalidate (304). */
                     ETag?: string;
                     /** @description The id of this request, also in the server log: quote it when reporting a problem. */
@@ -5498,6 +5714,8 @@ export interface operations {
                     Vary?: string;
                     /** @description Present when this response is the stored answer to an earlier request with the same Idempotency-Key. */
                     "Idempotent-Replayed"?: "true";
+                    /** @description Which revision was restored, and that the publication state was left as it was. */
+                    "Restored-From"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5603,7 +5821,7 @@ export interface operations {
             query?: never;
             header?: {
                 /** @description Optional; a fresh value (a UUID) per logical operation makes the POST safe to retry: the same key and body within 24 h replays the first response (marked `Idempotent-Replayed: true`); the key with another body is 422; while the first is still running, 409. Keys belong to the caller (token or address). */
-                "Idempotency-Key"?: string;
+                "Idempotency-Key"?: components["parameters"]["Idempotency-Key"];
             };
             path: {
                 /** @description A UUID is an id; anything else a slug. */
@@ -5737,7 +5955,7 @@ export interface operations {
             query?: never;
             header?: {
                 /** @description Optional; a fresh value (a UUID) per logical operation makes the POST safe to retry: the same key and body within 24 h makes nothing new but is 409 `IDEMPOTENCY_KEY_USED` (the response holds a secret that is shown only once, so it is never stored for a replay); the key with another body is 422; while the first is still running, 409. Keys belong to the caller (token or address). */
-                "Idempotency-Key"?: string;
+                "Idempotency-Key"?: components["parameters"]["Idempotency-Key-Unreplayed"];
             };
             path: {
                 /** @description A UUID is an id; anything else a slug. */
@@ -5754,8 +5972,6 @@ export interface operations {
             /** @description The preview link; the token is shown only this once */
             201: {
                 headers: {
-                    /** @description The token must not be cached. */
-                    "Cache-Control"?: "no-store";
                     /** @description The id of this request, also in the server log: quote it when reporting a problem. */
                     "X-Request-Id"?: string;
                     /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
@@ -5770,6 +5986,8 @@ export interface operations {
                     Vary?: string;
                     /** @description Present when this response is the stored answer to an earlier request with the same Idempotency-Key. */
                     "Idempotent-Replayed"?: "true";
+                    /** @description The token must not be cached. */
+                    "Cache-Control"?: "no-store";
                     [name: string]: unknown;
                 };
                 content: {
@@ -5880,7 +6098,7 @@ export interface operations {
             query?: never;
             header?: {
                 /** @description Optional; a fresh value (a UUID) per logical operation makes the POST safe to retry: the same key and body within 24 h replays the first response (marked `Idempotent-Replayed: true`); the key with another body is 422; while the first is still running, 409. Keys belong to the caller (token or address). */
-                "Idempotency-Key"?: string;
+                "Idempotency-Key"?: components["parameters"]["Idempotency-Key"];
             };
             path?: never;
             cookie?: never;
@@ -6033,7 +6251,7 @@ export interface operations {
             query?: never;
             header?: {
                 /** @description Optional; a fresh value (a UUID) per logical operation makes the POST safe to retry: the same key and body within 24 h replays the first response (marked `Idempotent-Replayed: true`); the key with another body is 422; while the first is still running, 409. Keys belong to the caller (token or address). */
-                "Idempotency-Key"?: string;
+                "Idempotency-Key"?: components["parameters"]["Idempotency-Key"];
             };
             path: {
                 /** @description A UUID is an id; anything else a slug. */
@@ -6363,7 +6581,7 @@ export interface operations {
             query?: never;
             header?: {
                 /** @description Optional; a fresh value (a UUID) per logical operation makes the POST safe to retry: the same key and body within 24 h replays the first response (marked `Idempotent-Replayed: true`); the key with another body is 422; while the first is still running, 409. Keys belong to the caller (token or address). */
-                "Idempotency-Key"?: string;
+                "Idempotency-Key"?: components["parameters"]["Idempotency-Key"];
             };
             path?: never;
             cookie?: never;
@@ -6550,7 +6768,7 @@ export interface operations {
             query?: never;
             header?: {
                 /** @description Optional; a fresh value (a UUID) per logical operation makes the POST safe to retry: the same key and body within 24 h makes nothing new but is 409 `IDEMPOTENCY_KEY_USED` (the response holds a secret that is shown only once, so it is never stored for a replay); the key with another body is 422; while the first is still running, 409. Keys belong to the caller (token or address). */
-                "Idempotency-Key"?: string;
+                "Idempotency-Key"?: components["parameters"]["Idempotency-Key-Unreplayed"];
             };
             path?: never;
             cookie?: never;
@@ -6570,10 +6788,6 @@ export interface operations {
             /** @description The new token, with its secret (shown this once) */
             201: {
                 headers: {
-                    /** @description Path of the new token: GET reads it (without the secret), DELETE revokes it. */
-                    Location?: string;
-                    /** @description The secret must not be cached. */
-                    "Cache-Control"?: "no-store";
                     /** @description The id of this request, also in the server log: quote it when reporting a problem. */
                     "X-Request-Id"?: string;
                     /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
@@ -6588,6 +6802,10 @@ export interface operations {
                     Vary?: string;
                     /** @description Present when this response is the stored answer to an earlier request with the same Idempotency-Key. */
                     "Idempotent-Replayed"?: "true";
+                    /** @description Path of the new token: GET reads it (without the secret), DELETE revokes it. */
+                    Location?: string;
+                    /** @description The secret must not be cached. */
+                    "Cache-Control"?: "no-store";
                     [name: string]: unknown;
                 };
                 content: {
@@ -6777,7 +6995,7 @@ export interface operations {
             query?: never;
             header?: {
                 /** @description Optional; a fresh value (a UUID) per logical operation makes the POST safe to retry: the same key and body within 24 h makes nothing new but is 409 `IDEMPOTENCY_KEY_USED` (the response holds a secret that is shown only once, so it is never stored for a replay); the key with another body is 422; while the first is still running, 409. Keys belong to the caller (token or address). */
-                "Idempotency-Key"?: string;
+                "Idempotency-Key"?: components["parameters"]["Idempotency-Key-Unreplayed"];
             };
             path?: never;
             cookie?: never;
@@ -6801,10 +7019,6 @@ export interface operations {
             /** @description The subscription and its signing secret (shown this once) */
             201: {
                 headers: {
-                    /** @description Path of the new subscription. */
-                    Location?: string;
-                    /** @description The secret must not be cached. */
-                    "Cache-Control"?: "no-store";
                     /** @description The id of this request, also in the server log: quote it when reporting a problem. */
                     "X-Request-Id"?: string;
                     /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
@@ -6819,6 +7033,10 @@ export interface operations {
                     Vary?: string;
                     /** @description Present when this response is the stored answer to an earlier request with the same Idempotency-Key. */
                     "Idempotent-Replayed"?: "true";
+                    /** @description Path of the new subscription. */
+                    Location?: string;
+                    /** @description The secret must not be cached. */
+                    "Cache-Control"?: "no-store";
                     [name: string]: unknown;
                 };
                 content: {
@@ -7022,7 +7240,7 @@ export interface operations {
             query?: never;
             header?: {
                 /** @description Optional; a fresh value (a UUID) per logical operation makes the POST safe to retry: the same key and body within 24 h makes nothing new but is 409 `IDEMPOTENCY_KEY_USED` (the response holds a secret that is shown only once, so it is never stored for a replay); the key with another body is 422; while the first is still running, 409. Keys belong to the caller (token or address). */
-                "Idempotency-Key"?: string;
+                "Idempotency-Key"?: components["parameters"]["Idempotency-Key-Unreplayed"];
             };
             path: {
                 /** @description UUID */
@@ -7035,8 +7253,6 @@ export interface operations {
             /** @description The subscription and its new signing secret (shown this once) */
             200: {
                 headers: {
-                    /** @description The secret must not be cached. */
-                    "Cache-Control"?: "no-store";
                     /** @description The id of this request, also in the server log: quote it when reporting a problem. */
                     "X-Request-Id"?: string;
                     /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
@@ -7051,6 +7267,8 @@ export interface operations {
                     Vary?: string;
                     /** @description Present when this response is the stored answer to an earlier request with the same Idempotency-Key. */
                     "Idempotent-Replayed"?: "true";
+                    /** @description The secret must not be cached. */
+                    "Cache-Control"?: "no-store";
                     [name: string]: unknown;
                 };
                 content: {
@@ -7131,7 +7349,7 @@ export interface operations {
             query?: never;
             header?: {
                 /** @description Optional; a fresh value (a UUID) per logical operation makes the POST safe to retry: the same key and body within 24 h replays the first response (marked `Idempotent-Replayed: true`); the key with another body is 422; while the first is still running, 409. Keys belong to the caller (token or address). */
-                "Idempotency-Key"?: string;
+                "Idempotency-Key"?: components["parameters"]["Idempotency-Key"];
             };
             path: {
                 /** @description UUID */
@@ -7183,7 +7401,7 @@ export interface operations {
             query?: never;
             header?: {
                 /** @description Optional; a fresh value (a UUID) per logical operation makes the POST safe to retry: the same key and body within 24 h replays the first response (marked `Idempotent-Replayed: true`); the key with another body is 422; while the first is still running, 409. Keys belong to the caller (token or address). */
-                "Idempotency-Key"?: string;
+                "Idempotency-Key"?: components["parameters"]["Idempotency-Key"];
             };
             path: {
                 /** @description UUID */
@@ -7276,6 +7494,405 @@ export interface operations {
             400: components["responses"]["BadRequestRead"];
             401: components["responses"]["UnauthorizedRead"];
             403: components["responses"]["ForbiddenRead"];
+            429: components["responses"]["TooManyRequestsRead"];
+            431: components["responses"]["RequestHeaderFieldsTooLargeRead"];
+            500: components["responses"]["InternalServerErrorRead"];
+            503: components["responses"]["ServiceUnavailableRead"];
+        };
+    };
+    listMedia: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1..100. */
+                limit?: components["parameters"]["limit"];
+                /** @description 1-based page number. Not with cursor. */
+                page?: components["parameters"]["page"];
+                /** @description Opaque: meta.nextCursor of the previous page. Not with page. */
+                cursor?: components["parameters"]["cursor"];
+                /** @description false skips total and pageCount (faster). */
+                count?: components["parameters"]["count"];
+                /** @description Comma list of createdAt, updatedAt, bytes; "-" for descending. Default -createdAt. */
+                sort?: string;
+                /** @description Case-insensitive substring of the alt text, caption or credit. */
+                q?: string;
+                mimeType?: "image/jpeg" | "image/png" | "image/webp" | "image/avif" | "image/gif";
+                public?: boolean;
+            };
+            header?: {
+                /** @description The ETag of a representation you hold: 304 Not Modified, without a body, while it is still current (weak comparison; `*` matches any). */
+                "If-None-Match"?: components["parameters"]["If-None-Match"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of media, with paging metadata */
+            200: {
+                headers: {
+                    /** @description Weak ETag of this page: send it as If-None-Match to revalidate (304). */
+                    ETag?: string;
+                    /** @description `<url>; rel="next"` when there is a next page, in the paging mode used (page or cursor). */
+                    Link?: string;
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list, a feed or a sitemap only until the next scheduled article goes live, the news sitemap and the sitemap index also only until their oldest news entry is 48 hours old); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MediaList"];
+                };
+            };
+            /** @description Not modified (If-None-Match) */
+            304: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list, a feed or a sitemap only until the next scheduled article goes live, the news sitemap and the sitemap index also only until their oldest news entry is 48 hours old); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequestRead"];
+            401: components["responses"]["UnauthorizedRead"];
+            403: components["responses"]["ForbiddenRead"];
+            429: components["responses"]["TooManyRequestsRead"];
+            431: components["responses"]["RequestHeaderFieldsTooLargeRead"];
+            500: components["responses"]["InternalServerErrorRead"];
+            503: components["responses"]["ServiceUnavailableRead"];
+        };
+    };
+    uploadMedia: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Optional; a fresh value (a UUID) per logical operation makes the POST safe to retry: the same key and body within 24 h replays the first response (marked `Idempotent-Replayed: true`); the key with another body is 422; while the first is still running, 409. Keys belong to the caller (token or address). */
+                "Idempotency-Key"?: components["parameters"]["Idempotency-Key"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["UploadMedia"];
+            };
+        };
+        responses: {
+            /** @description The stored image */
+            201: {
+                headers: {
+                    /** @description Strong ETag of this version: If-Match for the next PATCH or DELETE, If-None-Match to revalidate (304). */
+                    ETag?: string;
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    /** @description Present when this response is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
+                    /** @description Path of the new media item. */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Media"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            408: components["responses"]["RequestTimeout"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getMedia: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The ETag of a representation you hold: 304 Not Modified, without a body, while it is still current (weak comparison; `*` matches any). */
+                "If-None-Match"?: components["parameters"]["If-None-Match"];
+            };
+            path: {
+                /** @description UUID */
+                id: components["parameters"]["id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The media item */
+            200: {
+                headers: {
+                    /** @description Strong ETag of this version: If-Match for the next PATCH or DELETE, If-None-Match to revalidate (304). */
+                    ETag?: string;
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list, a feed or a sitemap only until the next scheduled article goes live, the news sitemap and the sitemap index also only until their oldest news entry is 48 hours old); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Media"];
+                };
+            };
+            /** @description Not modified (If-None-Match) */
+            304: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list, a feed or a sitemap only until the next scheduled article goes live, the news sitemap and the sitemap index also only until their oldest news entry is 48 hours old); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequestRead"];
+            401: components["responses"]["UnauthorizedRead"];
+            404: components["responses"]["NotFoundRead"];
+            429: components["responses"]["TooManyRequestsRead"];
+            431: components["responses"]["RequestHeaderFieldsTooLargeRead"];
+            500: components["responses"]["InternalServerErrorRead"];
+            503: components["responses"]["ServiceUnavailableRead"];
+        };
+    };
+    deleteMedia: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Optional: without it the delete is unconditional. The strong ETag of the current representation, exactly as GET on this path (or the previous write) sent it, quotes included, e.g. `"3-4kq0hTVMbqNC8t2Z"`; several may be listed, comma-separated. The whole tag is compared (version and hash): a stale, forged or weak tag is 412 and nothing changes. `*` matches any version. */
+                "If-Match"?: components["parameters"]["If-Match-Optional"];
+            };
+            path: {
+                /** @description UUID */
+                id: components["parameters"]["id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    updateMedia: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Required: 428 without it. The strong ETag of the current representation, exactly as GET on this path (or the previous write) sent it, quotes included, e.g. `"3-4kq0hTVMbqNC8t2Z"`; several may be listed, comma-separated. The whole tag is compared (version and hash): a stale, forged or weak tag is 412 and nothing changes. `*` matches any version. */
+                "If-Match": components["parameters"]["If-Match"];
+            };
+            path: {
+                /** @description UUID */
+                id: components["parameters"]["id"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "alt": "The harbour crane at dusk",
+                 *       "credit": "Amara Okafor"
+                 *     }
+                 */
+                "application/json": components["schemas"]["UpdateMedia"];
+            };
+        };
+        responses: {
+            /** @description The updated media item */
+            200: {
+                headers: {
+                    /** @description Strong ETag of this version: If-Match for the next PATCH or DELETE, If-None-Match to revalidate (304). */
+                    ETag?: string;
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Media"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["RequestTimeout"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            428: components["responses"]["PreconditionRequired"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getMediaFile: {
+        parameters: {
+            query?: {
+                /** @description The item's version, as the `variants` URLs carry it: a new focal point gives new URLs. */
+                v?: number;
+            };
+            header?: never;
+            path: {
+                /** @description UUID */
+                id: components["parameters"]["id"];
+                /**
+                 * @description `<variant>.<format>`: thumb, card, hero or full; webp, avif or jpeg. No other size exists.
+                 * @example card.webp
+                 */
+                file: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The image */
+            200: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    /** @description A year (immutable) at the versioned URL of a public item; private for a private one. */
+                    "Cache-Control"?: string;
+                    /** @description A strong validator of the bytes; send it back as If-None-Match. */
+                    ETag?: string;
+                    "X-Content-Type-Options"?: "nosniff";
+                    "Content-Security-Policy"?: "default-src 'none'; sandbox";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/webp": string;
+                    "image/avif": string;
+                    "image/jpeg": string;
+                };
+            };
+            /** @description Not modified (If-None-Match) */
+            304: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list, a feed or a sitemap only until the next scheduled article goes live, the news sitemap and the sitemap index also only until their oldest news entry is 48 hours old); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequestRead"];
+            401: components["responses"]["UnauthorizedRead"];
+            404: components["responses"]["NotFoundRead"];
             429: components["responses"]["TooManyRequestsRead"];
             431: components["responses"]["RequestHeaderFieldsTooLargeRead"];
             500: components["responses"]["InternalServerErrorRead"];

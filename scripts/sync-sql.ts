@@ -36,6 +36,7 @@ import * as authors from '../src/db/queries/authors.js'
 import * as comments from '../src/db/queries/comments.js'
 import * as feeds from '../src/db/queries/feeds.js'
 import * as idempotency from '../src/db/queries/idempotency.js'
+import * as media from '../src/db/queries/media.js'
 import * as outbox from '../src/db/queries/outbox.js'
 import * as previews from '../src/db/queries/previews.js'
 import * as rendering from '../src/db/queries/rendering.js'
@@ -74,6 +75,7 @@ const EVENT_ID = 'e7e7e7e7-0000-4000-8000-000000000001'
 const OTHER_EVENT_ID = 'e7e7e7e7-0000-4000-8000-000000000002'
 const DELIVERY_ID = 'd1d1d1d1-0000-4000-8000-000000000001'
 const OTHER_DELIVERY_ID = 'd1d1d1d1-0000-4000-8000-000000000002'
+const MEDIA_ID = '3e3e3e3e-0000-4000-8000-000000000001'
 const SLUG = 'city-council-passes-budget'
 /** A secret hash as stored (64 hex digits); the statements only compare it. */
 const SECRET_HASH = '1b4f0e9851971998e732078544c96b36c3d01cedf7caa332359d6f1d83567014'
@@ -668,6 +670,75 @@ export const TABLE: Record<string, ModuleTable> = {
       },
     ],
     pruneEvents: [{ name: 'settled events before a moment', args: [EARLIER] }],
+  }),
+
+  media: table(media, {
+    findMedia: [
+      { name: 'a token: any item', args: [MEDIA_ID] },
+      { name: 'anonymous: public items only', args: [MEDIA_ID, { publicOnly: true }] },
+    ],
+    listMedia: [
+      { name: 'the library, newest first', args: [{}, page(media.mediaListSpec)], rows: ONE_PAGE },
+      {
+        name: 'filtered: text, type, public; next page by cursor',
+        args: [
+          { q: 'harbour', mimeType: 'image/jpeg', public: true, publicOnly: false },
+          page(media.mediaListSpec, {}, { after: ['2025-12-31T12:00:00.000Z', MEDIA_ID] }),
+        ],
+        rows: ONE_PAGE,
+      },
+    ],
+    insertMedia: [
+      {
+        name: 'an upload',
+        args: [
+          {
+            storageKey: 'originals/AAAAAAAAAAAAAAAAAAAAAAAA',
+            mimeType: 'image/jpeg',
+            width: 1600,
+            height: 1200,
+            bytes: 245_001,
+            alt: 'The harbour crane at dusk',
+            caption: '',
+            credit: 'Amara Okafor',
+            license: '',
+            focalX: 0.5,
+            focalY: 0.35,
+            placeholderColor: '#3a5f7d',
+            thumbhash: 'HBkSHYSIeHiPiHh8eJd4eTN0EEQG',
+            public: false,
+            uploadedBy: TOKEN_ID,
+          },
+        ],
+        rows: [[{ id: MEDIA_ID }]],
+      },
+    ],
+    updateMedia: [
+      { name: 'text fields, If-Match', args: [MEDIA_ID, { alt: 'Crane', credit: 'A. Okafor' }, 3] },
+      { name: 'a new focal point: the old crops go', args: [MEDIA_ID, { focalX: 0.2, focalY: 0.8 }, '*'] },
+    ],
+    deleteMedia: [
+      { name: 'any version', args: [MEDIA_ID] },
+      { name: 'If-Match', args: [MEDIA_ID, { expected: 4 }] },
+    ],
+    findVariant: [{ name: 'a stored rendition', args: [MEDIA_ID, 'card', 'webp'] }],
+    insertVariant: [
+      {
+        name: 'made on first request',
+        args: [
+          {
+            mediaId: MEDIA_ID,
+            variant: 'card',
+            format: 'webp',
+            storageKey: 'variants/BBBBBBBBBBBBBBBBBBBBBBBB',
+            width: 800,
+            height: 450,
+            bytes: 31_337,
+          },
+          2,
+        ],
+      },
+    ],
   }),
 
   previews: table(previews, {

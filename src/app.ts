@@ -25,6 +25,7 @@ import authorRoutes from './routes/authors/index.js'
 import commentRoutes from './routes/comments/index.js'
 import feedRoutes from './routes/feeds/index.js'
 import healthRoutes from './routes/health/index.js'
+import mediaRoutes, { mediaFileRoutes } from './routes/media/index.js'
 import sitemapRoutes from './routes/sitemaps/index.js'
 import tagRoutes from './routes/tags/index.js'
 import tokenRoutes from './routes/tokens/index.js'
@@ -144,6 +145,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
   await app.register(tagRoutes, { prefix: '/api/v1' })
   await app.register(tokenRoutes, { prefix: '/api/v1' })
   await app.register(webhookRoutes, { prefix: '/api/v1' })
+  await app.register(mediaRoutes, { prefix: '/api/v1', config })
+  await app.register(mediaFileRoutes)
   // Public reads for feed readers and search engines, outside /api/v1.
   await app.register(feedRoutes)
   await app.register(sitemapRoutes)

@@ -337,6 +337,52 @@ export const ConfigSchema = Type.Object({
     pattern: '^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$',
     description: 'BCP 47 language of the content (structured data inLanguage, feeds, the Google News sitemap).',
   }),
+  MEDIA_STORAGE: Type.Enum(['disk', 's3'], {
+    default: 'disk',
+    description:
+      'Where uploaded images and their variants are stored: disk (MEDIA_DIR) or an S3-compatible bucket (S3_*).',
+  }),
+  MEDIA_DIR: Type.Optional(
+    Type.String({ minLength: 1, description: "The disk store's directory. Unset: DATA_DIR/media." }),
+  ),
+  S3_BUCKET: Type.Optional(Type.String({ minLength: 3, maxLength: 63, description: 'The bucket (MEDIA_STORAGE=s3).' })),
+  S3_REGION: Type.String({ minLength: 1, default: 'us-east-1', description: "The bucket's region (R2: auto)." }),
+  S3_ENDPOINT: Type.Optional(
+    Type.String({
+      pattern: '^https?://[^\\s]+$',
+      description: 'An S3-compatible endpoint (MinIO, R2, GCS); unset: AWS S3.',
+    }),
+  ),
+  S3_FORCE_PATH_STYLE: Type.Boolean({
+    default: false,
+    description: 'Address the bucket in the path (MinIO and most self-hosted stores need it).',
+  }),
+  S3_ACCESS_KEY_ID: Type.Optional(
+    Type.String({
+      minLength: 1,
+      description: "Unset: the AWS SDK's default credential chain (environment, profile, role).",
+    }),
+  ),
+  S3_SECRET_ACCESS_KEY: Type.Optional(Type.String({ minLength: 1, description: 'With S3_ACCESS_KEY_ID.' })),
+  S3_PREFIX: Type.Optional(
+    Type.String({
+      pattern: '^[a-z0-9][a-z0-9-]{0,62}$',
+      description: 'A key prefix inside the bucket (one segment), to share a bucket.',
+    }),
+  ),
+  MEDIA_MAX_BYTES: Type.Integer({
+    minimum: 1024,
+    maximum: 200 * 1024 * 1024,
+    default: 25 * 1024 * 1024,
+    description: 'Largest accepted upload; larger is 413.',
+  }),
+  MEDIA_MAX_PIXELS: Type.Integer({
+    minimum: 10_000,
+    maximum: 268_402_689,
+    default: 50_000_000,
+    description:
+      'Most pixels (width × height) an upload may declare; more is 413, decided from the header before decoding.',
+  }),
   RUN_BACKGROUND_JOBS: Type.Boolean({
     default: true,
     description:
@@ -365,6 +411,7 @@ const secrets = new Set<string>([
   'FASTLY_API_TOKEN',
   'CLOUDFLARE_API_TOKEN',
   'SECRETS_KEY',
+  'S3_SECRET_ACCESS_KEY',
 ])
 
 /**

@@ -70,12 +70,20 @@ export const CATALOGUE = {
   UNSUPPORTED_MEDIA_TYPE: {
     status: 415,
     title: 'Unsupported media type',
-    detail: 'Only application/json bodies are accepted.',
+    detail:
+      'Only application/json bodies are accepted (multipart/form-data on POST /media, whose file must be a ' +
+      'JPEG, PNG, WebP, AVIF or GIF by its bytes, and not also HTML or script).',
   },
   IDEMPOTENCY_KEY_REUSED: {
     status: 422,
     title: 'Idempotency key reused',
     detail: 'This Idempotency-Key was used with a different request body.',
+  },
+  IMAGE_UNREADABLE: {
+    status: 422,
+    title: 'Image unreadable',
+    detail:
+      'The upload is empty, truncated or corrupt: it does not decode as the image its bytes announce. Nothing was stored.',
   },
   PRECONDITION_REQUIRED: {
     status: 428,

@@ -22,6 +22,7 @@ import { createTagService, type TagService } from '../services/tags.js'
 import { createTrashService, type TrashService } from '../services/trash.js'
 import { siteFrom, type Site } from '../services/site.js'
 import { createSitemapService, type SitemapService } from '../services/sitemaps.js'
+import { createMediaService, openMediaStore, type MediaService } from '../services/media.js'
 
 export interface Services {
   articles: ArticleService
@@ -31,6 +32,7 @@ export interface Services {
   feeds: FeedService
   health: HealthService
   idempotency: IdempotencyService
+  media: MediaService
   previews: PreviewService
   revisions: RevisionService
   sitemaps: SitemapService
@@ -102,6 +104,8 @@ export default fp<{ config: Config }>(
       overlapHours: config.WEBHOOK_SECRET_OVERLAP_HOURS,
       secrets,
     })
+    const store = openMediaStore(config)
+    app.addHook('onClose', () => store.close())
     app.decorate('services', {
       articles,
       authors: createAuthorService(db, { cursors }),
@@ -110,6 +114,12 @@ export default fp<{ config: Config }>(
       feeds: createFeedService(db, { site }),
       health: createHealthService(db),
       idempotency: createIdempotencyService(db),
+      media: createMediaService(db, {
+        cursors,
+        store,
+        limits: { maxBytes: config.MEDIA_MAX_BYTES, maxPixels: config.MEDIA_MAX_PIXELS, allowSvg: false },
+        site,
+      }),
       previews: createPreviewService(db, { articles, cursors, previewUrl: config.PREVIEW_URL }),
       revisions: createRevisionService(db, {
         cursors,

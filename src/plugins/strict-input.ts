@@ -1,10 +1,8 @@
 import fp from 'fastify-plugin'
 import { Type } from 'typebox'
 import { ProblemError, Problems, type FieldError } from '../errors.js'
+import { FORBIDDEN_TEXT } from '../schemas/text.js'
 
-/** NUL (Postgres text cannot hold it) and UTF-16 surrogates without their pair (not Unicode text). */
-// eslint-disable-next-line no-control-regex -- NUL is exactly what this refuses
-const FORBIDDEN = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
 const MAX_DEPTH = 32
 /**
  * No schema allows more than 100 items or properties anywhere; past these bounds a body is
@@ -74,7 +72,7 @@ export default fp(
 function scan(value: unknown, path: string, errors: FieldError[], depth: number): void {
   if (errors.length >= MAX_ERRORS) return
   if (typeof value === 'string') {
-    if (FORBIDDEN.test(value))
+    if (FORBIDDEN_TEXT.test(value))
       errors.push({ path, message: 'must be text without NUL characters or unpaired surrogates' })
     return
   }
@@ -90,7 +88,7 @@ function scan(value: unknown, path: string, errors: FieldError[], depth: number)
   }
   for (const [key, child] of entries) {
     const pointer = `${path}/${key.replaceAll('~', '~0').replaceAll('/', '~1')}`
-    if (FORBIDDEN.test(key))
+    if (FORBIDDEN_TEXT.test(key))
       errors.push({ path: pointer, message: 'property names must be text without NUL characters' })
     scan(child, pointer, errors, depth + 1)
   }

@@ -34,6 +34,10 @@ function parameterComponent(parameter: Schema): string | undefined {
   if (parameter.in === 'path' && ['idOrSlug', 'id'].includes(name)) return name
   if (parameter.in === 'header' && name === 'If-None-Match') return name
   if (parameter.in === 'header' && name === 'If-Match') return parameter.required ? 'If-Match' : 'If-Match-Optional'
+  // Every POST under /api takes it; those whose answer holds a secret say they never replay it.
+  if (parameter.in === 'header' && name === 'Idempotency-Key') {
+    return String(parameter.description).includes('IDEMPOTENCY_KEY_USED') ? 'Idempotency-Key-Unreplayed' : name
+  }
   return undefined
 }
 

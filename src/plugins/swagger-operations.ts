@@ -24,13 +24,22 @@ type RouteFacts = {
 }
 
 /**
+ * Whether a route is one of the API's for the document: under /api, or a public read outside it
+ * that reads tokens and is rate-limited like them (feeds and sitemaps, which carry surrogate
+ * keys; the image files under /media/).
+ */
+export function isApiRoute(route: Pick<RouteFacts, 'url' | 'config'>): boolean {
+  return route.url.startsWith('/api/') || route.url.startsWith('/media/') || route.config?.surrogateKeys === true
+}
+
+/**
  * The route's schema with the headers it reads as parameters and the headers it sends on each
  * response (a copy: the route's own schema, which validates requests, is left alone).
  */
 export function withHeaders(schema: Schema, route: RouteFacts): Schema {
   const methods = [route.method].flat()
-  // The public reads outside /api (feeds, sitemaps) are rate-limited and cached like the API's.
-  const api = route.url.startsWith('/api/') || route.config?.surrogateKeys === true
+  // The public reads outside /api (feeds, sitemaps, images) are rate-limited like the API's.
+  const api = isApiRoute(route)
   const params: Record<string, unknown> = {}
   if (route.config?.ifMatch) params['If-Match'] = REQUEST_HEADERS.ifMatch(route.config.ifMatch === 'required')
   if (route.config?.etag && methods.includes('GET')) params['If-None-Match'] = REQUEST_HEADERS.ifNoneMatch
@@ -81,7 +90,8 @@ export function withHeaders(schema: Schema, route: RouteFacts): Schema {
         if (methods.includes('POST') && /^2/.test(status))
           sent['Idempotent-Replayed'] = RESPONSE_HEADERS.idempotentReplayed
       }
-      return [status, { ...entry, headers: { ...(entry.headers as Schema | undefined), ...sent } }]
+      // What the route declares itself (an image's own Cache-Control) says more than the default.
+      return [status, { ...entry, headers: { ...sent, ...(entry.headers as Schema | undefined) } }]
     }),
   )
   return { ...schema, ...(documented ? { headers: documented } : {}), response }

@@ -11,6 +11,7 @@ import * as commentSchemas from '../schemas/comment.js'
 import { problems, sharedSchemas } from '../schemas/common.js'
 import * as eventSchemas from '../schemas/events.js'
 import * as feedSchemas from '../schemas/feed.js'
+import * as mediaSchemas from '../schemas/media.js'
 import * as previewSchemas from '../schemas/preview.js'
 import * as revisionSchemas from '../schemas/revision.js'
 import * as tagSchemas from '../schemas/tag.js'
@@ -20,6 +21,7 @@ import { sharedComponents } from './swagger-components.js'
 import {
   bodyExamples,
   integerFormats,
+  isApiRoute,
   optionalBodyRequests,
   withHeaders,
   withSparseAnswers,
@@ -37,6 +39,12 @@ declare module 'fastify' {
      * Declared once, both follow from it, so they cannot disagree.
      */
     optionalBody?: boolean
+    /**
+     * The route reads a multipart/form-data body itself (an upload): the document shows this
+     * schema as its `multipart/form-data` request body, and the 408, 413 and 415 a body can
+     * bring. Fastify validates nothing for it; the route checks the fields.
+     */
+    multipartBody?: TSchema
   }
 }
 
@@ -75,6 +83,7 @@ export default fp<{ config: Config }>(
         webhookSchemas,
         eventSchemas,
         feedSchemas,
+        mediaSchemas,
       ),
     ]) {
       app.addSchema(schema)
@@ -99,8 +108,8 @@ export default fp<{ config: Config }>(
       const add = (...statuses: number[]) => {
         for (const [status, entry] of Object.entries(problems(...statuses))) response[status] ??= entry
       }
-      // The public reads outside /api (feeds, sitemaps) read tokens too, and are rate-limited.
-      const api = route.url.startsWith('/api/') || route.config?.surrogateKeys === true
+      // The public reads outside /api (feeds, sitemaps, images) read tokens too, and are rate-limited.
+      const api = isApiRoute(route)
       if (api) {
         add(401, 503)
         // Public routes still read a token when one is sent (drafts, private fields), so the
@@ -108,7 +117,7 @@ export default fp<{ config: Config }>(
         schema.security ??= [{}, { bearerAuth: [] }]
       }
       if (schema.querystring || schema.params || schema.body) add(400)
-      if (schema.body) add(408, 413, 415)
+      if (schema.body || route.config?.multipartBody) add(408, 413, 415)
       // Rate limits count /api requests (and unknown paths); health probes are exempt.
       if (api) add(429)
       add(431, 500)
@@ -151,6 +160,12 @@ export default fp<{ config: Config }>(
             description:
               'RSS, Atom and JSON feeds and sitemaps (outside /api/v1): published articles, with frontend URLs',
           },
+          {
+            name: 'media',
+            description:
+              'Images: uploads checked by their bytes and stripped of metadata, their text and focal point, and the ' +
+              'fixed variants (outside /api/v1) made from them',
+          },
           { name: 'service', description: 'Health and API description' },
         ],
         components: {
@@ -171,11 +186,20 @@ export default fp<{ config: Config }>(
       transform: ({ schema, url, route }) => {
         if (route.config?.optionalBody && typeof schema?.operationId === 'string')
           optionalBodies.add(schema.operationId)
+        const multipart = route.config?.multipartBody
+        const documented =
+          schema && multipart
+            ? {
+                ...schema,
+                body: { $ref: `${String((multipart as { $id?: string }).$id)}#` },
+                consumes: ['multipart/form-data'],
+              }
+            : schema
         return {
           schema:
-            schema && !schema.hide
-              ? (withHeaders(withSparseAnswers(schema as Schema), route) as typeof schema)
-              : schema,
+            documented && !documented.hide
+              ? (withHeaders(withSparseAnswers(documented as Schema), route) as typeof schema)
+              : documented,
           url,
         }
       },

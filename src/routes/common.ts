@@ -12,6 +12,7 @@ export const sections = {
   tokens: ['tokens'],
   webhooks: ['webhooks'],
   feeds: ['feeds'],
+  media: ['media'],
   service: ['service'],
 }
 

@@ -21,3 +21,11 @@ export const TAG_PATTERN = `^${TAG_CHAR}+(?:-${TAG_CHAR}+)*$`
 /** What every schema description of client-written text says. */
 export const UNTRUSTED =
   'Untrusted input, returned byte-exact as stored: escape it (or sanitize rendered HTML) before putting it in a page.'
+
+/**
+ * What no text input may hold, wherever it arrives (JSON bodies, query strings, path parameters,
+ * multipart fields): NUL, which Postgres text cannot store, and UTF-16 surrogates without their
+ * pair, which are not Unicode text.
+ */
+// eslint-disable-next-line no-control-regex -- NUL is exactly what this refuses
+export const FORBIDDEN_TEXT = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/

@@ -31,6 +31,9 @@ const PUBLIC_OPERATIONS = [
   'getArticlesSitemap',
   'getNewsSitemap',
   'getAuthorsSitemap',
+  // Media: anonymous callers reach public items (and their image files) only.
+  'getMedia',
+  'getMediaFile',
 ]
 const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace']
 

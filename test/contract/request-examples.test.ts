@@ -1,6 +1,6 @@
 import t, { type Test } from 'tap'
 import { buildTestApp, json, tokenHeaders, type Headers, type TestApp } from '../support/app.js'
-import { createArticle, createAuthor, createComment, createWebhook } from '../support/factories.js'
+import { createArticle, createAuthor, createComment, createMedia, createWebhook } from '../support/factories.js'
 import { deref, type JsonObject } from './json-schema.js'
 
 /**
@@ -90,6 +90,8 @@ const PATH_VALUES: Record<string, (app: TestApp, admin: Headers) => Promise<Reco
   '/api/v1/articles/{idOrSlug}/comments': async (app) => ({ idOrSlug: (await rows(app)).tram.slug }),
   '/api/v1/authors/{idOrSlug}': async (app) => ({ idOrSlug: (await rows(app)).author.slug }),
   '/api/v1/comments/{id}': async (app) => ({ id: (await createComment(app, (await rows(app)).tram)).id }),
+  '/api/v1/media': async () => ({}),
+  '/api/v1/media/{id}': async (app) => ({ id: (await createMedia(app)).id }),
 }
 
 t.test('every documented request example is accepted with its documented status', async (t) => {
@@ -100,6 +102,8 @@ t.test('every documented request example is accepted with its documented status'
   for (const [template, operations] of Object.entries(document.paths)) {
     for (const [method, operation] of Object.entries(operations)) {
       if (!operation.requestBody) continue
+      // An upload is multipart/form-data: a file has no example to send (test/routes/media.test.ts uploads them).
+      if (!operation.requestBody.content['application/json']) continue
       await t.test(`${method.toUpperCase()} ${template} (${operation.operationId})`, async (t) => {
         const media = operation.requestBody!.content['application/json']
         t.ok(media, 'takes application/json')
@@ -133,8 +137,8 @@ t.test('every documented request example is accepted with its documented status'
   }
   t.equal(
     sent,
-    13,
-    'the thirteen operations with a body: create and update article, publish, preview, bulk articles, create and update author, comment, moderate, bulk comments, token, create and update webhook',
+    14,
+    'the fourteen operations with a JSON body: create and update article, publish, preview, bulk articles, create and update author, comment, moderate, bulk comments, token, create and update webhook, update media',
   )
 })
 

@@ -1,8 +1,10 @@
 import { randomBytes } from 'node:crypto'
+import sharp from 'sharp'
 import type { Role } from '../../src/auth.js'
 import type { Article, CreateArticle, TrashedArticle } from '../../src/schemas/article.js'
 import type { Author, CreateAuthor } from '../../src/schemas/author.js'
 import type { Comment, CommentStatus, CreateComment } from '../../src/schemas/comment.js'
+import type { Media } from '../../src/schemas/media.js'
 import type { CreatedToken } from '../../src/schemas/token.js'
 import type { CreatedWebhook, CreateWebhook } from '../../src/schemas/webhook.js'
 import { walk, type Headers, type TestApp } from './app.js'
@@ -274,4 +276,44 @@ export async function createWebhook(app: TestApp, overrides: Partial<CreateWebho
     events: ['*'],
     ...overrides,
   })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Media
+
+/** A multipart/form-data body as a browser's FormData sends it: the file in `file`, text fields beside it. */
+export async function multipartUpload(
+  file: Buffer | undefined,
+  fields: Record<string, string> = {},
+  filename = 'photo.jpg',
+): Promise<{ payload: Buffer; headers: Headers }> {
+  const form = new FormData()
+  if (file !== undefined) form.append('file', new Blob([new Uint8Array(file)], { type: 'image/jpeg' }), filename)
+  for (const [name, value] of Object.entries(fields)) form.append(name, value)
+  const request = new Request('http://localhost/', { method: 'POST', body: form })
+  return {
+    payload: Buffer.from(await request.arrayBuffer()),
+    headers: { 'content-type': request.headers.get('content-type')! },
+  }
+}
+
+/** An uploaded image (by default a plain 400×300 PNG), through POST /api/v1/media. */
+export async function createMedia(
+  app: TestApp,
+  options: { file?: Buffer; fields?: Record<string, string>; as?: Headers } = {},
+): Promise<Media> {
+  const file =
+    options.file ??
+    (await sharp({ create: { width: 400, height: 300, channels: 3, background: '#336699' } })
+      .png()
+      .toBuffer())
+  const body = await multipartUpload(file, options.fields)
+  const res = await app.inject({
+    method: 'POST',
+    url: '/api/v1/media',
+    headers: { ...(options.as ?? (await adminHeaders(app))), ...body.headers },
+    payload: body.payload,
+  })
+  if (res.statusCode !== 201) throw new Error(`factory: POST /api/v1/media answered ${res.statusCode}: ${res.body}`)
+  return JSON.parse(res.body) as Media
 }

@@ -1,0 +1,321 @@
+import { createHash } from 'node:crypto'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { ConfigError, type Config } from '../config.js'
+import type { Principal } from '../auth.js'
+import type { Database } from '../db/database.js'
+import { isForeignKeyViolation } from '../db/errors.js'
+import { paginate, type CursorCodec } from '../db/paging.js'
+import * as q from '../db/queries/media.js'
+import { ProblemError, Problems } from '../errors.js'
+import { ImageRefused, inspectImage, type IntakeLimits } from '../media/intake.js'
+import { renderVariant, srcsetOf, variantSize, type VariantFormat, type VariantName } from '../media/variants.js'
+import type { ListMediaQuery, Media, MediaList, UpdateMedia, UploadFields } from '../schemas/media.js'
+import { VARIANT_NAMES } from '../schemas/media.js'
+import { newStorageKey, openStore, type ObjectStore } from '../storage/store.js'
+import { isStaff } from './access.js'
+import type { Versioned } from './common.js'
+import type { Site } from './site.js'
+
+export type VersionedMedia = Versioned<Media>
+
+const notFound = () => Problems.notFound('No such media item.')
+
+/** A variant as the delivery route sends it. */
+export interface VariantFile {
+  bytes: Buffer
+  mimeType: string
+  /** A strong validator of these very bytes. */
+  etag: string
+  /** Whether anyone may see it (a shared cache may keep it). */
+  public: boolean
+  /** Whether the request named the item's current version (the URL the API hands out). */
+  current: boolean
+}
+
+export interface MediaServiceOptions {
+  cursors: () => Promise<CursorCodec>
+  store: ObjectStore
+  limits: IntakeLimits
+  site: Pick<Site, 'serverUrl'>
+}
+
+/**
+ * An image refused at intake, as the problem the API answers: 415 for a type not allowed, 413
+ * over the byte or pixel limit, 422 for what does not decode; the detail names the limit.
+ */
+export function refusal(error: ImageRefused): ProblemError {
+  switch (error.kind) {
+    case 'unsupported-type':
+      return new ProblemError('UNSUPPORTED_MEDIA_TYPE', error.message)
+    case 'too-large':
+    case 'too-many-pixels':
+      return new ProblemError('PAYLOAD_TOO_LARGE', error.message)
+    default:
+      return new ProblemError('IMAGE_UNREADABLE', error.message)
+  }
+}
+
+/** `x,y` of an upload's focalPoint field (already matched against its pattern). */
+function focalOf(text: string | undefined): { focalX: number; focalY: number } {
+  if (text === undefined) return { focalX: 0.5, focalY: 0.5 }
+  const [x, y] = text.split(',').map((part) => Number(part.trim()))
+  return { focalX: x!, focalY: y! }
+}
+
+/**
+ * The store MEDIA_STORAGE names: a directory (MEDIA_DIR, else DATA_DIR/media; with the in-memory
+ * database, a temporary directory removed at close) or an S3-compatible bucket.
+ */
+export function openMediaStore(
+  config: Pick<
+    Config,
+    | 'MEDIA_STORAGE'
+    | 'MEDIA_DIR'
+    | 'DATA_DIR'
+    | 'S3_BUCKET'
+    | 'S3_REGION'
+    | 'S3_ENDPOINT'
+    | 'S3_FORCE_PATH_STYLE'
+    | 'S3_ACCESS_KEY_ID'
+    | 'S3_SECRET_ACCESS_KEY'
+    | 'S3_PREFIX'
+  >,
+): ObjectStore {
+  if (config.MEDIA_STORAGE === 's3') {
+    if (!config.S3_BUCKET) throw new ConfigError('Invalid configuration: MEDIA_STORAGE=s3 needs S3_BUCKET')
+    if ((config.S3_ACCESS_KEY_ID === undefined) !== (config.S3_SECRET_ACCESS_KEY === undefined)) {
+      throw new ConfigError('Invalid configuration: S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY go together')
+    }
+    return openStore({
+      driver: 's3',
+      bucket: config.S3_BUCKET,
+      region: config.S3_REGION,
+      forcePathStyle: config.S3_FORCE_PATH_STYLE,
+      ...(config.S3_ENDPOINT ? { endpoint: config.S3_ENDPOINT } : {}),
+      ...(config.S3_ACCESS_KEY_ID ? { accessKeyId: config.S3_ACCESS_KEY_ID } : {}),
+      ...(config.S3_SECRET_ACCESS_KEY ? { secretAccessKey: config.S3_SECRET_ACCESS_KEY } : {}),
+      ...(config.S3_PREFIX ? { prefix: config.S3_PREFIX } : {}),
+    })
+  }
+  if (config.MEDIA_DIR) return openStore({ driver: 'disk', root: path.resolve(config.MEDIA_DIR) })
+  if (!config.DATA_DIR.startsWith('memory://')) {
+    return openStore({ driver: 'disk', root: path.resolve(config.DATA_DIR, 'media') })
+  }
+  const root = mkdtempSync(path.join(tmpdir(), 'broadsheet-media-'))
+  const store = openStore({ driver: 'disk', root })
+  return {
+    ...store,
+    driver: store.driver,
+    put: (...args) => store.put(...args),
+    get: (...args) => store.get(...args),
+    stream: (...args) => store.stream(...args),
+    head: (...args) => store.head(...args),
+    delete: (...args) => store.delete(...args),
+    async close() {
+      await store.close()
+      rmSync(root, { recursive: true, force: true })
+    },
+  }
+}
+
+export function createMediaService(db: Database, options: MediaServiceOptions) {
+  const { cursors, store, limits, site } = options
+
+  /** The representation: facts, metadata, and ready URLs for the variants (none generated yet, maybe). */
+  function toMedia(row: q.MediaRow): Media {
+    const base = `${site.serverUrl}/media/${row.id}`
+    const url = (variant: VariantName) => `${base}/${variant}.webp?v=${row.version}`
+    const original = { width: row.width, height: row.height }
+    const variants = Object.fromEntries(
+      VARIANT_NAMES.map((name) => [name, { url: url(name), ...variantSize(original, name) }]),
+    ) as Media['variants']
+    return {
+      id: row.id,
+      mimeType: row.mimeType as Media['mimeType'],
+      width: row.width,
+      height: row.height,
+      bytes: row.bytes,
+      alt: row.alt,
+      caption: row.caption,
+      credit: row.credit,
+      license: row.license,
+      focalPoint: { x: row.focalX, y: row.focalY },
+      placeholder: { color: row.placeholderColor, thumbhash: row.thumbhash },
+      public: row.public,
+      variants,
+      srcset: srcsetOf(url, original),
+      createdAt: row.createdAt.toISOString(),
+      updatedAt: row.updatedAt.toISOString(),
+    }
+  }
+
+  /** The item a write targets: 404 when unknown, 403 when an author token did not upload it. */
+  async function writable(principal: Principal, id: string): Promise<q.MediaRow> {
+    const row = await q.findMedia(db.query, id)
+    if (!row) throw notFound()
+    if (!isStaff(principal) && !(principal.kind === 'token' && principal.tokenId === row.uploadedBy)) {
+      throw Problems.forbidden('An author token may change only the media it uploaded.')
+    }
+    return row
+  }
+
+  /** Removes stored objects the database no longer refers to; a failure leaves an orphan, never a dangling row. */
+  async function forget(keys: readonly string[]): Promise<void> {
+    await Promise.allSettled(keys.map((key) => store.delete(key)))
+  }
+
+  return {
+    toMedia,
+
+    /**
+     * Checks the bytes (type by content, limits, a full decode), stores the oriented and
+     * stripped original under a new key, then records it. Nothing is stored for a refused file;
+     * a failed insert removes the stored object again.
+     */
+    async upload(principal: Principal, file: Buffer, fields: UploadFields): Promise<VersionedMedia> {
+      let image
+      try {
+        image = await inspectImage(file, limits)
+      } catch (error) {
+        if (error instanceof ImageRefused) throw refusal(error)
+        throw error
+      }
+      const storageKey = newStorageKey('originals')
+      await store.put(storageKey, image.bytes, image.mimeType)
+      try {
+        const row = await q.insertMedia(db.query, {
+          storageKey,
+          mimeType: image.mimeType,
+          width: image.width,
+          height: image.height,
+          bytes: image.bytes.length,
+          alt: fields.alt ?? '',
+          caption: fields.caption ?? '',
+          credit: fields.credit ?? '',
+          license: fields.license ?? '',
+          ...focalOf(fields.focalPoint),
+          placeholderColor: image.placeholder.color,
+          thumbhash: image.placeholder.thumbhash,
+          public: fields.public === 'true',
+          uploadedBy: principal.kind === 'token' ? principal.tokenId : null,
+        })
+        return { resource: toMedia(row), version: row.version }
+      } catch (error) {
+        await forget([storageKey])
+        throw error
+      }
+    },
+
+    /** A page of the library (tokens only: the route requires one). */
+    async list(query: ListMediaQuery): Promise<MediaList> {
+      const codec = await cursors()
+      const pagination = paginate(q.mediaListSpec, query, codec)
+      const { rows, meta } = await q.listMedia(
+        db.query,
+        { q: query.q, mimeType: query.mimeType, public: query.public },
+        { pagination, codec },
+      )
+      return { data: rows.map(toMedia), meta }
+    },
+
+    /** One item: any for a token, a public one for everyone else. */
+    async get(principal: Principal, id: string): Promise<VersionedMedia> {
+      const row = await q.findMedia(db.query, id, { publicOnly: principal.kind !== 'token' })
+      if (!row) throw notFound()
+      return { resource: toMedia(row), version: row.version }
+    },
+
+    async update(
+      principal: Principal,
+      id: string,
+      expected: number | '*',
+      input: UpdateMedia,
+    ): Promise<VersionedMedia> {
+      const row = await writable(principal, id)
+      const { focalPoint, ...text } = input
+      const updated = await q.updateMedia(
+        db.query,
+        row.id,
+        { ...text, ...(focalPoint ? { focalX: focalPoint.x, focalY: focalPoint.y } : {}) },
+        expected,
+      )
+      if (!updated) {
+        if (!(await q.findMedia(db.query, row.id))) throw notFound()
+        throw Problems.preconditionFailed()
+      }
+      await forget(updated.staleKeys)
+      return { resource: toMedia(updated), version: updated.version }
+    },
+
+    async remove(principal: Principal, id: string, expected: number | '*' | undefined): Promise<void> {
+      const row = await writable(principal, id)
+      let keys: string[] | undefined
+      try {
+        keys = await q.deleteMedia(db.query, row.id, { expected })
+      } catch (error) {
+        if (isForeignKeyViolation(error)) {
+          throw new ProblemError('REFERENCE_CONFLICT', 'The image is in use; remove it from what uses it first.')
+        }
+        throw error
+      }
+      if (!keys) throw Problems.preconditionFailed()
+      await forget(keys)
+    },
+
+    /**
+     * A variant's bytes: from storage when it was made before, otherwise made now from the
+     * stored original (cropped around the focal point), stored and recorded. Two first requests
+     * at once both make it; one record wins and the other's object is removed.
+     */
+    async variant(
+      principal: Principal,
+      id: string,
+      variant: VariantName,
+      format: VariantFormat,
+      requestedVersion: number | undefined,
+    ): Promise<VariantFile> {
+      const row = await q.findMedia(db.query, id, { publicOnly: principal.kind !== 'token' })
+      if (!row) throw notFound()
+      const answer = (bytes: Buffer, mimeType: string): VariantFile => ({
+        bytes,
+        mimeType,
+        etag: `"${createHash('sha256').update(bytes).digest('base64url').slice(0, 27)}"`,
+        public: row.public,
+        current: requestedVersion === row.version,
+      })
+      const stored = await q.findVariant(db.query, row.id, variant, format)
+      if (stored) {
+        const bytes = await store.get(stored.storageKey)
+        if (bytes) return answer(bytes, mimeTypeOf(format))
+      }
+      const original = await store.get(row.storageKey)
+      if (!original) throw Problems.internal()
+      const made = await renderVariant(original, variant, format, { x: row.focalX, y: row.focalY })
+      const storageKey = newStorageKey('variants')
+      await store.put(storageKey, made.bytes, made.mimeType)
+      const recorded = await q.insertVariant(
+        db.query,
+        {
+          mediaId: row.id,
+          variant,
+          format,
+          storageKey,
+          width: made.width,
+          height: made.height,
+          bytes: made.bytes.length,
+        },
+        row.version,
+      )
+      if (!recorded) await forget([storageKey])
+      return answer(made.bytes, made.mimeType)
+    },
+  }
+}
+
+function mimeTypeOf(format: VariantFormat): string {
+  return format === 'jpeg' ? 'image/jpeg' : `image/${format}`
+}
+
+export type MediaService = ReturnType<typeof createMediaService>
