@@ -20,7 +20,9 @@ RUN npm run build && npm prune --omit=dev
 # No engine runs in CI: scripts/docker-layout-check.sh rebuilds this file layout from the
 # instructions below and runs each of them against Postgres.
 FROM node:24-bookworm-slim
-ENV NODE_ENV=production HOST=0.0.0.0 PORT=3000 DATA_DIR=/data
+# MALLOC_ARENA_MAX=2: glibc keeps freed image buffers in up to eight arenas per core, so a
+# second upload allocates afresh instead of reusing the first's (README: Images, memory).
+ENV NODE_ENV=production HOST=0.0.0.0 PORT=3000 DATA_DIR=/data MALLOC_ARENA_MAX=2
 WORKDIR /app
 COPY --from=build /app/package.json /app/prisma.config.ts ./
 COPY --from=build /app/node_modules ./node_modules

@@ -55,6 +55,17 @@ export interface SitemapResult {
   memoryMethod?: string
 }
 
+/** Image variants (issue 27): made on first request, then read from storage. */
+export interface VariantsResult {
+  /** The uploads' size (pixels) and how many distinct variants were made, one request at a time. */
+  source: string
+  /** Milliseconds per first request (render, store, record), one at a time. */
+  firstTimes: number[]
+  /** A made variant read back under load (autocannon), req/s. */
+  cachedRps: number
+  cachedBytes: number
+}
+
 export interface GrowthResult {
   name: string
   /** Mean latency (ms) at one connection (1000 / req/s), median of rounds, per database size. */
@@ -75,6 +86,8 @@ export interface Run {
   /** Since issue 26 (absent from earlier runs' results.json). */
   render?: RenderResult
   sitemap?: SitemapResult
+  /** Since issue 27. */
+  variants?: VariantsResult
   seconds: number
 }
 
@@ -164,6 +177,15 @@ export function verdicts(run: Run): Verdict[] {
         },
       )
     }
+  }
+  if (run.variants) {
+    const v = run.variants
+    const firstRps = 1000 / median(v.firstTimes)
+    out.push({
+      target: 'An image variant read from storage ≥ 5× the req/s of its first generation',
+      measured: `${f(v.cachedRps)} vs ${f(firstRps, 1)} req/s (${f(v.cachedRps / firstRps)}×)`,
+      met: v.cachedRps >= 5 * firstRps,
+    })
   }
   return out
 }
@@ -258,6 +280,15 @@ export function extrasTable(run: Run): string {
           `median **${f(median(s.times))} ms** (first ${f(s.times[0]!)} ms, max ${f(Math.max(...s.times))} ms) | ` +
           `**+${mb(s.rssPeak - s.rssBefore)}** (RSS ${mb(s.rssBefore)} → peak ${mb(s.rssPeak)}) |`,
       )
+  }
+  if (run.variants) {
+    const v = run.variants
+    rows.push(
+      `| GET /media/{id}/card.webp, first request (render, store, record), ${v.firstTimes.length} images one at a time | ` +
+        `${v.source} | median **${f(median(v.firstTimes))} ms** (${f(1000 / median(v.firstTimes), 1)} req/s) | – |`,
+      `| GET /media/{id}/card.webp, made before (read from the disk store), under load | ${f(v.cachedBytes / 1024, 1)} KiB | ` +
+        `**${f(v.cachedRps)} req/s** | – |`,
+    )
   }
   return rows.length > 2 ? rows.join('\n') : ''
 }

@@ -13,7 +13,8 @@
  * 4. Measures list and by-slug latency at one connection on the 1k and 100k databases.
  * 5. Broadsheet only: times `renderArticleBody` on a generated ~100 KB Markdown body
  *    (bench/markdown-body.ts), and serves the first article sitemap (50,000 URLs) of the 100k
- *    database from a fresh server, timing each request and watching the server's memory.
+ *    database from a fresh server, timing each request and watching the server's memory; makes
+ *    image variants on first request and reads one back from storage under load.
  * 6. Prints the tables and the targets; a full run (or --write) rewrites bench/RESULTS.md,
  *    bench/results.svg and bench/results.json (every sample). `--render` only redraws the first
  *    two from the last results.json.
@@ -21,13 +22,14 @@
  * Env: BENCH_DATABASE_URL (a Postgres server URL; default postgres://postgres@127.0.0.1:5432/postgres).
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process'
-import { readFileSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { isDeepStrictEqual } from 'node:util'
 import autocannon from 'autocannon'
 import pg from 'pg'
+import { noiseJpeg } from '../test/support/images.js'
 import { freePort } from '../test/support/process.js'
 import { benchMarkdown, measureRendering } from './markdown-body.js'
 import { prepareDatabase, BENCH_COMMENT_EMAIL, type BenchDatabase } from './prepare.js'
@@ -46,6 +48,7 @@ import {
   type Run,
   type Sample,
   type SitemapResult,
+  type VariantsResult,
 } from './report.js'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
@@ -65,6 +68,7 @@ const plan = quick
       renderWarmup: 20,
       renderRuns: 60,
       sitemapRequests: 4,
+      variantImages: 4,
     }
   : {
       rounds: 5,
@@ -76,6 +80,7 @@ const plan = quick
       renderWarmup: 20,
       renderRuns: 100,
       sitemapRequests: 8,
+      variantImages: 8,
     }
 const CONNECTIONS = 10
 const POOL = '10'
@@ -105,7 +110,7 @@ interface Server {
 const children = new Set<ChildProcess>()
 process.on('exit', () => children.forEach((c) => c.kill('SIGKILL')))
 
-async function start(name: Server['name'], db: BenchDatabase): Promise<Server> {
+async function start(name: Server['name'], db: BenchDatabase, env: Record<string, string> = {}): Promise<Server> {
   const port = await freePort()
   // Broadsheet as `npm start` runs it (compiled); the baseline through tsx (same V8, same code
   // once loaded; only its start-up and memory differ, and its memory is not a target).
@@ -128,6 +133,7 @@ async function start(name: Server['name'], db: BenchDatabase): Promise<Server> {
       REDIS_URL: '',
       ADMIN_TOKEN: '',
       PUBLIC_SITE_URL: SITE_URL,
+      ...env,
     },
     stdio: ['ignore', 'ignore', 'pipe'],
   })
@@ -517,6 +523,7 @@ async function main(): Promise<void> {
 
   const growth = await measureGrowth(small, large)
   const sitemap = await measureSitemap(large)
+  const variants = await measureVariants(benchDb)
   const run: Run = {
     date: new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC',
     quick,
@@ -532,6 +539,7 @@ async function main(): Promise<void> {
     peakRss: memory,
     render,
     sitemap,
+    variants,
     seconds: (Date.now() - started) / 1000,
   }
   console.log(
@@ -645,6 +653,52 @@ async function measureSitemap(db: BenchDatabase): Promise<SitemapResult> {
     }
   } finally {
     await server.stop()
+  }
+}
+
+/**
+ * The variants row (issue 27): photo-sized JPEGs (2000×1500 noise, ~2.5 MB each) uploaded to a
+ * Broadsheet with its own disk store, then each one's `card.webp` requested once, one at a time
+ * (the first request renders it from the original, stores and records it), then one of them read
+ * back under load like the read rows.
+ */
+async function measureVariants(db: BenchDatabase): Promise<VariantsResult> {
+  const store = mkdtempSync(path.join(os.tmpdir(), 'broadsheet-bench-media-'))
+  const server = await start('broadsheet', db, { MEDIA_DIR: store })
+  try {
+    const headers = { authorization: `Bearer ${db.editorToken}` }
+    const ids: string[] = []
+    for (let i = 0; i < plan.variantImages; i++) {
+      const form = new FormData()
+      form.append('file', new Blob([new Uint8Array(await noiseJpeg(2000, 1500, 100 + i))]), 'photo.jpg')
+      const response = await fetch(`${server.url}/api/v1/media`, { method: 'POST', headers, body: form })
+      if (response.status !== 201) throw new Error(`upload answered ${response.status}: ${await response.text()}`)
+      ids.push(((await response.json()) as { id: string }).id)
+    }
+    const firstTimes: number[] = []
+    let cachedBytes = 0
+    for (const id of ids) {
+      const began = performance.now()
+      const response = await fetch(`${server.url}/media/${id}/card.webp`, { headers })
+      cachedBytes = (await response.arrayBuffer()).byteLength
+      firstTimes.push(performance.now() - began)
+      if (response.status !== 200) throw new Error(`card.webp answered ${response.status}`)
+    }
+    const cached: Endpoint = {
+      name: 'GET /media/{id}/card.webp (stored)',
+      kind: 'read',
+      options: async () => ({ path: `/media/${ids[0]}/card.webp`, headers }),
+    }
+    await measure(server, cached, plan.warmup)
+    const { rps } = await measure(server, cached, plan.seconds * plan.rounds)
+    log(
+      `variants: first card.webp ${firstTimes.map((t) => t.toFixed(0)).join(' / ')} ms; ` +
+        `stored ${rps.toFixed(0)} req/s (${(cachedBytes / 1024).toFixed(1)} KiB)`,
+    )
+    return { source: `${ids.length} × 2000×1500 JPEG → 800×450 WebP`, firstTimes, cachedRps: rps, cachedBytes }
+  } finally {
+    await server.stop()
+    rmSync(store, { recursive: true, force: true })
   }
 }
 
