@@ -703,7 +703,7 @@ export interface paths {
         put?: never;
         /**
          * Upload an image (author, editor, admin)
-         * @description The type is decided by the bytes (JPEG, PNG, WebP, AVIF, GIF; else 415), size and pixels are limited (413), the image must decode (422); a refused file stores nothing. The original is turned upright and stripped of all metadata (EXIF, GPS, XMP, IPTC); the file name is ignored.
+         * @description The type is decided by the bytes (JPEG, PNG, WebP, AVIF, GIF; else 415), size and pixels are limited (413), the image must decode (422); a refused file stores nothing. The original is turned upright and stripped of all metadata (EXIF, GPS, XMP, IPTC); the file name is ignored. MEDIA_UPLOADS_PER_HOUR per token.
          */
         post: operations["uploadMedia"];
         delete?: never;

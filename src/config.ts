@@ -115,6 +115,12 @@ export const ConfigSchema = Type.Object({
     default: 3,
     description: 'Comments per client address per article per 10 minutes (editors and admins exempt).',
   }),
+  MEDIA_UPLOADS_PER_HOUR: Type.Integer({
+    minimum: 1,
+    maximum: 10_000_000,
+    default: 200,
+    description: 'Image uploads per token per hour (admin tokens exempt): each one is decoded and re-encoded.',
+  }),
   CORS_ORIGINS: Type.Optional(
     Type.String({
       maxLength: 4000,

@@ -17,6 +17,11 @@ declare module 'fastify' {
      * `config.quota`: counted only for a request that will really run (plugins/idempotency).
      */
     commentQuota(request: FastifyRequest, reply: FastifyReply): Promise<void>
+    /**
+     * The upload limit (MEDIA_UPLOADS_PER_HOUR per token; admin tokens exempt, as from every
+     * limit: each upload is decoded and re-encoded), as a route's `config.quota`.
+     */
+    uploadQuota(request: FastifyRequest, reply: FastifyReply): Promise<void>
     /** Counts a request with a bad bearer token; throws 429 once the address has too many. */
     countAuthFailure(request: FastifyRequest): Promise<void>
   }
@@ -185,6 +190,14 @@ export default fp<{ config: Config }>(
       if (isStaff(request.principal)) return
       await enforce(request, reply, [perArticle, perAddress])
     })
+
+    const uploads = app.createRateLimit({
+      max: config.MEDIA_UPLOADS_PER_HOUR,
+      timeWindow: 60 * 60 * 1000,
+      keyGenerator: (request) =>
+        `uploads:${request.principal.kind === 'token' ? request.principal.tokenId : request.ip}`,
+    })
+    app.decorate('uploadQuota', (request: FastifyRequest, reply: FastifyReply) => enforce(request, reply, [uploads]))
 
     // Token guessing: each bad token costs a lookup, so bad tokens are limited per address.
     const authFailures = app.createRateLimit({

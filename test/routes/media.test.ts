@@ -298,3 +298,26 @@ t.test('who sees what: private items only with a token; author tokens change onl
   t.same(await filesUnder(dir), [], 'the original and every variant removed from the store')
   isProblem(t, await app.inject({ url: `/api/v1/media/${media.id}`, headers: editor }), 404, 'NOT_FOUND')
 })
+
+t.test('uploads per token are limited (MEDIA_UPLOADS_PER_HOUR); admin tokens, as everywhere, are not', async (t) => {
+  const dir = await tempDir(t, 'broadsheet-media-')
+  const app = await buildTestApp(t, { MEDIA_DIR: dir, MEDIA_UPLOADS_PER_HOUR: 2 })
+  const editor = await tokenHeaders(app, 'editor')
+  const png = await pngOf(40, 30)
+  t.equal((await upload(app, editor, png)).statusCode, 201)
+  t.equal((await upload(app, editor, png)).statusCode, 201)
+  const objects = (await objectsUnder(dir)).length
+  const third = await upload(app, editor, png)
+  isProblem(t, third, 429, 'RATE_LIMITED')
+  t.ok(Number(third.headers['retry-after']) > 0, 'Retry-After')
+  t.equal((await objectsUnder(dir)).length, objects, 'the refused upload stored nothing')
+  t.equal(await app.db.prisma.media.count(), 2)
+  t.equal(
+    (await upload(app, await tokenHeaders(app, 'author', (await app.db.prisma.author.findFirstOrThrow()).id), png))
+      .statusCode,
+    201,
+    'another token has its own budget',
+  )
+  const admin = await tokenHeaders(app, 'admin')
+  for (let i = 0; i < 3; i++) t.equal((await upload(app, admin, png)).statusCode, 201, `admin upload ${i + 1}`)
+})

@@ -100,7 +100,7 @@ const mediaRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, {
     {
       preParsing: app.requireRole(...writers),
       preValidation: readUpload,
-      config: { etag: 'strong', multipartBody: UploadMediaSchema },
+      config: { etag: 'strong', multipartBody: UploadMediaSchema, quota: app.uploadQuota },
       schema: {
         tags: sections.media,
         security,
@@ -109,7 +109,7 @@ const mediaRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, {
         description:
           'The type is decided by the bytes (JPEG, PNG, WebP, AVIF, GIF; else 415), size and pixels are limited ' +
           '(413), the image must decode (422); a refused file stores nothing. The original is turned upright and ' +
-          'stripped of all metadata (EXIF, GPS, XMP, IPTC); the file name is ignored.',
+          'stripped of all metadata (EXIF, GPS, XMP, IPTC); the file name is ignored. MEDIA_UPLOADS_PER_HOUR per token.',
         response: {
           201: Type.Unsafe<Media>({
             ...ref(MediaSchema),
