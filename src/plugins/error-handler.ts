@@ -13,7 +13,7 @@ export default fp(
   async (app) => {
     app.setErrorHandler(async (error: FastifyError, request, reply) => {
       const problem = toProblem(error)
-      if (problem.status === 503) request.log.warn({ err: error }, 'database unavailable')
+      if (problem.status === 503) request.log.warn({ err: error }, 'unavailable (database or media store)')
       else if (problem.status >= 500) request.log.error({ err: error }, 'request failed')
       // A detail may quote the path, and a path may hold a pasted secret.
       else request.log.info({ code: problem.code, status: problem.status }, redactSecrets(problem.detail))

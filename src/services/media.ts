@@ -13,7 +13,7 @@ import { ImageRefused, inspectImage, type IntakeLimits } from '../media/intake.j
 import { renderVariant, srcsetOf, variantSize, type VariantFormat, type VariantName } from '../media/variants.js'
 import type { ListMediaQuery, Media, MediaList, UpdateMedia, UploadFields } from '../schemas/media.js'
 import { VARIANT_NAMES } from '../schemas/media.js'
-import { newStorageKey, openStore, type ObjectStore } from '../storage/store.js'
+import { StorageError, newStorageKey, openStore, type ObjectStore } from '../storage/store.js'
 import { isStaff } from './access.js'
 import type { Versioned } from './common.js'
 import type { Site } from './site.js'
@@ -21,6 +21,21 @@ import type { Site } from './site.js'
 export type VersionedMedia = Versioned<Media>
 
 const notFound = () => Problems.notFound('No such media item.')
+
+/**
+ * A store that fails (a bucket out of reach, a full disk) answers 503 with Retry-After, as a
+ * database that is down does; the driver's error stays the cause, for the log.
+ */
+async function fromStore<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work()
+  } catch (error) {
+    if (!(error instanceof StorageError)) throw error
+    const problem = Problems.unavailable('The media store is not reachable right now; try again shortly.')
+    problem.cause = error
+    throw problem
+  }
+}
 
 /** A variant as the delivery route sends it. */
 export interface VariantFile {
@@ -183,7 +198,7 @@ export function createMediaService(db: Database, options: MediaServiceOptions) {
         throw error
       }
       const storageKey = newStorageKey('originals')
-      await store.put(storageKey, image.bytes, image.mimeType)
+      await fromStore(() => store.put(storageKey, image.bytes, image.mimeType))
       try {
         const row = await q.insertMedia(db.query, {
           storageKey,
@@ -287,14 +302,14 @@ export function createMediaService(db: Database, options: MediaServiceOptions) {
       })
       const stored = await q.findVariant(db.query, row.id, variant, format)
       if (stored) {
-        const bytes = await store.get(stored.storageKey)
+        const bytes = await fromStore(() => store.get(stored.storageKey))
         if (bytes) return answer(bytes, mimeTypeOf(format))
       }
-      const original = await store.get(row.storageKey)
+      const original = await fromStore(() => store.get(row.storageKey))
       if (!original) throw Problems.internal()
       const made = await renderVariant(original, variant, format, { x: row.focalX, y: row.focalY })
       const storageKey = newStorageKey('variants')
-      await store.put(storageKey, made.bytes, made.mimeType)
+      await fromStore(() => store.put(storageKey, made.bytes, made.mimeType))
       const recorded = await q.insertVariant(
         db.query,
         {

@@ -7,7 +7,8 @@ import { buildTestApp, json, tokenHeaders, type Headers, type TestApp } from '..
 import { isProblem } from '../support/assert.js'
 import { UNKNOWN_UUID, multipartUpload as multipart } from '../support/factories.js'
 import { CAMERA_MAKE, GPS, cameraJpeg, pngBomb } from '../support/images.js'
-import { tempDir } from '../support/process.js'
+import { freePort, tempDir } from '../support/process.js'
+import { startLocalS3 } from '../support/s3.js'
 
 /**
  * The media library through the API (issue 27): uploads checked by their bytes and stripped of
@@ -321,3 +322,50 @@ t.test('uploads per token are limited (MEDIA_UPLOADS_PER_HOUR); admin tokens, as
   const admin = await tokenHeaders(app, 'admin')
   for (let i = 0; i < 3; i++) t.equal((await upload(app, admin, png)).statusCode, 201, `admin upload ${i + 1}`)
 })
+
+t.test(
+  'on an S3-compatible store: the same upload, variant and delete, and a store that is down is a 503 with nothing recorded',
+  async (t) => {
+    const s3 = await startLocalS3('broadsheet-route-test')
+    t.teardown(() => s3.close())
+    const app = await buildTestApp(t, {
+      MEDIA_STORAGE: 's3',
+      S3_BUCKET: s3.bucket,
+      S3_REGION: s3.region,
+      S3_ENDPOINT: s3.endpoint,
+      S3_FORCE_PATH_STYLE: true,
+      S3_ACCESS_KEY_ID: s3.accessKeyId,
+      S3_SECRET_ACCESS_KEY: s3.secretAccessKey,
+    })
+    const editor = await tokenHeaders(app, 'editor')
+    const res = await upload(app, editor, await cameraJpeg(), { public: 'true', alt: 'On S3' })
+    t.equal(res.statusCode, 201, res.body)
+    const media = json(res)
+    const puts = () => s3.requests.filter((r) => r.method === 'PUT' && r.url.includes('/originals/')).length
+    t.equal(puts(), 1, 'the original went to the bucket')
+    const file = await app.inject({ url: `/media/${media.id}/thumb.jpeg` })
+    t.equal(file.statusCode, 200)
+    t.equal(await exifr.parse(file.rawPayload).catch(() => undefined), undefined, 'served without metadata')
+    t.same((({ width, height }) => [width, height])(await sharp(file.rawPayload).metadata()), [200, 200])
+    const again = await app.inject({ url: `/media/${media.id}/thumb.jpeg` })
+    t.equal(again.headers.etag, file.headers.etag, 'read back from the bucket')
+    t.equal((await app.inject({ method: 'DELETE', url: `/api/v1/media/${media.id}`, headers: editor })).statusCode, 204)
+    const deletes = s3.requests.filter((r) => r.method === 'DELETE').length
+    t.equal(deletes, 2, 'the original and the variant deleted from the bucket')
+
+    // A bucket out of reach (nothing listens there): an upload is a 503 (Retry-After), and no row
+    // names a missing object.
+    const unreachable = await buildTestApp(t, {
+      MEDIA_STORAGE: 's3',
+      S3_BUCKET: s3.bucket,
+      S3_ENDPOINT: `http://127.0.0.1:${await freePort()}`,
+      S3_FORCE_PATH_STYLE: true,
+      S3_ACCESS_KEY_ID: s3.accessKeyId,
+      S3_SECRET_ACCESS_KEY: s3.secretAccessKey,
+    })
+    const down = await upload(unreachable, await tokenHeaders(unreachable, 'editor'), await pngOf(40, 30))
+    isProblem(t, down, 503, 'SERVICE_UNAVAILABLE')
+    t.equal(down.headers['retry-after'], '5')
+    t.equal(await unreachable.db.prisma.media.count(), 0, 'nothing recorded')
+  },
+)
