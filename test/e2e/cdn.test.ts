@@ -1,7 +1,7 @@
 import t from 'tap'
 import { buildTestApp, json, tokenHeaders, type Headers, type TestApp } from '../support/app.js'
 import { eventually, startReceiver } from '../support/receiver.js'
-import { freePort } from '../support/process.js'
+import { freePort, until } from '../support/process.js'
 import { HAS_VARNISH, startVarnish, type Varnish } from '../support/varnish.js'
 import { requiresThat } from '../support/requires.js'
 import { harbour, tram } from '../support/seed-facts.js'
@@ -125,6 +125,10 @@ t.test(
       DELIVERY_POLL_MS: 1000,
     })
     await app.listen({ port: appPort, host: '127.0.0.1' })
+    // Varnish probed the port while the app was still being built: on a busy machine enough
+    // probes failed to mark the backend sick, and it refuses to fetch (503) until three probes
+    // in a row succeed. Wait for that, as a deployment's start order would.
+    await until(async () => (await through(varnish, '/health/ready')).status === 200, 30_000)
     const editor = await tokenHeaders(app, 'editor')
     const admin = await tokenHeaders(app, 'admin')
 

@@ -1,6 +1,7 @@
 import pg from 'pg'
 import t from 'tap'
 import { articles as seedArticles } from '../../src/db/seed-data.js'
+import { deref, type JsonObject } from '../contract/json-schema.js'
 import { buildTestApp, json, tokenHeaders } from '../support/app.js'
 import { requires } from '../support/requires.js'
 
@@ -169,10 +170,11 @@ t.test('token creation: deduplicated, but the secret is never stored or shown tw
 
   // The document says so on every POST whose answer holds a secret, and only there.
   const doc = json(await app.inject('/openapi.json'))
+  // Parameters shared by many operations are `$ref`s to components/parameters: read through them.
   const keyHelp = (path: string) =>
-    (doc.paths[path].post.parameters as { in: string; name: string; description: string }[]).find(
-      (p) => p.in === 'header' && p.name === 'Idempotency-Key',
-    )!.description
+    (doc.paths[path].post.parameters as unknown[])
+      .map((p) => deref<{ in: string; name: string; description: string }>(doc as JsonObject, p))
+      .find((p) => p.in === 'header' && p.name === 'Idempotency-Key')!.description
   for (const path of ['/api/v1/tokens', '/api/v1/webhooks', '/api/v1/articles/{idOrSlug}/preview']) {
     t.match(keyHelp(path), /409 `IDEMPOTENCY_KEY_USED`/, `${path}: a retry is 409, not a replay`)
     t.notMatch(keyHelp(path), /replays the first response/, `${path}: no replay promised`)
