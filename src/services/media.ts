@@ -304,26 +304,30 @@ export function createMediaService(db: Database, options: MediaServiceOptions) {
       if (stored) {
         const bytes = await fromStore(() => store.get(stored.storageKey))
         if (bytes) return answer(bytes, mimeTypeOf(format))
+        // Recorded but gone from the store (a restore from an older backup, a bucket lifecycle
+        // rule): made again below under the same key, so the record is true again.
       }
       const original = await fromStore(() => store.get(row.storageKey))
       if (!original) throw Problems.internal()
       const made = await renderVariant(original, variant, format, { x: row.focalX, y: row.focalY })
-      const storageKey = newStorageKey('variants')
+      const storageKey = stored?.storageKey ?? newStorageKey('variants')
       await fromStore(() => store.put(storageKey, made.bytes, made.mimeType))
-      const recorded = await q.insertVariant(
-        db.query,
-        {
-          mediaId: row.id,
-          variant,
-          format,
-          storageKey,
-          width: made.width,
-          height: made.height,
-          bytes: made.bytes.length,
-        },
-        row.version,
-      )
-      if (!recorded) await forget([storageKey])
+      if (!stored) {
+        const recorded = await q.insertVariant(
+          db.query,
+          {
+            mediaId: row.id,
+            variant,
+            format,
+            storageKey,
+            width: made.width,
+            height: made.height,
+            bytes: made.bytes.length,
+          },
+          row.version,
+        )
+        if (!recorded) await forget([storageKey])
+      }
       return answer(made.bytes, made.mimeType)
     },
   }

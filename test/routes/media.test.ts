@@ -1,4 +1,4 @@
-import { readdir, readFile } from 'node:fs/promises'
+import { readdir, readFile, rm } from 'node:fs/promises'
 import path from 'node:path'
 import exifr from 'exifr'
 import sharp from 'sharp'
@@ -225,6 +225,14 @@ t.test('variants: made on the first request, then read from storage; versioned U
   t.ok(second.rawPayload.equals(first.rawPayload))
   t.equal(await app.db.prisma.mediaVariant.count(), 1, 'not made again')
   t.equal((await objectsUnder(dir)).length, objects, 'nothing new stored')
+
+  // A recorded variant whose object went missing (an older backup restored) is made again under its key.
+  const [variantFile] = (await objectsUnder(dir)).filter((f) => f.includes(`${path.sep}variants${path.sep}`))
+  await rm(variantFile!)
+  const remade = await app.inject({ url })
+  t.equal(remade.statusCode, 200, 'a lost variant is made again')
+  t.ok((await objectsUnder(dir)).includes(variantFile!), 'under the key its record names')
+  t.equal(await app.db.prisma.mediaVariant.count(), 1, 'still one record')
 
   const revalidated = await app.inject({ url, headers: { 'if-none-match': String(first.headers.etag) } })
   t.equal(revalidated.statusCode, 304)
