@@ -159,7 +159,7 @@ export interface paths {
         put?: never;
         /**
          * Publish now, or schedule with a future publishAt
-         * @description No body (or `{}`) publishes now; a future `publishAt` schedules the article, which goes live by itself at that moment. Publishing an article that is already live keeps its original publication time. The version goes up, so read the new ETag from this response before a PATCH.
+         * @description No body (or `{}`) publishes now; a future `publishAt` schedules the article, which goes live by itself at that moment. Publishing an article that is already live keeps its original publication time. The version goes up, so read the new ETag from this response before a PATCH. A cover image without alt text is 409 ALT_TEXT_REQUIRED.
          */
         post: operations["publishArticle"];
         delete?: never;
@@ -299,7 +299,7 @@ export interface paths {
         put?: never;
         /**
          * Bring an article back from the trash
-         * @description As it was: same slug, same comments, same publication state (a published article is live again). Writes a revision (action `untrash`). An article that is not in the trash is returned as it is. Without a token every article is the same 404 as an unknown one.
+         * @description As it was: same slug, same comments, same publication state (a published article is live again). Writes a revision (action `untrash`). An article that is not in the trash is returned as it is. Without a token every article is the same 404 as an unknown one. A published or scheduled one whose cover lost its alt text in the trash is 409 ALT_TEXT_REQUIRED.
          */
         post: operations["restoreArticle"];
         delete?: never;
@@ -721,7 +721,7 @@ export interface paths {
         };
         /**
          * Get a media item
-         * @description Any item for a token; without one, only an item marked `public` (anything else is the same 404 as an unknown id).
+         * @description Any item for a token; without one, only an item marked `public`, the cover of a published article or an author's avatar (anything else is the same 404 as an unknown id).
          */
         get: operations["getMedia"];
         put?: never;
@@ -735,7 +735,7 @@ export interface paths {
         head?: never;
         /**
          * Update a media item (If-Match required)
-         * @description Editors and admins may update any item; an author token the items it uploaded. A new focal point re-crops the variants: their URLs change.
+         * @description Editors and admins may update any item; an author token the items it uploaded. A new focal point re-crops the variants: their URLs change. Clearing the alt text of the cover of a published or scheduled article is 409 ALT_TEXT_REQUIRED.
          */
         patch: operations["updateMedia"];
         trace?: never;
@@ -1219,7 +1219,7 @@ export interface components {
             /** @description What went wrong with this request. */
             detail: string;
             /**
-             * @description Stable machine-readable error code, one of: VALIDATION_FAILED, BAD_REQUEST, INVALID_VALUE, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, SLUG_TAKEN, EMAIL_TAKEN, AUTHOR_HAS_ARTICLES, BULK_ABORTED, CONFLICT, REFERENCE_CONFLICT, IDEMPOTENCY_KEY_IN_FLIGHT, IDEMPOTENCY_KEY_USED, PRECONDITION_FAILED, REQUEST_TIMEOUT, PAYLOAD_TOO_LARGE, UNSUPPORTED_MEDIA_TYPE, IDEMPOTENCY_KEY_REUSED, IMAGE_UNREADABLE, PRECONDITION_REQUIRED, REQUEST_HEADER_FIELDS_TOO_LARGE, RATE_LIMITED, INTERNAL_ERROR, SERVICE_UNAVAILABLE. New codes may be added.
+             * @description Stable machine-readable error code, one of: VALIDATION_FAILED, BAD_REQUEST, INVALID_VALUE, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, SLUG_TAKEN, EMAIL_TAKEN, AUTHOR_HAS_ARTICLES, BULK_ABORTED, CONFLICT, REFERENCE_CONFLICT, ALT_TEXT_REQUIRED, IDEMPOTENCY_KEY_IN_FLIGHT, IDEMPOTENCY_KEY_USED, PRECONDITION_FAILED, REQUEST_TIMEOUT, PAYLOAD_TOO_LARGE, UNSUPPORTED_MEDIA_TYPE, IDEMPOTENCY_KEY_REUSED, IMAGE_UNREADABLE, PRECONDITION_REQUIRED, REQUEST_HEADER_FIELDS_TOO_LARGE, RATE_LIMITED, INTERNAL_ERROR, SERVICE_UNAVAILABLE. New codes may be added.
              * @example NOT_FOUND
              */
             code: string;
@@ -1269,7 +1269,7 @@ export interface components {
             /** @description What went wrong with this request. */
             detail: string;
             /**
-             * @description Stable machine-readable error code, one of: VALIDATION_FAILED, BAD_REQUEST, INVALID_VALUE, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, SLUG_TAKEN, EMAIL_TAKEN, AUTHOR_HAS_ARTICLES, BULK_ABORTED, CONFLICT, REFERENCE_CONFLICT, IDEMPOTENCY_KEY_IN_FLIGHT, IDEMPOTENCY_KEY_USED, PRECONDITION_FAILED, REQUEST_TIMEOUT, PAYLOAD_TOO_LARGE, UNSUPPORTED_MEDIA_TYPE, IDEMPOTENCY_KEY_REUSED, IMAGE_UNREADABLE, PRECONDITION_REQUIRED, REQUEST_HEADER_FIELDS_TOO_LARGE, RATE_LIMITED, INTERNAL_ERROR, SERVICE_UNAVAILABLE. New codes may be added.
+             * @description Stable machine-readable error code, one of: VALIDATION_FAILED, BAD_REQUEST, INVALID_VALUE, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, SLUG_TAKEN, EMAIL_TAKEN, AUTHOR_HAS_ARTICLES, BULK_ABORTED, CONFLICT, REFERENCE_CONFLICT, ALT_TEXT_REQUIRED, IDEMPOTENCY_KEY_IN_FLIGHT, IDEMPOTENCY_KEY_USED, PRECONDITION_FAILED, REQUEST_TIMEOUT, PAYLOAD_TOO_LARGE, UNSUPPORTED_MEDIA_TYPE, IDEMPOTENCY_KEY_REUSED, IMAGE_UNREADABLE, PRECONDITION_REQUIRED, REQUEST_HEADER_FIELDS_TOO_LARGE, RATE_LIMITED, INTERNAL_ERROR, SERVICE_UNAVAILABLE. New codes may be added.
              * @example NOT_FOUND
              */
             code: string;
@@ -1334,6 +1334,13 @@ export interface components {
             bio?: string;
             /** Format: uri */
             avatarUrl?: string | null;
+            /**
+             * Format: uuid
+             * @description An uploaded portrait (a media item); null for none.
+             */
+            avatarId?: string | null;
+            /** @description The avatarId image with its variants (null without one): public, as authors are. */
+            avatar?: components["schemas"]["Media"] | null;
             /** Format: uri */
             website?: string | null;
             /**
@@ -1374,6 +1381,13 @@ export interface components {
             bio: string;
             /** Format: uri */
             avatarUrl: string | null;
+            /**
+             * Format: uuid
+             * @description An uploaded portrait (a media item); null for none.
+             */
+            avatarId: string | null;
+            /** @description The avatarId image with its variants (null without one): public, as authors are. */
+            avatar: components["schemas"]["Media"] | null;
             /** Format: uri */
             website: string | null;
             /**
@@ -1427,6 +1441,11 @@ export interface components {
              */
             avatarUrl?: string;
             /**
+             * Format: uuid
+             * @description A media item (POST /media) as the portrait; it becomes public with the author. Null for none.
+             */
+            avatarId?: string | null;
+            /**
              * Format: uri
              * @description An http(s) URL.
              */
@@ -1434,7 +1453,7 @@ export interface components {
         };
         /**
          * UpdateAuthor
-         * @description Only the fields given change; null clears email, avatarUrl or website.
+         * @description Only the fields given change; null clears email, avatarUrl, avatarId or website.
          * @example {
          *       "bio": "Covers courts, city hall and the harbour."
          *     }
@@ -1456,6 +1475,11 @@ export interface components {
              * @description An http(s) URL.
              */
             avatarUrl?: string | null;
+            /**
+             * Format: uuid
+             * @description A media item (POST /media) as the portrait; it becomes public with the author. Null for none.
+             */
+            avatarId?: string | null;
             /**
              * Format: uri
              * @description An http(s) URL.
@@ -1521,6 +1545,11 @@ export interface components {
              */
             authorId?: string;
             /**
+             * Format: uuid
+             * @description The lead image (a media item); null for none.
+             */
+            coverImageId?: string | null;
+            /**
              * Format: int32
              * @description Approved comments.
              */
@@ -1537,6 +1566,8 @@ export interface components {
             updatedAt?: string;
             structuredData?: components["schemas"]["NewsArticle"];
             author?: components["schemas"]["AuthorSummaryFields"];
+            /** @description With include=coverImage (or `coverImage` in `fields`); null without a cover. */
+            coverImage?: components["schemas"]["Media"] | null;
         };
         /** ArticleList */
         ArticleList: {
@@ -1594,6 +1625,11 @@ export interface components {
              */
             authorId: string;
             /**
+             * Format: uuid
+             * @description The lead image (a media item); null for none.
+             */
+            coverImageId: string | null;
+            /**
              * Format: int32
              * @description Approved comments.
              */
@@ -1610,6 +1646,8 @@ export interface components {
             updatedAt: string;
             structuredData?: components["schemas"]["NewsArticle"];
             author?: components["schemas"]["AuthorSummary"];
+            /** @description With include=coverImage (or `coverImage` in `fields`); null without a cover. */
+            coverImage?: components["schemas"]["Media"] | null;
         };
         /**
          * AuthorSummaryFields
@@ -1658,6 +1696,11 @@ export interface components {
              * @description Required for editor and admin tokens; an author token may only name its own author (the default).
              */
             authorId?: string;
+            /**
+             * Format: uuid
+             * @description A media item (POST /media) as the lead image, or null for none. Its alt text is required while the article is published or scheduled (409 ALT_TEXT_REQUIRED).
+             */
+            coverImageId?: string | null;
         };
         /**
          * NewsArticle
@@ -1729,6 +1772,8 @@ export interface components {
             keywords?: string;
             /** @description SITE_LANGUAGE */
             inLanguage: string;
+            /** @description The cover image as JPEG: hero (16:9), full and thumb (1:1) variants; absent without a cover. */
+            image?: string[];
             /** Format: int32 */
             wordCount: number;
         };
@@ -1806,6 +1851,11 @@ export interface components {
              */
             authorId: string;
             /**
+             * Format: uuid
+             * @description The lead image (a media item); null for none.
+             */
+            coverImageId: string | null;
+            /**
              * Format: int32
              * @description Approved comments.
              */
@@ -1822,6 +1872,8 @@ export interface components {
             updatedAt: string;
             structuredData?: components["schemas"]["NewsArticle"];
             author?: components["schemas"]["AuthorSummary"];
+            /** @description With include=coverImage (or `coverImage` in `fields`); null without a cover. */
+            coverImage?: components["schemas"]["Media"] | null;
             /**
              * Format: date-time
              * @description ISO 8601 UTC timestamp
@@ -1861,6 +1913,11 @@ export interface components {
              * @description Editors and admins only.
              */
             authorId?: string;
+            /**
+             * Format: uuid
+             * @description A media item (POST /media) as the lead image, or null for none. Its alt text is required while the article is published or scheduled (409 ALT_TEXT_REQUIRED).
+             */
+            coverImageId?: string | null;
         };
         /** DiffLine */
         DiffLine: {
@@ -1935,7 +1992,7 @@ export interface components {
             /** @description Only the fields that differ, in snapshot order. */
             changes: {
                 /** @enum {string} */
-                field: "title" | "slug" | "excerpt" | "body" | "tags" | "authorId" | "status" | "publishedAt" | "trashed";
+                field: "title" | "slug" | "excerpt" | "body" | "tags" | "authorId" | "coverImageId" | "status" | "publishedAt" | "trashed";
                 /** @description The field's value (a string, the tags, a boolean or null). */
                 before: string | string[] | boolean | null;
                 /** @description The field's value (a string, the tags, a boolean or null). */
@@ -2055,6 +2112,11 @@ export interface components {
              * @description UUID
              */
             authorId: string;
+            /**
+             * Format: uuid
+             * @description Absent in revisions made before covers existed.
+             */
+            coverImageId?: string | null;
             /** @enum {string} */
             status: "draft" | "scheduled" | "published";
             /**
@@ -2691,6 +2753,11 @@ export interface components {
             /** @description Whether the article is in the trash. */
             trashed: boolean;
             /**
+             * Format: uuid
+             * @description The cover image (a media item; null for none).
+             */
+            coverImageId: string | null;
+            /**
              * Format: int32
              * @description The article's event number: 1, 2, 3, … per article, its comments' events included. Events of one article reach a subscription in this order.
              */
@@ -2740,24 +2807,7 @@ export interface components {
              * @description The article's event number: 1, 2, 3, … per article, its comments' events included. Events of one article reach a subscription in this order.
              */
             sequence: number;
-            /** @description The article before the change: its slug, status, author, tags and whether it was in the trash. */
-            previous: {
-                /** @description The slug at the time of the event. */
-                slug: string;
-                /**
-                 * @description By the server's clock at the change: publishedAt null → draft, future → scheduled, past → published.
-                 * @enum {string}
-                 */
-                status: "draft" | "scheduled" | "published";
-                /**
-                 * Format: uuid
-                 * @description UUID
-                 */
-                authorId: string;
-                tags: string[];
-                /** @description Whether the article is in the trash. */
-                trashed: boolean;
-            };
+            previous: components["schemas"]["ArticleEventPrevious"];
         };
         /**
          * ArticleDeletedEvent
@@ -2772,6 +2822,32 @@ export interface components {
              */
             timestamp: string;
             data: components["schemas"]["ArticleDeletedData"];
+        };
+        /**
+         * ArticleEventPrevious
+         * @description The article before the change: its slug, status, author, tags, whether it was in the trash, and its cover.
+         */
+        ArticleEventPrevious: {
+            /** @description The slug at the time of the event. */
+            slug: string;
+            /**
+             * @description By the server's clock at the change: publishedAt null → draft, future → scheduled, past → published.
+             * @enum {string}
+             */
+            status: "draft" | "scheduled" | "published";
+            /**
+             * Format: uuid
+             * @description UUID
+             */
+            authorId: string;
+            tags: string[];
+            /** @description Whether the article is in the trash. */
+            trashed: boolean;
+            /**
+             * Format: uuid
+             * @description The cover image (a media item; null for none).
+             */
+            coverImageId: string | null;
         };
         /**
          * ArticlePublishedData
@@ -2804,28 +2880,17 @@ export interface components {
             /** @description Whether the article is in the trash. */
             trashed: boolean;
             /**
+             * Format: uuid
+             * @description The cover image (a media item; null for none).
+             */
+            coverImageId: string | null;
+            /**
              * Format: int32
              * @description The article's event number: 1, 2, 3, … per article, its comments' events included. Events of one article reach a subscription in this order.
              */
             sequence: number;
             /** @description The article before it was published; null when a scheduled article went live at its time (nobody changed it). */
-            previous: {
-                /** @description The slug at the time of the event. */
-                slug: string;
-                /**
-                 * @description By the server's clock at the change: publishedAt null → draft, future → scheduled, past → published.
-                 * @enum {string}
-                 */
-                status: "draft" | "scheduled" | "published";
-                /**
-                 * Format: uuid
-                 * @description UUID
-                 */
-                authorId: string;
-                tags: string[];
-                /** @description Whether the article is in the trash. */
-                trashed: boolean;
-            } | null;
+            previous: components["schemas"]["ArticleEventPrevious"] | null;
         };
         /**
          * ArticlePublishedEvent
@@ -2872,28 +2937,16 @@ export interface components {
             /** @description Whether the article is in the trash. */
             trashed: boolean;
             /**
+             * Format: uuid
+             * @description The cover image (a media item; null for none).
+             */
+            coverImageId: string | null;
+            /**
              * Format: int32
              * @description The article's event number: 1, 2, 3, … per article, its comments' events included. Events of one article reach a subscription in this order.
              */
             sequence: number;
-            /** @description The article before the change: its slug, status, author, tags and whether it was in the trash. */
-            previous: {
-                /** @description The slug at the time of the event. */
-                slug: string;
-                /**
-                 * @description By the server's clock at the change: publishedAt null → draft, future → scheduled, past → published.
-                 * @enum {string}
-                 */
-                status: "draft" | "scheduled" | "published";
-                /**
-                 * Format: uuid
-                 * @description UUID
-                 */
-                authorId: string;
-                tags: string[];
-                /** @description Whether the article is in the trash. */
-                trashed: boolean;
-            };
+            previous: components["schemas"]["ArticleEventPrevious"];
         };
         /**
          * ArticleRestoredEvent
@@ -2940,28 +2993,16 @@ export interface components {
             /** @description Whether the article is in the trash. */
             trashed: boolean;
             /**
+             * Format: uuid
+             * @description The cover image (a media item; null for none).
+             */
+            coverImageId: string | null;
+            /**
              * Format: int32
              * @description The article's event number: 1, 2, 3, … per article, its comments' events included. Events of one article reach a subscription in this order.
              */
             sequence: number;
-            /** @description The article before the change: its slug, status, author, tags and whether it was in the trash. */
-            previous: {
-                /** @description The slug at the time of the event. */
-                slug: string;
-                /**
-                 * @description By the server's clock at the change: publishedAt null → draft, future → scheduled, past → published.
-                 * @enum {string}
-                 */
-                status: "draft" | "scheduled" | "published";
-                /**
-                 * Format: uuid
-                 * @description UUID
-                 */
-                authorId: string;
-                tags: string[];
-                /** @description Whether the article is in the trash. */
-                trashed: boolean;
-            };
+            previous: components["schemas"]["ArticleEventPrevious"];
         };
         /**
          * ArticleTrashedEvent
@@ -3008,28 +3049,16 @@ export interface components {
             /** @description Whether the article is in the trash. */
             trashed: boolean;
             /**
+             * Format: uuid
+             * @description The cover image (a media item; null for none).
+             */
+            coverImageId: string | null;
+            /**
              * Format: int32
              * @description The article's event number: 1, 2, 3, … per article, its comments' events included. Events of one article reach a subscription in this order.
              */
             sequence: number;
-            /** @description The article before the change: its slug, status, author, tags and whether it was in the trash. */
-            previous: {
-                /** @description The slug at the time of the event. */
-                slug: string;
-                /**
-                 * @description By the server's clock at the change: publishedAt null → draft, future → scheduled, past → published.
-                 * @enum {string}
-                 */
-                status: "draft" | "scheduled" | "published";
-                /**
-                 * Format: uuid
-                 * @description UUID
-                 */
-                authorId: string;
-                tags: string[];
-                /** @description Whether the article is in the trash. */
-                trashed: boolean;
-            };
+            previous: components["schemas"]["ArticleEventPrevious"];
         };
         /**
          * ArticleUnpublishedEvent
@@ -3076,28 +3105,16 @@ export interface components {
             /** @description Whether the article is in the trash. */
             trashed: boolean;
             /**
+             * Format: uuid
+             * @description The cover image (a media item; null for none).
+             */
+            coverImageId: string | null;
+            /**
              * Format: int32
              * @description The article's event number: 1, 2, 3, … per article, its comments' events included. Events of one article reach a subscription in this order.
              */
             sequence: number;
-            /** @description The article before the change: its slug, status, author, tags and whether it was in the trash. */
-            previous: {
-                /** @description The slug at the time of the event. */
-                slug: string;
-                /**
-                 * @description By the server's clock at the change: publishedAt null → draft, future → scheduled, past → published.
-                 * @enum {string}
-                 */
-                status: "draft" | "scheduled" | "published";
-                /**
-                 * Format: uuid
-                 * @description UUID
-                 */
-                authorId: string;
-                tags: string[];
-                /** @description Whether the article is in the trash. */
-                trashed: boolean;
-            };
+            previous: components["schemas"]["ArticleEventPrevious"];
         };
         /**
          * ArticleUpdatedEvent
@@ -4557,6 +4574,20 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
+        /** @description Received. Any 2xx answer settles the delivery; the first kilobyte of the answer is kept in the delivery log. */
+        WebhookReceived: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content?: never;
+        };
+        /** @description Any other answer, a redirect (never followed) or none within WEBHOOK_TIMEOUT_MS is a failed attempt: it is retried with exponential backoff and jitter (WEBHOOK_RETRY_BASE_MS, doubling, at most WEBHOOK_RETRY_MAX_DELAY_MS) for WEBHOOK_RETRY_HOURS, then marked failed; WEBHOOK_DISABLE_AFTER_FAILURES failed attempts in a row disable the subscription (its deliveries wait). A later event of the same article waits while an earlier one is being retried. */
+        WebhookRetried: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content?: never;
+        };
     };
     parameters: {
         /** @description Optional; a fresh value (a UUID) per logical operation makes the POST safe to retry: the same key and body within 24 h replays the first response (marked `Idempotent-Replayed: true`); the key with another body is 422; while the first is still running, 409. Keys belong to the caller (token or address). */
@@ -4668,7 +4699,7 @@ export interface operations {
                 sort?: string;
                 /** @description Case-insensitive substring of the name (% and _ are literal characters). */
                 q?: string;
-                /** @description Sparse fieldset: a comma list of the fields to return (`id` is always included), from: id, slug, name, email, bio, avatarUrl, website, createdAt, updatedAt. An unknown name is a 400. Only the named fields are read from the database, and the ETag is that of the answer as sent. Example: slug,name,avatarUrl */
+                /** @description Sparse fieldset: a comma list of the fields to return (`id` is always included), from: id, slug, name, email, bio, avatarUrl, avatarId, avatar, website, createdAt, updatedAt. An unknown name is a 400. Only the named fields are read from the database, and the ETag is that of the answer as sent. Example: slug,name,avatarUrl */
                 fields?: string;
             };
             header?: {
@@ -4807,7 +4838,7 @@ export interface operations {
     getAuthor: {
         parameters: {
             query?: {
-                /** @description Sparse fieldset: a comma list of the fields to return (`id` is always included), from: id, slug, name, email, bio, avatarUrl, website, createdAt, updatedAt. An unknown name is a 400. Only the named fields are read from the database, and the ETag is that of the answer as sent. Example: slug,name,avatarUrl */
+                /** @description Sparse fieldset: a comma list of the fields to return (`id` is always included), from: id, slug, name, email, bio, avatarUrl, avatarId, avatar, website, createdAt, updatedAt. An unknown name is a 400. Only the named fields are read from the database, and the ETag is that of the answer as sent. Example: slug,name,avatarUrl */
                 fields?: string;
             };
             header?: {
@@ -5003,9 +5034,12 @@ export interface operations {
                 count?: components["parameters"]["count"];
                 /** @description Comma list of publishedAt, createdAt, updatedAt, title, commentCount; "-" for descending. Default -publishedAt, or relevance with q. Example: -publishedAt,title */
                 sort?: string;
-                /** @description Embed the author ({id, slug, name, avatarUrl}). */
-                include?: "author";
-                /** @description Sparse fieldset: a comma list of the fields to return (`id` is always included), from: id, slug, title, excerpt, body, bodyHtml, bodyText, wordCount, readingTimeMinutes, tags, status, publishedAt, authorId, commentCount, createdAt, updatedAt, structuredData, author.id, author.slug, author.name, author.avatarUrl. An unknown name is a 400. Only the named fields are read from the database, and the ETag is that of the answer as sent. Example: slug,title,excerpt,publishedAt,author.name */
+                /**
+                 * @description Comma list: `author` embeds {id, slug, name, avatarUrl}, `coverImage` the cover (a media object).
+                 * @example author,coverImage
+                 */
+                include?: string;
+                /** @description Sparse fieldset: a comma list of the fields to return (`id` is always included), from: id, slug, title, excerpt, body, bodyHtml, bodyText, wordCount, readingTimeMinutes, tags, status, publishedAt, authorId, coverImageId, commentCount, createdAt, updatedAt, structuredData, coverImage, author.id, author.slug, author.name, author.avatarUrl. An unknown name is a 400. Only the named fields are read from the database, and the ETag is that of the answer as sent. Example: slug,title,excerpt,publishedAt,author.name */
                 fields?: string;
                 /** @description Author id or slug. */
                 author?: string;
@@ -5161,9 +5195,12 @@ export interface operations {
     getArticle: {
         parameters: {
             query?: {
-                /** @description Embed the author. */
-                include?: "author";
-                /** @description Sparse fieldset: a comma list of the fields to return (`id` is always included), from: id, slug, title, excerpt, body, bodyHtml, bodyText, wordCount, readingTimeMinutes, tags, status, publishedAt, authorId, commentCount, createdAt, updatedAt, structuredData, author.id, author.slug, author.name, author.avatarUrl. An unknown name is a 400. Only the named fields are read from the database, and the ETag is that of the answer as sent. Example: slug,title,excerpt,publishedAt,author.name */
+                /**
+                 * @description Comma list: `author` embeds {id, slug, name, avatarUrl}, `coverImage` the cover (a media object).
+                 * @example author,coverImage
+                 */
+                include?: string;
+                /** @description Sparse fieldset: a comma list of the fields to return (`id` is always included), from: id, slug, title, excerpt, body, bodyHtml, bodyText, wordCount, readingTimeMinutes, tags, status, publishedAt, authorId, coverImageId, commentCount, createdAt, updatedAt, structuredData, coverImage, author.id, author.slug, author.name, author.avatarUrl. An unknown name is a 400. Only the named fields are read from the database, and the ETag is that of the answer as sent. Example: slug,title,excerpt,publishedAt,author.name */
                 fields?: string;
             };
             header?: {
@@ -7675,6 +7712,10 @@ export interface operations {
                     Vary?: string;
                     /** @description Anonymous successful reads: `public, max-age=0, s-maxage=<CACHE_S_MAXAGE>, stale-while-revalidate=<…>, stale-if-error=<…>` (browsers revalidate with If-None-Match, shared caches and CDNs keep it; an article list, a feed or a sitemap only until the next scheduled article goes live, the news sitemap and the sitemap index also only until their oldest news entry is 48 hours old); anonymous errors: `public, max-age=0, must-revalidate`; with a token: `private, no-cache`; with a preview token: `private, no-store`. */
                     "Cache-Control"?: string;
+                    /** @description Anonymous successful reads: what the response depends on, space-separated (`articles`, `articles-search`, `articles-sorted`, `article-<id>`, `author-<id>`, `author-articles-<id>`, `tag-<tag>`, `comments-<articleId>`, `authors`, `tags`, `sitemaps`, `sitemap-news`), for CDN purges by surrogate key (Fastly, Varnish xkey). Every change purges exactly the keys it made stale (CDN_PURGE). */
+                    "Surrogate-Key"?: string;
+                    /** @description The same keys as Surrogate-Key, comma-separated, for CDNs that read Cache-Tag (Cloudflare). */
+                    "Cache-Tag"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7810,6 +7851,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             408: components["responses"]["RequestTimeout"];
+            409: components["responses"]["Conflict"];
             412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -8434,20 +8476,8 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Received. Any 2xx answer settles the delivery; the first kilobyte of the answer is kept in the delivery log. */
-            "2XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Any other answer, a redirect (never followed) or none within WEBHOOK_TIMEOUT_MS is a failed attempt: it is retried with exponential backoff and jitter (WEBHOOK_RETRY_BASE_MS, doubling, at most WEBHOOK_RETRY_MAX_DELAY_MS) for WEBHOOK_RETRY_HOURS, then marked failed; WEBHOOK_DISABLE_AFTER_FAILURES failed attempts in a row disable the subscription (its deliveries wait). A later event of the same article waits while an earlier one is being retried. */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
+            "2XX": components["responses"]["WebhookReceived"];
+            default: components["responses"]["WebhookRetried"];
         };
     };
     onArticleUpdated: {
@@ -8471,20 +8501,8 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Received. Any 2xx answer settles the delivery; the first kilobyte of the answer is kept in the delivery log. */
-            "2XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Any other answer, a redirect (never followed) or none within WEBHOOK_TIMEOUT_MS is a failed attempt: it is retried with exponential backoff and jitter (WEBHOOK_RETRY_BASE_MS, doubling, at most WEBHOOK_RETRY_MAX_DELAY_MS) for WEBHOOK_RETRY_HOURS, then marked failed; WEBHOOK_DISABLE_AFTER_FAILURES failed attempts in a row disable the subscription (its deliveries wait). A later event of the same article waits while an earlier one is being retried. */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
+            "2XX": components["responses"]["WebhookReceived"];
+            default: components["responses"]["WebhookRetried"];
         };
     };
     onArticlePublished: {
@@ -8508,20 +8526,8 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Received. Any 2xx answer settles the delivery; the first kilobyte of the answer is kept in the delivery log. */
-            "2XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Any other answer, a redirect (never followed) or none within WEBHOOK_TIMEOUT_MS is a failed attempt: it is retried with exponential backoff and jitter (WEBHOOK_RETRY_BASE_MS, doubling, at most WEBHOOK_RETRY_MAX_DELAY_MS) for WEBHOOK_RETRY_HOURS, then marked failed; WEBHOOK_DISABLE_AFTER_FAILURES failed attempts in a row disable the subscription (its deliveries wait). A later event of the same article waits while an earlier one is being retried. */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
+            "2XX": components["responses"]["WebhookReceived"];
+            default: components["responses"]["WebhookRetried"];
         };
     };
     onArticleUnpublished: {
@@ -8545,20 +8551,8 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Received. Any 2xx answer settles the delivery; the first kilobyte of the answer is kept in the delivery log. */
-            "2XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Any other answer, a redirect (never followed) or none within WEBHOOK_TIMEOUT_MS is a failed attempt: it is retried with exponential backoff and jitter (WEBHOOK_RETRY_BASE_MS, doubling, at most WEBHOOK_RETRY_MAX_DELAY_MS) for WEBHOOK_RETRY_HOURS, then marked failed; WEBHOOK_DISABLE_AFTER_FAILURES failed attempts in a row disable the subscription (its deliveries wait). A later event of the same article waits while an earlier one is being retried. */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
+            "2XX": components["responses"]["WebhookReceived"];
+            default: components["responses"]["WebhookRetried"];
         };
     };
     onArticleTrashed: {
@@ -8582,20 +8576,8 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Received. Any 2xx answer settles the delivery; the first kilobyte of the answer is kept in the delivery log. */
-            "2XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Any other answer, a redirect (never followed) or none within WEBHOOK_TIMEOUT_MS is a failed attempt: it is retried with exponential backoff and jitter (WEBHOOK_RETRY_BASE_MS, doubling, at most WEBHOOK_RETRY_MAX_DELAY_MS) for WEBHOOK_RETRY_HOURS, then marked failed; WEBHOOK_DISABLE_AFTER_FAILURES failed attempts in a row disable the subscription (its deliveries wait). A later event of the same article waits while an earlier one is being retried. */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
+            "2XX": components["responses"]["WebhookReceived"];
+            default: components["responses"]["WebhookRetried"];
         };
     };
     onArticleRestored: {
@@ -8619,20 +8601,8 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Received. Any 2xx answer settles the delivery; the first kilobyte of the answer is kept in the delivery log. */
-            "2XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Any other answer, a redirect (never followed) or none within WEBHOOK_TIMEOUT_MS is a failed attempt: it is retried with exponential backoff and jitter (WEBHOOK_RETRY_BASE_MS, doubling, at most WEBHOOK_RETRY_MAX_DELAY_MS) for WEBHOOK_RETRY_HOURS, then marked failed; WEBHOOK_DISABLE_AFTER_FAILURES failed attempts in a row disable the subscription (its deliveries wait). A later event of the same article waits while an earlier one is being retried. */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
+            "2XX": components["responses"]["WebhookReceived"];
+            default: components["responses"]["WebhookRetried"];
         };
     };
     onArticleDeleted: {
@@ -8656,20 +8626,8 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Received. Any 2xx answer settles the delivery; the first kilobyte of the answer is kept in the delivery log. */
-            "2XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Any other answer, a redirect (never followed) or none within WEBHOOK_TIMEOUT_MS is a failed attempt: it is retried with exponential backoff and jitter (WEBHOOK_RETRY_BASE_MS, doubling, at most WEBHOOK_RETRY_MAX_DELAY_MS) for WEBHOOK_RETRY_HOURS, then marked failed; WEBHOOK_DISABLE_AFTER_FAILURES failed attempts in a row disable the subscription (its deliveries wait). A later event of the same article waits while an earlier one is being retried. */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
+            "2XX": components["responses"]["WebhookReceived"];
+            default: components["responses"]["WebhookRetried"];
         };
     };
     onAuthorCreated: {
@@ -8693,20 +8651,8 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Received. Any 2xx answer settles the delivery; the first kilobyte of the answer is kept in the delivery log. */
-            "2XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Any other answer, a redirect (never followed) or none within WEBHOOK_TIMEOUT_MS is a failed attempt: it is retried with exponential backoff and jitter (WEBHOOK_RETRY_BASE_MS, doubling, at most WEBHOOK_RETRY_MAX_DELAY_MS) for WEBHOOK_RETRY_HOURS, then marked failed; WEBHOOK_DISABLE_AFTER_FAILURES failed attempts in a row disable the subscription (its deliveries wait). A later event of the same article waits while an earlier one is being retried. */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
+            "2XX": components["responses"]["WebhookReceived"];
+            default: components["responses"]["WebhookRetried"];
         };
     };
     onAuthorUpdated: {
@@ -8730,20 +8676,8 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Received. Any 2xx answer settles the delivery; the first kilobyte of the answer is kept in the delivery log. */
-            "2XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Any other answer, a redirect (never followed) or none within WEBHOOK_TIMEOUT_MS is a failed attempt: it is retried with exponential backoff and jitter (WEBHOOK_RETRY_BASE_MS, doubling, at most WEBHOOK_RETRY_MAX_DELAY_MS) for WEBHOOK_RETRY_HOURS, then marked failed; WEBHOOK_DISABLE_AFTER_FAILURES failed attempts in a row disable the subscription (its deliveries wait). A later event of the same article waits while an earlier one is being retried. */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
+            "2XX": components["responses"]["WebhookReceived"];
+            default: components["responses"]["WebhookRetried"];
         };
     };
     onAuthorDeleted: {
@@ -8767,20 +8701,8 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Received. Any 2xx answer settles the delivery; the first kilobyte of the answer is kept in the delivery log. */
-            "2XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Any other answer, a redirect (never followed) or none within WEBHOOK_TIMEOUT_MS is a failed attempt: it is retried with exponential backoff and jitter (WEBHOOK_RETRY_BASE_MS, doubling, at most WEBHOOK_RETRY_MAX_DELAY_MS) for WEBHOOK_RETRY_HOURS, then marked failed; WEBHOOK_DISABLE_AFTER_FAILURES failed attempts in a row disable the subscription (its deliveries wait). A later event of the same article waits while an earlier one is being retried. */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
+            "2XX": components["responses"]["WebhookReceived"];
+            default: components["responses"]["WebhookRetried"];
         };
     };
     onCommentApproved: {
@@ -8804,20 +8726,8 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Received. Any 2xx answer settles the delivery; the first kilobyte of the answer is kept in the delivery log. */
-            "2XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Any other answer, a redirect (never followed) or none within WEBHOOK_TIMEOUT_MS is a failed attempt: it is retried with exponential backoff and jitter (WEBHOOK_RETRY_BASE_MS, doubling, at most WEBHOOK_RETRY_MAX_DELAY_MS) for WEBHOOK_RETRY_HOURS, then marked failed; WEBHOOK_DISABLE_AFTER_FAILURES failed attempts in a row disable the subscription (its deliveries wait). A later event of the same article waits while an earlier one is being retried. */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
+            "2XX": components["responses"]["WebhookReceived"];
+            default: components["responses"]["WebhookRetried"];
         };
     };
     onCommentUnapproved: {
@@ -8841,20 +8751,8 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Received. Any 2xx answer settles the delivery; the first kilobyte of the answer is kept in the delivery log. */
-            "2XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Any other answer, a redirect (never followed) or none within WEBHOOK_TIMEOUT_MS is a failed attempt: it is retried with exponential backoff and jitter (WEBHOOK_RETRY_BASE_MS, doubling, at most WEBHOOK_RETRY_MAX_DELAY_MS) for WEBHOOK_RETRY_HOURS, then marked failed; WEBHOOK_DISABLE_AFTER_FAILURES failed attempts in a row disable the subscription (its deliveries wait). A later event of the same article waits while an earlier one is being retried. */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
+            "2XX": components["responses"]["WebhookReceived"];
+            default: components["responses"]["WebhookRetried"];
         };
     };
     onCommentUpdated: {
@@ -8878,20 +8776,8 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Received. Any 2xx answer settles the delivery; the first kilobyte of the answer is kept in the delivery log. */
-            "2XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Any other answer, a redirect (never followed) or none within WEBHOOK_TIMEOUT_MS is a failed attempt: it is retried with exponential backoff and jitter (WEBHOOK_RETRY_BASE_MS, doubling, at most WEBHOOK_RETRY_MAX_DELAY_MS) for WEBHOOK_RETRY_HOURS, then marked failed; WEBHOOK_DISABLE_AFTER_FAILURES failed attempts in a row disable the subscription (its deliveries wait). A later event of the same article waits while an earlier one is being retried. */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
+            "2XX": components["responses"]["WebhookReceived"];
+            default: components["responses"]["WebhookRetried"];
         };
     };
     onCommentDeleted: {
@@ -8915,20 +8801,8 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Received. Any 2xx answer settles the delivery; the first kilobyte of the answer is kept in the delivery log. */
-            "2XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Any other answer, a redirect (never followed) or none within WEBHOOK_TIMEOUT_MS is a failed attempt: it is retried with exponential backoff and jitter (WEBHOOK_RETRY_BASE_MS, doubling, at most WEBHOOK_RETRY_MAX_DELAY_MS) for WEBHOOK_RETRY_HOURS, then marked failed; WEBHOOK_DISABLE_AFTER_FAILURES failed attempts in a row disable the subscription (its deliveries wait). A later event of the same article waits while an earlier one is being retried. */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
+            "2XX": components["responses"]["WebhookReceived"];
+            default: components["responses"]["WebhookRetried"];
         };
     };
     onWebhookPing: {
@@ -8952,20 +8826,8 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Received. Any 2xx answer settles the delivery; the first kilobyte of the answer is kept in the delivery log. */
-            "2XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Any other answer, a redirect (never followed) or none within WEBHOOK_TIMEOUT_MS is a failed attempt: it is retried with exponential backoff and jitter (WEBHOOK_RETRY_BASE_MS, doubling, at most WEBHOOK_RETRY_MAX_DELAY_MS) for WEBHOOK_RETRY_HOURS, then marked failed; WEBHOOK_DISABLE_AFTER_FAILURES failed attempts in a row disable the subscription (its deliveries wait). A later event of the same article waits while an earlier one is being retried. */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
+            "2XX": components["responses"]["WebhookReceived"];
+            default: components["responses"]["WebhookRetried"];
         };
     };
 }

@@ -160,6 +160,7 @@ export const NOT_STATEMENTS: Record<string, string[]> = {
   'article-lists': ['listSpec', 'searchQuery', 'rankTerm'],
   'article-visibility': ['visible', 'publiclyVisible', 'visibleArticle'],
   events: ['jsonObject', 'outboxEvent'],
+  media: ['embeddedMedia'],
 }
 
 /** Module (path under src/db/queries, without `.ts`) → its statement functions' examples, in file order. */
@@ -305,6 +306,7 @@ export const TABLE: Record<string, ModuleTable> = {
             body: 'The council voted 7 to 2.',
             tags: ['politics', 'city-hall'],
             authorId: AUTHOR_ID,
+            coverImageId: null,
           },
           editorNote({ action: 'create', event: 'article.created' }),
         ],
@@ -442,6 +444,7 @@ export const TABLE: Record<string, ModuleTable> = {
             email: 'ada@example.com',
             bio: 'City hall reporter.',
             avatarUrl: null,
+            avatarId: null,
             website: 'https://example.com/ada',
           },
         ],
@@ -677,6 +680,9 @@ export const TABLE: Record<string, ModuleTable> = {
       { name: 'a token: any item', args: [MEDIA_ID] },
       { name: 'anonymous: public items only', args: [MEDIA_ID, { publicOnly: true }] },
     ],
+    lockMediaForUse: [{ name: 'a cover or avatar about to be used', args: [MEDIA_ID] }],
+    lockMediaForChange: [{ name: 'before clearing its alt text', args: [MEDIA_ID] }],
+    illustratesPublication: [{ name: 'a published or scheduled cover?', args: [MEDIA_ID] }],
     listMedia: [
       { name: 'the library, newest first', args: [{}, page(media.mediaListSpec)], rows: ONE_PAGE },
       {

@@ -42,6 +42,11 @@ export const CATALOGUE = {
     title: 'Reference conflict',
     detail: 'The change would break a reference between resources.',
   },
+  ALT_TEXT_REQUIRED: {
+    status: 409,
+    title: 'Alt text required',
+    detail: 'A published or scheduled article’s cover image needs alt text.',
+  },
   IDEMPOTENCY_KEY_IN_FLIGHT: {
     status: 409,
     title: 'Request in progress',

@@ -108,7 +108,7 @@ export default fp<{ config: Config }>(
     app.addHook('onClose', () => store.close())
     app.decorate('services', {
       articles,
-      authors: createAuthorService(db, { cursors }),
+      authors: createAuthorService(db, { cursors, site }),
       bulk: createBulkService(db, { articles }),
       comments: createCommentService(db, { cursors, articles }),
       feeds: createFeedService(db, { site }),

@@ -77,7 +77,10 @@ function webhook(type: DeliveredEventType): Schema {
         description: `The \`${type}\` event, signed (see \`webhook-signature\`).`,
         content: { 'application/json': { schema: { $ref: `#/components/schemas/${schema.$id}` } } },
       },
-      responses: { '2XX': { description: RECEIVED }, default: { description: RETRIED } },
+      responses: {
+        '2XX': { $ref: '#/components/responses/WebhookReceived' },
+        default: { $ref: '#/components/responses/WebhookRetried' },
+      },
       // No bearer token: the receiver authenticates the sender by its signature.
       security: [],
     },
@@ -92,9 +95,15 @@ export function withWebhooks<T extends { components?: unknown }>(document: T): T
     ...Object.fromEntries(Object.entries(HEADERS).map(([header, parameter]) => [componentName(header), parameter])),
   }
   const sorted = Object.fromEntries(Object.entries(parameters).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+  // What a receiver's answer means, said once for every event.
+  const responses = {
+    ...(components.responses as Schema | undefined),
+    WebhookReceived: { description: RECEIVED },
+    WebhookRetried: { description: RETRIED },
+  }
   return {
     ...document,
-    components: { ...components, parameters: sorted },
+    components: { ...components, parameters: sorted, responses },
     webhooks: Object.fromEntries((Object.keys(EVENTS) as DeliveredEventType[]).map((type) => [type, webhook(type)])),
   }
 }

@@ -2,6 +2,7 @@ import { Type, type Static } from 'typebox'
 import { ListOf, ListQuery, Nullable, SlugInput, StringEnum, Timestamp, TimestampInput, Uuid, ref } from './common.js'
 import { AuthorSummarySchema } from './author.js'
 import { ARTICLE_FIELDS, AUTHOR_SUMMARY_FIELDS, FieldsParam, SparseOf } from './fields.js'
+import { MediaSchema, type Media } from './media.js'
 import { NOT_BLANK, TAG_PATTERN, UNTRUSTED } from './text.js'
 
 export const ARTICLE_STATUSES = ['draft', 'scheduled', 'published'] as const
@@ -52,6 +53,13 @@ export const NewsArticleSchema = Type.Object(
     url: { ...Url, description: 'The article on the frontend (ARTICLE_URL_TEMPLATE).' },
     keywords: Type.Optional(Type.String({ description: 'The tags, comma-separated; absent without tags.' })),
     inLanguage: Type.String({ description: 'SITE_LANGUAGE' }),
+    image: Type.Optional(
+      Type.Array(Url, {
+        minItems: 3,
+        maxItems: 3,
+        description: 'The cover image as JPEG: hero (16:9), full and thumb (1:1) variants; absent without a cover.',
+      }),
+    ),
     wordCount: Type.Integer({ minimum: 0, maximum: 2_147_483_647 }),
   },
   {
@@ -105,6 +113,7 @@ export const ArticleSchema = Type.Object(
     }),
     publishedAt: Nullable(Timestamp),
     authorId: Uuid,
+    coverImageId: Nullable({ ...Uuid, description: 'The lead image (a media item); null for none.' }),
     commentCount: Type.Integer({ minimum: 0, maximum: 2_147_483_647, description: 'Approved comments.' }),
     createdAt: Timestamp,
     updatedAt: Timestamp,
@@ -113,6 +122,12 @@ export const ArticleSchema = Type.Object(
       description: 'Published articles only (none for drafts and scheduled ones). Single reads; lists with `fields`.',
     }),
     author: Type.Optional(ref(AuthorSummarySchema)),
+    coverImage: Type.Optional(
+      Type.Unsafe<Media | null>({
+        anyOf: [ref(MediaSchema), { type: 'null' }],
+        description: 'With include=coverImage (or `coverImage` in `fields`); null without a cover.',
+      }),
+    ),
   },
   { $id: 'Article', title: 'Article' },
 )
@@ -145,6 +160,17 @@ const ArticleFields = FieldsParam(
   'slug,title,excerpt,publishedAt,author.name',
 )
 
+/** What `include` may embed. */
+export const ARTICLE_INCLUDES = ['author', 'coverImage'] as const
+const Include = Type.Optional(
+  Type.String({
+    maxLength: 30,
+    pattern: '^(author|coverImage)(,(author|coverImage))*$',
+    description: 'Comma list: `author` embeds {id, slug, name, avatarUrl}, `coverImage` the cover (a media object).',
+    examples: ['author,coverImage'],
+  }),
+)
+
 const Slug = SlugInput('title')
 const Title = Type.String({
   minLength: 1,
@@ -158,6 +184,12 @@ const Body = Type.String({
   description: `Markdown, returned byte-exact; raw HTML in it (script elements included) is kept as written. ${UNTRUSTED}`,
 })
 const Tag = Type.String({ minLength: 1, maxLength: 50, pattern: TAG_PATTERN })
+const CoverImageId = Nullable({
+  ...Uuid,
+  description:
+    'A media item (POST /media) as the lead image, or null for none. Its alt text is required while the article ' +
+    'is published or scheduled (409 ALT_TEXT_REQUIRED).',
+})
 export const Tags = Type.Array(Tag, {
   maxItems: 20,
   uniqueItems: true,
@@ -176,6 +208,7 @@ export const CreateArticleSchema = Type.Object(
       ...Uuid,
       description: 'Required for editor and admin tokens; an author token may only name its own author (the default).',
     }),
+    coverImageId: Type.Optional(CoverImageId),
   },
   {
     $id: 'CreateArticle',
@@ -205,6 +238,7 @@ export const UpdateArticleSchema = Type.Object(
     body: Type.Optional(Body),
     tags: Type.Optional(Tags),
     authorId: Type.Optional({ ...Uuid, description: 'Editors and admins only.' }),
+    coverImageId: Type.Optional(CoverImageId),
   },
   {
     $id: 'UpdateArticle',
@@ -265,7 +299,7 @@ export const ListArticlesQuerySchema = Type.Object(
           'Default -publishedAt, or relevance with q. Example: -publishedAt,title',
       }),
     ),
-    include: Type.Optional(StringEnum(['author'], { description: 'Embed the author ({id, slug, name, avatarUrl}).' })),
+    include: Include,
     fields: ArticleFields,
     author: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Author id or slug.' })),
     tag: Type.Optional(
@@ -295,7 +329,7 @@ export const ListArticlesQuerySchema = Type.Object(
 export type ListArticlesQuery = Static<typeof ListArticlesQuerySchema>
 
 export const ArticleQuerySchema = Type.Object(
-  { include: Type.Optional(StringEnum(['author'], { description: 'Embed the author.' })), fields: ArticleFields },
+  { include: Include, fields: ArticleFields },
   { additionalProperties: false },
 )
 export type ArticleQuery = Static<typeof ArticleQuerySchema>

@@ -1,6 +1,7 @@
 import { Type, type Static } from 'typebox'
-import { ListOf, ListQuery, Nullable, SlugInput, Timestamp, Uuid } from './common.js'
+import { ListOf, ListQuery, Nullable, SlugInput, Timestamp, Uuid, ref } from './common.js'
 import { AUTHOR_FIELDS, FieldsParam, SparseOf } from './fields.js'
+import { MediaSchema, type Media } from './media.js'
 import { NOT_BLANK, UNTRUSTED } from './text.js'
 
 /** What an article embeds with include=author: public fields only. */
@@ -26,6 +27,11 @@ export const AuthorSchema = Type.Object(
     }),
     bio: Type.String(),
     avatarUrl: Nullable(Type.String({ format: 'uri' })),
+    avatarId: Nullable({ ...Uuid, description: 'An uploaded portrait (a media item); null for none.' }),
+    avatar: Type.Unsafe<Media | null>({
+      anyOf: [ref(MediaSchema), { type: 'null' }],
+      description: 'The avatarId image with its variants (null without one): public, as authors are.',
+    }),
     website: Nullable(Type.String({ format: 'uri' })),
     createdAt: Timestamp,
     updatedAt: Timestamp,
@@ -70,6 +76,11 @@ const Bio = Type.String({ maxLength: 5000, description: `Plain text. ${UNTRUSTED
 // format uri alone accepts javascript: and data: URLs; these end up in frontends' href and src.
 const HttpUrl = Type.String({ format: 'uri', maxLength: 2000, pattern: '^https?://', description: 'An http(s) URL.' })
 
+const AvatarId = Nullable({
+  ...Uuid,
+  description: 'A media item (POST /media) as the portrait; it becomes public with the author. Null for none.',
+})
+
 export const CreateAuthorSchema = Type.Object(
   {
     name: Name,
@@ -77,6 +88,7 @@ export const CreateAuthorSchema = Type.Object(
     email: Type.Optional(Email),
     bio: Type.Optional(Bio),
     avatarUrl: Type.Optional(HttpUrl),
+    avatarId: Type.Optional(AvatarId),
     website: Type.Optional(HttpUrl),
   },
   {
@@ -96,6 +108,7 @@ export const UpdateAuthorSchema = Type.Object(
     email: Type.Optional(Nullable(Email)),
     bio: Type.Optional(Bio),
     avatarUrl: Type.Optional(Nullable(HttpUrl)),
+    avatarId: Type.Optional(AvatarId),
     website: Type.Optional(Nullable(HttpUrl)),
   },
   {
@@ -103,7 +116,7 @@ export const UpdateAuthorSchema = Type.Object(
     title: 'UpdateAuthor',
     additionalProperties: false,
     minProperties: 1,
-    description: 'Only the fields given change; null clears email, avatarUrl or website.',
+    description: 'Only the fields given change; null clears email, avatarUrl, avatarId or website.',
     examples: [{ bio: 'Covers courts, city hall and the harbour.' }],
   },
 )

@@ -29,14 +29,20 @@ const ArticleStatus = StringEnum(ARTICLE_STATUSES, {
 })
 const Trashed = Type.Boolean({ description: 'Whether the article is in the trash.' })
 
+const CoverImageId = Nullable({ ...Uuid, description: 'The cover image (a media item; null for none).' })
+
 /** What an article was before the change: what a frontend needs to revalidate an old slug, tag or author page. */
-const ArticlePrevious = Type.Object(
-  { slug: Slug, status: ArticleStatus, authorId: Uuid, tags: Tags, trashed: Trashed },
+export const ArticlePreviousSchema = Type.Object(
+  { slug: Slug, status: ArticleStatus, authorId: Uuid, tags: Tags, trashed: Trashed, coverImageId: CoverImageId },
   {
+    $id: 'ArticleEventPrevious',
+    title: 'ArticleEventPrevious',
     additionalProperties: false,
-    description: 'The article before the change: its slug, status, author, tags and whether it was in the trash.',
+    description:
+      'The article before the change: its slug, status, author, tags, whether it was in the trash, and its cover.',
   },
 )
+const ArticlePrevious = ref(ArticlePreviousSchema)
 
 /** The state an article event reports: public identifiers and state, never a title or a body. */
 const articleState = {
@@ -47,6 +53,7 @@ const articleState = {
   authorId: Uuid,
   tags: Tags,
   trashed: Trashed,
+  coverImageId: CoverImageId,
   sequence: Sequence,
 }
 
@@ -66,8 +73,8 @@ export const ArticleUpdatedDataSchema = Type.Object(
 export const ArticlePublishedDataSchema = Type.Object(
   {
     ...articleState,
-    previous: Nullable({
-      ...ArticlePrevious,
+    previous: Type.Unsafe<Static<typeof ArticlePreviousSchema> | null>({
+      anyOf: [ArticlePrevious, { type: 'null' }],
       description:
         'The article before it was published; null when a scheduled article went live at its time (nobody changed it).',
     }),

@@ -20,10 +20,12 @@ export const ARTICLE_FIELDS = [
   'status',
   'publishedAt',
   'authorId',
+  'coverImageId',
   'commentCount',
   'createdAt',
   'updatedAt',
   'structuredData',
+  'coverImage',
 ] as const
 export type ArticleField = (typeof ARTICLE_FIELDS)[number]
 
@@ -42,6 +44,8 @@ export const AUTHOR_FIELDS = [
   'email',
   'bio',
   'avatarUrl',
+  'avatarId',
+  'avatar',
   'website',
   'createdAt',
   'updatedAt',

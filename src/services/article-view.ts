@@ -4,6 +4,7 @@ import type { Article, NewsArticleData } from '../schemas/article.js'
 import { ARTICLE_FIELDS, AUTHOR_SUMMARY_FIELDS, type ArticleField, type AuthorSummaryField } from '../schemas/fields.js'
 import type { Versioned } from './common.js'
 import type { FieldSelection } from './fields.js'
+import { embedded, toMedia } from './media-view.js'
 import type { Site } from './site.js'
 
 // An article as clients see it, made from its row: every article answer (the article service's,
@@ -23,6 +24,7 @@ export function articleStatus(publishedAt: Date | null, now: Date): Article['sta
 export function structuredData(row: ArticleRow, now: Date, site: Site): NewsArticleData | undefined {
   if (row.publishedAt === null || row.publishedAt > now) return undefined
   const url = site.articleUrl(row)
+  const cover = row.coverImage ? coverOf(row, site)! : undefined
   return {
     '@context': 'https://schema.org',
     '@type': 'NewsArticle',
@@ -47,8 +49,21 @@ export function structuredData(row: ArticleRow, now: Date, site: Site): NewsArti
     url,
     ...(row.tags.length > 0 ? { keywords: row.tags.join(', ') } : {}),
     inLanguage: site.language,
+    ...(cover
+      ? { image: [cover.variants.hero.url, cover.variants.full.url, cover.variants.thumb.url].map(asJpeg) }
+      : {}),
     wordCount: row.wordCount,
   }
+}
+
+/** A variant's WebP URL as its JPEG twin: what every crawler reads. */
+const asJpeg = (url: string) => url.replace(/\.webp\?/, '.jpeg?')
+
+/** The cover image's representation (null without one), from the row's embedded media. */
+function coverOf(row: ArticleRow, site: Pick<Site, 'serverUrl'>): Article['coverImage'] {
+  const media = row.coverImage
+  if (!media) return null
+  return toMedia(embedded(media), site.serverUrl)
 }
 
 const authorSummary = (row: ArticleRow) => ({
@@ -59,11 +74,15 @@ const authorSummary = (row: ArticleRow) => ({
 })
 
 /**
- * The representation: a list item (v1's fields) or, with `site`, a single read's (also the
+ * The representation: a list item (v1's fields) or, with `single`, a single read's (also the
  * rendered body, its plain text and length, and the structured data of a published article);
- * the author embedded when `author` (include=author).
+ * the author embedded when `author` (include=author), the cover when `cover` (include=coverImage).
  */
-export function toArticle(row: ArticleRow, now: Date, options: { author: boolean; site?: Site }): Article {
+export function toArticle(
+  row: ArticleRow,
+  now: Date,
+  options: { author: boolean; cover?: boolean; single?: boolean; site?: Site },
+): Article {
   // Built as one literal, then added to: the list path (20 items a page) stays on V8's fast
   // object paths, where spreading optional parts would copy each item again.
   const article: Article = {
@@ -76,12 +95,13 @@ export function toArticle(row: ArticleRow, now: Date, options: { author: boolean
     status: articleStatus(row.publishedAt, now),
     publishedAt: row.publishedAt?.toISOString() ?? null,
     authorId: row.authorId,
+    coverImageId: row.coverImageId,
     commentCount: row.commentCount,
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
   }
   const { site } = options
-  if (site) {
+  if (options.single && site) {
     article.bodyHtml = row.bodyHtml
     article.bodyText = row.bodyText
     article.wordCount = row.wordCount
@@ -89,6 +109,7 @@ export function toArticle(row: ArticleRow, now: Date, options: { author: boolean
     if (article.status === 'published') article.structuredData = structuredData(row, now, site)!
   }
   if (options.author) article.author = authorSummary(row)
+  if (options.cover && site) article.coverImage = coverOf(row, site)
   return article
 }
 
@@ -110,13 +131,15 @@ const FIELD: Record<
   status: { columns: ['publishedAt'], value: (r, now) => articleStatus(r.publishedAt, now) },
   publishedAt: { columns: ['publishedAt'], value: (r) => r.publishedAt?.toISOString() ?? null },
   authorId: { columns: ['authorId'], value: (r) => r.authorId },
+  coverImageId: { columns: ['coverImageId'], value: (r) => r.coverImageId },
   commentCount: { columns: ['commentCount'], value: (r) => r.commentCount },
   createdAt: { columns: ['createdAt'], value: (r) => r.createdAt.toISOString() },
   updatedAt: { columns: ['updatedAt'], value: (r) => r.updatedAt.toISOString() },
   structuredData: {
-    columns: ['slug', 'title', 'excerpt', 'publishedAt', 'updatedAt', 'tags', 'authorId', 'wordCount'],
+    columns: ['slug', 'title', 'excerpt', 'publishedAt', 'updatedAt', 'tags', 'authorId', 'wordCount', 'coverImageId'],
     value: (r, now, site) => structuredData(r, now, site),
   },
+  coverImage: { columns: ['coverImageId'], value: (r, _now, site) => coverOf(r, site) },
 }
 
 const AUTHOR_FIELD: Record<AuthorSummaryField, (row: ArticleRow) => unknown> = {
@@ -126,15 +149,21 @@ const AUTHOR_FIELD: Record<AuthorSummaryField, (row: ArticleRow) => unknown> = {
   avatarUrl: (r) => r.authorAvatarUrl ?? null,
 }
 
-/** What the statement must read for a selection: the columns, and whether the author is joined. */
+/** What the statement must read for a selection: the columns, and whether the author and the cover are joined. */
 export function articleColumns(selection: FieldSelection<ArticleField, AuthorSummaryField>): {
   columns: ArticleColumn[]
   withAuthor: boolean
+  withCover: boolean
 } {
   const columns = new Set<ArticleColumn>(['id'])
   for (const field of selection.fields) for (const column of FIELD[field].columns) columns.add(column)
   if (selection.author) columns.add('authorId')
-  return { columns: [...columns], withAuthor: selection.author !== undefined || selection.fields.has('structuredData') }
+  const structured = selection.fields.has('structuredData')
+  return {
+    columns: [...columns],
+    withAuthor: selection.author !== undefined || structured,
+    withCover: selection.fields.has('coverImage') || structured,
+  }
 }
 
 /** The fields the caller chose, in the order of the full representation (`id` always). */
@@ -159,9 +188,20 @@ export function toSparseArticle(
 }
 
 /** The single-read representation with its stored version (for the ETag), as of now. */
-export const versioned = (row: ArticleRow, site: Site, author = false): VersionedArticle => ({
-  resource: toArticle(row, new Date(), { author, site }),
+export const versioned = (row: ArticleRow, site: Site, include: ArticleIncludes = {}): VersionedArticle => ({
+  resource: toArticle(row, new Date(), {
+    author: include.author === true,
+    cover: include.coverImage === true,
+    single: true,
+    site,
+  }),
   version: row.version,
 })
+
+/** What `include=` asked to embed. */
+export interface ArticleIncludes {
+  author?: boolean
+  coverImage?: boolean
+}
 
 export type VersionedArticle = Versioned<Article>

@@ -7,7 +7,8 @@ import { listSpec, rankTerm, searchQuery } from '../db/queries/article-lists.js'
 import type { Shelf } from '../db/queries/article-visibility.js'
 import * as q from '../db/queries/articles.js'
 import { authorExists } from '../db/queries/authors.js'
-import { Problems } from '../errors.js'
+import { lockMediaForUse } from '../db/queries/media.js'
+import { ProblemError, Problems } from '../errors.js'
 import type {
   Article,
   ArticleList,
@@ -24,6 +25,7 @@ import {
   toArticle,
   toSparseArticle,
   versioned as versionedOn,
+  type ArticleIncludes,
   type VersionedArticle,
 } from './article-view.js'
 import { parseFields } from './fields.js'
@@ -63,18 +65,30 @@ export interface ArticleServiceOptions {
   site: Site
 }
 
-/** A single read's or a list's query: the embedded author and the sparse fieldset. */
+/** A single read's or a list's query: what to embed (`author,coverImage`) and the sparse fieldset. */
 export interface ArticleShape {
-  include?: 'author' | undefined
+  include?: string | undefined
   fields?: string | undefined
 }
 
-/** `fields=` checked against the allowlist; naming an `author.*` field embeds the author, as does include=author (all its fields). */
+/** What `include=` names (the schema's pattern has checked it). */
+function includesOf(shape: ArticleShape): ArticleIncludes {
+  if (shape.include === undefined) return {}
+  const names = shape.include.split(',')
+  return { author: names.includes('author'), coverImage: names.includes('coverImage') }
+}
+
+/**
+ * `fields=` checked against the allowlist; naming an `author.*` field embeds the author, as does
+ * include=author (all its fields); include=coverImage adds `coverImage`.
+ */
 function selectionOf(shape: ArticleShape) {
   if (shape.fields === undefined) return undefined
   const selection = parseFields(shape.fields, ARTICLE_FIELDS, AUTHOR_SUMMARY_FIELDS)
-  if (shape.include === 'author' && !selection.author) return { ...selection, author: new Set(AUTHOR_SUMMARY_FIELDS) }
-  return selection
+  const include = includesOf(shape)
+  const fields = include.coverImage ? new Set([...selection.fields, 'coverImage' as const]) : selection.fields
+  if (include.author && !selection.author) return { ...selection, fields, author: new Set(AUTHOR_SUMMARY_FIELDS) }
+  return { ...selection, fields }
 }
 
 export function createArticleService(db: Database, options: ArticleServiceOptions) {
@@ -117,7 +131,7 @@ export function createArticleService(db: Database, options: ArticleServiceOption
     if (!row) throw notFound()
     return selection
       ? { resource: toSparseArticle(row, selection, new Date(), site) as Article, version: row.version }
-      : versionedOn(row, site, shape.include === 'author')
+      : versionedOn(row, site, includesOf(shape))
   }
 
   /**
@@ -163,6 +177,34 @@ export function createArticleService(db: Database, options: ArticleServiceOption
     throw Problems.preconditionFailed()
   }
 
+  /**
+   * The media item a write names as the cover exists (else 400), and stays as it is (its alt
+   * text, its existence) until the write's transaction ends.
+   */
+  async function lockCover(coverImageId: string | null | undefined): Promise<void> {
+    if (!coverImageId) return
+    if (!(await lockMediaForUse(db.query, coverImageId)))
+      throw Problems.validation([{ path: '/body/coverImageId', message: 'no media item has this id' }])
+  }
+
+  /**
+   * A published or scheduled article's cover must have alt text (409 ALT_TEXT_REQUIRED): checked
+   * in the write's transaction after its statement, so a refusal undoes it. The media row is
+   * locked (FOR SHARE) first, so an edit clearing the alt text (services/media.ts, which locks it
+   * FOR UPDATE and then looks for such articles) cannot slip in between.
+   */
+  async function requireAltText({ resource }: VersionedArticle): Promise<void> {
+    if (resource.coverImageId === null || resource.status === 'draft') return
+    const media = await lockMediaForUse(db.query, resource.coverImageId)
+    if (media && media.alt.trim() === '') {
+      throw new ProblemError(
+        'ALT_TEXT_REQUIRED',
+        `The cover image ${media.id} has no alt text; set it (PATCH /api/v1/media/${media.id}) before the article is ` +
+          'published or scheduled with it.',
+      )
+    }
+  }
+
   async function resolveAuthorId(principal: Principal, requested: string | undefined): Promise<string> {
     const own = authorScope(principal)
     if (own !== undefined) {
@@ -184,6 +226,7 @@ export function createArticleService(db: Database, options: ArticleServiceOption
         throw Problems.unauthorized('The status filter needs a token; without one only published articles are listed.')
       }
       const selection = selectionOf(query)
+      const include = includesOf(query)
       const now = new Date()
       const search = query.q === undefined ? undefined : searchQuery(searchConfig, query.q)
       const codec = await cursors()
@@ -207,11 +250,13 @@ export function createArticleService(db: Database, options: ArticleServiceOption
         },
         selection
           ? { pagination, codec, ...articleColumns(selection), now }
-          : { pagination, codec, withAuthor: query.include === 'author', now },
+          : { pagination, codec, withAuthor: include.author === true, withCover: include.coverImage === true, now },
       )
       const data = selection
         ? rows.map((row) => toSparseArticle(row, selection, now, site) as Article)
-        : rows.map((row) => toArticle(row, now, { author: query.include === 'author' }))
+        : rows.map((row) =>
+            toArticle(row, now, { author: include.author === true, cover: include.coverImage === true, site }),
+          )
       return { data, meta }
     },
 
@@ -251,7 +296,9 @@ export function createArticleService(db: Database, options: ArticleServiceOption
           body: input.body ?? '',
           tags: input.tags ?? [],
           authorId,
+          coverImageId: input.coverImageId ?? null,
         }
+        await lockCover(input.coverImageId)
         const row = await insertWithSlug(db.query, 'articles', input.slug, base, (slug) =>
           q.insertArticle(db.query, { ...fields, slug }, note(principal, 'create', 'article.created')),
         )
@@ -274,8 +321,16 @@ export function createArticleService(db: Database, options: ArticleServiceOption
       }
       // One statement on the happy path: the If-Match version, the caller's right to edit
       // and the version bump are all in the UPDATE. Only a refusal looks again, to say which.
+      // A new cover is locked first and its alt text checked after, in one transaction.
+      const change = () => updateOrExplain(principal, id, input, expected, note(principal, 'update', 'article.updated'))
       try {
-        return await updateOrExplain(principal, id, input, expected, note(principal, 'update', 'article.updated'))
+        if (!input.coverImageId) return await change()
+        return await db.transaction(async () => {
+          await lockCover(input.coverImageId)
+          const updated = await change()
+          await requireAltText(updated)
+          return updated
+        })
       } catch (error) {
         if (uniqueViolation(error) === 'slug' && input.slug !== undefined) throw Problems.slugTaken(input.slug)
         throw error
@@ -303,7 +358,7 @@ export function createArticleService(db: Database, options: ArticleServiceOption
         const now = new Date()
         const live = articleStatus(row.publishedAt, now) === 'published'
         const changes = { trashedAt: null, ...(live ? { liveEventAt: now } : {}) }
-        return updateOrExplain(
+        const restored = await updateOrExplain(
           principal,
           row.id,
           changes,
@@ -311,6 +366,8 @@ export function createArticleService(db: Database, options: ArticleServiceOption
           note(principal, 'untrash', 'article.restored', now),
           'trash',
         )
+        await requireAltText(restored)
+        return restored
       })
       // Back in the schedule: go-live learns its time now, not at the next sweep.
       tellIfScheduled(back)
@@ -367,13 +424,15 @@ export function createArticleService(db: Database, options: ArticleServiceOption
         // Live now: published (and announced) by this change. Scheduled: an update now, and
         // `article.published` from the go-live sweep at its time.
         const live = publishedAt <= now
-        return updateOrExplain(
+        const changed = await updateOrExplain(
           principal,
           row.id,
           { publishedAt, liveEventAt: live ? now : null },
           '*',
           note(principal, 'publish', live ? 'article.published' : 'article.updated', now),
         )
+        await requireAltText(changed)
+        return changed
       })
       tellIfScheduled(published)
       return published

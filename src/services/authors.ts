@@ -4,6 +4,7 @@ import { isForeignKeyViolation, uniqueViolation } from '../db/errors.js'
 import { paginate, type CursorCodec } from '../db/paging.js'
 import { authorHasArticles } from '../db/queries/articles.js'
 import * as q from '../db/queries/authors.js'
+import { lockMediaForUse } from '../db/queries/media.js'
 import { ProblemError, Problems } from '../errors.js'
 import type {
   Author,
@@ -17,16 +18,20 @@ import { AUTHOR_FIELDS, type AuthorField } from '../schemas/fields.js'
 import { authorScope, isStaff, mayActFor } from './access.js'
 import type { Versioned } from './common.js'
 import { parseFields } from './fields.js'
+import { embedded, toMedia } from './media-view.js'
+import type { Site } from './site.js'
 import { insertWithSlug, rejectUuidSlug, slugify } from './slug.js'
 
 /** How each field is made from the row (each is read from the column of its own name). */
-const FIELD: Record<AuthorField, (row: q.AuthorRow) => unknown> = {
+const FIELD: Record<AuthorField, (row: q.AuthorRow, serverUrl: string) => unknown> = {
   id: (r) => r.id,
   slug: (r) => r.slug,
   name: (r) => r.name,
   email: (r) => r.email,
   bio: (r) => r.bio,
   avatarUrl: (r) => r.avatarUrl,
+  avatarId: (r) => r.avatarId,
+  avatar: (r, serverUrl) => (r.avatar ? toMedia(embedded(r.avatar), serverUrl) : null),
   website: (r) => r.website,
   createdAt: (r) => r.createdAt.toISOString(),
   updatedAt: (r) => r.updatedAt.toISOString(),
@@ -37,12 +42,17 @@ const FIELD: Record<AuthorField, (row: q.AuthorRow) => unknown> = {
  * always), in the order of the full one. The email, named or not, only for who may act for
  * the author.
  */
-function toAuthor(row: q.AuthorRow, principal: Principal, fields?: ReadonlySet<AuthorField>): Author {
+function toAuthorAt(
+  serverUrl: string,
+  row: q.AuthorRow,
+  principal: Principal,
+  fields?: ReadonlySet<AuthorField>,
+): Author {
   const out: Record<string, unknown> = {}
   for (const field of AUTHOR_FIELDS) {
     if (fields && !fields.has(field)) continue
     if (field === 'email' && !mayActFor(principal, row.id)) continue
-    out[field] = FIELD[field](row)
+    out[field] = FIELD[field](row, serverUrl)
   }
   return out as Author
 }
@@ -70,10 +80,20 @@ const hasArticles = () => new ProblemError('AUTHOR_HAS_ARTICLES')
 
 export interface AuthorServiceOptions {
   cursors: () => Promise<CursorCodec>
+  /** Where the API is served, for the avatar's variant URLs. */
+  site: Pick<Site, 'serverUrl'>
 }
 
 export function createAuthorService(db: Database, options: AuthorServiceOptions) {
-  const { cursors } = options
+  const { cursors, site } = options
+  const toAuthor = (row: q.AuthorRow, principal: Principal, fields?: ReadonlySet<AuthorField>) =>
+    toAuthorAt(site.serverUrl, row, principal, fields)
+
+  /** The media item a write names as the avatar exists (else 400), and stays until the write's transaction ends. */
+  async function lockAvatar(avatarId: string | null | undefined): Promise<void> {
+    if (avatarId && !(await lockMediaForUse(db.query, avatarId)))
+      throw Problems.validation([{ path: '/body/avatarId', message: 'no media item has this id' }])
+  }
 
   /** The author a write targets: 404 when unknown (authors are public), 403 when not the caller's to change. */
   async function writable(principal: Principal, id: string): Promise<q.AuthorRow> {
@@ -135,14 +155,16 @@ export function createAuthorService(db: Database, options: AuthorServiceOptions)
         email: input.email ?? null,
         bio: input.bio ?? '',
         avatarUrl: input.avatarUrl ?? null,
+        avatarId: input.avatarId ?? null,
         website: input.website ?? null,
       }
       try {
-        const row = await db.transaction(() =>
-          insertWithSlug(db.query, 'authors', input.slug, base, (slug) =>
+        const row = await db.transaction(async () => {
+          await lockAvatar(input.avatarId)
+          return insertWithSlug(db.query, 'authors', input.slug, base, (slug) =>
             q.insertAuthor(db.query, { ...fields, slug }),
-          ),
-        )
+          )
+        })
         return { resource: toAuthor(row, principal), version: row.version }
       } catch (error) {
         throw conflict(error, input.slug)
@@ -159,7 +181,12 @@ export function createAuthorService(db: Database, options: AuthorServiceOptions)
       const row = await writable(principal, id)
       let updated: q.AuthorRow | undefined
       try {
-        updated = await q.updateAuthor(db.query, row.id, input, expected)
+        updated = input.avatarId
+          ? await db.transaction(async () => {
+              await lockAvatar(input.avatarId)
+              return q.updateAuthor(db.query, row.id, input, expected)
+            })
+          : await q.updateAuthor(db.query, row.id, input, expected)
       } catch (error) {
         throw conflict(error, input.slug)
       }

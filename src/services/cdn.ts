@@ -15,6 +15,7 @@ interface ArticleState {
   authorId?: string
   tags?: string[]
   publishedAt?: string | null
+  coverImageId?: string | null
 }
 interface EventLike {
   type: string
@@ -41,7 +42,8 @@ const NEW_DATE = new Set(['article.published', 'article.unpublished', 'article.d
  * it was published before (a publish, an unpublish, a deletion), it may have been. For a
  * comment: its article's comments and page and the explicitly ordered lists (commentCount).
  * The tag index (`tags`) is stale whenever a tagged article appears or disappears, or a live
- * article's tags change.
+ * article's tags change. A cover image (`media-<id>`: the item and its variants) when its
+ * article appears or disappears, or a live article's cover is replaced (old and new).
  */
 export function purgeKeysFor(event: EventLike, now = new Date()): string[] {
   const data = event.data
@@ -58,12 +60,28 @@ export function purgeKeysFor(event: EventLike, now = new Date()): string[] {
     const recent = publishedAt > now.getTime() - NEWS_WINDOW_MS
     const wasInNews = isLive(before) && (NEW_DATE.has(event.type) || recent)
     const news = (live && recent) || wasInNews ? [keys.sitemapNews] : []
+    // A cover is public while a live article uses it: one appearing or disappearing, or a live
+    // article's cover replaced, changes whether its media item and variants may be served.
+    const coverNow = after.coverImageId ?? null
+    const coverBefore = before ? (before.coverImageId ?? null) : coverNow
+    const covers = (live !== wasLive || coverNow !== coverBefore ? [coverNow, coverBefore] : [])
+      .filter((cover, i, all): cover is string => cover !== null && all.indexOf(cover) === i)
+      .map(keys.media)
     if (live !== wasLive) {
       const counted = (live ? tagsNow : tagsBefore).length > 0 ? [keys.tags] : []
       const feeds = live
         ? [...tagsNow.map(keys.tag), ...(after.authorId ? [keys.authorArticles(after.authorId)] : [])]
         : []
-      return [keys.articles, keys.article(id), keys.comments(id), ...counted, ...feeds, keys.sitemaps, ...news]
+      return [
+        keys.articles,
+        keys.article(id),
+        keys.comments(id),
+        ...counted,
+        ...feeds,
+        keys.sitemaps,
+        ...news,
+        ...covers,
+      ]
     }
     const joined = tagsNow.filter((tag) => !tagsBefore.includes(tag))
     const left = tagsBefore.filter((tag) => !tagsNow.includes(tag))
@@ -83,6 +101,7 @@ export function purgeKeysFor(event: EventLike, now = new Date()): string[] {
       ...moved,
       keys.sitemaps,
       ...news,
+      ...covers,
     ]
   }
   if (event.type === 'author.created') return [keys.authors]

@@ -36,6 +36,8 @@ export const keys = {
    */
   tag: (tag: string) => `tag-${encodeURIComponent(tag)}`,
   comments: (articleId: string) => `comments-${articleId}`,
+  /** A media item's public read and its variants: whether they are public changes with what uses it. */
+  media: (id: string) => `media-${id}`,
 } as const
 
 /** Runs `step` in batches of `limit` until one comes back short; everything it returned. */

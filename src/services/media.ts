@@ -10,12 +10,12 @@ import { paginate, type CursorCodec } from '../db/paging.js'
 import * as q from '../db/queries/media.js'
 import { ProblemError, Problems } from '../errors.js'
 import { ImageRefused, inspectImage, type IntakeLimits } from '../media/intake.js'
-import { renderVariant, srcsetOf, variantSize, type VariantFormat, type VariantName } from '../media/variants.js'
+import { FORMAT_MIME_TYPES, renderVariant, type VariantFormat, type VariantName } from '../media/variants.js'
 import type { ListMediaQuery, Media, MediaList, UpdateMedia, UploadFields } from '../schemas/media.js'
-import { VARIANT_NAMES } from '../schemas/media.js'
 import { StorageError, newStorageKey, openStore, type ObjectStore } from '../storage/store.js'
 import { isStaff } from './access.js'
 import type { Versioned } from './common.js'
+import { toMedia as mediaView } from './media-view.js'
 import type { Site } from './site.js'
 
 export type VersionedMedia = Versioned<Media>
@@ -138,33 +138,7 @@ export function openMediaStore(
 export function createMediaService(db: Database, options: MediaServiceOptions) {
   const { cursors, store, limits, site } = options
 
-  /** The representation: facts, metadata, and ready URLs for the variants (none generated yet, maybe). */
-  function toMedia(row: q.MediaRow): Media {
-    const base = `${site.serverUrl}/media/${row.id}`
-    const url = (variant: VariantName) => `${base}/${variant}.webp?v=${row.version}`
-    const original = { width: row.width, height: row.height }
-    const variants = Object.fromEntries(
-      VARIANT_NAMES.map((name) => [name, { url: url(name), ...variantSize(original, name) }]),
-    ) as Media['variants']
-    return {
-      id: row.id,
-      mimeType: row.mimeType as Media['mimeType'],
-      width: row.width,
-      height: row.height,
-      bytes: row.bytes,
-      alt: row.alt,
-      caption: row.caption,
-      credit: row.credit,
-      license: row.license,
-      focalPoint: { x: row.focalX, y: row.focalY },
-      placeholder: { color: row.placeholderColor, thumbhash: row.thumbhash },
-      public: row.public,
-      variants,
-      srcset: srcsetOf(url, original),
-      createdAt: row.createdAt.toISOString(),
-      updatedAt: row.updatedAt.toISOString(),
-    }
-  }
+  const toMedia = (row: q.MediaRow): Media => mediaView(row, site.serverUrl)
 
   /** The item a write targets: 404 when unknown, 403 when an author token did not upload it. */
   async function writable(principal: Principal, id: string): Promise<q.MediaRow> {
@@ -250,12 +224,29 @@ export function createMediaService(db: Database, options: MediaServiceOptions) {
     ): Promise<VersionedMedia> {
       const row = await writable(principal, id)
       const { focalPoint, ...text } = input
-      const updated = await q.updateMedia(
-        db.query,
-        row.id,
-        { ...text, ...(focalPoint ? { focalX: focalPoint.x, focalY: focalPoint.y } : {}) },
-        expected,
-      )
+      const change = () =>
+        q.updateMedia(
+          db.query,
+          row.id,
+          { ...text, ...(focalPoint ? { focalX: focalPoint.x, focalY: focalPoint.y } : {}) },
+          expected,
+        )
+      // Clearing the alt text of a published or scheduled article's cover is refused: the item is
+      // locked first, so a publish that locked it (services/articles.ts) has committed, and the
+      // look for such articles that follows sees it.
+      const updated =
+        text.alt !== undefined && text.alt.trim() === ''
+          ? await db.transaction(async () => {
+              await q.lockMediaForChange(db.query, row.id)
+              if (await q.illustratesPublication(db.query, row.id)) {
+                throw new ProblemError(
+                  'ALT_TEXT_REQUIRED',
+                  'A published or scheduled article uses this image as its cover: its alt text cannot be empty.',
+                )
+              }
+              return change()
+            })
+          : await change()
       if (!updated) {
         if (!(await q.findMedia(db.query, row.id))) throw notFound()
         throw Problems.preconditionFailed()
@@ -297,13 +288,13 @@ export function createMediaService(db: Database, options: MediaServiceOptions) {
         bytes,
         mimeType,
         etag: `"${createHash('sha256').update(bytes).digest('base64url').slice(0, 27)}"`,
-        public: row.public,
+        public: row.publiclyVisible === true,
         current: requestedVersion === row.version,
       })
       const stored = await q.findVariant(db.query, row.id, variant, format)
       if (stored) {
         const bytes = await fromStore(() => store.get(stored.storageKey))
-        if (bytes) return answer(bytes, mimeTypeOf(format))
+        if (bytes) return answer(bytes, FORMAT_MIME_TYPES[format])
         // Recorded but gone from the store (a restore from an older backup, a bucket lifecycle
         // rule): made again below under the same key, so the record is true again.
       }
@@ -331,10 +322,6 @@ export function createMediaService(db: Database, options: MediaServiceOptions) {
       return answer(made.bytes, made.mimeType)
     },
   }
-}
-
-function mimeTypeOf(format: VariantFormat): string {
-  return format === 'jpeg' ? 'image/jpeg' : `image/${format}`
 }
 
 export type MediaService = ReturnType<typeof createMediaService>

@@ -101,12 +101,14 @@ export function createRevisionService(db: Database, options: RevisionServiceOpti
     // One snapshot at a time, each a step: on the embedded database, reading a long body holds the event loop.
     const after = (await step(() => one(article.id, n))).snapshot
     const before = (await step(() => one(article.id, from))).snapshot
-    // Fields in snapshot order (jsonb keeps its keys in an order of its own).
-    const inOrder = (snapshot: q.Snapshot) => Object.fromEntries(DIFF_FIELDS.map((field) => [field, snapshot[field]]))
+    // Fields in snapshot order (jsonb keeps its keys in an order of its own); a field a revision
+    // older than it lacks (coverImageId) is null.
+    const inOrder = (snapshot: q.Snapshot) =>
+      Object.fromEntries(DIFF_FIELDS.map((field) => [field, snapshot[field] ?? null]))
     if (format === 'json-patch') return step(() => jsonPatch(inOrder(before), inOrder(after)))
     const changes: RevisionDiff['changes'] = []
     for (const field of DIFF_FIELDS) {
-      const [b, a] = [before[field], after[field]]
+      const [b, a] = [before[field] ?? null, after[field] ?? null]
       if (JSON.stringify(b) === JSON.stringify(a)) continue
       const lines = field === 'body' ? await lineDiff(before.body, after.body, { maxLines: diffMaxLines, step }) : {}
       changes.push({ field, before: b, after: a, ...lines })

@@ -106,7 +106,7 @@ t.test('the example receiver verifies real deliveries and revalidates what they 
 })
 
 t.test('pagesToRevalidate: nothing for what the public never saw', async (t) => {
-  const state = { authorId: thuha.id, tags: ['x'], trashed: false }
+  const state = { authorId: thuha.id, tags: ['x'], trashed: false, coverImageId: null }
   type State = typeof state & { slug: string; status: 'draft' | 'scheduled' | 'published' }
   const draft: State = { slug: 'a-draft', status: 'draft', ...state }
   const updated = (previous: State, now: State): BroadsheetEvent => ({

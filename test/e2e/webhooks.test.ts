@@ -100,6 +100,7 @@ t.test('publish, edit, trash, restore, schedule: the right events, in order, eac
     authorId: thuha.id,
     tags: ['transport'],
     trashed: false,
+    coverImageId: null,
   })
   const headers = receiver.received[0]!.headers
   t.match(headers['webhook-signature'], /^v1,[A-Za-z0-9+/=]+$/, 'Standard Webhooks signature header')

@@ -30,6 +30,7 @@ const V1_KEYS = [
   'status',
   'publishedAt',
   'authorId',
+  'coverImageId',
   'commentCount',
   'createdAt',
   'updatedAt',

@@ -62,7 +62,18 @@ async function buildStaff(app: TestApp): Promise<Record<StaffKey, Author>> {
   for (const [key, fields] of Object.entries(STAFF)) staff[key as StaffKey] = await createAuthor(app, fields)
   return staff as Record<StaffKey, Author>
 }
-const PUBLIC_KEYS = ['avatarUrl', 'bio', 'createdAt', 'id', 'name', 'slug', 'updatedAt', 'website']
+const PUBLIC_KEYS = [
+  'avatar',
+  'avatarId',
+  'avatarUrl',
+  'bio',
+  'createdAt',
+  'id',
+  'name',
+  'slug',
+  'updatedAt',
+  'website',
+]
 const STRONG_ETAG = /^"\d+-[A-Za-z0-9_-]{16}"$/
 const CALLERS: Caller[] = ['anonymous', 'viewer', 'authorOwn', 'authorOther', 'editor', 'admin']
 

@@ -135,7 +135,18 @@ t.test('authors: fields', async (t) => {
 
   t.test('without fields, the answers are as before', async (t) => {
     const list = json(await get(app, '/api/v1/authors'))
-    t.same(keysOf(list.data[0]), ['id', 'slug', 'name', 'bio', 'avatarUrl', 'website', 'createdAt', 'updatedAt'])
+    t.same(keysOf(list.data[0]), [
+      'id',
+      'slug',
+      'name',
+      'bio',
+      'avatarUrl',
+      'avatarId',
+      'avatar',
+      'website',
+      'createdAt',
+      'updatedAt',
+    ])
     const mine = json(await get(app, url, adaToken))
     t.same(keysOf(mine).sort(), [...AUTHOR_FIELDS].sort())
   })

@@ -192,6 +192,7 @@ t.test('an editor edits a live article three times, diffs, restores, trashes and
   t.same(Object.keys(five.snapshot).sort(), [
     'authorId',
     'body',
+    'coverImageId',
     'excerpt',
     'publishedAt',
     'slug',
@@ -502,6 +503,7 @@ t.test('revisions hold nothing secret', async (t) => {
     t.same(Object.keys(row.snapshot as object).sort(), [
       'authorId',
       'body',
+      'coverImageId',
       'excerpt',
       'publishedAt',
       'slug',

@@ -1,6 +1,7 @@
 import type { RevisionAction } from '../../generated/prisma/client.js'
 import { empty, sql, timestamp, type Sql } from '../sql.js'
 import { jsonObject, outboxEvent } from './events.js'
+import { embeddedMedia } from './media.js'
 
 /**
  * What every change of an article records besides itself, in its own statement: its revision
@@ -53,6 +54,7 @@ export const snapshot = (now: Date): Sql =>
     body: sql`c."body"`,
     tags: sql`to_jsonb(c."tags")`,
     authorId: sql`c."authorId"`,
+    coverImageId: sql`c."coverImageId"`,
     status: statusAt(sql`c."publishedAt"`, now),
     publishedAt: iso(sql`c."publishedAt"`),
     trashed: sql`c."trashedAt" IS NOT NULL`,
@@ -77,12 +79,14 @@ export function articleEvent(type: ArticleEventType, now: Date): Sql {
       authorId: sql`c."authorId"`,
       tags: sql`to_jsonb(c."tags")`,
       trashed: sql`c."trashedAt" IS NOT NULL`,
+      coverImageId: sql`c."coverImageId"`,
       previous: sql`CASE WHEN c."prevSlug" IS NULL THEN NULL ELSE ${jsonObject({
         slug: sql`c."prevSlug"`,
         status: statusAt(sql`c."prevPublishedAt"`, now),
         authorId: sql`c."prevAuthorId"`,
         tags: sql`to_jsonb(c."prevTags")`,
         trashed: sql`c."prevTrashedAt" IS NOT NULL`,
+        coverImageId: sql`c."prevCoverImageId"`,
       })} END`,
     },
   })
@@ -90,10 +94,10 @@ export function articleEvent(type: ArticleEventType, now: Date): Sql {
 
 /** The article before the change, for an UPDATE's RETURNING (from the locked row `p`). */
 export const previousColumns = sql`p."slug" AS "prevSlug", p."tags" AS "prevTags", p."author_id" AS "prevAuthorId",
-  p."published_at" AS "prevPublishedAt", p."trashed_at" AS "prevTrashedAt"`
+  p."published_at" AS "prevPublishedAt", p."trashed_at" AS "prevTrashedAt", p."cover_image_id" AS "prevCoverImageId"`
 /** No previous state (a new article, or a go-live nobody made). */
 export const noPreviousColumns = sql`NULL::text AS "prevSlug", NULL::text[] AS "prevTags", NULL::uuid AS "prevAuthorId",
-  NULL::timestamptz AS "prevPublishedAt", NULL::timestamptz AS "prevTrashedAt"`
+  NULL::timestamptz AS "prevPublishedAt", NULL::timestamptz AS "prevTrashedAt", NULL::uuid AS "prevCoverImageId"`
 
 /**
  * A change of "articles" (CTEs ending in `"changed"`, an INSERT or UPDATE returning the
@@ -102,7 +106,7 @@ export const noPreviousColumns = sql`NULL::text AS "prevSlug", NULL::text[] AS "
  * revision is numbered with the article's new version, the event with its new `event_seq`; the
  * row lock orders concurrent writers, so neither number can collide. With `keep`, revisions
  * beyond that many are deleted by the same statement. The article comes back with its author's
- * public fields, as a single read has them (its structured data names the author).
+ * public fields and its cover, as a single read has them (its structured data names both).
  */
 export function recorded(change: Sql, note: ChangeNote): Sql {
   const prune =
@@ -120,7 +124,8 @@ export function recorded(change: Sql, note: ChangeNote): Sql {
       FROM "changed" c
     ),
     ${articleEvent(note.event, note.now)} ${prune}
-    SELECT c.*, au."slug" AS "authorSlug", au."name" AS "authorName", au."avatar_url" AS "authorAvatarUrl"
+    SELECT c.*, au."slug" AS "authorSlug", au."name" AS "authorName", au."avatar_url" AS "authorAvatarUrl",
+      ${embeddedMedia(sql`c."coverImageId"`)} AS "coverImage"
     FROM "changed" c JOIN "authors" au ON au."id" = c."authorId"`
 }
 
@@ -131,7 +136,8 @@ export function recorded(change: Sql, note: ChangeNote): Sql {
  */
 export function destroyed(deletion: Sql, now: Date): Sql {
   return sql`
-    WITH "gone" AS (${deletion} RETURNING "id", "slug", "tags", "author_id", "published_at", "trashed_at", "event_seq" + 1 AS "seq"),
+    WITH "gone" AS (${deletion} RETURNING "id", "slug", "tags", "author_id", "published_at", "trashed_at", "cover_image_id",
+      "event_seq" + 1 AS "seq"),
     ${outboxEvent({
       type: 'article.deleted',
       from: sql`"gone" g`,
@@ -148,6 +154,7 @@ export function destroyed(deletion: Sql, now: Date): Sql {
           authorId: sql`g."author_id"`,
           tags: sql`to_jsonb(g."tags")`,
           trashed: sql`g."trashed_at" IS NOT NULL`,
+          coverImageId: sql`g."cover_image_id"`,
         }),
       },
     })}

@@ -13,6 +13,7 @@ import {
   type ChangeNote,
 } from './article-history.js'
 import { visible, visibleArticle, type Shelf } from './article-visibility.js'
+import { embeddedMedia, type EmbeddedMediaRow } from './media.js'
 
 /**
  * The statements on articles: reads as the caller may see them (visibility: article-visibility.ts),
@@ -25,6 +26,8 @@ export type ArticleRow = Omit<ArticleModel, 'searchVector' | 'eventSeq' | 'liveE
   authorSlug?: string
   authorName?: string
   authorAvatarUrl?: string | null
+  /** With `withCover`: the cover image (null when the article has none). */
+  coverImage?: EmbeddedMediaRow | null
   /** With a search: ts_rank of the row. */
   rank?: number
 }
@@ -42,6 +45,7 @@ const COLUMN = {
   tags: sql`a."tags"`,
   publishedAt: sql`a."published_at" AS "publishedAt"`,
   authorId: sql`a."author_id" AS "authorId"`,
+  coverImageId: sql`a."cover_image_id" AS "coverImageId"`,
   commentCount: sql`a."comment_count" AS "commentCount"`,
   createdAt: sql`a."created_at" AS "createdAt"`,
   updatedAt: sql`a."updated_at" AS "updatedAt"`,
@@ -74,6 +78,7 @@ export const LIST_COLUMNS: ArticleColumn[] = [
   'tags',
   'publishedAt',
   'authorId',
+  'coverImageId',
   'commentCount',
   'createdAt',
   'updatedAt',
@@ -82,11 +87,13 @@ export const LIST_COLUMNS: ArticleColumn[] = [
 ]
 const authorColumns = sql`, au."slug" AS "authorSlug", au."name" AS "authorName", au."avatar_url" AS "authorAvatarUrl"`
 const withAuthorJoin = sql`JOIN "authors" au ON au."id" = a."author_id"`
+const coverColumn = sql`, ${embeddedMedia(sql`a."cover_image_id"`)} AS "coverImage"`
 
 /**
  * One article by id or slug, if the caller may see it on that shelf (`live` unless told), with
- * its author's public fields (a single read's structured data names the author). Every column
- * unless `columns` names some (a sparse fieldset); then the author only `withAuthor`. With
+ * its author's public fields and its cover image (a single read's structured data names both).
+ * Every column unless `columns` names some (a sparse fieldset); then the author only
+ * `withAuthor`, the cover only `withCover`. With
  * `lock`, the row is locked for the rest of the transaction (a write that decides from what it
  * read: two publishes at once must not both see a draft).
  */
@@ -94,12 +101,14 @@ export async function findArticle(
   db: Query,
   principal: Principal,
   idOrSlug: string,
-  options: { columns?: ArticleColumn[]; withAuthor?: boolean; shelf?: Shelf; lock?: boolean } = {},
+  options: { columns?: ArticleColumn[]; withAuthor?: boolean; withCover?: boolean; shelf?: Shelf; lock?: boolean } = {},
 ): Promise<ArticleRow | undefined> {
   const { shelf = 'live', lock = false } = options
   const withAuthor = options.columns === undefined || options.withAuthor === true
+  const withCover = options.columns === undefined || options.withCover === true
   const rows = await db<ArticleRow>(sql`
     SELECT ${options.columns ? columnList([...options.columns, 'version']) : columns} ${withAuthor ? authorColumns : empty}
+      ${withCover ? coverColumn : empty}
     FROM "articles" a ${withAuthor ? withAuthorJoin : empty}
     WHERE ${visibleArticle(principal, idOrSlug, { shelf })}
     ${lock ? sql`FOR NO KEY UPDATE OF a` : empty}`)
@@ -143,9 +152,16 @@ export async function listArticles(
   db: Query,
   principal: Principal,
   filters: ArticleFilters,
-  page: { pagination: Pagination; codec: CursorCodec; columns?: ArticleColumn[]; withAuthor: boolean; now: Date },
+  page: {
+    pagination: Pagination
+    codec: CursorCodec
+    columns?: ArticleColumn[]
+    withAuthor: boolean
+    withCover?: boolean
+    now: Date
+  },
 ): Promise<{ rows: ArticleRow[]; meta: ListMeta }> {
-  const { now, withAuthor } = page
+  const { now, withAuthor, withCover = false } = page
   // The fields asked for, and what the next cursor is read from: the sort's own columns.
   const sortColumns = page.pagination.terms.map((t) => t.name).filter((n): n is ArticleColumn => n in COLUMN)
   const selected = columnList([...(page.columns ?? LIST_COLUMNS), ...sortColumns, 'id'])
@@ -173,7 +189,7 @@ export async function listArticles(
         ? sql`(SELECT "value" FROM "counters" WHERE "name" = 'articles')`
         : undefined
   return fetchPage<ArticleRow>(db, {
-    select: sql`${selected} ${withAuthor ? authorColumns : empty}
+    select: sql`${selected} ${withAuthor ? authorColumns : empty} ${withCover ? coverColumn : empty}
                 ${filters.search ? sql`, ts_rank(a."search_vector", ${filters.search}) AS rank` : empty}`,
     from: sql`"articles" a ${withAuthor ? withAuthorJoin : empty}`,
     countFrom: sql`"articles" a`,
@@ -205,6 +221,7 @@ export interface NewArticle {
   body: string
   tags: string[]
   authorId: string
+  coverImageId: string | null
 }
 
 /**
@@ -217,9 +234,10 @@ export async function insertArticle(db: Query, a: NewArticle, note: ChangeNote):
     recorded(
       sql`"changed" AS (
         INSERT INTO "articles" AS a ("slug", "title", "excerpt", "body", "body_html", "body_text", "word_count", "render_version",
-                                     "tags", "author_id", "event_seq")
+                                     "tags", "author_id", "cover_image_id", "event_seq")
         VALUES (${a.slug}, ${a.title}, ${a.excerpt}, ${a.body}, ${rendered.html}, ${rendered.text}, ${rendered.wordCount},
-                ${RENDERER_VERSION}, CAST(${a.tags} AS text[]), CAST(${a.authorId} AS uuid), 1)
+                ${RENDERER_VERSION}, CAST(${a.tags} AS text[]), CAST(${a.authorId} AS uuid),
+                CAST(${a.coverImageId} AS uuid), 1)
         ON CONFLICT ("slug") DO NOTHING
         RETURNING ${columns}, a."event_seq" AS "eventSeq", ${noPreviousColumns})`,
       note,
@@ -235,6 +253,8 @@ export interface ArticleChanges {
   body?: string
   tags?: string[]
   authorId?: string
+  /** A media item's id, or null for none. */
+  coverImageId?: string | null
   publishedAt?: Date | null
   /** Into the trash (a moment) or out of it (null). */
   trashedAt?: Date | null
@@ -280,6 +300,7 @@ export async function updateArticle(
   }
   if (changes.tags !== undefined) set.push(sql`"tags" = CAST(${changes.tags} AS text[])`)
   if (changes.authorId !== undefined) set.push(sql`"author_id" = CAST(${changes.authorId} AS uuid)`)
+  if (changes.coverImageId !== undefined) set.push(sql`"cover_image_id" = CAST(${changes.coverImageId} AS uuid)`)
   for (const [column, at] of [
     ['published_at', changes.publishedAt],
     ['trashed_at', changes.trashedAt],

@@ -9,8 +9,12 @@ import {
 } from '../paging.js'
 import { byIdOrSlug, empty, join, raw, selectList, sql, type Query, type Sql } from '../sql.js'
 import { jsonObject, outboxEvent } from './events.js'
+import { embeddedMedia, type EmbeddedMediaRow } from './media.js'
 
-export type AuthorRow = AuthorModel
+export type AuthorRow = AuthorModel & {
+  /** The avatar image (null without one). */
+  avatar: EmbeddedMediaRow | null
+}
 
 /** Each column an author answer can be made from, by the row property it fills. */
 const COLUMN = {
@@ -20,6 +24,8 @@ const COLUMN = {
   email: sql`au."email"`,
   bio: sql`au."bio"`,
   avatarUrl: sql`au."avatar_url" AS "avatarUrl"`,
+  avatarId: sql`au."avatar_id" AS "avatarId"`,
+  avatar: sql`${embeddedMedia(sql`au."avatar_id"`)} AS "avatar"`,
   website: sql`au."website"`,
   createdAt: sql`au."created_at" AS "createdAt"`,
   updatedAt: sql`au."updated_at" AS "updatedAt"`,
@@ -101,7 +107,7 @@ export async function listAuthors(
   return fetchPage<AuthorRow>(db, { select, from: sql`"authors" au`, where, ...paging })
 }
 
-export type AuthorFields = Pick<AuthorRow, 'slug' | 'name' | 'email' | 'bio' | 'avatarUrl' | 'website'>
+export type AuthorFields = Pick<AuthorRow, 'slug' | 'name' | 'email' | 'bio' | 'avatarUrl' | 'avatarId' | 'website'>
 
 /**
  * Inserts an author with its `author.created` outbox event (public fields only); undefined when
@@ -110,8 +116,8 @@ export type AuthorFields = Pick<AuthorRow, 'slug' | 'name' | 'email' | 'bio' | '
 export async function insertAuthor(db: Query, a: AuthorFields): Promise<AuthorRow | undefined> {
   const rows = await db<AuthorRow>(sql`
     WITH "created" AS (
-      INSERT INTO "authors" AS au ("slug", "name", "email", "bio", "avatar_url", "website")
-      VALUES (${a.slug}, ${a.name}, ${a.email}, ${a.bio}, ${a.avatarUrl}, ${a.website})
+      INSERT INTO "authors" AS au ("slug", "name", "email", "bio", "avatar_url", "avatar_id", "website")
+      VALUES (${a.slug}, ${a.name}, ${a.email}, ${a.bio}, ${a.avatarUrl}, CAST(${a.avatarId} AS uuid), ${a.website})
       ON CONFLICT ("slug") DO NOTHING
       RETURNING ${columns}),
     ${outboxEvent({
@@ -130,6 +136,7 @@ const WRITABLE: Record<keyof AuthorFields, string> = {
   email: 'email',
   bio: 'bio',
   avatarUrl: 'avatar_url',
+  avatarId: 'avatar_id',
   website: 'website',
 }
 
@@ -146,7 +153,9 @@ export async function updateAuthor(
 ): Promise<AuthorRow | undefined> {
   const set: Sql[] = []
   for (const [field, column] of Object.entries(WRITABLE) as [keyof AuthorFields, string][]) {
-    if (changes[field] !== undefined) set.push(sql`${raw(`"${column}"`)} = ${changes[field]}`)
+    if (changes[field] === undefined) continue
+    const value = field === 'avatarId' ? sql`CAST(${changes[field]} AS uuid)` : sql`${changes[field]}`
+    set.push(sql`${raw(`"${column}"`)} = ${value}`)
   }
   const rows = await db<AuthorRow>(sql`
     WITH "prev" AS (SELECT au."id", au."slug" FROM "authors" au WHERE au."id" = CAST(${id} AS uuid) FOR UPDATE),

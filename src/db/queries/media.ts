@@ -8,10 +8,22 @@ import {
   type Pagination,
 } from '../paging.js'
 import { empty, join, raw, sql, type Query, type Sql } from '../sql.js'
+import { publiclyVisible } from './article-visibility.js'
 
-export type MediaRow = MediaModel
+export type MediaRow = MediaModel & {
+  /** From findMedia: whether an anonymous caller may see it now (see `publicMedia`). */
+  publiclyVisible?: boolean
+}
 export type MediaVariantRow = MediaVariantModel
 
+/**
+ * A media item as another resource embeds it (an article's cover, an author's avatar): the
+ * public facts, with its timestamps as JSON text.
+ */
+export type EmbeddedMediaRow = Omit<MediaRow, 'storageKey' | 'uploadedBy' | 'createdAt' | 'updatedAt'> & {
+  createdAt: string | Date
+  updatedAt: string | Date
+}
 /** Each column a media answer is made from, by the row property it fills. */
 const COLUMN = {
   id: sql`m."id"`,
@@ -33,15 +45,31 @@ const COLUMN = {
   version: sql`m."version"`,
   createdAt: sql`m."created_at" AS "createdAt"`,
   updatedAt: sql`m."updated_at" AS "updatedAt"`,
-} satisfies Record<keyof MediaRow, Sql>
+} satisfies Record<keyof MediaModel, Sql>
 
 const columns = join(Object.values(COLUMN), ', ')
 
 /**
- * Which media an anonymous caller may see: those marked public. (Media that published content
- * uses becomes public with it once articles and authors can use media.)
+ * Which media an anonymous caller may see at `now`, on alias `m`: what is marked public, the
+ * cover of an article anyone may read (article-visibility.ts decides which), and any author's
+ * avatar (authors are public). So a draft's cover stays private until the article is published
+ * and becomes private again when it is unpublished or trashed (unless something else uses it).
  */
-const PUBLIC = sql`m."public"`
+const publicMedia = (now: Date): Sql => sql`(m."public"
+  OR EXISTS (SELECT 1 FROM "articles" a WHERE a."cover_image_id" = m."id" AND ${publiclyVisible(now)})
+  OR EXISTS (SELECT 1 FROM "authors" au WHERE au."avatar_id" = m."id"))`
+
+/**
+ * The media item `id` (an expression) names, as one JSON object of the fields a representation
+ * needs (SQL null when `id` is null): the column an embedding statement selects.
+ */
+export const embeddedMedia = (id: Sql): Sql => sql`(SELECT json_build_object(
+    'id', m."id", 'mimeType', m."mime_type", 'width', m."width", 'height', m."height", 'bytes', m."bytes",
+    'alt', m."alt", 'caption', m."caption", 'credit', m."credit", 'license', m."license",
+    'focalX', m."focal_x", 'focalY', m."focal_y", 'placeholderColor', m."placeholder_color",
+    'thumbhash', m."thumbhash", 'public', m."public", 'version', m."version",
+    'createdAt', m."created_at", 'updatedAt', m."updated_at")
+  FROM "media" m WHERE m."id" = ${id})`
 
 export const mediaListSpec: ListSpec<MediaRow> = {
   name: 'media',
@@ -54,16 +82,49 @@ export const mediaListSpec: ListSpec<MediaRow> = {
   defaultSort: '-createdAt',
 }
 
-/** One media item by id; with `publicOnly`, only one an anonymous caller may see. */
+/**
+ * One media item by id, with whether an anonymous caller may see it now (`publiclyVisible`);
+ * with `publicOnly`, only one they may.
+ */
 export async function findMedia(
   db: Query,
   id: string,
   options: { publicOnly?: boolean } = {},
 ): Promise<MediaRow | undefined> {
+  const now = new Date()
   const rows = await db<MediaRow>(sql`
-    SELECT ${columns} FROM "media" m
-    WHERE m."id" = CAST(${id} AS uuid) ${options.publicOnly ? sql`AND ${PUBLIC}` : empty}`)
+    SELECT ${columns}, ${publicMedia(now)} AS "publiclyVisible" FROM "media" m
+    WHERE m."id" = CAST(${id} AS uuid) ${options.publicOnly ? sql`AND ${publicMedia(now)}` : empty}`)
   return rows[0]
+}
+
+/**
+ * The item an article or an author is about to use, locked against a concurrent change of its
+ * alt text or its deletion until the transaction ends (`FOR SHARE`); undefined when none has
+ * this id.
+ */
+export async function lockMediaForUse(db: Query, id: string): Promise<Pick<MediaRow, 'id' | 'alt'> | undefined> {
+  const rows = await db<Pick<MediaRow, 'id' | 'alt'>>(
+    sql`SELECT m."id", m."alt" FROM "media" m WHERE m."id" = CAST(${id} AS uuid) FOR SHARE`,
+  )
+  return rows[0]
+}
+
+/** Locks the item against every other change until the transaction ends (`FOR UPDATE`). */
+export async function lockMediaForChange(db: Query, id: string): Promise<void> {
+  await db(sql`SELECT 1 FROM "media" m WHERE m."id" = CAST(${id} AS uuid) FOR UPDATE`)
+}
+
+/**
+ * Whether a published or scheduled article (not in the trash) has this item as its cover: such
+ * an image must keep its alt text.
+ */
+export async function illustratesPublication(db: Query, id: string): Promise<boolean> {
+  const rows = await db(sql`
+    SELECT 1 FROM "articles" a
+    WHERE a."cover_image_id" = CAST(${id} AS uuid) AND a."published_at" IS NOT NULL AND a."trashed_at" IS NULL
+    LIMIT 1`)
+  return rows.length > 0
 }
 
 export interface MediaFilters {
@@ -81,7 +142,7 @@ export async function listMedia(
   page: { pagination: Pagination; codec: CursorCodec },
 ): Promise<{ rows: MediaRow[]; meta: ListMeta }> {
   const where: Sql[] = []
-  if (filters.publicOnly) where.push(PUBLIC)
+  if (filters.publicOnly) where.push(publicMedia(new Date()))
   if (filters.mimeType !== undefined) where.push(sql`m."mime_type" = ${filters.mimeType}`)
   if (filters.public !== undefined) where.push(sql`m."public" = ${filters.public}`)
   if (filters.uploadedBy !== undefined) where.push(sql`m."uploaded_by" = CAST(${filters.uploadedBy} AS uuid)`)

@@ -10,6 +10,8 @@ export interface Snapshot {
   body: string
   tags: string[]
   authorId: string
+  /** Absent in revisions written before articles had covers. */
+  coverImageId?: string | null
   status: 'draft' | 'scheduled' | 'published'
   publishedAt: string | null
   trashed: boolean

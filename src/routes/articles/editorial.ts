@@ -68,9 +68,10 @@ const editorialRoutes: FastifyPluginAsyncTypebox = async (app) => {
         description:
           'As it was: same slug, same comments, same publication state (a published article is live again). Writes a ' +
           'revision (action `untrash`). An article that is not in the trash is returned as it is. Without a token ' +
-          'every article is the same 404 as an unknown one.',
+          'every article is the same 404 as an unknown one. A published or scheduled one whose cover lost its alt text ' +
+          'in the trash is 409 ALT_TEXT_REQUIRED.',
         params: IdOrSlugParamsSchema,
-        response: { 200: described(ArticleSchema, 'The article, back'), ...problems(400, 401, 403, 404) },
+        response: { 200: described(ArticleSchema, 'The article, back'), ...problems(400, 401, 403, 404, 409) },
       },
     },
     async (request, reply) =>

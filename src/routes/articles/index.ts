@@ -205,12 +205,13 @@ const articleRoutes: FastifyPluginAsyncTypebox = async (app) => {
         description:
           'No body (or `{}`) publishes now; a future `publishAt` schedules the article, which goes live by itself at ' +
           'that moment. Publishing an article that is already live keeps its original publication time. The version ' +
-          'goes up, so read the new ETag from this response before a PATCH.',
+          'goes up, so read the new ETag from this response before a PATCH. A cover image without alt text is 409 ' +
+          'ALT_TEXT_REQUIRED.',
         params: IdOrSlugParamsSchema,
         body: ref(PublishArticleSchema),
         response: {
           200: described(ArticleSchema, 'The article, published or scheduled'),
-          ...problems(400, 401, 403, 404, 413, 415),
+          ...problems(400, 401, 403, 404, 409, 413, 415),
         },
       },
     },

@@ -20,7 +20,8 @@ import {
   type UploadFields,
 } from '../../schemas/media.js'
 import { FORBIDDEN_TEXT } from '../../schemas/text.js'
-import { linkNext, sendVersioned, smallBody } from '../http.js'
+import { keys } from '../../services/common.js'
+import { dependsOn, linkNext, sendVersioned, smallBody } from '../http.js'
 import { sections, security, writers } from '../common.js'
 
 /** An upload as the route read it: the file's bytes and the text fields beside it. */
@@ -164,15 +165,15 @@ const mediaRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, {
   app.get(
     '/media/:id',
     {
-      config: { etag: 'strong' },
+      config: { etag: 'strong', surrogateKeys: true },
       schema: {
         tags: sections.media,
         security: [{}, ...security],
         operationId: 'getMedia',
         summary: 'Get a media item',
         description:
-          'Any item for a token; without one, only an item marked `public` (anything else is the same 404 as an ' +
-          'unknown id).',
+          'Any item for a token; without one, only an item marked `public`, the cover of a published article or an ' +
+          "author's avatar (anything else is the same 404 as an unknown id).",
         params: IdParamsSchema,
         response: {
           200: described(MediaSchema, 'The media item'),
@@ -181,7 +182,11 @@ const mediaRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, {
         },
       },
     },
-    async (request, reply) => sendVersioned(reply, await app.services.media.get(request.principal, request.params.id)),
+    async (request, reply) => {
+      const media = await app.services.media.get(request.principal, request.params.id)
+      dependsOn(reply, keys.media(media.resource.id))
+      return sendVersioned(reply, media)
+    },
   )
 
   app.patch(
@@ -197,12 +202,13 @@ const mediaRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, {
         summary: 'Update a media item (If-Match required)',
         description:
           'Editors and admins may update any item; an author token the items it uploaded. A new focal point ' +
-          're-crops the variants: their URLs change.',
+          're-crops the variants: their URLs change. Clearing the alt text of the cover of a published or ' +
+          'scheduled article is 409 ALT_TEXT_REQUIRED.',
         params: IdParamsSchema,
         body: ref(UpdateMediaSchema),
         response: {
           200: described(MediaSchema, 'The updated media item'),
-          ...problems(400, 401, 403, 404, 412, 428),
+          ...problems(400, 401, 403, 404, 409, 412, 428),
         },
       },
     },
@@ -315,6 +321,9 @@ export const mediaFileRoutes: FastifyPluginAsyncTypebox = async (app) => {
             ? 'public, max-age=31536000, immutable'
             : 'public, max-age=60',
       )
+      // What a CDN purges when the item stops being public (services/cdn.ts).
+      if (file.public)
+        reply.header('surrogate-key', keys.media(request.params.id)).header('cache-tag', keys.media(request.params.id))
       const tags = request.headers['if-none-match']
       if (typeof tags === 'string' && tags.split(',').some((tag) => tag.trim() === file.etag || tag.trim() === '*')) {
         return reply.code(304).send()

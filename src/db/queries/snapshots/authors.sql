@@ -4,11 +4,23 @@
 -- fails while this file differs from what the code sends.
 
 -- authors.findAuthor (by slug)
-SELECT au."id", au."slug", au."name", au."email", au."bio", au."avatar_url" AS "avatarUrl", au."website", au."created_at" AS "createdAt", au."updated_at" AS "updatedAt", au."version" FROM "authors" au WHERE au."slug" = $1
+SELECT au."id", au."slug", au."name", au."email", au."bio", au."avatar_url" AS "avatarUrl", au."avatar_id" AS "avatarId", (SELECT json_build_object(
+    'id', m."id", 'mimeType', m."mime_type", 'width', m."width", 'height', m."height", 'bytes', m."bytes",
+    'alt', m."alt", 'caption', m."caption", 'credit', m."credit", 'license', m."license",
+    'focalX', m."focal_x", 'focalY', m."focal_y", 'placeholderColor', m."placeholder_color",
+    'thumbhash', m."thumbhash", 'public', m."public", 'version', m."version",
+    'createdAt', m."created_at", 'updatedAt', m."updated_at")
+  FROM "media" m WHERE m."id" = au."avatar_id") AS "avatar", au."website", au."created_at" AS "createdAt", au."updated_at" AS "updatedAt", au."version" FROM "authors" au WHERE au."slug" = $1
 -- $1 = "ada-byline"
 
 -- authors.findAuthor (by id)
-SELECT au."id", au."slug", au."name", au."email", au."bio", au."avatar_url" AS "avatarUrl", au."website", au."created_at" AS "createdAt", au."updated_at" AS "updatedAt", au."version" FROM "authors" au WHERE au."id" = CAST($1 AS uuid)
+SELECT au."id", au."slug", au."name", au."email", au."bio", au."avatar_url" AS "avatarUrl", au."avatar_id" AS "avatarId", (SELECT json_build_object(
+    'id', m."id", 'mimeType', m."mime_type", 'width', m."width", 'height', m."height", 'bytes', m."bytes",
+    'alt', m."alt", 'caption', m."caption", 'credit', m."credit", 'license', m."license",
+    'focalX', m."focal_x", 'focalY', m."focal_y", 'placeholderColor', m."placeholder_color",
+    'thumbhash', m."thumbhash", 'public', m."public", 'version', m."version",
+    'createdAt', m."created_at", 'updatedAt', m."updated_at")
+  FROM "media" m WHERE m."id" = au."avatar_id") AS "avatar", au."website", au."created_at" AS "createdAt", au."updated_at" AS "updatedAt", au."version" FROM "authors" au WHERE au."id" = CAST($1 AS uuid)
 -- $1 = "a0a0a0a0-0000-4000-8000-000000000001"
 
 -- authors.findAuthor (fields=name,avatarUrl)
@@ -25,7 +37,13 @@ SELECT 1 FROM "authors" WHERE "id" = CAST($1 AS uuid)
 -- $1 = "a0a0a0a0-0000-4000-8000-000000000001"
 
 -- authors.listAuthors (first page)
-SELECT au."id", au."slug", au."name", au."email", au."bio", au."avatar_url" AS "avatarUrl", au."website", au."created_at" AS "createdAt", au."updated_at" AS "updatedAt", au."version", CAST((SELECT count(*) FROM "authors" au WHERE TRUE) AS int) AS "__total" FROM "authors" au
+SELECT au."id", au."slug", au."name", au."email", au."bio", au."avatar_url" AS "avatarUrl", au."avatar_id" AS "avatarId", (SELECT json_build_object(
+    'id', m."id", 'mimeType', m."mime_type", 'width', m."width", 'height', m."height", 'bytes', m."bytes",
+    'alt', m."alt", 'caption', m."caption", 'credit', m."credit", 'license', m."license",
+    'focalX', m."focal_x", 'focalY', m."focal_y", 'placeholderColor', m."placeholder_color",
+    'thumbhash', m."thumbhash", 'public', m."public", 'version', m."version",
+    'createdAt', m."created_at", 'updatedAt', m."updated_at")
+  FROM "media" m WHERE m."id" = au."avatar_id") AS "avatar", au."website", au."created_at" AS "createdAt", au."updated_at" AS "updatedAt", au."version", CAST((SELECT count(*) FROM "authors" au WHERE TRUE) AS int) AS "__total" FROM "authors" au
 WHERE TRUE
 ORDER BY au."name" ASC, au."id" ASC
 LIMIT $1 OFFSET $2
@@ -33,7 +51,13 @@ LIMIT $1 OFFSET $2
 -- $2 = 0
 
 -- authors.listAuthors (name search, next page by cursor)
-SELECT au."id", au."slug", au."name", au."email", au."bio", au."avatar_url" AS "avatarUrl", au."website", au."created_at" AS "createdAt", au."updated_at" AS "updatedAt", au."version", CAST((SELECT count(*) FROM "authors" au WHERE strpos(lower(au."name"), lower($1)) > 0) AS int) AS "__total" FROM "authors" au
+SELECT au."id", au."slug", au."name", au."email", au."bio", au."avatar_url" AS "avatarUrl", au."avatar_id" AS "avatarId", (SELECT json_build_object(
+    'id', m."id", 'mimeType', m."mime_type", 'width', m."width", 'height', m."height", 'bytes', m."bytes",
+    'alt', m."alt", 'caption', m."caption", 'credit', m."credit", 'license', m."license",
+    'focalX', m."focal_x", 'focalY', m."focal_y", 'placeholderColor', m."placeholder_color",
+    'thumbhash', m."thumbhash", 'public', m."public", 'version', m."version",
+    'createdAt', m."created_at", 'updatedAt', m."updated_at")
+  FROM "media" m WHERE m."id" = au."avatar_id") AS "avatar", au."website", au."created_at" AS "createdAt", au."updated_at" AS "updatedAt", au."version", CAST((SELECT count(*) FROM "authors" au WHERE strpos(lower(au."name"), lower($1)) > 0) AS int) AS "__total" FROM "authors" au
 WHERE strpos(lower(au."name"), lower($2)) > 0 AND (au."name", au."id") > (CAST($3 AS text), CAST($4 AS uuid))
 ORDER BY au."name" ASC, au."id" ASC
 LIMIT $5 OFFSET $6
@@ -54,13 +78,19 @@ LIMIT $1 OFFSET $2
 
 -- authors.insertAuthor (a new author)
 WITH "created" AS (
-  INSERT INTO "authors" AS au ("slug", "name", "email", "bio", "avatar_url", "website")
-  VALUES ($1, $2, $3, $4, $5, $6)
+  INSERT INTO "authors" AS au ("slug", "name", "email", "bio", "avatar_url", "avatar_id", "website")
+  VALUES ($1, $2, $3, $4, $5, CAST($6 AS uuid), $7)
   ON CONFLICT ("slug") DO NOTHING
-  RETURNING au."id", au."slug", au."name", au."email", au."bio", au."avatar_url" AS "avatarUrl", au."website", au."created_at" AS "createdAt", au."updated_at" AS "updatedAt", au."version"),
+  RETURNING au."id", au."slug", au."name", au."email", au."bio", au."avatar_url" AS "avatarUrl", au."avatar_id" AS "avatarId", (SELECT json_build_object(
+      'id', m."id", 'mimeType', m."mime_type", 'width', m."width", 'height', m."height", 'bytes', m."bytes",
+      'alt', m."alt", 'caption', m."caption", 'credit', m."credit", 'license', m."license",
+      'focalX', m."focal_x", 'focalY', m."focal_y", 'placeholderColor', m."placeholder_color",
+      'thumbhash', m."thumbhash", 'public', m."public", 'version', m."version",
+      'createdAt', m."created_at", 'updatedAt', m."updated_at")
+    FROM "media" m WHERE m."id" = au."avatar_id") AS "avatar", au."website", au."created_at" AS "createdAt", au."updated_at" AS "updatedAt", au."version"),
 "event" AS (
   INSERT INTO "outbox_events" ("type", "article_id", "sequence", "subscription_id", "dispatched_at", "data")
-  SELECT $7, NULL::uuid, NULL::int, NULL::uuid, NULL::timestamptz,
+  SELECT $8, NULL::uuid, NULL::int, NULL::uuid, NULL::timestamptz,
   jsonb_build_object(
     'id', c."id",
     'slug', c."slug",
@@ -73,8 +103,9 @@ SELECT * FROM "created"
 -- $3 = "ada@example.com"
 -- $4 = "City hall reporter."
 -- $5 = null
--- $6 = "https://example.com/ada"
--- $7 = "author.created"
+-- $6 = null
+-- $7 = "https://example.com/ada"
+-- $8 = "author.created"
 
 -- authors.updateAuthor (several fields, If-Match version)
 WITH "prev" AS (SELECT au."id", au."slug" FROM "authors" au WHERE au."id" = CAST($1 AS uuid) FOR UPDATE),
@@ -82,7 +113,13 @@ WITH "prev" AS (SELECT au."id", au."slug" FROM "authors" au WHERE au."id" = CAST
   UPDATE "authors" au SET "name" = $2, "email" = $3, "bio" = $4, "version" = au."version" + 1, "updated_at" = now()
   FROM "prev" p
   WHERE au."id" = p."id" AND au."version" = $5
-  RETURNING au."id", au."slug", au."name", au."email", au."bio", au."avatar_url" AS "avatarUrl", au."website", au."created_at" AS "createdAt", au."updated_at" AS "updatedAt", au."version", p."slug" AS "prevSlug"),
+  RETURNING au."id", au."slug", au."name", au."email", au."bio", au."avatar_url" AS "avatarUrl", au."avatar_id" AS "avatarId", (SELECT json_build_object(
+      'id', m."id", 'mimeType', m."mime_type", 'width', m."width", 'height', m."height", 'bytes', m."bytes",
+      'alt', m."alt", 'caption', m."caption", 'credit', m."credit", 'license', m."license",
+      'focalX', m."focal_x", 'focalY', m."focal_y", 'placeholderColor', m."placeholder_color",
+      'thumbhash', m."thumbhash", 'public', m."public", 'version', m."version",
+      'createdAt', m."created_at", 'updatedAt', m."updated_at")
+    FROM "media" m WHERE m."id" = au."avatar_id") AS "avatar", au."website", au."created_at" AS "createdAt", au."updated_at" AS "updatedAt", au."version", p."slug" AS "prevSlug"),
 "event" AS (
   INSERT INTO "outbox_events" ("type", "article_id", "sequence", "subscription_id", "dispatched_at", "data")
   SELECT $6, NULL::uuid, NULL::int, NULL::uuid, NULL::timestamptz,
@@ -108,7 +145,13 @@ WITH "prev" AS (SELECT au."id", au."slug" FROM "authors" au WHERE au."id" = CAST
   UPDATE "authors" au SET "slug" = $2, "version" = au."version" + 1, "updated_at" = now()
   FROM "prev" p
   WHERE au."id" = p."id"
-  RETURNING au."id", au."slug", au."name", au."email", au."bio", au."avatar_url" AS "avatarUrl", au."website", au."created_at" AS "createdAt", au."updated_at" AS "updatedAt", au."version", p."slug" AS "prevSlug"),
+  RETURNING au."id", au."slug", au."name", au."email", au."bio", au."avatar_url" AS "avatarUrl", au."avatar_id" AS "avatarId", (SELECT json_build_object(
+      'id', m."id", 'mimeType', m."mime_type", 'width', m."width", 'height', m."height", 'bytes', m."bytes",
+      'alt', m."alt", 'caption', m."caption", 'credit', m."credit", 'license', m."license",
+      'focalX', m."focal_x", 'focalY', m."focal_y", 'placeholderColor', m."placeholder_color",
+      'thumbhash', m."thumbhash", 'public', m."public", 'version', m."version",
+      'createdAt', m."created_at", 'updatedAt', m."updated_at")
+    FROM "media" m WHERE m."id" = au."avatar_id") AS "avatar", au."website", au."created_at" AS "createdAt", au."updated_at" AS "updatedAt", au."version", p."slug" AS "prevSlug"),
 "event" AS (
   INSERT INTO "outbox_events" ("type", "article_id", "sequence", "subscription_id", "dispatched_at", "data")
   SELECT $3, NULL::uuid, NULL::int, NULL::uuid, NULL::timestamptz,
