@@ -1182,6 +1182,46 @@ export interface webhooks {
         patch?: never;
         trace?: never;
     };
+    "media.updated": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * media.updated
+         * @description `media.updated`: a media item changed (PATCH). Sent to every subscription whose `events` name it (or `*`), at least once: deduplicate on `webhook-id`.
+         */
+        post: operations["onMediaUpdated"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "media.deleted": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * media.deleted
+         * @description `media.deleted`: a media item deleted. Sent to every subscription whose `events` name it (or `*`), at least once: deduplicate on `webhook-id`.
+         */
+        post: operations["onMediaDeleted"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "webhook.ping": {
         parameters: {
             query?: never;
@@ -2524,7 +2564,7 @@ export interface components {
              */
             url: string;
             /** @description The event types to receive (each one described under `webhooks` in this document); `*` for all. */
-            events: ("article.created" | "article.updated" | "article.published" | "article.unpublished" | "article.trashed" | "article.restored" | "article.deleted" | "author.created" | "author.updated" | "author.deleted" | "comment.approved" | "comment.unapproved" | "comment.updated" | "comment.deleted" | "*")[];
+            events: ("article.created" | "article.updated" | "article.published" | "article.unpublished" | "article.trashed" | "article.restored" | "article.deleted" | "author.created" | "author.updated" | "author.deleted" | "comment.approved" | "comment.unapproved" | "comment.updated" | "comment.deleted" | "media.updated" | "media.deleted" | "*")[];
             /** @description What this endpoint is for. */
             description?: string;
             /** @default true */
@@ -2673,7 +2713,7 @@ export interface components {
              */
             url?: string;
             /** @description The event types to receive (each one described under `webhooks` in this document); `*` for all. */
-            events?: ("article.created" | "article.updated" | "article.published" | "article.unpublished" | "article.trashed" | "article.restored" | "article.deleted" | "author.created" | "author.updated" | "author.deleted" | "comment.approved" | "comment.unapproved" | "comment.updated" | "comment.deleted" | "*")[];
+            events?: ("article.created" | "article.updated" | "article.published" | "article.unpublished" | "article.trashed" | "article.restored" | "article.deleted" | "author.created" | "author.updated" | "author.deleted" | "comment.approved" | "comment.unapproved" | "comment.updated" | "comment.deleted" | "media.updated" | "media.deleted" | "*")[];
             /** @description What this endpoint is for. */
             description?: string;
             /** @description true enables it again (and clears its failure run). */
@@ -3417,6 +3457,61 @@ export interface components {
             data: components["schemas"]["CommentUpdatedData"];
         };
         /**
+         * MediaDeletedData
+         * @description The `data` of `media.deleted`: an image removed from the library.
+         */
+        MediaDeletedData: {
+            /**
+             * Format: uuid
+             * @description UUID
+             */
+            id: string;
+        };
+        /**
+         * MediaDeletedEvent
+         * @description `media.deleted`: a media item deleted.
+         */
+        MediaDeletedEvent: {
+            /** @enum {string} */
+            type: "media.deleted";
+            /**
+             * Format: date-time
+             * @description When the event was written, with its change: the same on every retry and redelivery.
+             */
+            timestamp: string;
+            data: components["schemas"]["MediaDeletedData"];
+        };
+        /**
+         * MediaUpdatedData
+         * @description The `data` of `media.updated`: an image's text or focal point changed (pages showing it revalidate).
+         */
+        MediaUpdatedData: {
+            /**
+             * Format: uuid
+             * @description UUID
+             */
+            id: string;
+            /**
+             * Format: int32
+             * @description The new version: the `?v=` of its variant URLs.
+             */
+            version: number;
+        };
+        /**
+         * MediaUpdatedEvent
+         * @description `media.updated`: a media item changed (PATCH).
+         */
+        MediaUpdatedEvent: {
+            /** @enum {string} */
+            type: "media.updated";
+            /**
+             * Format: date-time
+             * @description When the event was written, with its change: the same on every retry and redelivery.
+             */
+            timestamp: string;
+            data: components["schemas"]["MediaUpdatedData"];
+        };
+        /**
          * WebhookPingData
          * @description The `data` of `webhook.ping`.
          */
@@ -3505,6 +3600,11 @@ export interface components {
                     url: string;
                 }[];
                 tags: string[];
+                /**
+                 * Format: uri
+                 * @description The cover image (its `hero` variant as JPEG), if any.
+                 */
+                image?: string;
             }[];
         };
         /** MediaList */
@@ -5034,10 +5134,7 @@ export interface operations {
                 count?: components["parameters"]["count"];
                 /** @description Comma list of publishedAt, createdAt, updatedAt, title, commentCount; "-" for descending. Default -publishedAt, or relevance with q. Example: -publishedAt,title */
                 sort?: string;
-                /**
-                 * @description Comma list: `author` embeds {id, slug, name, avatarUrl}, `coverImage` the cover (a media object).
-                 * @example author,coverImage
-                 */
+                /** @description Comma list (e.g. `author,coverImage`): `author` embeds {id, slug, name, avatarUrl}, `coverImage` the cover (a media object). */
                 include?: string;
                 /** @description Sparse fieldset: a comma list of the fields to return (`id` is always included), from: id, slug, title, excerpt, body, bodyHtml, bodyText, wordCount, readingTimeMinutes, tags, status, publishedAt, authorId, coverImageId, commentCount, createdAt, updatedAt, structuredData, coverImage, author.id, author.slug, author.name, author.avatarUrl. An unknown name is a 400. Only the named fields are read from the database, and the ETag is that of the answer as sent. Example: slug,title,excerpt,publishedAt,author.name */
                 fields?: string;
@@ -5195,10 +5292,7 @@ export interface operations {
     getArticle: {
         parameters: {
             query?: {
-                /**
-                 * @description Comma list: `author` embeds {id, slug, name, avatarUrl}, `coverImage` the cover (a media object).
-                 * @example author,coverImage
-                 */
+                /** @description Comma list (e.g. `author,coverImage`): `author` embeds {id, slug, name, avatarUrl}, `coverImage` the cover (a media object). */
                 include?: string;
                 /** @description Sparse fieldset: a comma list of the fields to return (`id` is always included), from: id, slug, title, excerpt, body, bodyHtml, bodyText, wordCount, readingTimeMinutes, tags, status, publishedAt, authorId, coverImageId, commentCount, createdAt, updatedAt, structuredData, coverImage, author.id, author.slug, author.name, author.avatarUrl. An unknown name is a 400. Only the named fields are read from the database, and the ETag is that of the answer as sent. Example: slug,title,excerpt,publishedAt,author.name */
                 fields?: string;
@@ -8798,6 +8892,56 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["CommentDeletedEvent"];
+            };
+        };
+        responses: {
+            "2XX": components["responses"]["WebhookReceived"];
+            default: components["responses"]["WebhookRetried"];
+        };
+    };
+    onMediaUpdated: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event's id: the same on every attempt and redelivery of the event, so a receiver deduplicates on it. */
+                "webhook-id": components["parameters"]["WebhookId"];
+                /** @description When this attempt was signed, in seconds since the Unix epoch. A receiver refuses one too far from its clock (the standardwebhooks package allows five minutes), so a captured delivery cannot be replayed later. */
+                "webhook-timestamp": components["parameters"]["WebhookTimestamp"];
+                /** @description `v1,` and the base64 HMAC-SHA256 of `<webhook-id>.<webhook-timestamp>.<body>` under the subscription secret (`whsec_…`, shown at creation and rotation). During the overlap after a rotation (WEBHOOK_SECRET_OVERLAP_HOURS) there are two, space-separated: one per secret. Verify with the standardwebhooks package before trusting the body. */
+                "webhook-signature": components["parameters"]["WebhookSignature"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The `media.updated` event, signed (see `webhook-signature`). */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MediaUpdatedEvent"];
+            };
+        };
+        responses: {
+            "2XX": components["responses"]["WebhookReceived"];
+            default: components["responses"]["WebhookRetried"];
+        };
+    };
+    onMediaDeleted: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event's id: the same on every attempt and redelivery of the event, so a receiver deduplicates on it. */
+                "webhook-id": components["parameters"]["WebhookId"];
+                /** @description When this attempt was signed, in seconds since the Unix epoch. A receiver refuses one too far from its clock (the standardwebhooks package allows five minutes), so a captured delivery cannot be replayed later. */
+                "webhook-timestamp": components["parameters"]["WebhookTimestamp"];
+                /** @description `v1,` and the base64 HMAC-SHA256 of `<webhook-id>.<webhook-timestamp>.<body>` under the subscription secret (`whsec_…`, shown at creation and rotation). During the overlap after a rotation (WEBHOOK_SECRET_OVERLAP_HOURS) there are two, space-separated: one per secret. Verify with the standardwebhooks package before trusting the body. */
+                "webhook-signature": components["parameters"]["WebhookSignature"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The `media.deleted` event, signed (see `webhook-signature`). */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MediaDeletedEvent"];
             };
         };
         responses: {

@@ -818,6 +818,7 @@ export const TABLE: Record<string, ModuleTable> = {
             now: NOW,
             file: 1,
             perFile: 50_000,
+            mediaBase: 'https://api.example.com/media/',
             url: { text: ['https://news.example.com/articles/', ''], placeholders: ['slug'] },
           },
         ],
@@ -829,6 +830,7 @@ export const TABLE: Record<string, ModuleTable> = {
             now: NOW,
             file: 3,
             perFile: 50_000,
+            mediaBase: 'https://api.example.com/media/',
             url: {
               text: ['https://news.example.com/', '/', '/', '/', '-', '?ref=sitemap&amp;v=1'],
               placeholders: ['yyyy', 'mm', 'dd', 'slug', 'id'],

@@ -58,7 +58,7 @@ export function dependsOn(reply: FastifyReply, ...tags: string[]): void {
 
 /** The keys of a page of articles: every list, each article shown and, when embedded, its author; what it was filtered by. */
 export function articleListKeys(
-  articles: { id: string; authorId: string; author?: unknown }[],
+  articles: { id: string; authorId: string; author?: unknown; coverImage?: { id: string } | null }[],
   query: { q?: string | undefined; tag?: string[] | undefined; sort?: string | undefined },
 ): string[] {
   return [
@@ -66,8 +66,26 @@ export function articleListKeys(
     ...(query.q !== undefined ? [keys.search] : []),
     ...(query.sort !== undefined ? [keys.sorted] : []),
     ...new Set((query.tag ?? []).map(keys.tag)),
-    ...articles.flatMap((a) => [keys.article(a.id), ...(a.author ? [keys.author(a.authorId)] : [])]),
+    ...articles.flatMap((a) => [
+      keys.article(a.id),
+      ...(a.author ? [keys.author(a.authorId)] : []),
+      ...(a.coverImage ? [keys.media(a.coverImage.id)] : []),
+    ]),
   ]
+}
+
+/**
+ * The media key of the image a single article's answer shows (its embedded cover, its structured
+ * data's image URLs, or just its id), if it has one: a media change purges the answer.
+ */
+export function coverKeys(article: {
+  coverImageId?: string | null
+  coverImage?: { id: string } | null
+  structuredData?: { image?: string[] }
+}): string[] {
+  const fromImage = /\/media\/([0-9a-f-]{36})\//.exec(article.structuredData?.image?.[0] ?? '')?.[1]
+  const id = article.coverImageId ?? article.coverImage?.id ?? fromImage
+  return id ? [keys.media(id)] : []
 }
 
 export { keys }

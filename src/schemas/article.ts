@@ -166,8 +166,8 @@ const Include = Type.Optional(
   Type.String({
     maxLength: 30,
     pattern: '^(author|coverImage)(,(author|coverImage))*$',
-    description: 'Comma list: `author` embeds {id, slug, name, avatarUrl}, `coverImage` the cover (a media object).',
-    examples: ['author,coverImage'],
+    description:
+      'Comma list (e.g. `author,coverImage`): `author` embeds {id, slug, name, avatarUrl}, `coverImage` the cover (a media object).',
   }),
 )
 

@@ -178,6 +178,26 @@ export const CommentDeletedDataSchema = Type.Object(
   ),
 )
 
+export const MediaUpdatedDataSchema = Type.Object(
+  {
+    id: Uuid,
+    version: Type.Integer({
+      minimum: 1,
+      maximum: 2_147_483_647,
+      description: 'The new version: the `?v=` of its variant URLs.',
+    }),
+  },
+  named(
+    'MediaUpdatedData',
+    "The `data` of `media.updated`: an image's text or focal point changed (pages showing it revalidate).",
+  ),
+)
+
+export const MediaDeletedDataSchema = Type.Object(
+  { id: Uuid },
+  named('MediaDeletedData', 'The `data` of `media.deleted`: an image removed from the library.'),
+)
+
 export const WebhookPingDataSchema = Type.Object(
   {
     webhookId: { ...Uuid, description: 'The subscription pinged.' },
@@ -285,6 +305,18 @@ export const CommentDeletedEventSchema = delivered(
   'CommentDeletedEvent',
   'a comment deleted.',
 )
+export const MediaUpdatedEventSchema = delivered(
+  'media.updated',
+  MediaUpdatedDataSchema,
+  'MediaUpdatedEvent',
+  'a media item changed (PATCH).',
+)
+export const MediaDeletedEventSchema = delivered(
+  'media.deleted',
+  MediaDeletedDataSchema,
+  'MediaDeletedEvent',
+  'a media item deleted.',
+)
 export const WebhookPingEventSchema = delivered(
   'webhook.ping',
   WebhookPingDataSchema,
@@ -308,6 +340,8 @@ const CHANGE_EVENTS = {
   'comment.unapproved': CommentUnapprovedEventSchema,
   'comment.updated': CommentUpdatedEventSchema,
   'comment.deleted': CommentDeletedEventSchema,
+  'media.updated': MediaUpdatedEventSchema,
+  'media.deleted': MediaDeletedEventSchema,
 }
 
 /** Every event a receiver can get, by type, as delivered: the changes, and `webhook.ping`. */

@@ -106,6 +106,7 @@ export const JsonFeedSchema = Type.Object(
           date_modified: Timestamp,
           authors: Type.Array(JsonFeedAuthorSchema, { minItems: 1, maxItems: 1 }),
           tags: Type.Array(Type.String(), { maxItems: 20 }),
+          image: Type.Optional({ ...Url, description: 'The cover image (its `hero` variant as JPEG), if any.' }),
         },
         { additionalProperties: false },
       ),

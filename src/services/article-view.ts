@@ -4,7 +4,7 @@ import type { Article, NewsArticleData } from '../schemas/article.js'
 import { ARTICLE_FIELDS, AUTHOR_SUMMARY_FIELDS, type ArticleField, type AuthorSummaryField } from '../schemas/fields.js'
 import type { Versioned } from './common.js'
 import type { FieldSelection } from './fields.js'
-import { embedded, toMedia } from './media-view.js'
+import { embedded, toMedia, variantUrl } from './media-view.js'
 import type { Site } from './site.js'
 
 // An article as clients see it, made from its row: every article answer (the article service's,
@@ -24,7 +24,7 @@ export function articleStatus(publishedAt: Date | null, now: Date): Article['sta
 export function structuredData(row: ArticleRow, now: Date, site: Site): NewsArticleData | undefined {
   if (row.publishedAt === null || row.publishedAt > now) return undefined
   const url = site.articleUrl(row)
-  const cover = row.coverImage ? coverOf(row, site)! : undefined
+  const cover = row.coverImage
   return {
     '@context': 'https://schema.org',
     '@type': 'NewsArticle',
@@ -49,15 +49,13 @@ export function structuredData(row: ArticleRow, now: Date, site: Site): NewsArti
     url,
     ...(row.tags.length > 0 ? { keywords: row.tags.join(', ') } : {}),
     inLanguage: site.language,
-    ...(cover
-      ? { image: [cover.variants.hero.url, cover.variants.full.url, cover.variants.thumb.url].map(asJpeg) }
-      : {}),
+    // The cover as JPEG in the shapes Google asks for: 16:9, whole, 1:1.
+    ...(cover ? { image: STRUCTURED_IMAGES.map((v) => variantUrl(site.serverUrl, cover, v, 'jpeg')) } : {}),
     wordCount: row.wordCount,
   }
 }
 
-/** A variant's WebP URL as its JPEG twin: what every crawler reads. */
-const asJpeg = (url: string) => url.replace(/\.webp\?/, '.jpeg?')
+const STRUCTURED_IMAGES = ['hero', 'full', 'thumb'] as const
 
 /** The cover image's representation (null without one), from the row's embedded media. */
 function coverOf(row: ArticleRow, site: Pick<Site, 'serverUrl'>): Article['coverImage'] {

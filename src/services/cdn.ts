@@ -113,6 +113,9 @@ export function purgeKeysFor(event: EventLike, now = new Date()): string[] {
     const articleId = String(data.articleId)
     return [keys.comments(articleId), keys.article(articleId), keys.sorted]
   }
+  // Every answer that shows an image (its own read and variants, an article with its cover, an
+  // author with an avatar, a feed listing it) carries its key.
+  if (event.type.startsWith('media.')) return [keys.media(id)]
   return []
 }
 

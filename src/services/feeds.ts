@@ -3,6 +3,7 @@ import type { Database } from '../db/database.js'
 import * as q from '../db/queries/feeds.js'
 import { Problems } from '../errors.js'
 import { FEED_SIZE, type FeedFormat, type JsonFeed } from '../schemas/feed.js'
+import { variantUrl } from './media-view.js'
 import type { Site } from './site.js'
 import { htmlForCdata, htmlText, xmlChars } from './xml.js'
 
@@ -18,7 +19,7 @@ import { htmlForCdata, htmlText, xmlChars } from './xml.js'
 export interface FeedAnswer {
   body: string
   /** The articles listed, newest first. */
-  items: { id: string; authorId: string }[]
+  items: { id: string; authorId: string; coverImageId: string | null }[]
 }
 
 /** A feed's own facts, beside its items. */
@@ -84,6 +85,11 @@ export function createFeedService(db: Database, options: { site: Site }) {
         content: contents[i],
         category: row.tags.map((tag) => ({ name: tag, term: tag })),
       }
+      // The cover as a JPEG (what every reader shows): RSS's enclosure, Atom's enclosure link,
+      // JSON Feed's image.
+      if (row.coverImageId !== null && row.coverVersion !== null) {
+        item.image = variantUrl(site.serverUrl, { id: row.coverImageId, version: row.coverVersion }, 'hero', 'jpeg')
+      }
       if (format === 'rss') {
         item.extensions = [
           {
@@ -103,7 +109,7 @@ export function createFeedService(db: Database, options: { site: Site }) {
 
   const answer = (format: FeedFormat, meta: FeedMeta, rows: q.FeedArticleRow[]): FeedAnswer => ({
     body: render(format, meta, rows),
-    items: rows.map((row) => ({ id: row.id, authorId: row.authorId })),
+    items: rows.map((row) => ({ id: row.id, authorId: row.authorId, coverImageId: row.coverImageId })),
   })
 
   return {

@@ -1,5 +1,5 @@
 import type { EmbeddedMediaRow, MediaRow } from '../db/queries/media.js'
-import { srcsetOf, variantSize, type VariantName } from '../media/variants.js'
+import { srcsetOf, variantSize, type VariantFormat, type VariantName } from '../media/variants.js'
 import type { Media } from '../schemas/media.js'
 import { VARIANT_NAMES } from '../schemas/media.js'
 
@@ -16,10 +16,19 @@ export const embedded = (media: EmbeddedMediaRow): MediaFacts => ({
 /** What a representation is made from: the row, less what only the server uses. */
 export type MediaFacts = Omit<MediaRow, 'storageKey' | 'uploadedBy'>
 
+/** The URL of one variant of an item at its version (`?v=`: what makes it cacheable for a year). */
+export function variantUrl(
+  serverUrl: string,
+  media: { id: string; version: number },
+  variant: VariantName,
+  format: VariantFormat = 'webp',
+): string {
+  return `${serverUrl}/media/${media.id}/${variant}.${format}?v=${media.version}`
+}
+
 /** The representation: facts, metadata, and ready URLs for the variants (none generated yet, maybe). */
 export function toMedia(row: MediaFacts, serverUrl: string): Media {
-  const base = `${serverUrl}/media/${row.id}`
-  const url = (variant: VariantName) => `${base}/${variant}.webp?v=${row.version}`
+  const url = (variant: VariantName) => variantUrl(serverUrl, row, variant)
   const original = { width: row.width, height: row.height }
   const variants = Object.fromEntries(
     VARIANT_NAMES.map((name) => [name, { url: url(name), ...variantSize(original, name) }]),

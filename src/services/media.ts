@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { ConfigError, type Config } from '../config.js'
@@ -10,7 +10,7 @@ import { paginate, type CursorCodec } from '../db/paging.js'
 import * as q from '../db/queries/media.js'
 import { ProblemError, Problems } from '../errors.js'
 import { ImageRefused, inspectImage, type IntakeLimits } from '../media/intake.js'
-import { FORMAT_MIME_TYPES, renderVariant, type VariantFormat, type VariantName } from '../media/variants.js'
+import { FORMAT_MIME_TYPES, parseVariantFile, renderVariant } from '../media/variants.js'
 import type { ListMediaQuery, Media, MediaList, UpdateMedia, UploadFields } from '../schemas/media.js'
 import { StorageError, newStorageKey, openStore, type ObjectStore } from '../storage/store.js'
 import { isStaff } from './access.js'
@@ -118,21 +118,7 @@ export function openMediaStore(
   if (!config.DATA_DIR.startsWith('memory://')) {
     return openStore({ driver: 'disk', root: path.resolve(config.DATA_DIR, 'media') })
   }
-  const root = mkdtempSync(path.join(tmpdir(), 'broadsheet-media-'))
-  const store = openStore({ driver: 'disk', root })
-  return {
-    ...store,
-    driver: store.driver,
-    put: (...args) => store.put(...args),
-    get: (...args) => store.get(...args),
-    stream: (...args) => store.stream(...args),
-    head: (...args) => store.head(...args),
-    delete: (...args) => store.delete(...args),
-    async close() {
-      await store.close()
-      rmSync(root, { recursive: true, force: true })
-    },
-  }
+  return openStore({ driver: 'disk', root: mkdtempSync(path.join(tmpdir(), 'broadsheet-media-')), temporary: true })
 }
 
 export function createMediaService(db: Database, options: MediaServiceOptions) {
@@ -278,10 +264,13 @@ export function createMediaService(db: Database, options: MediaServiceOptions) {
     async variant(
       principal: Principal,
       id: string,
-      variant: VariantName,
-      format: VariantFormat,
+      file: string,
       requestedVersion: number | undefined,
     ): Promise<VariantFile> {
+      // `<variant>.<format>`: the route's pattern has checked it; anything else is no such file.
+      const wanted = parseVariantFile(file)
+      if (!wanted) throw notFound()
+      const { variant, format } = wanted
       const row = await q.findMedia(db.query, id, { publicOnly: principal.kind !== 'token' })
       if (!row) throw notFound()
       const answer = (bytes: Buffer, mimeType: string): VariantFile => ({

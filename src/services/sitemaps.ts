@@ -21,8 +21,10 @@ export const NEWS_MAX_URLS = 1000
 
 const SITEMAP_NS = 'http://www.sitemaps.org/schemas/sitemap/0.9'
 const NEWS_NS = 'http://www.google.com/schemas/sitemap-news/0.9'
+const IMAGE_NS = 'http://www.google.com/schemas/sitemap-image/1.1'
 const DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n'
-const URLSET = `${DECLARATION}<urlset xmlns="${SITEMAP_NS}">\n`
+/** The article files' urlset: entries may name their cover image (Google's image extension). */
+const URLSET = `${DECLARATION}<urlset xmlns="${SITEMAP_NS}" xmlns:image="${IMAGE_NS}">\n`
 const URLSET_END = '</urlset>\n'
 
 /**
@@ -117,7 +119,13 @@ export function createSitemapService(db: Database, options: SitemapServiceOption
     async articles(n: string): Promise<SitemapAnswer> {
       const file = fileNumber(n)
       if (file === undefined) throw Problems.notFound(`No sitemap articles-${n.slice(0, 20)}.xml.`)
-      const parts = await q.sitemapArticles(db.query, { now: new Date(), file, perFile, url: articleUrl })
+      const parts = await q.sitemapArticles(db.query, {
+        now: new Date(),
+        file,
+        perFile,
+        url: articleUrl,
+        mediaBase: xmlText(`${site.serverUrl}/media/`),
+      })
       // The first file exists even while nothing is published (the index always lists it).
       if (parts.length === 0 && file > 1) throw Problems.notFound(`No sitemap articles-${file}.xml: fewer files.`)
       return { body: bytes([URLSET, ...parts.map((part) => part.xml), URLSET_END]) }

@@ -40,7 +40,7 @@ const READ_FLAGS = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0)
 /** A put may find its directory just removed by a delete of the last object in it: it makes it again, this often. */
 const CREATE_ATTEMPTS = 3
 
-export function openDiskStore(root: string): ObjectStore {
+export function openDiskStore(root: string, options: { temporary?: boolean } = {}): ObjectStore {
   const base = path.resolve(root)
   const locate = (key: string) => {
     assertStorageKey(key)
@@ -95,7 +95,10 @@ export function openDiskStore(root: string): ObjectStore {
         if (key.split('/').length === 3) await removeIfEmpty(path.dirname(file))
       })
     },
-    async close() {},
+    /** A temporary store (the in-memory database's) goes with its directory. */
+    async close() {
+      if (options.temporary) await rm(root, { recursive: true, force: true })
+    },
   }
 }
 

@@ -55,6 +55,8 @@ export interface DiskStoreOptions {
   driver: 'disk'
   /** The directory objects live under (e.g. `${DATA_DIR}/media`), created with mode 0700 on first write. */
   root: string
+  /** Removes the directory and everything in it at `close` (a store for one process's life). */
+  temporary?: boolean
 }
 
 export interface S3StoreOptions {
@@ -83,7 +85,7 @@ export type StoreOptions = DiskStoreOptions | S3StoreOptions
 export function openStore(options: StoreOptions): ObjectStore {
   switch (options.driver) {
     case 'disk':
-      return openDiskStore(options.root)
+      return openDiskStore(options.root, { temporary: options.temporary === true })
     case 's3':
       return openS3Store(options)
   }

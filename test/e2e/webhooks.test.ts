@@ -1,8 +1,10 @@
+import sharp from 'sharp'
 import t from 'tap'
 import { buildTestApp, json, tokenHeaders, type Headers, type TestApp } from '../support/app.js'
 import { DELIVERED_EVENT_TYPES, EVENT_TYPES } from '../../src/schemas/events.js'
 import { isProblem, state, unchanged } from '../support/assert.js'
 import { DOCUMENTED_EVENT_TYPES, deliveryProblems, validatedEventTypes } from '../support/events.js'
+import { multipartUpload } from '../support/factories.js'
 import { eventually, startReceiver } from '../support/receiver.js'
 import { thuha, tram } from '../support/seed-facts.js'
 
@@ -530,6 +532,21 @@ t.test('every event type a receiver can get arrives exactly as the OpenAPI docum
   await patch(`/api/v1/comments/${comment}`, { body: 'First, corrected.' })
   await patch(`/api/v1/comments/${comment}`, { status: 'spam' })
   await app.inject({ method: 'DELETE', url: `/api/v1/comments/${comment}`, headers: admin })
+  // Media: an image's text changed, then the image deleted.
+  const png = await sharp({ create: { width: 64, height: 48, channels: 3, background: '#808080' } })
+    .png()
+    .toBuffer()
+  const upload = await multipartUpload(png, { alt: 'A grey square' })
+  const media = json(
+    await app.inject({
+      method: 'POST',
+      url: '/api/v1/media',
+      headers: { ...admin, ...upload.headers },
+      payload: upload.payload,
+    }),
+  ).id as string
+  await patch(`/api/v1/media/${media}`, { caption: 'Grey, still' })
+  await app.inject({ method: 'DELETE', url: `/api/v1/media/${media}`, headers: admin })
   await post(app, admin, `/api/v1/webhooks/${hook.id}/ping`)
 
   const typeOf = (body: string) => (JSON.parse(body) as { type: string }).type
@@ -543,7 +560,7 @@ t.test('every event type a receiver can get arrives exactly as the OpenAPI docum
     [...DELIVERED_EVENT_TYPES].sort(),
     'the document has a webhooks entry for every event type src/schemas/events.ts names',
   )
-  t.equal(EVENT_TYPES.length, 14, 'the 14 change events of the README, and webhook.ping')
+  t.equal(EVENT_TYPES.length, 16, 'the 16 change events of the README, and webhook.ping')
   const events = receiver.verified(hook.secret)
   t.same(
     [...new Set(events.map((e) => e.type))].sort(),

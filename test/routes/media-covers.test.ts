@@ -5,6 +5,8 @@ import { buildTestApp, json, tokenHeaders, type Headers, type TestApp } from '..
 import { isProblem } from '../support/assert.js'
 import { UNKNOWN_UUID, createArticle, createAuthor, multipartUpload, setArticleState } from '../support/factories.js'
 import { tempDir } from '../support/process.js'
+import { requires } from '../support/requires.js'
+import { SCHEMAS, xmllint } from '../support/xmllint.js'
 
 /**
  * Covers and avatars (issue 27, done-means 5): an article's cover is embedded with its alt text,
@@ -235,4 +237,61 @@ t.test("an author's avatar: embedded in the author, public with it", async (t) =
   t.equal(cleared.statusCode, 200, cleared.body)
   t.same([json(cleared).avatarId, json(cleared).avatar], [null, null])
   t.equal((await app.inject(`/api/v1/media/${portrait.id}`)).statusCode, 404, 'private again once unused')
+})
+
+t.test('feeds and the article sitemap show the cover; a media edit purges what shows it', async (t) => {
+  const dir = await tempDir(t, 'broadsheet-cover-feeds-')
+  const app = await buildTestApp(t, {
+    MEDIA_DIR: dir,
+    SEED_ON_EMPTY: false,
+    PUBLIC_URL: 'https://api.example.com',
+    PUBLIC_SITE_URL: 'https://www.example.com',
+  })
+  const editor = await tokenHeaders(app, 'editor')
+  const cover = await upload(app, editor, { alt: 'Night buses at the depot' })
+  const article = await createArticle(app, { state: 'published', coverImageId: cover.id })
+  await createArticle(app, { state: 'published' }) // one without a cover
+
+  const hero = `https://api.example.com/media/${cover.id}/hero.jpeg?v=1`
+  const rss = await app.inject('/feeds/articles.rss')
+  t.match(rss.body, `<enclosure url="${hero}" length="0" type="image/jpeg"/>`, 'RSS: an enclosure')
+  t.equal(rss.body.match(/<enclosure /g)?.length, 1, 'only the article with a cover has one')
+  const atom = await app.inject('/feeds/articles.atom')
+  t.match(atom.body, `<link rel="enclosure" href="${hero}" type="image/jpeg"/>`, 'Atom: an enclosure link')
+  const feed = json(await app.inject('/feeds/articles.json'))
+  t.equal(feed.items.find((i: any) => i.id === `urn:uuid:${article.id}`).image, hero, 'JSON Feed: image')
+  for (const res of [rss, atom]) t.match(res.headers['surrogate-key'], `media-${cover.id}`)
+
+  const sitemap = await app.inject('/sitemaps/articles-1.xml')
+  t.match(
+    sitemap.body,
+    `</lastmod><image:image><image:loc>https://api.example.com/media/${cover.id}/full.jpeg</image:loc></image:image></url>`,
+  )
+  t.equal(sitemap.body.match(/<image:image>/g)?.length, 1)
+  if (!requires('xmllint')) {
+    const lint = xmllint(sitemap.body, SCHEMAS.image)
+    t.ok(lint.ok, `valid with Google's image extension (${lint.output.slice(0, 300)})`)
+    const broken = sitemap.body.replace('<image:loc>', '<image:location>').replace('</image:loc>', '</image:location>')
+    t.notOk(xmllint(broken, SCHEMAS.image).ok, 'the image elements are validated, not merely allowed')
+  }
+
+  // A media edit: its own event, purging every answer that showed it (they carry its key).
+  const before = await app.inject(`/api/v1/articles/${article.slug}`)
+  t.match(before.headers['surrogate-key'], `media-${cover.id}`, 'a single read names its cover (structured data)')
+  const patched = await app.inject({
+    method: 'PATCH',
+    url: `/api/v1/media/${cover.id}`,
+    headers: { ...editor, 'if-match': '*' },
+    payload: { caption: 'The depot at 2 a.m.' },
+  })
+  t.equal(patched.statusCode, 200, patched.body)
+  const event = await lastEvent(app)
+  t.same(event, { type: 'media.updated', data: { id: cover.id, version: 2 } })
+  t.same(purgeKeysFor(event), [`media-${cover.id}`])
+  t.match((await app.inject('/feeds/articles.rss')).body, `/media/${cover.id}/hero.jpeg?v=2`, 'the feed moved on')
+  t.equal(
+    (await app.inject('/sitemaps/articles-1.xml')).body,
+    sitemap.body,
+    'the sitemap names the unversioned URL: unchanged by a media edit',
+  )
 })

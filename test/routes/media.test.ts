@@ -1,4 +1,4 @@
-import { readdir, readFile, rm } from 'node:fs/promises'
+import { readFile, rm } from 'node:fs/promises'
 import path from 'node:path'
 import exifr from 'exifr'
 import sharp from 'sharp'
@@ -7,6 +7,7 @@ import { buildTestApp, json, tokenHeaders, type Headers, type TestApp } from '..
 import { isProblem } from '../support/assert.js'
 import { UNKNOWN_UUID, multipartUpload as multipart } from '../support/factories.js'
 import { CAMERA_MAKE, GPS, cameraJpeg, pngBomb } from '../support/images.js'
+import { filesUnder, objectsUnder } from '../support/files.js'
 import { freePort, tempDir } from '../support/process.js'
 import { startLocalS3 } from '../support/s3.js'
 
@@ -31,17 +32,6 @@ async function upload(
     headers: { ...as, ...body.headers },
     payload: body.payload,
   })
-}
-
-/** The stored objects under `dir` (the disk store keeps each object's type in a `.type` file beside it). */
-async function objectsUnder(dir: string): Promise<string[]> {
-  return (await filesUnder(dir)).filter((f) => !f.endsWith('.type'))
-}
-
-/** Every file under `dir` (the store's objects and anything else written there). */
-async function filesUnder(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { recursive: true, withFileTypes: true })
-  return entries.filter((e) => e.isFile()).map((e) => path.join(e.parentPath, e.name))
 }
 
 const pngOf = (width: number, height: number, colour = '#336699') =>

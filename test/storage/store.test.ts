@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { existsSync } from 'node:fs'
-import { lstat, mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises'
+import { lstat, mkdir, readFile, symlink, writeFile } from 'node:fs/promises'
 import { createServer, type Socket } from 'node:net'
 import path from 'node:path'
 import type { Readable } from 'node:stream'
@@ -16,6 +16,7 @@ import {
   type ObjectStore,
   type S3StoreOptions,
 } from '../../src/storage/store.js'
+import { tree } from '../support/files.js'
 import { tempDir } from '../support/process.js'
 import { startLocalS3, type LocalS3 } from '../support/s3.js'
 
@@ -76,17 +77,6 @@ async function rejection(promise: Promise<unknown>): Promise<unknown> {
     () => undefined,
     (error: unknown) => error,
   )
-}
-
-/** Every file and directory under `dir`, with its size: equal listings mean nothing was written. */
-async function tree(dir: string): Promise<string[]> {
-  const out: string[] = []
-  for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
-    const full = path.join(entry.parentPath, entry.name)
-    const info = await lstat(full)
-    out.push(`${path.relative(dir, full)}${entry.isDirectory() ? '/' : ` ${info.size}`}`)
-  }
-  return out.sort()
 }
 
 /** The shared suite: what every driver must do, asserted the same way for each. */
@@ -304,6 +294,19 @@ async function openDisk(t: Test) {
 
 t.test('disk driver', async (t) => {
   storeSuite(t, openDisk)
+
+  t.test('a temporary store removes its directory at close; a lasting one keeps it', async (t) => {
+    const temporaryRoot = path.join(await tempDir(t, 'broadsheet-store-'), 'media')
+    const lastingRoot = path.join(await tempDir(t, 'broadsheet-store-'), 'media')
+    const temporary = openStore({ driver: 'disk', root: temporaryRoot, temporary: true })
+    const lasting = openStore({ driver: 'disk', root: lastingRoot })
+    for (const store of [temporary, lasting]) await store.put(newStorageKey('originals'), randomBytes(10), 'image/png')
+    t.ok(existsSync(temporaryRoot) && existsSync(lastingRoot), 'both written')
+    await temporary.close()
+    await lasting.close()
+    t.notOk(existsSync(temporaryRoot), 'the temporary directory is gone')
+    t.ok(existsSync(lastingRoot), 'the lasting one stays')
+  })
 
   t.test('no temporary files remain; directories are 0700 and files 0600', async (t) => {
     const { store, root } = await openDisk(t)

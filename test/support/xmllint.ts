@@ -17,6 +17,8 @@ export const SCHEMAS = {
   siteindex: fixture('siteindex.xsd'),
   /** The urlset with Google's News extension imported, so news:* elements are validated strictly. */
   news: fixture('news-urlset.xsd'),
+  /** The urlset with Google's image extension imported: article sitemaps naming covers. */
+  image: fixture('image-urlset.xsd'),
 }
 
 function fixture(name: string): string {

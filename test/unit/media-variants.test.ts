@@ -2,6 +2,8 @@ import exifr from 'exifr'
 import { fileTypeFromBuffer } from 'file-type'
 import sharp from 'sharp'
 import t from 'tap'
+import { RASTER_MIME_TYPES } from '../../src/media/intake.js'
+import * as schemas from '../../src/schemas/media.js'
 import {
   CENTRE,
   SRCSET_VARIANTS,
@@ -204,6 +206,16 @@ t.test('the focal point moves the crop', async (t) => {
 t.test('names and formats: a fixed set', async (t) => {
   t.same(VARIANT_NAMES, ['thumb', 'card', 'hero', 'full'])
   t.same(VARIANT_FORMATS, ['webp', 'avif', 'jpeg'])
+  // src/schemas may import nothing of src/media (the import rules), so the API's copies of these
+  // lists are written out again there: held to the pipeline's own here.
+  t.same(schemas.VARIANT_NAMES, VARIANT_NAMES, 'the schemas name the same variants')
+  t.same(schemas.VARIANT_FORMATS, VARIANT_FORMATS, 'and the same formats')
+  t.same(
+    (schemas.MediaSchema.properties.mimeType as unknown as { enum: string[] }).enum,
+    [...RASTER_MIME_TYPES],
+    'Media.mimeType lists what intake accepts',
+  )
+  t.same(Object.keys(schemas.MediaSchema.properties.variants.properties), [...VARIANT_NAMES])
   t.ok(
     Object.isFrozen(VARIANTS) && VARIANT_NAMES.every((name) => Object.isFrozen(VARIANTS[name])),
     'the table cannot be changed',

@@ -12,7 +12,14 @@ import { publiclyVisible } from './article-visibility.js'
 export type FeedArticleRow = Pick<
   ArticleModel,
   'id' | 'slug' | 'title' | 'excerpt' | 'bodyHtml' | 'tags' | 'authorId' | 'updatedAt'
-> & { publishedAt: Date; authorSlug: string; authorName: string }
+> & {
+  publishedAt: Date
+  authorSlug: string
+  authorName: string
+  /** The cover image and its version (for its variant URLs), when the article has one. */
+  coverImageId: string | null
+  coverVersion: number | null
+}
 
 /** The author an author feed is about. */
 export type FeedAuthorRow = Pick<AuthorModel, 'id' | 'slug' | 'name' | 'updatedAt'>
@@ -20,7 +27,8 @@ export type FeedAuthorRow = Pick<AuthorModel, 'id' | 'slug' | 'name' | 'updatedA
 /** On alias `a` (the article) and `au` (its author). */
 const itemColumns = sql`a."id", a."slug", a."title", a."excerpt", a."body_html" AS "bodyHtml", a."tags",
   a."published_at" AS "publishedAt", a."updated_at" AS "updatedAt", a."author_id" AS "authorId",
-  au."slug" AS "authorSlug", au."name" AS "authorName"`
+  au."slug" AS "authorSlug", au."name" AS "authorName", a."cover_image_id" AS "coverImageId",
+  (SELECT m."version" FROM "media" m WHERE m."id" = a."cover_image_id") AS "coverVersion"`
 
 /** Newest first; the id breaks ties, so two requests list the same articles in the same order. */
 const newestFirst = sql`ORDER BY a."published_at" DESC, a."id" DESC`

@@ -9,6 +9,7 @@ import {
 } from '../paging.js'
 import { empty, join, raw, sql, type Query, type Sql } from '../sql.js'
 import { publiclyVisible } from './article-visibility.js'
+import { outboxEvent } from './events.js'
 
 export type MediaRow = MediaModel & {
   /** From findMedia: whether an anonymous caller may see it now (see `publicMedia`). */
@@ -203,8 +204,8 @@ const WRITABLE: Record<keyof WritableMediaFields, string> = {
 }
 
 /**
- * Applies `changes` if the item still has `expected` version (any with '*'), bumping it;
- * undefined otherwise. A moved focal point also forgets the variants cropped around the old one
+ * Applies `changes` if the item still has `expected` version (any with '*'), bumping it, with its
+ * `media.updated` outbox event (which purges what shows it); undefined otherwise. A moved focal point also forgets the variants cropped around the old one
  * (in the same statement), and answers their storage keys in `staleKeys` for the caller to
  * remove from the store.
  */
@@ -227,14 +228,19 @@ export async function updateMedia(
     "stale" AS (
       DELETE FROM "media_variants" v USING "changed" c
       WHERE v."media_id" = c."id" AND ${refocused ? sql`TRUE` : sql`FALSE`}
-      RETURNING v."storage_key")
+      RETURNING v."storage_key"),
+    ${outboxEvent({
+      type: 'media.updated',
+      from: sql`"changed" c`,
+      data: { id: sql`c."id"`, version: sql`c."version"` },
+    })}
     SELECT c.*, ARRAY(SELECT "storage_key" FROM "stale") AS "staleKeys" FROM "changed" c`)
   return rows[0]
 }
 
 /**
  * Deletes the item (and its variant rows) if it still has the `expected` version (any when not a
- * number); the storage keys of its original and variants, for the caller to remove from the
+ * number), with its `media.deleted` outbox event; the storage keys of its original and variants, for the caller to remove from the
  * store, or undefined when nothing was deleted.
  */
 export async function deleteMedia(
@@ -249,7 +255,8 @@ export async function deleteMedia(
     "gone" AS (
       DELETE FROM "media" m WHERE m."id" = CAST(${id} AS uuid)
         ${typeof expected === 'number' ? sql`AND m."version" = ${expected}` : empty}
-      RETURNING m."storage_key")
+      RETURNING m."id", m."storage_key"),
+    ${outboxEvent({ type: 'media.deleted', from: sql`"gone" g`, data: { id: sql`g."id"` } })}
     SELECT array_cat(ARRAY(SELECT "storage_key" FROM "gone"), ARRAY(SELECT "storage_key" FROM "variants")) AS "keys"
     FROM "gone"`)
   return rows[0]?.keys

@@ -113,18 +113,30 @@ const URLS_PER_ROW = 500
  */
 export async function sitemapArticles(
   db: Query,
-  page: { now: Date; file: number; perFile: number; url: ArticleUrlTemplate },
+  page: {
+    now: Date
+    file: number
+    perFile: number
+    url: ArticleUrlTemplate
+    /** Where images are served, XML-escaped: `<server>/media/`; a cover is listed as `<id>/full.jpeg` there. */
+    mediaBase: string
+  },
 ): Promise<{ xml: string }[]> {
   const { text, placeholders } = page.url
   const loc = join(
     [sql`CAST(${text[0]!} AS text)`, ...placeholders.flatMap((name, i) => [PLACEHOLDERS[name], sql`${text[i + 1]!}`])],
     ' || ',
   )
-  const entry = sql`'<url><loc>' || ${loc} || '</loc><lastmod>' || ${w3c(sql`a."updated_at"`)} || '</lastmod></url>' || chr(10)`
+  // The cover (Google's image extension) at its unversioned URL, so an edit of the image itself
+  // does not change this file; a cover set, replaced or removed is an article edit, which does.
+  const image = sql`CASE WHEN a."cover_image_id" IS NULL THEN '' ELSE '<image:image><image:loc>' || ${page.mediaBase}
+    || a."cover_image_id" || '/full.jpeg</image:loc></image:image>' END`
+  const entry = sql`'<url><loc>' || ${loc} || '</loc><lastmod>' || ${w3c(sql`a."updated_at"`)} || '</lastmod>' || ${image}
+    || '</url>' || chr(10)`
   return db<{ xml: string }>(sql`
     SELECT string_agg(${entry}, '' ${oldestFirst}) AS "xml"
     FROM (
-      SELECT a."id", a."slug", a."published_at", a."updated_at",
+      SELECT a."id", a."slug", a."published_at", a."updated_at", a."cover_image_id",
         (row_number() OVER (${oldestFirst}) - 1) / ${URLS_PER_ROW} AS "part"
       FROM "articles" a
       WHERE ${publiclyVisible(page.now)}

@@ -12,7 +12,16 @@ import {
   type Article,
 } from '../../schemas/article.js'
 import { IdOrSlugParamsSchema, NoBody, described, problems, ref } from '../../schemas/common.js'
-import { articleListKeys, dependsOn, keys, linkNext, sendVersioned, smallBody, answerSparse } from '../http.js'
+import {
+  articleListKeys,
+  coverKeys,
+  dependsOn,
+  keys,
+  linkNext,
+  sendVersioned,
+  smallBody,
+  answerSparse,
+} from '../http.js'
 import { sections, security, writers } from '../common.js'
 
 const articleRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -77,6 +86,7 @@ const articleRoutes: FastifyPluginAsyncTypebox = async (app) => {
         reply,
         keys.article(article.resource.id),
         ...(article.resource.author ? [keys.author(article.resource.authorId)] : []),
+        ...coverKeys(article.resource),
       )
       return sendVersioned(reply, article)
     },

@@ -38,7 +38,14 @@ const authorRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const list = await app.services.authors.list(request.principal, request.query)
       if (request.query.fields !== undefined) answerSparse(reply)
       linkNext(reply, request.url, list.meta)
-      dependsOn(reply, keys.authors, ...list.data.map((author) => keys.author(author.id)))
+      dependsOn(
+        reply,
+        keys.authors,
+        ...list.data.flatMap((author) => [
+          keys.author(author.id),
+          ...(author.avatar ? [keys.media(author.avatar.id)] : []),
+        ]),
+      )
       return list
     },
   )
@@ -67,7 +74,8 @@ const authorRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request, reply) => {
       const author = await app.services.authors.get(request.principal, request.params.idOrSlug, request.query)
       if (request.query.fields !== undefined) answerSparse(reply)
-      dependsOn(reply, keys.author(author.resource.id))
+      const avatar = author.resource.avatar
+      dependsOn(reply, keys.author(author.resource.id), ...(avatar ? [keys.media(avatar.id)] : []))
       return sendVersioned(reply, author)
     },
   )

@@ -36,8 +36,12 @@ const ITEMS =
   'shared-cache Cache-Control and surrogate keys.'
 
 /** The item keys of a feed: each article shown and its author (their pages' changes are the feed's). */
-const itemKeys = (items: { id: string; authorId: string }[]) =>
-  items.flatMap((item) => [keys.article(item.id), keys.author(item.authorId)])
+const itemKeys = (items: { id: string; authorId: string; coverImageId: string | null }[]) =>
+  items.flatMap((item) => [
+    keys.article(item.id),
+    keys.author(item.authorId),
+    ...(item.coverImageId ? [keys.media(item.coverImageId)] : []),
+  ])
 
 /**
  * RSS 2.0, Atom 1.0 and JSON Feed 1.1 (`.rss`, `.atom`, `.json`), outside /api/v1: every

@@ -293,15 +293,10 @@ export const mediaFileRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      const [variant, format] = request.params.file.split('.') as [
-        'thumb' | 'card' | 'hero' | 'full',
-        'webp' | 'avif' | 'jpeg',
-      ]
       const file = await app.services.media.variant(
         request.principal,
         request.params.id,
-        variant,
-        format,
+        request.params.file,
         request.query.v,
       )
       reply

@@ -95,12 +95,21 @@ WITH "changed" AS (
 "stale" AS (
   DELETE FROM "media_variants" v USING "changed" c
   WHERE v."media_id" = c."id" AND FALSE
-  RETURNING v."storage_key")
+  RETURNING v."storage_key"),
+"event" AS (
+  INSERT INTO "outbox_events" ("type", "article_id", "sequence", "subscription_id", "dispatched_at", "data")
+  SELECT $5, NULL::uuid, NULL::int, NULL::uuid, NULL::timestamptz,
+  jsonb_build_object(
+    'id', c."id",
+    'version', c."version")
+  FROM "changed" c
+)
 SELECT c.*, ARRAY(SELECT "storage_key" FROM "stale") AS "staleKeys" FROM "changed" c
 -- $1 = "Crane"
 -- $2 = "A. Okafor"
 -- $3 = "3e3e3e3e-0000-4000-8000-000000000001"
 -- $4 = 3
+-- $5 = "media.updated"
 
 -- media.updateMedia (a new focal point: the old crops go)
 WITH "changed" AS (
@@ -110,22 +119,39 @@ WITH "changed" AS (
 "stale" AS (
   DELETE FROM "media_variants" v USING "changed" c
   WHERE v."media_id" = c."id" AND TRUE
-  RETURNING v."storage_key")
+  RETURNING v."storage_key"),
+"event" AS (
+  INSERT INTO "outbox_events" ("type", "article_id", "sequence", "subscription_id", "dispatched_at", "data")
+  SELECT $4, NULL::uuid, NULL::int, NULL::uuid, NULL::timestamptz,
+  jsonb_build_object(
+    'id', c."id",
+    'version', c."version")
+  FROM "changed" c
+)
 SELECT c.*, ARRAY(SELECT "storage_key" FROM "stale") AS "staleKeys" FROM "changed" c
 -- $1 = 0.2
 -- $2 = 0.8
 -- $3 = "3e3e3e3e-0000-4000-8000-000000000001"
+-- $4 = "media.updated"
 
 -- media.deleteMedia (any version)
 WITH "variants" AS (
   SELECT v."storage_key" FROM "media_variants" v WHERE v."media_id" = CAST($1 AS uuid)),
 "gone" AS (
   DELETE FROM "media" m WHERE m."id" = CAST($2 AS uuid)
-  RETURNING m."storage_key")
+  RETURNING m."id", m."storage_key"),
+"event" AS (
+  INSERT INTO "outbox_events" ("type", "article_id", "sequence", "subscription_id", "dispatched_at", "data")
+  SELECT $3, NULL::uuid, NULL::int, NULL::uuid, NULL::timestamptz,
+  jsonb_build_object(
+    'id', g."id")
+  FROM "gone" g
+)
 SELECT array_cat(ARRAY(SELECT "storage_key" FROM "gone"), ARRAY(SELECT "storage_key" FROM "variants")) AS "keys"
 FROM "gone"
 -- $1 = "3e3e3e3e-0000-4000-8000-000000000001"
 -- $2 = "3e3e3e3e-0000-4000-8000-000000000001"
+-- $3 = "media.deleted"
 
 -- media.deleteMedia (If-Match)
 WITH "variants" AS (
@@ -133,12 +159,20 @@ WITH "variants" AS (
 "gone" AS (
   DELETE FROM "media" m WHERE m."id" = CAST($2 AS uuid)
   AND m."version" = $3
-  RETURNING m."storage_key")
+  RETURNING m."id", m."storage_key"),
+"event" AS (
+  INSERT INTO "outbox_events" ("type", "article_id", "sequence", "subscription_id", "dispatched_at", "data")
+  SELECT $4, NULL::uuid, NULL::int, NULL::uuid, NULL::timestamptz,
+  jsonb_build_object(
+    'id', g."id")
+  FROM "gone" g
+)
 SELECT array_cat(ARRAY(SELECT "storage_key" FROM "gone"), ARRAY(SELECT "storage_key" FROM "variants")) AS "keys"
 FROM "gone"
 -- $1 = "3e3e3e3e-0000-4000-8000-000000000001"
 -- $2 = "3e3e3e3e-0000-4000-8000-000000000001"
 -- $3 = 4
+-- $4 = "media.deleted"
 
 -- media.findVariant (a stored rendition)
 SELECT v."media_id" AS "mediaId", v."variant", v."format", v."storage_key" AS "storageKey", v."width",

@@ -31,14 +31,16 @@ ORDER BY 1, 2
 SELECT string_agg('<url><loc>' || CAST($1 AS text) || CASE WHEN a."slug" ~ $2 THEN a."slug" ELSE (
     SELECT string_agg(CASE WHEN c ~ $3 THEN c
       ELSE upper(regexp_replace(encode(convert_to(c, 'UTF8'), 'hex'), '(..)', $4, 'g')) END, '' ORDER BY n)
-    FROM regexp_split_to_table(a."slug", '') WITH ORDINALITY AS t(c, n)) END || $5 || '</loc><lastmod>' || to_char(a."updated_at" AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') || '</lastmod></url>' || chr(10), '' ORDER BY a."published_at", a."id") AS "xml"
+    FROM regexp_split_to_table(a."slug", '') WITH ORDINALITY AS t(c, n)) END || $5 || '</loc><lastmod>' || to_char(a."updated_at" AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') || '</lastmod>' || CASE WHEN a."cover_image_id" IS NULL THEN '' ELSE '<image:image><image:loc>' || $6
+  || a."cover_image_id" || '/full.jpeg</image:loc></image:image>' END
+  || '</url>' || chr(10), '' ORDER BY a."published_at", a."id") AS "xml"
 FROM (
-  SELECT a."id", a."slug", a."published_at", a."updated_at",
-  (row_number() OVER (ORDER BY a."published_at", a."id") - 1) / $6 AS "part"
+  SELECT a."id", a."slug", a."published_at", a."updated_at", a."cover_image_id",
+  (row_number() OVER (ORDER BY a."published_at", a."id") - 1) / $7 AS "part"
   FROM "articles" a
-  WHERE a."trashed_at" IS NULL AND a."published_at" <= $7
+  WHERE a."trashed_at" IS NULL AND a."published_at" <= $8
   ORDER BY a."published_at", a."id"
-  LIMIT $8 OFFSET $9) a
+  LIMIT $9 OFFSET $10) a
 GROUP BY a."part"
 ORDER BY a."part"
 -- $1 = "https://news.example.com/articles/"
@@ -46,23 +48,26 @@ ORDER BY a."part"
 -- $3 = "^[A-Za-z0-9_.!~*'()-]$"
 -- $4 = "%\\1"
 -- $5 = ""
--- $6 = 500
--- $7 = "2026-01-01T00:00:00.000Z"
--- $8 = 50000
--- $9 = 0
+-- $6 = "https://api.example.com/media/"
+-- $7 = 500
+-- $8 = "2026-01-01T00:00:00.000Z"
+-- $9 = 50000
+-- $10 = 0
 
 -- sitemaps.sitemapArticles (the third file, every placeholder)
 SELECT string_agg('<url><loc>' || CAST($1 AS text) || to_char(a."published_at" AT TIME ZONE 'UTC', 'YYYY') || $2 || to_char(a."published_at" AT TIME ZONE 'UTC', 'MM') || $3 || to_char(a."published_at" AT TIME ZONE 'UTC', 'DD') || $4 || CASE WHEN a."slug" ~ $5 THEN a."slug" ELSE (
     SELECT string_agg(CASE WHEN c ~ $6 THEN c
       ELSE upper(regexp_replace(encode(convert_to(c, 'UTF8'), 'hex'), '(..)', $7, 'g')) END, '' ORDER BY n)
-    FROM regexp_split_to_table(a."slug", '') WITH ORDINALITY AS t(c, n)) END || $8 || CAST(a."id" AS text) || $9 || '</loc><lastmod>' || to_char(a."updated_at" AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') || '</lastmod></url>' || chr(10), '' ORDER BY a."published_at", a."id") AS "xml"
+    FROM regexp_split_to_table(a."slug", '') WITH ORDINALITY AS t(c, n)) END || $8 || CAST(a."id" AS text) || $9 || '</loc><lastmod>' || to_char(a."updated_at" AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') || '</lastmod>' || CASE WHEN a."cover_image_id" IS NULL THEN '' ELSE '<image:image><image:loc>' || $10
+  || a."cover_image_id" || '/full.jpeg</image:loc></image:image>' END
+  || '</url>' || chr(10), '' ORDER BY a."published_at", a."id") AS "xml"
 FROM (
-  SELECT a."id", a."slug", a."published_at", a."updated_at",
-  (row_number() OVER (ORDER BY a."published_at", a."id") - 1) / $10 AS "part"
+  SELECT a."id", a."slug", a."published_at", a."updated_at", a."cover_image_id",
+  (row_number() OVER (ORDER BY a."published_at", a."id") - 1) / $11 AS "part"
   FROM "articles" a
-  WHERE a."trashed_at" IS NULL AND a."published_at" <= $11
+  WHERE a."trashed_at" IS NULL AND a."published_at" <= $12
   ORDER BY a."published_at", a."id"
-  LIMIT $12 OFFSET $13) a
+  LIMIT $13 OFFSET $14) a
 GROUP BY a."part"
 ORDER BY a."part"
 -- $1 = "https://news.example.com/"
@@ -74,10 +79,11 @@ ORDER BY a."part"
 -- $7 = "%\\1"
 -- $8 = "-"
 -- $9 = "?ref=sitemap&amp;v=1"
--- $10 = 500
--- $11 = "2026-01-01T00:00:00.000Z"
--- $12 = 50000
--- $13 = 100000
+-- $10 = "https://api.example.com/media/"
+-- $11 = 500
+-- $12 = "2026-01-01T00:00:00.000Z"
+-- $13 = 50000
+-- $14 = 100000
 
 -- sitemaps.newsArticles (the last 48 hours, at most 1,000)
 SELECT a."id", a."slug", a."title", a."published_at" AS "publishedAt", a."updated_at" AS "updatedAt"
