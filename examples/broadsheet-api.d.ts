@@ -3614,7 +3614,7 @@ export interface components {
         };
         /**
          * Media
-         * @description An uploaded image, stripped of all metadata; the original is never served, only its variants. alt, caption, credit and license are plain text. Untrusted input, returned byte-exact as stored: escape it (or sanitize rendered HTML) before putting it in a page.
+         * @description An uploaded image, stripped of all metadata; the original is never served, only its variants (an SVG also as a download). alt, caption, credit and license are plain text. Untrusted input, returned byte-exact as stored: escape it (or sanitize rendered HTML) before putting it in a page.
          */
         Media: {
             /**
@@ -3623,10 +3623,10 @@ export interface components {
              */
             id: string;
             /**
-             * @description Decided by the bytes.
+             * @description Decided by the bytes. SVG only where MEDIA_ALLOW_SVG is on.
              * @enum {string}
              */
-            mimeType: "image/jpeg" | "image/png" | "image/webp" | "image/avif" | "image/gif";
+            mimeType: "image/jpeg" | "image/png" | "image/webp" | "image/avif" | "image/gif" | "image/svg+xml";
             /**
              * Format: int32
              * @description Pixels, after the EXIF orientation was applied.
@@ -7967,7 +7967,7 @@ export interface operations {
                 /** @description UUID */
                 id: components["parameters"]["id"];
                 /**
-                 * @description `<variant>.<format>`: thumb, card, hero or full; webp, avif or jpeg. No other size exists.
+                 * @description `<variant>.<format>`: thumb, card, hero or full; webp, avif or jpeg. No other size exists. `original.svg`: an SVG item itself, as a download only.
                  * @example card.webp
                  */
                 file: string;
@@ -7996,6 +7996,8 @@ export interface operations {
                     /** @description A strong validator of the bytes; send it back as If-None-Match. */
                     ETag?: string;
                     "X-Content-Type-Options"?: "nosniff";
+                    /** @description `original.svg` only: a download, never shown inline. */
+                    "Content-Disposition"?: string;
                     "Content-Security-Policy"?: "default-src 'none'; sandbox";
                     [name: string]: unknown;
                 };
@@ -8003,6 +8005,7 @@ export interface operations {
                     "image/webp": string;
                     "image/avif": string;
                     "image/jpeg": string;
+                    "image/svg+xml": string;
                 };
             };
             /** @description Not modified (If-None-Match) */

@@ -389,6 +389,12 @@ export const ConfigSchema = Type.Object({
     description:
       'Most pixels (width × height) an upload may declare; more is 413, decided from the header before decoding.',
   }),
+  MEDIA_ALLOW_SVG: Type.Boolean({
+    default: false,
+    description:
+      'Accept SVG uploads (otherwise 415). Only SVGs that hold nothing that can run or fetch are taken; they are ' +
+      'served as raster variants, and the SVG itself only as a download (Content-Disposition: attachment).',
+  }),
   RUN_BACKGROUND_JOBS: Type.Boolean({
     default: true,
     description:

@@ -117,7 +117,11 @@ export default fp<{ config: Config }>(
       media: createMediaService(db, {
         cursors,
         store,
-        limits: { maxBytes: config.MEDIA_MAX_BYTES, maxPixels: config.MEDIA_MAX_PIXELS, allowSvg: false },
+        limits: {
+          maxBytes: config.MEDIA_MAX_BYTES,
+          maxPixels: config.MEDIA_MAX_PIXELS,
+          allowSvg: config.MEDIA_ALLOW_SVG,
+        },
         site,
       }),
       previews: createPreviewService(db, { articles, cursors, previewUrl: config.PREVIEW_URL }),

@@ -35,8 +35,8 @@ export const MediaSchema = Type.Object(
   {
     id: Uuid,
     mimeType: Type.String({
-      enum: ['image/jpeg', 'image/png', 'image/webp', 'image/avif', 'image/gif'],
-      description: 'Decided by the bytes.',
+      enum: ['image/jpeg', 'image/png', 'image/webp', 'image/avif', 'image/gif', 'image/svg+xml'],
+      description: 'Decided by the bytes. SVG only where MEDIA_ALLOW_SVG is on.',
     }),
     width: Type.Integer({
       minimum: 1,
@@ -85,7 +85,8 @@ export const MediaSchema = Type.Object(
     $id: 'Media',
     title: 'Media',
     description:
-      'An uploaded image, stripped of all metadata; the original is never served, only its variants. alt, caption, ' +
+      'An uploaded image, stripped of all metadata; the original is never served, only its variants (an SVG also ' +
+      'as a download). alt, caption, ' +
       `credit and license are plain text. ${UNTRUSTED}`,
   },
 )
@@ -182,9 +183,11 @@ export const MediaFileParamsSchema = Type.Object(
   {
     id: Uuid,
     file: Type.String({
-      maxLength: 10,
-      pattern: `^(${VARIANT_NAMES.join('|')})\\.(${VARIANT_FORMATS.join('|')})$`,
-      description: '`<variant>.<format>`: thumb, card, hero or full; webp, avif or jpeg. No other size exists.',
+      maxLength: 12,
+      pattern: `^((${VARIANT_NAMES.join('|')})\\.(${VARIANT_FORMATS.join('|')})|original\\.svg)$`,
+      description:
+        '`<variant>.<format>`: thumb, card, hero or full; webp, avif or jpeg. No other size exists. ' +
+        '`original.svg`: an SVG item itself, as a download only.',
       examples: ['card.webp'],
     }),
   },

@@ -47,6 +47,8 @@ export interface VariantFile {
   public: boolean
   /** Whether the request named the item's current version (the URL the API hands out). */
   current: boolean
+  /** Send as a download only (`Content-Disposition: attachment`): an SVG item's own file. */
+  download?: string
 }
 
 export interface MediaServiceOptions {
@@ -267,10 +269,9 @@ export function createMediaService(db: Database, options: MediaServiceOptions) {
       file: string,
       requestedVersion: number | undefined,
     ): Promise<VariantFile> {
-      // `<variant>.<format>`: the route's pattern has checked it; anything else is no such file.
+      // `<variant>.<format>` or `original.svg`: the route's pattern has checked it; anything else is no such file.
       const wanted = parseVariantFile(file)
-      if (!wanted) throw notFound()
-      const { variant, format } = wanted
+      if (!wanted && file !== 'original.svg') throw notFound()
       const row = await q.findMedia(db.query, id, { publicOnly: principal.kind !== 'token' })
       if (!row) throw notFound()
       const answer = (bytes: Buffer, mimeType: string): VariantFile => ({
@@ -280,6 +281,16 @@ export function createMediaService(db: Database, options: MediaServiceOptions) {
         public: row.publiclyVisible === true,
         current: requestedVersion === row.version,
       })
+      if (!wanted) {
+        // An SVG is the one original ever sent, and only as a download: inline, a browser would
+        // run it as a document of this origin. Raster originals stay private (their variants
+        // are the public form).
+        if (row.mimeType !== 'image/svg+xml') throw notFound()
+        const svg = await fromStore(() => store.get(row.storageKey))
+        if (!svg) throw Problems.internal()
+        return { ...answer(svg, 'image/svg+xml'), download: `${row.id}.svg` }
+      }
+      const { variant, format } = wanted
       const stored = await q.findVariant(db.query, row.id, variant, format)
       if (stored) {
         const bytes = await fromStore(() => store.get(stored.storageKey))

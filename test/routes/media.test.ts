@@ -367,3 +367,49 @@ t.test(
     t.equal(await unreachable.db.prisma.media.count(), 0, 'nothing recorded')
   },
 )
+
+t.test('SVG: refused unless MEDIA_ALLOW_SVG; then only a safe one, as raster variants and a download', async (t) => {
+  const safe = Buffer.from(
+    '<svg xmlns="http://www.w3.org/2000/svg" width="400" height="300"><defs><linearGradient id="g">' +
+      '<stop offset="0" stop-color="#036"/><stop offset="1" stop-color="#69c"/></linearGradient></defs>' +
+      '<rect width="400" height="300" fill="url(#g)"/><circle cx="200" cy="150" r="80" fill="#fc0"/></svg>',
+  )
+  const hostile = Buffer.from(
+    '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="10" height="10" onclick="alert(1)"/></svg>',
+  )
+
+  const offDir = await tempDir(t, 'broadsheet-media-')
+  const off = await buildTestApp(t, { MEDIA_DIR: offDir, SEED_ON_EMPTY: false })
+  const offAdmin = await tokenHeaders(off, 'admin')
+  isProblem(t, await upload(off, offAdmin, safe, { alt: 'A chart' }, 'chart.svg'), 415, 'UNSUPPORTED_MEDIA_TYPE')
+  t.same(await filesUnder(offDir), [], 'off by default: nothing stored')
+
+  const dir = await tempDir(t, 'broadsheet-media-')
+  const app = await buildTestApp(t, { MEDIA_DIR: dir, SEED_ON_EMPTY: false, MEDIA_ALLOW_SVG: true })
+  const admin = await tokenHeaders(app, 'admin')
+  isProblem(t, await upload(app, admin, hostile, {}, 'chart.svg'), 415, 'UNSUPPORTED_MEDIA_TYPE')
+  t.same(await filesUnder(dir), [], 'an SVG with an event handler is still refused, and nothing stored')
+
+  const res = await upload(app, admin, safe, { alt: 'A chart', public: 'true' }, 'chart.svg')
+  t.equal(res.statusCode, 201, res.body)
+  const media = json(res)
+  t.equal(media.mimeType, 'image/svg+xml')
+  t.same([media.width, media.height], [400, 300])
+
+  const card = await app.inject(`/media/${media.id}/card.webp?v=${1}`)
+  t.equal(card.statusCode, 200)
+  t.equal(card.headers['content-type'], 'image/webp', 'variants are raster images')
+  const meta = await sharp(card.rawPayload).metadata()
+  t.same([meta.format, meta.width, meta.height], ['webp', 400, 225])
+
+  const original = await app.inject(`/media/${media.id}/original.svg`)
+  t.equal(original.statusCode, 200)
+  t.equal(original.headers['content-type'], 'image/svg+xml')
+  t.equal(original.headers['content-disposition'], `attachment; filename="${media.id}.svg"`, 'only as a download')
+  t.equal(original.headers['content-security-policy'], "default-src 'none'; sandbox")
+  t.equal(original.headers['x-content-type-options'], 'nosniff')
+  t.ok(original.rawPayload.equals(safe), 'the very bytes uploaded (checked, never rewritten)')
+
+  const png = json(await upload(app, admin, await pngOf(64, 64), { public: 'true' }))
+  t.equal((await app.inject(`/media/${png.id}/original.svg`)).statusCode, 404, 'a raster original is never served')
+})

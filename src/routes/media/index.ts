@@ -279,12 +279,18 @@ export const mediaFileRoutes: FastifyPluginAsyncTypebox = async (app) => {
                 description: 'A year (immutable) at the versioned URL of a public item; private for a private one.',
               },
               'X-Content-Type-Options': { type: 'string', enum: ['nosniff'] },
+              'Content-Disposition': {
+                type: 'string',
+                pattern: '^attachment; filename="[0-9a-f-]{36}\\.svg"$',
+                description: '`original.svg` only: a download, never shown inline.',
+              },
               'Content-Security-Policy': { type: 'string', enum: ["default-src 'none'; sandbox"] },
             },
             content: {
               'image/webp': { schema: { type: 'string', format: 'binary' } },
               'image/avif': { schema: { type: 'string', format: 'binary' } },
               'image/jpeg': { schema: { type: 'string', format: 'binary' } },
+              'image/svg+xml': { schema: { type: 'string', format: 'binary' } },
             },
           }),
           304: NoBody('Not modified (If-None-Match)'),
@@ -316,6 +322,7 @@ export const mediaFileRoutes: FastifyPluginAsyncTypebox = async (app) => {
             ? 'public, max-age=31536000, immutable'
             : 'public, max-age=60',
       )
+      if (file.download) reply.header('content-disposition', `attachment; filename="${file.download}"`)
       // What a CDN purges when the item stops being public (services/cdn.ts).
       if (file.public)
         reply.header('surrogate-key', keys.media(request.params.id)).header('cache-tag', keys.media(request.params.id))
