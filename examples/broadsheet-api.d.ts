@@ -3493,9 +3493,9 @@ export interface components {
             id: string;
             /**
              * Format: int32
-             * @description The new version: the `?v=` of its variant URLs.
+             * @description The `?v=` of its variant URLs (new only when the focal point moved).
              */
-            version: number;
+            cropVersion: number;
         };
         /**
          * MediaUpdatedEvent

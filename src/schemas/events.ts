@@ -181,10 +181,10 @@ export const CommentDeletedDataSchema = Type.Object(
 export const MediaUpdatedDataSchema = Type.Object(
   {
     id: Uuid,
-    version: Type.Integer({
+    cropVersion: Type.Integer({
       minimum: 1,
       maximum: 2_147_483_647,
-      description: 'The new version: the `?v=` of its variant URLs.',
+      description: 'The `?v=` of its variant URLs (new only when the focal point moved).',
     }),
   },
   named(

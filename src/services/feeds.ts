@@ -88,7 +88,7 @@ export function createFeedService(db: Database, options: { site: Site }) {
       // The cover as a JPEG (what every reader shows): RSS's enclosure, Atom's enclosure link,
       // JSON Feed's image.
       if (row.coverImageId !== null && row.coverVersion !== null) {
-        item.image = variantUrl(site.serverUrl, { id: row.coverImageId, version: row.coverVersion }, 'hero', 'jpeg')
+        item.image = variantUrl(site.serverUrl, { id: row.coverImageId, cropVersion: row.coverVersion }, 'hero', 'jpeg')
       }
       if (format === 'rss') {
         item.extensions = [

@@ -16,14 +16,17 @@ export const embedded = (media: EmbeddedMediaRow): MediaFacts => ({
 /** What a representation is made from: the row, less what only the server uses. */
 export type MediaFacts = Omit<MediaRow, 'storageKey' | 'uploadedBy'>
 
-/** The URL of one variant of an item at its version (`?v=`: what makes it cacheable for a year). */
+/**
+ * The URL of one variant of an item at its crop version (`?v=`: what makes it cacheable for a
+ * year; only a new focal point changes it).
+ */
 export function variantUrl(
   serverUrl: string,
-  media: { id: string; version: number },
+  media: { id: string; cropVersion: number },
   variant: VariantName,
   format: VariantFormat = 'webp',
 ): string {
-  return `${serverUrl}/media/${media.id}/${variant}.${format}?v=${media.version}`
+  return `${serverUrl}/media/${media.id}/${variant}.${format}?v=${media.cropVersion}`
 }
 
 /** The representation: facts, metadata, and ready URLs for the variants (none generated yet, maybe). */

@@ -45,7 +45,7 @@ export interface VariantFile {
   etag: string
   /** Whether anyone may see it (a shared cache may keep it). */
   public: boolean
-  /** Whether the request named the item's current version (the URL the API hands out). */
+  /** Whether the request named the item's current crops (`?v=`: the URL the API hands out). */
   current: boolean
   /** Send as a download only (`Content-Disposition: attachment`): an SVG item's own file. */
   download?: string
@@ -279,7 +279,7 @@ export function createMediaService(db: Database, options: MediaServiceOptions) {
         mimeType,
         etag: `"${createHash('sha256').update(bytes).digest('base64url').slice(0, 27)}"`,
         public: row.publiclyVisible === true,
-        current: requestedVersion === row.version,
+        current: requestedVersion === row.cropVersion,
       })
       if (!wanted) {
         // An SVG is the one original ever sent, and only as a download: inline, a browser would
@@ -315,7 +315,7 @@ export function createMediaService(db: Database, options: MediaServiceOptions) {
             height: made.height,
             bytes: made.bytes.length,
           },
-          row.version,
+          row.cropVersion,
         )
         if (!recorded) await forget([storageKey])
       }

@@ -93,7 +93,7 @@ t.test('a cover: private with its draft, embedded and public once published, pri
   t.equal(embedded.id, cover.id)
   t.equal(embedded.alt, 'The harbour crane at dusk')
   t.equal(embedded.credit, 'Amara Okafor')
-  t.match(embedded.srcset, new RegExp(`/media/${cover.id}/card\\.webp\\?v=2 800w, .*/hero\\.webp\\?v=2 1200w$`))
+  t.match(embedded.srcset, new RegExp(`/media/${cover.id}/card\\.webp\\?v=1 800w, .*/hero\\.webp\\?v=1 1200w$`))
   t.same(embedded.focalPoint, { x: 0.5, y: 0.3 })
   const image = json(read).structuredData.image as string[]
   t.same(
@@ -278,16 +278,22 @@ t.test('feeds and the article sitemap show the cover; a media edit purges what s
   // A media edit: its own event, purging every answer that showed it (they carry its key).
   const before = await app.inject(`/api/v1/articles/${article.slug}`)
   t.match(before.headers['surrogate-key'], `media-${cover.id}`, 'a single read names its cover (structured data)')
-  const patched = await app.inject({
-    method: 'PATCH',
-    url: `/api/v1/media/${cover.id}`,
-    headers: { ...editor, 'if-match': '*' },
-    payload: { caption: 'The depot at 2 a.m.' },
-  })
-  t.equal(patched.statusCode, 200, patched.body)
-  const event = await lastEvent(app)
-  t.same(event, { type: 'media.updated', data: { id: cover.id, version: 2 } })
-  t.same(purgeKeysFor(event), [`media-${cover.id}`])
+  const patch = async (payload: object) => {
+    const res = await app.inject({
+      method: 'PATCH',
+      url: `/api/v1/media/${cover.id}`,
+      headers: { ...editor, 'if-match': '*' },
+      payload,
+    })
+    t.equal(res.statusCode, 200, res.body)
+    return lastEvent(app)
+  }
+  const captioned = await patch({ caption: 'The depot at 2 a.m.' })
+  t.same(captioned, { type: 'media.updated', data: { id: cover.id, cropVersion: 1 } })
+  t.same(purgeKeysFor(captioned), [`media-${cover.id}`])
+  t.equal((await app.inject('/feeds/articles.rss')).body, rss.body, 'a caption changes no image URL: the feed stays')
+  const refocused = await patch({ focalPoint: { x: 0.2, y: 0.5 } })
+  t.same(refocused.data, { id: cover.id, cropVersion: 2 }, 'a new focal point: new crops')
   t.match((await app.inject('/feeds/articles.rss')).body, `/media/${cover.id}/hero.jpeg?v=2`, 'the feed moved on')
   t.equal(
     (await app.inject('/sitemaps/articles-1.xml')).body,

@@ -235,6 +235,19 @@ t.test('variants: made on the first request, then read from storage; versioned U
   }
   isProblem(t, await app.inject({ url: `/media/${UNKNOWN_UUID}/card.webp` }), 404, 'NOT_FOUND')
 
+  // A text edit changes no pixel: the URLs and the stored variants stay.
+  const captioned = await app.inject({
+    method: 'PATCH',
+    url: `/api/v1/media/${media.id}`,
+    headers: { ...editor, 'if-match': '*' },
+    payload: { caption: 'At dusk' },
+  })
+  t.equal(captioned.statusCode, 200, captioned.body)
+  t.equal(json(captioned).variants.card.url, media.variants.card.url, 'a caption leaves the URLs as they were')
+  t.equal(await app.db.prisma.mediaVariant.count(), 1, 'and the variant made')
+  const still = await app.inject({ url })
+  t.equal(still.headers['cache-control'], 'public, max-age=31536000, immutable', 'the URL handed out is still current')
+
   // A new focal point re-crops: the old variants go, the URLs change.
   const etag = String((await app.inject({ url: `/api/v1/media/${media.id}`, headers: editor })).headers.etag)
   const moved = await app.inject({

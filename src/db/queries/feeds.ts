@@ -16,7 +16,7 @@ export type FeedArticleRow = Pick<
   publishedAt: Date
   authorSlug: string
   authorName: string
-  /** The cover image and its version (for its variant URLs), when the article has one. */
+  /** The cover image and its crop version (for its variant URLs), when the article has one. */
   coverImageId: string | null
   coverVersion: number | null
 }
@@ -28,7 +28,7 @@ export type FeedAuthorRow = Pick<AuthorModel, 'id' | 'slug' | 'name' | 'updatedA
 const itemColumns = sql`a."id", a."slug", a."title", a."excerpt", a."body_html" AS "bodyHtml", a."tags",
   a."published_at" AS "publishedAt", a."updated_at" AS "updatedAt", a."author_id" AS "authorId",
   au."slug" AS "authorSlug", au."name" AS "authorName", a."cover_image_id" AS "coverImageId",
-  (SELECT m."version" FROM "media" m WHERE m."id" = a."cover_image_id") AS "coverVersion"`
+  (SELECT m."crop_version" FROM "media" m WHERE m."id" = a."cover_image_id") AS "coverVersion"`
 
 /** Newest first; the id breaks ties, so two requests list the same articles in the same order. */
 const newestFirst = sql`ORDER BY a."published_at" DESC, a."id" DESC`

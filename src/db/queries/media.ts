@@ -44,6 +44,7 @@ const COLUMN = {
   public: sql`m."public"`,
   uploadedBy: sql`m."uploaded_by" AS "uploadedBy"`,
   version: sql`m."version"`,
+  cropVersion: sql`m."crop_version" AS "cropVersion"`,
   createdAt: sql`m."created_at" AS "createdAt"`,
   updatedAt: sql`m."updated_at" AS "updatedAt"`,
 } satisfies Record<keyof MediaModel, Sql>
@@ -69,6 +70,7 @@ export const embeddedMedia = (id: Sql): Sql => sql`(SELECT json_build_object(
     'alt', m."alt", 'caption', m."caption", 'credit', m."credit", 'license', m."license",
     'focalX', m."focal_x", 'focalY', m."focal_y", 'placeholderColor', m."placeholder_color",
     'thumbhash', m."thumbhash", 'public', m."public", 'version', m."version",
+    'cropVersion', m."crop_version",
     'createdAt', m."created_at", 'updatedAt', m."updated_at")
   FROM "media" m WHERE m."id" = ${id})`
 
@@ -222,7 +224,15 @@ export async function updateMedia(
   const refocused = changes.focalX !== undefined || changes.focalY !== undefined
   const rows = await db<MediaRow & { staleKeys: string[] }>(sql`
     WITH "changed" AS (
-      UPDATE "media" m SET ${join([...set, sql`"version" = m."version" + 1`, sql`"updated_at" = now()`], ', ')}
+      UPDATE "media" m SET ${join(
+        [
+          ...set,
+          sql`"version" = m."version" + 1`,
+          ...(refocused ? [sql`"crop_version" = m."crop_version" + 1`] : []),
+          sql`"updated_at" = now()`,
+        ],
+        ', ',
+      )}
       WHERE m."id" = CAST(${id} AS uuid) ${expected === '*' ? empty : sql`AND m."version" = ${expected}`}
       RETURNING ${columns}),
     "stale" AS (
@@ -232,7 +242,7 @@ export async function updateMedia(
     ${outboxEvent({
       type: 'media.updated',
       from: sql`"changed" c`,
-      data: { id: sql`c."id"`, version: sql`c."version"` },
+      data: { id: sql`c."id"`, cropVersion: sql`c."cropVersion"` },
     })}
     SELECT c.*, ARRAY(SELECT "storage_key" FROM "stale") AS "staleKeys" FROM "changed" c`)
   return rows[0]
@@ -279,18 +289,19 @@ export async function findVariant(
 
 /**
  * Records a generated variant, unless another request recorded the same one first (or the item
- * was deleted meanwhile, or its focal point moved: `version` no longer matches): true when this
+ * was deleted meanwhile, or its focal point moved: `cropVersion` no longer matches; a text edit
+ * does not matter): true when this
  * one was recorded, so the caller knows whether its stored object is the one in use.
  */
 export async function insertVariant(
   db: Query,
   v: Omit<MediaVariantRow, 'createdAt'>,
-  version: number,
+  cropVersion: number,
 ): Promise<boolean> {
   const rows = await db(sql`
     INSERT INTO "media_variants" ("media_id", "variant", "format", "storage_key", "width", "height", "bytes")
     SELECT m."id", ${v.variant}, ${v.format}, ${v.storageKey}, ${v.width}, ${v.height}, ${v.bytes}
-    FROM "media" m WHERE m."id" = CAST(${v.mediaId} AS uuid) AND m."version" = ${version}
+    FROM "media" m WHERE m."id" = CAST(${v.mediaId} AS uuid) AND m."crop_version" = ${cropVersion}
     ON CONFLICT ("media_id", "variant", "format") DO NOTHING
     RETURNING "media_id"`)
   return rows.length > 0

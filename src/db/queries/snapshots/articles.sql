@@ -10,6 +10,7 @@ SELECT a."id", a."slug", a."title", a."excerpt", a."body", a."body_html" AS "bod
     'alt', m."alt", 'caption', m."caption", 'credit', m."credit", 'license', m."license",
     'focalX', m."focal_x", 'focalY', m."focal_y", 'placeholderColor', m."placeholder_color",
     'thumbhash', m."thumbhash", 'public', m."public", 'version', m."version",
+    'cropVersion', m."crop_version",
     'createdAt', m."created_at", 'updatedAt', m."updated_at")
   FROM "media" m WHERE m."id" = a."cover_image_id") AS "coverImage"
 FROM "articles" a JOIN "authors" au ON au."id" = a."author_id"
@@ -24,6 +25,7 @@ SELECT a."id", a."slug", a."title", a."excerpt", a."body", a."body_html" AS "bod
     'alt', m."alt", 'caption', m."caption", 'credit', m."credit", 'license', m."license",
     'focalX', m."focal_x", 'focalY', m."focal_y", 'placeholderColor', m."placeholder_color",
     'thumbhash', m."thumbhash", 'public', m."public", 'version', m."version",
+    'cropVersion', m."crop_version",
     'createdAt', m."created_at", 'updatedAt', m."updated_at")
   FROM "media" m WHERE m."id" = a."cover_image_id") AS "coverImage"
 FROM "articles" a JOIN "authors" au ON au."id" = a."author_id"
@@ -38,6 +40,7 @@ SELECT a."id", a."slug", a."title", a."excerpt", a."body", a."body_html" AS "bod
     'alt', m."alt", 'caption', m."caption", 'credit', m."credit", 'license', m."license",
     'focalX', m."focal_x", 'focalY', m."focal_y", 'placeholderColor', m."placeholder_color",
     'thumbhash', m."thumbhash", 'public', m."public", 'version', m."version",
+    'cropVersion', m."crop_version",
     'createdAt', m."created_at", 'updatedAt', m."updated_at")
   FROM "media" m WHERE m."id" = a."cover_image_id") AS "coverImage"
 FROM "articles" a JOIN "authors" au ON au."id" = a."author_id"
@@ -53,6 +56,7 @@ SELECT a."id", a."slug", a."title", a."excerpt", a."body", a."body_html" AS "bod
     'alt', m."alt", 'caption', m."caption", 'credit', m."credit", 'license', m."license",
     'focalX', m."focal_x", 'focalY', m."focal_y", 'placeholderColor', m."placeholder_color",
     'thumbhash', m."thumbhash", 'public', m."public", 'version', m."version",
+    'cropVersion', m."crop_version",
     'createdAt', m."created_at", 'updatedAt', m."updated_at")
   FROM "media" m WHERE m."id" = a."cover_image_id") AS "coverImage"
 FROM "articles" a JOIN "authors" au ON au."id" = a."author_id"
@@ -66,6 +70,7 @@ SELECT a."id", a."slug", a."title", a."excerpt", a."body", a."body_html" AS "bod
     'alt', m."alt", 'caption', m."caption", 'credit', m."credit", 'license', m."license",
     'focalX', m."focal_x", 'focalY', m."focal_y", 'placeholderColor', m."placeholder_color",
     'thumbhash', m."thumbhash", 'public', m."public", 'version', m."version",
+    'cropVersion', m."crop_version",
     'createdAt', m."created_at", 'updatedAt', m."updated_at")
   FROM "media" m WHERE m."id" = a."cover_image_id") AS "coverImage"
 FROM "articles" a JOIN "authors" au ON au."id" = a."author_id"
@@ -80,6 +85,7 @@ SELECT a."id", a."slug", a."title", a."excerpt", a."body", a."body_html" AS "bod
     'alt', m."alt", 'caption', m."caption", 'credit', m."credit", 'license', m."license",
     'focalX', m."focal_x", 'focalY', m."focal_y", 'placeholderColor', m."placeholder_color",
     'thumbhash', m."thumbhash", 'public', m."public", 'version', m."version",
+    'cropVersion', m."crop_version",
     'createdAt', m."created_at", 'updatedAt', m."updated_at")
   FROM "media" m WHERE m."id" = a."cover_image_id") AS "coverImage"
 FROM "articles" a JOIN "authors" au ON au."id" = a."author_id"
@@ -93,6 +99,7 @@ SELECT a."id", a."slug", a."title", a."excerpt", a."body", a."body_html" AS "bod
     'alt', m."alt", 'caption', m."caption", 'credit', m."credit", 'license', m."license",
     'focalX', m."focal_x", 'focalY', m."focal_y", 'placeholderColor', m."placeholder_color",
     'thumbhash', m."thumbhash", 'public', m."public", 'version', m."version",
+    'cropVersion', m."crop_version",
     'createdAt', m."created_at", 'updatedAt', m."updated_at")
   FROM "media" m WHERE m."id" = a."cover_image_id") AS "coverImage"
 FROM "articles" a JOIN "authors" au ON au."id" = a."author_id"
@@ -108,6 +115,7 @@ SELECT a."id", a."slug", a."title", a."excerpt", a."body", a."body_html" AS "bod
     'alt', m."alt", 'caption', m."caption", 'credit', m."credit", 'license', m."license",
     'focalX', m."focal_x", 'focalY', m."focal_y", 'placeholderColor', m."placeholder_color",
     'thumbhash', m."thumbhash", 'public', m."public", 'version', m."version",
+    'cropVersion', m."crop_version",
     'createdAt', m."created_at", 'updatedAt', m."updated_at")
   FROM "media" m WHERE m."id" = a."cover_image_id") AS "coverImage"
 FROM "articles" a JOIN "authors" au ON au."id" = a."author_id"
@@ -350,6 +358,7 @@ SELECT c.*, au."slug" AS "authorSlug", au."name" AS "authorName", au."avatar_url
     'alt', m."alt", 'caption', m."caption", 'credit', m."credit", 'license', m."license",
     'focalX', m."focal_x", 'focalY', m."focal_y", 'placeholderColor', m."placeholder_color",
     'thumbhash', m."thumbhash", 'public', m."public", 'version', m."version",
+    'cropVersion', m."crop_version",
     'createdAt', m."created_at", 'updatedAt', m."updated_at")
   FROM "media" m WHERE m."id" = c."coverImageId") AS "coverImage"
 FROM "changed" c JOIN "authors" au ON au."id" = c."authorId"
@@ -429,6 +438,7 @@ SELECT c.*, au."slug" AS "authorSlug", au."name" AS "authorName", au."avatar_url
     'alt', m."alt", 'caption', m."caption", 'credit', m."credit", 'license', m."license",
     'focalX', m."focal_x", 'focalY', m."focal_y", 'placeholderColor', m."placeholder_color",
     'thumbhash', m."thumbhash", 'public', m."public", 'version', m."version",
+    'cropVersion', m."crop_version",
     'createdAt', m."created_at", 'updatedAt', m."updated_at")
   FROM "media" m WHERE m."id" = c."coverImageId") AS "coverImage"
 FROM "changed" c JOIN "authors" au ON au."id" = c."authorId"
@@ -506,6 +516,7 @@ SELECT c.*, au."slug" AS "authorSlug", au."name" AS "authorName", au."avatar_url
     'alt', m."alt", 'caption', m."caption", 'credit', m."credit", 'license', m."license",
     'focalX', m."focal_x", 'focalY', m."focal_y", 'placeholderColor', m."placeholder_color",
     'thumbhash', m."thumbhash", 'public', m."public", 'version', m."version",
+    'cropVersion', m."crop_version",
     'createdAt', m."created_at", 'updatedAt', m."updated_at")
   FROM "media" m WHERE m."id" = c."coverImageId") AS "coverImage"
 FROM "changed" c JOIN "authors" au ON au."id" = c."authorId"
@@ -577,6 +588,7 @@ SELECT c.*, au."slug" AS "authorSlug", au."name" AS "authorName", au."avatar_url
     'alt', m."alt", 'caption', m."caption", 'credit', m."credit", 'license', m."license",
     'focalX', m."focal_x", 'focalY', m."focal_y", 'placeholderColor', m."placeholder_color",
     'thumbhash', m."thumbhash", 'public', m."public", 'version', m."version",
+    'cropVersion', m."crop_version",
     'createdAt', m."created_at", 'updatedAt', m."updated_at")
   FROM "media" m WHERE m."id" = c."coverImageId") AS "coverImage"
 FROM "changed" c JOIN "authors" au ON au."id" = c."authorId"
@@ -649,6 +661,7 @@ SELECT c.*, au."slug" AS "authorSlug", au."name" AS "authorName", au."avatar_url
     'alt', m."alt", 'caption', m."caption", 'credit', m."credit", 'license', m."license",
     'focalX', m."focal_x", 'focalY', m."focal_y", 'placeholderColor', m."placeholder_color",
     'thumbhash', m."thumbhash", 'public', m."public", 'version', m."version",
+    'cropVersion', m."crop_version",
     'createdAt', m."created_at", 'updatedAt', m."updated_at")
   FROM "media" m WHERE m."id" = c."coverImageId") AS "coverImage"
 FROM "changed" c JOIN "authors" au ON au."id" = c."authorId"
@@ -721,6 +734,7 @@ SELECT c.*, au."slug" AS "authorSlug", au."name" AS "authorName", au."avatar_url
     'alt', m."alt", 'caption', m."caption", 'credit', m."credit", 'license', m."license",
     'focalX', m."focal_x", 'focalY', m."focal_y", 'placeholderColor', m."placeholder_color",
     'thumbhash', m."thumbhash", 'public', m."public", 'version', m."version",
+    'cropVersion', m."crop_version",
     'createdAt', m."created_at", 'updatedAt', m."updated_at")
   FROM "media" m WHERE m."id" = c."coverImageId") AS "coverImage"
 FROM "changed" c JOIN "authors" au ON au."id" = c."authorId"
@@ -792,6 +806,7 @@ SELECT c.*, au."slug" AS "authorSlug", au."name" AS "authorName", au."avatar_url
     'alt', m."alt", 'caption', m."caption", 'credit', m."credit", 'license', m."license",
     'focalX', m."focal_x", 'focalY', m."focal_y", 'placeholderColor', m."placeholder_color",
     'thumbhash', m."thumbhash", 'public', m."public", 'version', m."version",
+    'cropVersion', m."crop_version",
     'createdAt', m."created_at", 'updatedAt', m."updated_at")
   FROM "media" m WHERE m."id" = c."coverImageId") AS "coverImage"
 FROM "changed" c JOIN "authors" au ON au."id" = c."authorId"
@@ -862,6 +877,7 @@ SELECT c.*, au."slug" AS "authorSlug", au."name" AS "authorName", au."avatar_url
     'alt', m."alt", 'caption', m."caption", 'credit', m."credit", 'license', m."license",
     'focalX', m."focal_x", 'focalY', m."focal_y", 'placeholderColor', m."placeholder_color",
     'thumbhash', m."thumbhash", 'public', m."public", 'version', m."version",
+    'cropVersion', m."crop_version",
     'createdAt', m."created_at", 'updatedAt', m."updated_at")
   FROM "media" m WHERE m."id" = c."coverImageId") AS "coverImage"
 FROM "changed" c JOIN "authors" au ON au."id" = c."authorId"

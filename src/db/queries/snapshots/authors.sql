@@ -9,6 +9,7 @@ SELECT au."id", au."slug", au."name", au."email", au."bio", au."avatar_url" AS "
     'alt', m."alt", 'caption', m."caption", 'credit', m."credit", 'license', m."license",
     'focalX', m."focal_x", 'focalY', m."focal_y", 'placeholderColor', m."placeholder_color",
     'thumbhash', m."thumbhash", 'public', m."public", 'version', m."version",
+    'cropVersion', m."crop_version",
     'createdAt', m."created_at", 'updatedAt', m."updated_at")
   FROM "media" m WHERE m."id" = au."avatar_id") AS "avatar", au."website", au."created_at" AS "createdAt", au."updated_at" AS "updatedAt", au."version" FROM "authors" au WHERE au."slug" = $1
 -- $1 = "ada-byline"
@@ -19,6 +20,7 @@ SELECT au."id", au."slug", au."name", au."email", au."bio", au."avatar_url" AS "
     'alt', m."alt", 'caption', m."caption", 'credit', m."credit", 'license', m."license",
     'focalX', m."focal_x", 'focalY', m."focal_y", 'placeholderColor', m."placeholder_color",
     'thumbhash', m."thumbhash", 'public', m."public", 'version', m."version",
+    'cropVersion', m."crop_version",
     'createdAt', m."created_at", 'updatedAt', m."updated_at")
   FROM "media" m WHERE m."id" = au."avatar_id") AS "avatar", au."website", au."created_at" AS "createdAt", au."updated_at" AS "updatedAt", au."version" FROM "authors" au WHERE au."id" = CAST($1 AS uuid)
 -- $1 = "a0a0a0a0-0000-4000-8000-000000000001"
@@ -42,6 +44,7 @@ SELECT au."id", au."slug", au."name", au."email", au."bio", au."avatar_url" AS "
     'alt', m."alt", 'caption', m."caption", 'credit', m."credit", 'license', m."license",
     'focalX', m."focal_x", 'focalY', m."focal_y", 'placeholderColor', m."placeholder_color",
     'thumbhash', m."thumbhash", 'public', m."public", 'version', m."version",
+    'cropVersion', m."crop_version",
     'createdAt', m."created_at", 'updatedAt', m."updated_at")
   FROM "media" m WHERE m."id" = au."avatar_id") AS "avatar", au."website", au."created_at" AS "createdAt", au."updated_at" AS "updatedAt", au."version", CAST((SELECT count(*) FROM "authors" au WHERE TRUE) AS int) AS "__total" FROM "authors" au
 WHERE TRUE
@@ -56,6 +59,7 @@ SELECT au."id", au."slug", au."name", au."email", au."bio", au."avatar_url" AS "
     'alt', m."alt", 'caption', m."caption", 'credit', m."credit", 'license', m."license",
     'focalX', m."focal_x", 'focalY', m."focal_y", 'placeholderColor', m."placeholder_color",
     'thumbhash', m."thumbhash", 'public', m."public", 'version', m."version",
+    'cropVersion', m."crop_version",
     'createdAt', m."created_at", 'updatedAt', m."updated_at")
   FROM "media" m WHERE m."id" = au."avatar_id") AS "avatar", au."website", au."created_at" AS "createdAt", au."updated_at" AS "updatedAt", au."version", CAST((SELECT count(*) FROM "authors" au WHERE strpos(lower(au."name"), lower($1)) > 0) AS int) AS "__total" FROM "authors" au
 WHERE strpos(lower(au."name"), lower($2)) > 0 AND (au."name", au."id") > (CAST($3 AS text), CAST($4 AS uuid))
@@ -86,6 +90,7 @@ WITH "created" AS (
       'alt', m."alt", 'caption', m."caption", 'credit', m."credit", 'license', m."license",
       'focalX', m."focal_x", 'focalY', m."focal_y", 'placeholderColor', m."placeholder_color",
       'thumbhash', m."thumbhash", 'public', m."public", 'version', m."version",
+      'cropVersion', m."crop_version",
       'createdAt', m."created_at", 'updatedAt', m."updated_at")
     FROM "media" m WHERE m."id" = au."avatar_id") AS "avatar", au."website", au."created_at" AS "createdAt", au."updated_at" AS "updatedAt", au."version"),
 "event" AS (
@@ -118,6 +123,7 @@ WITH "prev" AS (SELECT au."id", au."slug" FROM "authors" au WHERE au."id" = CAST
       'alt', m."alt", 'caption', m."caption", 'credit', m."credit", 'license', m."license",
       'focalX', m."focal_x", 'focalY', m."focal_y", 'placeholderColor', m."placeholder_color",
       'thumbhash', m."thumbhash", 'public', m."public", 'version', m."version",
+      'cropVersion', m."crop_version",
       'createdAt', m."created_at", 'updatedAt', m."updated_at")
     FROM "media" m WHERE m."id" = au."avatar_id") AS "avatar", au."website", au."created_at" AS "createdAt", au."updated_at" AS "updatedAt", au."version", p."slug" AS "prevSlug"),
 "event" AS (
@@ -150,6 +156,7 @@ WITH "prev" AS (SELECT au."id", au."slug" FROM "authors" au WHERE au."id" = CAST
       'alt', m."alt", 'caption', m."caption", 'credit', m."credit", 'license', m."license",
       'focalX', m."focal_x", 'focalY', m."focal_y", 'placeholderColor', m."placeholder_color",
       'thumbhash', m."thumbhash", 'public', m."public", 'version', m."version",
+      'cropVersion', m."crop_version",
       'createdAt', m."created_at", 'updatedAt', m."updated_at")
     FROM "media" m WHERE m."id" = au."avatar_id") AS "avatar", au."website", au."created_at" AS "createdAt", au."updated_at" AS "updatedAt", au."version", p."slug" AS "prevSlug"),
 "event" AS (

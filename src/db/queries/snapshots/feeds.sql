@@ -7,7 +7,7 @@
 SELECT a."id", a."slug", a."title", a."excerpt", a."body_html" AS "bodyHtml", a."tags",
 a."published_at" AS "publishedAt", a."updated_at" AS "updatedAt", a."author_id" AS "authorId",
 au."slug" AS "authorSlug", au."name" AS "authorName", a."cover_image_id" AS "coverImageId",
-(SELECT m."version" FROM "media" m WHERE m."id" = a."cover_image_id") AS "coverVersion"
+(SELECT m."crop_version" FROM "media" m WHERE m."id" = a."cover_image_id") AS "coverVersion"
 FROM "articles" a JOIN "authors" au ON au."id" = a."author_id"
 WHERE a."trashed_at" IS NULL AND a."published_at" <= $1
 ORDER BY a."published_at" DESC, a."id" DESC
@@ -19,7 +19,7 @@ LIMIT $2
 SELECT a."id", a."slug", a."title", a."excerpt", a."body_html" AS "bodyHtml", a."tags",
 a."published_at" AS "publishedAt", a."updated_at" AS "updatedAt", a."author_id" AS "authorId",
 au."slug" AS "authorSlug", au."name" AS "authorName", a."cover_image_id" AS "coverImageId",
-(SELECT m."version" FROM "media" m WHERE m."id" = a."cover_image_id") AS "coverVersion"
+(SELECT m."crop_version" FROM "media" m WHERE m."id" = a."cover_image_id") AS "coverVersion"
 FROM "articles" a JOIN "authors" au ON au."id" = a."author_id"
 WHERE a."trashed_at" IS NULL AND a."published_at" <= $1 AND a."tags" @> CAST($2 AS text[])
 ORDER BY a."published_at" DESC, a."id" DESC
@@ -36,7 +36,7 @@ LEFT JOIN LATERAL (
   SELECT a."id", a."slug", a."title", a."excerpt", a."body_html" AS "bodyHtml", a."tags",
   a."published_at" AS "publishedAt", a."updated_at" AS "updatedAt", a."author_id" AS "authorId",
   au."slug" AS "authorSlug", au."name" AS "authorName", a."cover_image_id" AS "coverImageId",
-  (SELECT m."version" FROM "media" m WHERE m."id" = a."cover_image_id") AS "coverVersion"
+  (SELECT m."crop_version" FROM "media" m WHERE m."id" = a."cover_image_id") AS "coverVersion"
   FROM "articles" a
   WHERE a."author_id" = au."id" AND a."trashed_at" IS NULL AND a."published_at" <= $1
   ORDER BY a."published_at" DESC, a."id" DESC

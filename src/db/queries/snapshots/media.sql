@@ -4,7 +4,7 @@
 -- fails while this file differs from what the code sends.
 
 -- media.findMedia (a token: any item)
-SELECT m."id", m."storage_key" AS "storageKey", m."mime_type" AS "mimeType", m."width", m."height", m."bytes", m."alt", m."caption", m."credit", m."license", m."focal_x" AS "focalX", m."focal_y" AS "focalY", m."placeholder_color" AS "placeholderColor", m."thumbhash", m."public", m."uploaded_by" AS "uploadedBy", m."version", m."created_at" AS "createdAt", m."updated_at" AS "updatedAt", (m."public"
+SELECT m."id", m."storage_key" AS "storageKey", m."mime_type" AS "mimeType", m."width", m."height", m."bytes", m."alt", m."caption", m."credit", m."license", m."focal_x" AS "focalX", m."focal_y" AS "focalY", m."placeholder_color" AS "placeholderColor", m."thumbhash", m."public", m."uploaded_by" AS "uploadedBy", m."version", m."crop_version" AS "cropVersion", m."created_at" AS "createdAt", m."updated_at" AS "updatedAt", (m."public"
   OR EXISTS (SELECT 1 FROM "articles" a WHERE a."cover_image_id" = m."id" AND a."trashed_at" IS NULL AND a."published_at" <= $1)
   OR EXISTS (SELECT 1 FROM "authors" au WHERE au."avatar_id" = m."id")) AS "publiclyVisible" FROM "media" m
 WHERE m."id" = CAST($2 AS uuid)
@@ -12,7 +12,7 @@ WHERE m."id" = CAST($2 AS uuid)
 -- $2 = "3e3e3e3e-0000-4000-8000-000000000001"
 
 -- media.findMedia (anonymous: public items only)
-SELECT m."id", m."storage_key" AS "storageKey", m."mime_type" AS "mimeType", m."width", m."height", m."bytes", m."alt", m."caption", m."credit", m."license", m."focal_x" AS "focalX", m."focal_y" AS "focalY", m."placeholder_color" AS "placeholderColor", m."thumbhash", m."public", m."uploaded_by" AS "uploadedBy", m."version", m."created_at" AS "createdAt", m."updated_at" AS "updatedAt", (m."public"
+SELECT m."id", m."storage_key" AS "storageKey", m."mime_type" AS "mimeType", m."width", m."height", m."bytes", m."alt", m."caption", m."credit", m."license", m."focal_x" AS "focalX", m."focal_y" AS "focalY", m."placeholder_color" AS "placeholderColor", m."thumbhash", m."public", m."uploaded_by" AS "uploadedBy", m."version", m."crop_version" AS "cropVersion", m."created_at" AS "createdAt", m."updated_at" AS "updatedAt", (m."public"
   OR EXISTS (SELECT 1 FROM "articles" a WHERE a."cover_image_id" = m."id" AND a."trashed_at" IS NULL AND a."published_at" <= $1)
   OR EXISTS (SELECT 1 FROM "authors" au WHERE au."avatar_id" = m."id")) AS "publiclyVisible" FROM "media" m
 WHERE m."id" = CAST($2 AS uuid) AND (m."public"
@@ -37,7 +37,7 @@ LIMIT 1
 -- $1 = "3e3e3e3e-0000-4000-8000-000000000001"
 
 -- media.listMedia (the library, newest first)
-SELECT m."id", m."storage_key" AS "storageKey", m."mime_type" AS "mimeType", m."width", m."height", m."bytes", m."alt", m."caption", m."credit", m."license", m."focal_x" AS "focalX", m."focal_y" AS "focalY", m."placeholder_color" AS "placeholderColor", m."thumbhash", m."public", m."uploaded_by" AS "uploadedBy", m."version", m."created_at" AS "createdAt", m."updated_at" AS "updatedAt", CAST((SELECT count(*) FROM "media" m WHERE TRUE) AS int) AS "__total" FROM "media" m
+SELECT m."id", m."storage_key" AS "storageKey", m."mime_type" AS "mimeType", m."width", m."height", m."bytes", m."alt", m."caption", m."credit", m."license", m."focal_x" AS "focalX", m."focal_y" AS "focalY", m."placeholder_color" AS "placeholderColor", m."thumbhash", m."public", m."uploaded_by" AS "uploadedBy", m."version", m."crop_version" AS "cropVersion", m."created_at" AS "createdAt", m."updated_at" AS "updatedAt", CAST((SELECT count(*) FROM "media" m WHERE TRUE) AS int) AS "__total" FROM "media" m
 WHERE TRUE
 ORDER BY m."created_at" DESC, m."id" DESC
 LIMIT $1 OFFSET $2
@@ -45,7 +45,7 @@ LIMIT $1 OFFSET $2
 -- $2 = 0
 
 -- media.listMedia (filtered: text, type, public; next page by cursor)
-SELECT m."id", m."storage_key" AS "storageKey", m."mime_type" AS "mimeType", m."width", m."height", m."bytes", m."alt", m."caption", m."credit", m."license", m."focal_x" AS "focalX", m."focal_y" AS "focalY", m."placeholder_color" AS "placeholderColor", m."thumbhash", m."public", m."uploaded_by" AS "uploadedBy", m."version", m."created_at" AS "createdAt", m."updated_at" AS "updatedAt", CAST((SELECT count(*) FROM "media" m WHERE m."mime_type" = $1 AND m."public" = $2 AND (strpos(lower(m."alt"), lower($3)) > 0 OR strpos(lower(m."caption"), lower($4)) > 0 OR strpos(lower(m."credit"), lower($5)) > 0)) AS int) AS "__total" FROM "media" m
+SELECT m."id", m."storage_key" AS "storageKey", m."mime_type" AS "mimeType", m."width", m."height", m."bytes", m."alt", m."caption", m."credit", m."license", m."focal_x" AS "focalX", m."focal_y" AS "focalY", m."placeholder_color" AS "placeholderColor", m."thumbhash", m."public", m."uploaded_by" AS "uploadedBy", m."version", m."crop_version" AS "cropVersion", m."created_at" AS "createdAt", m."updated_at" AS "updatedAt", CAST((SELECT count(*) FROM "media" m WHERE m."mime_type" = $1 AND m."public" = $2 AND (strpos(lower(m."alt"), lower($3)) > 0 OR strpos(lower(m."caption"), lower($4)) > 0 OR strpos(lower(m."credit"), lower($5)) > 0)) AS int) AS "__total" FROM "media" m
 WHERE m."mime_type" = $6 AND m."public" = $7 AND (strpos(lower(m."alt"), lower($8)) > 0 OR strpos(lower(m."caption"), lower($9)) > 0 OR strpos(lower(m."credit"), lower($10)) > 0) AND (m."created_at", m."id") < (CAST($11 AS timestamptz), CAST($12 AS uuid))
 ORDER BY m."created_at" DESC, m."id" DESC
 LIMIT $13 OFFSET $14
@@ -70,7 +70,7 @@ INSERT INTO "media" AS m ("storage_key", "mime_type", "width", "height", "bytes"
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8,
   $9, $10, $11, $12, $13, $14,
   CAST($15 AS uuid))
-RETURNING m."id", m."storage_key" AS "storageKey", m."mime_type" AS "mimeType", m."width", m."height", m."bytes", m."alt", m."caption", m."credit", m."license", m."focal_x" AS "focalX", m."focal_y" AS "focalY", m."placeholder_color" AS "placeholderColor", m."thumbhash", m."public", m."uploaded_by" AS "uploadedBy", m."version", m."created_at" AS "createdAt", m."updated_at" AS "updatedAt"
+RETURNING m."id", m."storage_key" AS "storageKey", m."mime_type" AS "mimeType", m."width", m."height", m."bytes", m."alt", m."caption", m."credit", m."license", m."focal_x" AS "focalX", m."focal_y" AS "focalY", m."placeholder_color" AS "placeholderColor", m."thumbhash", m."public", m."uploaded_by" AS "uploadedBy", m."version", m."crop_version" AS "cropVersion", m."created_at" AS "createdAt", m."updated_at" AS "updatedAt"
 -- $1 = "originals/AAAAAAAAAAAAAAAAAAAAAAAA"
 -- $2 = "image/jpeg"
 -- $3 = 1600
@@ -91,7 +91,7 @@ RETURNING m."id", m."storage_key" AS "storageKey", m."mime_type" AS "mimeType", 
 WITH "changed" AS (
   UPDATE "media" m SET "alt" = $1, "credit" = $2, "version" = m."version" + 1, "updated_at" = now()
   WHERE m."id" = CAST($3 AS uuid) AND m."version" = $4
-  RETURNING m."id", m."storage_key" AS "storageKey", m."mime_type" AS "mimeType", m."width", m."height", m."bytes", m."alt", m."caption", m."credit", m."license", m."focal_x" AS "focalX", m."focal_y" AS "focalY", m."placeholder_color" AS "placeholderColor", m."thumbhash", m."public", m."uploaded_by" AS "uploadedBy", m."version", m."created_at" AS "createdAt", m."updated_at" AS "updatedAt"),
+  RETURNING m."id", m."storage_key" AS "storageKey", m."mime_type" AS "mimeType", m."width", m."height", m."bytes", m."alt", m."caption", m."credit", m."license", m."focal_x" AS "focalX", m."focal_y" AS "focalY", m."placeholder_color" AS "placeholderColor", m."thumbhash", m."public", m."uploaded_by" AS "uploadedBy", m."version", m."crop_version" AS "cropVersion", m."created_at" AS "createdAt", m."updated_at" AS "updatedAt"),
 "stale" AS (
   DELETE FROM "media_variants" v USING "changed" c
   WHERE v."media_id" = c."id" AND FALSE
@@ -101,7 +101,7 @@ WITH "changed" AS (
   SELECT $5, NULL::uuid, NULL::int, NULL::uuid, NULL::timestamptz,
   jsonb_build_object(
     'id', c."id",
-    'version', c."version")
+    'cropVersion', c."cropVersion")
   FROM "changed" c
 )
 SELECT c.*, ARRAY(SELECT "storage_key" FROM "stale") AS "staleKeys" FROM "changed" c
@@ -113,9 +113,9 @@ SELECT c.*, ARRAY(SELECT "storage_key" FROM "stale") AS "staleKeys" FROM "change
 
 -- media.updateMedia (a new focal point: the old crops go)
 WITH "changed" AS (
-  UPDATE "media" m SET "focal_x" = $1, "focal_y" = $2, "version" = m."version" + 1, "updated_at" = now()
+  UPDATE "media" m SET "focal_x" = $1, "focal_y" = $2, "version" = m."version" + 1, "crop_version" = m."crop_version" + 1, "updated_at" = now()
   WHERE m."id" = CAST($3 AS uuid)
-  RETURNING m."id", m."storage_key" AS "storageKey", m."mime_type" AS "mimeType", m."width", m."height", m."bytes", m."alt", m."caption", m."credit", m."license", m."focal_x" AS "focalX", m."focal_y" AS "focalY", m."placeholder_color" AS "placeholderColor", m."thumbhash", m."public", m."uploaded_by" AS "uploadedBy", m."version", m."created_at" AS "createdAt", m."updated_at" AS "updatedAt"),
+  RETURNING m."id", m."storage_key" AS "storageKey", m."mime_type" AS "mimeType", m."width", m."height", m."bytes", m."alt", m."caption", m."credit", m."license", m."focal_x" AS "focalX", m."focal_y" AS "focalY", m."placeholder_color" AS "placeholderColor", m."thumbhash", m."public", m."uploaded_by" AS "uploadedBy", m."version", m."crop_version" AS "cropVersion", m."created_at" AS "createdAt", m."updated_at" AS "updatedAt"),
 "stale" AS (
   DELETE FROM "media_variants" v USING "changed" c
   WHERE v."media_id" = c."id" AND TRUE
@@ -125,7 +125,7 @@ WITH "changed" AS (
   SELECT $4, NULL::uuid, NULL::int, NULL::uuid, NULL::timestamptz,
   jsonb_build_object(
     'id', c."id",
-    'version', c."version")
+    'cropVersion', c."cropVersion")
   FROM "changed" c
 )
 SELECT c.*, ARRAY(SELECT "storage_key" FROM "stale") AS "staleKeys" FROM "changed" c
@@ -186,7 +186,7 @@ WHERE v."media_id" = CAST($1 AS uuid) AND v."variant" = $2 AND v."format" = $3
 -- media.insertVariant (made on first request)
 INSERT INTO "media_variants" ("media_id", "variant", "format", "storage_key", "width", "height", "bytes")
 SELECT m."id", $1, $2, $3, $4, $5, $6
-FROM "media" m WHERE m."id" = CAST($7 AS uuid) AND m."version" = $8
+FROM "media" m WHERE m."id" = CAST($7 AS uuid) AND m."crop_version" = $8
 ON CONFLICT ("media_id", "variant", "format") DO NOTHING
 RETURNING "media_id"
 -- $1 = "card"

@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "media" ADD COLUMN     "crop_version" INTEGER NOT NULL DEFAULT 1;
