@@ -72,6 +72,7 @@ interface ArticleRow {
   tags: string[]
   published_at: Date | null
   author_id: string
+  cover_image_id: string | null
   comment_count: number
   created_at: Date
   updated_at: Date
@@ -88,7 +89,7 @@ interface ArticleRow {
 }
 
 const ARTICLE = `a."id", a."slug", a."title", a."excerpt", a."body", a."tags", a."published_at", a."author_id",
-  a."comment_count", a."created_at", a."updated_at", a."version"`
+  a."cover_image_id", a."comment_count", a."created_at", a."updated_at", a."version"`
 /** A single read: the list's columns, the stored rendering and the author. */
 const SINGLE = `${ARTICLE}, a."body_html", a."body_text", a."word_count", au."slug" AS author_slug, au."name" AS author_name`
 
@@ -107,6 +108,7 @@ function article(row: ArticleRow, now: Date) {
     status: status(row.published_at, now),
     publishedAt: row.published_at?.toISOString() ?? null,
     authorId: row.author_id,
+    coverImageId: row.cover_image_id,
     commentCount: row.comment_count,
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),
@@ -191,6 +193,7 @@ function single(row: ArticleRow, now: Date) {
     status: state,
     publishedAt: row.published_at?.toISOString() ?? null,
     authorId: row.author_id,
+    coverImageId: row.cover_image_id,
     commentCount: row.comment_count,
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),
@@ -216,6 +219,7 @@ const SPARSE: [name: string, column: string, value: (row: ArticleRow, now: Date)
   ['status', 'a."published_at"', (r, now) => status(r.published_at, now)],
   ['publishedAt', 'a."published_at"', (r) => r.published_at?.toISOString() ?? null],
   ['authorId', 'a."author_id"', (r) => r.author_id],
+  ['coverImageId', 'a."cover_image_id"', (r) => r.cover_image_id],
   ['commentCount', 'a."comment_count"', (r) => r.comment_count],
   ['createdAt', 'a."created_at"', (r) => r.created_at.toISOString()],
   ['updatedAt', 'a."updated_at"', (r) => r.updated_at.toISOString()],
@@ -421,7 +425,7 @@ app.patch<{ Params: { id: string }; Body: { title: string } }>('/api/v1/articles
        INSERT INTO "article_revisions" ("article_id", "number", "action", "token_id", "token_name", "snapshot")
        SELECT c."id", c."version", 'update', t."id", t."name", jsonb_build_object(
          'title', c."title", 'slug', c."slug", 'excerpt', c."excerpt", 'body', c."body", 'tags', to_jsonb(c."tags"),
-         'authorId', c."author_id",
+         'authorId', c."author_id", 'coverImageId', c."cover_image_id",
          'status', CASE WHEN c."published_at" IS NULL THEN 'draft' WHEN c."published_at" > now() THEN 'scheduled' ELSE 'published' END,
          'publishedAt', to_char(c."published_at" AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
          'trashed', c."trashed_at" IS NOT NULL)
@@ -429,7 +433,7 @@ app.patch<{ Params: { id: string }; Body: { title: string } }>('/api/v1/articles
      "event" AS (
        INSERT INTO "outbox_events" ("type", "article_id", "sequence", "data")
        SELECT 'article.updated', c."id", c."event_seq", jsonb_build_object('id', c."id", 'slug', c."slug", 'tags', to_jsonb(c."tags"),
-         'authorId', c."author_id", 'sequence', c."event_seq")
+         'authorId', c."author_id", 'coverImageId', c."cover_image_id", 'sequence', c."event_seq")
        FROM "changed" c)
      SELECT c.*, au."slug" AS author_slug, au."name" AS author_name FROM "changed" c JOIN "authors" au ON au."id" = c."author_id"`,
     [request.body.title, request.params.id, current.version, createHash('sha256').update(secret).digest('hex')],

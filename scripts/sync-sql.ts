@@ -676,6 +676,7 @@ export const TABLE: Record<string, ModuleTable> = {
   }),
 
   media: table(media, {
+    findEmbeddedMedia: [{ name: 'a cover or avatar by id', args: [MEDIA_ID] }],
     findMedia: [
       { name: 'a token: any item', args: [MEDIA_ID] },
       { name: 'anonymous: public items only', args: [MEDIA_ID, { publicOnly: true }] },

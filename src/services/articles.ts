@@ -7,7 +7,7 @@ import { listSpec, rankTerm, searchQuery } from '../db/queries/article-lists.js'
 import type { Shelf } from '../db/queries/article-visibility.js'
 import * as q from '../db/queries/articles.js'
 import { authorExists } from '../db/queries/authors.js'
-import { lockMediaForUse } from '../db/queries/media.js'
+import { findEmbeddedMedia, lockMediaForUse } from '../db/queries/media.js'
 import { ProblemError, Problems } from '../errors.js'
 import type {
   Article,
@@ -93,7 +93,18 @@ function selectionOf(shape: ArticleShape) {
 
 export function createArticleService(db: Database, options: ArticleServiceOptions) {
   const { cursors, revisionsKeep, site } = options
-  const versioned = (row: q.ArticleRow) => versionedOn(row, site)
+  /**
+   * The single-read representation: the cover is read only where the answer shows it (embedded
+   * with include=coverImage, or in a published article's structured data), by a second statement
+   * for an article that has one, so a read of one without a cover stays one statement.
+   */
+  async function versioned(row: q.ArticleRow, include: ArticleIncludes = {}): Promise<VersionedArticle> {
+    const shown = include.coverImage === true || (row.publishedAt !== null && row.publishedAt <= new Date())
+    if (row.coverImageId !== null && row.coverImage === undefined && shown) {
+      row.coverImage = (await findEmbeddedMedia(db.query, row.coverImageId)) ?? null
+    }
+    return versionedOn(row, site, include)
+  }
   const searchConfig = options.searchConfig ?? 'english'
   /** What a change by `principal` records: its revision (`action`) and its outbox event. */
   const note = (
@@ -127,11 +138,17 @@ export function createArticleService(db: Database, options: ArticleServiceOption
     shape: ArticleShape = {},
   ): Promise<VersionedArticle> {
     const selection = selectionOf(shape)
-    const row = await q.findArticle(db.query, principal, idOrSlug, selection ? articleColumns(selection) : {})
+    const include = includesOf(shape)
+    const row = await q.findArticle(
+      db.query,
+      principal,
+      idOrSlug,
+      selection ? articleColumns(selection) : { withCover: include.coverImage === true },
+    )
     if (!row) throw notFound()
     return selection
       ? { resource: toSparseArticle(row, selection, new Date(), site) as Article, version: row.version }
-      : versionedOn(row, site, includesOf(shape))
+      : versioned(row, include)
   }
 
   /**

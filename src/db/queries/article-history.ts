@@ -1,7 +1,6 @@
 import type { RevisionAction } from '../../generated/prisma/client.js'
 import { empty, sql, timestamp, type Sql } from '../sql.js'
 import { jsonObject, outboxEvent } from './events.js'
-import { embeddedMedia } from './media.js'
 
 /**
  * What every change of an article records besides itself, in its own statement: its revision
@@ -106,7 +105,7 @@ export const noPreviousColumns = sql`NULL::text AS "prevSlug", NULL::text[] AS "
  * revision is numbered with the article's new version, the event with its new `event_seq`; the
  * row lock orders concurrent writers, so neither number can collide. With `keep`, revisions
  * beyond that many are deleted by the same statement. The article comes back with its author's
- * public fields and its cover, as a single read has them (its structured data names both).
+ * public fields, as a single read has them (its structured data names the author).
  */
 export function recorded(change: Sql, note: ChangeNote): Sql {
   const prune =
@@ -124,8 +123,7 @@ export function recorded(change: Sql, note: ChangeNote): Sql {
       FROM "changed" c
     ),
     ${articleEvent(note.event, note.now)} ${prune}
-    SELECT c.*, au."slug" AS "authorSlug", au."name" AS "authorName", au."avatar_url" AS "authorAvatarUrl",
-      ${embeddedMedia(sql`c."coverImageId"`)} AS "coverImage"
+    SELECT c.*, au."slug" AS "authorSlug", au."name" AS "authorName", au."avatar_url" AS "authorAvatarUrl"
     FROM "changed" c JOIN "authors" au ON au."id" = c."authorId"`
 }
 

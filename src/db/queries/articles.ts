@@ -91,9 +91,9 @@ const coverColumn = sql`, ${embeddedMedia(sql`a."cover_image_id"`)} AS "coverIma
 
 /**
  * One article by id or slug, if the caller may see it on that shelf (`live` unless told), with
- * its author's public fields and its cover image (a single read's structured data names both).
- * Every column unless `columns` names some (a sparse fieldset); then the author only
- * `withAuthor`, the cover only `withCover`. With
+ * its author's public fields (a single read's structured data names the author), and its cover
+ * image `withCover`. Every column unless `columns` names some (a sparse fieldset); then the
+ * author only `withAuthor`. With
  * `lock`, the row is locked for the rest of the transaction (a write that decides from what it
  * read: two publishes at once must not both see a draft).
  */
@@ -105,7 +105,7 @@ export async function findArticle(
 ): Promise<ArticleRow | undefined> {
   const { shelf = 'live', lock = false } = options
   const withAuthor = options.columns === undefined || options.withAuthor === true
-  const withCover = options.columns === undefined || options.withCover === true
+  const withCover = options.withCover === true
   const rows = await db<ArticleRow>(sql`
     SELECT ${options.columns ? columnList([...options.columns, 'version']) : columns} ${withAuthor ? authorColumns : empty}
       ${withCover ? coverColumn : empty}

@@ -85,6 +85,14 @@ export const mediaListSpec: ListSpec<MediaRow> = {
   defaultSort: '-createdAt',
 }
 
+/** The item as another resource embeds it (embeddedMedia), for a read that has only its id. */
+export async function findEmbeddedMedia(db: Query, id: string): Promise<EmbeddedMediaRow | undefined> {
+  const rows = await db<{ media: EmbeddedMediaRow | null }>(
+    sql`SELECT ${embeddedMedia(sql`CAST(${id} AS uuid)`)} AS "media"`,
+  )
+  return rows[0]?.media ?? undefined
+}
+
 /**
  * One media item by id, with whether an anonymous caller may see it now (`publiclyVisible`);
  * with `publicOnly`, only one they may.

@@ -5,14 +5,6 @@
 
 -- articles.findArticle (anonymous, by slug)
 SELECT a."id", a."slug", a."title", a."excerpt", a."body", a."body_html" AS "bodyHtml", a."body_text" AS "bodyText", a."word_count" AS "wordCount", a."tags", a."published_at" AS "publishedAt", a."author_id" AS "authorId", a."cover_image_id" AS "coverImageId", a."comment_count" AS "commentCount", a."created_at" AS "createdAt", a."updated_at" AS "updatedAt", a."version", a."trashed_at" AS "trashedAt", au."slug" AS "authorSlug", au."name" AS "authorName", au."avatar_url" AS "authorAvatarUrl"
-, (SELECT json_build_object(
-    'id', m."id", 'mimeType', m."mime_type", 'width', m."width", 'height', m."height", 'bytes', m."bytes",
-    'alt', m."alt", 'caption', m."caption", 'credit', m."credit", 'license', m."license",
-    'focalX', m."focal_x", 'focalY', m."focal_y", 'placeholderColor', m."placeholder_color",
-    'thumbhash', m."thumbhash", 'public', m."public", 'version', m."version",
-    'cropVersion', m."crop_version",
-    'createdAt', m."created_at", 'updatedAt', m."updated_at")
-  FROM "media" m WHERE m."id" = a."cover_image_id") AS "coverImage"
 FROM "articles" a JOIN "authors" au ON au."id" = a."author_id"
 WHERE a."slug" = $1 AND a."trashed_at" IS NULL AND a."published_at" <= $2
 -- $1 = "city-council-passes-budget"
@@ -20,14 +12,6 @@ WHERE a."slug" = $1 AND a."trashed_at" IS NULL AND a."published_at" <= $2
 
 -- articles.findArticle (anonymous, by id, with author)
 SELECT a."id", a."slug", a."title", a."excerpt", a."body", a."body_html" AS "bodyHtml", a."body_text" AS "bodyText", a."word_count" AS "wordCount", a."tags", a."published_at" AS "publishedAt", a."author_id" AS "authorId", a."cover_image_id" AS "coverImageId", a."comment_count" AS "commentCount", a."created_at" AS "createdAt", a."updated_at" AS "updatedAt", a."version", a."trashed_at" AS "trashedAt", au."slug" AS "authorSlug", au."name" AS "authorName", au."avatar_url" AS "authorAvatarUrl"
-, (SELECT json_build_object(
-    'id', m."id", 'mimeType', m."mime_type", 'width', m."width", 'height', m."height", 'bytes', m."bytes",
-    'alt', m."alt", 'caption', m."caption", 'credit', m."credit", 'license', m."license",
-    'focalX', m."focal_x", 'focalY', m."focal_y", 'placeholderColor', m."placeholder_color",
-    'thumbhash', m."thumbhash", 'public', m."public", 'version', m."version",
-    'cropVersion', m."crop_version",
-    'createdAt', m."created_at", 'updatedAt', m."updated_at")
-  FROM "media" m WHERE m."id" = a."cover_image_id") AS "coverImage"
 FROM "articles" a JOIN "authors" au ON au."id" = a."author_id"
 WHERE a."id" = CAST($1 AS uuid) AND a."trashed_at" IS NULL AND a."published_at" <= $2
 -- $1 = "0b7e2c1a-0000-4000-8000-000000000001"
@@ -35,14 +19,6 @@ WHERE a."id" = CAST($1 AS uuid) AND a."trashed_at" IS NULL AND a."published_at" 
 
 -- articles.findArticle (author token, by slug: published or its own)
 SELECT a."id", a."slug", a."title", a."excerpt", a."body", a."body_html" AS "bodyHtml", a."body_text" AS "bodyText", a."word_count" AS "wordCount", a."tags", a."published_at" AS "publishedAt", a."author_id" AS "authorId", a."cover_image_id" AS "coverImageId", a."comment_count" AS "commentCount", a."created_at" AS "createdAt", a."updated_at" AS "updatedAt", a."version", a."trashed_at" AS "trashedAt", au."slug" AS "authorSlug", au."name" AS "authorName", au."avatar_url" AS "authorAvatarUrl"
-, (SELECT json_build_object(
-    'id', m."id", 'mimeType', m."mime_type", 'width', m."width", 'height', m."height", 'bytes', m."bytes",
-    'alt', m."alt", 'caption', m."caption", 'credit', m."credit", 'license', m."license",
-    'focalX', m."focal_x", 'focalY', m."focal_y", 'placeholderColor', m."placeholder_color",
-    'thumbhash', m."thumbhash", 'public', m."public", 'version', m."version",
-    'cropVersion', m."crop_version",
-    'createdAt', m."created_at", 'updatedAt', m."updated_at")
-  FROM "media" m WHERE m."id" = a."cover_image_id") AS "coverImage"
 FROM "articles" a JOIN "authors" au ON au."id" = a."author_id"
 WHERE a."slug" = $1 AND a."trashed_at" IS NULL AND (a."published_at" <= $2 OR a."author_id" = CAST($3 AS uuid))
 -- $1 = "city-council-passes-budget"
@@ -51,28 +27,12 @@ WHERE a."slug" = $1 AND a."trashed_at" IS NULL AND (a."published_at" <= $2 OR a.
 
 -- articles.findArticle (editor, by slug: any live article)
 SELECT a."id", a."slug", a."title", a."excerpt", a."body", a."body_html" AS "bodyHtml", a."body_text" AS "bodyText", a."word_count" AS "wordCount", a."tags", a."published_at" AS "publishedAt", a."author_id" AS "authorId", a."cover_image_id" AS "coverImageId", a."comment_count" AS "commentCount", a."created_at" AS "createdAt", a."updated_at" AS "updatedAt", a."version", a."trashed_at" AS "trashedAt", au."slug" AS "authorSlug", au."name" AS "authorName", au."avatar_url" AS "authorAvatarUrl"
-, (SELECT json_build_object(
-    'id', m."id", 'mimeType', m."mime_type", 'width', m."width", 'height', m."height", 'bytes', m."bytes",
-    'alt', m."alt", 'caption', m."caption", 'credit', m."credit", 'license', m."license",
-    'focalX', m."focal_x", 'focalY', m."focal_y", 'placeholderColor', m."placeholder_color",
-    'thumbhash', m."thumbhash", 'public', m."public", 'version', m."version",
-    'cropVersion', m."crop_version",
-    'createdAt', m."created_at", 'updatedAt', m."updated_at")
-  FROM "media" m WHERE m."id" = a."cover_image_id") AS "coverImage"
 FROM "articles" a JOIN "authors" au ON au."id" = a."author_id"
 WHERE a."slug" = $1 AND a."trashed_at" IS NULL AND TRUE
 -- $1 = "city-council-passes-budget"
 
 -- articles.findArticle (preview token, by id: its one article)
 SELECT a."id", a."slug", a."title", a."excerpt", a."body", a."body_html" AS "bodyHtml", a."body_text" AS "bodyText", a."word_count" AS "wordCount", a."tags", a."published_at" AS "publishedAt", a."author_id" AS "authorId", a."cover_image_id" AS "coverImageId", a."comment_count" AS "commentCount", a."created_at" AS "createdAt", a."updated_at" AS "updatedAt", a."version", a."trashed_at" AS "trashedAt", au."slug" AS "authorSlug", au."name" AS "authorName", au."avatar_url" AS "authorAvatarUrl"
-, (SELECT json_build_object(
-    'id', m."id", 'mimeType', m."mime_type", 'width', m."width", 'height', m."height", 'bytes', m."bytes",
-    'alt', m."alt", 'caption', m."caption", 'credit', m."credit", 'license', m."license",
-    'focalX', m."focal_x", 'focalY', m."focal_y", 'placeholderColor', m."placeholder_color",
-    'thumbhash', m."thumbhash", 'public', m."public", 'version', m."version",
-    'cropVersion', m."crop_version",
-    'createdAt', m."created_at", 'updatedAt', m."updated_at")
-  FROM "media" m WHERE m."id" = a."cover_image_id") AS "coverImage"
 FROM "articles" a JOIN "authors" au ON au."id" = a."author_id"
 WHERE a."id" = CAST($1 AS uuid) AND a."trashed_at" IS NULL AND a."id" = CAST($2 AS uuid)
 -- $1 = "0b7e2c1a-0000-4000-8000-000000000001"
@@ -80,28 +40,12 @@ WHERE a."id" = CAST($1 AS uuid) AND a."trashed_at" IS NULL AND a."id" = CAST($2 
 
 -- articles.findArticle (editor, any shelf)
 SELECT a."id", a."slug", a."title", a."excerpt", a."body", a."body_html" AS "bodyHtml", a."body_text" AS "bodyText", a."word_count" AS "wordCount", a."tags", a."published_at" AS "publishedAt", a."author_id" AS "authorId", a."cover_image_id" AS "coverImageId", a."comment_count" AS "commentCount", a."created_at" AS "createdAt", a."updated_at" AS "updatedAt", a."version", a."trashed_at" AS "trashedAt", au."slug" AS "authorSlug", au."name" AS "authorName", au."avatar_url" AS "authorAvatarUrl"
-, (SELECT json_build_object(
-    'id', m."id", 'mimeType', m."mime_type", 'width', m."width", 'height', m."height", 'bytes', m."bytes",
-    'alt', m."alt", 'caption', m."caption", 'credit', m."credit", 'license', m."license",
-    'focalX', m."focal_x", 'focalY', m."focal_y", 'placeholderColor', m."placeholder_color",
-    'thumbhash', m."thumbhash", 'public', m."public", 'version', m."version",
-    'cropVersion', m."crop_version",
-    'createdAt', m."created_at", 'updatedAt', m."updated_at")
-  FROM "media" m WHERE m."id" = a."cover_image_id") AS "coverImage"
 FROM "articles" a JOIN "authors" au ON au."id" = a."author_id"
 WHERE a."slug" = $1 AND ((a."trashed_at" IS NULL AND TRUE) OR (a."trashed_at" IS NOT NULL AND TRUE))
 -- $1 = "city-council-passes-budget"
 
 -- articles.findArticle (author token, trash shelf, locked)
 SELECT a."id", a."slug", a."title", a."excerpt", a."body", a."body_html" AS "bodyHtml", a."body_text" AS "bodyText", a."word_count" AS "wordCount", a."tags", a."published_at" AS "publishedAt", a."author_id" AS "authorId", a."cover_image_id" AS "coverImageId", a."comment_count" AS "commentCount", a."created_at" AS "createdAt", a."updated_at" AS "updatedAt", a."version", a."trashed_at" AS "trashedAt", au."slug" AS "authorSlug", au."name" AS "authorName", au."avatar_url" AS "authorAvatarUrl"
-, (SELECT json_build_object(
-    'id', m."id", 'mimeType', m."mime_type", 'width', m."width", 'height', m."height", 'bytes', m."bytes",
-    'alt', m."alt", 'caption', m."caption", 'credit', m."credit", 'license', m."license",
-    'focalX', m."focal_x", 'focalY', m."focal_y", 'placeholderColor', m."placeholder_color",
-    'thumbhash', m."thumbhash", 'public', m."public", 'version', m."version",
-    'cropVersion', m."crop_version",
-    'createdAt', m."created_at", 'updatedAt', m."updated_at")
-  FROM "media" m WHERE m."id" = a."cover_image_id") AS "coverImage"
 FROM "articles" a JOIN "authors" au ON au."id" = a."author_id"
 WHERE a."id" = CAST($1 AS uuid) AND a."trashed_at" IS NOT NULL AND a."author_id" = CAST($2 AS uuid)
 FOR NO KEY UPDATE OF a
@@ -110,14 +54,6 @@ FOR NO KEY UPDATE OF a
 
 -- articles.findArticle (viewer token, trash shelf: never)
 SELECT a."id", a."slug", a."title", a."excerpt", a."body", a."body_html" AS "bodyHtml", a."body_text" AS "bodyText", a."word_count" AS "wordCount", a."tags", a."published_at" AS "publishedAt", a."author_id" AS "authorId", a."cover_image_id" AS "coverImageId", a."comment_count" AS "commentCount", a."created_at" AS "createdAt", a."updated_at" AS "updatedAt", a."version", a."trashed_at" AS "trashedAt", au."slug" AS "authorSlug", au."name" AS "authorName", au."avatar_url" AS "authorAvatarUrl"
-, (SELECT json_build_object(
-    'id', m."id", 'mimeType', m."mime_type", 'width', m."width", 'height', m."height", 'bytes', m."bytes",
-    'alt', m."alt", 'caption', m."caption", 'credit', m."credit", 'license', m."license",
-    'focalX', m."focal_x", 'focalY', m."focal_y", 'placeholderColor', m."placeholder_color",
-    'thumbhash', m."thumbhash", 'public', m."public", 'version', m."version",
-    'cropVersion', m."crop_version",
-    'createdAt', m."created_at", 'updatedAt', m."updated_at")
-  FROM "media" m WHERE m."id" = a."cover_image_id") AS "coverImage"
 FROM "articles" a JOIN "authors" au ON au."id" = a."author_id"
 WHERE a."slug" = $1 AND a."trashed_at" IS NOT NULL AND FALSE
 -- $1 = "city-council-passes-budget"
@@ -352,15 +288,7 @@ WITH "changed" AS (
 ), "pruned" AS (
   DELETE FROM "article_revisions" r USING "changed" c
   WHERE r."article_id" = c."id" AND r."number" <= c."version" - $20)
-SELECT c.*, au."slug" AS "authorSlug", au."name" AS "authorName", au."avatar_url" AS "authorAvatarUrl",
-(SELECT json_build_object(
-    'id', m."id", 'mimeType', m."mime_type", 'width', m."width", 'height', m."height", 'bytes', m."bytes",
-    'alt', m."alt", 'caption', m."caption", 'credit', m."credit", 'license', m."license",
-    'focalX', m."focal_x", 'focalY', m."focal_y", 'placeholderColor', m."placeholder_color",
-    'thumbhash', m."thumbhash", 'public', m."public", 'version', m."version",
-    'cropVersion', m."crop_version",
-    'createdAt', m."created_at", 'updatedAt', m."updated_at")
-  FROM "media" m WHERE m."id" = c."coverImageId") AS "coverImage"
+SELECT c.*, au."slug" AS "authorSlug", au."name" AS "authorName", au."avatar_url" AS "authorAvatarUrl"
 FROM "changed" c JOIN "authors" au ON au."id" = c."authorId"
 -- $1 = "city-council-passes-budget"
 -- $2 = "City council passes budget"
@@ -432,15 +360,7 @@ WITH "prev" AS (SELECT a.* FROM "articles" a WHERE a."slug" = $1 FOR NO KEY UPDA
 ), "pruned" AS (
   DELETE FROM "article_revisions" r USING "changed" c
   WHERE r."article_id" = c."id" AND r."number" <= c."version" - $20)
-SELECT c.*, au."slug" AS "authorSlug", au."name" AS "authorName", au."avatar_url" AS "authorAvatarUrl",
-(SELECT json_build_object(
-    'id', m."id", 'mimeType', m."mime_type", 'width', m."width", 'height', m."height", 'bytes', m."bytes",
-    'alt', m."alt", 'caption', m."caption", 'credit', m."credit", 'license', m."license",
-    'focalX', m."focal_x", 'focalY', m."focal_y", 'placeholderColor', m."placeholder_color",
-    'thumbhash', m."thumbhash", 'public', m."public", 'version', m."version",
-    'cropVersion', m."crop_version",
-    'createdAt', m."created_at", 'updatedAt', m."updated_at")
-  FROM "media" m WHERE m."id" = c."coverImageId") AS "coverImage"
+SELECT c.*, au."slug" AS "authorSlug", au."name" AS "authorName", au."avatar_url" AS "authorAvatarUrl"
 FROM "changed" c JOIN "authors" au ON au."id" = c."authorId"
 -- $1 = "city-council-passes-budget"
 -- $2 = "Budget passes"
@@ -510,15 +430,7 @@ WITH "prev" AS (SELECT a.* FROM "articles" a WHERE a."id" = CAST($1 AS uuid) FOR
     'sequence', c."eventSeq")
   FROM "changed" c
 )
-SELECT c.*, au."slug" AS "authorSlug", au."name" AS "authorName", au."avatar_url" AS "authorAvatarUrl",
-(SELECT json_build_object(
-    'id', m."id", 'mimeType', m."mime_type", 'width', m."width", 'height', m."height", 'bytes', m."bytes",
-    'alt', m."alt", 'caption', m."caption", 'credit', m."credit", 'license', m."license",
-    'focalX', m."focal_x", 'focalY', m."focal_y", 'placeholderColor', m."placeholder_color",
-    'thumbhash', m."thumbhash", 'public', m."public", 'version', m."version",
-    'cropVersion', m."crop_version",
-    'createdAt', m."created_at", 'updatedAt', m."updated_at")
-  FROM "media" m WHERE m."id" = c."coverImageId") AS "coverImage"
+SELECT c.*, au."slug" AS "authorSlug", au."name" AS "authorName", au."avatar_url" AS "authorAvatarUrl"
 FROM "changed" c JOIN "authors" au ON au."id" = c."authorId"
 -- $1 = "0b7e2c1a-0000-4000-8000-000000000001"
 -- $2 = "2026-01-01T00:00:00.000Z"
@@ -582,15 +494,7 @@ WITH "prev" AS (SELECT a.* FROM "articles" a WHERE a."id" = CAST($1 AS uuid) FOR
 ), "pruned" AS (
   DELETE FROM "article_revisions" r USING "changed" c
   WHERE r."article_id" = c."id" AND r."number" <= c."version" - $13)
-SELECT c.*, au."slug" AS "authorSlug", au."name" AS "authorName", au."avatar_url" AS "authorAvatarUrl",
-(SELECT json_build_object(
-    'id', m."id", 'mimeType', m."mime_type", 'width', m."width", 'height', m."height", 'bytes', m."bytes",
-    'alt', m."alt", 'caption', m."caption", 'credit', m."credit", 'license', m."license",
-    'focalX', m."focal_x", 'focalY', m."focal_y", 'placeholderColor', m."placeholder_color",
-    'thumbhash', m."thumbhash", 'public', m."public", 'version', m."version",
-    'cropVersion', m."crop_version",
-    'createdAt', m."created_at", 'updatedAt', m."updated_at")
-  FROM "media" m WHERE m."id" = c."coverImageId") AS "coverImage"
+SELECT c.*, au."slug" AS "authorSlug", au."name" AS "authorName", au."avatar_url" AS "authorAvatarUrl"
 FROM "changed" c JOIN "authors" au ON au."id" = c."authorId"
 -- $1 = "0b7e2c1a-0000-4000-8000-000000000001"
 -- $2 = "2026-01-02T09:30:00.000Z"
@@ -655,15 +559,7 @@ WITH "prev" AS (SELECT a.* FROM "articles" a WHERE a."id" = CAST($1 AS uuid) FOR
 ), "pruned" AS (
   DELETE FROM "article_revisions" r USING "changed" c
   WHERE r."article_id" = c."id" AND r."number" <= c."version" - $13)
-SELECT c.*, au."slug" AS "authorSlug", au."name" AS "authorName", au."avatar_url" AS "authorAvatarUrl",
-(SELECT json_build_object(
-    'id', m."id", 'mimeType', m."mime_type", 'width', m."width", 'height', m."height", 'bytes', m."bytes",
-    'alt', m."alt", 'caption', m."caption", 'credit', m."credit", 'license', m."license",
-    'focalX', m."focal_x", 'focalY', m."focal_y", 'placeholderColor', m."placeholder_color",
-    'thumbhash', m."thumbhash", 'public', m."public", 'version', m."version",
-    'cropVersion', m."crop_version",
-    'createdAt', m."created_at", 'updatedAt', m."updated_at")
-  FROM "media" m WHERE m."id" = c."coverImageId") AS "coverImage"
+SELECT c.*, au."slug" AS "authorSlug", au."name" AS "authorName", au."avatar_url" AS "authorAvatarUrl"
 FROM "changed" c JOIN "authors" au ON au."id" = c."authorId"
 -- $1 = "0b7e2c1a-0000-4000-8000-000000000001"
 -- $2 = null
@@ -728,15 +624,7 @@ WITH "prev" AS (SELECT a.* FROM "articles" a WHERE a."id" = CAST($1 AS uuid) FOR
 ), "pruned" AS (
   DELETE FROM "article_revisions" r USING "changed" c
   WHERE r."article_id" = c."id" AND r."number" <= c."version" - $12)
-SELECT c.*, au."slug" AS "authorSlug", au."name" AS "authorName", au."avatar_url" AS "authorAvatarUrl",
-(SELECT json_build_object(
-    'id', m."id", 'mimeType', m."mime_type", 'width', m."width", 'height', m."height", 'bytes', m."bytes",
-    'alt', m."alt", 'caption', m."caption", 'credit', m."credit", 'license', m."license",
-    'focalX', m."focal_x", 'focalY', m."focal_y", 'placeholderColor', m."placeholder_color",
-    'thumbhash', m."thumbhash", 'public', m."public", 'version', m."version",
-    'cropVersion', m."crop_version",
-    'createdAt', m."created_at", 'updatedAt', m."updated_at")
-  FROM "media" m WHERE m."id" = c."coverImageId") AS "coverImage"
+SELECT c.*, au."slug" AS "authorSlug", au."name" AS "authorName", au."avatar_url" AS "authorAvatarUrl"
 FROM "changed" c JOIN "authors" au ON au."id" = c."authorId"
 -- $1 = "0b7e2c1a-0000-4000-8000-000000000001"
 -- $2 = "2026-01-01T00:00:00.000Z"
@@ -800,15 +688,7 @@ WITH "prev" AS (SELECT a.* FROM "articles" a WHERE a."id" = CAST($1 AS uuid) FOR
 ), "pruned" AS (
   DELETE FROM "article_revisions" r USING "changed" c
   WHERE r."article_id" = c."id" AND r."number" <= c."version" - $11)
-SELECT c.*, au."slug" AS "authorSlug", au."name" AS "authorName", au."avatar_url" AS "authorAvatarUrl",
-(SELECT json_build_object(
-    'id', m."id", 'mimeType', m."mime_type", 'width', m."width", 'height', m."height", 'bytes', m."bytes",
-    'alt', m."alt", 'caption', m."caption", 'credit', m."credit", 'license', m."license",
-    'focalX', m."focal_x", 'focalY', m."focal_y", 'placeholderColor', m."placeholder_color",
-    'thumbhash', m."thumbhash", 'public', m."public", 'version', m."version",
-    'cropVersion', m."crop_version",
-    'createdAt', m."created_at", 'updatedAt', m."updated_at")
-  FROM "media" m WHERE m."id" = c."coverImageId") AS "coverImage"
+SELECT c.*, au."slug" AS "authorSlug", au."name" AS "authorName", au."avatar_url" AS "authorAvatarUrl"
 FROM "changed" c JOIN "authors" au ON au."id" = c."authorId"
 -- $1 = "0b7e2c1a-0000-4000-8000-000000000001"
 -- $2 = null
@@ -871,15 +751,7 @@ WITH "prev" AS (SELECT a.* FROM "articles" a WHERE a."id" = CAST($1 AS uuid) FOR
 ), "pruned" AS (
   DELETE FROM "article_revisions" r USING "changed" c
   WHERE r."article_id" = c."id" AND r."number" <= c."version" - $18)
-SELECT c.*, au."slug" AS "authorSlug", au."name" AS "authorName", au."avatar_url" AS "authorAvatarUrl",
-(SELECT json_build_object(
-    'id', m."id", 'mimeType', m."mime_type", 'width', m."width", 'height', m."height", 'bytes', m."bytes",
-    'alt', m."alt", 'caption', m."caption", 'credit', m."credit", 'license', m."license",
-    'focalX', m."focal_x", 'focalY', m."focal_y", 'placeholderColor', m."placeholder_color",
-    'thumbhash', m."thumbhash", 'public', m."public", 'version', m."version",
-    'cropVersion', m."crop_version",
-    'createdAt', m."created_at", 'updatedAt', m."updated_at")
-  FROM "media" m WHERE m."id" = c."coverImageId") AS "coverImage"
+SELECT c.*, au."slug" AS "authorSlug", au."name" AS "authorName", au."avatar_url" AS "authorAvatarUrl"
 FROM "changed" c JOIN "authors" au ON au."id" = c."authorId"
 -- $1 = "0b7e2c1a-0000-4000-8000-000000000001"
 -- $2 = "City council passes budget"

@@ -3,6 +3,17 @@
 -- Generated: do not edit. Regenerate with `npm run sql:sync`; test/unit/sql-snapshots.test.ts
 -- fails while this file differs from what the code sends.
 
+-- media.findEmbeddedMedia (a cover or avatar by id)
+SELECT (SELECT json_build_object(
+    'id', m."id", 'mimeType', m."mime_type", 'width', m."width", 'height', m."height", 'bytes', m."bytes",
+    'alt', m."alt", 'caption', m."caption", 'credit', m."credit", 'license', m."license",
+    'focalX', m."focal_x", 'focalY', m."focal_y", 'placeholderColor', m."placeholder_color",
+    'thumbhash', m."thumbhash", 'public', m."public", 'version', m."version",
+    'cropVersion', m."crop_version",
+    'createdAt', m."created_at", 'updatedAt', m."updated_at")
+  FROM "media" m WHERE m."id" = CAST($1 AS uuid)) AS "media"
+-- $1 = "3e3e3e3e-0000-4000-8000-000000000001"
+
 -- media.findMedia (a token: any item)
 SELECT m."id", m."storage_key" AS "storageKey", m."mime_type" AS "mimeType", m."width", m."height", m."bytes", m."alt", m."caption", m."credit", m."license", m."focal_x" AS "focalX", m."focal_y" AS "focalY", m."placeholder_color" AS "placeholderColor", m."thumbhash", m."public", m."uploaded_by" AS "uploadedBy", m."version", m."crop_version" AS "cropVersion", m."created_at" AS "createdAt", m."updated_at" AS "updatedAt", (m."public"
   OR EXISTS (SELECT 1 FROM "articles" a WHERE a."cover_image_id" = m."id" AND a."trashed_at" IS NULL AND a."published_at" <= $1)
