@@ -104,7 +104,7 @@ export async function findMedia(
 ): Promise<MediaRow | undefined> {
   const now = new Date()
   const rows = await db<MediaRow>(sql`
-    SELECT ${columns}, ${publicMedia(now)} AS "publiclyVisible" FROM "media" m
+    SELECT ${columns}, ${options.publicOnly ? sql`TRUE` : publicMedia(now)} AS "publiclyVisible" FROM "media" m
     WHERE m."id" = CAST(${id} AS uuid) ${options.publicOnly ? sql`AND ${publicMedia(now)}` : empty}`)
   return rows[0]
 }

@@ -23,15 +23,12 @@ WHERE m."id" = CAST($2 AS uuid)
 -- $2 = "3e3e3e3e-0000-4000-8000-000000000001"
 
 -- media.findMedia (anonymous: public items only)
-SELECT m."id", m."storage_key" AS "storageKey", m."mime_type" AS "mimeType", m."width", m."height", m."bytes", m."alt", m."caption", m."credit", m."license", m."focal_x" AS "focalX", m."focal_y" AS "focalY", m."placeholder_color" AS "placeholderColor", m."thumbhash", m."public", m."uploaded_by" AS "uploadedBy", m."version", m."crop_version" AS "cropVersion", m."created_at" AS "createdAt", m."updated_at" AS "updatedAt", (m."public"
-  OR EXISTS (SELECT 1 FROM "articles" a WHERE a."cover_image_id" = m."id" AND a."trashed_at" IS NULL AND a."published_at" <= $1)
-  OR EXISTS (SELECT 1 FROM "authors" au WHERE au."avatar_id" = m."id")) AS "publiclyVisible" FROM "media" m
-WHERE m."id" = CAST($2 AS uuid) AND (m."public"
-  OR EXISTS (SELECT 1 FROM "articles" a WHERE a."cover_image_id" = m."id" AND a."trashed_at" IS NULL AND a."published_at" <= $3)
+SELECT m."id", m."storage_key" AS "storageKey", m."mime_type" AS "mimeType", m."width", m."height", m."bytes", m."alt", m."caption", m."credit", m."license", m."focal_x" AS "focalX", m."focal_y" AS "focalY", m."placeholder_color" AS "placeholderColor", m."thumbhash", m."public", m."uploaded_by" AS "uploadedBy", m."version", m."crop_version" AS "cropVersion", m."created_at" AS "createdAt", m."updated_at" AS "updatedAt", TRUE AS "publiclyVisible" FROM "media" m
+WHERE m."id" = CAST($1 AS uuid) AND (m."public"
+  OR EXISTS (SELECT 1 FROM "articles" a WHERE a."cover_image_id" = m."id" AND a."trashed_at" IS NULL AND a."published_at" <= $2)
   OR EXISTS (SELECT 1 FROM "authors" au WHERE au."avatar_id" = m."id"))
--- $1 = "2026-01-01T00:00:00.000Z"
--- $2 = "3e3e3e3e-0000-4000-8000-000000000001"
--- $3 = "2026-01-01T00:00:00.000Z"
+-- $1 = "3e3e3e3e-0000-4000-8000-000000000001"
+-- $2 = "2026-01-01T00:00:00.000Z"
 
 -- media.lockMediaForUse (a cover or avatar about to be used)
 SELECT m."id", m."alt" FROM "media" m WHERE m."id" = CAST($1 AS uuid) FOR SHARE
