@@ -66,6 +66,14 @@ export interface VariantsResult {
   cachedBytes: number
 }
 
+/** The read cache's rows (issue 28): hot reads against the replay ceiling, and a mixed workload. */
+export interface CachedResult {
+  hot: { name: string; cached: Sample[]; replay: Sample[] }[]
+  mixed: { cached: Sample[]; uncached: Sample[]; hitRate: number }
+  /** Peak RSS of the server with the cache on (VmHWM). */
+  peakRss: number
+}
+
 export interface GrowthResult {
   name: string
   /** Mean latency (ms) at one connection (1000 / req/s), median of rounds, per database size. */
@@ -88,6 +96,7 @@ export interface Run {
   sitemap?: SitemapResult
   /** Since issue 27. */
   variants?: VariantsResult
+  cached?: CachedResult
   seconds: number
 }
 
@@ -187,7 +196,55 @@ export function verdicts(run: Run): Verdict[] {
       met: v.cachedRps >= 5 * firstRps,
     })
   }
+  if (run.cached) {
+    const c = run.cached
+    for (const [i, h] of c.hot.entries()) {
+      const need = i === 0 ? 0.7 : 0.5
+      const ratio = median(h.cached.map((s) => s.rps)) / median(h.replay.map((s) => s.rps))
+      out.push({
+        target: `${h.name}, cached: req/s ≥ ${need}× the replay ceiling`,
+        measured: `${f(ratio, 2)}×`,
+        met: ratio >= need,
+      })
+    }
+    const list = run.endpoints.find((e) => e.name.startsWith('GET /articles?limit=20&include=author'))
+    if (list && c.hot[0]) {
+      const gain = median(c.hot[0].cached.map((s) => s.rps)) / median(list.broadsheet.map((s) => s.rps))
+      out.push({ target: 'hot list, cached: ≥ 10× its uncached req/s', measured: `${f(gain, 1)}×`, met: gain >= 10 })
+    }
+    const mixed = median(c.mixed.cached.map((s) => s.rps)) / median(c.mixed.uncached.map((s) => s.rps))
+    out.push({
+      target: 'mixed workload (1 write per 100 reads), cached: ≥ 3× uncached',
+      measured: `${f(mixed, 2)}× (hit rate ${f(100 * c.mixed.hitRate, 1)}%)`,
+      met: mixed >= 3,
+    })
+    out.push({
+      target: 'Broadsheet peak RSS with the read cache at its default size < 200 MB',
+      measured: mb(c.peakRss),
+      met: c.peakRss < 200 * 1024 * 1024,
+    })
+  }
   return out
+}
+
+/** The read cache's rows: hot reads against the replay ceiling, and the mixed workload. */
+export function cachedTable(run: Run): string {
+  if (!run.cached) return ''
+  const c = run.cached
+  const rps = (samples: Sample[]) => median(samples.map((s) => s.rps))
+  const p99 = (samples: Sample[]) => median(samples.map((s) => s.p99))
+  const rows = [
+    '| Read cache | Broadsheet req/s | Compared with | its req/s | Ratio | p99 ms (B / other) |',
+    '|---|---:|---|---:|---:|---:|',
+  ]
+  for (const h of c.hot)
+    rows.push(
+      `| ${h.name} | ${f(rps(h.cached))} | replay ceiling | ${f(rps(h.replay))} | **${f(rps(h.cached) / rps(h.replay), 2)}×** | ${f(p99(h.cached), 1)} / ${f(p99(h.replay), 1)} |`,
+    )
+  rows.push(
+    `| mixed: 99 reads of the three, 1 PATCH of the hot article (hit rate ${f(100 * c.mixed.hitRate, 1)}%) | ${f(rps(c.mixed.cached))} | cache off | ${f(rps(c.mixed.uncached))} | **${f(rps(c.mixed.cached) / rps(c.mixed.uncached), 2)}×** | ${f(p99(c.mixed.cached), 1)} / ${f(p99(c.mixed.uncached), 1)} |`,
+  )
+  return rows.join('\n')
 }
 
 export function table(run: Run): string {
@@ -462,9 +519,23 @@ ${extrasTable(run)}
 
 `
     : ''
-}## Peak memory
+}${
+    run.cached
+      ? `## The read cache
 
-Broadsheet ${mb(run.peakRss.broadsheet)}, baseline ${mb(run.peakRss.baseline)} (peak resident set, VmHWM, over the whole run).
+Broadsheet with its read cache on (\`READ_CACHE_MB\` at its default) against the replay ceiling (a bare
+Fastify answering the same bytes and headers from memory), in interleaved rounds; and a mixed
+workload with the cache on and off. The rows above run with \`READ_CACHE_MB=0\`.
+
+${cachedTable(run)}
+
+`
+      : ''
+  }## Peak memory
+
+Broadsheet ${mb(run.peakRss.broadsheet)}, baseline ${mb(run.peakRss.baseline)} (peak resident set, VmHWM, over the whole run)${
+    run.cached ? `; with the read cache on, ${mb(run.cached.peakRss)}` : ''
+  }.
 
 ## Targets (issues 7 and 26)
 

@@ -46,6 +46,8 @@ import {
   type EndpointResult,
   type GrowthResult,
   type Run,
+  type CachedResult,
+  cachedTable,
   type Sample,
   type SitemapResult,
   type VariantsResult,
@@ -101,7 +103,7 @@ const log = (line: string) => console.log(`[${((Date.now() - started) / 1000).to
 // Servers
 
 interface Server {
-  name: 'broadsheet' | 'baseline'
+  name: 'broadsheet' | 'baseline' | 'replay'
   url: string
   pid: number
   stop(): Promise<void>
@@ -114,7 +116,10 @@ async function start(name: Server['name'], db: BenchDatabase, env: Record<string
   const port = await freePort()
   // Broadsheet as `npm start` runs it (compiled); the baseline through tsx (same V8, same code
   // once loaded; only its start-up and memory differ, and its memory is not a target).
-  const argv = name === 'broadsheet' ? startArguments() : ['--import', 'tsx', 'bench/baseline.ts']
+  const argv =
+    name === 'broadsheet'
+      ? startArguments()
+      : ['--import', 'tsx', name === 'replay' ? 'bench/replay.ts' : 'bench/baseline.ts']
   const child = spawn(process.execPath, argv, {
     cwd: root,
     env: {
@@ -133,6 +138,8 @@ async function start(name: Server['name'], db: BenchDatabase, env: Record<string
       REDIS_URL: '',
       ADMIN_TOKEN: '',
       PUBLIC_SITE_URL: SITE_URL,
+      // The rows against the baseline measure the uncached paths; the cached rows turn it on.
+      READ_CACHE_MB: '0',
       ...env,
     },
     stdio: ['ignore', 'ignore', 'pipe'],
@@ -380,6 +387,124 @@ async function measure(server: Server, endpoint: Endpoint, seconds: number, extr
   }
 }
 
+// ---------------------------------------------------------------------------------------------
+// The read cache
+
+const HOT = [
+  { name: 'hot list (GET /articles?limit=20&include=author)', path: '/api/v1/articles?limit=20&include=author' },
+  { name: 'hot article (GET /articles/{slug})', path: '/api/v1/articles/bench-article-1' },
+  { name: 'hot comments (GET /articles/{slug}/comments)', path: '/api/v1/articles/bench-article-1/comments' },
+]
+const BENCH_ADMIN_TOKEN = 'bench-admin-token-for-metrics-0123456789'
+
+/** A metric's value from a server's /metrics (the admin token's). */
+async function metric(server: Server, name: string): Promise<number> {
+  const response = await fetch(`${server.url}/metrics`, { headers: { authorization: `Bearer ${BENCH_ADMIN_TOKEN}` } })
+  const text = await response.text()
+  return Number(new RegExp(`^${name} ([0-9.e+]+)`, 'm').exec(text)?.[1] ?? Number.NaN)
+}
+
+/**
+ * The read cache (issue 28): the hot list, article and comments from Broadsheet with its cache
+ * on (at its default size) against the replay ceiling (bench/replay.ts: the same bytes and
+ * headers from a bare Fastify), in interleaved rounds; then a mixed workload (one PATCH of the
+ * hot article per 99 reads of the three hot URLs, so every write invalidates all three) with the
+ * cache on and off, with the hit rate from /metrics.
+ */
+async function measureCached(db: BenchDatabase): Promise<CachedResult> {
+  const cached = await start('broadsheet', db, { READ_CACHE_MB: '32', ADMIN_TOKEN: BENCH_ADMIN_TOKEN })
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'broadsheet-bench-replay-'))
+  const servers: Server[] = [cached]
+  try {
+    const answers = []
+    for (const hot of HOT) {
+      const response = await fetch(cached.url + hot.path)
+      const headers: Record<string, string> = {}
+      response.headers.forEach((value, name) => {
+        if (!['date', 'connection', 'keep-alive', 'transfer-encoding', 'content-length', 'x-request-id'].includes(name))
+          headers[name] = value
+      })
+      answers.push({
+        path: hot.path,
+        status: response.status,
+        headers,
+        body: Buffer.from(await response.arrayBuffer()).toString('base64'),
+      })
+    }
+    const file = path.join(dir, 'answers.json')
+    writeFileSync(file, JSON.stringify(answers))
+    const replay = await start('replay', db, { REPLAY_FILE: file })
+    servers.push(replay)
+    const endpoint = (hot: (typeof HOT)[number]): Endpoint => ({
+      name: hot.name,
+      kind: 'read',
+      options: async () => ({ path: hot.path }),
+    })
+    for (const hot of HOT) for (const server of [cached, replay]) await measure(server, endpoint(hot), plan.warmup)
+    const hot: CachedResult['hot'] = HOT.map((h) => ({ name: h.name, cached: [], replay: [] }))
+    for (let round = 0; round < plan.rounds; round++) {
+      for (const [i, h] of HOT.entries()) {
+        const order = round % 2 === 0 ? [cached, replay] : [replay, cached]
+        for (const server of order) {
+          const sample = await measure(server, endpoint(h), plan.seconds)
+          ;(server === cached ? hot[i]!.cached : hot[i]!.replay).push(sample)
+        }
+      }
+    }
+    log(
+      `cached rows: ${hot.map((h) => f2(median(h.cached.map((s) => s.rps)) / median(h.replay.map((s) => s.rps)))).join(' ')} of the replay ceiling`,
+    )
+
+    // The mixed workload, with the cache and without.
+    const uncached = await start('broadsheet', db)
+    servers.push(uncached)
+    let edit = 0
+    const mixed: Endpoint = {
+      name: 'mixed: 99 reads of the three hot URLs, 1 PATCH of the hot article',
+      kind: 'read',
+      options: async () => ({
+        requests: Array.from({ length: 100 }, (_, j) => ({
+          setupRequest: (request: Load): Load =>
+            j === 99
+              ? {
+                  ...request,
+                  method: 'PATCH',
+                  path: `/api/v1/articles/bench-article-1`,
+                  headers: {
+                    'content-type': 'application/json',
+                    authorization: `Bearer ${db.editorToken}`,
+                    'if-match': '*',
+                  },
+                  body: JSON.stringify({ title: `Bench article 1, edit ${++edit}` }),
+                }
+              : { ...request, method: 'GET', path: HOT[j % HOT.length]!.path, headers: {} },
+          onResponse: () => {},
+        })),
+      }),
+    }
+    await measure(uncached, mixed, plan.warmup)
+    await measure(cached, mixed, plan.warmup)
+    const hitsBefore = await metric(cached, 'broadsheet_read_cache_hits_total')
+    const missesBefore = await metric(cached, 'broadsheet_read_cache_misses_total')
+    const mix = { cached: [] as Sample[], uncached: [] as Sample[], hitRate: 0 }
+    for (let round = 0; round < plan.rounds; round++) {
+      for (const server of round % 2 === 0 ? [cached, uncached] : [uncached, cached])
+        (server === cached ? mix.cached : mix.uncached).push(await measure(server, mixed, plan.seconds))
+    }
+    const hits = (await metric(cached, 'broadsheet_read_cache_hits_total')) - hitsBefore
+    const misses = (await metric(cached, 'broadsheet_read_cache_misses_total')) - missesBefore
+    mix.hitRate = hits / (hits + misses)
+    log(
+      `mixed: ${f2(median(mix.cached.map((s) => s.rps)) / median(mix.uncached.map((s) => s.rps)))}× uncached, hit rate ${f2(mix.hitRate)}`,
+    )
+    return { hot, mixed: mix, peakRss: peakRss(cached.pid) }
+  } finally {
+    await Promise.all(servers.map((s) => s.stop()))
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+const f2 = (n: number) => n.toFixed(2)
+
 /**
  * Both servers must send the same status, bytes and ETag for every read, and the same shape for
  * writes. The size of each answer's body (Broadsheet's), by endpoint.
@@ -521,6 +646,7 @@ async function main(): Promise<void> {
   const memory = { broadsheet: peakRss(broadsheet.pid), baseline: peakRss(baseline.pid) }
   await Promise.all(servers.map((s) => s.stop()))
 
+  const cached = await measureCached(benchDb)
   const growth = await measureGrowth(small, large)
   const sitemap = await measureSitemap(large)
   const variants = await measureVariants(benchDb)
@@ -540,10 +666,11 @@ async function main(): Promise<void> {
     render,
     sitemap,
     variants,
+    cached,
     seconds: (Date.now() - started) / 1000,
   }
   console.log(
-    `\n${table(run)}\n\n${comparisonTable(run)}\n\n${fixedRateTable(run)}\n\n${growthTable(run)}\n\n${extrasTable(run)}\n`,
+    `\n${table(run)}\n\n${comparisonTable(run)}\n\n${fixedRateTable(run)}\n\n${growthTable(run)}\n\n${extrasTable(run)}\n\n${cachedTable(run)}\n`,
   )
   for (const v of verdicts(run)) console.log(`${v.met ? 'met    ' : 'NOT MET'}  ${v.target}: ${v.measured}`)
   if (write) {

@@ -44,6 +44,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Prometheus metrics (admin only)
+         * @description For Prometheus, with an admin token: request durations by route, delivery outcomes, the outbox lag, the read cache, the database pool and the Node.js process metrics. Each process answers for its own. Never cached.
+         */
+        get: operations["getMetrics"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/authors": {
         parameters: {
             query?: never;
@@ -3211,6 +3231,11 @@ export interface components {
             id: string;
             /** @description The slug at the time of the event. */
             slug: string;
+            /**
+             * Format: uuid
+             * @description The author's uploaded portrait (a media item; null for none).
+             */
+            avatarId: string | null;
         };
         /**
          * AuthorDeletedEvent
@@ -3240,10 +3265,20 @@ export interface components {
             slug: string;
             /** @description The author's display name. Untrusted input, returned byte-exact as stored: escape it (or sanitize rendered HTML) before putting it in a page. */
             name: string;
-            /** @description The author before the change: its slug. */
+            /**
+             * Format: uuid
+             * @description The author's uploaded portrait (a media item; null for none).
+             */
+            avatarId: string | null;
+            /** @description The author before the change: its slug and portrait. */
             previous: {
                 /** @description The slug at the time of the event. */
                 slug: string;
+                /**
+                 * Format: uuid
+                 * @description The author's uploaded portrait (a media item; null for none).
+                 */
+                avatarId: string | null;
             };
         };
         /**
@@ -4782,6 +4817,46 @@ export interface operations {
             431: components["responses"]["RequestHeaderFieldsTooLargeUnmetered"];
             500: components["responses"]["InternalServerErrorUnmetered"];
             503: components["responses"]["ServiceUnavailableUnmetered"];
+        };
+    };
+    getMetrics: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The metrics, in the Prometheus text format (version 0.0.4) */
+            200: {
+                headers: {
+                    /** @description The id of this request, also in the server log: quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description Only when CORS_ORIGINS allows the request's Origin: that origin, or `*`. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this client (absent for admin tokens, which are exempt). */
+                    "RateLimit-Limit"?: string;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: string;
+                    /** @description `Authorization`: the answer depends on the token. */
+                    Vary?: string;
+                    /** @description Never stored by any cache. */
+                    "Cache-Control"?: "no-store";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": string;
+                };
+            };
+            401: components["responses"]["UnauthorizedRead"];
+            403: components["responses"]["ForbiddenRead"];
+            429: components["responses"]["TooManyRequestsRead"];
+            431: components["responses"]["RequestHeaderFieldsTooLargeRead"];
+            500: components["responses"]["InternalServerErrorRead"];
+            503: components["responses"]["ServiceUnavailableRead"];
         };
     };
     listAuthors: {

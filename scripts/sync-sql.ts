@@ -622,6 +622,7 @@ export const TABLE: Record<string, ModuleTable> = {
       },
     ],
     markDispatched: [{ name: 'two events', args: [[EVENT_ID, OTHER_EVENT_ID]] }],
+    dispatchBacklog: [{ name: 'metrics scrape', args: [] }],
     claimDue: [{ name: 'free slots, a lease, a cap per target', args: [8, 30_000, 4] }],
     markDelivered: [{ name: 'one attempt', args: [[DELIVERY_ID], attempt] }],
     markFailed: [

@@ -13,7 +13,9 @@ import errorHandlerPlugin, { noRoute, sendProblem } from './plugins/error-handle
 import httpCachingPlugin from './plugins/http-caching.js'
 import idempotencyPlugin from './plugins/idempotency.js'
 import maintenancePlugin from './plugins/maintenance.js'
+import metricsPlugin from './plugins/metrics.js'
 import protectionPlugin from './plugins/protection.js'
+import readCachePlugin from './plugins/read-cache.js'
 import servicesPlugin from './plugins/services.js'
 import strictInputPlugin from './plugins/strict-input.js'
 import swaggerPlugin from './plugins/swagger.js'
@@ -25,6 +27,7 @@ import authorRoutes from './routes/authors/index.js'
 import commentRoutes from './routes/comments/index.js'
 import feedRoutes from './routes/feeds/index.js'
 import healthRoutes from './routes/health/index.js'
+import metricsRoutes from './routes/metrics/index.js'
 import mediaRoutes, { mediaFileRoutes } from './routes/media/index.js'
 import sitemapRoutes from './routes/sitemaps/index.js'
 import tagRoutes from './routes/tags/index.js'
@@ -123,7 +126,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
   })
 
   // Registration order reads top to bottom:
-  // errors → input rules → OpenAPI → database → services (their housekeeping, the delivery worker) → protection → auth → caching → routes.
+  // errors → input rules → OpenAPI → database → services (their housekeeping, the delivery worker) → protection → auth → caching (HTTP, then the read cache) → routes.
   await app.register(errorHandlerPlugin)
   await app.register(strictInputPlugin)
   await app.register(swaggerPlugin, { config })
@@ -135,8 +138,11 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
   await app.register(protectionPlugin, { config })
   await app.register(authPlugin, { config })
   await app.register(httpCachingPlugin, { config })
+  await app.register(readCachePlugin, { config })
+  await app.register(metricsPlugin, { config })
   await app.register(idempotencyPlugin)
   await app.register(healthRoutes)
+  await app.register(metricsRoutes)
   await app.register(authorRoutes, { prefix: '/api/v1' })
   await app.register(articleRoutes, { prefix: '/api/v1' })
   await app.register(revisionRoutes, { prefix: '/api/v1' })

@@ -281,6 +281,14 @@ export const ConfigSchema = Type.Object({
     default: 60,
     description: 'Seconds shared caches (CDNs) may keep a public read (s-maxage). With CDN_PURGE set, hours are safe.',
   }),
+  READ_CACHE_MB: Type.Integer({
+    minimum: 0,
+    maximum: 65_536,
+    default: 32,
+    description:
+      'Memory for the read cache of anonymous public answers in each process, in MiB (bodies, headers and keys counted). ' +
+      '0 turns it off.',
+  }),
   CACHE_STALE_WHILE_REVALIDATE: Type.Integer({
     minimum: 0,
     maximum: 31_536_000,

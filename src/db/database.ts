@@ -55,6 +55,17 @@ export interface Database {
    * missed notification only delays work: the workers also poll). Resolves to a stop function.
    */
   listen(channel: string, onNotify: () => void): Promise<() => Promise<void>>
+  /**
+   * Follows `channel` with its payloads, and says when the following is lost and back (the
+   * read cache must forget what it holds while it cannot hear changes). `sync()` resolves once
+   * every notification committed before it was called has been handed to `message`: on
+   * Postgres a round trip on the listening connection, started after the call (Postgres sends
+   * a session its pending notifications before the answer to its next statement); on PGlite at
+   * once (one process, notified inside the commit). It rejects while not listening.
+   */
+  follow(channel: string, handlers: FollowHandlers): Promise<Following>
+  /** Connections of the pool, for metrics (the embedded database has none). */
+  poolStats?(): { total: number; idle: number; waiting: number }
   /** Prisma Client over the same driver, for the seed, the CLI and tests; never the request path. */
   readonly prisma: PrismaClient
   /** An adapter factory for Prisma's schema engine (migrations). Call `close` on it when done. */
@@ -62,6 +73,20 @@ export interface Database {
   /** Runs `fn` while holding the database-wide migration lock (other processes wait). */
   withMigrationLock<T>(fn: () => Promise<T>): Promise<T>
   close(): Promise<void>
+}
+
+export interface FollowHandlers {
+  /** A notification's payload, in commit order. */
+  message(payload: string): void
+  /** Listening (again): notifications sent meanwhile were missed. */
+  up(): void
+  /** The listening connection is lost; `up` follows when it is back. */
+  down(error?: Error): void
+}
+
+export interface Following {
+  sync(): Promise<void>
+  stop(): Promise<void>
 }
 
 export interface MigrationAdapter {

@@ -63,6 +63,13 @@ export async function openEmbedded(dataDir: string, options: DatabaseOptions): P
       const stop = await pglite.listen(channel, onNotify)
       return stop
     },
+    // One process: a commit hands its notifications to the listeners before it resolves, and
+    // the listening never breaks. Every notification committed before `sync` is already handled.
+    async follow(channel, handlers) {
+      const stop = await pglite.listen(channel, (payload) => handlers.message(payload))
+      handlers.up()
+      return { sync: () => Promise.resolve(), stop }
+    },
     get prisma() {
       return prisma.get()
     },

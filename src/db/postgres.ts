@@ -1,7 +1,7 @@
 import { PrismaPg } from '@prisma/adapter-pg'
 import pg from 'pg'
 import { lazyClient, once, transactional } from './core.js'
-import type { Database, DatabaseConfig, DatabaseOptions } from './database.js'
+import type { Database, DatabaseConfig, DatabaseOptions, FollowHandlers, Following } from './database.js'
 import { scriptSafeFactory } from './schema-engine.js'
 
 // The `pg` driver: a pool for statements and transactions, a connection of its own for LISTEN,
@@ -73,7 +73,19 @@ export async function openPostgres(url: string, config: DatabaseConfig, options:
   return {
     kind: 'postgres',
     location: redactUrl(url),
-    listen: (channel, onNotify) => listenOnPostgres(url, config, channel, onNotify, onPoolError),
+    // Delivery workers only need waking: a missed notification only delays work (they poll).
+    listen: async (channel, onNotify) => {
+      const following = await followOnPostgres(
+        url,
+        config,
+        channel,
+        { message: onNotify, up: onNotify, down: () => {} },
+        onPoolError,
+      )
+      return () => following.stop()
+    },
+    follow: (channel, handlers) => followOnPostgres(url, config, channel, handlers, onPoolError),
+    poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     get prisma() {
       return prisma.get()
     },
@@ -111,21 +123,35 @@ export async function openPostgres(url: string, config: DatabaseConfig, options:
   }
 }
 
-/** LISTEN on a connection of its own (a pooled one would be handed to queries), kept alive. */
-async function listenOnPostgres(
+/**
+ * LISTEN on a connection of its own (a pooled one would be handed to queries), kept alive:
+ * lost, it says so (`down`) and reconnects with backoff, then says `up` (whatever was notified
+ * meanwhile was missed). `sync` is a round trip on this connection: Postgres hands a session
+ * its pending notifications before it answers the session's next statement (postgres.c sends
+ * them before ReadyForQuery), so once `sync` resolves every notification committed before it
+ * was called has been handed to `message`. Calls made while one round trip is on its way wait
+ * for the next one, which starts when it ends: one round trip serves every caller meanwhile.
+ */
+async function followOnPostgres(
   url: string,
   config: DatabaseConfig,
   channel: string,
-  onNotify: () => void,
+  handlers: FollowHandlers,
   onError: (error: Error) => void,
-): Promise<() => Promise<void>> {
+): Promise<Following> {
   let client: pg.Client | undefined
   let stopped = false
   let retry: NodeJS.Timeout | undefined
   let delay = 500
   const connect = async () => {
     if (stopped) return
-    const next = new pg.Client({ ...poolConfig(url, config), statement_timeout: undefined, query_timeout: undefined })
+    const next = new pg.Client({
+      ...poolConfig(url, config),
+      statement_timeout: undefined,
+      query_timeout: undefined,
+      // Named, so an operator (and the tests) can tell it from the pool's connections.
+      application_name: `broadsheet listen ${channel}`,
+    })
     let lost = false
     const again = (error?: Error) => {
       if (lost) return // 'error' and 'end' both come: reconnect once
@@ -133,12 +159,15 @@ async function listenOnPostgres(
       if (error) onError(error)
       next.removeAllListeners()
       next.end().catch(() => {})
-      if (client === next) client = undefined
+      if (client === next) {
+        client = undefined
+        handlers.down(error)
+      }
       if (!stopped) retry = setTimeout(() => void connect(), (delay = Math.min(delay * 2, 30_000))).unref()
     }
     next.on('error', again)
     next.on('end', () => again())
-    next.on('notification', onNotify)
+    next.on('notification', (notification) => handlers.message(notification.payload ?? ''))
     try {
       await next.connect()
       await next.query(`LISTEN "${channel.replaceAll('"', '')}"`)
@@ -150,20 +179,49 @@ async function listenOnPostgres(
       }
       client = next
       delay = 500
-      // Whatever was notified while not listening is found by the workers' next poll.
-      onNotify()
+      handlers.up()
     } catch (error) {
       again(error as Error)
     }
   }
+
+  let inFlight: Promise<void> | undefined
+  let queued: Promise<void> | undefined
+  const sync = (): Promise<void> => {
+    const listening = client
+    if (!listening) return Promise.reject(new Error(`not listening on ${channel}`))
+    if (inFlight === undefined) {
+      const trip: Promise<void> = listening
+        .query('SELECT 1')
+        .then(() => undefined)
+        .finally(() => {
+          if (inFlight === trip) inFlight = undefined
+        })
+      inFlight = trip
+      return trip
+    }
+    // The round trip on its way was sent before this call: its answer proves nothing about
+    // commits since. The next one starts when it ends, for every caller until then.
+    queued ??= inFlight
+      .catch(() => {})
+      .then(() => {
+        queued = undefined
+        return sync()
+      })
+    return queued
+  }
+
   await connect()
-  return async () => {
-    stopped = true
-    clearTimeout(retry)
-    const last = client
-    client = undefined
-    last?.removeAllListeners()
-    await last?.end().catch(() => {})
+  return {
+    sync,
+    async stop() {
+      stopped = true
+      clearTimeout(retry)
+      const last = client
+      client = undefined
+      last?.removeAllListeners()
+      await last?.end().catch(() => {})
+    },
   }
 }
 

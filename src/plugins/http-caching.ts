@@ -36,6 +36,8 @@ declare module 'fastify' {
     surrogateKeys: string[] | undefined
     /** A public read that may be cached only until this moment (a list before a scheduled go-live). */
     freshUntil: Date | undefined
+    /** The answer is one the read cache stored (plugins/read-cache.ts), headers and ETag included: onSend leaves it as it is. */
+    fromReadCache: boolean
     /**
      * Evaluates If-Match for a write (RFC 9110 §13.1.1): the version the write must find, `'*'`
      * (any), or undefined without the header (428 instead when `required`). Each listed tag
@@ -62,6 +64,7 @@ export default fp<{ config: Config }>(
     app.decorateReply('resourceVersion', undefined)
     app.decorateReply('surrogateKeys', undefined)
     app.decorateReply('freshUntil', undefined)
+    app.decorateReply('fromReadCache', false)
     /** Public reads: browsers revalidate every time (ETag), shared caches keep them for s-maxage. */
     const stale = `stale-while-revalidate=${config.CACHE_STALE_WHILE_REVALIDATE}, stale-if-error=${config.CACHE_STALE_IF_ERROR}`
     const shared = (maxAge: number) => `public, max-age=0, s-maxage=${maxAge}, ${stale}`
@@ -122,6 +125,7 @@ export default fp<{ config: Config }>(
     })
 
     app.addHook('onSend', async (request, reply, payload) => {
+      if (reply.fromReadCache) return payload
       const route = request.routeOptions // a getter that builds a new object: read once
       const etagKind = route.config.etag
       // Decided by the route that answered, never by the URL's spelling: `/%61pi/v1/tokens`
@@ -189,7 +193,7 @@ const strongTag = (version: number, payload: string | Buffer): string => `"${ver
 const STRONG_TAG = /^"\d{1,9}-[A-Za-z0-9_-]{16}"$/
 
 /** If-None-Match uses weak comparison (RFC 9110 §13.1.2). */
-function noneMatch(header: string | undefined, etag: string): boolean {
+export function noneMatch(header: string | undefined, etag: string): boolean {
   if (!header) return false
   if (header.trim() === '*') return true
   const opaque = (tag: string) => tag.trim().replace(/^W\//, '')

@@ -26,10 +26,15 @@ type RouteFacts = {
 /**
  * Whether a route is one of the API's for the document: under /api, or a public read outside it
  * that reads tokens and is rate-limited like them (feeds and sitemaps, which carry surrogate
- * keys; the image files under /media/).
+ * keys; the image files under /media/; the admin's /metrics).
  */
 export function isApiRoute(route: Pick<RouteFacts, 'url' | 'config'>): boolean {
-  return route.url.startsWith('/api/') || route.url.startsWith('/media/') || route.config?.surrogateKeys === true
+  return (
+    route.url.startsWith('/api/') ||
+    route.url.startsWith('/media/') ||
+    route.url === '/metrics' ||
+    route.config?.surrogateKeys === true
+  )
 }
 
 /**

@@ -166,7 +166,7 @@ export default fp<{ config: Config }>(
               'Images: uploads checked by their bytes and stripped of metadata, their text and focal point, and the ' +
               'fixed variants (outside /api/v1) made from them',
           },
-          { name: 'service', description: 'Health and API description' },
+          { name: 'service', description: 'Health, metrics and API description' },
         ],
         components: {
           securitySchemes: {

@@ -124,21 +124,23 @@ export const AuthorCreatedDataSchema = Type.Object(
   named('AuthorCreatedData', 'The `data` of `author.created`: public fields only, never the email.'),
 )
 
+const AvatarId = Nullable({ ...Uuid, description: "The author's uploaded portrait (a media item; null for none)." })
 export const AuthorUpdatedDataSchema = Type.Object(
   {
     id: Uuid,
     slug: Slug,
     name: AuthorName,
+    avatarId: AvatarId,
     previous: Type.Object(
-      { slug: Slug },
-      { additionalProperties: false, description: 'The author before the change: its slug.' },
+      { slug: Slug, avatarId: AvatarId },
+      { additionalProperties: false, description: 'The author before the change: its slug and portrait.' },
     ),
   },
   named('AuthorUpdatedData', 'The `data` of `author.updated`: public fields only, never the email.'),
 )
 
 export const AuthorDeletedDataSchema = Type.Object(
-  { id: Uuid, slug: Slug },
+  { id: Uuid, slug: Slug, avatarId: AvatarId },
   named('AuthorDeletedData', 'The `data` of `author.deleted`: which author is gone.'),
 )
 

@@ -43,7 +43,8 @@ const NEW_DATE = new Set(['article.published', 'article.unpublished', 'article.d
  * comment: its article's comments and page and the explicitly ordered lists (commentCount).
  * The tag index (`tags`) is stale whenever a tagged article appears or disappears, or a live
  * article's tags change. A cover image (`media-<id>`: the item and its variants) when its
- * article appears or disappears, or a live article's cover is replaced (old and new).
+ * article appears or disappears, or a live article's cover is replaced (old and new); an author's
+ * portrait (`media-<id>`) when it is given, replaced or dropped, or its author deleted.
  */
 export function purgeKeysFor(event: EventLike, now = new Date()): string[] {
   const data = event.data
@@ -105,8 +106,17 @@ export function purgeKeysFor(event: EventLike, now = new Date()): string[] {
     ]
   }
   if (event.type === 'author.created') return [keys.authors]
-  // The authors list is sorted by name: a rename can move an author on any page.
-  if (event.type === 'author.updated' || event.type === 'author.deleted') return [keys.author(id), keys.authors]
+  // The authors list is sorted by name: a rename can move an author on any page. A portrait is
+  // public while an author uses it: one given, replaced, dropped or deleted with its author
+  // changes whether its media item and variants may be served.
+  if (event.type === 'author.updated' || event.type === 'author.deleted') {
+    const avatarNow = event.type === 'author.deleted' ? null : ((data.avatarId ?? null) as string | null)
+    const previous = (data.previous ?? null) as { avatarId?: string | null } | null
+    const avatarBefore =
+      event.type === 'author.deleted' ? ((data.avatarId ?? null) as string | null) : (previous?.avatarId ?? null)
+    const avatars = avatarNow === avatarBefore ? [] : [avatarNow, avatarBefore].filter((a): a is string => a !== null)
+    return [keys.author(id), keys.authors, ...avatars.map(keys.media)]
+  }
   if (event.type.startsWith('comment.')) {
     // A comment the public never saw changes nothing public.
     if (event.type === 'comment.deleted' && data.wasApproved !== true) return []

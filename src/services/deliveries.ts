@@ -41,6 +41,23 @@ export interface DeliveryLog {
  */
 const anyAddress = parseAllowList('0.0.0.0/0,::/0')
 
+/** The kinds of delivery: to a webhook subscription, or a purge request to a CDN. */
+export const DELIVERY_KINDS = ['webhook', 'cdn'] as const
+/**
+ * What a recorded attempt came to for its deliveries: delivered; `retry`, failed and tried
+ * again after the backoff; `failed`, failed for good (past WEBHOOK_RETRY_HOURS, or a CDN no
+ * longer in CDN_PURGE).
+ */
+export const DELIVERY_OUTCOMES = ['delivered', 'retry', 'failed'] as const
+
+/** One recorded attempt, as observers (the metrics) see it. */
+export interface DeliveryOutcome {
+  kind: (typeof DELIVERY_KINDS)[number]
+  outcome: (typeof DELIVERY_OUTCOMES)[number]
+  /** The deliveries it settled: one for a webhook, those a CDN's purge request carried. */
+  deliveries: number
+}
+
 /** One attempt to make: the deliveries it settles, and the attempt itself. */
 interface Job {
   ids: string[]
@@ -74,6 +91,18 @@ export function createDeliveryService(db: Database, settings: DeliverySettings, 
   // The slots: attempts in flight, plus those reserved by a claim under way.
   let busy = 0
   const inFlight = new Set<Promise<void>>()
+  const observers = new Set<(outcome: DeliveryOutcome) => void>()
+
+  /** Tells the observers what an attempt came to, once it is recorded; an observer's failure is only logged. */
+  function recorded(outcome: DeliveryOutcome): void {
+    for (const observer of observers) {
+      try {
+        observer(outcome)
+      } catch (error) {
+        log.warn({ err: error }, 'delivery worker: an outcome observer failed')
+      }
+    }
+  }
 
   /** The delay before attempt `attempts + 1`: exponential, capped, with jitter (half of it random). */
   function backoff(attempts: number): number {
@@ -147,6 +176,11 @@ export function createDeliveryService(db: Database, settings: DeliverySettings, 
     const next = giveUp ? undefined : new Date(now + backoff(first.attempts))
     const ids = deliveries.map((d) => d.id)
     await store((r) => outbox.markFailed(db.query, ids, r, { retryAt: next }), record)
+    recorded({
+      kind: first.subscriptionId === null ? 'cdn' : 'webhook',
+      outcome: next ? 'retry' : 'failed',
+      deliveries: ids.length,
+    })
   }
 
   /**
@@ -208,6 +242,7 @@ export function createDeliveryService(db: Database, settings: DeliverySettings, 
   ): Promise<void> {
     if (ok) {
       await store((r) => outbox.markDelivered(db.query, [delivery.id], r), record)
+      recorded({ kind: 'webhook', outcome: 'delivered', deliveries: 1 })
       await subscriptions.recordSuccess(db.query, subscription.id)
       return
     }
@@ -232,7 +267,7 @@ export function createDeliveryService(db: Database, settings: DeliverySettings, 
         record: { ...part.record, latencyMs: (outcome.record.latencyMs ?? 0) + (part.record.latencyMs ?? 0) },
       }
     }
-    if (outcome.ok)
+    if (outcome.ok) {
       await store(
         (r) =>
           outbox.markDelivered(
@@ -242,7 +277,8 @@ export function createDeliveryService(db: Database, settings: DeliverySettings, 
           ),
         outcome.record,
       )
-    else {
+      recorded({ kind: 'cdn', outcome: 'delivered', deliveries: deliveries.length })
+    } else {
       log.warn({ cdn: cdn.name, keys: keys.length, error: outcome.record.error }, 'CDN purge failed; it is retried')
       await failed(deliveries, outcome.record)
     }
@@ -276,10 +312,11 @@ export function createDeliveryService(db: Database, settings: DeliverySettings, 
           error: `${name} is no longer in CDN_PURGE`,
           latencyMs: null,
         }
-        return {
-          ids,
-          run: cdn ? () => purge(cdn, deliveries) : () => outbox.markFailed(db.query, ids, unconfigured),
+        const drop = async () => {
+          await outbox.markFailed(db.query, ids, unconfigured)
+          recorded({ kind: 'cdn', outcome: 'failed', deliveries: ids.length })
         }
+        return { ids, run: cdn ? () => purge(cdn, deliveries) : drop }
       }),
     ]
   }
@@ -369,6 +406,18 @@ export function createDeliveryService(db: Database, settings: DeliverySettings, 
 
     /** Housekeeping: settled events older than `before`, with their delivery log. */
     prune: (before: Date) => outbox.pruneEvents(db.query, before),
+
+    /** The events not fanned out yet: how many, and the oldest one's wait in seconds (0 when none). */
+    backlog: () => outbox.dispatchBacklog(db.query),
+
+    /**
+     * Calls `observer` with the outcome of every attempt this process records (the metrics
+     * count them); returns the function that stops it.
+     */
+    observe(observer: (outcome: DeliveryOutcome) => void): () => void {
+      observers.add(observer)
+      return () => observers.delete(observer)
+    },
   }
 }
 

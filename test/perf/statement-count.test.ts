@@ -21,6 +21,8 @@ t.test('SQL statements per request are constant and few', async (t) => {
       ...GENEROUS_LIMITS,
       RUN_BACKGROUND_JOBS: false,
       SEED_ON_EMPTY: false,
+      // The uncached paths: a read cache hit sends no statement at all (test/routes/read-cache.test.ts).
+      READ_CACHE_MB: 0,
     }),
     {
       logger: false,

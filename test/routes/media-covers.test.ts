@@ -236,6 +236,7 @@ t.test("an author's avatar: embedded in the author, public with it", async (t) =
   })
   t.equal(cleared.statusCode, 200, cleared.body)
   t.same([json(cleared).avatarId, json(cleared).avatar], [null, null])
+  t.ok(purgeKeysFor(await lastEvent(app)).includes(`media-${portrait.id}`), 'dropping a portrait purges its key')
   t.equal((await app.inject(`/api/v1/media/${portrait.id}`)).statusCode, 404, 'private again once unused')
 })
 

@@ -158,12 +158,12 @@ export async function updateAuthor(
     set.push(sql`${raw(`"${column}"`)} = ${value}`)
   }
   const rows = await db<AuthorRow>(sql`
-    WITH "prev" AS (SELECT au."id", au."slug" FROM "authors" au WHERE au."id" = CAST(${id} AS uuid) FOR UPDATE),
+    WITH "prev" AS (SELECT au."id", au."slug", au."avatar_id" FROM "authors" au WHERE au."id" = CAST(${id} AS uuid) FOR UPDATE),
     "changed" AS (
       UPDATE "authors" au SET ${join([...set, sql`"version" = au."version" + 1`, sql`"updated_at" = now()`], ', ')}
       FROM "prev" p
       WHERE au."id" = p."id" ${expected === '*' ? empty : sql`AND au."version" = ${expected}`}
-      RETURNING ${columns}, p."slug" AS "prevSlug"),
+      RETURNING ${columns}, p."slug" AS "prevSlug", p."avatar_id" AS "prevAvatarId"),
     ${outboxEvent({
       type: 'author.updated',
       from: sql`"changed" c`,
@@ -171,7 +171,8 @@ export async function updateAuthor(
         id: sql`c."id"`,
         slug: sql`c."slug"`,
         name: sql`c."name"`,
-        previous: jsonObject({ slug: sql`c."prevSlug"` }),
+        avatarId: sql`c."avatarId"`,
+        previous: jsonObject({ slug: sql`c."prevSlug"`, avatarId: sql`c."prevAvatarId"` }),
       },
     })}
     SELECT * FROM "changed"`)
@@ -191,8 +192,12 @@ export async function deleteAuthor(
   const rows = await db(sql`
     WITH "gone" AS (
       DELETE FROM "authors" WHERE "id" = CAST(${id} AS uuid) ${typeof expected === 'number' ? sql`AND "version" = ${expected}` : empty}
-      RETURNING "id", "slug"),
-    ${outboxEvent({ type: 'author.deleted', from: sql`"gone" g`, data: { id: sql`g."id"`, slug: sql`g."slug"` } })}
+      RETURNING "id", "slug", "avatar_id"),
+    ${outboxEvent({
+      type: 'author.deleted',
+      from: sql`"gone" g`,
+      data: { id: sql`g."id"`, slug: sql`g."slug"`, avatarId: sql`g."avatar_id"` },
+    })}
     SELECT "id" FROM "gone"`)
   return rows.length
 }

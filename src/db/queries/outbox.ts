@@ -81,6 +81,20 @@ export async function markDispatched(db: Query, eventIds: string[]): Promise<voi
   await db(sql`UPDATE "outbox_events" SET "dispatched_at" = now() WHERE "id" = ANY (CAST(${eventIds} AS uuid[]))`)
 }
 
+/**
+ * The events not fanned out yet (the metrics' outbox lag): how many, and how long the oldest
+ * has waited, in seconds by the database's clock (0 when none; never below 0, though
+ * `created_at` is rounded to the millisecond).
+ */
+export async function dispatchBacklog(db: Query): Promise<{ events: number; oldestSeconds: number }> {
+  const rows = await db<{ events: number; oldestSeconds: number }>(sql`
+    SELECT CAST(count(*) AS int) AS "events",
+      CAST(GREATEST(EXTRACT(EPOCH FROM now() - min("created_at")), 0) AS float8) AS "oldestSeconds"
+    FROM "outbox_events" WHERE "dispatched_at" IS NULL`)
+  // An aggregate without GROUP BY: always one row.
+  return rows[0]!
+}
+
 /** A delivery as a worker takes it: the event with it, and the attempt it is on. */
 export type ClaimedDelivery = Pick<
   DeliveryModel,

@@ -113,7 +113,7 @@ SELECT * FROM "created"
 -- $8 = "author.created"
 
 -- authors.updateAuthor (several fields, If-Match version)
-WITH "prev" AS (SELECT au."id", au."slug" FROM "authors" au WHERE au."id" = CAST($1 AS uuid) FOR UPDATE),
+WITH "prev" AS (SELECT au."id", au."slug", au."avatar_id" FROM "authors" au WHERE au."id" = CAST($1 AS uuid) FOR UPDATE),
 "changed" AS (
   UPDATE "authors" au SET "name" = $2, "email" = $3, "bio" = $4, "version" = au."version" + 1, "updated_at" = now()
   FROM "prev" p
@@ -125,7 +125,7 @@ WITH "prev" AS (SELECT au."id", au."slug" FROM "authors" au WHERE au."id" = CAST
       'thumbhash', m."thumbhash", 'public', m."public", 'version', m."version",
       'cropVersion', m."crop_version",
       'createdAt', m."created_at", 'updatedAt', m."updated_at")
-    FROM "media" m WHERE m."id" = au."avatar_id") AS "avatar", au."website", au."created_at" AS "createdAt", au."updated_at" AS "updatedAt", au."version", p."slug" AS "prevSlug"),
+    FROM "media" m WHERE m."id" = au."avatar_id") AS "avatar", au."website", au."created_at" AS "createdAt", au."updated_at" AS "updatedAt", au."version", p."slug" AS "prevSlug", p."avatar_id" AS "prevAvatarId"),
 "event" AS (
   INSERT INTO "outbox_events" ("type", "article_id", "sequence", "subscription_id", "dispatched_at", "data")
   SELECT $6, NULL::uuid, NULL::int, NULL::uuid, NULL::timestamptz,
@@ -133,8 +133,10 @@ WITH "prev" AS (SELECT au."id", au."slug" FROM "authors" au WHERE au."id" = CAST
     'id', c."id",
     'slug', c."slug",
     'name', c."name",
+    'avatarId', c."avatarId",
     'previous', jsonb_build_object(
-      'slug', c."prevSlug"))
+      'slug', c."prevSlug",
+      'avatarId', c."prevAvatarId"))
   FROM "changed" c
 )
 SELECT * FROM "changed"
@@ -146,7 +148,7 @@ SELECT * FROM "changed"
 -- $6 = "author.updated"
 
 -- authors.updateAuthor (new slug, any version)
-WITH "prev" AS (SELECT au."id", au."slug" FROM "authors" au WHERE au."id" = CAST($1 AS uuid) FOR UPDATE),
+WITH "prev" AS (SELECT au."id", au."slug", au."avatar_id" FROM "authors" au WHERE au."id" = CAST($1 AS uuid) FOR UPDATE),
 "changed" AS (
   UPDATE "authors" au SET "slug" = $2, "version" = au."version" + 1, "updated_at" = now()
   FROM "prev" p
@@ -158,7 +160,7 @@ WITH "prev" AS (SELECT au."id", au."slug" FROM "authors" au WHERE au."id" = CAST
       'thumbhash', m."thumbhash", 'public', m."public", 'version', m."version",
       'cropVersion', m."crop_version",
       'createdAt', m."created_at", 'updatedAt', m."updated_at")
-    FROM "media" m WHERE m."id" = au."avatar_id") AS "avatar", au."website", au."created_at" AS "createdAt", au."updated_at" AS "updatedAt", au."version", p."slug" AS "prevSlug"),
+    FROM "media" m WHERE m."id" = au."avatar_id") AS "avatar", au."website", au."created_at" AS "createdAt", au."updated_at" AS "updatedAt", au."version", p."slug" AS "prevSlug", p."avatar_id" AS "prevAvatarId"),
 "event" AS (
   INSERT INTO "outbox_events" ("type", "article_id", "sequence", "subscription_id", "dispatched_at", "data")
   SELECT $3, NULL::uuid, NULL::int, NULL::uuid, NULL::timestamptz,
@@ -166,8 +168,10 @@ WITH "prev" AS (SELECT au."id", au."slug" FROM "authors" au WHERE au."id" = CAST
     'id', c."id",
     'slug', c."slug",
     'name', c."name",
+    'avatarId', c."avatarId",
     'previous', jsonb_build_object(
-      'slug', c."prevSlug"))
+      'slug', c."prevSlug",
+      'avatarId', c."prevAvatarId"))
   FROM "changed" c
 )
 SELECT * FROM "changed"
@@ -178,13 +182,14 @@ SELECT * FROM "changed"
 -- authors.deleteAuthor (If-Match version)
 WITH "gone" AS (
   DELETE FROM "authors" WHERE "id" = CAST($1 AS uuid) AND "version" = $2
-  RETURNING "id", "slug"),
+  RETURNING "id", "slug", "avatar_id"),
 "event" AS (
   INSERT INTO "outbox_events" ("type", "article_id", "sequence", "subscription_id", "dispatched_at", "data")
   SELECT $3, NULL::uuid, NULL::int, NULL::uuid, NULL::timestamptz,
   jsonb_build_object(
     'id', g."id",
-    'slug', g."slug")
+    'slug', g."slug",
+    'avatarId', g."avatar_id")
   FROM "gone" g
 )
 SELECT "id" FROM "gone"
@@ -195,13 +200,14 @@ SELECT "id" FROM "gone"
 -- authors.deleteAuthor (any version)
 WITH "gone" AS (
   DELETE FROM "authors" WHERE "id" = CAST($1 AS uuid)
-  RETURNING "id", "slug"),
+  RETURNING "id", "slug", "avatar_id"),
 "event" AS (
   INSERT INTO "outbox_events" ("type", "article_id", "sequence", "subscription_id", "dispatched_at", "data")
   SELECT $2, NULL::uuid, NULL::int, NULL::uuid, NULL::timestamptz,
   jsonb_build_object(
     'id', g."id",
-    'slug', g."slug")
+    'slug', g."slug",
+    'avatarId', g."avatar_id")
   FROM "gone" g
 )
 SELECT "id" FROM "gone"

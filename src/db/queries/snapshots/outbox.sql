@@ -40,6 +40,11 @@ VALUES (CAST($1 AS uuid), $2, CAST($3 AS text[]), CAST($4 AS uuid), CAST($5 AS b
 UPDATE "outbox_events" SET "dispatched_at" = now() WHERE "id" = ANY (CAST($1 AS uuid[]))
 -- $1 = ["e7e7e7e7-0000-4000-8000-000000000001","e7e7e7e7-0000-4000-8000-000000000002"]
 
+-- outbox.dispatchBacklog (metrics scrape)
+SELECT CAST(count(*) AS int) AS "events",
+CAST(GREATEST(EXTRACT(EPOCH FROM now() - min("created_at")), 0) AS float8) AS "oldestSeconds"
+FROM "outbox_events" WHERE "dispatched_at" IS NULL
+
 -- outbox.claimDue (free slots, a lease, a cap per target)
 WITH "busy" AS (
   SELECT f."subscription_id", f."cdn", count(*) AS "deliveries", count(DISTINCT f."last_attempt_at") AS "requests"
