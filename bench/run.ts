@@ -456,7 +456,8 @@ async function measureCached(db: BenchDatabase): Promise<CachedResult> {
     )
 
     // The mixed workload, with the cache and without.
-    const uncached = await start('broadsheet', db)
+    // The same admin token: a server started without one revokes the one made from it.
+    const uncached = await start('broadsheet', db, { ADMIN_TOKEN: BENCH_ADMIN_TOKEN })
     servers.push(uncached)
     let edit = 0
     const mixed: Endpoint = {

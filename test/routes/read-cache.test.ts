@@ -150,13 +150,17 @@ t.test('answers to a token, a preview token or a bad token are never stored nor 
     const mine = await app.inject({ url: `/api/v1/authors/${author.slug}`, headers: editor })
     t.equal(mine.statusCode, 200)
     t.equal(mine.headers['cache-control'], 'private, no-cache')
+    t.equal(json(mine).email, author.email, "the editor sees the author's email")
+    const anonymous = await app.inject(`/api/v1/authors/${author.slug}`)
+    t.notOk('email' in json(anonymous), 'anonymous callers never do, before or after it')
+    t.match(anonymous.headers.vary, /Authorization/, 'and the stored answer says it varies by Authorization')
     const bad = await app.inject({
       url: `/api/v1/articles/${published.slug}`,
       headers: { authorization: 'Bearer nope' },
     })
     t.equal(bad.statusCode, 401, 'a bad token is refused, not served the stored public answer')
   })
-  t.equal(hits, 0)
+  t.equal(hits, 1, 'only the anonymous read came from the cache')
 
   const preview = await app.inject({ method: 'POST', url: `/api/v1/articles/${draft.id}/preview`, headers: editor })
   t.equal(preview.statusCode, 201)
